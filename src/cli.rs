@@ -1,0 +1,186 @@
+//! The command-line definition (clap derive). No I/O happens here: values are parsed and
+//! validated, then `app` turns them into plans.
+
+use crate::plan::Focus;
+use crate::preset::X264_PRESETS;
+use crate::time::{parse_time, Micros};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const RENDER_EXAMPLES: &str = "\
+Examples:
+  failreel render IMG_0412.MOV --preset tiktok --start 0:03.2 --end 0:11 \\
+    --went-wrong \"Oil was smoking before the garlic went in\" \\
+    --lesson \"Heat the pan on medium, not high\" -o burnt-garlic.mp4
+  failreel render raw/*.MOV --preset reels --out-dir reels/
+  failreel render clip.mp4 --dry-run --json      # print the plan, render nothing";
+
+/// Turn raw kitchen phone footage into upload-ready vertical fail reels.
+#[derive(Debug, Parser)]
+#[command(
+    name = "failreel",
+    version,
+    about = "Turn raw kitchen phone footage into upload-ready vertical fail reels",
+    after_help = RENDER_EXAMPLES
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render one or more clips into 9:16 reels with "what went wrong" and "lesson" cards.
+    #[command(after_help = RENDER_EXAMPLES)]
+    Render(RenderArgs),
+    /// List the presets, or print one as TOML.
+    #[command(after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml")]
+    Presets {
+        /// `show <NAME>` prints a preset.
+        #[command(subcommand)]
+        action: Option<PresetsAction>,
+    },
+    /// Print what failreel sees in a clip: display size, rotation, frame rate, colour, audio.
+    #[command(after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation")]
+    Probe(ProbeArgs),
+    /// Print shell completions.
+    #[command(after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this same definition.
+    #[command(after_help = "Examples:\n  failreel man > failreel.1 && man ./failreel.1")]
+    Man,
+}
+
+/// `presets` actions.
+#[derive(Debug, Subcommand)]
+pub enum PresetsAction {
+    /// Print one preset as TOML (a starting point for your own preset file).
+    Show {
+        /// Built-in name or path to a preset file.
+        name: String,
+    },
+}
+
+/// `probe` arguments.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The clip.
+    pub input: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn time_arg(s: &str) -> Result<Micros, String> {
+    parse_time(s)
+}
+
+fn focus_arg(s: &str) -> Result<f64, String> {
+    Focus::parse(s).map(|f| f.0)
+}
+
+/// `render` arguments.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Clips to render.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Preset: tiktok, reels, shorts, or a path to a preset TOML file.
+    #[arg(short, long, default_value = "tiktok", value_name = "NAME|FILE")]
+    pub preset: String,
+    /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub start: Option<Micros>,
+    /// Trim end on the clip's timeline.
+    #[arg(long, value_parser = time_arg, value_name = "TIME", conflicts_with = "duration")]
+    pub end: Option<Micros>,
+    /// Reel length (instead of --end).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub duration: Option<Micros>,
+    /// "What went wrong" card text (taken literally).
+    #[arg(long, value_name = "TEXT")]
+    pub went_wrong: Option<String>,
+    /// "Lesson learned" card text (taken literally).
+    #[arg(long, value_name = "TEXT")]
+    pub lesson: Option<String>,
+    /// When the went-wrong card appears, on the reel's timeline (default 0).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub went_wrong_at: Option<Micros>,
+    /// When the went-wrong card goes (default: half the reel).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub went_wrong_until: Option<Micros>,
+    /// When the lesson card appears (default: two thirds into the reel).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub lesson_at: Option<Micros>,
+    /// When the lesson card goes (default: the end).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub lesson_until: Option<Micros>,
+    /// Horizontal position of the 9:16 window: center, left, right or 0.0–1.0.
+    #[arg(long, value_parser = focus_arg, value_name = "POS")]
+    pub focus: Option<f64>,
+    /// Output file (one input only).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output folder; files are named <input stem>.<preset>.mp4.
+    #[arg(long, default_value = "reels", value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// x264 quality (0–51, lower is better), overriding the preset.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51), value_name = "N")]
+    pub crf: Option<u8>,
+    /// x264 speed preset, overriding the preset.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(X264_PRESETS), value_name = "SPEED")]
+    pub encoder_preset: Option<String>,
+    /// Print each reel's plan and render nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON Lines on stdout (events and one result per clip); human text goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar or per-clip messages (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let cli = Cli::try_parse_from([
+            "failreel", "render", "IMG_0412.MOV", "--preset", "tiktok", "--start", "0:03.2",
+            "--end", "0:11", "--went-wrong", "Oil", "--lesson", "Medium", "-o", "x.mp4",
+        ])
+        .unwrap();
+        let Command::Render(r) = cli.command else { panic!("not render") };
+        assert_eq!(r.start, Some(Micros(3_200_000)));
+        assert_eq!(r.end, Some(Micros(11_000_000)));
+        assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            vec!["failreel", "render", "a.mov", "--start", "soon"],
+            vec!["failreel", "render", "a.mov", "--crf", "70"],
+            vec!["failreel", "render", "a.mov", "--encoder-preset", "warp"],
+            vec!["failreel", "render", "a.mov", "--focus", "up"],
+            vec!["failreel", "render", "a.mov", "--end", "3", "--duration", "2"],
+            vec!["failreel", "render"],
+        ] {
+            let e = Cli::try_parse_from(&args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+}

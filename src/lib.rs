@@ -1,0 +1,15 @@
+//! failreel: turns raw kitchen phone footage into upload-ready vertical "fail reels".
+//!
+//! A reel is decided by a pure, serialisable [`plan::RenderPlan`] (built from a
+//! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]) and
+//! executed by [`render::render`] with libav through ffmpeg-next.
+
+pub mod app;
+pub mod card;
+pub mod cli;
+pub mod composite;
+pub mod plan;
+pub mod preset;
+pub mod probe;
+pub mod render;
+pub mod time;

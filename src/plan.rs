@@ -1,0 +1,793 @@
+//! Pure, serialisable render plans: what a reel is, decided without touching a frame.
+//!
+//! [`plan_reel`] turns what the user asked for ([`ReelRequest`]), what the input is
+//! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
+
+use crate::preset::{CardPosition, CardStyle, Preset, SafeZone};
+use crate::probe::MediaInfo;
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Horizontal position of the 9:16 window in a wider frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Focus(pub f64);
+
+impl Focus {
+    /// Parses `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
+    pub fn parse(s: &str) -> Result<Focus, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "center" | "centre" | "middle" => Ok(Focus(0.5)),
+            "left" => Ok(Focus(0.0)),
+            "right" => Ok(Focus(1.0)),
+            other => match other.parse::<f64>() {
+                Ok(v) if (0.0..=1.0).contains(&v) => Ok(Focus(v)),
+                _ => Err(format!(
+                    "`{s}` is not a focus: use center, left, right or a number from 0.0 to 1.0"
+                )),
+            },
+        }
+    }
+}
+
+/// Everything the user asked of one reel (from the CLI or, later, a manifest).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReelRequest {
+    /// Trim start on the clip's timeline.
+    pub start: Option<Micros>,
+    /// Trim end on the clip's timeline.
+    pub end: Option<Micros>,
+    /// Reel length (instead of `end`).
+    pub duration: Option<Micros>,
+    /// "What went wrong" text.
+    pub went_wrong: Option<String>,
+    /// "Lesson learned" text.
+    pub lesson: Option<String>,
+    /// Went-wrong card start on the reel's timeline.
+    pub went_wrong_at: Option<Micros>,
+    /// Went-wrong card end on the reel's timeline.
+    pub went_wrong_until: Option<Micros>,
+    /// Lesson card start on the reel's timeline.
+    pub lesson_at: Option<Micros>,
+    /// Lesson card end on the reel's timeline.
+    pub lesson_until: Option<Micros>,
+    /// Horizontal focus (default centre).
+    pub focus: Option<f64>,
+    /// x264 CRF override.
+    pub crf: Option<u8>,
+    /// x264 preset override.
+    pub encoder_preset: Option<String>,
+}
+
+/// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
+/// first video frame).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Trim {
+    /// First instant of the clip shown.
+    pub start: Micros,
+    /// Instant after the last one shown.
+    pub end: Micros,
+}
+
+impl Trim {
+    /// Length of the reel.
+    pub fn duration(&self) -> Micros {
+        self.end - self.start
+    }
+}
+
+/// A rectangle in the rotated source picture's stored pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// How colour is converted to the reel's BT.709 limited-range SDR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColorPlan {
+    /// Matrix of the source's YUV (bt709, bt601 or bt2020).
+    pub source_matrix: String,
+    /// Whether the source is full range (converted to limited).
+    pub source_full_range: bool,
+    /// Source transfer: `sdr`, `hlg` or `pq`.
+    pub source_transfer: String,
+}
+
+/// The picture side of a reel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoPlan {
+    /// Stream index of the source video.
+    pub stream: usize,
+    /// Clockwise quarter turns applied to the pixels before cropping (0, 90, 180, 270).
+    pub rotation: u32,
+    /// Source size after rotation, in stored pixels.
+    pub rotated_size: (u32, u32),
+    /// Crop window in the rotated picture.
+    pub crop: Rect,
+    /// Output size.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// Constant output frame rate.
+    pub fps: u32,
+    /// Number of frames the reel has.
+    pub frames: u64,
+    /// Colour conversion.
+    pub color: ColorPlan,
+}
+
+/// Which card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    /// "What went wrong", over the fail.
+    WentWrong,
+    /// "Lesson learned", at the end.
+    Lesson,
+}
+
+/// One overlay card and its time on the reel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardPlan {
+    /// Which card.
+    pub kind: CardKind,
+    /// Heading line (may be empty).
+    pub heading: String,
+    /// Body text, taken literally.
+    pub text: String,
+    /// First instant shown, on the reel's timeline.
+    pub at: Micros,
+    /// Instant it is gone.
+    pub until: Micros,
+    /// Fade-in length (0 when the card is there from the first frame).
+    pub fade_in: Micros,
+    /// Fade-out length (0 when the card stays to the last frame).
+    pub fade_out: Micros,
+    /// Where in the safe zone.
+    pub position: CardPosition,
+}
+
+impl CardPlan {
+    /// Opacity of the card at reel time `t` (0 = hidden, 1 = fully shown).
+    pub fn opacity_at(&self, t: Micros) -> f32 {
+        if t < self.at || t >= self.until {
+            return 0.0;
+        }
+        let since = (t - self.at).0 as f32;
+        let left = (self.until - t).0 as f32;
+        let mut a: f32 = 1.0;
+        if self.fade_in.0 > 0 {
+            a = a.min(since / self.fade_in.0 as f32);
+        }
+        if self.fade_out.0 > 0 {
+            a = a.min(left / self.fade_out.0 as f32);
+        }
+        a.clamp(0.0, 1.0)
+    }
+}
+
+/// Encoder settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncoderPlan {
+    /// Video encoder (libx264).
+    pub video_codec: String,
+    /// H.264 profile.
+    pub profile: String,
+    /// H.264 level.
+    pub level: String,
+    /// Constant rate factor.
+    pub crf: u8,
+    /// x264 speed preset.
+    pub preset: String,
+    /// Frames between keyframes (closed GOP).
+    pub keyframe_interval: u32,
+    /// VBV maximum bitrate in kbit/s (0 = none).
+    pub max_bitrate_kbps: u32,
+    /// Audio encoder (AAC-LC).
+    pub audio_codec: String,
+    /// Audio sample rate.
+    pub sample_rate: u32,
+    /// Audio bitrate in kbit/s.
+    pub audio_bitrate_kbps: u32,
+}
+
+/// The sound side of a reel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioPlan {
+    /// Source audio stream, or none for a silent track.
+    pub stream: Option<usize>,
+    /// Where the source audio starts relative to the first video frame.
+    pub source_offset: Micros,
+    /// Fade at the reel's start and end so that cuts never click.
+    pub edge_fade: Micros,
+}
+
+/// Everything that decides what one reel is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderPlan {
+    /// Input file.
+    pub input: PathBuf,
+    /// Final output file.
+    pub output: PathBuf,
+    /// Preset name.
+    pub preset: String,
+    /// Trimmed range of the clip.
+    pub trim: Trim,
+    /// Picture.
+    pub video: VideoPlan,
+    /// Sound.
+    pub audio: AudioPlan,
+    /// Overlay cards.
+    pub cards: Vec<CardPlan>,
+    /// The look of the cards.
+    pub card_style: CardStyle,
+    /// The preset's safe zone the cards stay inside.
+    pub safe_zone: SafeZone,
+    /// Encoders.
+    pub encoder: EncoderPlan,
+    /// Things the user should know (reel too short, capped at the maximum…).
+    pub warnings: Vec<String>,
+}
+
+impl RenderPlan {
+    /// Reel time of output frame `i`.
+    pub fn frame_time(&self, i: u64) -> Micros {
+        Micros((i as i128 * 1_000_000 / self.video.fps as i128) as i64)
+    }
+
+    /// A short stable hash of the plan (FNV-1a of its JSON), for resume and metadata.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in json.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// Why a reel cannot be planned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// Start at or past the clip's end.
+    #[error("{path}: --start {start} is at or past the end of the clip ({len} long): pick a start inside it")]
+    StartPastEnd {
+        /// Input.
+        path: String,
+        /// Requested start.
+        start: Micros,
+        /// Clip length.
+        len: Micros,
+    },
+    /// End at or before start.
+    #[error("{path}: the end ({end}) is not after the start ({start}): check --start/--end/--duration")]
+    EndBeforeStart {
+        /// Input.
+        path: String,
+        /// Start.
+        start: Micros,
+        /// End.
+        end: Micros,
+    },
+    /// A card time that makes no sense.
+    #[error("{path}: the {card} card would start at {at} and end at {until}: its start must be before its end and inside the reel ({len} long)")]
+    CardTime {
+        /// Input.
+        path: String,
+        /// Which card option.
+        card: &'static str,
+        /// Start.
+        at: Micros,
+        /// End.
+        until: Micros,
+        /// Reel length.
+        len: Micros,
+    },
+    /// Less than one frame.
+    #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
+    TooShort {
+        /// Input.
+        path: String,
+    },
+}
+
+/// Default output path: `<out_dir>/<input stem>.<preset>.mp4`.
+pub fn default_output(input: &Path, out_dir: &Path, preset: &str) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "reel".into());
+    out_dir.join(format!("{stem}.{preset}.mp4"))
+}
+
+/// Decides the reel for one input.
+pub fn plan_reel(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+) -> Result<RenderPlan, PlanError> {
+    let path = info.path.display().to_string();
+    let mut warnings = Vec::new();
+    let clip_len = info.duration;
+    let start = req.start.unwrap_or(Micros::ZERO);
+    if clip_len.0 > 0 && start >= clip_len {
+        return Err(PlanError::StartPastEnd {
+            path,
+            start,
+            len: clip_len,
+        });
+    }
+    let requested_end = match (req.end, req.duration) {
+        (Some(e), _) => Some(e),
+        (None, Some(d)) => Some(start + d),
+        (None, None) => None,
+    };
+    if let Some(e) = requested_end {
+        if e <= start {
+            return Err(PlanError::EndBeforeStart {
+                path,
+                start,
+                end: e,
+            });
+        }
+    }
+    let mut end = requested_end.unwrap_or(clip_len);
+    if clip_len.0 > 0 && end > clip_len {
+        if requested_end.is_some() {
+            warnings.push(format!(
+                "the requested end {} is past the end of the clip; the reel ends with the clip at {}",
+                end, clip_len
+            ));
+        }
+        end = clip_len;
+    }
+    let max = Micros::from_secs_f64(preset.length.max_s);
+    if end - start > max {
+        warnings.push(format!(
+            "the reel would be {:.1} s, longer than {} allows ({:.0} s): capped at {:.0} s (set --end or --duration to choose the part)",
+            (end - start).as_secs_f64(),
+            preset.name,
+            preset.length.max_s,
+            preset.length.max_s
+        ));
+        end = start + max;
+    }
+    let fps = preset.video.fps;
+    let len = end - start;
+    let frames = ((len.0 as i128 * fps as i128 + 500_000) / 1_000_000) as u64;
+    if frames == 0 {
+        return Err(PlanError::TooShort { path });
+    }
+    let reel_len = Micros((frames as i128 * 1_000_000 / fps as i128) as i64);
+    if reel_len.as_secs_f64() < preset.length.min_s {
+        warnings.push(format!(
+            "the reel is {:.2} s, shorter than the {:.0} s {} needs: the upload may be refused",
+            reel_len.as_secs_f64(),
+            preset.length.min_s,
+            preset.name
+        ));
+    }
+
+    let v = &info.video;
+    let rotated = if v.rotation % 180 == 90 {
+        (v.height, v.width)
+    } else {
+        (v.width, v.height)
+    };
+    // After a quarter turn the pixel aspect applies to the other axis.
+    let sar = if v.rotation % 180 == 90 {
+        v.sar.1 as f64 / v.sar.0 as f64
+    } else {
+        v.sar.0 as f64 / v.sar.1 as f64
+    };
+    let crop = crop_window(
+        rotated,
+        sar,
+        (preset.video.width, preset.video.height),
+        req.focus.unwrap_or(0.5),
+    );
+
+    let cards = plan_cards(req, preset, reel_len, &path)?;
+
+    let encoder = EncoderPlan {
+        video_codec: "libx264".into(),
+        profile: "high".into(),
+        level: if fps > 30 { "4.2".into() } else { "4.1".into() },
+        crf: req.crf.unwrap_or(preset.video.crf),
+        preset: req
+            .encoder_preset
+            .clone()
+            .unwrap_or_else(|| preset.video.x264_preset.clone()),
+        keyframe_interval: preset.gop_frames(),
+        max_bitrate_kbps: preset.video.max_bitrate_kbps,
+        audio_codec: "aac".into(),
+        sample_rate: preset.audio.sample_rate,
+        audio_bitrate_kbps: preset.audio.bitrate_kbps,
+    };
+    let color = ColorPlan {
+        source_matrix: match v.color_space.as_str() {
+            "bt709" | "bt601" | "bt2020" => v.color_space.clone(),
+            // Unspecified: HD and larger is BT.709 in practice, SD is BT.601.
+            _ if v.height.min(v.width) >= 720 => "bt709".into(),
+            _ => "bt601".into(),
+        },
+        source_full_range: v.full_range,
+        source_transfer: v.hdr.clone(),
+    };
+    if v.hdr != "sdr" {
+        warnings.push(format!(
+            "the clip is HDR ({}): it is converted to SDR BT.709",
+            v.hdr.to_uppercase()
+        ));
+    }
+    Ok(RenderPlan {
+        input: info.path.clone(),
+        output,
+        preset: preset.name.clone(),
+        trim: Trim { start, end },
+        video: VideoPlan {
+            stream: v.index,
+            rotation: v.rotation,
+            rotated_size: rotated,
+            crop,
+            width: preset.video.width,
+            height: preset.video.height,
+            fps,
+            frames,
+            color,
+        },
+        audio: AudioPlan {
+            stream: info.audio.as_ref().map(|a| a.index),
+            source_offset: info.audio.as_ref().map(|a| a.offset).unwrap_or(Micros::ZERO),
+            edge_fade: Micros(20_000),
+        },
+        cards,
+        card_style: preset.cards.style.clone(),
+        safe_zone: preset.safe_zone,
+        encoder,
+        warnings,
+    })
+}
+
+/// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`
+/// wide, placed at `focus` horizontally (centred vertically when the picture is narrower).
+/// Every value is even, as 4:2:0 needs.
+pub fn crop_window(size: (u32, u32), sar: f64, out: (u32, u32), focus: f64) -> Rect {
+    let (w, h) = (size.0 as f64, size.1 as f64);
+    let target = out.0 as f64 / out.1 as f64;
+    let display_aspect = w * sar / h;
+    let even = |x: f64| ((x / 2.0).floor() as u32) * 2;
+    if (display_aspect - target).abs() / target < 0.01 {
+        // Already the right shape: scale, don't crop.
+        return Rect {
+            x: 0,
+            y: 0,
+            width: even(w),
+            height: even(h),
+        };
+    }
+    if display_aspect > target {
+        let cw = even((h * target / sar).round()).max(2).min(even(w));
+        let room = even(w) - cw;
+        let x = even((room as f64 * focus.clamp(0.0, 1.0)).round());
+        Rect {
+            x: x.min(room),
+            y: 0,
+            width: cw,
+            height: even(h),
+        }
+    } else {
+        let ch = even((w * sar / target).round()).max(2).min(even(h));
+        let room = even(h) - ch;
+        Rect {
+            x: 0,
+            y: even(room as f64 / 2.0),
+            width: even(w),
+            height: ch,
+        }
+    }
+}
+
+fn plan_cards(
+    req: &ReelRequest,
+    preset: &Preset,
+    len: Micros,
+    path: &str,
+) -> Result<Vec<CardPlan>, PlanError> {
+    let fade = Micros::from_secs_f64(preset.cards.fade_s.min(0.5));
+    let mut cards = Vec::new();
+    let specs = [
+        (
+            CardKind::WentWrong,
+            &req.went_wrong,
+            req.went_wrong_at,
+            req.went_wrong_until,
+            Micros::ZERO,
+            Micros(len.0 / 2),
+            &preset.cards.went_wrong_heading,
+            preset.cards.went_wrong_position,
+            "went-wrong",
+        ),
+        (
+            CardKind::Lesson,
+            &req.lesson,
+            req.lesson_at,
+            req.lesson_until,
+            Micros(len.0 * 2 / 3),
+            len,
+            &preset.cards.lesson_heading,
+            preset.cards.lesson_position,
+            "lesson",
+        ),
+    ];
+    for (kind, text, at, until, def_at, def_until, heading, position, name) in specs {
+        let Some(text) = text else { continue };
+        let at = at.unwrap_or(def_at);
+        let until = until.unwrap_or(def_until).min(len);
+        if at >= until || at.0 < 0 {
+            return Err(PlanError::CardTime {
+                path: path.to_string(),
+                card: name,
+                at,
+                until,
+                len,
+            });
+        }
+        let room = Micros((until - at).0 / 2);
+        cards.push(CardPlan {
+            kind,
+            heading: heading.clone(),
+            text: text.clone(),
+            at,
+            until,
+            fade_in: if at == Micros::ZERO { Micros::ZERO } else { fade.min(room) },
+            fade_out: if until >= len { Micros::ZERO } else { fade.min(room) },
+            position,
+        });
+    }
+    Ok(cards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::{AudioInfo, VideoInfo};
+
+    fn info(w: u32, h: u32, rotation: u32, secs: f64) -> MediaInfo {
+        MediaInfo {
+            path: "clip.mov".into(),
+            container: "mov".into(),
+            duration: Micros::from_secs_f64(secs),
+            video: VideoInfo {
+                index: 0,
+                codec: "h264".into(),
+                width: w,
+                height: h,
+                sar: (1, 1),
+                rotation,
+                display_width: w,
+                display_height: h,
+                fps: 30.0,
+                variable_frame_rate: false,
+                pixel_format: "yuv420p".into(),
+                full_range: false,
+                color_space: "bt709".into(),
+                color_primaries: "bt709".into(),
+                hdr: "sdr".into(),
+                start: Micros::ZERO,
+            },
+            audio: Some(AudioInfo {
+                index: 1,
+                codec: "aac".into(),
+                sample_rate: 48000,
+                channels: 2,
+                layout: "stereo".into(),
+                offset: Micros(2_400_000),
+                duration: None,
+            }),
+            audio_streams: 1,
+        }
+    }
+
+    fn tiktok() -> Preset {
+        Preset::built_in("tiktok").unwrap()
+    }
+
+    fn plan(i: &MediaInfo, r: &ReelRequest) -> Result<RenderPlan, PlanError> {
+        plan_reel(i, r, &tiktok(), "out.mp4".into())
+    }
+
+    #[test]
+    fn crop_of_landscape_is_centred_9_16() {
+        let r = crop_window((1920, 1080), 1.0, (1080, 1920), 0.5);
+        assert_eq!(r, Rect { x: 656, y: 0, width: 606, height: 1080 });
+        let l = crop_window((1920, 1080), 1.0, (1080, 1920), 0.0);
+        assert_eq!(l.x, 0);
+        let rr = crop_window((1920, 1080), 1.0, (1080, 1920), 1.0);
+        assert_eq!(rr.x + rr.width, 1920);
+    }
+
+    #[test]
+    fn crop_is_even_and_inside_for_odd_sizes() {
+        for (w, h) in [(641, 359), (1279, 719), (3840, 2160), (720, 1280), (500, 1200)] {
+            for f in [0.0, 0.3, 0.5, 1.0] {
+                let r = crop_window((w, h), 1.0, (1080, 1920), f);
+                assert!(r.x % 2 == 0 && r.y % 2 == 0 && r.width % 2 == 0 && r.height % 2 == 0);
+                assert!(r.x + r.width <= w && r.y + r.height <= h, "{w}x{h} {r:?}");
+                let aspect = r.width as f64 / r.height as f64;
+                assert!((aspect - 0.5625).abs() < 0.02 || (w, h) == (720, 1280), "{aspect}");
+            }
+        }
+    }
+
+    #[test]
+    fn portrait_9_16_is_not_cropped() {
+        assert_eq!(
+            crop_window((1080, 1920), 1.0, (1080, 1920), 0.5),
+            Rect { x: 0, y: 0, width: 1080, height: 1920 }
+        );
+    }
+
+    #[test]
+    fn anamorphic_pixels_widen_the_crop_correctly() {
+        // 1440x1080 at 4:3 pixels displays as 1920x1080: the window is 607.5 display px wide,
+        // which is 455.6 stored px.
+        let r = crop_window((1440, 1080), 4.0 / 3.0, (1080, 1920), 0.5);
+        assert_eq!(r.width, 456);
+        assert_eq!(r.height, 1080);
+    }
+
+    #[test]
+    fn rotation_swaps_axes_before_cropping() {
+        let p = plan(&info(1920, 1080, 90, 10.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.video.rotated_size, (1080, 1920));
+        assert_eq!(p.video.crop, Rect { x: 0, y: 0, width: 1080, height: 1920 });
+    }
+
+    #[test]
+    fn trim_and_frame_count() {
+        let req = ReelRequest {
+            start: Some(Micros(3_200_000)),
+            end: Some(Micros(11_000_000)),
+            ..Default::default()
+        };
+        let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
+        assert_eq!(p.trim.duration(), Micros(7_800_000));
+        assert_eq!(p.video.frames, 234);
+        let req = ReelRequest {
+            start: Some(Micros(1_000_000)),
+            duration: Some(Micros(5_000_000)),
+            ..Default::default()
+        };
+        let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
+        assert_eq!(p.trim.end, Micros(6_000_000));
+        assert_eq!(p.video.frames, 150);
+    }
+
+    #[test]
+    fn bad_ranges_are_errors() {
+        let i = info(1920, 1080, 0, 10.0);
+        let past = ReelRequest { start: Some(Micros(12_000_000)), ..Default::default() };
+        assert!(matches!(plan(&i, &past), Err(PlanError::StartPastEnd { .. })));
+        let back = ReelRequest {
+            start: Some(Micros(5_000_000)),
+            end: Some(Micros(4_000_000)),
+            ..Default::default()
+        };
+        assert!(matches!(plan(&i, &back), Err(PlanError::EndBeforeStart { .. })));
+    }
+
+    #[test]
+    fn end_past_clip_is_clamped_with_a_warning() {
+        let req = ReelRequest { end: Some(Micros(30_000_000)), ..Default::default() };
+        let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
+        assert_eq!(p.trim.end, Micros(10_000_000));
+        assert!(p.warnings.iter().any(|w| w.contains("past the end")));
+    }
+
+    #[test]
+    fn long_clip_is_capped_and_says_so() {
+        let p = plan(&info(1920, 1080, 0, 900.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.trim.duration(), Micros(600_000_000));
+        assert!(p.warnings.iter().any(|w| w.contains("capped")));
+    }
+
+    #[test]
+    fn short_reel_warns() {
+        let req = ReelRequest { duration: Some(Micros(2_000_000)), ..Default::default() };
+        let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
+        assert!(p.warnings.iter().any(|w| w.contains("shorter than")));
+    }
+
+    #[test]
+    fn default_card_times() {
+        let req = ReelRequest {
+            duration: Some(Micros(9_000_000)),
+            went_wrong: Some("burnt".into()),
+            lesson: Some("lower heat".into()),
+            ..Default::default()
+        };
+        let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
+        let ww = &p.cards[0];
+        assert_eq!((ww.at, ww.until), (Micros(0), Micros(4_500_000)));
+        assert_eq!(ww.fade_in, Micros::ZERO);
+        assert_eq!(ww.fade_out, Micros(250_000));
+        let l = &p.cards[1];
+        assert_eq!((l.at, l.until), (Micros(6_000_000), Micros(9_000_000)));
+        assert_eq!(l.fade_out, Micros::ZERO);
+        assert_eq!(ww.opacity_at(Micros(1_000_000)), 1.0);
+        assert_eq!(ww.opacity_at(Micros(4_500_000)), 0.0);
+        assert!((ww.opacity_at(Micros(4_375_000)) - 0.5).abs() < 1e-3);
+        assert_eq!(l.opacity_at(Micros(5_999_999)), 0.0);
+        assert!((l.opacity_at(Micros(6_125_000)) - 0.5).abs() < 1e-3);
+        assert_eq!(l.opacity_at(Micros(8_990_000)), 1.0);
+    }
+
+    #[test]
+    fn explicit_card_times_and_short_cards_fade_at_most_half() {
+        let req = ReelRequest {
+            duration: Some(Micros(9_000_000)),
+            went_wrong: Some("x".into()),
+            went_wrong_at: Some(Micros(1_000_000)),
+            went_wrong_until: Some(Micros(1_300_000)),
+            ..Default::default()
+        };
+        let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
+        let c = &p.cards[0];
+        assert_eq!((c.at, c.until), (Micros(1_000_000), Micros(1_300_000)));
+        assert_eq!(c.fade_in, Micros(150_000));
+        assert_eq!(c.fade_out, Micros(150_000));
+        let bad = ReelRequest {
+            went_wrong: Some("x".into()),
+            went_wrong_at: Some(Micros(5_000_000)),
+            went_wrong_until: Some(Micros(4_000_000)),
+            ..Default::default()
+        };
+        assert!(matches!(plan(&info(1920, 1080, 0, 20.0), &bad), Err(PlanError::CardTime { .. })));
+    }
+
+    #[test]
+    fn encoder_overrides_and_audio_offset() {
+        let req = ReelRequest {
+            crf: Some(18),
+            encoder_preset: Some("veryfast".into()),
+            ..Default::default()
+        };
+        let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
+        assert_eq!(p.encoder.crf, 18);
+        assert_eq!(p.encoder.preset, "veryfast");
+        assert_eq!(p.encoder.level, "4.1");
+        assert_eq!(p.encoder.keyframe_interval, 60);
+        assert_eq!(p.audio.source_offset, Micros(2_400_000));
+    }
+
+    #[test]
+    fn focus_parses() {
+        assert_eq!(Focus::parse("center"), Ok(Focus(0.5)));
+        assert_eq!(Focus::parse("left"), Ok(Focus(0.0)));
+        assert_eq!(Focus::parse("0.25"), Ok(Focus(0.25)));
+        assert!(Focus::parse("1.5").is_err());
+        assert!(Focus::parse("top").is_err());
+    }
+
+    #[test]
+    fn plan_serialises_and_hash_changes_with_text() {
+        let i = info(1920, 1080, 0, 20.0);
+        let a = plan(&i, &ReelRequest { went_wrong: Some("a".into()), ..Default::default() }).unwrap();
+        let b = plan(&i, &ReelRequest { went_wrong: Some("b".into()), ..Default::default() }).unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        let back: RenderPlan = serde_json::from_str(&json).unwrap();
+        assert_eq!(a, back);
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.hash(), back.hash());
+    }
+}

@@ -1,0 +1,455 @@
+//! Presets: everything a platform dictates, as data.
+//!
+//! The built-in presets live in `presets/*.toml` and are embedded in the binary. A user's
+//! TOML file may set `base = "<built-in>"` (default `tiktok`) and override any field; unknown
+//! keys and wrong types are errors that name the file, the key and its line.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The built-in presets, as (name, TOML text), in the order `failreel presets` lists them.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("tiktok", include_str!("../presets/tiktok.toml")),
+    ("reels", include_str!("../presets/reels.toml")),
+    ("shorts", include_str!("../presets/shorts.toml")),
+];
+
+/// A complete, validated preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// Short name, used in default output names (`<stem>.<name>.mp4`).
+    pub name: String,
+    /// One-line summary shown by `failreel presets`.
+    pub summary: String,
+    /// Video encoding settings.
+    pub video: VideoSettings,
+    /// Audio encoding settings.
+    pub audio: AudioSettings,
+    /// Accepted reel length.
+    pub length: LengthLimits,
+    /// Pixels covered by the app's own interface, from each edge of the frame.
+    pub safe_zone: SafeZone,
+    /// Overlay cards.
+    pub cards: CardSettings,
+}
+
+/// Video settings of a preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoSettings {
+    /// Output width in pixels (even).
+    pub width: u32,
+    /// Output height in pixels (even).
+    pub height: u32,
+    /// Constant output frame rate (frames per second, integer).
+    pub fps: u32,
+    /// x264 constant rate factor (0–51, lower is better).
+    pub crf: u8,
+    /// x264 speed preset (ultrafast … veryslow).
+    pub x264_preset: String,
+    /// VBV maximum bitrate in kbit/s (0 = unconstrained).
+    pub max_bitrate_kbps: u32,
+    /// Seconds between keyframes (closed GOP).
+    pub keyframe_interval_s: f64,
+}
+
+/// Audio settings of a preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSettings {
+    /// Output sample rate in Hz.
+    pub sample_rate: u32,
+    /// AAC bitrate in kbit/s.
+    pub bitrate_kbps: u32,
+    /// Integrated loudness target in LUFS.
+    pub loudness_lufs: f64,
+    /// True-peak ceiling in dBTP.
+    pub true_peak_dbtp: f64,
+}
+
+/// Minimum and maximum reel length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LengthLimits {
+    /// Shortest reel the platform accepts, in seconds.
+    pub min_s: f64,
+    /// Longest reel the platform accepts, in seconds; longer reels are capped.
+    pub max_s: f64,
+}
+
+/// Pixels covered by the platform's interface on each edge of the output frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeZone {
+    /// Band at the top (header, tabs).
+    pub top: u32,
+    /// Band at the bottom (caption, music, progress).
+    pub bottom: u32,
+    /// Band at the left edge.
+    pub left: u32,
+    /// Band at the right edge (like/comment/share column).
+    pub right: u32,
+}
+
+/// Where a card sits inside the safe zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardPosition {
+    /// Top of the safe zone.
+    Top,
+    /// Vertically centred in the safe zone.
+    Center,
+    /// Bottom of the safe zone.
+    Bottom,
+}
+
+/// Overlay card settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSettings {
+    /// Heading of the "what went wrong" card (empty for none).
+    pub went_wrong_heading: String,
+    /// Heading of the "lesson learned" card (empty for none).
+    pub lesson_heading: String,
+    /// Position of the "what went wrong" card.
+    pub went_wrong_position: CardPosition,
+    /// Position of the "lesson learned" card.
+    pub lesson_position: CardPosition,
+    /// Fade in and fade out duration in seconds (at most 0.5).
+    pub fade_s: f64,
+    /// The look of both cards.
+    pub style: CardStyle,
+}
+
+/// The look of a card: type sizes, colours, outline and box.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardStyle {
+    /// Body text size in pixels.
+    pub body_size: f32,
+    /// Heading text size in pixels.
+    pub heading_size: f32,
+    /// Smallest body size auto-fit may shrink to.
+    pub min_body_size: f32,
+    /// Body text colour, `#RRGGBB`.
+    pub text_color: String,
+    /// Heading colour, `#RRGGBB`.
+    pub heading_color: String,
+    /// Box colour, `#RRGGBB`.
+    pub box_color: String,
+    /// Box opacity, 0 (no box) to 1.
+    pub box_opacity: f32,
+    /// Box corner radius in pixels.
+    pub box_radius: f32,
+    /// Padding inside the box in pixels.
+    pub padding: f32,
+    /// Text outline width in pixels (0 for none).
+    pub outline_width: f32,
+    /// Text outline colour, `#RRGGBB`.
+    pub outline_color: String,
+}
+
+/// Preset errors: always configuration errors (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    /// A name that is neither built in nor an existing file.
+    #[error("unknown preset `{0}`: use one of tiktok, reels, shorts, or a path to a preset .toml file")]
+    Unknown(String),
+    /// The preset file could not be read.
+    #[error("{path}: cannot read preset file: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The preset file is not valid TOML or has a wrong key or type.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, with the line when known.
+        message: String,
+    },
+}
+
+/// Parses a colour written `#RRGGBB` into its components.
+pub fn parse_color(s: &str) -> Option<[u8; 3]> {
+    let hex = s.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let v = u32::from_str_radix(hex, 16).ok()?;
+    Some([(v >> 16) as u8, (v >> 8) as u8, v as u8])
+}
+
+impl Preset {
+    /// Returns the built-in preset with this name.
+    pub fn built_in(name: &str) -> Option<Preset> {
+        BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| toml::from_str(text).expect("built-in presets are valid (tested)"))
+    }
+
+    /// Resolves `--preset`: a built-in name, or a path to a TOML file.
+    pub fn resolve(name_or_path: &str) -> Result<Preset, PresetError> {
+        if let Some(p) = Self::built_in(name_or_path) {
+            return Ok(p);
+        }
+        let path = Path::new(name_or_path);
+        let looks_like_file = name_or_path.ends_with(".toml") || name_or_path.contains('/');
+        if !path.is_file() {
+            if looks_like_file {
+                return Err(PresetError::Read {
+                    path: name_or_path.to_string(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                });
+            }
+            return Err(PresetError::Unknown(name_or_path.to_string()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read {
+            path: name_or_path.to_string(),
+            source,
+        })?;
+        Self::from_override_toml(&text, name_or_path)
+    }
+
+    /// Builds a preset from a user's TOML text: `base` (default `tiktok`) with every field the
+    /// text sets replaced. `origin` names the file in errors.
+    pub fn from_override_toml(text: &str, origin: &str) -> Result<Preset, PresetError> {
+        let invalid = |message: String| PresetError::Invalid {
+            path: origin.to_string(),
+            message,
+        };
+        let mut user: toml::Table = toml::from_str(text).map_err(|e| {
+            invalid(format!(
+                "not valid TOML: {}",
+                e.to_string().replace('\n', " ").trim()
+            ))
+        })?;
+        let base_name = match user.remove("base") {
+            None => "tiktok".to_string(),
+            Some(toml::Value::String(s)) => s,
+            Some(_) => return Err(invalid("`base` must be a preset name such as \"tiktok\"".into())),
+        };
+        let base_text = BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == base_name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| invalid(format!("unknown base preset `{base_name}`")))?;
+        let mut merged: toml::Table = toml::from_str(base_text).expect("built-in presets are valid");
+        if !user.contains_key("name") {
+            let stem = Path::new(origin)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "custom".into());
+            user.insert("name".into(), toml::Value::String(stem));
+        }
+        merge(&mut merged, user);
+        let preset: Preset = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
+            let msg = e.message().to_string();
+            let line = unknown_key_line(text, &msg);
+            invalid(match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            })
+        })?;
+        preset.validate().map_err(invalid)?;
+        Ok(preset)
+    }
+
+    /// Checks the values a platform and the encoder can accept.
+    pub fn validate(&self) -> Result<(), String> {
+        let v = &self.video;
+        if v.width < 16 || v.height < 16 || v.width % 2 != 0 || v.height % 2 != 0 {
+            return Err(format!(
+                "video size {}x{} must be even and at least 16x16",
+                v.width, v.height
+            ));
+        }
+        if !(1..=240).contains(&v.fps) {
+            return Err(format!("video.fps {} must be between 1 and 240", v.fps));
+        }
+        if v.crf > 51 {
+            return Err(format!("video.crf {} must be between 0 and 51", v.crf));
+        }
+        if !X264_PRESETS.contains(&v.x264_preset.as_str()) {
+            return Err(format!(
+                "video.x264_preset `{}` must be one of {}",
+                v.x264_preset,
+                X264_PRESETS.join(", ")
+            ));
+        }
+        if !(v.keyframe_interval_s > 0.0 && v.keyframe_interval_s <= 10.0) {
+            return Err("video.keyframe_interval_s must be between 0 and 10 seconds".into());
+        }
+        if ![8000, 16000, 22050, 24000, 32000, 44100, 48000].contains(&self.audio.sample_rate) {
+            return Err(format!(
+                "audio.sample_rate {} is not an AAC rate (use 48000)",
+                self.audio.sample_rate
+            ));
+        }
+        if !(32..=512).contains(&self.audio.bitrate_kbps) {
+            return Err("audio.bitrate_kbps must be between 32 and 512".into());
+        }
+        if !(self.length.min_s >= 0.0 && self.length.max_s > self.length.min_s) {
+            return Err("length.max_s must be greater than length.min_s".into());
+        }
+        let z = &self.safe_zone;
+        if z.left + z.right + 64 > v.width || z.top + z.bottom + 64 > v.height {
+            return Err("safe_zone leaves no room for cards".into());
+        }
+        if !(0.0..=0.5).contains(&self.cards.fade_s) {
+            return Err("cards.fade_s must be between 0 and 0.5 seconds".into());
+        }
+        let s = &self.cards.style;
+        for (key, c) in [
+            ("text_color", &s.text_color),
+            ("heading_color", &s.heading_color),
+            ("box_color", &s.box_color),
+            ("outline_color", &s.outline_color),
+        ] {
+            if parse_color(c).is_none() {
+                return Err(format!("cards.style.{key} `{c}` must be written #RRGGBB"));
+            }
+        }
+        if !(s.min_body_size >= 8.0 && s.body_size >= s.min_body_size && s.heading_size >= 8.0) {
+            return Err("cards.style sizes must be at least 8 and body_size >= min_body_size".into());
+        }
+        if !(0.0..=1.0).contains(&s.box_opacity) {
+            return Err("cards.style.box_opacity must be between 0 and 1".into());
+        }
+        Ok(())
+    }
+
+    /// The preset as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a preset always serialises")
+    }
+
+    /// Frames between keyframes.
+    pub fn gop_frames(&self) -> u32 {
+        ((self.video.keyframe_interval_s * self.video.fps as f64).round() as u32).max(1)
+    }
+}
+
+/// The x264 speed presets, fastest first.
+pub const X264_PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Finds the line of the key a serde message complains about (`unknown field `x``).
+fn unknown_key_line(text: &str, msg: &str) -> Option<usize> {
+    let start = msg.find('`')? + 1;
+    let end = start + msg[start..].find('`')?;
+    let key = &msg[start..end];
+    text.lines().position(|l| {
+        let t = l.trim_start();
+        t.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+            || t.trim_start_matches('[').trim_end_matches(']').ends_with(key)
+    })
+    .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_parse_and_validate() {
+        for (name, _) in BUILT_IN {
+            let p = Preset::built_in(name).unwrap();
+            assert_eq!(&p.name, name);
+            p.validate().unwrap();
+            assert_eq!((p.video.width, p.video.height, p.video.fps), (1080, 1920, 30));
+            assert_eq!(p.gop_frames(), 60);
+        }
+    }
+
+    #[test]
+    fn override_changes_only_what_it_sets() {
+        let p = Preset::from_override_toml(
+            "base = \"reels\"\nname = \"mine\"\n[video]\ncrf = 18\n",
+            "mine.toml",
+        )
+        .unwrap();
+        let reels = Preset::built_in("reels").unwrap();
+        assert_eq!(p.name, "mine");
+        assert_eq!(p.video.crf, 18);
+        assert_eq!(p.video.x264_preset, reels.video.x264_preset);
+        assert_eq!(p.safe_zone, reels.safe_zone);
+        assert_eq!(p.length, reels.length);
+    }
+
+    #[test]
+    fn override_name_defaults_to_file_stem_and_base_to_tiktok() {
+        let p = Preset::from_override_toml("[video]\nfps = 60\n", "dir/my-look.toml").unwrap();
+        assert_eq!(p.name, "my-look");
+        assert_eq!(p.video.fps, 60);
+        assert_eq!(p.safe_zone, Preset::built_in("tiktok").unwrap().safe_zone);
+    }
+
+    #[test]
+    fn typo_is_reported_with_its_line() {
+        let err = Preset::from_override_toml("[video]\n\ncrff = 18\n", "typo.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("typo.toml"), "{msg}");
+        assert!(msg.contains("crff"), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_values_are_errors() {
+        let e = Preset::from_override_toml("[video]\ncrf = \"high\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("t.toml"));
+        assert!(Preset::from_override_toml("[video]\ncrf = 70\n", "t.toml").is_err());
+        assert!(Preset::from_override_toml("[video]\nx264_preset = \"warp\"\n", "t.toml").is_err());
+        assert!(Preset::from_override_toml("[video\n", "t.toml").is_err());
+        assert!(Preset::from_override_toml("base = \"vine\"\n", "t.toml").is_err());
+    }
+
+    #[test]
+    fn unknown_name_is_unknown() {
+        assert!(matches!(Preset::resolve("vine"), Err(PresetError::Unknown(_))));
+        assert!(matches!(
+            Preset::resolve("missing/file.toml"),
+            Err(PresetError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn toml_round_trip() {
+        let p = Preset::built_in("shorts").unwrap();
+        let back: Preset = toml::from_str(&p.to_toml()).unwrap();
+        assert_eq!(p, back);
+    }
+
+    #[test]
+    fn colors_parse() {
+        assert_eq!(parse_color("#FFD23F"), Some([255, 210, 63]));
+        assert_eq!(parse_color("FFD23F"), None);
+        assert_eq!(parse_color("#FFD23"), None);
+    }
+}
