@@ -37,7 +37,7 @@ where
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Render(args) => run_render(args),
+        Command::Render(args) => run_render(*args),
         Command::Presets { action } => run_presets(action),
         Command::Probe(args) => run_probe(args),
         Command::Completions { shell } => {
@@ -113,7 +113,8 @@ impl Progress for Bar {
 }
 
 fn bar(name: &str) -> Bar {
-    let pb = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    let pb =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     let style = indicatif::ProgressStyle::with_template(
         "{prefix} [{bar:30}] {pos}/{len} frames {per_sec} ETA {eta}",
     )
@@ -194,9 +195,9 @@ fn run_render(args: RenderArgs) -> i32 {
             .output
             .clone()
             .unwrap_or_else(|| default_output(input, &args.out_dir, &preset.name));
-        let result = probe(input)
-            .map_err(|e| e.to_string())
-            .and_then(|info| plan_reel(&info, &req, &preset, output.clone()).map_err(|e| e.to_string()));
+        let result = probe(input).map_err(|e| e.to_string()).and_then(|info| {
+            plan_reel(&info, &req, &preset, output.clone()).map_err(|e| e.to_string())
+        });
         let plan = match result {
             Ok(p) => p,
             Err(e) => {
@@ -284,7 +285,9 @@ fn report_failure(args: &RenderArgs, input: &std::path::Path, output: &std::path
 
 fn print_plan(args: &RenderArgs, plan: &RenderPlan) {
     if args.json {
-        emit_json(json!({"event": "plan", "input": plan.input, "output": plan.output, "plan": plan}));
+        emit_json(
+            json!({"event": "plan", "input": plan.input, "output": plan.output, "plan": plan}),
+        );
         return;
     }
     let v = &plan.video;
@@ -323,12 +326,23 @@ fn print_plan(args: &RenderArgs, plan: &RenderPlan) {
     let e = &plan.encoder;
     s.push_str(&format!(
         "  encoder  {} {} level {} crf {} preset {} keyint {}; {} {} Hz {} kbit/s\n",
-        e.video_codec, e.profile, e.level, e.crf, e.preset, e.keyframe_interval, e.audio_codec, e.sample_rate, e.audio_bitrate_kbps
+        e.video_codec,
+        e.profile,
+        e.level,
+        e.crf,
+        e.preset,
+        e.keyframe_interval,
+        e.audio_codec,
+        e.sample_rate,
+        e.audio_bitrate_kbps
     ));
     s.push_str(&format!(
         "  audio    {}\n",
         match plan.audio.stream {
-            Some(i) => format!("stream {i}, starts {:.3} s after the picture", plan.audio.source_offset.as_secs_f64()),
+            Some(i) => format!(
+                "stream {i}, starts {:.3} s after the picture",
+                plan.audio.source_offset.as_secs_f64()
+            ),
             None => "none: silent track".into(),
         }
     ));

@@ -34,19 +34,25 @@ pub struct Cli {
 pub enum Command {
     /// Render one or more clips into 9:16 reels with "what went wrong" and "lesson" cards.
     #[command(after_help = RENDER_EXAMPLES)]
-    Render(RenderArgs),
+    Render(Box<RenderArgs>),
     /// List the presets, or print one as TOML.
-    #[command(after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml")]
+    #[command(
+        after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml"
+    )]
     Presets {
         /// `show <NAME>` prints a preset.
         #[command(subcommand)]
         action: Option<PresetsAction>,
     },
     /// Print what failreel sees in a clip: display size, rotation, frame rate, colour, audio.
-    #[command(after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation")]
+    #[command(
+        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation"
+    )]
     Probe(ProbeArgs),
     /// Print shell completions.
-    #[command(after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel")]
+    #[command(
+        after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -159,11 +165,26 @@ mod tests {
     #[test]
     fn parses_the_documented_example() {
         let cli = Cli::try_parse_from([
-            "failreel", "render", "IMG_0412.MOV", "--preset", "tiktok", "--start", "0:03.2",
-            "--end", "0:11", "--went-wrong", "Oil", "--lesson", "Medium", "-o", "x.mp4",
+            "failreel",
+            "render",
+            "IMG_0412.MOV",
+            "--preset",
+            "tiktok",
+            "--start",
+            "0:03.2",
+            "--end",
+            "0:11",
+            "--went-wrong",
+            "Oil",
+            "--lesson",
+            "Medium",
+            "-o",
+            "x.mp4",
         ])
         .unwrap();
-        let Command::Render(r) = cli.command else { panic!("not render") };
+        let Command::Render(r) = cli.command else {
+            panic!("not render")
+        };
         assert_eq!(r.start, Some(Micros(3_200_000)));
         assert_eq!(r.end, Some(Micros(11_000_000)));
         assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
@@ -176,7 +197,15 @@ mod tests {
             vec!["failreel", "render", "a.mov", "--crf", "70"],
             vec!["failreel", "render", "a.mov", "--encoder-preset", "warp"],
             vec!["failreel", "render", "a.mov", "--focus", "up"],
-            vec!["failreel", "render", "a.mov", "--end", "3", "--duration", "2"],
+            vec![
+                "failreel",
+                "render",
+                "a.mov",
+                "--end",
+                "3",
+                "--duration",
+                "2",
+            ],
             vec!["failreel", "render"],
         ] {
             let e = Cli::try_parse_from(&args).unwrap_err();

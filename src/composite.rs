@@ -79,12 +79,12 @@ impl YuvOverlay {
                 }
                 let o = row * cw + col;
                 chroma_alpha[o] = ((sum_a + 2) / 4) as u8;
-                if sum_a > 0 {
-                    let (_, u, v) = rgb_to_ycbcr709(
-                        (sr / sum_a) as u8,
-                        (sg / sum_a) as u8,
-                        (sb / sum_a) as u8,
-                    );
+                if let (Some(r), Some(g), Some(b)) = (
+                    sr.checked_div(sum_a),
+                    sg.checked_div(sum_a),
+                    sb.checked_div(sum_a),
+                ) {
+                    let (_, u, v) = rgb_to_ycbcr709(r as u8, g as u8, b as u8);
                     cb[o] = u;
                     cr[o] = v;
                 }
@@ -122,7 +122,15 @@ impl YuvOverlay {
         let cols = (frame_w.saturating_sub(self.x) as usize).min(w);
         let rows = (frame_h.saturating_sub(self.y) as usize).min(self.height as usize);
         let (src, alpha, w, cols, rows, x, y) = match plane {
-            0 => (&self.luma, &self.luma_alpha, w, cols, rows, self.x as usize, self.y as usize),
+            0 => (
+                &self.luma,
+                &self.luma_alpha,
+                w,
+                cols,
+                rows,
+                self.x as usize,
+                self.y as usize,
+            ),
             1 | 2 => (
                 if plane == 1 { &self.cb } else { &self.cr },
                 &self.chroma_alpha,
@@ -135,7 +143,8 @@ impl YuvOverlay {
             _ => return,
         };
         for row in 0..rows {
-            let Some(dst) = data.get_mut((y + row) * stride + x..(y + row) * stride + x + cols) else {
+            let Some(dst) = data.get_mut((y + row) * stride + x..(y + row) * stride + x + cols)
+            else {
                 return;
             };
             blend_row(dst, &src[row * w..][..cols], &alpha[row * w..][..cols], op);
@@ -198,7 +207,11 @@ mod tests {
         for row in 0..16 {
             for col in 0..32 {
                 let inside = (4..12).contains(&col) && (6..10).contains(&row);
-                assert_eq!(y[row * 32 + col], if inside { 235 } else { 100 }, "{row},{col}");
+                assert_eq!(
+                    y[row * 32 + col],
+                    if inside { 235 } else { 100 },
+                    "{row},{col}"
+                );
             }
         }
     }

@@ -268,7 +268,9 @@ pub enum PlanError {
         len: Micros,
     },
     /// End at or before start.
-    #[error("{path}: the end ({end}) is not after the start ({start}): check --start/--end/--duration")]
+    #[error(
+        "{path}: the end ({end}) is not after the start ({start}): check --start/--end/--duration"
+    )]
     EndBeforeStart {
         /// Input.
         path: String,
@@ -447,7 +449,11 @@ pub fn plan_reel(
         },
         audio: AudioPlan {
             stream: info.audio.as_ref().map(|a| a.index),
-            source_offset: info.audio.as_ref().map(|a| a.offset).unwrap_or(Micros::ZERO),
+            source_offset: info
+                .audio
+                .as_ref()
+                .map(|a| a.offset)
+                .unwrap_or(Micros::ZERO),
             edge_fade: Micros(20_000),
         },
         cards,
@@ -549,8 +555,16 @@ fn plan_cards(
             text: text.clone(),
             at,
             until,
-            fade_in: if at == Micros::ZERO { Micros::ZERO } else { fade.min(room) },
-            fade_out: if until >= len { Micros::ZERO } else { fade.min(room) },
+            fade_in: if at == Micros::ZERO {
+                Micros::ZERO
+            } else {
+                fade.min(room)
+            },
+            fade_out: if until >= len {
+                Micros::ZERO
+            } else {
+                fade.min(room)
+            },
             position,
         });
     }
@@ -609,7 +623,15 @@ mod tests {
     #[test]
     fn crop_of_landscape_is_centred_9_16() {
         let r = crop_window((1920, 1080), 1.0, (1080, 1920), 0.5);
-        assert_eq!(r, Rect { x: 656, y: 0, width: 606, height: 1080 });
+        assert_eq!(
+            r,
+            Rect {
+                x: 656,
+                y: 0,
+                width: 608,
+                height: 1080
+            }
+        );
         let l = crop_window((1920, 1080), 1.0, (1080, 1920), 0.0);
         assert_eq!(l.x, 0);
         let rr = crop_window((1920, 1080), 1.0, (1080, 1920), 1.0);
@@ -618,13 +640,24 @@ mod tests {
 
     #[test]
     fn crop_is_even_and_inside_for_odd_sizes() {
-        for (w, h) in [(641, 359), (1279, 719), (3840, 2160), (720, 1280), (500, 1200)] {
+        for (w, h) in [
+            (641, 359),
+            (1279, 719),
+            (3840, 2160),
+            (720, 1280),
+            (500, 1200),
+        ] {
             for f in [0.0, 0.3, 0.5, 1.0] {
                 let r = crop_window((w, h), 1.0, (1080, 1920), f);
-                assert!(r.x % 2 == 0 && r.y % 2 == 0 && r.width % 2 == 0 && r.height % 2 == 0);
+                assert!([r.x, r.y, r.width, r.height]
+                    .iter()
+                    .all(|v| v.is_multiple_of(2)));
                 assert!(r.x + r.width <= w && r.y + r.height <= h, "{w}x{h} {r:?}");
                 let aspect = r.width as f64 / r.height as f64;
-                assert!((aspect - 0.5625).abs() < 0.02 || (w, h) == (720, 1280), "{aspect}");
+                assert!(
+                    (aspect - 0.5625).abs() < 0.02 || (w, h) == (720, 1280),
+                    "{aspect}"
+                );
             }
         }
     }
@@ -633,7 +666,12 @@ mod tests {
     fn portrait_9_16_is_not_cropped() {
         assert_eq!(
             crop_window((1080, 1920), 1.0, (1080, 1920), 0.5),
-            Rect { x: 0, y: 0, width: 1080, height: 1920 }
+            Rect {
+                x: 0,
+                y: 0,
+                width: 1080,
+                height: 1920
+            }
         );
     }
 
@@ -650,7 +688,15 @@ mod tests {
     fn rotation_swaps_axes_before_cropping() {
         let p = plan(&info(1920, 1080, 90, 10.0), &ReelRequest::default()).unwrap();
         assert_eq!(p.video.rotated_size, (1080, 1920));
-        assert_eq!(p.video.crop, Rect { x: 0, y: 0, width: 1080, height: 1920 });
+        assert_eq!(
+            p.video.crop,
+            Rect {
+                x: 0,
+                y: 0,
+                width: 1080,
+                height: 1920
+            }
+        );
     }
 
     #[test]
@@ -676,19 +722,31 @@ mod tests {
     #[test]
     fn bad_ranges_are_errors() {
         let i = info(1920, 1080, 0, 10.0);
-        let past = ReelRequest { start: Some(Micros(12_000_000)), ..Default::default() };
-        assert!(matches!(plan(&i, &past), Err(PlanError::StartPastEnd { .. })));
+        let past = ReelRequest {
+            start: Some(Micros(12_000_000)),
+            ..Default::default()
+        };
+        assert!(matches!(
+            plan(&i, &past),
+            Err(PlanError::StartPastEnd { .. })
+        ));
         let back = ReelRequest {
             start: Some(Micros(5_000_000)),
             end: Some(Micros(4_000_000)),
             ..Default::default()
         };
-        assert!(matches!(plan(&i, &back), Err(PlanError::EndBeforeStart { .. })));
+        assert!(matches!(
+            plan(&i, &back),
+            Err(PlanError::EndBeforeStart { .. })
+        ));
     }
 
     #[test]
     fn end_past_clip_is_clamped_with_a_warning() {
-        let req = ReelRequest { end: Some(Micros(30_000_000)), ..Default::default() };
+        let req = ReelRequest {
+            end: Some(Micros(30_000_000)),
+            ..Default::default()
+        };
         let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
         assert_eq!(p.trim.end, Micros(10_000_000));
         assert!(p.warnings.iter().any(|w| w.contains("past the end")));
@@ -703,7 +761,10 @@ mod tests {
 
     #[test]
     fn short_reel_warns() {
-        let req = ReelRequest { duration: Some(Micros(2_000_000)), ..Default::default() };
+        let req = ReelRequest {
+            duration: Some(Micros(2_000_000)),
+            ..Default::default()
+        };
         let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
         assert!(p.warnings.iter().any(|w| w.contains("shorter than")));
     }
@@ -752,7 +813,10 @@ mod tests {
             went_wrong_until: Some(Micros(4_000_000)),
             ..Default::default()
         };
-        assert!(matches!(plan(&info(1920, 1080, 0, 20.0), &bad), Err(PlanError::CardTime { .. })));
+        assert!(matches!(
+            plan(&info(1920, 1080, 0, 20.0), &bad),
+            Err(PlanError::CardTime { .. })
+        ));
     }
 
     #[test]
@@ -782,8 +846,22 @@ mod tests {
     #[test]
     fn plan_serialises_and_hash_changes_with_text() {
         let i = info(1920, 1080, 0, 20.0);
-        let a = plan(&i, &ReelRequest { went_wrong: Some("a".into()), ..Default::default() }).unwrap();
-        let b = plan(&i, &ReelRequest { went_wrong: Some("b".into()), ..Default::default() }).unwrap();
+        let a = plan(
+            &i,
+            &ReelRequest {
+                went_wrong: Some("a".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let b = plan(
+            &i,
+            &ReelRequest {
+                went_wrong: Some("b".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let json = serde_json::to_string(&a).unwrap();
         let back: RenderPlan = serde_json::from_str(&json).unwrap();
         assert_eq!(a, back);

@@ -154,7 +154,9 @@ pub struct CardStyle {
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
     /// A name that is neither built in nor an existing file.
-    #[error("unknown preset `{0}`: use one of tiktok, reels, shorts, or a path to a preset .toml file")]
+    #[error(
+        "unknown preset `{0}`: use one of tiktok, reels, shorts, or a path to a preset .toml file"
+    )]
     Unknown(String),
     /// The preset file could not be read.
     #[error("{path}: cannot read preset file: {source}")]
@@ -232,14 +234,19 @@ impl Preset {
         let base_name = match user.remove("base") {
             None => "tiktok".to_string(),
             Some(toml::Value::String(s)) => s,
-            Some(_) => return Err(invalid("`base` must be a preset name such as \"tiktok\"".into())),
+            Some(_) => {
+                return Err(invalid(
+                    "`base` must be a preset name such as \"tiktok\"".into(),
+                ))
+            }
         };
         let base_text = BUILT_IN
             .iter()
             .find(|(n, _)| *n == base_name)
             .map(|(_, t)| *t)
             .ok_or_else(|| invalid(format!("unknown base preset `{base_name}`")))?;
-        let mut merged: toml::Table = toml::from_str(base_text).expect("built-in presets are valid");
+        let mut merged: toml::Table =
+            toml::from_str(base_text).expect("built-in presets are valid");
         if !user.contains_key("name") {
             let stem = Path::new(origin)
                 .file_stem()
@@ -248,14 +255,17 @@ impl Preset {
             user.insert("name".into(), toml::Value::String(stem));
         }
         merge(&mut merged, user);
-        let preset: Preset = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
-            let msg = e.message().to_string();
-            let line = unknown_key_line(text, &msg);
-            invalid(match line {
-                Some(l) => format!("line {l}: {msg}"),
-                None => msg,
-            })
-        })?;
+        let preset: Preset =
+            toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    let msg = e.message().to_string();
+                    let line = unknown_key_line(text, &msg);
+                    invalid(match line {
+                        Some(l) => format!("line {l}: {msg}"),
+                        None => msg,
+                    })
+                })?;
         preset.validate().map_err(invalid)?;
         Ok(preset)
     }
@@ -263,7 +273,11 @@ impl Preset {
     /// Checks the values a platform and the encoder can accept.
     pub fn validate(&self) -> Result<(), String> {
         let v = &self.video;
-        if v.width < 16 || v.height < 16 || v.width % 2 != 0 || v.height % 2 != 0 {
+        if v.width < 16
+            || v.height < 16
+            || !v.width.is_multiple_of(2)
+            || !v.height.is_multiple_of(2)
+        {
             return Err(format!(
                 "video size {}x{} must be even and at least 16x16",
                 v.width, v.height
@@ -316,7 +330,9 @@ impl Preset {
             }
         }
         if !(s.min_body_size >= 8.0 && s.body_size >= s.min_body_size && s.heading_size >= 8.0) {
-            return Err("cards.style sizes must be at least 8 and body_size >= min_body_size".into());
+            return Err(
+                "cards.style sizes must be at least 8 and body_size >= min_body_size".into(),
+            );
         }
         if !(0.0..=1.0).contains(&s.box_opacity) {
             return Err("cards.style.box_opacity must be between 0 and 1".into());
@@ -364,13 +380,16 @@ fn unknown_key_line(text: &str, msg: &str) -> Option<usize> {
     let start = msg.find('`')? + 1;
     let end = start + msg[start..].find('`')?;
     let key = &msg[start..end];
-    text.lines().position(|l| {
-        let t = l.trim_start();
-        t.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-            || t.trim_start_matches('[').trim_end_matches(']').ends_with(key)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                || t.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .ends_with(key)
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -383,7 +402,10 @@ mod tests {
             let p = Preset::built_in(name).unwrap();
             assert_eq!(&p.name, name);
             p.validate().unwrap();
-            assert_eq!((p.video.width, p.video.height, p.video.fps), (1080, 1920, 30));
+            assert_eq!(
+                (p.video.width, p.video.height, p.video.fps),
+                (1080, 1920, 30)
+            );
             assert_eq!(p.gop_frames(), 60);
         }
     }
@@ -432,7 +454,10 @@ mod tests {
 
     #[test]
     fn unknown_name_is_unknown() {
-        assert!(matches!(Preset::resolve("vine"), Err(PresetError::Unknown(_))));
+        assert!(matches!(
+            Preset::resolve("vine"),
+            Err(PresetError::Unknown(_))
+        ));
         assert!(matches!(
             Preset::resolve("missing/file.toml"),
             Err(PresetError::Read { .. })

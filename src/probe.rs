@@ -179,7 +179,8 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
         30.0
     };
     let pixel_format = format!("{:?}", dec.format()).to_lowercase();
-    let full_range = dec.color_range() == ff::color::Range::JPEG || pixel_format.starts_with("yuvj");
+    let full_range =
+        dec.color_range() == ff::color::Range::JPEG || pixel_format.starts_with("yuvj");
     let hdr = match dec.color_transfer_characteristic() {
         ff::color::TransferCharacteristic::ARIB_STD_B67 => "hlg",
         ff::color::TransferCharacteristic::SMPTE2084 => "pq",
@@ -274,7 +275,11 @@ fn measure_vfr(ictx: &mut ff::format::context::Input, vindex: usize) -> bool {
         }
     }
     pts.sort_unstable();
-    let d: Vec<i64> = pts.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).collect();
+    let d: Vec<i64> = pts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0)
+        .collect();
     if d.len() < 4 {
         return false;
     }
@@ -377,7 +382,10 @@ pub fn describe(info: &MediaInfo) -> String {
             a.channels,
             format_args!("{:.3}", a.offset.as_secs_f64()),
             if info.audio_streams > 1 {
-                format!(" (track {} of {} audio tracks)", a.index, info.audio_streams)
+                format!(
+                    " (track {} of {} audio tracks)",
+                    a.index, info.audio_streams
+                )
             } else {
                 String::new()
             }
@@ -396,7 +404,17 @@ mod tests {
         let r = deg.to_radians();
         let (c, s) = (r.cos(), r.sin());
         let fp = |x: f64| ((x * 65536.0).round() as i32).to_le_bytes();
-        let vals = [fp(c), fp(-s), fp(0.0), fp(s), fp(c), fp(0.0), [0; 4], [0; 4], (1i32 << 30).to_le_bytes()];
+        let vals = [
+            fp(c),
+            fp(-s),
+            fp(0.0),
+            fp(s),
+            fp(c),
+            fp(0.0),
+            [0; 4],
+            [0; 4],
+            (1i32 << 30).to_le_bytes(),
+        ];
         vals.concat()
     }
 

@@ -171,7 +171,11 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
     if (c.width, c.height) != v.rotated_size {
         f.push(format!("crop={}:{}:{}:{}", c.width, c.height, c.x, c.y));
     }
-    let in_range = if v.color.source_full_range { "pc" } else { "tv" };
+    let in_range = if v.color.source_full_range {
+        "pc"
+    } else {
+        "tv"
+    };
     match v.color.source_transfer.as_str() {
         "hlg" | "pq" => {
             // Linearise at 203-nit reference white, tone-map, re-encode as BT.709.
@@ -223,7 +227,12 @@ struct Current {
 }
 
 impl VideoOut {
-    fn build_graph(&mut self, plan: &RenderPlan, f: &ff::frame::Video, tb: ff::Rational) -> Result<(), RenderError> {
+    fn build_graph(
+        &mut self,
+        plan: &RenderPlan,
+        f: &ff::frame::Video,
+        tb: ff::Rational,
+    ) -> Result<(), RenderError> {
         let err = lav(plan, "setting up the picture filters");
         let mut g = ff::filter::Graph::new();
         let fmt: ff::ffi::AVPixelFormat = f.format().into();
@@ -241,8 +250,12 @@ impl VideoOut {
             tb.numerator(),
             tb.denominator().max(1)
         );
-        let buffer = ff::filter::find("buffer").ok_or(ff::Error::FilterNotFound).map_err(&err)?;
-        let sink = ff::filter::find("buffersink").ok_or(ff::Error::FilterNotFound).map_err(&err)?;
+        let buffer = ff::filter::find("buffer")
+            .ok_or(ff::Error::FilterNotFound)
+            .map_err(&err)?;
+        let sink = ff::filter::find("buffersink")
+            .ok_or(ff::Error::FilterNotFound)
+            .map_err(&err)?;
         g.add(&buffer, "in", &args).map_err(&err)?;
         g.add(&sink, "out", "").map_err(&err)?;
         g.get("out")
@@ -267,7 +280,10 @@ impl VideoOut {
         octx: &mut ff::format::context::Output,
     ) -> Result<(), RenderError> {
         if cur.filtered.is_none() {
-            let decoded = cur.decoded.take().ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
+            let decoded = cur
+                .decoded
+                .take()
+                .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
             if self.graph.is_none() {
                 self.build_graph(plan, &decoded, tb)?;
             }
@@ -320,19 +336,26 @@ impl VideoOut {
         frame.set_color_space(ff::color::Space::BT709);
         frame.set_color_primaries(ff::color::Primaries::BT709);
         frame.set_color_transfer_characteristic(ff::color::TransferCharacteristic::BT709);
-        self.encoder.send_frame(frame).map_err(lav(plan, "encoding video"))?;
+        self.encoder
+            .send_frame(frame)
+            .map_err(lav(plan, "encoding video"))?;
         self.emitted += 1;
         self.drain(plan, octx)
     }
 
-    fn drain(&mut self, plan: &RenderPlan, octx: &mut ff::format::context::Output) -> Result<(), RenderError> {
+    fn drain(
+        &mut self,
+        plan: &RenderPlan,
+        octx: &mut ff::format::context::Output,
+    ) -> Result<(), RenderError> {
         let mut pkt = ff::Packet::empty();
         loop {
             match self.encoder.receive_packet(&mut pkt) {
                 Ok(()) => {
                     pkt.set_stream(self.stream);
                     pkt.rescale_ts(self.enc_tb, self.ost_tb);
-                    pkt.write_interleaved(octx).map_err(lav(plan, "writing video"))?;
+                    pkt.write_interleaved(octx)
+                        .map_err(lav(plan, "writing video"))?;
                 }
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
@@ -372,7 +395,9 @@ impl AudioOut {
         if frame.samples() == 0 || frame.rate() == 0 {
             return Ok(());
         }
-        if frame.channel_layout().bits() == 0 || frame.channel_layout().channels() != frame.channels() as i32 {
+        if frame.channel_layout().bits() == 0
+            || frame.channel_layout().channels() != frame.channels() as i32
+        {
             frame.set_channel_layout(ff::ChannelLayout::default(frame.channels() as i32));
         }
         let stale = match &self.resampler {
@@ -467,7 +492,9 @@ impl AudioOut {
         all: bool,
     ) -> Result<(), RenderError> {
         let keep = if all { 0 } else { self.fade as usize };
-        while self.pending[0].len() >= self.frame_size + keep || (all && !self.pending[0].is_empty()) {
+        while self.pending[0].len() >= self.frame_size + keep
+            || (all && !self.pending[0].is_empty())
+        {
             let n = self.frame_size.min(self.pending[0].len());
             let mut f = ff::frame::Audio::new(
                 ff::format::Sample::F32(ff::format::sample::Type::Planar),
@@ -481,7 +508,9 @@ impl AudioOut {
             }
             f.set_pts(Some(self.encoded));
             self.encoded += n as i64;
-            self.encoder.send_frame(&f).map_err(lav(plan, "encoding audio"))?;
+            self.encoder
+                .send_frame(&f)
+                .map_err(lav(plan, "encoding audio"))?;
             self.drain(plan, octx)?;
         }
         Ok(())
@@ -504,7 +533,10 @@ impl AudioOut {
             if r.flush(&mut out).is_ok() && out.samples() > 0 {
                 let n = out.samples();
                 let pos = self.next_pos.unwrap_or(self.written);
-                let (l, rr) = (out.plane::<f32>(0)[..n].to_vec(), out.plane::<f32>(1)[..n].to_vec());
+                let (l, rr) = (
+                    out.plane::<f32>(0)[..n].to_vec(),
+                    out.plane::<f32>(1)[..n].to_vec(),
+                );
                 self.place(pos, &l, &rr);
             }
         }
@@ -532,18 +564,25 @@ impl AudioOut {
             self.pending[1][idx] *= g;
         }
         self.encode_ready(plan, octx, true)?;
-        self.encoder.send_eof().map_err(lav(plan, "finishing audio"))?;
+        self.encoder
+            .send_eof()
+            .map_err(lav(plan, "finishing audio"))?;
         self.drain(plan, octx)
     }
 
-    fn drain(&mut self, plan: &RenderPlan, octx: &mut ff::format::context::Output) -> Result<(), RenderError> {
+    fn drain(
+        &mut self,
+        plan: &RenderPlan,
+        octx: &mut ff::format::context::Output,
+    ) -> Result<(), RenderError> {
         let mut pkt = ff::Packet::empty();
         loop {
             match self.encoder.receive_packet(&mut pkt) {
                 Ok(()) => {
                     pkt.set_stream(self.stream);
                     pkt.rescale_ts(ff::Rational(1, self.rate as i32), self.ost_tb);
-                    pkt.write_interleaved(octx).map_err(lav(plan, "writing audio"))?;
+                    pkt.write_interleaved(octx)
+                        .map_err(lav(plan, "writing audio"))?;
                 }
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
@@ -596,27 +635,39 @@ fn run(
         let s = ictx
             .stream(vidx)
             .ok_or_else(|| ProbeError::NoVideo(plan.input.clone()))?;
-        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE { 0 } else { s.start_time() };
+        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            0
+        } else {
+            s.start_time()
+        };
         (s.time_base(), st, s.parameters())
     };
     let vstart = Micros::from_ts(vstart_abs, vtb.numerator(), vtb.denominator());
-    let mut vctx = ff::codec::context::Context::from_parameters(vparams).map_err(lav(plan, "opening the video decoder"))?;
+    let mut vctx = ff::codec::context::Context::from_parameters(vparams)
+        .map_err(lav(plan, "opening the video decoder"))?;
     // Threading must be set before the decoder is opened.
     vctx.set_threading(ff::codec::threading::Config {
         kind: ff::codec::threading::Type::Frame,
         count: decoder_threads(),
         ..Default::default()
     });
-    let mut vdec = vctx.decoder().video().map_err(lav(plan, "opening the video decoder"))?;
+    let mut vdec = vctx
+        .decoder()
+        .video()
+        .map_err(lav(plan, "opening the video decoder"))?;
 
     let mut adec = None;
     let mut atb = ff::Rational(1, 1);
     if let Some(ai) = plan.audio.stream {
         if let Some(s) = ictx.stream(ai) {
             atb = s.time_base();
-            match ff::codec::context::Context::from_parameters(s.parameters()).and_then(|c| c.decoder().audio()) {
+            match ff::codec::context::Context::from_parameters(s.parameters())
+                .and_then(|c| c.decoder().audio())
+            {
                 Ok(d) => adec = Some(d),
-                Err(e) => warnings.push(format!("{path_s}: the audio cannot be decoded ({e}): the reel gets a silent track")),
+                Err(e) => warnings.push(format!(
+                    "{path_s}: the audio cannot be decoded ({e}): the reel gets a silent track"
+                )),
             }
         }
     }
@@ -626,12 +677,21 @@ fn run(
         path: plan.output.display().to_string(),
         cause: e.to_string(),
     })?;
-    let global_header = octx.format().flags().contains(ff::format::Flags::GLOBAL_HEADER);
+    let global_header = octx
+        .format()
+        .flags()
+        .contains(ff::format::Flags::GLOBAL_HEADER);
     let fps = plan.video.fps as i32;
     let x264 = ff::encoder::find_by_name(&plan.encoder.video_codec)
         .ok_or(ff::Error::EncoderNotFound)
-        .map_err(lav(plan, "finding the x264 encoder (is libavcodec built with libx264?)"))?;
-    let vstream = octx.add_stream(x264).map_err(lav(plan, "adding the video stream"))?.index();
+        .map_err(lav(
+            plan,
+            "finding the x264 encoder (is libavcodec built with libx264?)",
+        ))?;
+    let vstream = octx
+        .add_stream(x264)
+        .map_err(lav(plan, "adding the video stream"))?
+        .index();
     let mut venc = ff::codec::context::Context::new_with_codec(x264)
         .encoder()
         .video()
@@ -656,7 +716,9 @@ fn run(
     vopts.set("profile", &plan.encoder.profile);
     vopts.set("level", &plan.encoder.level);
     let mut x264_params = format!(
-        "keyint={k}:min-keyint={k}:scenecut=0:open-gop=0",
+        // CABAC and 8x8 transforms stay on whatever the speed preset, so the stream is High
+        // profile as the platforms ask (ultrafast would otherwise give Constrained Baseline).
+        "keyint={k}:min-keyint={k}:scenecut=0:open-gop=0:cabac=1:8x8dct=1",
         k = plan.encoder.keyframe_interval
     );
     if plan.encoder.max_bitrate_kbps > 0 {
@@ -667,7 +729,9 @@ fn run(
         ));
     }
     vopts.set("x264-params", &x264_params);
-    let venc = venc.open_with(vopts).map_err(lav(plan, "opening the x264 encoder"))?;
+    let venc = venc
+        .open_with(vopts)
+        .map_err(lav(plan, "opening the x264 encoder"))?;
     {
         let mut ost = octx.stream_mut(vstream).expect("just added");
         ost.set_parameters(&venc);
@@ -678,7 +742,10 @@ fn run(
     let aac = ff::encoder::find(ff::codec::Id::AAC)
         .ok_or(ff::Error::EncoderNotFound)
         .map_err(lav(plan, "finding the AAC encoder"))?;
-    let astream = octx.add_stream(aac).map_err(lav(plan, "adding the audio stream"))?.index();
+    let astream = octx
+        .add_stream(aac)
+        .map_err(lav(plan, "adding the audio stream"))?
+        .index();
     let rate = plan.encoder.sample_rate;
     let mut aenc = ff::codec::context::Context::new_with_codec(aac)
         .encoder()
@@ -702,15 +769,20 @@ fn run(
     let mut meta = ff::Dictionary::new();
     meta.set(
         "comment",
-        &format!("failreel {} plan {}", env!("CARGO_PKG_VERSION"), plan.hash()),
+        &format!(
+            "failreel {} plan {}",
+            env!("CARGO_PKG_VERSION"),
+            plan.hash()
+        ),
     );
     octx.set_metadata(meta);
     let mut mux_opts = ff::Dictionary::new();
     mux_opts.set("movflags", "+faststart");
-    octx.write_header_with(mux_opts).map_err(|e| RenderError::Output {
-        path: plan.output.display().to_string(),
-        cause: e.to_string(),
-    })?;
+    octx.write_header_with(mux_opts)
+        .map_err(|e| RenderError::Output {
+            path: plan.output.display().to_string(),
+            cause: e.to_string(),
+        })?;
     let v_ost_tb = octx.stream(vstream).expect("added").time_base();
     let a_ost_tb = octx.stream(astream).expect("added").time_base();
 
@@ -744,7 +816,9 @@ fn run(
     if plan.trim.start > Micros::ZERO {
         let target = (vstart + plan.trim.start).0;
         if ictx.seek(target, ..target).is_err() {
-            warnings.push(format!("{path_s}: cannot seek; decoding from the beginning"));
+            warnings.push(format!(
+                "{path_s}: cannot seek; decoding from the beginning"
+            ));
         }
     }
 
@@ -760,10 +834,10 @@ fn run(
 
     // Handles one decoded video frame at reel time `t`.
     let on_video = |video: &mut VideoOut,
-                        octx: &mut ff::format::context::Output,
-                        current: &mut Option<Current>,
-                        frame: ff::frame::Video,
-                        t: Micros|
+                    octx: &mut ff::format::context::Output,
+                    current: &mut Option<Current>,
+                    frame: ff::frame::Video,
+                    t: Micros|
      -> Result<(), RenderError> {
         while video.emitted < total_frames && plan.frame_time(video.emitted) + eps < t {
             match current.as_mut() {
@@ -800,7 +874,11 @@ fn run(
             while vdec.receive_frame(&mut decoded).is_ok() {
                 let ts = decoded.timestamp().or(decoded.pts());
                 let t = match ts {
-                    Some(ts) => Micros::from_ts(ts, vtb.numerator(), vtb.denominator()) - vstart - plan.trim.start,
+                    Some(ts) => {
+                        Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
+                            - vstart
+                            - plan.trim.start
+                    }
                     None => last_t + frame_step,
                 };
                 if t <= last_t {
@@ -824,8 +902,12 @@ fn run(
                 continue;
             }
             while dec.receive_frame(&mut adecoded).is_ok() {
-                let Some(ts) = adecoded.timestamp().or(adecoded.pts()) else { continue };
-                let t = Micros::from_ts(ts, atb.numerator(), atb.denominator()) - vstart - plan.trim.start;
+                let Some(ts) = adecoded.timestamp().or(adecoded.pts()) else {
+                    continue;
+                };
+                let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
+                    - vstart
+                    - plan.trim.start;
                 audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
                 if audio.written >= audio.limit {
                     audio_done = true;
@@ -842,7 +924,9 @@ fn run(
         let _ = vdec.send_eof();
         while vdec.receive_frame(&mut decoded).is_ok() {
             if let Some(ts) = decoded.timestamp().or(decoded.pts()) {
-                let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator()) - vstart - plan.trim.start;
+                let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
+                    - vstart
+                    - plan.trim.start;
                 if t <= last_t {
                     continue;
                 }
@@ -854,7 +938,8 @@ fn run(
         }
         // The last frame lasts one frame step: fill the slots it covers.
         if let Some(c) = current.as_mut() {
-            while video.emitted < total_frames && plan.frame_time(video.emitted) < c.t + frame_step {
+            while video.emitted < total_frames && plan.frame_time(video.emitted) < c.t + frame_step
+            {
                 video.emit(plan, c, vtb, &mut octx)?;
             }
             progress.frames_done(video.emitted);
@@ -865,7 +950,9 @@ fn run(
             let _ = dec.send_eof();
             while dec.receive_frame(&mut adecoded).is_ok() {
                 if let Some(ts) = adecoded.timestamp().or(adecoded.pts()) {
-                    let t = Micros::from_ts(ts, atb.numerator(), atb.denominator()) - vstart - plan.trim.start;
+                    let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
+                        - vstart
+                        - plan.trim.start;
                     audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
                 }
             }
@@ -883,10 +970,15 @@ fn run(
         ));
     }
     if bad_packets > 0 {
-        warnings.push(format!("{path_s}: {bad_packets} damaged packet(s) were skipped"));
+        warnings.push(format!(
+            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+        ));
     }
 
-    video.encoder.send_eof().map_err(lav(plan, "finishing video"))?;
+    video
+        .encoder
+        .send_eof()
+        .map_err(lav(plan, "finishing video"))?;
     video.drain(plan, &mut octx)?;
     let total_samples = (video.emitted as i128 * rate as i128 / fps as i128) as i64;
     audio.finish(plan, total_samples, &mut octx)?;

@@ -73,12 +73,7 @@ impl fmt::Display for Micros {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let neg = self.0 < 0;
         let ms = (self.0.unsigned_abs() + 500) / 1000;
-        let (h, m, s, milli) = (
-            ms / 3_600_000,
-            ms / 60_000 % 60,
-            ms / 1000 % 60,
-            ms % 1000,
-        );
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
         let sign = if neg { "-" } else { "" };
         if h > 0 {
             write!(f, "{sign}{h}:{m:02}:{s:02}.{milli:03}")
@@ -92,9 +87,8 @@ impl fmt::Display for Micros {
 /// refused.
 pub fn parse_time(s: &str) -> Result<Micros, String> {
     let t = s.trim();
-    let bad = || {
-        format!("`{s}` is not a time: write seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff)")
-    };
+    let bad =
+        || format!("`{s}` is not a time: write seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff)");
     if t.is_empty() {
         return Err(bad());
     }
@@ -167,7 +161,9 @@ mod tests {
 
     #[test]
     fn refuses_garbage() {
-        for s in ["", "abc", "-1", "1:60", "1:2:3:4", "1::2", "12.5s", "1:75.0", "1.2.3", ":"] {
+        for s in [
+            "", "abc", "-1", "1:60", "1:2:3:4", "1::2", "12.5s", "1:75.0", "1.2.3", ":",
+        ] {
             assert!(parse_time(s).is_err(), "{s} should be refused");
         }
         let msg = parse_time("soon").unwrap_err();

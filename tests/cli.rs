@@ -1,0 +1,358 @@
+//! The command-line contract: exit codes, one clear line per bad input, JSON Lines, dry runs,
+//! presets, probe, completions and the man page.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// The `plan` event among JSON Lines.
+fn plan_line(stdout: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
+        })
+        .find(|v| v["event"] == "plan")
+        .unwrap_or_else(|| panic!("no plan line in {text}"))
+}
+
+fn no_leftovers(dir: &Path) {
+    let names = list(dir);
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains(".failreel-") && !n.ends_with(".tmp")),
+        "temporary files left: {names:?}"
+    );
+}
+
+/// Runs a render that must fail; checks the exit code, that the message names `name`, that
+/// nothing panicked and that no output (or temporary) is left.
+fn assert_fails(args: &[&str], code: i32, name: &str, out_dir: &Path) -> String {
+    let out = failreel(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(err.contains(name), "the message names {name}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let errors = err.lines().filter(|l| l.contains("error")).count();
+    assert_eq!(errors, 1, "one clear line: {err}");
+    assert!(
+        !list(out_dir).iter().any(|n| n.ends_with(".mp4")),
+        "no output: {:?}",
+        list(out_dir)
+    );
+    no_leftovers(out_dir);
+    err
+}
+
+#[test]
+fn bad_inputs_get_one_clear_line_and_the_right_exit_code() {
+    let dir = workdir();
+    let d = dir.path();
+    let outs = d.join("out");
+    std::fs::create_dir(&outs).unwrap();
+    let o = outs.join("x.mp4");
+    let o = s(&o);
+
+    // Missing, empty, not video.
+    assert_fails(
+        &["render", s(&d.join("nope.MOV")), "-o", o],
+        1,
+        "nope.MOV",
+        &outs,
+    );
+    let empty = d.join("empty.mov");
+    std::fs::write(&empty, b"").unwrap();
+    let e = assert_fails(&["render", s(&empty), "-o", o], 1, "empty.mov", &outs);
+    assert!(e.contains("empty"));
+    let text = d.join("notes.mp4");
+    std::fs::write(&text, "shopping list: eggs, flour\n".repeat(100)).unwrap();
+    assert_fails(&["render", s(&text), "-o", o], 1, "notes.mp4", &outs);
+    let wav = d.join("sound.wav");
+    ffmpeg(&["-f", "lavfi", "-i", "sine=d=1", s(&wav)]);
+    let e = assert_fails(&["render", s(&wav), "-o", o], 1, "sound.wav", &outs);
+    assert!(e.contains("no video"), "{e}");
+
+    // No moov atom: a recording cut off before the index was written.
+    let full = grey_clip(d, "full.mp4", 2.0, 30);
+    let bytes = std::fs::read(&full).unwrap();
+    let boxes = top_level_boxes(&full);
+    assert!(boxes.iter().position(|b| b == "mdat") < boxes.iter().position(|b| b == "moov"));
+    let cut = d.join("nomoov.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert_fails(&["render", s(&cut), "-o", o], 1, "nomoov.mp4", &outs);
+
+    // Ranges.
+    let e = assert_fails(
+        &["render", s(&full), "--start", "10", "-o", o],
+        1,
+        "full.mp4",
+        &outs,
+    );
+    assert!(e.contains("past the end"), "{e}");
+    let e = assert_fails(
+        &["render", s(&full), "--start", "1.5", "--end", "1", "-o", o],
+        2,
+        "--end",
+        &outs,
+    );
+    assert!(e.contains("not after"), "{e}");
+
+    // Presets.
+    assert_fails(
+        &["render", s(&full), "--preset", "vine", "-o", o],
+        2,
+        "vine",
+        &outs,
+    );
+    let typo = d.join("mine.toml");
+    std::fs::write(&typo, "[video]\ncrff = 18\n").unwrap();
+    let e = assert_fails(
+        &["render", s(&full), "--preset", s(&typo), "-o", o],
+        2,
+        "mine.toml",
+        &outs,
+    );
+    assert!(e.contains("crff") && e.contains("line 2"), "{e}");
+
+    // Usage: bad flag values exit 2 (clap).
+    let out = failreel(&["render", s(&full), "--start", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = failreel(&["render", s(&full), s(&full), "-o", o]);
+    assert_eq!(out.status.code(), Some(2), "-o with two inputs");
+}
+
+#[test]
+fn a_file_cut_off_mid_stream_renders_what_it_has_or_fails_cleanly() {
+    let dir = workdir();
+    let d = dir.path();
+    let full = d.join("faststart.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=30:d=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=4",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "15",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-movflags",
+        "+faststart",
+        s(&full),
+    ]);
+    let bytes = std::fs::read(&full).unwrap();
+    let cut = d.join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let outs = d.join("out");
+    let out_file = outs.join("cut.mp4");
+    let r = failreel(&[
+        "render",
+        s(&cut),
+        "-o",
+        s(&out_file),
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    match r.status.code() {
+        Some(0) => {
+            assert!(err.contains("warning"), "a shorter reel is said: {err}");
+            let p = ffprobe(&out_file, &[]);
+            let dur = num(&stream(&p, "video")["duration"]);
+            assert!(dur > 1.0 && dur < 3.9, "renders what it has: {dur}");
+        }
+        Some(1) => assert!(!out_file.exists()),
+        other => panic!("exit {other:?}: {err}"),
+    }
+    no_leftovers(&outs);
+}
+
+#[test]
+fn one_bad_clip_does_not_stop_the_others() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 1.0, 30);
+    let b = grey_clip(d, "b.mov", 1.0, 30);
+    let outs = d.join("reels");
+    let r = failreel(&[
+        "render",
+        s(&a),
+        s(&d.join("missing.mov")),
+        s(&b),
+        "--out-dir",
+        s(&outs),
+        "--preset",
+        "shorts",
+        "--encoder-preset",
+        "ultrafast",
+        "--json",
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(list(&outs), vec!["a.shorts.mp4", "b.shorts.mp4"]);
+    let stdout = String::from_utf8(r.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let results: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("status").is_some()).collect();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["status"], "ok");
+    assert!(results[0]["output"]
+        .as_str()
+        .unwrap()
+        .ends_with("a.shorts.mp4"));
+    assert_eq!(results[1]["status"], "failed");
+    assert!(results[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing.mov"));
+    assert_eq!(results[2]["status"], "ok");
+    let err = String::from_utf8(r.stderr).unwrap();
+    assert!(err.contains("missing.mov"));
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_renders_nothing() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 3.0, 30);
+    let outs = d.join("reels");
+    let r = failreel(&[
+        "render",
+        s(&clip),
+        "--dry-run",
+        "--json",
+        "--out-dir",
+        s(&outs),
+        "--start",
+        "0:00.5",
+        "--went-wrong",
+        "Too hot",
+        "--lesson",
+        "Medium heat",
+        "--crf",
+        "23",
+    ]);
+    assert_eq!(r.status.code(), Some(0));
+    assert!(!outs.exists() || list(&outs).is_empty());
+    let line = plan_line(&r.stdout);
+    let plan = &line["plan"];
+    assert_eq!(plan["trim"]["start"], 500_000);
+    assert_eq!(plan["video"]["crop"]["width"], 202);
+    assert_eq!(plan["encoder"]["crf"], 23);
+    assert_eq!(plan["cards"][0]["text"], "Too hot");
+    assert_eq!(plan["cards"][1]["kind"], "lesson");
+    assert!(plan["output"]
+        .as_str()
+        .unwrap()
+        .ends_with("clip.tiktok.mp4"));
+
+    let human = failreel(&["render", s(&clip), "--dry-run", "--preset", "reels"]);
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("crop 202x360") && text.contains("clip.reels.mp4"),
+        "{text}"
+    );
+}
+
+#[test]
+fn user_preset_file_overrides_fields() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 1.0, 30);
+    let preset = d.join("slow-look.toml");
+    std::fs::write(
+        &preset,
+        "base = \"reels\"\n[video]\ncrf = 30\n[cards]\nlesson_heading = \"LEÇON\"\n",
+    )
+    .unwrap();
+    let r = failreel(&[
+        "render",
+        s(&clip),
+        "--dry-run",
+        "--json",
+        "-p",
+        s(&preset),
+        "--lesson",
+        "x",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let line = plan_line(&r.stdout);
+    assert_eq!(line["plan"]["encoder"]["crf"], 30);
+    assert_eq!(
+        line["plan"]["safe_zone"]["top"], 269,
+        "the rest comes from reels"
+    );
+    assert_eq!(line["plan"]["cards"][0]["heading"], "LEÇON");
+    assert!(line["plan"]["output"]
+        .as_str()
+        .unwrap()
+        .ends_with("clip.slow-look.mp4"));
+}
+
+#[test]
+fn presets_probe_completions_and_man() {
+    let r = failreel(&["presets"]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    for name in ["tiktok", "reels", "shorts"] {
+        assert!(text.lines().any(|l| l.starts_with(name)), "{text}");
+    }
+    let r = failreel(&["presets", "show", "reels"]);
+    let toml_text = String::from_utf8(r.stdout).unwrap();
+    let v: toml::Value = toml::from_str(&toml_text).unwrap();
+    assert_eq!(v["safe_zone"]["top"].as_integer(), Some(269));
+    assert_eq!(v["video"]["width"].as_integer(), Some(1080));
+    assert_eq!(
+        failreel(&["presets", "show", "vine"]).status.code(),
+        Some(2)
+    );
+
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "clip.mp4", 1.0, 30);
+    let r = failreel(&["probe", s(&clip)]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        text.contains("640x360") && text.contains("30.000 fps"),
+        "{text}"
+    );
+    let r = failreel(&["probe", s(&clip), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["video"]["display_width"], 640);
+    assert_eq!(v["video"]["hdr"], "sdr");
+    assert_eq!(v["audio"]["layout"], "mono");
+    assert_eq!(
+        failreel(&["probe", "/nonexistent.mov"]).status.code(),
+        Some(1)
+    );
+
+    let r = failreel(&["completions", "bash"]);
+    assert!(String::from_utf8(r.stdout).unwrap().contains("failreel"));
+    let r = failreel(&["man"]);
+    let man = String::from_utf8(r.stdout).unwrap();
+    assert!(man.contains(".TH") && man.contains("render"));
+    for sub in ["render", "presets", "probe", "completions"] {
+        let r = failreel(&[sub, "--help"]);
+        assert!(
+            String::from_utf8(r.stdout).unwrap().contains("Examples:"),
+            "{sub} --help"
+        );
+    }
+}

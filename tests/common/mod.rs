@@ -1,0 +1,248 @@
+//! Shared helpers for the integration tests: fixtures made with libav (the ffmpeg CLI over the
+//! same system libraries), the failreel binary, and independent decoding of what it wrote.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary folder for one test.
+pub fn workdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("failreel-test-")
+        .tempdir()
+        .expect("tempdir")
+}
+
+/// Runs the ffmpeg CLI to make a fixture; panics with its stderr when it fails.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg must be installed (make deps)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {:?} failed: {}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs failreel with `args`.
+pub fn failreel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args(args)
+        .output()
+        .expect("run failreel")
+}
+
+/// Runs failreel, asserts it succeeded, returns stderr.
+pub fn failreel_ok(args: &[&str]) -> String {
+    let out = failreel(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "failreel {args:?} failed ({:?}): {err}",
+        out.status.code()
+    );
+    err
+}
+
+/// Path as &str.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A landscape 640x360 30 fps clip of `secs` seconds: a mid-grey picture (Y=126) with a
+/// 440 Hz tone, keyframes every `gop` frames.
+pub fn grey_clip(dir: &Path, name: &str, secs: f64, gop: u32) -> PathBuf {
+    let p = dir.join(name);
+    let t = format!("{secs}");
+    let g = gop.to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x808080:s=640x360:r=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &t,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        &g,
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        s(&p),
+    ]);
+    p
+}
+
+/// ffprobe's view of a file as JSON (streams, format, frames when asked).
+pub fn ffprobe(path: &Path, extra: &[&str]) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_streams",
+            "-show_format",
+        ])
+        .args(extra)
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("ffprobe json")
+}
+
+/// The stream of `kind` ("video" or "audio") in an ffprobe result.
+pub fn stream<'a>(probe: &'a Value, kind: &str) -> &'a Value {
+    probe["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .find(|s| s["codec_type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stream"))
+}
+
+/// Parses an ffprobe number field given as a string.
+pub fn num(v: &Value) -> f64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v.as_f64())
+        .unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Decoded luma planes (raw limited-range Y values) of every frame: (width, height, frames).
+pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    let p = ffprobe(path, &[]);
+    let v = stream(&p, "video");
+    let (w, h) = (
+        v["width"].as_u64().unwrap() as usize,
+        v["height"].as_u64().unwrap() as usize,
+    );
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .expect("ffmpeg decode");
+    assert!(out.status.success());
+    let frames = out
+        .stdout
+        .chunks_exact(w * h * 3 / 2)
+        .map(|c| c[..w * h].to_vec())
+        .collect();
+    (w, h, frames)
+}
+
+/// Decoded frames as RGB24 (width, height, frames).
+pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    let p = ffprobe(path, &[]);
+    let v = stream(&p, "video");
+    let (w, h) = (
+        v["width"].as_u64().unwrap() as usize,
+        v["height"].as_u64().unwrap() as usize,
+    );
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .expect("ffmpeg decode");
+    assert!(out.status.success());
+    let frames = out
+        .stdout
+        .chunks_exact(w * h * 3)
+        .map(|c| c.to_vec())
+        .collect();
+    (w, h, frames)
+}
+
+/// Mean of a rectangle of a luma plane.
+pub fn mean_rect(y: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize) -> f64 {
+    let mut sum = 0u64;
+    for row in y0..y1 {
+        for col in x0..x1 {
+            sum += y[row * w + col] as u64;
+        }
+    }
+    sum as f64 / ((x1 - x0) * (y1 - y0)) as f64
+}
+
+/// Decoded audio as mono f32 at 48 kHz.
+pub fn audio_mono(path: &Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vn", "-f", "f32le", "-ac", "1", "-ar", "48000", "-"])
+        .output()
+        .expect("ffmpeg decode audio");
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// RMS level of `samples` between two times (seconds, 48 kHz).
+pub fn rms(samples: &[f32], t0: f64, t1: f64) -> f64 {
+    let a = ((t0 * 48000.0) as usize).min(samples.len());
+    let b = ((t1 * 48000.0) as usize).min(samples.len());
+    if b <= a {
+        return 0.0;
+    }
+    let sum: f64 = samples[a..b].iter().map(|&x| (x as f64) * (x as f64)).sum();
+    (sum / (b - a) as f64).sqrt()
+}
+
+/// The top-level MP4 box types in file order.
+pub fn top_level_boxes(path: &Path) -> Vec<String> {
+    let data = std::fs::read(path).expect("read mp4");
+    let mut boxes = Vec::new();
+    let mut i = 0usize;
+    while i + 8 <= data.len() {
+        let mut size = u32::from_be_bytes(data[i..i + 4].try_into().unwrap()) as u64;
+        let kind = String::from_utf8_lossy(&data[i + 4..i + 8]).into_owned();
+        if size == 1 && i + 16 <= data.len() {
+            size = u64::from_be_bytes(data[i + 8..i + 16].try_into().unwrap());
+        } else if size == 0 {
+            size = (data.len() - i) as u64;
+        }
+        boxes.push(kind);
+        if size < 8 {
+            break;
+        }
+        i += size as usize;
+    }
+    boxes
+}
+
+/// Files in a folder (names), sorted.
+pub fn list(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
