@@ -6,10 +6,12 @@ use crate::plan::{default_output, plan_reel, ReelRequest, RenderPlan};
 use crate::preset::{Preset, BUILT_IN};
 use crate::probe::probe;
 use crate::render::{render, NoProgress, Progress};
+use crate::signals::Stop;
 use clap::{CommandFactory, Parser};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Every reel rendered.
 pub const EXIT_OK: i32 = 0;
@@ -17,6 +19,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_SOME_FAILED: i32 = 1;
 /// Usage or configuration error; nothing was rendered.
 pub const EXIT_USAGE: i32 = 2;
+/// Interrupted (Ctrl-C twice, or SIGTERM): running reels were cancelled and removed.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
@@ -188,9 +192,16 @@ fn run_render(args: RenderArgs) -> i32 {
     };
     let req = request(&args);
     let interactive = std::io::stderr().is_terminal() && !args.json && !args.quiet;
-    let cancel = AtomicBool::new(false);
+    let stop = Arc::new(Stop::default());
+    if let Err(e) = crate::signals::install(stop.clone(), args.quiet) {
+        eprintln!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file");
+    }
+    let cancel = &stop.cancel;
     let mut failed = 0usize;
     for input in &args.inputs {
+        if !stop.may_start() {
+            break;
+        }
         let output = args
             .output
             .clone()
@@ -218,9 +229,9 @@ fn run_render(args: RenderArgs) -> i32 {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let outcome = if interactive {
-            render(&plan, &bar(&name), &cancel)
+            render(&plan, &bar(&name), cancel)
         } else {
-            render(&plan, &NoProgress, &cancel)
+            render(&plan, &NoProgress, cancel)
         };
         match outcome {
             Ok(report) => {
@@ -252,6 +263,10 @@ fn run_render(args: RenderArgs) -> i32 {
                 report_failure(&args, input, &plan.output, &e.to_string());
             }
         }
+    }
+    if stop.no_new.load(Ordering::SeqCst) {
+        eprintln!("failreel: interrupted");
+        return EXIT_INTERRUPTED;
     }
     if failed > 0 {
         if !args.json && args.inputs.len() > 1 {

@@ -12,4 +12,5 @@ pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
+pub mod signals;
 pub mod time;

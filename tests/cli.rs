@@ -356,3 +356,64 @@ fn presets_probe_completions_and_man() {
         );
     }
 }
+
+#[test]
+fn sigterm_cancels_promptly_and_leaves_nothing_behind() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("long.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=30:d=30",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        s(&clip),
+    ]);
+    let outs = d.join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args([
+            "render",
+            s(&clip),
+            "-o",
+            s(&outs.join("reel.mp4")),
+            "--encoder-preset",
+            "slow",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists: the render is under way.
+    let started = std::time::Instant::now();
+    while !list(&outs).iter().any(|n| n.contains(".failreel-")) {
+        assert!(started.elapsed().as_secs() < 20, "the render never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        list(&outs).iter().all(|n| n.starts_with('.')),
+        "only a hidden temporary while rendering"
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t.elapsed().as_secs() < 5,
+            "SIGTERM must cancel within a few seconds"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(list(&outs).is_empty(), "nothing left: {:?}", list(&outs));
+}
