@@ -8,6 +8,7 @@ pub mod app;
 pub mod card;
 pub mod cli;
 pub mod composite;
+pub mod manifest;
 pub mod plan;
 pub mod preset;
 pub mod probe;

@@ -427,7 +427,7 @@ pub fn plan_reel(
     };
     if v.hdr != "sdr" {
         warnings.push(format!(
-            "the clip is HDR ({}): it is converted to SDR BT.709",
+            "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
             v.hdr.to_uppercase()
         ));
     }

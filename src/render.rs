@@ -171,17 +171,31 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
     if (c.width, c.height) != v.rotated_size {
         f.push(format!("crop={}:{}:{}:{}", c.width, c.height, c.x, c.y));
     }
-    let in_range = if v.color.source_full_range {
-        "pc"
-    } else {
-        "tv"
-    };
     match v.color.source_transfer.as_str() {
-        "hlg" | "pq" => {
-            // Linearise at 203-nit reference white, tone-map, re-encode as BT.709.
+        t @ ("hlg" | "pq") => {
+            // BT.2408: reference white (HLG 75 %, PQ 203 nits) is linear 1.0 at npl=203, so
+            // it lands on SDR white; mobius keeps everything below 0.8 and rolls off above,
+            // up to the format's peak in reference-white units (1000 or 10000 nits / 203).
+            let (tin, peak) = if t == "hlg" {
+                ("arib-std-b67", 1000.0 / 203.0)
+            } else {
+                ("smpte2084", 10000.0 / 203.0)
+            };
+            let rin = if v.color.source_full_range {
+                "full"
+            } else {
+                "limited"
+            };
+            let size = format!(":w={}:h={}", v.width, v.height);
+            // Resize in whichever zscale sees fewer pixels.
+            let downscale = (c.width as u64 * c.height as u64) > (v.width as u64 * v.height as u64);
+            let (first, last) = if downscale {
+                (size.as_str(), "")
+            } else {
+                ("", size.as_str())
+            };
             f.push(format!(
-                "zscale=w={}:h={}:filter=bicubic:transfer=linear:npl=203:range={in_range}:rangein={in_range},format=gbrpf32le,zscale=primaries=bt709,tonemap=tonemap=mobius:param=0.3:desat=0,zscale=transfer=bt709:matrix=bt709:range=tv",
-                v.width, v.height
+                "zscale=tin={tin}:min=bt2020nc:pin=bt2020:rin={rin}:t=linear:npl=203:p=bt709{first},format=gbrpf32le,tonemap=tonemap=mobius:param=0.8:peak={peak:.3}:desat=0,zscale=t=bt709:m=bt709:r=tv{last}"
             ));
         }
         _ => {
@@ -189,6 +203,11 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
                 "bt2020" => "bt2020",
                 "bt601" => "bt601",
                 _ => "bt709",
+            };
+            let in_range = if v.color.source_full_range {
+                "pc"
+            } else {
+                "tv"
             };
             f.push(format!(
                 "scale={}:{}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:in_range={in_range}:out_range=tv",
