@@ -1,16 +1,17 @@
 //! Runs a parsed command line: resolves presets, plans each reel, renders, reports (human on
 //! stderr, JSON Lines on stdout) and returns the exit code.
 
+use crate::batch::{run_batch, BatchOptions, Clip};
 use crate::cli::{Cli, Command, PresetsAction, ProbeArgs, RenderArgs};
-use crate::plan::{default_output, plan_reel, ReelRequest, RenderPlan};
+use crate::manifest::Manifest;
+use crate::plan::{default_output, ReelRequest};
 use crate::preset::{Preset, BUILT_IN};
 use crate::probe::probe;
-use crate::render::{render, NoProgress, Progress};
 use crate::signals::Stop;
 use clap::{CommandFactory, Parser};
-use serde_json::json;
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::Ordering;
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Every reel rendered.
@@ -101,34 +102,6 @@ fn run_probe(args: ProbeArgs) -> i32 {
     }
 }
 
-/// A terminal progress bar for one render.
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bar {
-    fn begin(&self, total: u64) {
-        self.0.set_length(total);
-    }
-    fn frames_done(&self, done: u64) {
-        self.0.set_position(done);
-    }
-    fn end(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
-fn bar(name: &str) -> Bar {
-    let pb =
-        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {pos}/{len} frames {per_sec} ETA {eta}",
-    )
-    .expect("valid template")
-    .progress_chars("=> ");
-    pb.set_style(style);
-    pb.set_prefix(name.to_string());
-    Bar(pb)
-}
-
 fn request(args: &RenderArgs) -> ReelRequest {
     ReelRequest {
         start: args.start,
@@ -151,6 +124,9 @@ fn check_usage(args: &RenderArgs) -> Result<(), String> {
     if args.output.is_some() && args.inputs.len() > 1 {
         return Err("-o/--output takes one input; with several inputs use --out-dir".into());
     }
+    if args.manifest.is_some() && !args.inputs.is_empty() {
+        return Err("give either a --manifest or input files, not both".into());
+    }
     if let (Some(s), Some(e)) = (args.start, args.end) {
         if e <= s {
             return Err(format!("--end {e} is not after --start {s}"));
@@ -172,194 +148,176 @@ fn check_usage(args: &RenderArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn emit_json(v: serde_json::Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{v}");
-    let _ = out.flush();
+/// An absolute, lexically normalised path, to compare outputs and inputs.
+fn normalise(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.canonicalize().unwrap_or(out)
+}
+
+fn usage_errors(problems: &[String]) -> i32 {
+    for p in problems {
+        eprintln!("failreel: error: {p}");
+    }
+    EXIT_USAGE
+}
+
+/// Turns the command line (and manifest) into the batch's clips; usage errors are returned
+/// as messages (exit 2).
+fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
+    let base = request(args);
+    let mut presets: HashMap<String, Arc<Preset>> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut preset_for = |name: &str, problems: &mut Vec<String>| -> Option<Arc<Preset>> {
+        if let Some(p) = presets.get(name) {
+            return Some(p.clone());
+        }
+        match Preset::resolve(name) {
+            Ok(p) => {
+                let p = Arc::new(p);
+                presets.insert(name.to_string(), p.clone());
+                Some(p)
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                if !problems.contains(&msg) {
+                    problems.push(msg);
+                }
+                None
+            }
+        }
+    };
+    let cli_preset = args.preset.clone().unwrap_or_else(|| "tiktok".into());
+    let cli_out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reels"));
+    // (input, explicit output, preset, out_dir, request)
+    let mut specs = Vec::new();
+    match &args.manifest {
+        Some(m) => {
+            let manifest = Manifest::load(m).map_err(|e| e.problems)?;
+            // Without --out-dir, reels go next to the manifest, like every path in it.
+            let cli_out_dir = args.out_dir.clone().unwrap_or_else(|| {
+                m.parent()
+                    .map(|p| p.join("reels"))
+                    .unwrap_or_else(|| PathBuf::from("reels"))
+            });
+            for c in manifest.clips {
+                let preset = c.preset.clone().unwrap_or_else(|| cli_preset.clone());
+                let out_dir = c.out_dir.clone().unwrap_or_else(|| cli_out_dir.clone());
+                specs.push((c.input, c.output, preset, out_dir, c.request.or(&base)));
+            }
+        }
+        None => {
+            for input in &args.inputs {
+                specs.push((
+                    input.clone(),
+                    args.output.clone(),
+                    cli_preset.clone(),
+                    cli_out_dir.clone(),
+                    base.clone(),
+                ));
+            }
+        }
+    }
+    let mut clips = Vec::new();
+    for (index, (input, output, preset_name, out_dir, request)) in specs.into_iter().enumerate() {
+        let Some(preset) = preset_for(&preset_name, &mut problems) else {
+            continue;
+        };
+        let output = output.unwrap_or_else(|| default_output(&input, &out_dir, &preset.name));
+        clips.push(Clip {
+            index,
+            input,
+            output,
+            preset,
+            request,
+        });
+    }
+    if let Some((i, n)) = args.shard {
+        clips.retain(|c| c.index % n == i);
+    }
+    // Outputs must be distinct and never an input.
+    let inputs: HashMap<PathBuf, &Path> = clips
+        .iter()
+        .map(|c| (normalise(&c.input), c.input.as_path()))
+        .collect();
+    let mut seen: HashMap<PathBuf, &Path> = HashMap::new();
+    for c in &clips {
+        let key = normalise(&c.output);
+        if let Some(inp) = inputs.get(&key) {
+            problems.push(format!(
+                "{}: the output would overwrite the input {}: choose another output name",
+                c.output.display(),
+                inp.display()
+            ));
+        }
+        if let Some(other) = seen.insert(key, &c.input) {
+            problems.push(format!(
+                "{} and {} would both be written to {}: give one an `output` name",
+                other.display(),
+                c.input.display(),
+                c.output.display()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(clips)
+    } else {
+        Err(problems)
+    }
 }
 
 fn run_render(args: RenderArgs) -> i32 {
     if let Err(msg) = check_usage(&args) {
-        eprintln!("failreel: error: {msg}");
-        return EXIT_USAGE;
+        return usage_errors(&[msg]);
     }
-    let preset = match Preset::resolve(&args.preset) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("failreel: error: {e}");
-            return EXIT_USAGE;
-        }
+    let clips = match clips_from(&args) {
+        Ok(c) => c,
+        Err(problems) => return usage_errors(&problems),
     };
-    let req = request(&args);
-    let interactive = std::io::stderr().is_terminal() && !args.json && !args.quiet;
     let stop = Arc::new(Stop::default());
     if let Err(e) = crate::signals::install(stop.clone(), args.quiet) {
         eprintln!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file");
     }
-    let cancel = &stop.cancel;
-    let mut failed = 0usize;
-    for input in &args.inputs {
-        if !stop.may_start() {
-            break;
-        }
-        let output = args
-            .output
-            .clone()
-            .unwrap_or_else(|| default_output(input, &args.out_dir, &preset.name));
-        let result = probe(input).map_err(|e| e.to_string()).and_then(|info| {
-            plan_reel(&info, &req, &preset, output.clone()).map_err(|e| e.to_string())
-        });
-        let plan = match result {
-            Ok(p) => p,
-            Err(e) => {
-                failed += 1;
-                report_failure(&args, input, &output, &e);
-                continue;
-            }
-        };
-        for w in &plan.warnings {
-            warn(&args, input, w);
-        }
-        if args.dry_run {
-            print_plan(&args, &plan);
-            continue;
-        }
-        let name = input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let outcome = if interactive {
-            render(&plan, &bar(&name), cancel)
-        } else {
-            render(&plan, &NoProgress, cancel)
-        };
-        match outcome {
-            Ok(report) => {
-                for w in &report.warnings {
-                    warn(&args, input, w);
-                }
-                if args.json {
-                    emit_json(json!({
-                        "input": input, "output": plan.output, "status": "ok",
-                        "duration_s": report.duration.as_secs_f64(),
-                        "frames": report.frames,
-                        "render_seconds": report.render_seconds,
-                        "warnings": plan.warnings.iter().chain(&report.warnings).collect::<Vec<_>>(),
-                    }));
-                }
-                if !args.quiet {
-                    eprintln!(
-                        "rendered {} -> {} ({:.2} s reel, {} frames, in {:.1} s)",
-                        input.display(),
-                        plan.output.display(),
-                        report.duration.as_secs_f64(),
-                        report.frames,
-                        report.render_seconds
-                    );
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                report_failure(&args, input, &plan.output, &e.to_string());
-            }
+    let opts = BatchOptions {
+        jobs: args.jobs.map(usize::from),
+        force: args.force,
+        json: args.json,
+        quiet: args.quiet,
+        dry_run: args.dry_run,
+        interactive: std::io::stderr().is_terminal() && !args.json && !args.quiet,
+    };
+    let total = clips.len();
+    let summary = run_batch(clips, &opts, &stop);
+    if !args.dry_run && !args.quiet && (total > 1 || !summary.failed.is_empty()) {
+        eprintln!(
+            "failreel: {} rendered, {} skipped, {} failed in {:.1} s",
+            summary.rendered,
+            summary.skipped,
+            summary.failed.len(),
+            summary.seconds
+        );
+        for (input, e) in &summary.failed {
+            eprintln!("  failed: {}: {e}", input.display());
         }
     }
-    if stop.no_new.load(Ordering::SeqCst) {
+    if summary.interrupted {
         eprintln!("failreel: interrupted");
-        return EXIT_INTERRUPTED;
-    }
-    if failed > 0 {
-        if !args.json && args.inputs.len() > 1 {
-            eprintln!(
-                "failreel: {} of {} clip(s) failed",
-                failed,
-                args.inputs.len()
-            );
-        }
+        EXIT_INTERRUPTED
+    } else if !summary.failed.is_empty() {
         EXIT_SOME_FAILED
     } else {
         EXIT_OK
     }
-}
-
-fn warn(args: &RenderArgs, input: &std::path::Path, msg: &str) {
-    if args.json {
-        emit_json(json!({"event": "warning", "input": input, "message": msg}));
-    }
-    if !args.quiet {
-        eprintln!("failreel: warning: {msg}");
-    }
-}
-
-fn report_failure(args: &RenderArgs, input: &std::path::Path, output: &std::path::Path, e: &str) {
-    if args.json {
-        emit_json(json!({"input": input, "output": output, "status": "failed", "error": e}));
-    }
-    eprintln!("failreel: error: {e}");
-}
-
-fn print_plan(args: &RenderArgs, plan: &RenderPlan) {
-    if args.json {
-        emit_json(
-            json!({"event": "plan", "input": plan.input, "output": plan.output, "plan": plan}),
-        );
-        return;
-    }
-    let v = &plan.video;
-    let mut s = format!(
-        "{} -> {}\n  preset   {}\n  trim     {} to {} ({:.3} s, {} frames at {} fps)\n  picture  rotate {}°, crop {}x{} at ({}, {}) of {}x{}, scale to {}x{}, {} -> bt709 limited\n",
-        plan.input.display(),
-        plan.output.display(),
-        plan.preset,
-        plan.trim.start,
-        plan.trim.end,
-        plan.trim.duration().as_secs_f64(),
-        v.frames,
-        v.fps,
-        v.rotation,
-        v.crop.width,
-        v.crop.height,
-        v.crop.x,
-        v.crop.y,
-        v.rotated_size.0,
-        v.rotated_size.1,
-        v.width,
-        v.height,
-        v.color.source_transfer
-    );
-    for c in &plan.cards {
-        s.push_str(&format!(
-            "  card     {:?} {} to {} (fade {:.2}/{:.2} s): {:?}\n",
-            c.kind,
-            c.at,
-            c.until,
-            c.fade_in.as_secs_f64(),
-            c.fade_out.as_secs_f64(),
-            c.text
-        ));
-    }
-    let e = &plan.encoder;
-    s.push_str(&format!(
-        "  encoder  {} {} level {} crf {} preset {} keyint {}; {} {} Hz {} kbit/s\n",
-        e.video_codec,
-        e.profile,
-        e.level,
-        e.crf,
-        e.preset,
-        e.keyframe_interval,
-        e.audio_codec,
-        e.sample_rate,
-        e.audio_bitrate_kbps
-    ));
-    s.push_str(&format!(
-        "  audio    {}\n",
-        match plan.audio.stream {
-            Some(i) => format!(
-                "stream {i}, starts {:.3} s after the picture",
-                plan.audio.source_offset.as_secs_f64()
-            ),
-            None => "none: silent track".into(),
-        }
-    ));
-    print!("{s}");
 }

@@ -13,6 +13,8 @@ Examples:
     --went-wrong \"Oil was smoking before the garlic went in\" \\
     --lesson \"Heat the pan on medium, not high\" -o burnt-garlic.mp4
   failreel render raw/*.MOV --preset reels --out-dir reels/
+  failreel render --manifest week-12.toml --jobs 2
+  failreel render --manifest week-12.toml --shard 0/4   # this machine's quarter
   failreel render clip.mp4 --dry-run --json      # print the plan, render nothing";
 
 /// Turn raw kitchen phone footage into upload-ready vertical fail reels.
@@ -86,6 +88,19 @@ fn time_arg(s: &str) -> Result<Micros, String> {
     parse_time(s)
 }
 
+fn shard_arg(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 0/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
 fn focus_arg(s: &str) -> Result<f64, String> {
     Focus::parse(s).map(|f| f.0)
 }
@@ -94,11 +109,14 @@ fn focus_arg(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Clips to render.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "manifest", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Preset: tiktok, reels, shorts, or a path to a preset TOML file.
-    #[arg(short, long, default_value = "tiktok", value_name = "NAME|FILE")]
-    pub preset: String,
+    /// A manifest (.toml, .json or .csv) listing clips and their settings.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "output")]
+    pub manifest: Option<PathBuf>,
+    /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file.
+    #[arg(short, long, value_name = "NAME|FILE")]
+    pub preset: Option<String>,
     /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff).
     #[arg(long, value_parser = time_arg, value_name = "TIME")]
     pub start: Option<Micros>,
@@ -132,9 +150,19 @@ pub struct RenderArgs {
     /// Output file (one input only).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output folder; files are named <input stem>.<preset>.mp4.
-    #[arg(long, default_value = "reels", value_name = "DIR")]
-    pub out_dir: PathBuf,
+    /// Output folder (default ./reels, or the manifest's out_dir); files are named
+    /// <input stem>.<preset>.mp4.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Reels rendered at once (default: chosen from cores and free memory).
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..), value_name = "N")]
+    pub jobs: Option<u16>,
+    /// Render again even when a reel is up to date; overwrite files failreel did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Render only the clips whose index modulo N is I (0-based), e.g. 0/4 … 3/4.
+    #[arg(long, value_parser = shard_arg, value_name = "I/N")]
+    pub shard: Option<(usize, usize)>,
     /// x264 quality (0–51, lower is better), overriding the preset.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51), value_name = "N")]
     pub crf: Option<u8>,
@@ -207,6 +235,8 @@ mod tests {
                 "2",
             ],
             vec!["failreel", "render"],
+            vec!["failreel", "render", "a.mov", "--shard", "4/4"],
+            vec!["failreel", "render", "a.mov", "--jobs", "0"],
         ] {
             let e = Cli::try_parse_from(&args).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{args:?}");

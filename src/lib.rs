@@ -5,6 +5,7 @@
 //! executed by [`render::render`] with libav through ffmpeg-next.
 
 pub mod app;
+pub mod batch;
 pub mod card;
 pub mod cli;
 pub mod composite;

@@ -4,7 +4,7 @@
 //! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
 
 use crate::preset::{CardPosition, CardStyle, Preset, SafeZone};
-use crate::probe::MediaInfo;
+use crate::probe::{MediaInfo, SourceStamp};
 use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -57,6 +57,29 @@ pub struct ReelRequest {
     pub crf: Option<u8>,
     /// x264 preset override.
     pub encoder_preset: Option<String>,
+}
+
+impl ReelRequest {
+    /// Each field of `self`, or `base`'s where `self` leaves it unset.
+    pub fn or(&self, base: &ReelRequest) -> ReelRequest {
+        ReelRequest {
+            start: self.start.or(base.start),
+            end: self.end.or(base.end),
+            duration: self.duration.or(base.duration),
+            went_wrong: self.went_wrong.clone().or_else(|| base.went_wrong.clone()),
+            lesson: self.lesson.clone().or_else(|| base.lesson.clone()),
+            went_wrong_at: self.went_wrong_at.or(base.went_wrong_at),
+            went_wrong_until: self.went_wrong_until.or(base.went_wrong_until),
+            lesson_at: self.lesson_at.or(base.lesson_at),
+            lesson_until: self.lesson_until.or(base.lesson_until),
+            focus: self.focus.or(base.focus),
+            crf: self.crf.or(base.crf),
+            encoder_preset: self
+                .encoder_preset
+                .clone()
+                .or_else(|| base.encoder_preset.clone()),
+        }
+    }
 }
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
@@ -214,6 +237,8 @@ pub struct AudioPlan {
 pub struct RenderPlan {
     /// Input file.
     pub input: PathBuf,
+    /// The input's size and modification time: a changed input changes the plan's hash.
+    pub source: SourceStamp,
     /// Final output file.
     pub output: PathBuf,
     /// Preset name.
@@ -242,7 +267,8 @@ impl RenderPlan {
         Micros((i as i128 * 1_000_000 / self.video.fps as i128) as i64)
     }
 
-    /// A short stable hash of the plan (FNV-1a of its JSON), for resume and metadata.
+    /// A short stable hash of the plan (FNV-1a of its JSON, which includes the input's size
+    /// and modification time), for resume and metadata.
     pub fn hash(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
         let mut h: u64 = 0xcbf29ce484222325;
@@ -433,6 +459,7 @@ pub fn plan_reel(
     }
     Ok(RenderPlan {
         input: info.path.clone(),
+        source: info.stamp,
         output,
         preset: preset.name.clone(),
         trim: Trim { start, end },
@@ -580,6 +607,7 @@ mod tests {
         MediaInfo {
             path: "clip.mov".into(),
             container: "mov".into(),
+            stamp: SourceStamp::default(),
             duration: Micros::from_secs_f64(secs),
             video: VideoInfo {
                 index: 0,

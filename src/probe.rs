@@ -14,6 +14,8 @@ pub struct MediaInfo {
     pub path: PathBuf,
     /// Container format (libav's short name).
     pub container: String,
+    /// Size and modification time of the file: what resume compares.
+    pub stamp: SourceStamp,
     /// Duration of the video stream (of the file when the stream does not say).
     pub duration: Micros,
     /// The main video stream.
@@ -22,6 +24,32 @@ pub struct MediaInfo {
     pub audio: Option<AudioInfo>,
     /// How many audio streams the file has.
     pub audio_streams: usize,
+}
+
+/// Identifies one version of an input file without reading its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SourceStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub modified_ns: u128,
+}
+
+impl SourceStamp {
+    /// Reads the stamp of `path`.
+    pub fn of(path: &Path) -> std::io::Result<SourceStamp> {
+        let m = std::fs::metadata(path)?;
+        let modified_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Ok(SourceStamp {
+            size: m.len(),
+            modified_ns,
+        })
+    }
 }
 
 /// The main video stream.
@@ -232,9 +260,11 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     });
 
     let variable_frame_rate = measure_vfr(&mut ictx, vindex);
+    let stamp = SourceStamp::of(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
     Ok(MediaInfo {
         path: path.to_path_buf(),
         container,
+        stamp,
         duration,
         video: VideoInfo {
             index: vindex,

@@ -36,6 +36,64 @@ pub trait Progress: Sync {
     fn end(&self) {}
 }
 
+/// How a render runs (not what it renders: nothing here changes the reel).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Threads for the decoder and for x264 each (0 = libav's automatic choice).
+    pub threads: usize,
+}
+
+/// The text failreel writes into a reel's `comment` tag: its version and the plan hash.
+pub fn reel_tag(plan: &RenderPlan) -> String {
+    format!(
+        "failreel {} plan {}",
+        env!("CARGO_PKG_VERSION"),
+        plan.hash()
+    )
+}
+
+/// The plan hash stored in an existing reel, if failreel wrote it (reads the header only).
+pub fn existing_reel_hash(path: &Path) -> Option<Option<String>> {
+    init_libav();
+    if !path.exists() {
+        return None;
+    }
+    let Ok(ictx) = ff::format::input(&path) else {
+        return Some(None);
+    };
+    let comment = ictx.metadata().get("comment").map(str::to_string);
+    Some(comment.and_then(|c| {
+        c.strip_prefix("failreel ")
+            .and_then(|rest| rest.split_once(" plan "))
+            .map(|(_, h)| h.to_string())
+    }))
+}
+
+/// Removes hidden temporaries that an interrupted run left for `output` (any process's).
+pub fn remove_stale_temps(output: &Path) -> usize {
+    let Some(name) = output.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return 0;
+    };
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = format!(".{name}.failreel-");
+    let mut removed = 0;
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&prefix)
+                && n.ends_with(".tmp")
+                && std::fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 /// A [`Progress`] that reports nothing.
 pub struct NoProgress;
 impl Progress for NoProgress {}
@@ -108,6 +166,7 @@ pub fn temp_path(output: &Path) -> PathBuf {
 /// Renders `plan` to `plan.output`, atomically: the file appears complete or not at all.
 pub fn render(
     plan: &RenderPlan,
+    opts: &RenderOptions,
     progress: &dyn Progress,
     cancel: &AtomicBool,
 ) -> Result<RenderReport, RenderError> {
@@ -125,7 +184,7 @@ pub fn render(
     }
     let tmp = temp_path(out);
     progress.begin(plan.video.frames);
-    let result = run(plan, &tmp, progress, cancel);
+    let result = run(plan, opts, &tmp, progress, cancel);
     progress.end();
     match result {
         Ok((frames, warnings)) => {
@@ -611,13 +670,9 @@ impl AudioOut {
     }
 }
 
-/// Threads for the video decoder: libav's automatic choice.
-fn decoder_threads() -> usize {
-    0
-}
-
 fn run(
     plan: &RenderPlan,
+    opts: &RenderOptions,
     tmp: &Path,
     progress: &dyn Progress,
     cancel: &AtomicBool,
@@ -667,7 +722,7 @@ fn run(
     // Threading must be set before the decoder is opened.
     vctx.set_threading(ff::codec::threading::Config {
         kind: ff::codec::threading::Type::Frame,
-        count: decoder_threads(),
+        count: opts.threads,
         ..Default::default()
     });
     let mut vdec = vctx
@@ -722,6 +777,11 @@ fn run(
     venc.set_frame_rate(Some(ff::Rational(fps, 1)));
     venc.set_aspect_ratio(ff::Rational(1, 1));
     venc.set_gop(plan.encoder.keyframe_interval);
+    venc.set_threading(ff::codec::threading::Config {
+        kind: ff::codec::threading::Type::Frame,
+        count: opts.threads,
+        ..Default::default()
+    });
     venc.set_color_range(ff::color::Range::MPEG);
     venc.set_colorspace(ff::color::Space::BT709);
     venc.set_color_primaries(ff::color::Primaries::BT709);
@@ -786,14 +846,7 @@ fn run(
         ost.set_time_base(ff::Rational(1, rate as i32));
     }
     let mut meta = ff::Dictionary::new();
-    meta.set(
-        "comment",
-        &format!(
-            "failreel {} plan {}",
-            env!("CARGO_PKG_VERSION"),
-            plan.hash()
-        ),
-    );
+    meta.set("comment", &reel_tag(plan));
     octx.set_metadata(meta);
     let mut mux_opts = ff::Dictionary::new();
     mux_opts.set("movflags", "+faststart");

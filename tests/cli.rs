@@ -209,17 +209,33 @@ fn one_bad_clip_does_not_stop_the_others() {
     let results: Vec<&serde_json::Value> =
         lines.iter().filter(|l| l.get("status").is_some()).collect();
     assert_eq!(results.len(), 3);
-    assert_eq!(results[0]["status"], "ok");
-    assert!(results[0]["output"]
-        .as_str()
-        .unwrap()
-        .ends_with("a.shorts.mp4"));
-    assert_eq!(results[1]["status"], "failed");
-    assert!(results[1]["error"]
+    let result = |name: &str| {
+        *results
+            .iter()
+            .find(|r| r["input"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no result for {name}"))
+    };
+    // The missing input is reported up front, before any rendering.
+    assert_eq!(results[0]["status"], "failed");
+    assert!(result("missing.mov")["error"]
         .as_str()
         .unwrap()
         .contains("missing.mov"));
-    assert_eq!(results[2]["status"], "ok");
+    assert_eq!(result("a.mp4")["status"], "ok");
+    assert!(result("a.mp4")["output"]
+        .as_str()
+        .unwrap()
+        .ends_with("a.shorts.mp4"));
+    assert!(result("a.mp4")["render_seconds"].as_f64().unwrap() > 0.0);
+    assert!((result("b.mov")["duration_s"].as_f64().unwrap() - 1.0).abs() < 0.04);
+    let summary = lines
+        .iter()
+        .find(|l| l["event"] == "summary")
+        .expect("summary line");
+    assert_eq!(
+        (summary["rendered"].as_u64(), summary["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
     let err = String::from_utf8(r.stderr).unwrap();
     assert!(err.contains("missing.mov"));
 }
