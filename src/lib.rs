@@ -9,6 +9,7 @@ pub mod batch;
 pub mod card;
 pub mod cli;
 pub mod composite;
+mod ffi;
 pub mod manifest;
 pub mod plan;
 pub mod preset;

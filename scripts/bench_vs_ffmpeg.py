@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: failreel against the ffmpeg CLI doing the identical job.
+
+For each input, failreel's own plan (`render --dry-run --json`) gives the trim, crop window and
+card times; the ffmpeg command is built from it: same input and trim, same crop, scale to
+1080x1920 at 30 fps, the two cards as drawtext with the same times (boxed, same font), x264 with
+the same preset, CRF, profile, level and keyframe interval, AAC 48 kHz stereo, faststart. The
+tools run alternately, several times; medians of wall time and peak resident memory (from
+wait4) are printed with the ratios.
+
+Peers: the system ffmpeg (Debian's 5.1, the same libav failreel links) and the static ffmpeg
+that PyPI's imageio-ffmpeg ships (9.x), when installed (`pip install imageio-ffmpeg`). A peer
+that is absent is skipped.
+
+Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cores 1,2] [--markdown]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAILREEL = os.path.join(ROOT, "target", "release", "failreel")
+MEDIA = os.path.join(ROOT, "target", "bench-media")
+FONT = os.path.join(ROOT, "assets", "fonts", "NotoSans-Bold.ttf")
+WENT_WRONG = "Oil was smoking before the garlic went in"
+LESSON = "Heat the pan on medium, not high"
+
+
+def run_measured(cmd, cores=None):
+    """Runs cmd; returns (wall seconds, peak RSS in MiB of the process tree's largest child)."""
+    if cores:
+        cmd = ["taskset", "-c", cores] + cmd
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    return wall, ru.ru_maxrss / 1024.0
+
+
+def peers():
+    found = []
+    sys_ff = shutil.which("ffmpeg")
+    if sys_ff:
+        ver = subprocess.run([sys_ff, "-version"], capture_output=True, text=True).stdout.split()[2]
+        found.append((f"ffmpeg {ver.split('-')[0]} (system)", sys_ff))
+    try:
+        import imageio_ffmpeg  # noqa: PLC0415
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        ver = subprocess.run([exe, "-version"], capture_output=True, text=True).stdout.split()[2]
+        found.append((f"ffmpeg {ver.split('-')[0].lstrip('n')} (imageio-ffmpeg)", exe))
+    except Exception:  # noqa: BLE001
+        print("note: imageio-ffmpeg not installed; skipping the ffmpeg 9 peer", file=sys.stderr)
+    return found
+
+
+def make_media(quick):
+    """The inputs: the real clip, and generated 1080p and 4K60 HEVC clips (cached)."""
+    os.makedirs(MEDIA, exist_ok=True)
+    inputs = []
+    real = os.path.join(ROOT, "..", "shared", "media", "reaction_640x360.mp4")
+    if not os.path.exists(real):
+        real = os.path.join(ROOT, "assets", "samples", "reaction.mp4")
+    inputs.append(("real 640x360 h264", real, ["--start", "2", "--end", "12"]))
+    hd = os.path.join(MEDIA, "hevc_1080p30.mp4")
+    if not os.path.exists(hd):
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=30:d=12",
+                        "-f", "lavfi", "-i", "sine=frequency=330:d=12", "-c:v", "libx265", "-preset", "fast",
+                        "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-tag:v", "hvc1",
+                        "-c:a", "aac", hd], check=True)
+    inputs.append(("1080p30 hevc", hd, ["--start", "1", "--end", "11"]))
+    if not quick:
+        uhd = os.path.join(MEDIA, "hevc_2160p60.mp4")
+        if not os.path.exists(uhd):
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=60:d=6",
+                            "-f", "lavfi", "-i", "sine=frequency=330:d=6", "-c:v", "libx265", "-preset",
+                            "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p",
+                            "-tag:v", "hvc1", "-c:a", "aac", uhd], check=True)
+        inputs.append(("2160p60 hevc", uhd, ["--start", "0.5", "--end", "5.5"]))
+    return inputs
+
+
+def plan_of(inp, trim):
+    out = subprocess.run([FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+                          "--dry-run", "--json", "-o", "/tmp/x.mp4"], capture_output=True, text=True, check=True)
+    for line in out.stdout.splitlines():
+        v = json.loads(line)
+        if v.get("event") == "plan":
+            return v["plan"]
+    sys.exit(f"no plan for {inp}")
+
+
+def ffmpeg_cmd(exe, inp, plan, out, textdir):
+    v, e = plan["video"], plan["encoder"]
+    start = plan["trim"]["start"] / 1e6
+    dur = (plan["trim"]["end"] - plan["trim"]["start"]) / 1e6
+    chain = []
+    rot = v["rotation"]
+    if rot == 90:
+        chain.append("transpose=clock")
+    elif rot == 180:
+        chain.append("hflip,vflip")
+    elif rot == 270:
+        chain.append("transpose=cclock")
+    c = v["crop"]
+    chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
+    chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
+    for i, card in enumerate(plan["cards"]):
+        path = os.path.join(textdir, f"card{i}.txt")
+        with open(path, "w") as f:
+            f.write(card["heading"] + "\n" + card["text"])
+        at, until = card["at"] / 1e6, card["until"] / 1e6
+        y = 300 if card["position"] == "top" else 1100
+        chain.append(
+            f"drawtext=fontfile={FONT}:textfile={path}:expansion=none:fontsize=60:fontcolor=white:"
+            f"box=1:boxcolor=black@0.68:boxborderw=34:x=(w-tw)/2:y={y}:enable='between(t,{at},{until})'")
+    return [exe, "-hide_banner", "-v", "error", "-y", "-ss", f"{start}", "-t", f"{dur}", "-i", inp,
+            "-vf", ",".join(chain), "-c:v", "libx264", "-preset", e["preset"], "-crf", str(e["crf"]),
+            "-profile:v", "high", "-level", e["level"], "-g", str(e["keyframe_interval"]),
+            "-keyint_min", str(e["keyframe_interval"]), "-sc_threshold", "0",
+            "-x264-params", f"vbv-maxrate={e['max_bitrate_kbps']}:vbv-bufsize={2 * e['max_bitrate_kbps']}",
+            "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
+            "-c:a", "aac", "-b:a", f"{e['audio_bitrate_kbps']}k", "-ar", str(e["sample_rate"]), "-ac", "2",
+            "-map_metadata", "-1", "-movflags", "+faststart", out]
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def bench_single(inputs, found, runs, cores, rows):
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, inp, trim in inputs:
+            plan = plan_of(inp, trim)
+            cmds = {"failreel": [FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+                                 "-o", os.path.join(tmp, "fr.mp4"), "--force", "--quiet"]}
+            for name, exe in found:
+                cmds[name] = ffmpeg_cmd(exe, inp, plan, os.path.join(tmp, "ff.mp4"), tmp)
+            res = {k: ([], []) for k in cmds}
+            for _ in range(runs):
+                for name, cmd in cmds.items():  # alternate the tools run by run
+                    w, m = run_measured(cmd, cores)
+                    res[name][0].append(w)
+                    res[name][1].append(m)
+            fr_w, fr_m = median(res["failreel"][0]), median(res["failreel"][1])
+            for name, _ in found:
+                w, m = median(res[name][0]), median(res[name][1])
+                rows.append((f"one reel, {label}", cores or "all", name, fr_w, w, fr_w / w, fr_m, m, fr_m / m))
+            print(f"# {label}: failreel {fr_w:.2f} s {fr_m:.0f} MiB; "
+                  + "; ".join(f"{n} {median(res[n][0]):.2f} s {median(res[n][1]):.0f} MiB" for n, _ in found),
+                  file=sys.stderr)
+
+
+def bench_batch(inputs, found, n, runs, cores, rows):
+    label, inp, trim = inputs[1] if len(inputs) > 1 else inputs[0]
+    plan = plan_of(inp, trim)
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = []
+        for i in range(n):
+            p = os.path.join(tmp, f"clip{i}.mp4")
+            shutil.copy(inp, p)
+            clips.append(p)
+        outdir = os.path.join(tmp, "out")
+        fr = [FAILREEL, "render", *clips, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+              "--out-dir", outdir, "--force", "--quiet"]
+        for name, exe in found:
+            if "system" not in name:
+                continue
+            script = os.path.join(tmp, "seq.sh")
+            with open(script, "w") as f:
+                for i, c in enumerate(clips):
+                    f.write(" ".join(f"'{a}'" for a in ffmpeg_cmd(exe, c, plan, os.path.join(tmp, f"ff{i}.mp4"), tmp)) + "\n")
+            fw, fm, sw, sm = [], [], [], []
+            for _ in range(runs):
+                w, m = run_measured(fr, cores)
+                fw.append(w)
+                fm.append(m)
+                w, m = run_measured(["sh", script], cores)
+                sw.append(w)
+                sm.append(m)
+            a, b = median(fw), median(sw)
+            rows.append((f"batch of {n}, {label} (throughput = inverse ratio)", cores or "all", name + " sequential",
+                         a, b, a / b, median(fm), median(sm), median(fm) / median(sm)))
+            print(f"# batch: failreel {a:.2f} s, sequential {name} {b:.2f} s: throughput x{b / a:.2f}", file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="skip the 4K60 input")
+    ap.add_argument("--batch", type=int, default=8, help="clips in the batch comparison (0: none)")
+    ap.add_argument("--cores", default="", help="comma list of CPU sets to pin to, e.g. 0,0-1")
+    args = ap.parse_args()
+    if not os.path.exists(FAILREEL):
+        sys.exit("build first: cargo build --release")
+    found = peers()
+    if not found:
+        sys.exit("no ffmpeg CLI found")
+    inputs = make_media(args.quick)
+    rows = []
+    for cores in (args.cores.split(",") if args.cores else [None]):
+        bench_single(inputs, found, args.runs, cores, rows)
+        if args.batch:
+            bench_batch(inputs, found, args.batch, max(1, args.runs // 2), cores, rows)
+    print("| job | cores | peer | failreel wall | peer wall | wall ratio | failreel peak MiB | peer peak MiB | memory ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} s | {r[4]:.2f} s | {r[5]:.2f} | {r[6]:.0f} | {r[7]:.0f} | {r[8]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,652 @@
+//! Executes a [`RenderPlan`] with libav: demux once, decode, pick frames for the constant
+//! output rate by timestamp, rotate/crop/scale through a numeric-only filter graph, composite
+//! the cards, encode H.264 + AAC and mux a fast-start MP4 under a temporary name that is
+//! renamed into place only when complete.
+//!
+//! Text never enters the filter graph: cards are rasterised by [`crate::card`] and blended by
+//! [`crate::composite`]. The picture runs as a pipeline ([`video`]): decode on the job's
+//! thread, convert and composite on a second, encode on a third, so decoding and scaling
+//! overlap with x264 instead of waiting for it.
+
+mod audio;
+mod video;
+
+pub use video::filter_chain;
+
+use crate::card::TextEngine;
+use crate::composite::YuvOverlay;
+use crate::plan::RenderPlan;
+use crate::probe::{open_input, ProbeError};
+use crate::time::Micros;
+use audio::AudioOut;
+use ffmpeg_next as ff;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+use std::time::Instant;
+use video::{convert_stage, encode_stage, Selector};
+
+/// Initialises libav once and silences its own logging (failreel reports errors itself).
+pub fn init_libav() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let _ = ff::init();
+        ff::log::set_level(ff::log::Level::Quiet);
+    });
+}
+
+/// Receives progress of one render. The library never knows about terminals.
+pub trait Progress: Sync {
+    /// The render will produce `total` frames.
+    fn begin(&self, _total: u64) {}
+    /// `done` frames are encoded so far.
+    fn frames_done(&self, _done: u64) {}
+    /// The render ended (successfully or not).
+    fn end(&self) {}
+}
+
+/// How a render runs (not what it renders: nothing here changes the reel).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Threads for the decoder and for x264 each (0 = libav's automatic choice).
+    pub threads: usize,
+}
+
+/// The text failreel writes into a reel's `comment` tag: its version and the plan hash.
+pub fn reel_tag(plan: &RenderPlan) -> String {
+    format!(
+        "failreel {} plan {}",
+        env!("CARGO_PKG_VERSION"),
+        plan.hash()
+    )
+}
+
+/// The plan hash stored in an existing reel, if failreel wrote it (reads the header only).
+pub fn existing_reel_hash(path: &Path) -> Option<Option<String>> {
+    init_libav();
+    if !path.exists() {
+        return None;
+    }
+    let Ok(ictx) = ff::format::input(&path) else {
+        return Some(None);
+    };
+    let comment = ictx.metadata().get("comment").map(str::to_string);
+    Some(comment.and_then(|c| {
+        c.strip_prefix("failreel ")
+            .and_then(|rest| rest.split_once(" plan "))
+            .map(|(_, h)| h.to_string())
+    }))
+}
+
+/// Removes hidden temporaries that an interrupted run left for `output` (any process's).
+pub fn remove_stale_temps(output: &Path) -> usize {
+    let Some(name) = output.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return 0;
+    };
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = format!(".{name}.failreel-");
+    let mut removed = 0;
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&prefix)
+                && n.ends_with(".tmp")
+                && std::fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// A [`Progress`] that reports nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What a finished render produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RenderReport {
+    /// Output frames written.
+    pub frames: u64,
+    /// Reel duration.
+    pub duration: Micros,
+    /// Wall time of the render, in seconds.
+    pub render_seconds: f64,
+    /// Warnings raised while rendering (clip cut off, damaged packets…).
+    pub warnings: Vec<String>,
+}
+
+/// Why a render failed. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The input could not be opened.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// libav refused something.
+    #[error("{path}: {stage} failed: {cause}")]
+    Libav {
+        /// The input.
+        path: String,
+        /// What failreel was doing.
+        stage: &'static str,
+        /// libav's reason.
+        cause: String,
+    },
+    /// The output could not be written.
+    #[error("{path}: cannot write: {cause}: check the folder exists and is writable")]
+    Output {
+        /// The output path.
+        path: String,
+        /// The reason.
+        cause: String,
+    },
+    /// `-o` names the input.
+    #[error("{0}: the output would overwrite the input: choose another output name")]
+    OutputIsInput(String),
+    /// Nothing decodable in the range.
+    #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
+    NoFrames(String),
+    /// Cancelled by the user.
+    #[error("{0}: cancelled")]
+    Cancelled(String),
+    /// Card text could not be drawn.
+    #[error("{path}: cannot draw the card: {cause}")]
+    Card {
+        /// The input.
+        path: String,
+        /// The reason.
+        cause: String,
+    },
+}
+
+/// The hidden temporary file a reel is written to before it is renamed into place.
+pub fn temp_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "reel.mp4".into());
+    output.with_file_name(format!(".{name}.failreel-{}.tmp", std::process::id()))
+}
+
+/// Renders `plan` to `plan.output`, atomically: the file appears complete or not at all.
+pub fn render(
+    plan: &RenderPlan,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<RenderReport, RenderError> {
+    init_libav();
+    let started = Instant::now();
+    let out = &plan.output;
+    if same_file(&plan.input, out) {
+        return Err(RenderError::OutputIsInput(out.display().to_string()));
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| RenderError::Output {
+            path: dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+    }
+    let tmp = temp_path(out);
+    progress.begin(plan.video.frames);
+    let result = run(plan, opts, &tmp, progress, cancel);
+    progress.end();
+    match result {
+        Ok((frames, warnings)) => {
+            std::fs::rename(&tmp, out).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                RenderError::Output {
+                    path: out.display().to_string(),
+                    cause: e.to_string(),
+                }
+            })?;
+            Ok(RenderReport {
+                frames,
+                duration: Micros((frames as i128 * 1_000_000 / plan.video.fps as i128) as i64),
+                render_seconds: started.elapsed().as_secs_f64(),
+                warnings,
+            })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+pub(crate) fn lav<'a>(
+    plan: &'a RenderPlan,
+    stage: &'static str,
+) -> impl Fn(ff::Error) -> RenderError + 'a {
+    move |e| RenderError::Libav {
+        path: plan.input.display().to_string(),
+        stage,
+        cause: e.to_string(),
+    }
+}
+
+fn run(
+    plan: &RenderPlan,
+    opts: &RenderOptions,
+    tmp: &Path,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<(u64, Vec<String>), RenderError> {
+    let path_s = plan.input.display().to_string();
+    let mut warnings = Vec::new();
+
+    // Cards: rasterised once, converted to YUV once.
+    let mut overlays = Vec::new();
+    if !plan.cards.is_empty() {
+        let mut engine = TextEngine::new();
+        for c in &plan.cards {
+            let img = engine
+                .render_card(
+                    &c.heading,
+                    &c.text,
+                    &plan.card_style,
+                    c.position,
+                    (plan.video.width, plan.video.height),
+                    plan.safe_zone,
+                    0.45,
+                )
+                .map_err(|e| RenderError::Card {
+                    path: path_s.clone(),
+                    cause: e.to_string(),
+                })?;
+            overlays.push(YuvOverlay::from_rgba(&img));
+        }
+    }
+
+    let mut ictx = open_input(&plan.input)?;
+    let vidx = plan.video.stream;
+    let (vtb, vstart_abs, vparams) = {
+        let s = ictx
+            .stream(vidx)
+            .ok_or_else(|| ProbeError::NoVideo(plan.input.clone()))?;
+        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            0
+        } else {
+            s.start_time()
+        };
+        (s.time_base(), st, s.parameters())
+    };
+    let vstart = Micros::from_ts(vstart_abs, vtb.numerator(), vtb.denominator());
+    let mut vctx = ff::codec::context::Context::from_parameters(vparams)
+        .map_err(lav(plan, "opening the video decoder"))?;
+    // Threading must be set before the decoder is opened.
+    vctx.set_threading(ff::codec::threading::Config {
+        kind: ff::codec::threading::Type::Frame,
+        count: opts.threads,
+        ..Default::default()
+    });
+    let mut vdec = vctx
+        .decoder()
+        .video()
+        .map_err(lav(plan, "opening the video decoder"))?;
+
+    let mut adec = None;
+    let mut atb = ff::Rational(1, 1);
+    if let Some(ai) = plan.audio.stream {
+        if let Some(s) = ictx.stream(ai) {
+            atb = s.time_base();
+            match ff::codec::context::Context::from_parameters(s.parameters())
+                .and_then(|c| c.decoder().audio())
+            {
+                Ok(d) => adec = Some(d),
+                Err(e) => warnings.push(format!(
+                    "{path_s}: the audio cannot be decoded ({e}): the reel gets a silent track"
+                )),
+            }
+        }
+    }
+
+    // Output.
+    let mut octx = ff::format::output_as(&tmp, "mp4").map_err(|e| RenderError::Output {
+        path: plan.output.display().to_string(),
+        cause: e.to_string(),
+    })?;
+    let global_header = octx
+        .format()
+        .flags()
+        .contains(ff::format::Flags::GLOBAL_HEADER);
+    let fps = plan.video.fps as i32;
+    let x264 = ff::encoder::find_by_name(&plan.encoder.video_codec)
+        .ok_or(ff::Error::EncoderNotFound)
+        .map_err(lav(
+            plan,
+            "finding the x264 encoder (is libavcodec built with libx264?)",
+        ))?;
+    let vstream = octx
+        .add_stream(x264)
+        .map_err(lav(plan, "adding the video stream"))?
+        .index();
+    let mut venc = ff::codec::context::Context::new_with_codec(x264)
+        .encoder()
+        .video()
+        .map_err(lav(plan, "creating the video encoder"))?;
+    venc.set_width(plan.video.width);
+    venc.set_height(plan.video.height);
+    venc.set_format(ff::format::Pixel::YUV420P);
+    venc.set_time_base(ff::Rational(1, fps));
+    venc.set_frame_rate(Some(ff::Rational(fps, 1)));
+    venc.set_aspect_ratio(ff::Rational(1, 1));
+    venc.set_gop(plan.encoder.keyframe_interval);
+    venc.set_threading(ff::codec::threading::Config {
+        kind: ff::codec::threading::Type::Frame,
+        count: opts.threads,
+        ..Default::default()
+    });
+    venc.set_color_range(ff::color::Range::MPEG);
+    venc.set_colorspace(ff::color::Space::BT709);
+    venc.set_color_primaries(ff::color::Primaries::BT709);
+    venc.set_color_transfer_characteristic(ff::color::TransferCharacteristic::BT709);
+    if global_header {
+        venc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    let mut vopts = ff::Dictionary::new();
+    vopts.set("preset", &plan.encoder.preset);
+    vopts.set("crf", &plan.encoder.crf.to_string());
+    vopts.set("profile", &plan.encoder.profile);
+    vopts.set("level", &plan.encoder.level);
+    let mut x264_params = format!(
+        // CABAC and 8x8 transforms stay on whatever the speed preset, so the stream is High
+        // profile as the platforms ask (ultrafast would otherwise give Constrained Baseline).
+        "keyint={k}:min-keyint={k}:scenecut=0:open-gop=0:cabac=1:8x8dct=1",
+        k = plan.encoder.keyframe_interval
+    );
+    if plan.encoder.max_bitrate_kbps > 0 {
+        x264_params.push_str(&format!(
+            ":vbv-maxrate={}:vbv-bufsize={}",
+            plan.encoder.max_bitrate_kbps,
+            plan.encoder.max_bitrate_kbps * 2
+        ));
+    }
+    vopts.set("x264-params", &x264_params);
+    let venc = venc
+        .open_with(vopts)
+        .map_err(lav(plan, "opening the x264 encoder"))?;
+    {
+        let mut ost = octx.stream_mut(vstream).expect("just added");
+        ost.set_parameters(&venc);
+        ost.set_time_base(ff::Rational(1, fps));
+        ost.set_avg_frame_rate(ff::Rational(fps, 1));
+    }
+
+    let aac = ff::encoder::find(ff::codec::Id::AAC)
+        .ok_or(ff::Error::EncoderNotFound)
+        .map_err(lav(plan, "finding the AAC encoder"))?;
+    let astream = octx
+        .add_stream(aac)
+        .map_err(lav(plan, "adding the audio stream"))?
+        .index();
+    let rate = plan.encoder.sample_rate;
+    let mut aenc = ff::codec::context::Context::new_with_codec(aac)
+        .encoder()
+        .audio()
+        .map_err(lav(plan, "creating the AAC encoder"))?;
+    aenc.set_rate(rate as i32);
+    aenc.set_channel_layout(ff::ChannelLayout::default(2));
+    aenc.set_format(ff::format::Sample::F32(ff::format::sample::Type::Planar));
+    aenc.set_bit_rate(plan.encoder.audio_bitrate_kbps as usize * 1000);
+    aenc.set_time_base(ff::Rational(1, rate as i32));
+    if global_header {
+        aenc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
+    }
+    let aenc = aenc.open().map_err(lav(plan, "opening the AAC encoder"))?;
+    {
+        let mut ost = octx.stream_mut(astream).expect("just added");
+        ost.set_parameters(&aenc);
+        ost.set_time_base(ff::Rational(1, rate as i32));
+    }
+    let mut meta = ff::Dictionary::new();
+    meta.set("comment", &reel_tag(plan));
+    octx.set_metadata(meta);
+    let mut mux_opts = ff::Dictionary::new();
+    mux_opts.set("movflags", "+faststart");
+    octx.write_header_with(mux_opts)
+        .map_err(|e| RenderError::Output {
+            path: plan.output.display().to_string(),
+            cause: e.to_string(),
+        })?;
+    let v_ost_tb = octx.stream(vstream).expect("added").time_base();
+    let a_ost_tb = octx.stream(astream).expect("added").time_base();
+
+    let total_frames = plan.video.frames;
+    let planned_samples = (total_frames as i128 * rate as i128 / fps as i128) as i64;
+    let mut audio = AudioOut::new(
+        aenc,
+        astream,
+        a_ost_tb,
+        plan.audio.edge_fade,
+        planned_samples,
+    );
+
+    // Seek to the keyframe at or before the start; frames before it are decoded and dropped.
+    if plan.trim.start > Micros::ZERO {
+        let target = (vstart + plan.trim.start).0;
+        if ictx.seek(target, ..target).is_err() {
+            warnings.push(format!(
+                "{path_s}: cannot seek; decoding from the beginning"
+            ));
+        }
+    }
+
+    let mut selector = Selector::new(total_frames, plan.video.fps);
+    let mut last_t = Micros(i64::MIN);
+    let mut frame_step = Micros(1_000_000 / fps as i64);
+    let mut audio_done = adec.is_none();
+    let mut decoded = ff::frame::Video::empty();
+    let mut adecoded = ff::frame::Audio::empty();
+    let mut bad_packets = 0u32;
+
+    let (to_convert, convert_in) = std::sync::mpsc::sync_channel(2);
+    let (to_encode, encode_in) = std::sync::mpsc::sync_channel(3);
+    let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
+    let (packet_out, packets) = std::sync::mpsc::channel::<ff::Packet>();
+
+    let outcome: Result<u64, RenderError> = std::thread::scope(|scope| {
+        let overlays = &overlays;
+        let converter = std::thread::Builder::new()
+            .name("failreel-convert".into())
+            .spawn_scoped(scope, move || {
+                convert_stage(plan, overlays, vtb, convert_in, to_encode, recycled)
+            })
+            .map_err(|e| RenderError::Output {
+                path: path_s.clone(),
+                cause: format!("cannot start a thread: {e}"),
+            })?;
+        let encoder = std::thread::Builder::new()
+            .name("failreel-encode".into())
+            .spawn_scoped(scope, move || {
+                encode_stage(
+                    plan, venc, vstream, v_ost_tb, encode_in, packet_out, recycle, progress,
+                )
+            })
+            .map_err(|e| RenderError::Output {
+                path: path_s.clone(),
+                cause: format!("cannot start a thread: {e}"),
+            })?;
+
+        // Writes whatever the encoder has produced so far.
+        let write_ready = |octx: &mut ff::format::context::Output| -> Result<(), RenderError> {
+            while let Ok(pkt) = packets.try_recv() {
+                pkt.write_interleaved(octx)
+                    .map_err(lav(plan, "writing video"))?;
+            }
+            Ok(())
+        };
+        // Hands a decoded frame to the selector and the selector's pick to the converter;
+        // false when the converter has stopped (its error comes from joining it).
+        let offer = |selector: &mut Selector, frame: ff::frame::Video, t: Micros| -> bool {
+            match selector.push(frame, t) {
+                Some(shown) => to_convert.send(shown).is_ok(),
+                None => true,
+            }
+        };
+
+        let mut demux = || -> Result<bool, RenderError> {
+            let mut video_done = false;
+            for (stream, packet) in ictx.packets() {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(RenderError::Cancelled(path_s.clone()));
+                }
+                let idx = stream.index();
+                if idx == vidx && !video_done {
+                    if vdec.send_packet(&packet).is_err() {
+                        bad_packets += 1;
+                        continue;
+                    }
+                    while vdec.receive_frame(&mut decoded).is_ok() {
+                        let t = match decoded.timestamp().or(decoded.pts()) {
+                            Some(ts) => {
+                                Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
+                                    - vstart
+                                    - plan.trim.start
+                            }
+                            None => last_t + frame_step,
+                        };
+                        if t <= last_t {
+                            continue; // duplicate or out-of-order timestamp
+                        }
+                        if last_t.0 != i64::MIN {
+                            frame_step = (t - last_t).min(Micros(1_000_000));
+                        }
+                        last_t = t;
+                        let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
+                        if !offer(&mut selector, f, t) {
+                            return Ok(false);
+                        }
+                        if selector.done() {
+                            video_done = true;
+                            break;
+                        }
+                    }
+                } else if Some(idx) == plan.audio.stream && !audio_done {
+                    let Some(dec) = adec.as_mut() else { continue };
+                    if dec.send_packet(&packet).is_err() {
+                        bad_packets += 1;
+                        continue;
+                    }
+                    while dec.receive_frame(&mut adecoded).is_ok() {
+                        let Some(ts) = adecoded.timestamp().or(adecoded.pts()) else {
+                            continue;
+                        };
+                        let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
+                            - vstart
+                            - plan.trim.start;
+                        audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
+                        audio_done = audio.full();
+                    }
+                }
+                write_ready(&mut octx)?;
+                if video_done && audio_done {
+                    return Ok(true);
+                }
+            }
+            // End of input: drain the video decoder; the last frame lasts one frame step.
+            if !video_done {
+                let _ = vdec.send_eof();
+                while vdec.receive_frame(&mut decoded).is_ok() {
+                    if let Some(ts) = decoded.timestamp().or(decoded.pts()) {
+                        let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
+                            - vstart
+                            - plan.trim.start;
+                        if t <= last_t {
+                            continue;
+                        }
+                        frame_step = (t - last_t).min(Micros(1_000_000));
+                        last_t = t;
+                        let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
+                        if !offer(&mut selector, f, t) {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        };
+        let demuxed = demux();
+        if demuxed.as_ref().is_ok_and(|&ok| ok) && !selector.done() {
+            if let Some(shown) = selector.finish(frame_step) {
+                let _ = to_convert.send(shown);
+            }
+        }
+        drop(to_convert);
+        // The encoder's last packets, then its result.
+        let mut written = Ok(());
+        for pkt in packets.iter() {
+            if written.is_ok() {
+                written = pkt
+                    .write_interleaved(&mut octx)
+                    .map_err(lav(plan, "writing video"));
+            }
+        }
+        let converted = converter.join().unwrap_or_else(|_| {
+            Err(RenderError::Output {
+                path: path_s.clone(),
+                cause: "the picture conversion thread stopped unexpectedly".into(),
+            })
+        });
+        let encoded = encoder.join().unwrap_or_else(|_| {
+            Err(RenderError::Output {
+                path: path_s.clone(),
+                cause: "the encoding thread stopped unexpectedly".into(),
+            })
+        });
+        demuxed?;
+        converted?;
+        written?;
+        let encoded = encoded?;
+        // Audio decoded after the video was complete.
+        if !audio_done {
+            if let Some(dec) = adec.as_mut() {
+                let _ = dec.send_eof();
+                while dec.receive_frame(&mut adecoded).is_ok() {
+                    if let Some(ts) = adecoded.timestamp().or(adecoded.pts()) {
+                        let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
+                            - vstart
+                            - plan.trim.start;
+                        audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
+                    }
+                }
+            }
+        }
+        Ok(encoded)
+    });
+    let emitted = outcome?;
+    if emitted == 0 {
+        return Err(RenderError::NoFrames(path_s));
+    }
+    if emitted < total_frames {
+        warnings.push(format!(
+            "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
+            plan.trim.start + plan.frame_time(emitted),
+            plan.frame_time(emitted).as_secs_f64(),
+            plan.frame_time(total_frames).as_secs_f64()
+        ));
+    }
+    if bad_packets > 0 {
+        warnings.push(format!(
+            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+        ));
+    }
+    let total_samples = (emitted as i128 * rate as i128 / fps as i128) as i64;
+    audio.finish(plan, total_samples, &mut octx)?;
+    octx.write_trailer().map_err(|e| RenderError::Output {
+        path: plan.output.display().to_string(),
+        cause: e.to_string(),
+    })?;
+    Ok((emitted, warnings))
+}
