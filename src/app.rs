@@ -116,6 +116,7 @@ fn request(args: &RenderArgs) -> ReelRequest {
         focus: args.focus,
         crf: args.crf,
         encoder_preset: args.encoder_preset.clone(),
+        normalize: args.no_normalize.then_some(false),
     }
 }
 

@@ -382,6 +382,7 @@ pub fn run_batch(clips: Vec<Clip>, opts: &BatchOptions, stop: &Stop) -> Summary 
                                 "duration_s": report.duration.as_secs_f64(),
                                 "frames": report.frames,
                                 "render_seconds": report.render_seconds,
+                                "loudness": report.loudness,
                             }),
                         );
                         reporter.say(&format!(

@@ -169,6 +169,9 @@ pub struct RenderArgs {
     /// x264 speed preset, overriding the preset.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(X264_PRESETS), value_name = "SPEED")]
     pub encoder_preset: Option<String>,
+    /// Leave the loudness as it is (no EBU R128 normalisation to the preset's target).
+    #[arg(long)]
+    pub no_normalize: bool,
     /// Print each reel's plan and render nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -61,11 +61,13 @@ pub const CLIP_KEYS: &[&str] = &[
     "focus",
     "crf",
     "encoder_preset",
+    "normalize",
 ];
 
 #[derive(Debug, Clone)]
 enum Raw {
     Str(String),
+    Bool(bool),
     Int(i64),
     Float(f64),
     Other(&'static str),
@@ -203,6 +205,7 @@ impl Partial {
         let at = where_(file, e.pos, clip);
         let type_name = |r: &Raw| match r {
             Raw::Str(_) => "a string",
+            Raw::Bool(_) => "a boolean",
             Raw::Int(_) => "an integer",
             Raw::Float(_) => "a number",
             Raw::Other(t) => t,
@@ -271,6 +274,14 @@ impl Partial {
                     type_name(other)
                 )),
             },
+            "normalize" => match &e.value {
+                Raw::Bool(b) => r.normalize = Some(*b),
+                Raw::Str(s) if s == "true" || s == "false" => r.normalize = Some(s == "true"),
+                other => bad(format!(
+                    "expected true or false, found {}",
+                    type_name(other)
+                )),
+            },
             "encoder_preset" => match want_str(&e.value, &mut bad) {
                 Some(s) if X264_PRESETS.contains(&s.as_str()) => r.encoder_preset = Some(s),
                 Some(s) => bad(format!("`{s}` is not one of {}", X264_PRESETS.join(", "))),
@@ -318,7 +329,7 @@ fn toml_raw(v: &toml_edit::Value) -> Raw {
         V::String(s) => Raw::Str(s.value().clone()),
         V::Integer(i) => Raw::Int(*i.value()),
         V::Float(f) => Raw::Float(*f.value()),
-        V::Boolean(_) => Raw::Other("a boolean"),
+        V::Boolean(b) => Raw::Bool(*b.value()),
         V::Datetime(_) => Raw::Other("a date"),
         V::Array(_) => Raw::Other("a list"),
         V::InlineTable(_) => Raw::Other("a table"),
@@ -424,7 +435,7 @@ fn json_raw(v: &serde_json::Value) -> Raw {
             Some(i) => Raw::Int(i),
             None => Raw::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        serde_json::Value::Bool(_) => Raw::Other("a boolean"),
+        serde_json::Value::Bool(b) => Raw::Bool(*b),
         serde_json::Value::Null => Raw::Other("null"),
         serde_json::Value::Array(_) => Raw::Other("a list"),
         serde_json::Value::Object(_) => Raw::Other("an object"),

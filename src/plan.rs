@@ -57,6 +57,8 @@ pub struct ReelRequest {
     pub crf: Option<u8>,
     /// x264 preset override.
     pub encoder_preset: Option<String>,
+    /// Loudness normalisation on (default: the preset's `audio.normalize`) or off.
+    pub normalize: Option<bool>,
 }
 
 impl ReelRequest {
@@ -78,6 +80,7 @@ impl ReelRequest {
                 .encoder_preset
                 .clone()
                 .or_else(|| base.encoder_preset.clone()),
+            normalize: self.normalize.or(base.normalize),
         }
     }
 }
@@ -134,6 +137,8 @@ pub struct VideoPlan {
     pub rotated_size: (u32, u32),
     /// Crop window in the rotated picture.
     pub crop: Rect,
+    /// For a picture narrower than the output: its width there and the fill beside it.
+    pub fit: Option<Fit>,
     /// Output size.
     pub width: u32,
     /// Output height.
@@ -144,6 +149,16 @@ pub struct VideoPlan {
     pub frames: u64,
     /// Colour conversion.
     pub color: ColorPlan,
+}
+
+/// How a picture narrower than the output is shown: fitted to the height, centred, with the
+/// sides filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fit {
+    /// Width of the picture in the output (even).
+    pub width: u32,
+    /// `blur` (a blurred, darkened copy of the picture) or a colour `#RRGGBB`.
+    pub fill: String,
 }
 
 /// Which card.
@@ -230,6 +245,17 @@ pub struct AudioPlan {
     pub source_offset: Micros,
     /// Fade at the reel's start and end so that cuts never click.
     pub edge_fade: Micros,
+    /// Loudness normalisation (two-pass EBU R128), or none.
+    pub loudness: Option<LoudnessTarget>,
+}
+
+/// Where loudness normalisation aims.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoudnessTarget {
+    /// Integrated loudness, LUFS.
+    pub lufs: f64,
+    /// True-peak ceiling, dBTP.
+    pub true_peak_dbtp: f64,
 }
 
 /// Everything that decides what one reel is.
@@ -424,6 +450,12 @@ pub fn plan_reel(
         req.focus.unwrap_or(0.5),
     );
 
+    let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
+    let fit =
+        fit_width(display_aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
+            width,
+            fill: preset.video.fill.clone(),
+        });
     let cards = plan_cards(req, preset, reel_len, &path)?;
 
     let encoder = EncoderPlan {
@@ -468,6 +500,7 @@ pub fn plan_reel(
             rotation: v.rotation,
             rotated_size: rotated,
             crop,
+            fit,
             width: preset.video.width,
             height: preset.video.height,
             fps,
@@ -482,6 +515,11 @@ pub fn plan_reel(
                 .map(|a| a.offset)
                 .unwrap_or(Micros::ZERO),
             edge_fade: Micros(20_000),
+            loudness: (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
+                .then_some(LoudnessTarget {
+                    lufs: preset.audio.loudness_lufs,
+                    true_peak_dbtp: preset.audio.true_peak_dbtp,
+                }),
         },
         cards,
         card_style: preset.cards.style.clone(),
@@ -519,15 +557,25 @@ pub fn crop_window(size: (u32, u32), sar: f64, out: (u32, u32), focus: f64) -> R
             height: even(h),
         }
     } else {
-        let ch = even((w * sar / target).round()).max(2).min(even(h));
-        let room = even(h) - ch;
+        // Narrower than the output: nothing is cropped; the picture is fitted and the sides
+        // filled (see [`Fit`]).
         Rect {
             x: 0,
-            y: even(room as f64 / 2.0),
+            y: 0,
             width: even(w),
-            height: ch,
+            height: even(h),
         }
     }
+}
+
+/// Width of a picture of display aspect `aspect` fitted to the output's height, when it is
+/// narrower than the output (by more than 1%); None when it fills the width.
+pub fn fit_width(aspect: f64, out: (u32, u32)) -> Option<u32> {
+    let target = out.0 as f64 / out.1 as f64;
+    if aspect >= target * 0.99 {
+        return None;
+    }
+    Some((((out.1 as f64 * aspect) / 2.0).round() as u32 * 2).clamp(2, out.0))
 }
 
 fn plan_cards(
@@ -682,10 +730,18 @@ mod tests {
                     .all(|v| v.is_multiple_of(2)));
                 assert!(r.x + r.width <= w && r.y + r.height <= h, "{w}x{h} {r:?}");
                 let aspect = r.width as f64 / r.height as f64;
-                assert!(
-                    (aspect - 0.5625).abs() < 0.02 || (w, h) == (720, 1280),
-                    "{aspect}"
-                );
+                if (w as f64 / h as f64) < 0.55 {
+                    assert_eq!(
+                        (r.width, r.height),
+                        (w / 2 * 2, h / 2 * 2),
+                        "narrow: not cropped"
+                    );
+                } else {
+                    assert!(
+                        (aspect - 0.5625).abs() < 0.02 || (w, h) == (720, 1280),
+                        "{aspect}"
+                    );
+                }
             }
         }
     }
@@ -700,6 +756,33 @@ mod tests {
                 width: 1080,
                 height: 1920
             }
+        );
+    }
+
+    #[test]
+    fn narrow_pictures_are_fitted_not_cropped() {
+        assert_eq!(fit_width(0.5625, (1080, 1920)), None);
+        assert_eq!(fit_width(16.0 / 9.0, (1080, 1920)), None);
+        assert_eq!(fit_width(0.5, (1080, 1920)), Some(960));
+        assert_eq!(fit_width(0.25, (1080, 1920)), Some(480));
+        let mut i = info(600, 1920, 0, 10.0);
+        i.video.display_width = 600;
+        let p = plan(&i, &ReelRequest::default()).unwrap();
+        assert_eq!(
+            p.video.crop,
+            Rect {
+                x: 0,
+                y: 0,
+                width: 600,
+                height: 1920
+            }
+        );
+        assert_eq!(
+            p.video.fit,
+            Some(Fit {
+                width: 600,
+                fill: "blur".into()
+            })
         );
     }
 

@@ -52,6 +52,13 @@ pub struct VideoSettings {
     pub max_bitrate_kbps: u32,
     /// Seconds between keyframes (closed GOP).
     pub keyframe_interval_s: f64,
+    /// Beside a picture narrower than 9:16: `blur` (a blurred copy) or a colour `#RRGGBB`.
+    #[serde(default = "blur")]
+    pub fill: String,
+}
+
+fn blur() -> String {
+    "blur".into()
 }
 
 /// Audio settings of a preset.
@@ -66,6 +73,13 @@ pub struct AudioSettings {
     pub loudness_lufs: f64,
     /// True-peak ceiling in dBTP.
     pub true_peak_dbtp: f64,
+    /// Normalise loudness to `loudness_lufs` (two-pass EBU R128) unless set to false.
+    #[serde(default = "yes")]
+    pub normalize: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Minimum and maximum reel length.
@@ -296,6 +310,12 @@ impl Preset {
                 X264_PRESETS.join(", ")
             ));
         }
+        if v.fill != "blur" && parse_color(&v.fill).is_none() {
+            return Err(format!(
+                "video.fill `{}` must be \"blur\" or a colour #RRGGBB",
+                v.fill
+            ));
+        }
         if !(v.keyframe_interval_s > 0.0 && v.keyframe_interval_s <= 10.0) {
             return Err("video.keyframe_interval_s must be between 0 and 10 seconds".into());
         }
@@ -304,6 +324,13 @@ impl Preset {
                 "audio.sample_rate {} is not an AAC rate (use 48000)",
                 self.audio.sample_rate
             ));
+        }
+        if !(-40.0..=0.0).contains(&self.audio.loudness_lufs)
+            || !(-12.0..=0.0).contains(&self.audio.true_peak_dbtp)
+        {
+            return Err(
+                "audio.loudness_lufs must be -40..0 and audio.true_peak_dbtp -12..0".into(),
+            );
         }
         if !(32..=512).contains(&self.audio.bitrate_kbps) {
             return Err("audio.bitrate_kbps must be between 32 and 512".into());

@@ -19,6 +19,7 @@ use crate::plan::RenderPlan;
 use crate::probe::{open_input, ProbeError};
 use crate::time::Micros;
 use audio::AudioOut;
+pub use audio::Loudness;
 use ffmpeg_next as ff;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,6 +119,8 @@ pub struct RenderReport {
     pub render_seconds: f64,
     /// Warnings raised while rendering (clip cut off, damaged packets…).
     pub warnings: Vec<String>,
+    /// Loudness measured and the gain applied, when normalised.
+    pub loudness: Option<Loudness>,
 }
 
 /// Why a render failed. Every message names the file.
@@ -196,7 +199,7 @@ pub fn render(
     let result = run(plan, opts, &tmp, progress, cancel);
     progress.end();
     match result {
-        Ok((frames, warnings)) => {
+        Ok((frames, warnings, loudness)) => {
             std::fs::rename(&tmp, out).map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
                 RenderError::Output {
@@ -209,6 +212,7 @@ pub fn render(
                 duration: Micros((frames as i128 * 1_000_000 / plan.video.fps as i128) as i64),
                 render_seconds: started.elapsed().as_secs_f64(),
                 warnings,
+                loudness,
             })
         }
         Err(e) => {
@@ -242,7 +246,7 @@ fn run(
     tmp: &Path,
     progress: &dyn Progress,
     cancel: &AtomicBool,
-) -> Result<(u64, Vec<String>), RenderError> {
+) -> Result<(u64, Vec<String>, Option<Loudness>), RenderError> {
     let path_s = plan.input.display().to_string();
     let mut warnings = Vec::new();
 
@@ -425,12 +429,33 @@ fn run(
 
     let total_frames = plan.video.frames;
     let planned_samples = (total_frames as i128 * rate as i128 / fps as i128) as i64;
+    // Loudness: a first pass decodes only the audio of the range and measures it.
+    let mut loudness = None;
+    let (gain_db, ceiling) = match plan.audio.loudness {
+        Some(target) => match audio::analyse(plan, rate, planned_samples)? {
+            Some((lufs, true_peak)) => {
+                // At most +24 dB: a near-silent track is not worth amplifying its noise.
+                let gain = (target.lufs - lufs).min(24.0);
+                loudness = Some(Loudness {
+                    measured_lufs: lufs,
+                    measured_true_peak_dbtp: true_peak,
+                    gain_db: gain,
+                });
+                // The limiter works on sample peaks; half a dB covers inter-sample peaks.
+                (gain, Some(target.true_peak_dbtp - 0.5))
+            }
+            None => (0.0, None),
+        },
+        None => (0.0, None),
+    };
     let mut audio = AudioOut::new(
         aenc,
         astream,
         a_ost_tb,
         plan.audio.edge_fade,
         planned_samples,
+        gain_db,
+        ceiling,
     );
 
     // Seek to the keyframe at or before the start; frames before it are decoded and dropped.
@@ -648,5 +673,5 @@ fn run(
         path: plan.output.display().to_string(),
         cause: e.to_string(),
     })?;
-    Ok((emitted, warnings))
+    Ok((emitted, warnings, loudness))
 }

@@ -25,6 +25,11 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
     if (c.width, c.height) != v.rotated_size {
         f.push(format!("crop={}:{}:{}:{}", c.width, c.height, c.x, c.y));
     }
+    // A picture narrower than the output is scaled to the output's height and centred.
+    let (sw, sh) = match &v.fit {
+        Some(fit) => (fit.width, v.height),
+        None => (v.width, v.height),
+    };
     match v.color.source_transfer.as_str() {
         t @ ("hlg" | "pq") => {
             // BT.2408: reference white (HLG 75 %, PQ 203 nits) is linear 1.0 at npl=203, so
@@ -40,9 +45,9 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
             } else {
                 "limited"
             };
-            let size = format!(":w={}:h={}", v.width, v.height);
+            let size = format!(":w={sw}:h={sh}");
             // Resize in whichever zscale sees fewer pixels.
-            let downscale = (c.width as u64 * c.height as u64) > (v.width as u64 * v.height as u64);
+            let downscale = (c.width as u64 * c.height as u64) > (sw as u64 * sh as u64);
             let (first, last) = if downscale {
                 (size.as_str(), "")
             } else {
@@ -64,9 +69,29 @@ pub fn filter_chain(plan: &RenderPlan) -> String {
                 "tv"
             };
             f.push(format!(
-                "scale={}:{}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:in_range={in_range}:out_range=tv",
-                v.width, v.height
+                "scale={sw}:{sh}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:in_range={in_range}:out_range=tv"
             ));
+        }
+    }
+    if let Some(fit) = &v.fit {
+        let x = (v.width - fit.width) / 2;
+        match crate::preset::parse_color(&fit.fill) {
+            Some([r, g, b]) => f.push(format!(
+                "pad={}:{}:{x}:0:color=0x{r:02x}{g:02x}{b:02x}",
+                v.width, v.height
+            )),
+            None => {
+                // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
+                let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
+                let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
+                    .div_ceil(2)
+                    * 2;
+                let y = (full_h.saturating_sub(bh) / 4) * 2;
+                f.push(format!(
+                    "split=2[fg][bg];[bg]scale={bw}:{full_h}:flags=bilinear,crop={bw}:{bh}:0:{y},boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y=0",
+                    v.width, v.height
+                ));
+            }
         }
     }
     f.push("format=yuv420p,setsar=1".into());
