@@ -483,6 +483,14 @@ pub fn plan_reel(
         source_full_range: v.full_range,
         source_transfer: v.hdr.clone(),
     };
+    if let (Some(a), n) = (&info.audio, info.audio_streams) {
+        if n > 1 {
+            warnings.push(format!(
+                "the clip has {n} audio tracks: using track {} ({} {}); the others are left out",
+                a.index, a.layout, a.codec
+            ));
+        }
+    }
     if v.hdr != "sdr" {
         warnings.push(format!(
             "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",

@@ -1,0 +1,595 @@
+//! Phone footage as phones record it: HDR, long variable-frame-rate clips, 4K60, anamorphic
+//! pixels, full range, 10-bit 4:2:2, narrow pictures, messy audio and loudness. Each fixture
+//! is made here with libav and each reel is decoded and measured.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn render(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "render",
+        s(input),
+        "-o",
+        s(out),
+        "--encoder-preset",
+        "ultrafast",
+    ];
+    args.extend_from_slice(extra);
+    failreel_ok(&args)
+}
+
+/// Interleaved stereo f32 of a file's audio at 48 kHz.
+fn stereo(path: &Path) -> Vec<f32> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vn", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// (integrated LUFS, true peak dBTP) of a file's audio, measured with ebur128.
+fn loudness(path: &Path) -> (f64, f64) {
+    let pcm = stereo(path);
+    let mut m =
+        ebur128::EbuR128::new(2, 48000, ebur128::Mode::I | ebur128::Mode::TRUE_PEAK).unwrap();
+    m.add_frames_f32(&pcm).unwrap();
+    let tp = (0..2)
+        .map(|c| m.true_peak(c).unwrap())
+        .fold(0.0f64, f64::max);
+    (m.loudness_global().unwrap(), 20.0 * tp.log10())
+}
+
+fn clip_with_audio(dir: &Path, name: &str, audio_filter: &str) -> PathBuf {
+    let p = dir.join(name);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x240:r=30:d=8",
+        "-f",
+        "lavfi",
+        "-i",
+        audio_filter,
+        "-t",
+        "8",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "192k",
+        s(&p),
+    ]);
+    p
+}
+
+#[test]
+fn loudness_is_normalised_to_the_preset_target() {
+    let dir = workdir();
+    let d = dir.path();
+    // Quiet, speech-like: pink noise in syllable-rate bursts, around -30 LUFS.
+    let quiet = clip_with_audio(
+        d,
+        "quiet.mp4",
+        "anoisesrc=color=pink:amplitude=0.25:d=8,tremolo=f=3:d=0.9",
+    );
+    // Clipped phone audio: a sine driven far past full scale, flat-topped at 0 dBFS.
+    let clipped = clip_with_audio(
+        d,
+        "clipped.mp4",
+        "aevalsrc='max(-0.99\\,min(0.99\\,6*sin(2*PI*220*t)))':s=48000:d=8",
+    );
+    let (src_quiet, _) = loudness(&quiet);
+    let (src_clipped, src_tp) = loudness(&clipped);
+    assert!(src_quiet < -28.0, "the quiet fixture is quiet: {src_quiet}");
+    assert!(
+        src_clipped > -8.0 && src_tp > -3.0,
+        "the clipped fixture is loud: {src_clipped} {src_tp}"
+    );
+    for (clip, name) in [(&quiet, "quiet"), (&clipped, "clipped")] {
+        let out = d.join(format!("{name}.reel.mp4"));
+        render(clip, &out, &["--preset", "reels"]);
+        let (lufs, tp) = loudness(&out);
+        assert!(
+            (lufs - -14.0).abs() <= 1.0,
+            "{name}: {lufs} LUFS, want -14 ± 1"
+        );
+        assert!(
+            tp <= -0.5,
+            "{name}: true peak {tp} dBTP over the -1 dBTP ceiling"
+        );
+    }
+    // Switched off: the level is left as it was.
+    let out = d.join("off.mp4");
+    render(&quiet, &out, &["--no-normalize"]);
+    let (lufs, _) = loudness(&out);
+    assert!(
+        (lufs - src_quiet).abs() < 0.7,
+        "{lufs} vs source {src_quiet}"
+    );
+}
+
+#[test]
+fn surround_is_downmixed_and_extra_tracks_are_named() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("surround.mov");
+    // A 5.1 track with a tone in the centre channel only, plus a second (silent) stereo track
+    // and a data-like subtitle-free layout: the reel takes the main track and says so.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x240:r=30:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=2,pan=5.1|FC=c0",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo:d=2",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map",
+        "2:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-t",
+        "2",
+        s(&clip),
+    ]);
+    let out = d.join("reel.mp4");
+    let err = render(&clip, &out, &["--no-normalize"]);
+    assert!(err.contains("2 audio tracks"), "{err}");
+    let p = ffprobe(&out, &[]);
+    let audio: Vec<_> = p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["codec_type"] == "audio")
+        .collect();
+    assert_eq!(audio.len(), 1);
+    assert_eq!(audio[0]["channels"], 2);
+    let pcm = stereo(&out);
+    let (l, r): (Vec<f32>, Vec<f32>) = pcm.chunks_exact(2).map(|c| (c[0], c[1])).unzip();
+    let (rl, rr) = (rms(&l, 0.2, 1.8), rms(&r, 0.2, 1.8));
+    assert!(
+        rl > 0.02 && (rl - rr).abs() < rl * 0.05,
+        "centre tone in both sides: {rl} {rr}"
+    );
+}
+
+#[test]
+fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
+    let dir = workdir();
+    let d = dir.path();
+    let sdr = d.join("sdr.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=30:d=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "10",
+        "-pix_fmt",
+        "yuv420p",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-colorspace",
+        "bt709",
+        s(&sdr),
+    ]);
+    let sdr_reel = d.join("sdr.reel.mp4");
+    render(&sdr, &sdr_reel, &["--crf", "12"]);
+    let (w, h, base) = rgb_frames(&sdr_reel);
+    for (transfer, name) in [("arib-std-b67", "hlg"), ("smpte2084", "pq")] {
+        // Reference white (SDR 100%) at 203 nits: 75% HLG signal, 58% PQ signal.
+        let hdr = d.join(format!("{name}.mov"));
+        let vf = format!(
+            "zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t={transfer}:m=bt2020nc:p=bt2020:r=tv:npl=203,format=yuv420p10le"
+        );
+        let x265 = format!("log-level=error:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:range=limited");
+        ffmpeg(&[
+            "-i",
+            s(&sdr),
+            "-vf",
+            &vf,
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "8",
+            "-x265-params",
+            &x265,
+            "-color_primaries",
+            "bt2020",
+            "-color_trc",
+            transfer,
+            "-colorspace",
+            "bt2020nc",
+            "-color_range",
+            "tv",
+            "-tag:v",
+            "hvc1",
+            s(&hdr),
+        ]);
+        let probe = failreel(&["probe", s(&hdr), "--json"]);
+        let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+        assert_eq!(info["video"]["hdr"], name);
+        let reel = d.join(format!("{name}.reel.mp4"));
+        render(&hdr, &reel, &["--crf", "12"]);
+        let p = ffprobe(&reel, &[]);
+        let v = stream(&p, "video");
+        assert_eq!(
+            (v["pix_fmt"].as_str(), v["color_transfer"].as_str()),
+            (Some("yuv420p"), Some("bt709"))
+        );
+        let (_, _, got) = rgb_frames(&reel);
+        let stats = |frames: &[Vec<u8>]| {
+            let (mut luma, mut sat, mut n) = (0.0f64, 0.0f64, 0.0f64);
+            for f in frames {
+                for px in f.chunks_exact(3).step_by(7) {
+                    let (r, g, b) = (px[0] as f64, px[1] as f64, px[2] as f64);
+                    luma += 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                    let (mx, mn) = (r.max(g).max(b), r.min(g).min(b));
+                    sat += if mx > 0.0 { (mx - mn) / mx } else { 0.0 };
+                    n += 1.0;
+                }
+            }
+            (luma / n, sat / n)
+        };
+        let (bl, bs) = stats(&base);
+        let (gl, gs) = stats(&got);
+        assert!(
+            (gl / bl - 1.0).abs() <= 0.15,
+            "{name}: mean luma {gl:.1} vs SDR {bl:.1}"
+        );
+        assert!(
+            (gs / bs - 1.0).abs() <= 0.25,
+            "{name}: mean saturation {gs:.3} vs SDR {bs:.3}"
+        );
+        let ssim = ssim(&sdr_reel, &reel);
+        assert!(ssim >= 0.85, "{name}: SSIM {ssim}");
+        assert_eq!((w, h), (1080, 1920));
+    }
+}
+
+/// SSIM (all planes) between two videos, frame by frame in order.
+fn ssim(a: &Path, b: &Path) -> f64 {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "info", "-i"])
+        .arg(a)
+        .arg("-i")
+        .arg(b)
+        .args([
+            "-lavfi",
+            "[0:v]settb=1/30,setpts=N[a];[1:v]settb=1/30,setpts=N[b];[a][b]ssim",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let all = err.split("All:").nth(1).expect("ssim output");
+    all.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn long_variable_rate_clip_stays_in_sync_near_its_end() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("ten-minutes.mp4");
+    // 10 minutes; in every other 20 s stretch the phone drops to 6 fps (low light). A white
+    // flash and a click happen together at 590.0 s.
+    ffmpeg(&[
+        "-f", "lavfi", "-i",
+        "color=c=black:s=160x120:r=30:d=600,drawbox=x=0:y=0:w=160:h=120:c=white:t=fill:enable='between(t,590,590.1)',select='not(mod(floor(t/20),2))+not(mod(n,5))'",
+        "-f", "lavfi", "-i", "aevalsrc='0.8*between(t,590,590.01)*sin(2*PI*2000*t)':s=48000:d=600",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vsync", "vfr",
+        "-c:a", "aac", s(&clip),
+    ]);
+    let probe = failreel(&["probe", s(&clip), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert!(info["duration"].as_i64().unwrap() > 599_000_000);
+    let out = d.join("reel.mp4");
+    render(
+        &clip,
+        &out,
+        &["--start", "9:48", "--duration", "4", "--no-normalize"],
+    );
+    let (w, h, frames) = luma_frames(&out);
+    assert_eq!(frames.len(), 120);
+    let flash = frames
+        .iter()
+        .position(|f| mean_rect(f, w, 0, 0, w, h) > 128.0)
+        .expect("the flash") as f64
+        / 30.0;
+    let pcm = audio_mono(&out);
+    let click = pcm.iter().position(|x| x.abs() > 0.1).expect("the click") as f64 / 48000.0;
+    assert!((flash - 2.0).abs() < 1.0 / 30.0 + 1e-9, "flash at {flash}");
+    assert!(
+        (flash - click).abs() < 1.0 / 30.0,
+        "flash {flash} vs click {click}: drift over one frame"
+    );
+}
+
+#[test]
+fn uhd_60fps_becomes_30_unless_the_preset_asks_for_60() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("uhd60.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=3840x2160:r=60:d=1",
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-x265-params",
+        "log-level=error",
+        "-pix_fmt",
+        "yuv420p",
+        "-tag:v",
+        "hvc1",
+        s(&clip),
+    ]);
+    let out = d.join("reel30.mp4");
+    render(&clip, &out, &[]);
+    let p = ffprobe(&out, &[]);
+    let v = stream(&p, "video");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1080), Some(1920))
+    );
+    assert_eq!(v["r_frame_rate"], "30/1");
+    assert_eq!(v["nb_frames"], "30");
+
+    let preset = d.join("sixty.toml");
+    std::fs::write(&preset, "[video]\nfps = 60\nkeyframe_interval_s = 1.0\n").unwrap();
+    let out = d.join("reel60.mp4");
+    render(&clip, &out, &["--preset", s(&preset)]);
+    let p = ffprobe(&out, &[]);
+    let v = stream(&p, "video");
+    assert_eq!(v["r_frame_rate"], "60/1");
+    assert_eq!(v["nb_frames"], "60");
+    assert_eq!(v["level"], 42);
+}
+
+/// Bounding box (x0, y0, x1, y1) of pixels brighter than 128 in a luma plane.
+fn bright_box(f: &[u8], w: usize, h: usize) -> (usize, usize, usize, usize) {
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if f[y * w + x] > 128 {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x);
+                y1 = y1.max(y);
+            }
+        }
+    }
+    (x0, y0, x1, y1)
+}
+
+#[test]
+fn anamorphic_pixels_and_odd_sizes_come_out_undistorted() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("anamorphic.mp4");
+    // 1440x1080 stored with 4:3 pixels (1920x1080 displayed); a box 150x200 stored pixels is
+    // a 200x200 square on screen.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=1440x1080:r=30:d=1",
+        "-vf",
+        "drawbox=x=645:y=440:w=150:h=200:c=white:t=fill,setsar=4/3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        s(&clip),
+    ]);
+    let out = d.join("reel.mp4");
+    render(&clip, &out, &[]);
+    let (w, h, frames) = luma_frames(&out);
+    let (x0, y0, x1, y1) = bright_box(&frames[5], w, h);
+    let (bw, bh) = ((x1 - x0 + 1) as f64, (y1 - y0 + 1) as f64);
+    assert!(
+        (bw / bh - 1.0).abs() < 0.03,
+        "a square stays square: {bw}x{bh}"
+    );
+    assert!((bh - 200.0 * 1920.0 / 1080.0).abs() < 8.0, "{bh}");
+
+    // Odd stored size: even output, nothing out of the frame.
+    let odd = d.join("odd.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=641x361:r=30:d=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv444p",
+        s(&odd),
+    ]);
+    let out = d.join("odd.reel.mp4");
+    render(&odd, &out, &[]);
+    let p = ffprobe(&out, &[]);
+    let v = stream(&p, "video");
+    assert_eq!(
+        (
+            v["width"].as_u64(),
+            v["height"].as_u64(),
+            v["pix_fmt"].as_str()
+        ),
+        (Some(1080), Some(1920), Some("yuv420p"))
+    );
+}
+
+#[test]
+fn full_range_and_ten_bit_422_are_converted_not_retagged() {
+    let dir = workdir();
+    let d = dir.path();
+    // Android-style full range: white is 255 and black 0 in the file.
+    let full = d.join("full.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=white:s=320x360:r=30:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=320x360:r=30:d=1",
+        "-filter_complex",
+        "[0][1]hstack,format=yuvj420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-color_range",
+        "pc",
+        s(&full),
+    ]);
+    let probe = failreel(&["probe", s(&full), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert_eq!(info["video"]["full_range"], true);
+    let out = d.join("full.reel.mp4");
+    render(&full, &out, &["--focus", "0.5"]);
+    let (w, _, frames) = luma_frames(&out);
+    let f = &frames[5];
+    // The window straddles the middle: left part white, right part black, in limited range.
+    let white = mean_rect(f, w, 100, 900, 400, 1000);
+    let black = mean_rect(f, w, 700, 900, 1000, 1000);
+    assert!((white - 235.0).abs() < 3.0, "white at {white}, want 235");
+    assert!((black - 16.0).abs() < 3.0, "black at {black}, want 16");
+    assert_eq!(stream(&ffprobe(&out, &[]), "video")["color_range"], "tv");
+
+    // 10-bit 4:2:2 converts cleanly to 8-bit 4:2:0 with the same picture.
+    let ten = d.join("ten.mov");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=30:d=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high422",
+        "-pix_fmt",
+        "yuv422p10le",
+        s(&ten),
+    ]);
+    let eight = d.join("eight.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360:r=30:d=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        s(&eight),
+    ]);
+    let (a, b) = (d.join("ten.reel.mp4"), d.join("eight.reel.mp4"));
+    render(&ten, &a, &[]);
+    render(&eight, &b, &[]);
+    assert_eq!(stream(&ffprobe(&a, &[]), "video")["pix_fmt"], "yuv420p");
+    let (w, h, fa) = luma_frames(&a);
+    let (_, _, fb) = luma_frames(&b);
+    let diff = (mean_rect(&fa[10], w, 0, 0, w, h) - mean_rect(&fb[10], w, 0, 0, w, h)).abs();
+    assert!(diff < 2.0, "mean luma differs by {diff}");
+}
+
+#[test]
+fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("tall.mp4");
+    // 480x1280 (3:8): a white square 200x200 in the middle of a mid-grey picture.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x606060:s=480x1280:r=30:d=1",
+        "-vf",
+        "drawbox=x=140:y=540:w=200:h=200:c=white:t=fill",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        s(&clip),
+    ]);
+    let out = d.join("reel.mp4");
+    render(&clip, &out, &[]);
+    let (w, h, frames) = luma_frames(&out);
+    let f = &frames[5];
+    let (x0, y0, x1, y1) = bright_box(f, w, h);
+    let (bw, bh) = ((x1 - x0 + 1) as f64, (y1 - y0 + 1) as f64);
+    assert!((bw / bh - 1.0).abs() < 0.03, "not stretched: {bw}x{bh}");
+    assert!(
+        (bh - 300.0).abs() < 6.0,
+        "scaled to the height (1920/1280): {bh}"
+    );
+    assert!(((x0 + x1) as f64 / 2.0 - 540.0).abs() < 4.0, "centred");
+    // The picture is 720 wide; beside it is the blurred fill, not black bars or stretched
+    // picture: darker than the picture but not black.
+    let side = mean_rect(f, w, 20, 200, 160, 400);
+    let picture = mean_rect(f, w, 400, 200, 680, 400);
+    assert!(
+        side > 40.0 && side < picture,
+        "fill {side} vs picture {picture}"
+    );
+
+    // A colour fill from a preset.
+    let preset = d.join("black-bars.toml");
+    std::fs::write(&preset, "[video]\nfill = \"#000000\"\n").unwrap();
+    let out = d.join("bars.mp4");
+    render(&clip, &out, &["--preset", s(&preset)]);
+    let (w, _, frames) = luma_frames(&out);
+    assert!((mean_rect(&frames[5], w, 20, 200, 160, 400) - 16.0).abs() < 3.0);
+}
