@@ -2,7 +2,7 @@
 //! stderr, JSON Lines on stdout) and returns the exit code.
 
 use crate::batch::{run_batch, BatchOptions, Clip};
-use crate::cli::{Cli, Command, PresetsAction, ProbeArgs, RenderArgs};
+use crate::cli::{Cli, Command, PresetsAction, PreviewArgs, ProbeArgs, ReelArgs, RenderArgs};
 use crate::manifest::Manifest;
 use crate::plan::{default_output, ReelRequest};
 use crate::preset::{Preset, BUILT_IN};
@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Render(args) => run_render(*args),
         Command::Presets { action } => run_presets(action),
         Command::Probe(args) => run_probe(args),
+        Command::Preview(args) => run_preview(*args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "failreel", &mut std::io::stdout());
@@ -85,6 +86,38 @@ fn run_presets(action: Option<PresetsAction>) -> i32 {
     }
 }
 
+fn run_preview(args: PreviewArgs) -> i32 {
+    let preset = match Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok")) {
+        Ok(p) => p,
+        Err(e) => return usage_errors(&[e.to_string()]),
+    };
+    let req = request(&args.reel);
+    let started = std::time::Instant::now();
+    let result = probe(&args.input)
+        .map_err(|e| e.to_string())
+        .and_then(|info| {
+            crate::plan::plan_reel(&info, &req, &preset, args.output.clone())
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|plan| crate::render::preview(&plan, args.at).map_err(|e| e.to_string()))
+        .and_then(|img| crate::render::write_png(&img, &args.output).map_err(|e| e.to_string()));
+    match result {
+        Ok(()) => {
+            eprintln!(
+                "wrote {} (the reel at {}, in {:.2} s)",
+                args.output.display(),
+                args.at,
+                started.elapsed().as_secs_f64()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("failreel: error: {e}");
+            EXIT_SOME_FAILED
+        }
+    }
+}
+
 fn run_probe(args: ProbeArgs) -> i32 {
     match probe(&args.input) {
         Ok(info) => {
@@ -102,7 +135,7 @@ fn run_probe(args: ProbeArgs) -> i32 {
     }
 }
 
-fn request(args: &RenderArgs) -> ReelRequest {
+fn request(args: &ReelArgs) -> ReelRequest {
     ReelRequest {
         start: args.start,
         end: args.end,
@@ -128,17 +161,21 @@ fn check_usage(args: &RenderArgs) -> Result<(), String> {
     if args.manifest.is_some() && !args.inputs.is_empty() {
         return Err("give either a --manifest or input files, not both".into());
     }
-    if let (Some(s), Some(e)) = (args.start, args.end) {
+    if let (Some(s), Some(e)) = (args.reel.start, args.reel.end) {
         if e <= s {
             return Err(format!("--end {e} is not after --start {s}"));
         }
     }
-    if args.duration.is_some_and(|d| d.0 == 0) {
+    if args.reel.duration.is_some_and(|d| d.0 == 0) {
         return Err("--duration must be longer than 0".into());
     }
     for (name, at, until) in [
-        ("went-wrong", args.went_wrong_at, args.went_wrong_until),
-        ("lesson", args.lesson_at, args.lesson_until),
+        (
+            "went-wrong",
+            args.reel.went_wrong_at,
+            args.reel.went_wrong_until,
+        ),
+        ("lesson", args.reel.lesson_at, args.reel.lesson_until),
     ] {
         if let (Some(a), Some(u)) = (at, until) {
             if u <= a {
@@ -175,7 +212,7 @@ fn usage_errors(problems: &[String]) -> i32 {
 /// Turns the command line (and manifest) into the batch's clips; usage errors are returned
 /// as messages (exit 2).
 fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
-    let base = request(args);
+    let base = request(&args.reel);
     let mut presets: HashMap<String, Arc<Preset>> = HashMap::new();
     let mut problems = Vec::new();
     let mut preset_for = |name: &str, problems: &mut Vec<String>| -> Option<Arc<Preset>> {
@@ -197,7 +234,7 @@ fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
             }
         }
     };
-    let cli_preset = args.preset.clone().unwrap_or_else(|| "tiktok".into());
+    let cli_preset = args.reel.preset.clone().unwrap_or_else(|| "tiktok".into());
     let cli_out_dir = args
         .out_dir
         .clone()

@@ -51,6 +51,12 @@ pub enum Command {
         after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation"
     )]
     Probe(ProbeArgs),
+    /// Write one frame of the reel, cards included, as a PNG: check a caption without
+    /// rendering.
+    #[command(
+        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels"
+    )]
+    Preview(Box<PreviewArgs>),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel"
@@ -114,6 +120,39 @@ pub struct RenderArgs {
     /// A manifest (.toml, .json or .csv) listing clips and their settings.
     #[arg(short, long, value_name = "FILE", conflicts_with = "output")]
     pub manifest: Option<PathBuf>,
+    /// Output file (one input only).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output folder (default ./reels, or the manifest's out_dir); files are named
+    /// <input stem>.<preset>.mp4.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Reels rendered at once (default: chosen from cores and free memory).
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..), value_name = "N")]
+    pub jobs: Option<u16>,
+    /// Render again even when a reel is up to date; overwrite files failreel did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Render only the clips whose index modulo N is I (0-based), e.g. 0/4 … 3/4.
+    #[arg(long, value_parser = shard_arg, value_name = "I/N")]
+    pub shard: Option<(usize, usize)>,
+    /// Print each reel's plan and render nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON Lines on stdout (events and one result per clip); human text goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar or per-clip messages (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// What each reel is.
+    #[command(flatten)]
+    pub reel: ReelArgs,
+}
+
+/// What a reel is: shared by `render` and `preview`.
+#[derive(Debug, Args)]
+pub struct ReelArgs {
     /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file.
     #[arg(short, long, value_name = "NAME|FILE")]
     pub preset: Option<String>,
@@ -147,22 +186,6 @@ pub struct RenderArgs {
     /// Horizontal position of the 9:16 window: center, left, right or 0.0–1.0.
     #[arg(long, value_parser = focus_arg, value_name = "POS")]
     pub focus: Option<f64>,
-    /// Output file (one input only).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Output folder (default ./reels, or the manifest's out_dir); files are named
-    /// <input stem>.<preset>.mp4.
-    #[arg(long, value_name = "DIR")]
-    pub out_dir: Option<PathBuf>,
-    /// Reels rendered at once (default: chosen from cores and free memory).
-    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..), value_name = "N")]
-    pub jobs: Option<u16>,
-    /// Render again even when a reel is up to date; overwrite files failreel did not write.
-    #[arg(long)]
-    pub force: bool,
-    /// Render only the clips whose index modulo N is I (0-based), e.g. 0/4 … 3/4.
-    #[arg(long, value_parser = shard_arg, value_name = "I/N")]
-    pub shard: Option<(usize, usize)>,
     /// x264 quality (0–51, lower is better), overriding the preset.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51), value_name = "N")]
     pub crf: Option<u8>,
@@ -172,15 +195,22 @@ pub struct RenderArgs {
     /// Leave the loudness as it is (no EBU R128 normalisation to the preset's target).
     #[arg(long)]
     pub no_normalize: bool,
-    /// Print each reel's plan and render nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// JSON Lines on stdout (events and one result per clip); human text goes to stderr.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bar or per-clip messages (errors are still printed).
-    #[arg(short, long)]
-    pub quiet: bool,
+}
+
+/// `preview` arguments.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The clip.
+    pub input: PathBuf,
+    /// The moment of the reel to show (0 = the reel's first frame).
+    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    pub at: Micros,
+    /// The PNG to write.
+    #[arg(short, long, value_name = "FILE", default_value = "frame.png")]
+    pub output: PathBuf,
+    /// What the reel is (as for `render`).
+    #[command(flatten)]
+    pub reel: ReelArgs,
 }
 
 #[cfg(test)]
@@ -216,8 +246,8 @@ mod tests {
         let Command::Render(r) = cli.command else {
             panic!("not render")
         };
-        assert_eq!(r.start, Some(Micros(3_200_000)));
-        assert_eq!(r.end, Some(Micros(11_000_000)));
+        assert_eq!(r.reel.start, Some(Micros(3_200_000)));
+        assert_eq!(r.reel.end, Some(Micros(11_000_000)));
         assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
     }
 

@@ -35,6 +35,26 @@ pub fn rgb_to_ycbcr709(r: u8, g: u8, b: u8) -> (u8, u8, u8) {
     (q(yy), q(cb), q(cr))
 }
 
+/// Converts a yuv420p BT.709 limited-range picture to 8-bit RGB (what a player shows).
+pub fn yuv420_to_rgb709(planes: [(&[u8], usize); 3], width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (width as usize, height as usize);
+    let [(yp, ys), (up, us), (vp, vs)] = planes;
+    let mut out = vec![0u8; w * h * 3];
+    let q = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    for row in 0..h {
+        for col in 0..w {
+            let y = (yp[row * ys + col] as f32 - 16.0) * (255.0 / 219.0);
+            let cb = (up[(row / 2) * us + col / 2] as f32 - 128.0) * (255.0 / 224.0);
+            let cr = (vp[(row / 2) * vs + col / 2] as f32 - 128.0) * (255.0 / 224.0);
+            let o = (row * w + col) * 3;
+            out[o] = q(y + 1.5748 * cr);
+            out[o + 1] = q(y - 0.1873 * cb - 0.4681 * cr);
+            out[o + 2] = q(y + 1.8556 * cb);
+        }
+    }
+    out
+}
+
 impl YuvOverlay {
     /// Converts a straight-alpha RGBA card. An odd position or size is widened by one
     /// transparent pixel so chroma samples line up.
@@ -184,6 +204,28 @@ mod tests {
             width: w,
             height: h,
             rgba: rgba.repeat((w * h) as usize),
+        }
+    }
+
+    #[test]
+    fn yuv_to_rgb_inverts_rgb_to_yuv() {
+        for (r, g, b) in [
+            (255u8, 255u8, 255u8),
+            (0, 0, 0),
+            (255, 0, 0),
+            (30, 160, 90),
+            (250, 210, 63),
+        ] {
+            let (y, u, v) = rgb_to_ycbcr709(r, g, b);
+            let rgb = yuv420_to_rgb709([(&[y; 4], 2), (&[u], 1), (&[v], 1)], 2, 2);
+            for (got, want) in rgb[..3].iter().zip([r, g, b]) {
+                assert!(
+                    (*got as i32 - want as i32).abs() <= 2,
+                    "{:?} vs {:?}",
+                    &rgb[..3],
+                    (r, g, b)
+                );
+            }
         }
     }
 

@@ -9,7 +9,10 @@
 //! overlap with x264 instead of waiting for it.
 
 mod audio;
+mod preview;
 mod video;
+
+pub use preview::{preview, write_png};
 
 pub use video::filter_chain;
 
@@ -240,6 +243,33 @@ pub(crate) fn lav<'a>(
     }
 }
 
+/// Rasterises each card once and converts it to YUV once.
+pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<YuvOverlay>, RenderError> {
+    let mut overlays = Vec::new();
+    if plan.cards.is_empty() {
+        return Ok(overlays);
+    }
+    let mut engine = TextEngine::new();
+    for c in &plan.cards {
+        let img = engine
+            .render_card(
+                &c.heading,
+                &c.text,
+                &plan.card_style,
+                c.position,
+                (plan.video.width, plan.video.height),
+                plan.safe_zone,
+                0.45,
+            )
+            .map_err(|e| RenderError::Card {
+                path: plan.input.display().to_string(),
+                cause: e.to_string(),
+            })?;
+        overlays.push(YuvOverlay::from_rgba(&img));
+    }
+    Ok(overlays)
+}
+
 fn run(
     plan: &RenderPlan,
     opts: &RenderOptions,
@@ -250,28 +280,7 @@ fn run(
     let path_s = plan.input.display().to_string();
     let mut warnings = Vec::new();
 
-    // Cards: rasterised once, converted to YUV once.
-    let mut overlays = Vec::new();
-    if !plan.cards.is_empty() {
-        let mut engine = TextEngine::new();
-        for c in &plan.cards {
-            let img = engine
-                .render_card(
-                    &c.heading,
-                    &c.text,
-                    &plan.card_style,
-                    c.position,
-                    (plan.video.width, plan.video.height),
-                    plan.safe_zone,
-                    0.45,
-                )
-                .map_err(|e| RenderError::Card {
-                    path: path_s.clone(),
-                    cause: e.to_string(),
-                })?;
-            overlays.push(YuvOverlay::from_rgba(&img));
-        }
-    }
+    let overlays = rasterise_cards(plan)?;
 
     let mut ictx = open_input(&plan.input)?;
     let vidx = plan.video.stream;

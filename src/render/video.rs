@@ -179,7 +179,7 @@ pub(super) struct ToEncode {
     pooled: bool,
 }
 
-fn build_graph(
+pub(super) fn build_graph(
     plan: &RenderPlan,
     f: &ff::frame::Video,
     tb: ff::Rational,
@@ -221,7 +221,7 @@ fn build_graph(
     Ok(g)
 }
 
-fn filter_one(
+pub(super) fn filter_one(
     plan: &RenderPlan,
     g: &mut ff::filter::Graph,
     decoded: &ff::frame::Video,
@@ -243,7 +243,12 @@ fn filter_one(
     Ok(out)
 }
 
-fn composite(plan: &RenderPlan, overlays: &[YuvOverlay], frame: &mut ff::frame::Video, index: u64) {
+pub(super) fn composite(
+    plan: &RenderPlan,
+    overlays: &[YuvOverlay],
+    frame: &mut ff::frame::Video,
+    index: u64,
+) {
     let t = plan.frame_time(index);
     let (w, h) = (frame.width(), frame.height());
     for (card, overlay) in plan.cards.iter().zip(overlays) {

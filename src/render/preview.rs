@@ -1,0 +1,138 @@
+//! `failreel preview`: one frame of the reel, cards included, without rendering it. The frame
+//! is chosen exactly as the render chooses it (same selector rule), converted by the same
+//! filter graph and composited by the same code, so the PNG matches the reel's frame.
+
+use super::video::{build_graph, composite, filter_one};
+use super::{init_libav, lav, rasterise_cards, RenderError};
+use crate::plan::RenderPlan;
+use crate::probe::{open_input, ProbeError};
+use crate::time::Micros;
+use ffmpeg_next as ff;
+use std::path::Path;
+
+/// The reel's frame at reel time `at` (clamped to the reel), as RGB.
+pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderError> {
+    init_libav();
+    let fps = plan.video.fps as i64;
+    let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
+        .min(plan.video.frames.saturating_sub(1));
+    let target = plan.frame_time(index);
+    let eps = Micros(1_000_000 / (4 * fps));
+    let overlays = rasterise_cards(plan)?;
+
+    let mut ictx = open_input(&plan.input)?;
+    let (vtb, vstart, params) = {
+        let s = ictx
+            .stream(plan.video.stream)
+            .ok_or_else(|| ProbeError::NoVideo(plan.input.clone()))?;
+        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            0
+        } else {
+            s.start_time()
+        };
+        (
+            s.time_base(),
+            Micros::from_ts(st, s.time_base().numerator(), s.time_base().denominator()),
+            s.parameters(),
+        )
+    };
+    let mut ctx = ff::codec::context::Context::from_parameters(params)
+        .map_err(lav(plan, "opening the video decoder"))?;
+    ctx.set_threading(ff::codec::threading::Config {
+        kind: ff::codec::threading::Type::Frame,
+        count: 0,
+        ..Default::default()
+    });
+    let mut dec = ctx
+        .decoder()
+        .video()
+        .map_err(lav(plan, "opening the video decoder"))?;
+    let seek_to = (vstart + plan.trim.start + target).0;
+    let _ = ictx.seek(seek_to, ..seek_to);
+
+    // The latest frame at or before the target (the first one if the clip starts later).
+    let mut best: Option<ff::frame::Video> = None;
+    let mut frame = ff::frame::Video::empty();
+    let take = |frame: &mut ff::frame::Video, best: &mut Option<ff::frame::Video>| -> bool {
+        let Some(ts) = frame.timestamp().or(frame.pts()) else {
+            return false;
+        };
+        let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator()) - vstart - plan.trim.start;
+        if t <= target + eps || best.is_none() {
+            *best = Some(std::mem::replace(frame, ff::frame::Video::empty()));
+            t > target + eps
+        } else {
+            true
+        }
+    };
+    let mut done = false;
+    for (stream, packet) in ictx.packets() {
+        if stream.index() != plan.video.stream || dec.send_packet(&packet).is_err() {
+            continue;
+        }
+        while dec.receive_frame(&mut frame).is_ok() {
+            if take(&mut frame, &mut best) {
+                done = true;
+                break;
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    if !done {
+        let _ = dec.send_eof();
+        while dec.receive_frame(&mut frame).is_ok() {
+            if take(&mut frame, &mut best) {
+                break;
+            }
+        }
+    }
+    let best = best.ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
+    let mut graph = build_graph(plan, &best, vtb)?;
+    let mut out = filter_one(plan, &mut graph, &best)?;
+    composite(plan, &overlays, &mut out, index);
+    let (w, h) = (out.width(), out.height());
+    let rgb = crate::composite::yuv420_to_rgb709(
+        [
+            (out.data(0), out.stride(0)),
+            (out.data(1), out.stride(1)),
+            (out.data(2), out.stride(2)),
+        ],
+        w,
+        h,
+    );
+    image::RgbImage::from_raw(w, h, rgb)
+        .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))
+}
+
+/// Writes a PNG quickly (fast compression), through a temporary name renamed into place.
+pub fn write_png(img: &image::RgbImage, path: &Path) -> Result<(), RenderError> {
+    let out_err = |e: String| RenderError::Output {
+        path: path.display().to_string(),
+        cause: e,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| out_err(e.to_string()))?;
+    }
+    let tmp = super::temp_path(path);
+    let file = std::fs::File::create(&tmp).map_err(|e| out_err(e.to_string()))?;
+    let enc = image::codecs::png::PngEncoder::new_with_quality(
+        std::io::BufWriter::new(file),
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Sub,
+    );
+    let written = image::ImageEncoder::write_image(
+        enc,
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| out_err(e.to_string()))
+    .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| out_err(e.to_string())));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
