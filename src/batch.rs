@@ -450,8 +450,8 @@ fn print_plan(reporter: &Reporter, plan: &RenderPlan) {
             c.kind,
             c.at,
             c.until,
-            c.fade_in.as_secs_f64(),
-            c.fade_out.as_secs_f64(),
+            c.in_length.as_secs_f64(),
+            c.out_length.as_secs_f64(),
             c.text
         ));
     }

@@ -123,8 +123,10 @@ impl YuvOverlay {
         }
     }
 
-    /// Blends the overlay at `opacity` (0–1) onto one plane (0 = Y, 1 = U, 2 = V) of a
-    /// yuv420p frame of `frame_w` x `frame_h` luma pixels. Parts outside the frame are skipped.
+    /// Blends the overlay at `opacity` (0–1), moved `dy` pixels down (rounded to even), onto
+    /// one plane (0 = Y, 1 = U, 2 = V) of a yuv420p frame of `frame_w` x `frame_h` luma
+    /// pixels. Parts outside the frame are skipped.
+    #[allow(clippy::too_many_arguments)]
     pub fn blend_plane(
         &self,
         plane: usize,
@@ -133,15 +135,21 @@ impl YuvOverlay {
         frame_w: u32,
         frame_h: u32,
         opacity: f32,
+        dy: i32,
     ) {
         let op = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
         if op == 0 {
             return;
         }
+        let top = self.y as i64 + (dy as i64 & !1);
+        // Rows of the overlay above the frame are skipped.
+        let skip = (-top).max(0) as usize;
+        let top = top.max(0) as u32;
         let w = self.width as usize;
         let cols = (frame_w.saturating_sub(self.x) as usize).min(w);
-        let rows = (frame_h.saturating_sub(self.y) as usize).min(self.height as usize);
-        let (src, alpha, w, cols, rows, x, y) = match plane {
+        let rows =
+            (frame_h.saturating_sub(top) as usize).min((self.height as usize).saturating_sub(skip));
+        let (src, alpha, w, cols, rows, x, y, skip) = match plane {
             0 => (
                 &self.luma,
                 &self.luma_alpha,
@@ -149,7 +157,8 @@ impl YuvOverlay {
                 cols,
                 rows,
                 self.x as usize,
-                self.y as usize,
+                top as usize,
+                skip,
             ),
             1 | 2 => (
                 if plane == 1 { &self.cb } else { &self.cr },
@@ -158,7 +167,8 @@ impl YuvOverlay {
                 cols / 2,
                 rows / 2,
                 self.x as usize / 2,
-                self.y as usize / 2,
+                top as usize / 2,
+                skip / 2,
             ),
             _ => return,
         };
@@ -167,14 +177,15 @@ impl YuvOverlay {
             else {
                 return;
             };
-            blend_row(dst, &src[row * w..][..cols], &alpha[row * w..][..cols], op);
+            let r = row + skip;
+            blend_row(dst, &src[r * w..][..cols], &alpha[r * w..][..cols], op);
         }
     }
 
     /// Blends onto all three planes of a yuv420p frame, given with their strides.
     pub fn blend(&self, planes: [(&mut [u8], usize); 3], frame_w: u32, frame_h: u32, opacity: f32) {
         for (i, (data, stride)) in planes.into_iter().enumerate() {
-            self.blend_plane(i, data, stride, frame_w, frame_h, opacity);
+            self.blend_plane(i, data, stride, frame_w, frame_h, opacity, 0);
         }
     }
 }
@@ -267,6 +278,29 @@ mod tests {
         let (mut y2, mut u2, mut v2) = frame(8, 8);
         o.blend([(&mut y2, 8), (&mut u2, 4), (&mut v2, 4)], 8, 8, 0.0);
         assert!(y2.iter().all(|&p| p == 100));
+    }
+
+    #[test]
+    fn offset_moves_the_card_and_clips_at_the_top() {
+        let o = YuvOverlay::from_rgba(&card(2, 4, 4, 4, [255, 255, 255, 255]));
+        let (mut y, mut u, mut v) = frame(8, 12);
+        for (p, (d, s)) in [(&mut y, 8), (&mut u, 4), (&mut v, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            o.blend_plane(p, d, s, 8, 12, 1.0, 4);
+        }
+        assert_eq!(y[7 * 8 + 3], 100, "moved: the old place is untouched");
+        assert_eq!(y[8 * 8 + 3], 235);
+        let (mut y, mut u, mut v) = frame(8, 12);
+        for (p, (d, s)) in [(&mut y, 8), (&mut u, 4), (&mut v, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            o.blend_plane(p, d, s, 8, 12, 1.0, -6);
+        }
+        assert_eq!(y[3], 235, "the part still on the frame is drawn");
+        assert_eq!(y[2 * 8 + 3], 100);
     }
 
     #[test]

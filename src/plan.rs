@@ -184,30 +184,127 @@ pub struct CardPlan {
     pub at: Micros,
     /// Instant it is gone.
     pub until: Micros,
-    /// Fade-in length (0 when the card is there from the first frame).
-    pub fade_in: Micros,
-    /// Fade-out length (0 when the card stays to the last frame).
-    pub fade_out: Micros,
+    /// How the card comes in and goes out.
+    pub animation: Animation,
+    /// Length of the in animation (0 when the card is there from the first frame).
+    pub in_length: Micros,
+    /// Length of the out animation (0 when the card stays to the last frame).
+    pub out_length: Micros,
     /// Where in the safe zone.
     pub position: CardPosition,
 }
 
+/// How a card comes in and goes out. Every animation is continuous in time (no jump) and
+/// monotonic (no flicker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Animation {
+    /// Appears and disappears at once.
+    None,
+    /// Fades in and out.
+    Fade,
+    /// Slides a short way into place (and out again) while fading, inside the safe zone.
+    Slide,
+    /// Grows from 80% to full size (and shrinks away) while fading.
+    Pop,
+}
+
+impl Animation {
+    /// Parses a preset's `cards.animation`.
+    pub fn parse(s: &str) -> Option<Animation> {
+        match s {
+            "none" => Some(Animation::None),
+            "fade" => Some(Animation::Fade),
+            "slide" => Some(Animation::Slide),
+            "pop" => Some(Animation::Pop),
+            _ => None,
+        }
+    }
+}
+
+/// How a card looks at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Appearance {
+    /// Opacity, 0–1.
+    pub alpha: f32,
+    /// Vertical offset in output pixels (slide).
+    pub offset_y: i32,
+    /// Size relative to the card (pop), 0.8–1.
+    pub scale: f32,
+}
+
+/// Smoothstep easing: starts and ends at rest.
+fn ease(p: f32) -> f32 {
+    let p = p.clamp(0.0, 1.0);
+    p * p * (3.0 - 2.0 * p)
+}
+
+/// Distance a sliding card travels, in output pixels.
+pub const SLIDE_DISTANCE: f32 = 64.0;
+
 impl CardPlan {
-    /// Opacity of the card at reel time `t` (0 = hidden, 1 = fully shown).
-    pub fn opacity_at(&self, t: Micros) -> f32 {
+    /// How far in the card is at reel time `t`: 0 = hidden, 1 = fully shown (between its
+    /// in and out animations).
+    pub fn progress_at(&self, t: Micros) -> f32 {
         if t < self.at || t >= self.until {
             return 0.0;
         }
         let since = (t - self.at).0 as f32;
         let left = (self.until - t).0 as f32;
-        let mut a: f32 = 1.0;
-        if self.fade_in.0 > 0 {
-            a = a.min(since / self.fade_in.0 as f32);
+        let mut p: f32 = 1.0;
+        if self.in_length.0 > 0 {
+            p = p.min(since / self.in_length.0 as f32);
         }
-        if self.fade_out.0 > 0 {
-            a = a.min(left / self.fade_out.0 as f32);
+        if self.out_length.0 > 0 {
+            p = p.min(left / self.out_length.0 as f32);
         }
-        a.clamp(0.0, 1.0)
+        p.clamp(0.0, 1.0)
+    }
+
+    /// Opacity of the card at reel time `t` (0 = hidden, 1 = fully shown).
+    pub fn opacity_at(&self, t: Micros) -> f32 {
+        self.appearance_at(t).map_or(0.0, |a| a.alpha)
+    }
+
+    /// How the card looks at reel time `t`, or None when it is not on screen.
+    pub fn appearance_at(&self, t: Micros) -> Option<Appearance> {
+        if t < self.at || t >= self.until {
+            return None;
+        }
+        let p = self.progress_at(t);
+        let settled = Appearance {
+            alpha: 1.0,
+            offset_y: 0,
+            scale: 1.0,
+        };
+        let a = match self.animation {
+            Animation::None => settled,
+            Animation::Fade => Appearance {
+                alpha: p,
+                ..settled
+            },
+            Animation::Slide => {
+                // Slide in from the side away from the safe zone's nearer edge, so that the
+                // card never crosses into the app's interface: top cards rise into place,
+                // bottom cards settle down into place.
+                let dir = if self.position == CardPosition::Bottom {
+                    -1.0
+                } else {
+                    1.0
+                };
+                Appearance {
+                    alpha: (p * 1.5).min(1.0),
+                    offset_y: (dir * (1.0 - ease(p)) * SLIDE_DISTANCE).round() as i32,
+                    scale: 1.0,
+                }
+            }
+            Animation::Pop => Appearance {
+                alpha: (p * 2.0).min(1.0),
+                offset_y: 0,
+                scale: 0.8 + 0.2 * ease(p),
+            },
+        };
+        (a.alpha > 0.0).then_some(a)
     }
 }
 
@@ -592,7 +689,7 @@ fn plan_cards(
     len: Micros,
     path: &str,
 ) -> Result<Vec<CardPlan>, PlanError> {
-    let fade = Micros::from_secs_f64(preset.cards.fade_s.min(0.5));
+    let fade = Micros::from_secs_f64(preset.cards.animation_s.min(0.5));
     let mut cards = Vec::new();
     let specs = [
         (
@@ -634,16 +731,17 @@ fn plan_cards(
         let room = Micros((until - at).0 / 2);
         cards.push(CardPlan {
             kind,
+            animation: Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade),
             heading: heading.clone(),
             text: text.clone(),
             at,
             until,
-            fade_in: if at == Micros::ZERO {
+            in_length: if at == Micros::ZERO {
                 Micros::ZERO
             } else {
                 fade.min(room)
             },
-            fade_out: if until >= len {
+            out_length: if until >= len {
                 Micros::ZERO
             } else {
                 fade.min(room)
@@ -899,17 +997,81 @@ mod tests {
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
         let ww = &p.cards[0];
         assert_eq!((ww.at, ww.until), (Micros(0), Micros(4_500_000)));
-        assert_eq!(ww.fade_in, Micros::ZERO);
-        assert_eq!(ww.fade_out, Micros(250_000));
+        assert_eq!(ww.in_length, Micros::ZERO);
+        assert_eq!(ww.out_length, Micros(300_000));
+        assert_eq!(ww.animation, Animation::Slide);
         let l = &p.cards[1];
         assert_eq!((l.at, l.until), (Micros(6_000_000), Micros(9_000_000)));
-        assert_eq!(l.fade_out, Micros::ZERO);
+        assert_eq!(l.out_length, Micros::ZERO);
         assert_eq!(ww.opacity_at(Micros(1_000_000)), 1.0);
         assert_eq!(ww.opacity_at(Micros(4_500_000)), 0.0);
-        assert!((ww.opacity_at(Micros(4_375_000)) - 0.5).abs() < 1e-3);
+        assert!((ww.progress_at(Micros(4_350_000)) - 0.5).abs() < 1e-3);
         assert_eq!(l.opacity_at(Micros(5_999_999)), 0.0);
-        assert!((l.opacity_at(Micros(6_125_000)) - 0.5).abs() < 1e-3);
+        assert!((l.progress_at(Micros(6_150_000)) - 0.5).abs() < 1e-3);
         assert_eq!(l.opacity_at(Micros(8_990_000)), 1.0);
+    }
+
+    #[test]
+    fn animations_are_continuous_and_settle() {
+        let mut c = CardPlan {
+            kind: CardKind::Lesson,
+            heading: String::new(),
+            text: "x".into(),
+            at: Micros(1_000_000),
+            until: Micros(3_000_000),
+            animation: Animation::Slide,
+            in_length: Micros(400_000),
+            out_length: Micros(400_000),
+            position: CardPosition::Bottom,
+        };
+        for anim in [
+            Animation::None,
+            Animation::Fade,
+            Animation::Slide,
+            Animation::Pop,
+        ] {
+            c.animation = anim;
+            assert_eq!(c.appearance_at(Micros(999_999)), None);
+            assert_eq!(c.appearance_at(Micros(3_000_000)), None);
+            let mid = c.appearance_at(Micros(2_000_000)).unwrap();
+            assert_eq!(
+                mid,
+                Appearance {
+                    alpha: 1.0,
+                    offset_y: 0,
+                    scale: 1.0
+                },
+                "{anim:?}"
+            );
+            // Small steps in time give small steps in look: no jump, no flicker.
+            let mut prev = c.appearance_at(Micros(1_000_000));
+            for k in 1..=400 {
+                let a = c.appearance_at(Micros(1_000_000 + k * 1000));
+                if let (Some(p), Some(a)) = (prev, a) {
+                    if anim != Animation::None {
+                        assert!(
+                            a.alpha >= p.alpha && a.alpha - p.alpha < 0.02,
+                            "{anim:?} alpha {p:?} -> {a:?}"
+                        );
+                        assert!((a.offset_y - p.offset_y).abs() <= 1, "{anim:?}");
+                        assert!(a.scale >= p.scale && a.scale - p.scale < 0.01, "{anim:?}");
+                    }
+                }
+                prev = a;
+            }
+        }
+        c.animation = Animation::Slide;
+        assert!(
+            c.appearance_at(Micros(1_100_000)).unwrap().offset_y < -20,
+            "bottom cards settle down"
+        );
+        c.position = CardPosition::Top;
+        assert!(
+            c.appearance_at(Micros(1_100_000)).unwrap().offset_y > 20,
+            "top cards rise"
+        );
+        c.animation = Animation::Pop;
+        assert!(c.appearance_at(Micros(1_100_000)).unwrap().scale < 0.9);
     }
 
     #[test]
@@ -924,8 +1086,8 @@ mod tests {
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
         let c = &p.cards[0];
         assert_eq!((c.at, c.until), (Micros(1_000_000), Micros(1_300_000)));
-        assert_eq!(c.fade_in, Micros(150_000));
-        assert_eq!(c.fade_out, Micros(150_000));
+        assert_eq!(c.in_length, Micros(150_000));
+        assert_eq!(c.out_length, Micros(150_000));
         let bad = ReelRequest {
             went_wrong: Some("x".into()),
             went_wrong_at: Some(Micros(5_000_000)),

@@ -78,6 +78,10 @@ pub struct AudioSettings {
     pub normalize: bool,
 }
 
+fn fade() -> String {
+    "fade".into()
+}
+
 fn yes() -> bool {
     true
 }
@@ -130,8 +134,11 @@ pub struct CardSettings {
     pub went_wrong_position: CardPosition,
     /// Position of the "lesson learned" card.
     pub lesson_position: CardPosition,
-    /// Fade in and fade out duration in seconds (at most 0.5).
-    pub fade_s: f64,
+    /// How cards come in and go out: `none`, `fade`, `slide` or `pop`.
+    #[serde(default = "fade")]
+    pub animation: String,
+    /// Length of the in and out animations in seconds (at most 0.5).
+    pub animation_s: f64,
     /// The look of both cards.
     pub style: CardStyle,
 }
@@ -342,8 +349,14 @@ impl Preset {
         if z.left + z.right + 64 > v.width || z.top + z.bottom + 64 > v.height {
             return Err("safe_zone leaves no room for cards".into());
         }
-        if !(0.0..=0.5).contains(&self.cards.fade_s) {
-            return Err("cards.fade_s must be between 0 and 0.5 seconds".into());
+        if !(0.0..=0.5).contains(&self.cards.animation_s) {
+            return Err("cards.animation_s must be between 0 and 0.5 seconds".into());
+        }
+        if crate::plan::Animation::parse(&self.cards.animation).is_none() {
+            return Err(format!(
+                "cards.animation `{}` must be none, fade, slide or pop",
+                self.cards.animation
+            ));
         }
         let s = &self.cards.style;
         for (key, c) in [

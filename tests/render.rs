@@ -486,3 +486,85 @@ fn focus_moves_the_window() {
         "centre shows black"
     );
 }
+
+/// Largest luma difference from `grey` inside and outside the tiktok safe zone.
+fn card_diffs(f: &[u8], w: usize, h: usize, grey: f64) -> (f64, f64) {
+    let (top, bottom, left, right) = (250, 460, 60, 180);
+    let (mut inside, mut outside) = (0f64, 0f64);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let d = (f[y * w + x] as f64 - grey).abs();
+            if y >= top && y < h - bottom && x >= left && x < w - right {
+                inside = inside.max(d);
+            } else {
+                outside = outside.max(d);
+            }
+        }
+    }
+    (inside, outside)
+}
+
+#[test]
+fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "clip.mp4", 3.0, 30);
+    for animation in ["slide", "pop", "fade", "none"] {
+        let preset = dir.path().join(format!("{animation}.toml"));
+        std::fs::write(&preset, format!("[cards]\nanimation = \"{animation}\"\n")).unwrap();
+        let out = dir.path().join(format!("{animation}.mp4"));
+        render(
+            &clip,
+            &out,
+            &[
+                "--preset",
+                s(&preset),
+                "--crf",
+                "12",
+                "--went-wrong",
+                "Oil was smoking before the garlic went in",
+                "--went-wrong-at",
+                "0.5",
+                "--went-wrong-until",
+                "1.5",
+                "--lesson",
+                "Heat the pan on medium, not high",
+            ],
+        );
+        let (w, h, frames) = luma_frames(&out);
+        assert_eq!(frames.len(), 90);
+        let grey = mean_rect(&frames[3], w, 0, 0, w, h);
+        for (i, f) in frames.iter().enumerate() {
+            let (inside, outside) = card_diffs(f, w, h, grey);
+            assert!(
+                outside <= 6.0,
+                "{animation}: frame {i} drew outside the safe zone ({outside})"
+            );
+            let t = i as f64 / 30.0;
+            let went_wrong = (0.5..1.5).contains(&t);
+            let lesson = t >= 2.0;
+            if !went_wrong && !lesson {
+                assert!(
+                    inside <= 6.0,
+                    "{animation}: frame {i} ({t:.2} s) shows a card ({inside})"
+                );
+            }
+            if (0.9..1.1).contains(&t) || t >= 2.4 {
+                assert!(
+                    inside > 60.0,
+                    "{animation}: frame {i} ({t:.2} s) has no card ({inside})"
+                );
+            }
+        }
+        // The went-wrong card sits in the top half of the safe zone, the lesson in the bottom.
+        let top_half = |f: &Vec<u8>| mean_rect(f, w, 60, 250, 900, 860);
+        let bottom_half = |f: &Vec<u8>| mean_rect(f, w, 60, 860, 900, 1460);
+        assert!(
+            (top_half(&frames[30]) - grey).abs() > 5.0
+                && (bottom_half(&frames[30]) - grey).abs() < 1.0
+        );
+        assert!(
+            (bottom_half(&frames[80]) - grey).abs() > 5.0
+                && (top_half(&frames[80]) - grey).abs() < 1.0
+        );
+    }
+}

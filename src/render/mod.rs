@@ -243,8 +243,27 @@ pub(crate) fn lav<'a>(
     }
 }
 
+/// A card ready to composite: converted to YUV once, plus its smaller sizes for the pop
+/// animation (each step rasterised once per render, never per frame).
+pub(crate) struct CardLayers {
+    full: YuvOverlay,
+    steps: Vec<(f32, YuvOverlay)>,
+}
+
+impl CardLayers {
+    /// The layer for a card drawn at `scale` (the nearest prepared size).
+    pub(crate) fn at_scale(&self, scale: f32) -> &YuvOverlay {
+        self.steps
+            .iter()
+            .filter(|(s, _)| (s - scale).abs() < 0.0125)
+            .map(|(_, o)| o)
+            .next()
+            .unwrap_or(&self.full)
+    }
+}
+
 /// Rasterises each card once and converts it to YUV once.
-pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<YuvOverlay>, RenderError> {
+pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
     let mut overlays = Vec::new();
     if plan.cards.is_empty() {
         return Ok(overlays);
@@ -265,7 +284,32 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<YuvOverlay>, Rend
                 path: plan.input.display().to_string(),
                 cause: e.to_string(),
             })?;
-        overlays.push(YuvOverlay::from_rgba(&img));
+        let mut steps = Vec::new();
+        if c.animation == crate::plan::Animation::Pop && img.width > 1 && img.height > 1 {
+            let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
+                .expect("a card image has width * height * 4 bytes");
+            for k in 0..8 {
+                let scale = 0.8 + 0.025 * k as f32;
+                let (w, h) = (
+                    ((img.width as f32 * scale) as u32).max(1),
+                    ((img.height as f32 * scale) as u32).max(1),
+                );
+                let small =
+                    image::imageops::resize(&rgba, w, h, image::imageops::FilterType::Triangle);
+                let step = crate::card::CardImage {
+                    x: img.x + (img.width - w) / 2,
+                    y: img.y + (img.height - h) / 2,
+                    width: w,
+                    height: h,
+                    rgba: small.into_raw(),
+                };
+                steps.push((scale, YuvOverlay::from_rgba(&step)));
+            }
+        }
+        overlays.push(CardLayers {
+            full: YuvOverlay::from_rgba(&img),
+            steps,
+        });
     }
     Ok(overlays)
 }

@@ -4,8 +4,7 @@
 //! thread filters and composites; an encode thread feeds x264 and hands packets back to be
 //! muxed. Bounded channels keep at most a few frames in flight.
 
-use super::{lav, Progress, RenderError};
-use crate::composite::YuvOverlay;
+use super::{lav, CardLayers, Progress, RenderError};
 use crate::plan::RenderPlan;
 use crate::time::Micros;
 use ffmpeg_next as ff;
@@ -245,18 +244,26 @@ pub(super) fn filter_one(
 
 pub(super) fn composite(
     plan: &RenderPlan,
-    overlays: &[YuvOverlay],
+    layers: &[CardLayers],
     frame: &mut ff::frame::Video,
     index: u64,
 ) {
     let t = plan.frame_time(index);
     let (w, h) = (frame.width(), frame.height());
-    for (card, overlay) in plan.cards.iter().zip(overlays) {
-        let a = card.opacity_at(t);
-        if a > 0.0 {
+    for (card, layer) in plan.cards.iter().zip(layers) {
+        if let Some(a) = card.appearance_at(t) {
+            let overlay = layer.at_scale(a.scale);
             for plane in 0..3 {
                 let stride = frame.stride(plane);
-                overlay.blend_plane(plane, frame.data_mut(plane), stride, w, h, a);
+                overlay.blend_plane(
+                    plane,
+                    frame.data_mut(plane),
+                    stride,
+                    w,
+                    h,
+                    a.alpha,
+                    a.offset_y,
+                );
             }
         }
     }
@@ -271,7 +278,7 @@ fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
 /// pass the frames on. Runs on its own thread; owns the filter graph.
 pub(super) fn convert_stage(
     plan: &RenderPlan,
-    overlays: &[YuvOverlay],
+    overlays: &[CardLayers],
     tb: ff::Rational,
     input: Receiver<Shown>,
     output: SyncSender<ToEncode>,
