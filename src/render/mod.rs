@@ -342,10 +342,17 @@ fn run(
     let vstart = Micros::from_ts(vstart_abs, vtb.numerator(), vtb.denominator());
     let mut vctx = ff::codec::context::Context::from_parameters(vparams)
         .map_err(lav(plan, "opening the video decoder"))?;
-    // Threading must be set before the decoder is opened.
+    // Threading must be set before the decoder is opened. Above 1080p each frame thread
+    // holds large frames: two are enough to keep up, and peak memory stays lower.
+    let (src_w, src_h) = plan.video.rotated_size;
+    let big_source = src_w as u64 * src_h as u64 > 1920 * 1088;
+    let decode_threads = match opts.threads {
+        0 if big_source => 2,
+        n => n,
+    };
     vctx.set_threading(ff::codec::threading::Config {
         kind: ff::codec::threading::Type::Frame,
-        count: opts.threads,
+        count: decode_threads,
         ..Default::default()
     });
     let mut vdec = vctx
@@ -529,7 +536,9 @@ fn run(
     let mut adecoded = ff::frame::Audio::empty();
     let mut bad_packets = 0u32;
 
-    let (to_convert, convert_in) = std::sync::mpsc::sync_channel(2);
+    // Decoded frames wait at most one deep (none for large sources: a 4K frame is 12-25 MB);
+    // converted 1080x1920 frames (3 MB) may queue a little more for the encoder.
+    let (to_convert, convert_in) = std::sync::mpsc::sync_channel(usize::from(!big_source));
     let (to_encode, encode_in) = std::sync::mpsc::sync_channel(3);
     let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
     let (packet_out, packets) = std::sync::mpsc::channel::<ff::Packet>();
