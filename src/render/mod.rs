@@ -262,6 +262,35 @@ impl CardLayers {
     }
 }
 
+/// Turns decoded video timestamps into reel times, skipping duplicates and out-of-order
+/// frames, and remembers the latest frame step (how long the last frame lasts at the end).
+struct VideoClock {
+    tb: ff::Rational,
+    /// The clip's timestamp of reel time 0.
+    origin: Micros,
+    last: Micros,
+    step: Micros,
+}
+
+impl VideoClock {
+    fn reel_time(&mut self, ts: Option<i64>) -> Option<Micros> {
+        let t = match ts {
+            Some(ts) => {
+                Micros::from_ts(ts, self.tb.numerator(), self.tb.denominator()) - self.origin
+            }
+            None => self.last + self.step,
+        };
+        if t <= self.last {
+            return None;
+        }
+        if self.last.0 != i64::MIN {
+            self.step = (t - self.last).min(Micros(1_000_000));
+        }
+        self.last = t;
+        Some(t)
+    }
+}
+
 /// Rasterises each card once and converts it to YUV once.
 pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
     let mut overlays = Vec::new();
@@ -529,8 +558,16 @@ fn run(
     }
 
     let mut selector = Selector::new(total_frames, plan.video.fps);
-    let mut last_t = Micros(i64::MIN);
-    let mut frame_step = Micros(1_000_000 / fps as i64);
+    let mut clock = VideoClock {
+        tb: vtb,
+        origin: vstart + plan.trim.start,
+        last: Micros(i64::MIN),
+        step: Micros(1_000_000 / fps as i64),
+    };
+    // Reel time of a decoded audio frame's timestamp.
+    let audio_time = |ts: i64| {
+        Micros::from_ts(ts, atb.numerator(), atb.denominator()) - vstart - plan.trim.start
+    };
     let mut audio_done = adec.is_none();
     let mut decoded = ff::frame::Video::empty();
     let mut adecoded = ff::frame::Audio::empty();
@@ -596,21 +633,9 @@ fn run(
                         continue;
                     }
                     while vdec.receive_frame(&mut decoded).is_ok() {
-                        let t = match decoded.timestamp().or(decoded.pts()) {
-                            Some(ts) => {
-                                Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
-                                    - vstart
-                                    - plan.trim.start
-                            }
-                            None => last_t + frame_step,
-                        };
-                        if t <= last_t {
+                        let Some(t) = clock.reel_time(decoded.timestamp().or(decoded.pts())) else {
                             continue; // duplicate or out-of-order timestamp
-                        }
-                        if last_t.0 != i64::MIN {
-                            frame_step = (t - last_t).min(Micros(1_000_000));
-                        }
-                        last_t = t;
+                        };
                         let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
                         if !offer(&mut selector, f, t) {
                             return Ok(false);
@@ -630,10 +655,7 @@ fn run(
                         let Some(ts) = adecoded.timestamp().or(adecoded.pts()) else {
                             continue;
                         };
-                        let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
-                            - vstart
-                            - plan.trim.start;
-                        audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
+                        audio.push_decoded(plan, &mut adecoded, audio_time(ts), &mut octx)?;
                         audio_done = audio.full();
                     }
                 }
@@ -646,19 +668,12 @@ fn run(
             if !video_done {
                 let _ = vdec.send_eof();
                 while vdec.receive_frame(&mut decoded).is_ok() {
-                    if let Some(ts) = decoded.timestamp().or(decoded.pts()) {
-                        let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator())
-                            - vstart
-                            - plan.trim.start;
-                        if t <= last_t {
-                            continue;
-                        }
-                        frame_step = (t - last_t).min(Micros(1_000_000));
-                        last_t = t;
-                        let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
-                        if !offer(&mut selector, f, t) {
-                            return Ok(false);
-                        }
+                    let Some(t) = clock.reel_time(decoded.timestamp().or(decoded.pts())) else {
+                        continue;
+                    };
+                    let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
+                    if !offer(&mut selector, f, t) {
+                        return Ok(false);
                     }
                 }
             }
@@ -666,7 +681,7 @@ fn run(
         };
         let demuxed = demux();
         if demuxed.as_ref().is_ok_and(|&ok| ok) && !selector.done() {
-            if let Some(shown) = selector.finish(frame_step) {
+            if let Some(shown) = selector.finish(clock.step) {
                 let _ = to_convert.send(shown);
             }
         }
@@ -702,10 +717,7 @@ fn run(
                 let _ = dec.send_eof();
                 while dec.receive_frame(&mut adecoded).is_ok() {
                     if let Some(ts) = adecoded.timestamp().or(adecoded.pts()) {
-                        let t = Micros::from_ts(ts, atb.numerator(), atb.denominator())
-                            - vstart
-                            - plan.trim.start;
-                        audio.push_decoded(plan, &mut adecoded, t, &mut octx)?;
+                        audio.push_decoded(plan, &mut adecoded, audio_time(ts), &mut octx)?;
                     }
                 }
             }

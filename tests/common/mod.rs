@@ -129,8 +129,12 @@ pub fn num(v: &Value) -> f64 {
         .unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-/// Decoded luma planes (raw limited-range Y values) of every frame: (width, height, frames).
-pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+/// Decodes every frame of `path` as raw `pix_fmt` (width, height, frames of `bytes_per_frame(w, h)`).
+fn raw_frames(
+    path: &Path,
+    pix_fmt: &str,
+    bytes_per_frame: fn(usize, usize) -> usize,
+) -> (usize, usize, Vec<Vec<u8>>) {
     let p = ffprobe(path, &[]);
     let v = stream(&p, "video");
     let (w, h) = (
@@ -140,39 +144,37 @@ pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("ffmpeg decode");
     assert!(out.status.success());
     let frames = out
         .stdout
-        .chunks_exact(w * h * 3 / 2)
-        .map(|c| c[..w * h].to_vec())
+        .chunks_exact(bytes_per_frame(w, h))
+        .map(|c| c.to_vec())
         .collect();
     (w, h, frames)
 }
 
+/// Decoded luma planes (raw limited-range Y values) of every frame: (width, height, frames).
+pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    let (w, h, frames) = raw_frames(path, "yuv420p", |w, h| w * h * 3 / 2);
+    (
+        w,
+        h,
+        frames
+            .into_iter()
+            .map(|mut f| {
+                f.truncate(w * h);
+                f
+            })
+            .collect(),
+    )
+}
+
 /// Decoded frames as RGB24 (width, height, frames).
 pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
-    let p = ffprobe(path, &[]);
-    let v = stream(&p, "video");
-    let (w, h) = (
-        v["width"].as_u64().unwrap() as usize,
-        v["height"].as_u64().unwrap() as usize,
-    );
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .expect("ffmpeg decode");
-    assert!(out.status.success());
-    let frames = out
-        .stdout
-        .chunks_exact(w * h * 3)
-        .map(|c| c.to_vec())
-        .collect();
-    (w, h, frames)
+    raw_frames(path, "rgb24", |w, h| w * h * 3)
 }
 
 /// Mean of a rectangle of a luma plane.
