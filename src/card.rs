@@ -1,47 +1,257 @@
 //! Overlay cards: text laid out and rasterised with the fonts the binary carries.
 //!
-//! A card is an optional heading (e.g. "WHAT WENT WRONG") above body text, each glyph
-//! outlined, in a translucent rounded box. [`TextEngine::render_card`] lays the card out
-//! inside a platform's safe zone, shrinking the body text and finally cutting it with an
-//! ellipsis so that it never grows past a given share of the safe zone, and returns straight
-//! (non-premultiplied) RGBA pixels with the card's place on the frame.
+//! A card is an optional heading (e.g. "WHAT WENT WRONG") above body text, drawn in the
+//! preset's style ([`CardStyle`]): each glyph with an optional outline and soft drop shadow,
+//! in an optional translucent rounded box that hugs the text or spans the safe zone (a
+//! banner). [`TextEngine::render_card`] lays the card out inside a platform's safe zone,
+//! shrinking the body text and finally cutting it with an ellipsis so that it never grows past
+//! a given share of the safe zone, and returns straight (non-premultiplied) RGBA pixels with
+//! the card's place on the frame.
 //!
-//! Only the embedded Noto Sans fonts are used, never system fonts, so the same input gives
-//! the same pixels on every machine.
+//! Text is shaped with HarfBuzz rules (kerning, ligatures, Arabic joining, Indic conjuncts),
+//! laid out right to left where the Unicode bidirectional algorithm says so, and wrapped at
+//! Unicode line-break opportunities. Only the embedded fonts are used, never system fonts, so
+//! the same input gives the same pixels on every machine: Noto Sans for the text, and per
+//! character, for what it lacks, Noto Sans Arabic, Hebrew, Devanagari, Bengali, Tamil, Thai,
+//! Noto Sans CJK (Japanese, Korean or Chinese glyph shapes, chosen from the text) and Noto
+//! Color Emoji. `assets/fonts/README.md` lists the files and their licences.
 
-use crate::preset::{parse_color, CardPosition, CardStyle, SafeZone};
+use crate::preset::{parse_color, CardPosition, CardStyle, FontWeight, SafeZone};
 use cosmic_text::{
-    fontdb, Attrs, Buffer, Color, Family, FontSystem, LayoutRun, Metrics, Shaping, SwashCache,
-    Weight, Wrap,
+    fontdb, Attrs, Buffer, Color, Fallback, Family, FontSystem, LayoutRun, Metrics, Shaping,
+    SwashCache, Weight, Wrap,
 };
+use std::sync::{Arc, OnceLock};
+use unicode_script::{Script, UnicodeScript};
 
-/// Noto Sans Bold (SIL Open Font License), used for headings and body text.
-const NOTO_SANS_BOLD: &[u8] = include_bytes!("../assets/fonts/NotoSans-Bold.ttf");
-/// Noto Sans Regular (SIL Open Font License), loaded so the family is complete.
-const NOTO_SANS_REGULAR: &[u8] = include_bytes!("../assets/fonts/NotoSans-Regular.ttf");
-/// Noto Color Emoji (OFL), colour bitmaps: the fallback for emoji.
-const NOTO_COLOR_EMOJI: &[u8] = include_bytes!("../assets/fonts/NotoColorEmoji.ttf");
-/// Family name of the embedded fonts.
+/// Every font failreel carries, as static bytes: each engine shares them, none copies them.
+/// All are licensed under the SIL Open Font License 1.1 (`assets/fonts/OFL.txt`).
+const FONTS: &[&[u8]] = &[
+    include_bytes!("../assets/fonts/NotoSans-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSans-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansArabic-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansArabic-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansHebrew-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansHebrew-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansDevanagari-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansDevanagari-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansBengali-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansBengali-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansTamil-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansTamil-Regular.ttf"),
+    include_bytes!("../assets/fonts/NotoSansThai-Bold.ttf"),
+    include_bytes!("../assets/fonts/NotoSansThai-Regular.ttf"),
+    // Bold only: it stands in for the regular weight too (see `fill_in_weights`).
+    include_bytes!("../assets/fonts/NotoSansCJK-Bold.ttc"),
+    // Colour bitmaps, one (regular) weight.
+    include_bytes!("../assets/fonts/NotoColorEmoji.ttf"),
+];
+/// Family name of the main font.
 const FAMILY: &str = "Noto Sans";
-/// Fixed locale, so layout never depends on the machine's settings.
-const LOCALE: &str = "en-US";
-/// Line height as a multiple of the font size.
+/// Family name of the emoji font.
+const EMOJI_FAMILY: &str = "Noto Color Emoji";
+/// Faces of the CJK collection that are never used (its monospaced variants).
+const UNUSED_FAMILY_PREFIX: &str = "Noto Sans Mono CJK";
+/// The CJK faces, for Chinese (simplified first), Japanese and Korean text. Han characters
+/// have regional shapes, so each list starts with the face for that language; the others
+/// follow for the rare character it lacks.
+const CJK_ZH: &[&str] = &[
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+];
+const CJK_JA: &[&str] = &[
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+    "Noto Sans CJK KR",
+];
+const CJK_KO: &[&str] = &[
+    "Noto Sans CJK KR",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK HK",
+    "Noto Sans CJK JP",
+];
+/// What is tried, in order, for a character that neither Noto Sans nor its script's font
+/// has (punctuation, symbols, emoji): after the emoji font, the CJK faces (full-width
+/// punctuation, CJK symbols).
+const COMMON_ZH: &[&str] = &[FAMILY, EMOJI_FAMILY, "Noto Sans CJK SC", "Noto Sans CJK TC"];
+const COMMON_JA: &[&str] = &[FAMILY, EMOJI_FAMILY, "Noto Sans CJK JP", "Noto Sans CJK SC"];
+const COMMON_KO: &[&str] = &[FAMILY, EMOJI_FAMILY, "Noto Sans CJK KR", "Noto Sans CJK SC"];
+/// Line height as a multiple of the font size, for [`TextEngine::shape`] and styles with a
+/// silly `line_spacing`.
 const LINE_SPACING: f32 = 1.2;
 /// Space between heading and body, as a multiple of the heading size.
 const HEADING_GAP: f32 = 0.4;
-/// Extra letter spacing of the heading, in em.
+/// Extra letter spacing of the heading, in em (only for scripts whose letters stand apart).
 const HEADING_TRACKING: f32 = 0.04;
 /// How much the body size shrinks per auto-fit step, in pixels.
 const SHRINK_STEP: f32 = 2.0;
 /// Largest outline width honoured, in pixels (keeps rasterising fast whatever the preset says).
 const MAX_OUTLINE: f32 = 24.0;
+/// Largest shadow blur honoured, in pixels.
+const MAX_BLUR: f32 = crate::preset::MAX_SHADOW_BLUR;
+/// Largest shadow offset honoured on either axis, in pixels.
+const MAX_OFFSET: f32 = crate::preset::MAX_SHADOW_OFFSET;
 /// Largest text size honoured, in pixels.
 const MAX_TEXT_SIZE: f32 = 1000.0;
+/// Size [`TextEngine::shape`] lays text out at, in pixels.
+const SHAPE_SIZE: f32 = 60.0;
 /// What ends text that had to be cut.
 const ELLIPSIS: char = '…';
 /// Longest heading or body laid out, in characters: far more than any card can show even
 /// at the smallest size, so longer text would be cut anyway; this keeps huge input fast.
 const MAX_CHARS: usize = 10_000;
+
+/// Which language's glyph shapes CJK text gets (Han characters differ by region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CjkLocale {
+    /// Simplified Chinese: the default.
+    Chinese,
+    /// Japanese: text with kana.
+    Japanese,
+    /// Korean: text with Hangul.
+    Korean,
+}
+
+impl CjkLocale {
+    /// The locale for a card's text: Japanese when it has kana, else Korean when it has
+    /// Hangul, else Chinese.
+    fn of<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut korean = false;
+        for c in texts.into_iter().flat_map(str::chars) {
+            match c.script() {
+                Script::Hiragana | Script::Katakana => return CjkLocale::Japanese,
+                Script::Hangul => korean = true,
+                _ => {}
+            }
+        }
+        if korean {
+            CjkLocale::Korean
+        } else {
+            CjkLocale::Chinese
+        }
+    }
+
+    /// The locale tag given to the font system.
+    fn tag(self) -> &'static str {
+        match self {
+            CjkLocale::Chinese => "zh-CN",
+            CjkLocale::Japanese => "ja",
+            CjkLocale::Korean => "ko",
+        }
+    }
+}
+
+/// The font fallback of the embedded fonts: the same on every platform (cosmic-text's own
+/// lists name system fonts, and differ between Linux, macOS and Windows).
+///
+/// For each run of text cosmic-text tries the default family (Noto Sans), then the families
+/// listed for each script of the run, then the common families, then every other font,
+/// keeping per character cluster the first font that has a glyph for it. Families are
+/// matched only at the exact weight asked for, which is why every family is in the database
+/// at both weights (see `fill_in_weights`).
+#[derive(Debug)]
+struct Fallbacks(CjkLocale);
+
+impl Fallback for Fallbacks {
+    fn common_fallback(&self) -> &[&'static str] {
+        match self.0 {
+            CjkLocale::Chinese => COMMON_ZH,
+            CjkLocale::Japanese => COMMON_JA,
+            CjkLocale::Korean => COMMON_KO,
+        }
+    }
+
+    fn forbidden_fallback(&self) -> &[&'static str] {
+        &[]
+    }
+
+    fn script_fallback(&self, script: Script, _locale: &str) -> &[&'static str] {
+        match script {
+            Script::Arabic => &["Noto Sans Arabic"],
+            Script::Hebrew => &["Noto Sans Hebrew"],
+            Script::Devanagari => &["Noto Sans Devanagari"],
+            Script::Bengali => &["Noto Sans Bengali"],
+            Script::Tamil => &["Noto Sans Tamil"],
+            Script::Thai => &["Noto Sans Thai"],
+            Script::Hiragana | Script::Katakana => CJK_JA,
+            Script::Hangul => CJK_KO,
+            Script::Han | Script::Bopomofo => match self.0 {
+                CjkLocale::Chinese => CJK_ZH,
+                CjkLocale::Japanese => CJK_JA,
+                CjkLocale::Korean => CJK_KO,
+            },
+            _ => &[],
+        }
+    }
+}
+
+/// The font database of the embedded fonts, parsed once per process; engines clone it
+/// (cheap: the font bytes are shared, not copied).
+fn database() -> &'static fontdb::Database {
+    static DB: OnceLock<fontdb::Database> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = fontdb::Database::new();
+        for &font in FONTS {
+            db.load_font_source(fontdb::Source::Binary(Arc::new(font)));
+        }
+        let unused: Vec<fontdb::ID> = db
+            .faces()
+            .filter(|f| {
+                f.families
+                    .iter()
+                    .any(|(name, _)| name.starts_with(UNUSED_FAMILY_PREFIX))
+            })
+            .map(|f| f.id)
+            .collect();
+        for id in unused {
+            db.remove_face(id);
+        }
+        fill_in_weights(&mut db);
+        db.set_sans_serif_family(FAMILY);
+        db
+    })
+}
+
+/// Makes every family available at both text weights: a family carried in one weight only
+/// (the CJK collection is bold, the emoji font regular) is entered a second time, with the
+/// same font data, at the weight it lacks. cosmic-text falls back only to fonts of the exact
+/// weight asked for, so without this those fonts would be reached, if at all, only as a last
+/// resort, in no particular order.
+fn fill_in_weights(db: &mut fontdb::Database) {
+    let weights = [Weight::NORMAL, Weight::BOLD];
+    let mut extra = Vec::new();
+    for face in db.faces() {
+        let Some((family, _)) = face.families.first() else {
+            continue;
+        };
+        for weight in weights {
+            let has = db.faces().any(|f| {
+                f.weight == weight
+                    && f.style == face.style
+                    && f.families.first() == face.families.first()
+            });
+            let already = extra.iter().any(|e: &fontdb::FaceInfo| {
+                e.weight == weight
+                    && e.style == face.style
+                    && e.families.first().map(|f| &f.0) == Some(family)
+            });
+            if !has && !already {
+                let mut copy = face.clone();
+                copy.weight = weight;
+                extra.push(copy);
+            }
+        }
+    }
+    for face in extra {
+        db.push_face_info(face);
+    }
+}
 
 /// A rasterised card: straight (non-premultiplied) RGBA pixels and where they go on the frame.
 #[derive(Debug, Clone)]
@@ -75,10 +285,40 @@ pub enum CardError {
     },
 }
 
+/// One glyph of shaped text, as [`TextEngine::shape`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapedGlyph {
+    /// The characters the glyph draws: its cluster, one or more characters (a ligature, an
+    /// Indic conjunct, an emoji sequence), or part of one when a cluster needs several glyphs.
+    pub text: String,
+    /// Byte offset of those characters in the text of their line (a line of the input text,
+    /// i.e. between `\n`s).
+    pub start: usize,
+    /// Family name of the font that draws it (e.g. "Noto Sans Arabic").
+    pub family: String,
+    /// Glyph index in that font; 0 is the font's "missing glyph", drawn as an empty box.
+    pub glyph_id: u16,
+    /// Left edge on its line, in pixels from the line's left end (at 60 px text).
+    pub x: f32,
+    /// Advance width in pixels.
+    pub width: f32,
+    /// Line it is on (0 for the first).
+    pub line: usize,
+    /// Whether it belongs to a right-to-left run.
+    pub rtl: bool,
+}
+
+/// A font system over `db` with failreel's own font fallback for `locale`.
+fn font_system(db: fontdb::Database, locale: CjkLocale) -> FontSystem {
+    FontSystem::new_with_locale_and_db_and_fallback(locale.tag().to_string(), db, Fallbacks(locale))
+}
+
 /// Text layout and rasterisation with the fonts the binary carries (never system fonts, so
 /// every machine renders the same).
 pub struct TextEngine {
     fonts: FontSystem,
+    /// Whose glyph shapes CJK text gets with `fonts` as it is set up now.
+    locale: CjkLocale,
     cache: SwashCache,
 }
 
@@ -99,33 +339,83 @@ struct Look {
     body_size: f32,
     min_body_size: f32,
     heading_size: f32,
+    line_spacing: f32,
+    body_weight: Weight,
+    heading_weight: Weight,
     text: [u8; 3],
     heading: [u8; 3],
     box_rgb: [u8; 3],
     box_opacity: f32,
     box_radius: f32,
+    full_width: bool,
     padding: f32,
     outline_width: f32,
     outline_rgb: [u8; 3],
+    shadow: Option<Shadow>,
+}
+
+/// A drop shadow under the text (and its outline).
+#[derive(Debug, Clone, Copy)]
+struct Shadow {
+    rgb: [u8; 3],
+    opacity: f32,
+    /// Whole pixels to the right and down.
+    dx: i32,
+    dy: i32,
+    /// Radius of each of the three box-blur passes that approximate a Gaussian blur.
+    pass_radius: usize,
+}
+
+impl Shadow {
+    /// How far past the text the shadow can reach, in pixels.
+    fn reach(&self) -> f32 {
+        (self.dx.unsigned_abs().max(self.dy.unsigned_abs()) as usize + 3 * self.pass_radius) as f32
+    }
 }
 
 impl Look {
     fn new(style: &CardStyle) -> Self {
         let size = |v: f32, default: f32| finite_or(v, default).clamp(1.0, MAX_TEXT_SIZE);
         let body_size = size(style.body_size, 60.0);
+        let weight = |w: FontWeight| match w {
+            FontWeight::Regular => Weight::NORMAL,
+            FontWeight::Bold => Weight::BOLD,
+        };
+        let shadow_opacity = finite_or(style.shadow_opacity, 0.0).clamp(0.0, 1.0);
+        let offset = |v: f32| finite_or(v, 0.0).clamp(-MAX_OFFSET, MAX_OFFSET).round() as i32;
+        // A blur "radius" b, as in CSS, is a Gaussian of standard deviation b/2; three box
+        // blurs of radius r have variance r(r+1).
+        let blur = finite_or(style.shadow_blur, 0.0).clamp(0.0, MAX_BLUR);
+        let pass_radius = ((1.0 + blur * blur).sqrt() - 1.0) / 2.0;
         Look {
             body_size,
             min_body_size: size(style.min_body_size, body_size).min(body_size),
             heading_size: size(style.heading_size, 40.0),
+            line_spacing: finite_or(style.line_spacing, LINE_SPACING).clamp(0.5, 4.0),
+            body_weight: weight(style.weight),
+            heading_weight: weight(style.heading_weight),
             text: parse_color(&style.text_color).unwrap_or([255, 255, 255]),
             heading: parse_color(&style.heading_color).unwrap_or([255, 255, 255]),
             box_rgb: parse_color(&style.box_color).unwrap_or([0, 0, 0]),
             box_opacity: finite_or(style.box_opacity, 0.0).clamp(0.0, 1.0),
             box_radius: finite_or(style.box_radius, 0.0).max(0.0),
+            full_width: style.box_full_width,
             padding: finite_or(style.padding, 0.0).max(0.0),
             outline_width: finite_or(style.outline_width, 0.0).clamp(0.0, MAX_OUTLINE),
             outline_rgb: parse_color(&style.outline_color).unwrap_or([0, 0, 0]),
+            shadow: (shadow_opacity > 0.0).then(|| Shadow {
+                rgb: parse_color(&style.shadow_color).unwrap_or([0, 0, 0]),
+                opacity: shadow_opacity,
+                dx: offset(style.shadow_offset[0]),
+                dy: offset(style.shadow_offset[1]),
+                pass_radius: pass_radius.round() as usize,
+            }),
         }
+    }
+
+    /// Room needed around the text for its outline and shadow, in pixels.
+    fn ink_margin(&self) -> f32 {
+        self.outline_width + self.shadow.as_ref().map_or(0.0, Shadow::reach) + 1.0
     }
 }
 
@@ -222,25 +512,77 @@ struct Plan {
 }
 
 impl TextEngine {
-    /// Creates an engine that knows only the embedded Noto Sans fonts (loaded into a fresh
-    /// font database; system fonts are never looked at).
+    /// Creates an engine that knows only the embedded fonts (system fonts are never looked
+    /// at). Cheap: the fonts are parsed once per process and shared by every engine.
     pub fn new() -> Self {
-        let mut db = fontdb::Database::new();
-        // Shared static bytes: no copy of the fonts per engine.
-        for font in [NOTO_SANS_BOLD, NOTO_SANS_REGULAR, NOTO_COLOR_EMOJI] {
-            db.load_font_source(fontdb::Source::Binary(std::sync::Arc::new(font)));
-        }
-        db.set_sans_serif_family(FAMILY);
+        let locale = CjkLocale::Chinese;
         TextEngine {
-            fonts: FontSystem::new_with_locale_and_db(LOCALE.to_string(), db),
+            fonts: font_system(database().clone(), locale),
+            locale,
             cache: SwashCache::new(),
         }
     }
 
+    /// Sets up the font fallback for text in `locale` (a no-op when it already is).
+    fn use_locale(&mut self, locale: CjkLocale) {
+        if self.locale == locale {
+            return;
+        }
+        // Glyph ids stay the same (the same database), so the glyph cache stays valid.
+        let placeholder = FontSystem::new_with_locale_and_db_and_fallback(
+            String::new(),
+            fontdb::Database::new(),
+            Fallbacks(locale),
+        );
+        let (_, db) = std::mem::replace(&mut self.fonts, placeholder).into_locale_and_db();
+        self.fonts = font_system(db, locale);
+        self.locale = locale;
+    }
+
+    /// Shapes `text` as a card would (at 60 px, without wrapping; a `\n` starts a new line)
+    /// and reports every glyph: which characters it draws, with which font, and where. For
+    /// checking what the fonts cover: a `glyph_id` of 0 is a missing glyph (drawn as an
+    /// empty box, "tofu").
+    pub fn shape(&mut self, text: &str, weight: FontWeight) -> Vec<ShapedGlyph> {
+        let text = capped(text);
+        self.use_locale(CjkLocale::of([text.as_ref()]));
+        let weight = match weight {
+            FontWeight::Regular => Weight::NORMAL,
+            FontWeight::Bold => Weight::BOLD,
+        };
+        let mut buffer = Buffer::new_empty(Metrics::new(SHAPE_SIZE, SHAPE_SIZE * LINE_SPACING));
+        buffer.set_wrap(Wrap::None);
+        buffer.set_size(None, None);
+        buffer.set_text(&text, &text_attrs(weight, 0.0), Shaping::Advanced, None);
+        buffer.shape_until_scroll(&mut self.fonts, false);
+        let db = self.fonts.db();
+        let mut glyphs = Vec::new();
+        for run in buffer.layout_runs() {
+            for g in run.glyphs {
+                let family = db
+                    .face(g.font_id)
+                    .and_then(|f| f.families.first())
+                    .map_or_else(String::new, |(name, _)| name.clone());
+                glyphs.push(ShapedGlyph {
+                    text: run.text.get(g.start..g.end).unwrap_or("").to_string(),
+                    start: g.start,
+                    family,
+                    glyph_id: g.glyph_id,
+                    x: g.x,
+                    width: g.w,
+                    line: run.line_i,
+                    rtl: g.level.is_rtl(),
+                });
+            }
+        }
+        glyphs
+    }
+
     /// Lays out and draws one card: optional heading (e.g. "WHAT WENT WRONG", drawn smaller
-    /// in `heading_color`) above the body text (`text_color`), in a rounded box (`box_color`
-    /// at `box_opacity`, radius `box_radius`, `padding`), each glyph with an outline
-    /// (`outline_width`, `outline_color`) so it reads over any footage.
+    /// in `heading_color` and `heading_weight`) above the body text (`text_color`, `weight`),
+    /// in a rounded box (`box_color` at `box_opacity`, radius `box_radius`, `padding`), each
+    /// glyph with an outline (`outline_width`, `outline_color`) and a blurred drop shadow
+    /// under both (`shadow_color` at `shadow_opacity`, `shadow_offset`, `shadow_blur`).
     ///
     /// `frame` is (width, height) of the output frame; the card lies entirely inside the safe
     /// zone. Text is taken literally (a `\n` in the body starts a new line; leading and
@@ -248,8 +590,8 @@ impl TextEngine {
     /// inside words too long for a line, to the safe zone's width minus padding. When the
     /// card would be taller than `max_height_fraction` of the safe zone's height, the body
     /// shrinks step by step down to `style.min_body_size`, then its last lines are cut and
-    /// it ends with "…". The box is as wide as the widest line plus padding, centred
-    /// horizontally in the safe zone; `position` puts it at the top, middle or bottom of the
+    /// it ends with "…". The box is as wide as the widest line plus padding (or, with
+    /// `box_full_width`, as wide as the safe zone), centred horizontally in the safe zone; `position` puts it at the top, middle or bottom of the
     /// safe zone. Empty heading means no heading; empty heading and body give an empty
     /// (0x0) image.
     ///
@@ -275,6 +617,7 @@ impl TextEngine {
         }
         let (safe_w, safe_h) = (right - safe.left, bottom - safe.top);
         let look = Look::new(style);
+        self.use_locale(CjkLocale::of([heading, body]));
         let fraction = finite_or(max_height_fraction, 1.0).clamp(0.0, 1.0);
         let plan = self.plan(heading, body, &look, safe_w, safe_h, fraction);
         let rgba = self.rasterise(&plan, &look);
@@ -306,10 +649,11 @@ impl TextEngine {
         let (heading, body) = (capped(heading.trim()), capped(body.trim()));
         let (heading, body) = (heading.as_ref(), body.as_ref());
         let (safe_wf, safe_hf) = (safe_w as f32, safe_h as f32);
-        // Keep the outline inside the card, and leave room for text in tiny safe zones.
+        // Keep the outline and shadow inside the card, and leave room for text in tiny safe
+        // zones.
         let padding = look
             .padding
-            .max(look.outline_width + 1.0)
+            .max(look.ink_margin())
             .min(safe_wf / 4.0)
             .min(safe_hf / 4.0)
             .floor();
@@ -321,19 +665,27 @@ impl TextEngine {
             (look.heading_size * HEADING_GAP).round()
         };
 
+        let heading_attrs = text_attrs(look.heading_weight, heading_tracking(heading));
+        let body_attrs = text_attrs(look.body_weight, 0.0);
         let heading = (!heading.is_empty()).then(|| {
             let size = look.heading_size;
-            let mut buffer = self.layout(heading, size, inner_width, true);
-            let line_height = size * LINE_SPACING;
+            let mut buffer = self.layout(
+                heading,
+                size,
+                look.line_spacing,
+                inner_width,
+                &heading_attrs,
+            );
+            let line_height = size * look.line_spacing;
             let reserve = if body.is_empty() {
                 0.0
             } else {
-                gap + look.min_body_size * LINE_SPACING
+                gap + look.min_body_size * look.line_spacing
             };
             self.truncate(
                 &mut buffer,
                 lines_that_fit(text_room - reserve, line_height),
-                true,
+                &heading_attrs,
             );
             Block::new(buffer, look.heading, line_height)
         });
@@ -342,18 +694,18 @@ impl TextEngine {
         let body = (!body.is_empty()).then(|| {
             let room = text_room - heading_height - gap;
             let mut size = look.body_size;
-            let mut buffer = self.layout(body, size, inner_width, false);
+            let mut buffer = self.layout(body, size, look.line_spacing, inner_width, &body_attrs);
             loop {
                 let lines = buffer.layout_runs().count();
-                if lines as f32 * size * LINE_SPACING <= room || size <= look.min_body_size {
+                if lines as f32 * size * look.line_spacing <= room || size <= look.min_body_size {
                     break;
                 }
                 size = (size - SHRINK_STEP).max(look.min_body_size);
-                buffer.set_metrics(Metrics::new(size, size * LINE_SPACING));
+                buffer.set_metrics(Metrics::new(size, size * look.line_spacing));
                 buffer.shape_until_scroll(&mut self.fonts, false);
             }
-            let line_height = size * LINE_SPACING;
-            self.truncate(&mut buffer, lines_that_fit(room, line_height), false);
+            let line_height = size * look.line_spacing;
+            self.truncate(&mut buffer, lines_that_fit(room, line_height), &body_attrs);
             Block::new(buffer, look.text, line_height)
         });
 
@@ -374,7 +726,11 @@ impl TextEngine {
             .map(Block::width)
             .fold(0.0, f32::max);
         let text_height = heading_height + gap + body.as_ref().map_or(0.0, Block::height);
-        let width = ((text_width + 2.0 * padding).ceil() as u32).clamp(1, safe_w);
+        let width = if look.full_width {
+            safe_w
+        } else {
+            ((text_width + 2.0 * padding).ceil() as u32).clamp(1, safe_w)
+        };
         let height = ((text_height + 2.0 * padding).ceil() as u32).clamp(1, safe_h);
         Plan {
             heading,
@@ -387,35 +743,30 @@ impl TextEngine {
         }
     }
 
-    /// Attributes of heading or body text.
-    fn attrs(heading: bool) -> Attrs<'static> {
-        let attrs = Attrs::new()
-            .family(Family::Name(FAMILY))
-            .weight(Weight::BOLD);
-        if heading {
-            attrs.letter_spacing(HEADING_TRACKING)
-        } else {
-            attrs
-        }
-    }
-
     /// Shapes and wraps `text` at `size` to `width`.
-    fn layout(&mut self, text: &str, size: f32, width: f32, heading: bool) -> Buffer {
-        let mut buffer = Buffer::new_empty(Metrics::new(size, size * LINE_SPACING));
+    fn layout(
+        &mut self,
+        text: &str,
+        size: f32,
+        line_spacing: f32,
+        width: f32,
+        attrs: &Attrs<'static>,
+    ) -> Buffer {
+        let mut buffer = Buffer::new_empty(Metrics::new(size, size * line_spacing));
         buffer.set_wrap(Wrap::WordOrGlyph);
         buffer.set_size(Some(width), None);
-        self.set_text(&mut buffer, text, heading);
+        self.set_text(&mut buffer, text, attrs);
         buffer
     }
 
-    fn set_text(&mut self, buffer: &mut Buffer, text: &str, heading: bool) {
-        buffer.set_text(text, &Self::attrs(heading), Shaping::Advanced, None);
+    fn set_text(&mut self, buffer: &mut Buffer, text: &str, attrs: &Attrs<'static>) {
+        buffer.set_text(text, attrs, Shaping::Advanced, None);
         buffer.shape_until_scroll(&mut self.fonts, false);
     }
 
     /// Cuts the text after `max_lines` lines (at least one) and ends it with an ellipsis,
     /// keeping as much of the last line as fits with it.
-    fn truncate(&mut self, buffer: &mut Buffer, max_lines: usize, heading: bool) {
+    fn truncate(&mut self, buffer: &mut Buffer, max_lines: usize, attrs: &Attrs<'static>) {
         let max_lines = max_lines.max(1);
         if buffer.layout_runs().nth(max_lines).is_none() {
             return; // it fits already
@@ -446,11 +797,7 @@ impl TextEngine {
         // The whole last line plus "…" rarely fits; find the longest start of it that does.
         let (mut lo, mut hi) = (0, ends.len().saturating_sub(1));
         let fits = |engine: &mut Self, buffer: &mut Buffer, i: usize| {
-            engine.set_text(
-                buffer,
-                &candidate(ends.get(i).copied().unwrap_or(0)),
-                heading,
-            );
+            engine.set_text(buffer, &candidate(ends.get(i).copied().unwrap_or(0)), attrs);
             buffer.layout_runs().count() <= max_lines
         };
         if !fits(self, buffer, hi) {
@@ -482,6 +829,9 @@ impl TextEngine {
             self.draw_block(body, &mut fill, plan.padding, top, plan.inner_width);
         }
         let outline = dilate(&fill, look.outline_width);
+        let shadow = look
+            .shadow
+            .map(|s| (s, shadow_alpha(&fill, outline.as_deref(), &s)));
 
         let radius = look.box_radius.min(w as f32 / 2.0).min(h as f32 / 2.0);
         let unit = |c: [u8; 3]| c.map(|v| f32::from(v) / 255.0);
@@ -493,19 +843,26 @@ impl TextEngine {
                 let i = y * w + x;
                 let box_a = look.box_opacity * rounded_rect_coverage(x, y, w, h, radius);
                 let outline_a = outline.as_ref().map_or(0.0, |o| o[i]);
+                let shadow_a = shadow.as_ref().map_or(0.0, |(_, a)| a[i]);
                 let fill_px = fill.px[i];
-                if outline_a <= 0.0 && fill_px[3] <= 0.0 {
+                if outline_a <= 0.0 && fill_px[3] <= 0.0 && shadow_a <= 0.0 {
                     // Most of a card: just the box.
                     rgba.extend_from_slice(&[box_u8[0], box_u8[1], box_u8[2], to_u8(box_a)]);
                     continue;
                 }
-                // Premultiplied colour and alpha, painted bottom to top: box, outline, fill.
+                // Premultiplied colour and alpha, painted bottom to top: box, shadow,
+                // outline, fill.
                 let mut px = [
                     box_rgb[0] * box_a,
                     box_rgb[1] * box_a,
                     box_rgb[2] * box_a,
                     box_a,
                 ];
+                if let Some((s, _)) = &shadow {
+                    let [r, g, b] = unit(s.rgb);
+                    let a = shadow_a;
+                    over(&mut px, [r * a, g * a, b * a, a]);
+                }
                 let a = outline_a;
                 over(
                     &mut px,
@@ -539,7 +896,7 @@ impl TextEngine {
         top: f32,
         inner_width: f32,
     ) {
-        let TextEngine { fonts, cache } = self;
+        let TextEngine { fonts, cache, .. } = self;
         let [r, g, b] = block.color;
         let color = Color::rgb(r, g, b);
         for (run, line) in block.buffer.layout_runs().zip(&block.lines) {
@@ -552,6 +909,38 @@ impl TextEngine {
                 });
             }
         }
+    }
+}
+
+/// Attributes of card text: Noto Sans (and whatever it falls back to) at `weight`, with
+/// `tracking` em of extra letter spacing.
+fn text_attrs(weight: Weight, tracking: f32) -> Attrs<'static> {
+    let attrs = Attrs::new().family(Family::Name(FAMILY)).weight(weight);
+    if tracking != 0.0 {
+        attrs.letter_spacing(tracking)
+    } else {
+        attrs
+    }
+}
+
+/// Letter spacing for a heading: none when it has letters of a script whose letters join
+/// or hang from a common line (Arabic, Devanagari, ...), which spacing would tear apart.
+fn heading_tracking(heading: &str) -> f32 {
+    let spaced = heading.chars().all(|c| {
+        matches!(
+            c.script(),
+            Script::Latin
+                | Script::Greek
+                | Script::Cyrillic
+                | Script::Common
+                | Script::Inherited
+                | Script::Unknown
+        )
+    });
+    if spaced {
+        HEADING_TRACKING
+    } else {
+        0.0
     }
 }
 
@@ -636,6 +1025,70 @@ fn dilate(fill: &Canvas, width: f32) -> Option<Vec<f32>> {
         }
     }
     Some(out)
+}
+
+/// The shadow's alpha: the text's silhouette (fill and outline) moved by the shadow's offset,
+/// blurred, and scaled by its opacity.
+fn shadow_alpha(fill: &Canvas, outline: Option<&[f32]>, shadow: &Shadow) -> Vec<f32> {
+    let (w, h) = (fill.width, fill.height);
+    let mut alpha = vec![0.0f32; w * h];
+    for y in 0..h {
+        let Some(sy) = y.checked_add_signed(-shadow.dy as isize).filter(|&v| v < h) else {
+            continue;
+        };
+        for x in 0..w {
+            let Some(sx) = x.checked_add_signed(-shadow.dx as isize).filter(|&v| v < w) else {
+                continue;
+            };
+            let i = sy * w + sx;
+            let ink = fill.px[i][3].max(outline.map_or(0.0, |o| o[i]));
+            alpha[y * w + x] = ink * shadow.opacity;
+        }
+    }
+    if shadow.pass_radius > 0 {
+        let mut scratch = Vec::new();
+        for _ in 0..3 {
+            box_blur(&mut alpha, w, h, shadow.pass_radius, 1, w, &mut scratch);
+            box_blur(&mut alpha, h, w, shadow.pass_radius, w, 1, &mut scratch);
+        }
+        // Rounding noise of the running sums far from any text: no shadow there.
+        for a in &mut alpha {
+            if *a < 1.0 / 1024.0 {
+                *a = 0.0;
+            }
+        }
+    }
+    alpha
+}
+
+/// One box-blur pass of radius `r` along `lines` lines of `len` values each, the values of a
+/// line `step` apart and the lines `stride` apart; outside the image counts as 0.
+fn box_blur(
+    values: &mut [f32],
+    len: usize,
+    lines: usize,
+    r: usize,
+    step: usize,
+    stride: usize,
+    sums: &mut Vec<f32>,
+) {
+    let scale = 1.0 / (2 * r + 1) as f32;
+    for line in 0..lines {
+        let at = |k: usize| line * stride + k * step;
+        // Prefix sums: sums[k] is the sum of the first k values.
+        sums.clear();
+        sums.push(0.0);
+        let mut acc = 0.0;
+        for k in 0..len {
+            acc += values[at(k)];
+            sums.push(acc);
+        }
+        for k in 0..len {
+            let lo = k.saturating_sub(r);
+            let hi = (k + r + 1).min(len);
+            values[at(k)] = ((sums[hi] - sums[lo]) * scale).max(0.0);
+        }
+    }
 }
 
 /// Whether the four neighbours of (x, y) exist and are fully covered.
@@ -1106,6 +1559,206 @@ mod tests {
                 .unwrap_err();
             assert!(err.to_string().contains("no room"), "{err}");
         }
+    }
+
+    #[test]
+    fn every_family_is_there_in_both_weights() {
+        let db = database();
+        let mut families: Vec<&str> = db
+            .faces()
+            .filter_map(|f| f.families.first().map(|(n, _)| n.as_str()))
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        for family in [
+            FAMILY,
+            EMOJI_FAMILY,
+            "Noto Sans Arabic",
+            "Noto Sans Hebrew",
+            "Noto Sans Devanagari",
+            "Noto Sans Bengali",
+            "Noto Sans Tamil",
+            "Noto Sans Thai",
+            "Noto Sans CJK JP",
+            "Noto Sans CJK KR",
+            "Noto Sans CJK SC",
+            "Noto Sans CJK TC",
+            "Noto Sans CJK HK",
+        ] {
+            assert!(families.contains(&family), "{family} missing: {families:?}");
+        }
+        assert!(!families.iter().any(|f| f.starts_with(UNUSED_FAMILY_PREFIX)));
+        // Every family the fallback names exists.
+        for locale in [CjkLocale::Chinese, CjkLocale::Japanese, CjkLocale::Korean] {
+            let f = Fallbacks(locale);
+            for name in f.common_fallback().iter().chain(
+                [Script::Arabic, Script::Han, Script::Hangul, Script::Thai]
+                    .iter()
+                    .flat_map(|&s| f.script_fallback(s, "")),
+            ) {
+                assert!(families.contains(name), "{name}");
+            }
+        }
+        for family in families {
+            for weight in [Weight::NORMAL, Weight::BOLD] {
+                assert!(
+                    db.faces().any(|f| f.weight == weight
+                        && f.families.first().is_some_and(|(n, _)| n == family)),
+                    "{family} at {weight:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cjk_locale_follows_the_text() {
+        assert_eq!(CjkLocale::of(["油太热了"]), CjkLocale::Chinese);
+        assert_eq!(CjkLocale::of(["Oil"]), CjkLocale::Chinese);
+        assert_eq!(CjkLocale::of(["油", "が熱い"]), CjkLocale::Japanese);
+        assert_eq!(CjkLocale::of(["カレー"]), CjkLocale::Japanese);
+        assert_eq!(CjkLocale::of(["기름 油"]), CjkLocale::Korean);
+    }
+
+    #[test]
+    fn heading_is_tracked_only_in_scripts_with_separate_letters() {
+        assert_eq!(heading_tracking("WHAT WENT WRONG!"), HEADING_TRACKING);
+        assert_eq!(heading_tracking("ΤΙ ΠΗΓΕ ΣΤΡΑΒΑ"), HEADING_TRACKING);
+        assert_eq!(heading_tracking("ما الخطأ"), 0.0);
+        assert_eq!(heading_tracking("क्या गलत हुआ"), 0.0);
+        assert_eq!(heading_tracking("出了什么问题"), 0.0);
+    }
+
+    /// Pixels of a card that are (nearly) opaque and close to `c`.
+    fn count_solid(card: &CardImage, c: [u8; 3]) -> usize {
+        pixels(card)
+            .filter(|p| p[3] >= 250 && close([p[0], p[1], p[2]], c, 8))
+            .count()
+    }
+
+    #[test]
+    fn regular_weight_draws_thinner_text() {
+        let p = preset("tiktok");
+        let mut engine = TextEngine::new();
+        let mut style = p.cards.style.clone();
+        let body = "Burnt the toast again";
+        let bold = engine
+            .render_card(
+                "",
+                body,
+                &style,
+                CardPosition::Top,
+                FRAME,
+                p.safe_zone,
+                FRACTION,
+            )
+            .unwrap();
+        style.weight = FontWeight::Regular;
+        let regular = engine
+            .render_card(
+                "",
+                body,
+                &style,
+                CardPosition::Top,
+                FRAME,
+                p.safe_zone,
+                FRACTION,
+            )
+            .unwrap();
+        let white = [255, 255, 255];
+        let (b, r) = (count_solid(&bold, white), count_solid(&regular, white));
+        assert!(r * 10 < b * 9, "regular {r} vs bold {b} white pixels");
+    }
+
+    #[test]
+    fn shadow_falls_below_the_text_blurred_and_inside_the_card() {
+        let p = preset("tiktok");
+        let mut engine = TextEngine::new();
+        let mut style = p.cards.style.clone();
+        style.box_opacity = 0.0;
+        style.outline_width = 0.0;
+        style.padding = 0.0;
+        style.shadow_color = "#FF0000".into();
+        style.shadow_opacity = 1.0;
+        style.shadow_offset = [0.0, 12.0];
+        let draw = |engine: &mut TextEngine, style: &CardStyle| {
+            engine
+                .render_card(
+                    "",
+                    "I I I",
+                    style,
+                    CardPosition::Top,
+                    FRAME,
+                    p.safe_zone,
+                    FRACTION,
+                )
+                .unwrap()
+        };
+        let hard = draw(&mut engine, &style);
+        let red = count_solid(&hard, [255, 0, 0]);
+        assert!(red > 300, "{red} red pixels");
+        // The red shows below the white letters, not above them.
+        let rows = |card: &CardImage, c: [u8; 3]| {
+            (0..card.height)
+                .filter(|&y| {
+                    (0..card.width).any(|x| {
+                        let q = pixel(card, x, y);
+                        q[3] >= 250 && close([q[0], q[1], q[2]], c, 8)
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let (white_rows, red_rows) = (rows(&hard, [255, 255, 255]), rows(&hard, [255, 0, 0]));
+        assert_eq!(red_rows.last().unwrap() - white_rows.last().unwrap(), 12);
+        assert!(red_rows.first().unwrap() > white_rows.first().unwrap());
+
+        style.shadow_blur = 16.0;
+        let soft = draw(&mut engine, &style);
+        let half = pixels(&soft)
+            .filter(|q| q[0] > 200 && q[1] < 60 && (20..200).contains(&q[3]))
+            .count();
+        assert!(half > 1000, "{half} half-transparent red pixels");
+        // The card grew to hold the blur: its border is clear.
+        assert!(soft.height > hard.height);
+        for x in 0..soft.width {
+            assert_eq!(pixel(&soft, x, 0)[3], 0);
+            assert_eq!(pixel(&soft, x, soft.height - 1)[3], 0);
+        }
+        for y in 0..soft.height {
+            assert_eq!(pixel(&soft, 0, y)[3], 0);
+            assert_eq!(pixel(&soft, soft.width - 1, y)[3], 0);
+        }
+    }
+
+    #[test]
+    fn banner_spans_the_safe_zone_with_the_text_centred() {
+        let p = preset("reels");
+        let mut engine = TextEngine::new();
+        let mut style = p.cards.style.clone();
+        style.box_full_width = true;
+        style.box_radius = 0.0;
+        let card = engine
+            .render_card(
+                "",
+                "Oops",
+                &style,
+                CardPosition::Bottom,
+                FRAME,
+                p.safe_zone,
+                FRACTION,
+            )
+            .unwrap();
+        let safe = p.safe_zone;
+        assert_eq!(
+            (card.x, card.width),
+            (safe.left, FRAME.0 - safe.left - safe.right)
+        );
+        assert_eq!(card.y + card.height, FRAME.1 - safe.bottom);
+        let white_cols: Vec<u32> = (0..card.width)
+            .filter(|&x| (0..card.height).any(|y| pixel(&card, x, y)[0] > 200))
+            .collect();
+        let left = white_cols[0];
+        let right = card.width - 1 - white_cols[white_cols.len() - 1];
+        assert!(left.abs_diff(right) <= 3, "{left} vs {right}");
     }
 
     fn composite(frame: &mut image::RgbaImage, card: &CardImage) {
