@@ -17,6 +17,7 @@ Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cores 1,2]
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -179,7 +180,7 @@ def bench_batch(inputs, found, n, runs, cores, rows):
             script = os.path.join(tmp, "seq.sh")
             with open(script, "w") as f:
                 for i, c in enumerate(clips):
-                    f.write(" ".join(f"'{a}'" for a in ffmpeg_cmd(exe, c, plan, os.path.join(tmp, f"ff{i}.mp4"), tmp)) + "\n")
+                    f.write(shlex.join(ffmpeg_cmd(exe, c, plan, os.path.join(tmp, f"ff{i}.mp4"), tmp)) + "\n")
             fw, fm, sw, sm = [], [], [], []
             for _ in range(runs):
                 w, m = run_measured(fr, cores)
@@ -200,6 +201,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="skip the 4K60 input")
     ap.add_argument("--batch", type=int, default=8, help="clips in the batch comparison (0: none)")
     ap.add_argument("--cores", default="", help="comma list of CPU sets to pin to, e.g. 0,0-1")
+    ap.add_argument("--no-single", action="store_true", help="only the batch comparison")
     args = ap.parse_args()
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
@@ -209,7 +211,8 @@ def main():
     inputs = make_media(args.quick)
     rows = []
     for cores in (args.cores.split(",") if args.cores else [None]):
-        bench_single(inputs, found, args.runs, cores, rows)
+        if not args.no_single:
+            bench_single(inputs, found, args.runs, cores, rows)
         if args.batch:
             bench_batch(inputs, found, args.batch, max(1, args.runs // 2), cores, rows)
     print("| job | cores | peer | failreel wall | peer wall | wall ratio | failreel peak MiB | peer peak MiB | memory ratio |")
