@@ -240,8 +240,7 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
             "hvc1",
             s(&hdr),
         ]);
-        let probe = failreel(&["probe", s(&hdr), "--json"]);
-        let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+        let info = probe_json(&hdr);
         assert_eq!(info["video"]["hdr"], name);
         let reel = d.join(format!("{name}.reel.mp4"));
         render(&hdr, &reel, &["--crf", "12"]);
@@ -316,8 +315,7 @@ fn long_variable_rate_clip_stays_in_sync_near_its_end() {
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vsync", "vfr",
         "-c:a", "aac", s(&clip),
     ]);
-    let probe = failreel(&["probe", s(&clip), "--json"]);
-    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let info = probe_json(&clip);
     assert!(info["duration"].as_i64().unwrap() > 599_000_000);
     let out = d.join("reel.mp4");
     render(
@@ -488,8 +486,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
         "pc",
         s(&full),
     ]);
-    let probe = failreel(&["probe", s(&full), "--json"]);
-    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let info = probe_json(&full);
     assert_eq!(info["video"]["full_range"], true);
     let out = d.join("full.reel.mp4");
     render(&full, &out, &["--focus", "0.5"]);

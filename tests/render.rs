@@ -167,8 +167,7 @@ fn variable_frame_rate_becomes_constant_by_timestamp() {
         ",select='lt(n\\,40)+not(mod(n\\,7))+eq(n\\,89)'",
         true,
     );
-    let probe = failreel(&["probe", s(&clip), "--json"]);
-    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let info = probe_json(&clip);
     assert_eq!(info["video"]["variable_frame_rate"], true);
     let out = dir.path().join("reel.mp4");
     render(&clip, &out, &["--crf", "10"]);
@@ -223,8 +222,7 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
         "rotate=90",
         s(&clip),
     ]);
-    let probe = failreel(&["probe", s(&clip), "--json"]);
-    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let info = probe_json(&clip);
     let rotation = info["video"]["rotation"].as_u64().unwrap();
     assert!(
         rotation == 90 || rotation == 270,
@@ -314,8 +312,7 @@ fn late_audio_keeps_its_moment_and_is_padded_with_silence() {
         "aac",
         s(&clip),
     ]);
-    let probe = failreel(&["probe", s(&clip), "--json"]);
-    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let info = probe_json(&clip);
     let offset = info["audio"]["offset"].as_i64().unwrap();
     assert!(
         (offset - 2_400_000).abs() < 30_000,

@@ -87,6 +87,18 @@ pub fn grey_clip(dir: &Path, name: &str, secs: f64, gop: u32) -> PathBuf {
     p
 }
 
+/// `failreel probe --json` of a file (asserting it succeeded).
+pub fn probe_json(path: &Path) -> Value {
+    let out = failreel(&["probe", s(path), "--json"]);
+    assert!(
+        out.status.success(),
+        "probe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("probe json")
+}
+
 /// ffprobe's view of a file as JSON (streams, format, frames when asked).
 pub fn ffprobe(path: &Path, extra: &[&str]) -> Value {
     let out = Command::new("ffprobe")
