@@ -264,7 +264,7 @@ impl CardLayers {
 
 /// Turns decoded video timestamps into reel times, skipping duplicates and out-of-order
 /// frames, and remembers the latest frame step (how long the last frame lasts at the end).
-struct VideoClock {
+pub(super) struct VideoClock {
     tb: ff::Rational,
     /// The clip's timestamp of reel time 0.
     origin: Micros,
@@ -273,7 +273,17 @@ struct VideoClock {
 }
 
 impl VideoClock {
-    fn reel_time(&mut self, ts: Option<i64>) -> Option<Micros> {
+    /// A clock for a stream of time base `tb` whose reel time 0 is the clip's `origin`.
+    pub(super) fn new(tb: ff::Rational, origin: Micros, fps: u32) -> VideoClock {
+        VideoClock {
+            tb,
+            origin,
+            last: Micros(i64::MIN),
+            step: Micros(1_000_000 / fps as i64),
+        }
+    }
+
+    pub(super) fn reel_time(&mut self, ts: Option<i64>) -> Option<Micros> {
         let t = match ts {
             Some(ts) => {
                 Micros::from_ts(ts, self.tb.numerator(), self.tb.denominator()) - self.origin
@@ -558,12 +568,7 @@ fn run(
     }
 
     let mut selector = Selector::new(total_frames, plan.video.fps);
-    let mut clock = VideoClock {
-        tb: vtb,
-        origin: vstart + plan.trim.start,
-        last: Micros(i64::MIN),
-        step: Micros(1_000_000 / fps as i64),
-    };
+    let mut clock = VideoClock::new(vtb, vstart + plan.trim.start, plan.video.fps);
     // Reel time of a decoded audio frame's timestamp.
     let audio_time = |ts: i64| {
         Micros::from_ts(ts, atb.numerator(), atb.denominator()) - vstart - plan.trim.start

@@ -2,8 +2,8 @@
 //! is chosen exactly as the render chooses it (same selector rule), converted by the same
 //! filter graph and composited by the same code, so the PNG matches the reel's frame.
 
-use super::video::{build_graph, composite, filter_one};
-use super::{init_libav, lav, rasterise_cards, RenderError};
+use super::video::{build_graph, composite, filter_one, Selector};
+use super::{init_libav, lav, rasterise_cards, RenderError, VideoClock};
 use crate::plan::RenderPlan;
 use crate::probe::{open_input, ProbeError};
 use crate::time::Micros;
@@ -17,7 +17,6 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
         .min(plan.video.frames.saturating_sub(1));
     let target = plan.frame_time(index);
-    let eps = Micros(1_000_000 / (4 * fps));
     let overlays = rasterise_cards(plan)?;
 
     let mut ictx = open_input(&plan.input)?;
@@ -50,45 +49,40 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let seek_to = (vstart + plan.trim.start + target).0;
     let _ = ictx.seek(seek_to, ..seek_to);
 
-    // The latest frame at or before the target (the first one if the clip starts later).
-    let mut best: Option<ff::frame::Video> = None;
+    // The render's own frame choice (Selector, VideoClock), started at this output frame.
+    let mut selector = Selector::from_slot(index, plan.video.frames, plan.video.fps);
+    let mut clock = VideoClock::new(vtb, vstart + plan.trim.start, plan.video.fps);
     let mut frame = ff::frame::Video::empty();
-    let take = |frame: &mut ff::frame::Video, best: &mut Option<ff::frame::Video>| -> bool {
-        let Some(ts) = frame.timestamp().or(frame.pts()) else {
-            return false;
-        };
-        let t = Micros::from_ts(ts, vtb.numerator(), vtb.denominator()) - vstart - plan.trim.start;
-        if t <= target + eps || best.is_none() {
-            *best = Some(std::mem::replace(frame, ff::frame::Video::empty()));
-            t > target + eps
-        } else {
-            true
-        }
-    };
-    let mut done = false;
-    for (stream, packet) in ictx.packets() {
+    let mut chosen = None;
+    'demux: for (stream, packet) in ictx.packets() {
         if stream.index() != plan.video.stream || dec.send_packet(&packet).is_err() {
             continue;
         }
         while dec.receive_frame(&mut frame).is_ok() {
-            if take(&mut frame, &mut best) {
-                done = true;
-                break;
+            if let Some(t) = clock.reel_time(frame.timestamp().or(frame.pts())) {
+                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
+                if let Some(shown) = selector.push(f, t) {
+                    chosen = Some(shown.frame);
+                    break 'demux;
+                }
             }
         }
-        if done {
-            break;
-        }
     }
-    if !done {
+    if chosen.is_none() {
         let _ = dec.send_eof();
         while dec.receive_frame(&mut frame).is_ok() {
-            if take(&mut frame, &mut best) {
-                break;
+            if let Some(t) = clock.reel_time(frame.timestamp().or(frame.pts())) {
+                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
+                if let Some(shown) = selector.push(f, t) {
+                    chosen = Some(shown.frame);
+                    break;
+                }
             }
         }
     }
-    let best = best.ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
+    let best = chosen
+        .or_else(|| selector.finish(clock.step).map(|s| s.frame))
+        .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
     let mut graph = build_graph(plan, &best, vtb)?;
     let mut out = filter_one(plan, &mut graph, &best)?;
     composite(plan, &overlays, &mut out, index);

@@ -120,9 +120,14 @@ pub(super) struct Selector {
 
 impl Selector {
     pub(super) fn new(total: u64, fps: u32) -> Selector {
+        Selector::from_slot(0, total, fps)
+    }
+
+    /// A selector whose first output frame to fill is `first` (the preview starts mid-reel).
+    pub(super) fn from_slot(first: u64, total: u64, fps: u32) -> Selector {
         Selector {
             total,
-            next: 0,
+            next: first,
             eps: Micros(1_000_000 / (4 * fps as i64)),
             fps,
             current: None,
