@@ -12,7 +12,7 @@ Peers: the system ffmpeg (Debian's 5.1, the same libav failreel links) and the s
 that PyPI's imageio-ffmpeg ships (9.x), when installed (`pip install imageio-ffmpeg`). A peer
 that is absent is skipped.
 
-Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cores 1,2] [--markdown]
+Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cards 10] [--cores 1,2] [--no-single]
 """
 import argparse
 import json
@@ -195,6 +195,31 @@ def bench_batch(inputs, found, n, runs, cores, rows):
             print(f"# batch: failreel {a:.2f} s, sequential {name} {b:.2f} s: throughput x{b / a:.2f}", file=sys.stderr)
 
 
+def bench_cards(runs, cores, rows):
+    """The cost of the cards: the same reel with and without its two animated cards, paired
+    run by run (the machine's speed drifts; a pair shares it), at the presets' x264 setting."""
+    inp = os.path.join(MEDIA, "h264_1080p30_4s.mp4")
+    if not os.path.exists(inp):
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=30:d=4",
+                        "-f", "lavfi", "-i", "sine=frequency=330:d=4", "-c:v", "libx264", "-preset", "fast",
+                        "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", inp], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = [FAILREEL, "render", inp, "--force", "--quiet", "-o", os.path.join(tmp, "r.mp4")]
+        cards = base + ["--went-wrong", WENT_WRONG + " \U0001f525\U0001f605", "--lesson", LESSON]
+        pairs, with_w, without_w = [], [], []
+        for _ in range(runs):
+            a, _ = run_measured(cards, cores)
+            b, _ = run_measured(base, cores)
+            with_w.append(a)
+            without_w.append(b)
+            pairs.append(a / b)
+        rows.append(("4 s 1080p reel, two animated cards vs none (median of paired ratios)", cores or "all",
+                     "failreel without cards", median(with_w), median(without_w), median(pairs),
+                     float("nan"), float("nan"), float("nan")))
+        print(f"# cards: {median(with_w):.2f} s with, {median(without_w):.2f} s without; "
+              f"median paired ratio {median(pairs):.3f}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
@@ -202,6 +227,7 @@ def main():
     ap.add_argument("--batch", type=int, default=8, help="clips in the batch comparison (0: none)")
     ap.add_argument("--cores", default="", help="comma list of CPU sets to pin to, e.g. 0,0-1")
     ap.add_argument("--no-single", action="store_true", help="only the batch comparison")
+    ap.add_argument("--cards", type=int, default=0, help="paired runs measuring the cards' cost (0: none)")
     args = ap.parse_args()
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
@@ -213,12 +239,15 @@ def main():
     for cores in (args.cores.split(",") if args.cores else [None]):
         if not args.no_single:
             bench_single(inputs, found, args.runs, cores, rows)
+        if args.cards:
+            bench_cards(args.cards, cores, rows)
         if args.batch:
             bench_batch(inputs, found, args.batch, max(1, args.runs // 2), cores, rows)
     print("| job | cores | peer | failreel wall | peer wall | wall ratio | failreel peak MiB | peer peak MiB | memory ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} s | {r[4]:.2f} s | {r[5]:.2f} | {r[6]:.0f} | {r[7]:.0f} | {r[8]:.2f} |")
+        mem = "| - | - | - |" if r[6] != r[6] else f"| {r[6]:.0f} | {r[7]:.0f} | {r[8]:.2f} |"
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} s | {r[4]:.2f} s | {r[5]:.3f} {mem}")
 
 
 if __name__ == "__main__":

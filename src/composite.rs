@@ -22,6 +22,25 @@ pub struct YuvOverlay {
     cb: Vec<u8>,
     cr: Vec<u8>,
     chroma_alpha: Vec<u8>,
+    /// Per luma row, the columns `start..end` that are not fully transparent.
+    luma_spans: Vec<(u32, u32)>,
+    /// The same per chroma row.
+    chroma_spans: Vec<(u32, u32)>,
+}
+
+/// For each row of a `w`-wide alpha plane, the span of columns with any coverage, so the
+/// blend skips a card's transparent margins (rounded corners, wrapped lines' ends).
+fn opaque_spans(alpha: &[u8], w: usize) -> Vec<(u32, u32)> {
+    alpha
+        .chunks(w.max(1))
+        .map(|row| match row.iter().position(|&a| a != 0) {
+            Some(first) => {
+                let last = row.iter().rposition(|&a| a != 0).unwrap_or(first);
+                (first as u32, last as u32 + 1)
+            }
+            None => (0, 0),
+        })
+        .collect()
 }
 
 /// BT.709 limited-range YCbCr of an sRGB-encoded colour.
@@ -110,6 +129,8 @@ impl YuvOverlay {
                 }
             }
         }
+        let luma_spans = opaque_spans(&luma_alpha, w);
+        let chroma_spans = opaque_spans(&chroma_alpha, cw);
         YuvOverlay {
             x,
             y,
@@ -120,6 +141,8 @@ impl YuvOverlay {
             cb,
             cr,
             chroma_alpha,
+            luma_spans,
+            chroma_spans,
         }
     }
 
@@ -149,10 +172,11 @@ impl YuvOverlay {
         let cols = (frame_w.saturating_sub(self.x) as usize).min(w);
         let rows =
             (frame_h.saturating_sub(top) as usize).min((self.height as usize).saturating_sub(skip));
-        let (src, alpha, w, cols, rows, x, y, skip) = match plane {
+        let (src, alpha, spans, w, cols, rows, x, y, skip) = match plane {
             0 => (
                 &self.luma,
                 &self.luma_alpha,
+                &self.luma_spans,
                 w,
                 cols,
                 rows,
@@ -163,6 +187,7 @@ impl YuvOverlay {
             1 | 2 => (
                 if plane == 1 { &self.cb } else { &self.cr },
                 &self.chroma_alpha,
+                &self.chroma_spans,
                 w / 2,
                 cols / 2,
                 rows / 2,
@@ -173,12 +198,22 @@ impl YuvOverlay {
             _ => return,
         };
         for row in 0..rows {
-            let Some(dst) = data.get_mut((y + row) * stride + x..(y + row) * stride + x + cols)
-            else {
+            let r = row + skip;
+            let (a, b) = spans[r];
+            let (a, b) = (a as usize, (b as usize).min(cols));
+            if a >= b {
+                continue;
+            }
+            let start = (y + row) * stride + x;
+            let Some(dst) = data.get_mut(start + a..start + b) else {
                 return;
             };
-            let r = row + skip;
-            blend_row(dst, &src[r * w..][..cols], &alpha[r * w..][..cols], op);
+            blend_row(
+                dst,
+                &src[r * w + a..r * w + b],
+                &alpha[r * w + a..r * w + b],
+                op,
+            );
         }
     }
 
@@ -192,10 +227,8 @@ impl YuvOverlay {
 
 #[inline]
 fn blend_row(dst: &mut [u8], src: &[u8], alpha: &[u8], op: u32) {
+    // Branch-free so it vectorises; a transparent pixel (a = 0) comes out unchanged.
     for ((d, &s), &a) in dst.iter_mut().zip(src).zip(alpha) {
-        if a == 0 {
-            continue;
-        }
         // a' in 0..=65280 (255*256); d = d + (s - d) * a'/65280
         let ae = a as u32 * op;
         let dv = *d as u32;

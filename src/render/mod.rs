@@ -363,7 +363,16 @@ fn run(
     let path_s = plan.input.display().to_string();
     let mut warnings = Vec::new();
 
-    let overlays = rasterise_cards(plan)?;
+    // The cards are laid out and rasterised (fonts loaded on first use) on their own thread,
+    // overlapping with opening the codecs and the loudness pass, which leave a core free.
+    let cards_plan = plan.clone();
+    let cards = std::thread::Builder::new()
+        .name("failreel-cards".into())
+        .spawn(move || rasterise_cards(&cards_plan))
+        .map_err(|e| RenderError::Card {
+            path: path_s.clone(),
+            cause: format!("starting the card thread: {e}"),
+        })?;
 
     let mut ictx = open_input(&plan.input)?;
     let vidx = plan.video.stream;
@@ -585,6 +594,10 @@ fn run(
     let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
     let (packet_out, packets) = std::sync::mpsc::channel::<ff::Packet>();
 
+    let overlays = cards.join().map_err(|_| RenderError::Card {
+        path: path_s.clone(),
+        cause: "the card thread panicked".into(),
+    })??;
     let outcome: Result<u64, RenderError> = std::thread::scope(|scope| {
         let overlays = &overlays;
         let converter = std::thread::Builder::new()
