@@ -378,19 +378,7 @@ fn sigterm_cancels_promptly_and_leaves_nothing_behind() {
     let dir = workdir();
     let d = dir.path();
     let clip = d.join("long.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=30:d=30",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+    h264_clip(&clip, "testsrc2=s=640x360:r=30:d=30", None, &[]);
     let outs = d.join("out");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
         .args([

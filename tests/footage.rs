@@ -184,27 +184,21 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
     let dir = workdir();
     let d = dir.path();
     let sdr = d.join("sdr.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &sdr,
         "testsrc2=s=640x360:r=30:d=1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-crf",
-        "10",
-        "-pix_fmt",
-        "yuv420p",
-        "-color_primaries",
-        "bt709",
-        "-color_trc",
-        "bt709",
-        "-colorspace",
-        "bt709",
-        s(&sdr),
-    ]);
+        None,
+        &[
+            "-crf",
+            "10",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-colorspace",
+            "bt709",
+        ],
+    );
     let sdr_reel = d.join("sdr.reel.mp4");
     render(&sdr, &sdr_reel, &["--crf", "12"]);
     let (w, h, base) = rgb_frames(&sdr_reel);
@@ -406,21 +400,12 @@ fn anamorphic_pixels_and_odd_sizes_come_out_undistorted() {
     let clip = d.join("anamorphic.mp4");
     // 1440x1080 stored with 4:3 pixels (1920x1080 displayed); a box 150x200 stored pixels is
     // a 200x200 square on screen.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &clip,
         "color=c=black:s=1440x1080:r=30:d=1",
-        "-vf",
-        "drawbox=x=645:y=440:w=150:h=200:c=white:t=fill,setsar=4/3",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+        Some("drawbox=x=645:y=440:w=150:h=200:c=white:t=fill,setsar=4/3"),
+        &[],
+    );
     let out = d.join("reel.mp4");
     render(&clip, &out, &[]);
     let (w, h, frames) = luma_frames(&out);
@@ -517,19 +502,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
         s(&ten),
     ]);
     let eight = d.join("eight.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=30:d=1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&eight),
-    ]);
+    h264_clip(&eight, "testsrc2=s=640x360:r=30:d=1", None, &[]);
     let (a, b) = (d.join("ten.reel.mp4"), d.join("eight.reel.mp4"));
     render(&ten, &a, &[]);
     render(&eight, &b, &[]);
@@ -546,21 +519,12 @@ fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
     let d = dir.path();
     let clip = d.join("tall.mp4");
     // 480x1280 (3:8): a white square 200x200 in the middle of a mid-grey picture.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &clip,
         "color=c=0x606060:s=480x1280:r=30:d=1",
-        "-vf",
-        "drawbox=x=140:y=540:w=200:h=200:c=white:t=fill",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+        Some("drawbox=x=140:y=540:w=200:h=200:c=white:t=fill"),
+        &[],
+    );
     let out = d.join("reel.mp4");
     render(&clip, &out, &[]);
     let (w, h, frames) = luma_frames(&out);

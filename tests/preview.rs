@@ -25,21 +25,7 @@ fn preview_matches_the_rendered_frame_cards_included() {
     let dir = workdir();
     let d = dir.path();
     let clip = d.join("clip.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=1280x720:r=30:d=4",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "90",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+    h264_clip(&clip, "testsrc2=s=1280x720:r=30:d=4", None, &["-g", "90"]);
     let card = [
         "--start",
         "0.5",

@@ -347,20 +347,7 @@ fn late_audio_keeps_its_moment_and_is_padded_with_silence() {
 fn clip_without_sound_gets_a_silent_track() {
     let dir = workdir();
     let clip = dir.path().join("mute.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=640x360:r=25:d=2",
-        "-an",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+    h264_clip(&clip, "color=c=gray:s=640x360:r=25:d=2", None, &[]);
     let out = dir.path().join("reel.mp4");
     render(&clip, &out, &[]);
     let p = ffprobe(&out, &[]);
@@ -376,29 +363,23 @@ fn clip_without_sound_gets_a_silent_track() {
 fn home_metadata_is_not_copied() {
     let dir = workdir();
     let clip = dir.path().join("home.mov");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &clip,
         "color=c=gray:s=640x360:r=30:d=1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-metadata",
-        "location=+37.7749-122.4194/",
-        "-metadata",
-        "make=Apple",
-        "-metadata",
-        "model=iPhone 15 Pro",
-        "-metadata",
-        "creation_time=2026-01-01T10:00:00Z",
-        "-movflags",
-        "use_metadata_tags",
-        s(&clip),
-    ]);
+        None,
+        &[
+            "-metadata",
+            "location=+37.7749-122.4194/",
+            "-metadata",
+            "make=Apple",
+            "-metadata",
+            "model=iPhone 15 Pro",
+            "-metadata",
+            "creation_time=2026-01-01T10:00:00Z",
+            "-movflags",
+            "use_metadata_tags",
+        ],
+    );
     let before = String::from_utf8_lossy(&std::fs::read(&clip).unwrap()).into_owned();
     assert!(
         before.contains("iPhone 15 Pro"),
@@ -421,21 +402,14 @@ fn portrait_9_16_clip_is_scaled_not_cropped() {
     let dir = workdir();
     let clip = dir.path().join("portrait.mp4");
     // 360x640 with a white 20 px band at the very top and bottom: both must survive.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &clip,
         "color=c=black:s=360x640:r=30:d=1",
-        "-vf",
-        "drawbox=x=0:y=0:w=360:h=20:c=white:t=fill,drawbox=x=0:y=620:w=360:h=20:c=white:t=fill",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+        Some(
+            "drawbox=x=0:y=0:w=360:h=20:c=white:t=fill,drawbox=x=0:y=620:w=360:h=20:c=white:t=fill",
+        ),
+        &[],
+    );
     let out = dir.path().join("reel.mp4");
     render(&clip, &out, &[]);
     let (w, _h, frames) = luma_frames(&out);
@@ -453,21 +427,12 @@ fn focus_moves_the_window() {
     let dir = workdir();
     let clip = dir.path().join("lr.mp4");
     // White on the left third, black elsewhere.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    h264_clip(
+        &clip,
         "color=c=black:s=960x540:r=30:d=1",
-        "-vf",
-        "drawbox=x=0:y=0:w=300:h=540:c=white:t=fill",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&clip),
-    ]);
+        Some("drawbox=x=0:y=0:w=300:h=540:c=white:t=fill"),
+        &[],
+    );
     let left = dir.path().join("left.mp4");
     let centre = dir.path().join("centre.mp4");
     render(&clip, &left, &["--focus", "left"]);

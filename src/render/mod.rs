@@ -302,6 +302,38 @@ impl VideoClock {
 }
 
 /// Rasterises each card once and converts it to YUV once.
+/// [`rasterise_cards`] running on a thread of its own while the caller opens the input and
+/// codecs; [`CardsJob::join`] hands over the layers.
+pub(crate) struct CardsJob {
+    handle: std::thread::JoinHandle<Result<Vec<CardLayers>, RenderError>>,
+    input: String,
+}
+
+impl CardsJob {
+    /// Starts rasterising the plan's cards.
+    pub(crate) fn start(plan: &RenderPlan) -> Result<CardsJob, RenderError> {
+        let input = plan.input.display().to_string();
+        let owned = plan.clone();
+        let handle = std::thread::Builder::new()
+            .name("failreel-cards".into())
+            .spawn(move || rasterise_cards(&owned))
+            .map_err(|e| RenderError::Card {
+                path: input.clone(),
+                cause: format!("starting the card thread: {e}"),
+            })?;
+        Ok(CardsJob { handle, input })
+    }
+
+    /// Waits for the layers.
+    pub(crate) fn join(self) -> Result<Vec<CardLayers>, RenderError> {
+        self.handle.join().map_err(|_| RenderError::Card {
+            path: self.input,
+            cause: "the card thread stopped unexpectedly".into(),
+        })?
+    }
+}
+
+/// Lays out and rasterises the plan's cards once, with the layers their animation needs.
 pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
     let mut overlays = Vec::new();
     if plan.cards.is_empty() {
@@ -365,14 +397,7 @@ fn run(
 
     // The cards are laid out and rasterised (fonts loaded on first use) on their own thread,
     // overlapping with opening the codecs and the loudness pass, which leave a core free.
-    let cards_plan = plan.clone();
-    let cards = std::thread::Builder::new()
-        .name("failreel-cards".into())
-        .spawn(move || rasterise_cards(&cards_plan))
-        .map_err(|e| RenderError::Card {
-            path: path_s.clone(),
-            cause: format!("starting the card thread: {e}"),
-        })?;
+    let cards = CardsJob::start(plan)?;
 
     let mut ictx = open_input(&plan.input)?;
     let vidx = plan.video.stream;
@@ -594,10 +619,7 @@ fn run(
     let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
     let (packet_out, packets) = std::sync::mpsc::channel::<ff::Packet>();
 
-    let overlays = cards.join().map_err(|_| RenderError::Card {
-        path: path_s.clone(),
-        cause: "the card thread panicked".into(),
-    })??;
+    let overlays = cards.join()?;
     let outcome: Result<u64, RenderError> = std::thread::scope(|scope| {
         let overlays = &overlays;
         let converter = std::thread::Builder::new()

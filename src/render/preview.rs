@@ -3,7 +3,7 @@
 //! filter graph and composited by the same code, so the PNG matches the reel's frame.
 
 use super::video::{build_graph, composite, filter_one, Selector};
-use super::{init_libav, lav, rasterise_cards, RenderError, VideoClock};
+use super::{init_libav, lav, CardsJob, RenderError, VideoClock};
 use crate::plan::RenderPlan;
 use crate::probe::{open_input, ProbeError};
 use crate::time::Micros;
@@ -17,7 +17,8 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
         .min(plan.video.frames.saturating_sub(1));
     let target = plan.frame_time(index);
-    let overlays = rasterise_cards(plan)?;
+    // Cards are rasterised while the decoder seeks and decodes.
+    let cards = CardsJob::start(plan)?;
 
     let mut ictx = open_input(&plan.input)?;
     let (vtb, vstart, params) = {
@@ -85,6 +86,7 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
     let mut graph = build_graph(plan, &best, vtb)?;
     let mut out = filter_one(plan, &mut graph, &best)?;
+    let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
     let rgb = crate::composite::yuv420_to_rgb709(

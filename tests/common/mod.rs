@@ -29,6 +29,26 @@ pub fn ffmpeg(args: &[&str]) {
     );
 }
 
+/// A silent H.264 fixture (x264 ultrafast, yuv420p) at `out` from the lavfi source `video`,
+/// with an optional `-vf` chain and `extra` output options before the file name.
+pub fn h264_clip(out: &Path, video: &str, vf: Option<&str>, extra: &[&str]) {
+    let mut args = vec!["-f", "lavfi", "-i", video];
+    if let Some(vf) = vf {
+        args.extend(["-vf", vf]);
+    }
+    args.extend([
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ]);
+    args.extend_from_slice(extra);
+    args.push(s(out));
+    ffmpeg(&args);
+}
+
 /// Runs failreel with `args`.
 pub fn failreel(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_failreel"))
