@@ -158,6 +158,65 @@ fn trim_is_frame_accurate_not_snapped_to_keyframes() {
 }
 
 #[test]
+fn trim_lands_on_the_right_frame_when_the_frames_before_it_are_skipped() {
+    // B-frames with a pyramid: frames nothing refers to (which failreel does not decode
+    // between the keyframe and the first wanted frame) sit next to the wanted ones.
+    let dir = workdir();
+    let clip = dir.path().join("bframes.mp4");
+    h264_clip(
+        &clip,
+        "color=c=black:s=320x240:r=30:d=3",
+        Some("geq=lum='16+2*N':cb=128:cr=128"),
+        &[
+            "-crf",
+            "4",
+            "-g",
+            "300",
+            "-x264-params",
+            "bframes=3:b-pyramid=normal:b-adapt=0",
+        ],
+    );
+    for first in [31u32, 32, 33, 34] {
+        let out = dir.path().join(format!("reel{first}.mp4"));
+        let start = format!("{:.4}", first as f64 / 30.0);
+        render(
+            &clip,
+            &out,
+            &["--start", &start, "--duration", "0.2", "--crf", "10"],
+        );
+        let (w, h, frames) = luma_frames(&out);
+        assert_eq!(frames.len(), 6);
+        for (k, y) in centre_luma(&frames, w, h).iter().enumerate() {
+            let want = 16.0 + 2.0 * (first as usize + k) as f64;
+            assert!(
+                (y - want).abs() < 1.6,
+                "start {first}, frame {k}: luma {y}, want {want}"
+            );
+        }
+        // The preview of the reel's second frame shows source frame first + 1.
+        let png = dir.path().join(format!("frame{first}.png"));
+        failreel_ok(&[
+            "preview",
+            s(&clip),
+            "--start",
+            &start,
+            "--at",
+            "0.0334",
+            "-o",
+            s(&png),
+        ]);
+        let img = image::open(&png).unwrap().to_luma8();
+        let (pw, ph) = img.dimensions();
+        let px = img.get_pixel(pw / 2, ph / 2)[0] as f64;
+        let want = 2.0 * (first + 1) as f64 * 255.0 / 219.0;
+        assert!(
+            (px - want).abs() < 3.0,
+            "preview at start {first}: {px}, want {want}"
+        );
+    }
+}
+
+#[test]
 fn variable_frame_rate_becomes_constant_by_timestamp() {
     let dir = workdir();
     // Keep frames 0..40, then every 7th: a clip that drops from 30 fps to ~4 fps.

@@ -9,6 +9,7 @@
 //! overlap with x264 instead of waiting for it.
 
 mod audio;
+mod preroll;
 mod preview;
 mod video;
 
@@ -662,12 +663,19 @@ fn run(
 
         let mut demux = || -> Result<bool, RenderError> {
             let mut video_done = false;
-            for (stream, packet) in ictx.packets() {
+            // Frames between the keyframe and the first wanted one that nothing refers to
+            // are not decoded.
+            let packets = ictx.packets().map(|(s, p)| (s.index(), p));
+            let limit = selector.limit();
+            let mut skipping = false;
+            for (idx, packet, skip) in
+                preroll::Preroll::new(packets, vidx, vtb, vstart + plan.trim.start, limit)
+            {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(RenderError::Cancelled(path_s.clone()));
                 }
-                let idx = stream.index();
                 if idx == vidx && !video_done {
+                    preroll::set_skip(&mut vdec, &mut skipping, skip);
                     if vdec.send_packet(&packet).is_err() {
                         bad_packets += 1;
                         continue;

@@ -2,6 +2,7 @@
 //! is chosen exactly as the render chooses it (same selector rule), converted by the same
 //! filter graph and composited by the same code, so the PNG matches the reel's frame.
 
+use super::preroll::{set_skip, Preroll};
 use super::video::{build_graph, composite, filter_one, Selector};
 use super::{init_libav, lav, CardsJob, RenderError, VideoClock};
 use crate::plan::RenderPlan;
@@ -55,8 +56,18 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let mut clock = VideoClock::new(vtb, vstart + plan.trim.start, plan.video.fps);
     let mut frame = ff::frame::Video::empty();
     let mut chosen = None;
-    'demux: for (stream, packet) in ictx.packets() {
-        if stream.index() != plan.video.stream || dec.send_packet(&packet).is_err() {
+    // Frames between the keyframe and the wanted one that nothing refers to are not decoded.
+    let origin = vstart + plan.trim.start;
+    let packets = ictx.packets().map(|(s, p)| (s.index(), p));
+    let mut skipping = false;
+    'demux: for (idx, packet, skip) in
+        Preroll::new(packets, plan.video.stream, vtb, origin, selector.limit())
+    {
+        if idx != plan.video.stream {
+            continue;
+        }
+        set_skip(&mut dec, &mut skipping, skip);
+        if dec.send_packet(&packet).is_err() {
             continue;
         }
         while dec.receive_frame(&mut frame).is_ok() {

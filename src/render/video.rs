@@ -138,6 +138,12 @@ impl Selector {
         Micros((i as i128 * 1_000_000 / self.fps as i128) as i64)
     }
 
+    /// The reel time at or before which the next output frame's source lies: frames before
+    /// the latest one up to here cannot fill it.
+    pub(super) fn limit(&self) -> Micros {
+        self.slot_time(self.next) + self.eps
+    }
+
     /// Whether every output frame has its source.
     pub(super) fn done(&self) -> bool {
         self.next >= self.total
