@@ -102,34 +102,28 @@ fn landscape_reel_meets_the_platform_spec() {
     assert!(rms(&pcm, end - 0.004, end) < body * 0.5, "fade out");
 }
 
-/// A clip whose luma encodes the frame number: Y = 16 + 2n (30 fps, one keyframe only).
-fn ramp_clip(dir: &Path, name: &str, extra_vf: &str, vfr: bool) -> std::path::PathBuf {
+/// A clip whose luma encodes the frame number: Y = 16 + 2n (30 fps, one keyframe only), with
+/// `extra_vf` after the ramp and `extra` encoder options.
+fn ramp_clip(dir: &Path, name: &str, extra_vf: &str, extra: &[&str]) -> std::path::PathBuf {
     let p = dir.join(name);
     let vf = format!("geq=lum='16+2*N':cb=128:cr=128{extra_vf}");
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:s=320x240:r=30:d=3",
-        "-vf",
-        &vf,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-crf",
-        "4",
-        "-g",
-        "300",
-        "-pix_fmt",
-        "yuv420p",
-    ];
-    if vfr {
-        args.extend_from_slice(&["-vsync", "vfr"]);
-    }
-    args.push(s(&p));
-    ffmpeg(&args);
+    let mut args = vec!["-crf", "4", "-g", "300"];
+    args.extend_from_slice(extra);
+    h264_clip(&p, "color=c=black:s=320x240:r=30:d=3", Some(&vf), &args);
     p
+}
+
+/// Asserts that a reel of a [`ramp_clip`] shows source frames `first`, `first + 1`, ...
+fn assert_ramp_from(reel: &Path, first: usize, frames_expected: usize) {
+    let (w, h, frames) = luma_frames(reel);
+    assert_eq!(frames.len(), frames_expected);
+    for (k, y) in centre_luma(&frames, w, h).iter().enumerate() {
+        let want = 16.0 + 2.0 * (first + k) as f64;
+        assert!(
+            (y - want).abs() < 1.6,
+            "start {first}, frame {k}: luma {y}, want {want}"
+        );
+    }
 }
 
 fn centre_luma(frames: &[Vec<u8>], w: usize, h: usize) -> Vec<f64> {
@@ -142,19 +136,14 @@ fn centre_luma(frames: &[Vec<u8>], w: usize, h: usize) -> Vec<f64> {
 #[test]
 fn trim_is_frame_accurate_not_snapped_to_keyframes() {
     let dir = workdir();
-    let clip = ramp_clip(dir.path(), "ramp.mp4", "", false);
+    let clip = ramp_clip(dir.path(), "ramp.mp4", "", &[]);
     let out = dir.path().join("reel.mp4");
     render(
         &clip,
         &out,
         &["--start", "1.0", "--duration", "1.0", "--crf", "10"],
     );
-    let (w, h, frames) = luma_frames(&out);
-    assert_eq!(frames.len(), 30);
-    for (k, y) in centre_luma(&frames, w, h).iter().enumerate() {
-        let want = 16.0 + 2.0 * (30 + k) as f64;
-        assert!((y - want).abs() < 1.6, "frame {k}: luma {y}, want {want}");
-    }
+    assert_ramp_from(&out, 30, 30);
 }
 
 #[test]
@@ -162,21 +151,13 @@ fn trim_lands_on_the_right_frame_when_the_frames_before_it_are_skipped() {
     // B-frames with a pyramid: frames nothing refers to (which failreel does not decode
     // between the keyframe and the first wanted frame) sit next to the wanted ones.
     let dir = workdir();
-    let clip = dir.path().join("bframes.mp4");
-    h264_clip(
-        &clip,
-        "color=c=black:s=320x240:r=30:d=3",
-        Some("geq=lum='16+2*N':cb=128:cr=128"),
-        &[
-            "-crf",
-            "4",
-            "-g",
-            "300",
-            "-x264-params",
-            "bframes=3:b-pyramid=normal:b-adapt=0",
-        ],
+    let clip = ramp_clip(
+        dir.path(),
+        "bframes.mp4",
+        "",
+        &["-x264-params", "bframes=3:b-pyramid=normal:b-adapt=0"],
     );
-    for first in [31u32, 32, 33, 34] {
+    for first in [31usize, 32, 33, 34] {
         let out = dir.path().join(format!("reel{first}.mp4"));
         let start = format!("{:.4}", first as f64 / 30.0);
         render(
@@ -184,15 +165,7 @@ fn trim_lands_on_the_right_frame_when_the_frames_before_it_are_skipped() {
             &out,
             &["--start", &start, "--duration", "0.2", "--crf", "10"],
         );
-        let (w, h, frames) = luma_frames(&out);
-        assert_eq!(frames.len(), 6);
-        for (k, y) in centre_luma(&frames, w, h).iter().enumerate() {
-            let want = 16.0 + 2.0 * (first as usize + k) as f64;
-            assert!(
-                (y - want).abs() < 1.6,
-                "start {first}, frame {k}: luma {y}, want {want}"
-            );
-        }
+        assert_ramp_from(&out, first, 6);
         // The preview of the reel's second frame shows source frame first + 1.
         let png = dir.path().join(format!("frame{first}.png"));
         failreel_ok(&[
@@ -224,7 +197,7 @@ fn variable_frame_rate_becomes_constant_by_timestamp() {
         dir.path(),
         "vfr.mp4",
         ",select='lt(n\\,40)+not(mod(n\\,7))+eq(n\\,89)'",
-        true,
+        &["-vsync", "vfr"],
     );
     let info = probe_json(&clip);
     assert_eq!(info["video"]["variable_frame_rate"], true);

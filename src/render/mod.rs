@@ -263,22 +263,38 @@ impl CardLayers {
     }
 }
 
+/// A stream's timestamps on the reel's timeline: time base `tb`, and the clip time `origin`
+/// that is reel time 0.
+#[derive(Clone, Copy)]
+pub(super) struct Timeline {
+    tb: ff::Rational,
+    origin: Micros,
+}
+
+impl Timeline {
+    pub(super) fn new(tb: ff::Rational, origin: Micros) -> Timeline {
+        Timeline { tb, origin }
+    }
+
+    /// The reel time of stream timestamp `ts`.
+    pub(super) fn at(self, ts: i64) -> Micros {
+        Micros::from_ts(ts, self.tb.numerator(), self.tb.denominator()) - self.origin
+    }
+}
+
 /// Turns decoded video timestamps into reel times, skipping duplicates and out-of-order
 /// frames, and remembers the latest frame step (how long the last frame lasts at the end).
 pub(super) struct VideoClock {
-    tb: ff::Rational,
-    /// The clip's timestamp of reel time 0.
-    origin: Micros,
+    timeline: Timeline,
     last: Micros,
     step: Micros,
 }
 
 impl VideoClock {
-    /// A clock for a stream of time base `tb` whose reel time 0 is the clip's `origin`.
-    pub(super) fn new(tb: ff::Rational, origin: Micros, fps: u32) -> VideoClock {
+    /// A clock for video on `timeline` at output rate `fps`.
+    pub(super) fn new(timeline: Timeline, fps: u32) -> VideoClock {
         VideoClock {
-            tb,
-            origin,
+            timeline,
             last: Micros(i64::MIN),
             step: Micros(1_000_000 / fps as i64),
         }
@@ -286,9 +302,7 @@ impl VideoClock {
 
     pub(super) fn reel_time(&mut self, ts: Option<i64>) -> Option<Micros> {
         let t = match ts {
-            Some(ts) => {
-                Micros::from_ts(ts, self.tb.numerator(), self.tb.denominator()) - self.origin
-            }
+            Some(ts) => self.timeline.at(ts),
             None => self.last + self.step,
         };
         if t <= self.last {
@@ -302,7 +316,6 @@ impl VideoClock {
     }
 }
 
-/// Rasterises each card once and converts it to YUV once.
 /// [`rasterise_cards`] running on a thread of its own while the caller opens the input and
 /// codecs; [`CardsJob::join`] hands over the layers.
 pub(crate) struct CardsJob {
@@ -603,7 +616,8 @@ fn run(
     }
 
     let mut selector = Selector::new(total_frames, plan.video.fps);
-    let mut clock = VideoClock::new(vtb, vstart + plan.trim.start, plan.video.fps);
+    let timeline = Timeline::new(vtb, vstart + plan.trim.start);
+    let mut clock = VideoClock::new(timeline, plan.video.fps);
     // Reel time of a decoded audio frame's timestamp.
     let audio_time = |ts: i64| {
         Micros::from_ts(ts, atb.numerator(), atb.denominator()) - vstart - plan.trim.start
@@ -666,16 +680,14 @@ fn run(
             // Frames between the keyframe and the first wanted one that nothing refers to
             // are not decoded.
             let packets = ictx.packets().map(|(s, p)| (s.index(), p));
-            let limit = selector.limit();
-            let mut skipping = false;
             for (idx, packet, skip) in
-                preroll::Preroll::new(packets, vidx, vtb, vstart + plan.trim.start, limit)
+                preroll::Preroll::new(packets, vidx, timeline, selector.limit())
             {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(RenderError::Cancelled(path_s.clone()));
                 }
                 if idx == vidx && !video_done {
-                    preroll::set_skip(&mut vdec, &mut skipping, skip);
+                    preroll::set_skip(&mut vdec, skip);
                     if vdec.send_packet(&packet).is_err() {
                         bad_packets += 1;
                         continue;

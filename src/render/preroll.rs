@@ -2,6 +2,7 @@
 //! if a later frame refers to it. [`Preroll`] looks a few video packets ahead and marks the
 //! ones that may skip decoding when non-referenced, which is what mpv's precise seek does.
 
+use super::Timeline;
 use crate::time::Micros;
 use ffmpeg_next as ff;
 use std::collections::VecDeque;
@@ -18,33 +19,24 @@ const LOOKAHEAD: usize = 16;
 pub(super) struct Preroll<I> {
     inner: I,
     video: usize,
-    tb: ff::Rational,
-    origin: Micros,
+    timeline: Timeline,
     limit: Micros,
     /// Latest packet time at or before `limit` seen so far.
     best: Option<Micros>,
-    /// A video packet decoded at or after `limit` has been seen: no more marking.
+    /// A video packet decoded after `limit` has been seen: nothing later needs looking at.
     passed: bool,
     queue: VecDeque<(usize, ff::Packet)>,
     queued_video: usize,
 }
 
 impl<I: Iterator<Item = (usize, ff::Packet)>> Preroll<I> {
-    /// `inner` yields the demuxed packets; video stream `video` has time base `tb`, and its
-    /// timestamp `origin` is reel time 0; the wanted frame is the latest at or before reel
-    /// time `limit`.
-    pub(super) fn new(
-        inner: I,
-        video: usize,
-        tb: ff::Rational,
-        origin: Micros,
-        limit: Micros,
-    ) -> Preroll<I> {
+    /// `inner` yields the demuxed packets; video stream `video` lies on `timeline`; the
+    /// wanted frame is the latest at or before reel time `limit`.
+    pub(super) fn new(inner: I, video: usize, timeline: Timeline, limit: Micros) -> Preroll<I> {
         Preroll {
             inner,
             video,
-            tb,
-            origin,
+            timeline,
             limit,
             best: None,
             passed: false,
@@ -54,7 +46,7 @@ impl<I: Iterator<Item = (usize, ff::Packet)>> Preroll<I> {
     }
 
     fn time(&self, ts: Option<i64>) -> Option<Micros> {
-        ts.map(|ts| Micros::from_ts(ts, self.tb.numerator(), self.tb.denominator()) - self.origin)
+        ts.map(|ts| self.timeline.at(ts))
     }
 
     fn observe(&mut self, packet: &ff::Packet) {
@@ -102,16 +94,14 @@ impl<I: Iterator<Item = (usize, ff::Packet)>> Iterator for Preroll<I> {
     }
 }
 
-/// Sets the decoder to skip non-referenced frames for marked packets (only on a change).
-pub(super) fn set_skip(dec: &mut ff::decoder::Video, skipping: &mut bool, skip: bool) {
-    if *skipping != skip {
-        dec.skip_frame(if skip {
-            ff::Discard::NonReference
-        } else {
-            ff::Discard::Default
-        });
-        *skipping = skip;
-    }
+/// Sets the decoder to skip the next packet's frame if nothing refers to it (`skip`), or to
+/// decode it. A field write, read by libav per packet (frame threads copy it per packet too).
+pub(super) fn set_skip(dec: &mut ff::decoder::Video, skip: bool) {
+    dec.skip_frame(if skip {
+        ff::Discard::NonReference
+    } else {
+        ff::Discard::Default
+    });
 }
 
 #[cfg(test)]
@@ -134,8 +124,7 @@ mod tests {
         Preroll::new(
             packets.into_iter(),
             0,
-            ff::Rational::new(1, 1000),
-            Micros::ZERO,
+            Timeline::new(ff::Rational::new(1, 1000), Micros::ZERO),
             Micros(limit * 1000),
         )
         .map(|(_, p, skip)| (p.pts().unwrap(), skip))
@@ -181,8 +170,7 @@ mod tests {
         let m: Vec<bool> = Preroll::new(
             s.into_iter(),
             0,
-            ff::Rational::new(1, 1000),
-            Micros::ZERO,
+            Timeline::new(ff::Rational::new(1, 1000), Micros::ZERO),
             Micros(30_000),
         )
         .map(|x| x.2)

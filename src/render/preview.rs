@@ -4,7 +4,7 @@
 
 use super::preroll::{set_skip, Preroll};
 use super::video::{build_graph, composite, filter_one, Selector};
-use super::{init_libav, lav, CardsJob, RenderError, VideoClock};
+use super::{init_libav, lav, CardsJob, RenderError, Timeline, VideoClock};
 use crate::plan::RenderPlan;
 use crate::probe::{open_input, ProbeError};
 use crate::time::Micros;
@@ -53,44 +53,40 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
 
     // The render's own frame choice (Selector, VideoClock), started at this output frame.
     let mut selector = Selector::from_slot(index, plan.video.frames, plan.video.fps);
-    let mut clock = VideoClock::new(vtb, vstart + plan.trim.start, plan.video.fps);
+    let timeline = Timeline::new(vtb, vstart + plan.trim.start);
+    let mut clock = VideoClock::new(timeline, plan.video.fps);
+    let limit = selector.limit();
     let mut frame = ff::frame::Video::empty();
-    let mut chosen = None;
-    // Frames between the keyframe and the wanted one that nothing refers to are not decoded.
-    let origin = vstart + plan.trim.start;
-    let packets = ictx.packets().map(|(s, p)| (s.index(), p));
-    let mut skipping = false;
-    'demux: for (idx, packet, skip) in
-        Preroll::new(packets, plan.video.stream, vtb, origin, selector.limit())
-    {
-        if idx != plan.video.stream {
-            continue;
-        }
-        set_skip(&mut dec, &mut skipping, skip);
-        if dec.send_packet(&packet).is_err() {
-            continue;
-        }
+    // The decoder's pending frames, until the selector picks one.
+    let mut pick = |dec: &mut ff::decoder::Video| {
         while dec.receive_frame(&mut frame).is_ok() {
             if let Some(t) = clock.reel_time(frame.timestamp().or(frame.pts())) {
                 let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
                 if let Some(shown) = selector.push(f, t) {
-                    chosen = Some(shown.frame);
-                    break 'demux;
+                    return Some(shown.frame);
                 }
+            }
+        }
+        None
+    };
+    let mut chosen = None;
+    // Frames between the keyframe and the wanted one that nothing refers to are not decoded.
+    let packets = ictx.packets().map(|(s, p)| (s.index(), p));
+    for (idx, packet, skip) in Preroll::new(packets, plan.video.stream, timeline, limit) {
+        if idx != plan.video.stream {
+            continue;
+        }
+        set_skip(&mut dec, skip);
+        if dec.send_packet(&packet).is_ok() {
+            chosen = pick(&mut dec);
+            if chosen.is_some() {
+                break;
             }
         }
     }
     if chosen.is_none() {
         let _ = dec.send_eof();
-        while dec.receive_frame(&mut frame).is_ok() {
-            if let Some(t) = clock.reel_time(frame.timestamp().or(frame.pts())) {
-                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
-                if let Some(shown) = selector.push(f, t) {
-                    chosen = Some(shown.frame);
-                    break;
-                }
-            }
-        }
+        chosen = pick(&mut dec);
     }
     let best = chosen
         .or_else(|| selector.finish(clock.step).map(|s| s.frame))
