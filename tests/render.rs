@@ -225,25 +225,12 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
     let stored = dir.path().join("stored.mp4");
     // Stored landscape: left half red, right half blue. A display matrix is added the way
     // phones store it (stream side data), by remuxing with a rotate tag.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=red:s=320x360:r=30:d=1",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=blue:s=320x360:r=30:d=1",
-        "-filter_complex",
-        "[0][1]hstack",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&stored),
-    ]);
+    h264_clip(
+        &stored,
+        "color=c=blue:s=640x360:r=30:d=1",
+        Some("drawbox=x=0:y=0:w=320:h=360:c=red:t=fill"),
+        &[],
+    );
     let clip = dir.path().join("rot.mp4");
     ffmpeg(&[
         "-i",
