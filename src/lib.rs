@@ -4,13 +4,14 @@
 //! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]) and
 //! executed by [`render::render`] with libav through ffmpeg-next.
 
+pub mod analyse;
 pub mod app;
 pub mod batch;
 pub mod card;
 pub mod cli;
 pub mod composite;
-mod ffi;
 pub mod manifest;
+pub mod media;
 pub mod plan;
 pub mod preset;
 pub mod probe;

@@ -344,6 +344,69 @@ pub struct AudioPlan {
     pub edge_fade: Micros,
     /// Loudness normalisation (two-pass EBU R128), or none.
     pub loudness: Option<LoudnessTarget>,
+    /// What normalisation does, decided from the loudness pass ([`decide_normalisation`]);
+    /// None while the pass has not run (or without a target).
+    pub normalisation: Option<Normalisation>,
+}
+
+/// What the loudness pass measured over the reel's range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Integrated loudness, LUFS.
+    pub lufs: f64,
+    /// True peak, dBTP.
+    pub true_peak_dbtp: f64,
+}
+
+/// Loudness measured and the gain applied.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Loudness {
+    /// Integrated loudness of the source over the reel, LUFS.
+    pub measured_lufs: f64,
+    /// True peak of the source over the reel, dBTP.
+    pub measured_true_peak_dbtp: f64,
+    /// Gain applied, dB (at most [`MAX_GAIN_DB`]).
+    pub gain_db: f64,
+    /// The peak limiter's ceiling (sample peaks), dBFS.
+    pub ceiling_dbfs: f64,
+}
+
+/// What loudness normalisation does to a reel's sound.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalisation {
+    /// Nothing to measure (silent or undecodable audio): left as it is.
+    Unchanged,
+    /// A gain and a limiter.
+    Gain(Loudness),
+}
+
+impl Normalisation {
+    /// The gain and ceiling to apply, if any.
+    pub fn loudness(&self) -> Option<Loudness> {
+        match self {
+            Normalisation::Unchanged => None,
+            Normalisation::Gain(l) => Some(*l),
+        }
+    }
+}
+
+/// The largest gain normalisation applies: a near-silent track is not worth amplifying its
+/// noise.
+pub const MAX_GAIN_DB: f64 = 24.0;
+
+/// Decides the gain and limiter for `target` from what the loudness pass `measured`.
+pub fn decide_normalisation(target: LoudnessTarget, measured: Option<Measured>) -> Normalisation {
+    match measured {
+        Some(m) => Normalisation::Gain(Loudness {
+            measured_lufs: m.lufs,
+            measured_true_peak_dbtp: m.true_peak_dbtp,
+            gain_db: (target.lufs - m.lufs).min(MAX_GAIN_DB),
+            // The limiter works on sample peaks; half a dB covers inter-sample peaks.
+            ceiling_dbfs: target.true_peak_dbtp - 0.5,
+        }),
+        None => Normalisation::Unchanged,
+    }
 }
 
 /// Where loudness normalisation aims.
@@ -385,6 +448,16 @@ pub struct RenderPlan {
 }
 
 impl RenderPlan {
+    /// The reel's length in audio samples at the output rate (for `frames` video frames).
+    pub fn audio_samples(&self, frames: u64) -> i64 {
+        (frames as i128 * self.encoder.sample_rate as i128 / self.video.fps as i128) as i64
+    }
+
+    /// Whether the loudness pass must still run before this plan can be rendered.
+    pub fn needs_loudness_pass(&self) -> bool {
+        self.audio.loudness.is_some() && self.audio.normalisation.is_none()
+    }
+
     /// Reel time of output frame `i`.
     pub fn frame_time(&self, i: u64) -> Micros {
         Micros((i as i128 * 1_000_000 / self.video.fps as i128) as i64)
@@ -625,6 +698,7 @@ pub fn plan_reel(
                     lufs: preset.audio.loudness_lufs,
                     true_peak_dbtp: preset.audio.true_peak_dbtp,
                 }),
+            normalisation: None,
         },
         cards,
         card_style: preset.cards.style.clone(),

@@ -2,13 +2,12 @@
 //! is chosen exactly as the render chooses it (same selector rule), converted by the same
 //! filter graph and composited by the same code, so the PNG matches the reel's frame.
 
-use super::preroll::{set_skip, Preroll};
-use super::video::{build_graph, composite, filter_one, Selector};
-use super::{init_libav, lav, CardsJob, RenderError, Timeline, VideoClock};
+use super::compose::{composite, CardsJob};
+use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
+use crate::media::filter::{build_graph, filter_one};
+use crate::media::{init_libav, RenderError};
 use crate::plan::RenderPlan;
-use crate::probe::{open_input, ProbeError};
 use crate::time::Micros;
-use ffmpeg_next as ff;
 use std::path::Path;
 
 /// The reel's frame at reel time `at` (clamped to the reel), as RGB.
@@ -21,78 +20,27 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     // Cards are rasterised while the decoder seeks and decodes.
     let cards = CardsJob::start(plan)?;
 
-    let mut ictx = open_input(&plan.input)?;
-    let (vtb, vstart, params) = {
-        let s = ictx
-            .stream(plan.video.stream)
-            .ok_or_else(|| ProbeError::NoVideo(plan.input.clone()))?;
-        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
-            0
-        } else {
-            s.start_time()
-        };
-        (
-            s.time_base(),
-            Micros::from_ts(st, s.time_base().numerator(), s.time_base().denominator()),
-            s.parameters(),
-        )
-    };
-    let mut ctx = ff::codec::context::Context::from_parameters(params)
-        .map_err(lav(plan, "opening the video decoder"))?;
-    ctx.set_threading(ff::codec::threading::Config {
-        kind: ff::codec::threading::Type::Frame,
-        count: 0,
-        ..Default::default()
-    });
-    let mut dec = ctx
-        .decoder()
-        .video()
-        .map_err(lav(plan, "opening the video decoder"))?;
-    let seek_to = (vstart + plan.trim.start + target).0;
-    let _ = ictx.seek(seek_to, ..seek_to);
-
     // The render's own frame choice (Selector, VideoClock), started at this output frame.
-    let mut selector = Selector::from_slot(index, plan.video.frames, plan.video.fps);
-    let timeline = Timeline::new(vtb, vstart + plan.trim.start);
-    let mut clock = VideoClock::new(timeline, plan.video.fps);
-    let limit = selector.limit();
-    let mut frame = ff::frame::Video::empty();
-    // The decoder's pending frames, until the selector picks one.
-    let mut pick = |dec: &mut ff::decoder::Video| {
-        while dec.receive_frame(&mut frame).is_ok() {
-            if let Some(t) = clock.reel_time(frame.timestamp().or(frame.pts())) {
-                let f = std::mem::replace(&mut frame, ff::frame::Video::empty());
-                if let Some(shown) = selector.push(f, t) {
-                    return Some(shown.frame);
-                }
-            }
-        }
-        None
-    };
+    let mut source = RangeDecoder::open(&plan.input, plan.video.stream, plan.trim.start)?;
+    source.with_video(VideoRange {
+        first: index,
+        total: plan.video.frames,
+        fps: plan.video.fps,
+        threads: 0,
+    })?;
+    let vtb = source.video_time_base();
+    let _ = source.seek(target);
     let mut chosen = None;
-    // Frames between the keyframe and the wanted one that nothing refers to are not decoded.
-    let packets = ictx.packets().map(|(s, p)| (s.index(), p));
-    for (idx, packet, skip) in Preroll::new(packets, plan.video.stream, timeline, limit) {
-        if idx != plan.video.stream {
-            continue;
+    source.run(None, |item| {
+        if let Decoded::Picture(shown) = item {
+            chosen = Some(shown.frame);
+            return Ok(Flow::Stop);
         }
-        set_skip(&mut dec, skip);
-        if dec.send_packet(&packet).is_ok() {
-            chosen = pick(&mut dec);
-            if chosen.is_some() {
-                break;
-            }
-        }
-    }
-    if chosen.is_none() {
-        let _ = dec.send_eof();
-        chosen = pick(&mut dec);
-    }
-    let best = chosen
-        .or_else(|| selector.finish(clock.step).map(|s| s.frame))
-        .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
-    let mut graph = build_graph(plan, &best, vtb)?;
-    let mut out = filter_one(plan, &mut graph, &best)?;
+        Ok(Flow::Continue)
+    })?;
+    let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
+    let mut graph = build_graph(&plan.input, &plan.video, &best, vtb)?;
+    let mut out = filter_one(&plan.input, &mut graph, &best)?;
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
@@ -111,15 +59,12 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
 
 /// Writes a PNG quickly (fast compression), through a temporary name renamed into place.
 pub fn write_png(img: &image::RgbImage, path: &Path) -> Result<(), RenderError> {
-    let out_err = |e: String| RenderError::Output {
-        path: path.display().to_string(),
-        cause: e,
-    };
+    let out_err = |e: crate::media::OutputCause| RenderError::output(path, e);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| out_err(e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|e| out_err(e.into()))?;
     }
     let tmp = super::temp_path(path);
-    let file = std::fs::File::create(&tmp).map_err(|e| out_err(e.to_string()))?;
+    let file = std::fs::File::create(&tmp).map_err(|e| out_err(e.into()))?;
     let enc = image::codecs::png::PngEncoder::new_with_quality(
         std::io::BufWriter::new(file),
         image::codecs::png::CompressionType::Fast,
@@ -132,8 +77,8 @@ pub fn write_png(img: &image::RgbImage, path: &Path) -> Result<(), RenderError> 
         img.height(),
         image::ExtendedColorType::Rgb8,
     )
-    .map_err(|e| out_err(e.to_string()))
-    .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| out_err(e.to_string())));
+    .map_err(|e| out_err(e.into()))
+    .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| out_err(e.into())));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

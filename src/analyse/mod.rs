@@ -1,0 +1,73 @@
+//! Analysis passes: what must be measured in the media before a reel can be fully planned.
+//! They run after the plan's first step (which decides the range) and before rendering, and
+//! their results are cached on disk ([`cache`]) by the source's stamp and the pass's inputs,
+//! so a re-run or a resume decodes nothing again.
+//!
+//! Today: [`loudness`] (EBU R128). The plan then decides the gain
+//! ([`crate::plan::decide_normalisation`]).
+
+pub mod cache;
+pub mod loudness;
+
+use crate::media::RenderError;
+use crate::plan::{decide_normalisation, Measured, RenderPlan};
+
+/// Everything the loudness result depends on (the cache key).
+#[derive(serde::Serialize)]
+struct LoudnessKey<'a> {
+    input: std::path::PathBuf,
+    size: u64,
+    modified_ns: u128,
+    pass: &'a loudness::LoudnessPass<'a>,
+}
+
+/// Runs the passes `plan` still needs (reading the cache first) and completes the plan with
+/// their decisions. A plan that needs nothing is left as it is.
+pub fn analyse(plan: &mut RenderPlan) -> Result<(), RenderError> {
+    let Some(target) = plan.audio.loudness else {
+        return Ok(());
+    };
+    if plan.audio.normalisation.is_some() {
+        return Ok(());
+    }
+    let measured = match plan.audio.stream {
+        Some(audio_stream) => {
+            let pass = loudness::LoudnessPass {
+                input: &plan.input,
+                video_stream: plan.video.stream,
+                audio_stream,
+                trim_start: plan.trim.start,
+                rate: plan.encoder.sample_rate,
+                samples: plan.audio_samples(plan.video.frames),
+            };
+            measure_cached(&pass, plan)?
+        }
+        None => None,
+    };
+    plan.audio.normalisation = Some(decide_normalisation(target, measured));
+    Ok(())
+}
+
+fn measure_cached(
+    pass: &loudness::LoudnessPass<'_>,
+    plan: &RenderPlan,
+) -> Result<Option<Measured>, RenderError> {
+    let key = LoudnessKey {
+        input: std::fs::canonicalize(pass.input).unwrap_or_else(|_| pass.input.to_path_buf()),
+        size: plan.source.size,
+        modified_ns: plan.source.modified_ns,
+        pass,
+    };
+    // A stamp of zero means the file was not stamped: never trust a cache entry for it.
+    let cacheable = plan.source.size > 0;
+    if cacheable {
+        if let Some(m) = cache::get::<_, Option<Measured>>("loudness", &key) {
+            return Ok(m);
+        }
+    }
+    let m = loudness::measure(pass)?;
+    if cacheable {
+        cache::put("loudness", &key, &m);
+    }
+    Ok(m)
+}

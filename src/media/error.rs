@@ -1,0 +1,155 @@
+//! Why reading, converting or writing media failed. Every message names the file; a libav
+//! failure carries libav's own last warning and error lines.
+
+use super::input::ProbeError;
+use ffmpeg_next as ff;
+use std::path::Path;
+
+/// Why a render (or a preview, or an analysis pass) failed. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The input could not be opened.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// libav refused something.
+    #[error("{path}: {stage} failed: {source}{}", log_tail(.log))]
+    Libav {
+        /// The input.
+        path: String,
+        /// What failreel was doing.
+        stage: &'static str,
+        /// libav's reason.
+        #[source]
+        source: ff::Error,
+        /// libav's last warning and error lines before the failure (oldest first).
+        log: Vec<String>,
+    },
+    /// The loudness meter refused the audio.
+    #[error("{path}: measuring loudness failed: {source:?}")]
+    Meter {
+        /// The input.
+        path: String,
+        /// The meter's reason.
+        source: ebur128::Error,
+    },
+    /// The output could not be written.
+    #[error("{path}: cannot write: {source}{}", output_advice(.source))]
+    Output {
+        /// The output path.
+        path: String,
+        /// The reason.
+        #[source]
+        source: OutputCause,
+    },
+    /// `-o` names the input.
+    #[error("{0}: the output would overwrite the input: choose another output name")]
+    OutputIsInput(String),
+    /// Nothing decodable in the range.
+    #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
+    NoFrames(String),
+    /// Cancelled by the user.
+    #[error("{0}: cancelled")]
+    Cancelled(String),
+    /// A pipeline thread could not start or stopped unexpectedly.
+    #[error("{path}: {what}")]
+    Thread {
+        /// The input.
+        path: String,
+        /// What happened.
+        what: String,
+    },
+    /// Card text could not be drawn.
+    #[error("{path}: cannot draw the card: {source}")]
+    Card {
+        /// The input.
+        path: String,
+        /// The reason.
+        #[source]
+        source: crate::card::CardError,
+    },
+}
+
+/// What went wrong writing an output: a file-system error or libav's.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputCause {
+    /// The file system refused.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// libav (the muxer) refused.
+    #[error(transparent)]
+    Libav(#[from] ff::Error),
+    /// The image encoder refused.
+    #[error(transparent)]
+    Image(#[from] image::ImageError),
+}
+
+impl OutputCause {
+    /// Whether the device is full.
+    pub fn is_no_space(&self) -> bool {
+        match self {
+            OutputCause::Io(e) => e.raw_os_error() == Some(28),
+            OutputCause::Libav(ff::Error::Other { errno }) => *errno == 28,
+            OutputCause::Image(image::ImageError::IoError(e)) => e.raw_os_error() == Some(28),
+            _ => false,
+        }
+    }
+}
+
+fn output_advice(cause: &OutputCause) -> &'static str {
+    if cause.is_no_space() {
+        ": the disk is full: free some space or write to another disk"
+    } else {
+        ": check the folder exists and is writable"
+    }
+}
+
+fn log_tail(log: &[String]) -> String {
+    if log.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n  libav said:");
+    for l in log {
+        s.push_str("\n    ");
+        s.push_str(l);
+    }
+    s
+}
+
+impl RenderError {
+    /// A libav failure while doing `stage` on `path`, with libav's recent log lines.
+    pub fn libav(path: &Path, stage: &'static str, source: ff::Error) -> RenderError {
+        RenderError::Libav {
+            path: path.display().to_string(),
+            stage,
+            source,
+            log: super::ffi::recent_log(),
+        }
+    }
+
+    /// A failure writing a packet to `output`: a file-system error (errno) is the output's,
+    /// anything else libav's while doing `stage` on `input`.
+    pub fn output_or_libav(
+        output: &Path,
+        input: &Path,
+        stage: &'static str,
+        source: ff::Error,
+    ) -> RenderError {
+        match source {
+            ff::Error::Other { .. } => RenderError::output(output, source),
+            _ => RenderError::libav(input, stage, source),
+        }
+    }
+
+    /// A failure writing `path`.
+    pub fn output(path: &Path, source: impl Into<OutputCause>) -> RenderError {
+        RenderError::Output {
+            path: path.display().to_string(),
+            source: source.into(),
+        }
+    }
+}
+
+/// A mapper from libav errors to [`RenderError::Libav`] for `path` at `stage`.
+pub fn lav<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> RenderError + 'a {
+    move |e| RenderError::libav(path, stage, e)
+}

@@ -1,0 +1,161 @@
+//! The numeric-only filter graph: rotate, crop, convert colour (tone-map HDR), scale and fill
+//! beside a narrow picture, ending in yuv420p BT.709. Text never enters it.
+
+use super::error::{lav, RenderError};
+use crate::plan::VideoPlan;
+use ffmpeg_next as ff;
+use std::path::Path;
+
+/// Builds the numeric-only filter chain that rotates, crops, converts colour and scales.
+pub fn filter_chain(v: &VideoPlan) -> String {
+    let mut f: Vec<String> = Vec::new();
+    match v.rotation {
+        90 => f.push("transpose=clock".into()),
+        180 => f.push("hflip,vflip".into()),
+        270 => f.push("transpose=cclock".into()),
+        _ => {}
+    }
+    let c = v.crop;
+    if (c.width, c.height) != v.rotated_size {
+        f.push(format!("crop={}:{}:{}:{}", c.width, c.height, c.x, c.y));
+    }
+    // A picture narrower than the output is scaled to the output's height and centred.
+    let (sw, sh) = match &v.fit {
+        Some(fit) => (fit.width, v.height),
+        None => (v.width, v.height),
+    };
+    match v.color.source_transfer.as_str() {
+        t @ ("hlg" | "pq") => {
+            // BT.2408: reference white (HLG 75 %, PQ 203 nits) is linear 1.0 at npl=203, so
+            // it lands on SDR white; mobius keeps everything below 0.8 and rolls off above,
+            // up to the format's peak in reference-white units (1000 or 10000 nits / 203).
+            let (tin, peak) = if t == "hlg" {
+                ("arib-std-b67", 1000.0 / 203.0)
+            } else {
+                ("smpte2084", 10000.0 / 203.0)
+            };
+            let rin = if v.color.source_full_range {
+                "full"
+            } else {
+                "limited"
+            };
+            let size = format!(":w={sw}:h={sh}");
+            // Resize in whichever zscale sees fewer pixels.
+            let downscale = (c.width as u64 * c.height as u64) > (sw as u64 * sh as u64);
+            let (first, last) = if downscale {
+                (size.as_str(), "")
+            } else {
+                ("", size.as_str())
+            };
+            f.push(format!(
+                "zscale=tin={tin}:min=bt2020nc:pin=bt2020:rin={rin}:t=linear:npl=203:p=bt709{first},format=gbrpf32le,tonemap=tonemap=mobius:param=0.8:peak={peak:.3}:desat=0,zscale=t=bt709:m=bt709:r=tv{last}"
+            ));
+        }
+        _ => {
+            let matrix = match v.color.source_matrix.as_str() {
+                "bt2020" => "bt2020",
+                "bt601" => "bt601",
+                _ => "bt709",
+            };
+            let in_range = if v.color.source_full_range {
+                "pc"
+            } else {
+                "tv"
+            };
+            f.push(format!(
+                "scale={sw}:{sh}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:in_range={in_range}:out_range=tv"
+            ));
+        }
+    }
+    if let Some(fit) = &v.fit {
+        let x = (v.width - fit.width) / 2;
+        match crate::preset::parse_color(&fit.fill) {
+            Some([r, g, b]) => f.push(format!(
+                "pad={}:{}:{x}:0:color=0x{r:02x}{g:02x}{b:02x}",
+                v.width, v.height
+            )),
+            None => {
+                // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
+                let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
+                let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
+                    .div_ceil(2)
+                    * 2;
+                let y = (full_h.saturating_sub(bh) / 4) * 2;
+                f.push(format!(
+                    "split=2[fg][bg];[bg]scale={bw}:{full_h}:flags=bilinear,crop={bw}:{bh}:0:{y},boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y=0",
+                    v.width, v.height
+                ));
+            }
+        }
+    }
+    f.push("format=yuv420p,setsar=1".into());
+    f.join(",")
+}
+
+/// Builds the graph for frames like `f` (size, pixel format, aspect) with time base `tb`,
+/// ending in yuv420p.
+pub fn build_graph(
+    path: &Path,
+    video: &VideoPlan,
+    f: &ff::frame::Video,
+    tb: ff::Rational,
+) -> Result<ff::filter::Graph, RenderError> {
+    let err = lav(path, "setting up the picture filters");
+    let mut g = ff::filter::Graph::new();
+    let fmt: ff::ffi::AVPixelFormat = f.format().into();
+    let sar = f.aspect_ratio();
+    let (sn, sd) = if sar.numerator() > 0 && sar.denominator() > 0 {
+        (sar.numerator(), sar.denominator())
+    } else {
+        (1, 1)
+    };
+    let args = format!(
+        "video_size={}x{}:pix_fmt={}:time_base={}/{}:pixel_aspect={sn}/{sd}",
+        f.width(),
+        f.height(),
+        fmt as i32,
+        tb.numerator(),
+        tb.denominator().max(1)
+    );
+    let buffer = ff::filter::find("buffer")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?;
+    let sink = ff::filter::find("buffersink")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?;
+    g.add(&buffer, "in", &args).map_err(&err)?;
+    g.add(&sink, "out", "").map_err(&err)?;
+    g.get("out")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?
+        .set_pixel_format(ff::format::Pixel::YUV420P);
+    g.output("in", 0)
+        .and_then(|p| p.input("out", 0))
+        .and_then(|p| p.parse(&filter_chain(video)))
+        .map_err(&err)?;
+    g.validate().map_err(&err)?;
+    Ok(g)
+}
+
+/// Converts one frame through `g` (one frame in, one frame out).
+pub fn filter_one(
+    path: &Path,
+    g: &mut ff::filter::Graph,
+    decoded: &ff::frame::Video,
+) -> Result<ff::frame::Video, RenderError> {
+    let err = lav(path, "converting a picture");
+    g.get("in")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?
+        .source()
+        .add(decoded)
+        .map_err(&err)?;
+    let mut out = ff::frame::Video::empty();
+    g.get("out")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?
+        .sink()
+        .frame(&mut out)
+        .map_err(&err)?;
+    Ok(out)
+}

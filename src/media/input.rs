@@ -1,0 +1,480 @@
+//! What failreel sees in an input file: display size after rotation, frame rate, colour,
+//! audio layout and offsets. Reading a [`MediaInfo`] demuxes a few seconds of packets at most;
+//! it decodes nothing.
+
+use crate::time::Micros;
+use ffmpeg_next as ff;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+/// Initialises libav once; its log goes to failreel's ring of recent lines (shown in error
+/// messages), never to the terminal.
+pub fn init_libav() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let _ = ff::init();
+        super::ffi::capture_log();
+    });
+}
+
+/// The facts about one input that planning needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// The file probed.
+    pub path: PathBuf,
+    /// Container format (libav's short name).
+    pub container: String,
+    /// Size and modification time of the file: what resume compares.
+    pub stamp: SourceStamp,
+    /// Duration of the video stream (of the file when the stream does not say).
+    pub duration: Micros,
+    /// The main video stream.
+    pub video: VideoInfo,
+    /// The main audio stream, if any.
+    pub audio: Option<AudioInfo>,
+    /// How many audio streams the file has.
+    pub audio_streams: usize,
+}
+
+/// Identifies one version of an input file without reading its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SourceStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub modified_ns: u128,
+}
+
+impl SourceStamp {
+    /// Reads the stamp of `path`.
+    pub fn of(path: &Path) -> std::io::Result<SourceStamp> {
+        let m = std::fs::metadata(path)?;
+        let modified_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Ok(SourceStamp {
+            size: m.len(),
+            modified_ns,
+        })
+    }
+}
+
+/// The main video stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    /// Stream index in the file.
+    pub index: usize,
+    /// Codec name (h264, hevc, …).
+    pub codec: String,
+    /// Stored (coded) width.
+    pub width: u32,
+    /// Stored (coded) height.
+    pub height: u32,
+    /// Sample aspect ratio (1/1 for square pixels).
+    pub sar: (i32, i32),
+    /// Clockwise rotation to apply for display, from the display matrix: 0, 90, 180 or 270.
+    pub rotation: u32,
+    /// Width as displayed: rotation and pixel aspect applied.
+    pub display_width: u32,
+    /// Height as displayed: rotation and pixel aspect applied.
+    pub display_height: u32,
+    /// Average frame rate.
+    pub fps: f64,
+    /// Whether frame durations vary (measured on the first packets).
+    pub variable_frame_rate: bool,
+    /// libav pixel format name.
+    pub pixel_format: String,
+    /// Full range (0–255, "pc"/"jpeg") rather than limited (16–235).
+    pub full_range: bool,
+    /// Colour matrix name (bt709, bt470bg, bt2020nc, unknown…).
+    pub color_space: String,
+    /// Colour primaries name.
+    pub color_primaries: String,
+    /// Transfer characteristic: `sdr`, `hlg` or `pq`.
+    pub hdr: String,
+    /// Start time of the video stream in the file's timeline.
+    pub start: Micros,
+}
+
+/// The main audio stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioInfo {
+    /// Stream index in the file.
+    pub index: usize,
+    /// Codec name.
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Number of channels.
+    pub channels: u16,
+    /// Layout description (mono, stereo, 5.1…).
+    pub layout: String,
+    /// When the audio starts relative to the first video frame (positive: later).
+    pub offset: Micros,
+    /// Duration of the audio stream, when known.
+    pub duration: Option<Micros>,
+}
+
+/// Why an input could not be read. Every message names the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// No such file.
+    #[error("{0}: no such file: check the path")]
+    NotFound(PathBuf),
+    /// A directory or other non-file.
+    #[error("{0}: not a file: give a video file")]
+    NotAFile(PathBuf),
+    /// Zero bytes.
+    #[error("{0}: the file is empty (0 bytes): copy the clip from the phone again")]
+    Empty(PathBuf),
+    /// Cannot be read at all.
+    #[error("{0}: cannot read the file: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// libav cannot open it as media.
+    #[error("{path}: not a video failreel can read ({cause}): if it is a phone clip, it may be incomplete (a recording cut off before it finished has no index, the moov atom); copy it again")]
+    NotMedia {
+        /// The file.
+        path: PathBuf,
+        /// libav's reason.
+        cause: String,
+    },
+    /// Media, but no video stream.
+    #[error("{0}: has no video stream: give a video clip, not an audio or image file")]
+    NoVideo(PathBuf),
+}
+
+/// Opens `path` for demuxing, with a clear error for the usual ways a file is bad.
+pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ProbeError::NotFound(path.to_path_buf())
+        } else {
+            ProbeError::Io(path.to_path_buf(), e)
+        }
+    })?;
+    if !meta.is_file() {
+        return Err(ProbeError::NotAFile(path.to_path_buf()));
+    }
+    if meta.len() == 0 {
+        return Err(ProbeError::Empty(path.to_path_buf()));
+    }
+    std::fs::File::open(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
+    init_libav();
+    ff::format::input(&path).map_err(|e| ProbeError::NotMedia {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })
+}
+
+/// Reads what failreel needs to plan a reel from `path`.
+pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
+    let mut ictx = open_input(path)?;
+    let container = ictx.format().name().to_string();
+    let vst = ictx
+        .streams()
+        .best(ff::media::Type::Video)
+        .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
+    let vindex = vst.index();
+    let vtb = vst.time_base();
+    let params = vst.parameters();
+    let dec = ff::codec::context::Context::from_parameters(params.clone())
+        .and_then(|c| c.decoder().video())
+        .map_err(|e| ProbeError::NotMedia {
+            path: path.to_path_buf(),
+            cause: format!("video stream: {e}"),
+        })?;
+    let (width, height) = (dec.width(), dec.height());
+    if width == 0 || height == 0 {
+        return Err(ProbeError::NotMedia {
+            path: path.to_path_buf(),
+            cause: "the video stream has no picture size".into(),
+        });
+    }
+    let sar = {
+        let r = dec.aspect_ratio();
+        if r.numerator() <= 0 || r.denominator() <= 0 {
+            (1, 1)
+        } else {
+            (r.numerator(), r.denominator())
+        }
+    };
+    let rotation = vst
+        .side_data()
+        .find(|sd| sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix)
+        .and_then(|sd| rotation_from_display_matrix(sd.data()))
+        .unwrap_or(0);
+    let (display_width, display_height) = display_size(width, height, sar, rotation);
+    let avg = vst.avg_frame_rate();
+    let r = vst.rate();
+    let fps = if avg.numerator() > 0 && avg.denominator() > 0 {
+        f64::from(avg)
+    } else if r.numerator() > 0 && r.denominator() > 0 {
+        f64::from(r)
+    } else {
+        30.0
+    };
+    let pixel_format = format!("{:?}", dec.format()).to_lowercase();
+    let full_range =
+        dec.color_range() == ff::color::Range::JPEG || pixel_format.starts_with("yuvj");
+    let hdr = match dec.color_transfer_characteristic() {
+        ff::color::TransferCharacteristic::ARIB_STD_B67 => "hlg",
+        ff::color::TransferCharacteristic::SMPTE2084 => "pq",
+        _ => "sdr",
+    }
+    .to_string();
+    let color_space = color_space_name(dec.color_space()).to_string();
+    let color_primaries = format!("{:?}", dec.color_primaries()).to_lowercase();
+    let vstart = if vst.start_time() == ff::ffi::AV_NOPTS_VALUE {
+        Micros::ZERO
+    } else {
+        Micros::from_ts(vst.start_time(), vtb.numerator(), vtb.denominator())
+    };
+    let mut duration = if vst.duration() > 0 {
+        Micros::from_ts(vst.duration(), vtb.numerator(), vtb.denominator())
+    } else {
+        Micros(0)
+    };
+    if duration.0 <= 0 && ictx.duration() > 0 {
+        duration = Micros(ictx.duration()); // AV_TIME_BASE is microseconds
+    }
+    let codec = params.id().name().to_string();
+
+    let audio_streams = ictx
+        .streams()
+        .filter(|s| s.parameters().medium() == ff::media::Type::Audio)
+        .count();
+    let audio = ictx.streams().best(ff::media::Type::Audio).and_then(|ast| {
+        let atb = ast.time_base();
+        let adec = ff::codec::context::Context::from_parameters(ast.parameters())
+            .and_then(|c| c.decoder().audio())
+            .ok()?;
+        let astart = if ast.start_time() == ff::ffi::AV_NOPTS_VALUE {
+            vstart
+        } else {
+            Micros::from_ts(ast.start_time(), atb.numerator(), atb.denominator())
+        };
+        let channels = adec.channels();
+        Some(AudioInfo {
+            index: ast.index(),
+            codec: ast.parameters().id().name().to_string(),
+            sample_rate: adec.rate(),
+            channels,
+            layout: layout_name(channels).to_string(),
+            offset: astart - vstart,
+            duration: (ast.duration() > 0)
+                .then(|| Micros::from_ts(ast.duration(), atb.numerator(), atb.denominator())),
+        })
+    });
+
+    let variable_frame_rate = measure_vfr(&mut ictx, vindex);
+    let stamp = SourceStamp::of(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
+    Ok(MediaInfo {
+        path: path.to_path_buf(),
+        container,
+        stamp,
+        duration,
+        video: VideoInfo {
+            index: vindex,
+            codec,
+            width,
+            height,
+            sar,
+            rotation,
+            display_width,
+            display_height,
+            fps,
+            variable_frame_rate,
+            pixel_format,
+            full_range,
+            color_space,
+            color_primaries,
+            hdr,
+            start: vstart,
+        },
+        audio,
+        audio_streams,
+    })
+}
+
+/// Looks at the first 240 video packets' timestamps: variable when frame durations differ by
+/// more than a tenth from the most common one in more than 2% of frames.
+fn measure_vfr(ictx: &mut ff::format::context::Input, vindex: usize) -> bool {
+    let mut pts: Vec<i64> = Vec::with_capacity(240);
+    for (stream, packet) in ictx.packets() {
+        if stream.index() != vindex {
+            continue;
+        }
+        if let Some(p) = packet.pts() {
+            pts.push(p);
+        }
+        if pts.len() >= 240 {
+            break;
+        }
+    }
+    pts.sort_unstable();
+    let d: Vec<i64> = pts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0)
+        .collect();
+    if d.len() < 4 {
+        return false;
+    }
+    let mut sorted = d.clone();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2] as f64;
+    let off = d
+        .iter()
+        .filter(|&&x| ((x as f64) - median).abs() > median * 0.1)
+        .count();
+    off * 50 > d.len()
+}
+
+/// The clockwise rotation (0, 90, 180, 270) a display matrix asks for, as the ffmpeg CLI
+/// computes it (`-av_display_rotation_get`, rounded to a quarter turn).
+pub fn rotation_from_display_matrix(data: &[u8]) -> Option<u32> {
+    if data.len() < 36 {
+        return None;
+    }
+    let m: Vec<f64> = data
+        .chunks_exact(4)
+        .take(9)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64 / 65536.0)
+        .collect();
+    let scale0 = m[0].hypot(m[3]);
+    let scale1 = m[1].hypot(m[4]);
+    if scale0 == 0.0 || scale1 == 0.0 {
+        return None;
+    }
+    let rotation = (m[1] / scale1).atan2(m[0] / scale0).to_degrees();
+    // av_display_rotation_get returns -rotation (counter-clockwise); the CLI negates it again.
+    let clockwise = rotation.rem_euclid(360.0);
+    let quarter = ((clockwise / 90.0).round() as u32) % 4;
+    Some(quarter * 90)
+}
+
+/// Display size of a stored picture: pixel aspect applied to the width, then rotation.
+pub fn display_size(width: u32, height: u32, sar: (i32, i32), rotation: u32) -> (u32, u32) {
+    let w = (width as f64 * sar.0 as f64 / sar.1 as f64).round() as u32;
+    if rotation % 180 == 90 {
+        (height, w)
+    } else {
+        (w, height)
+    }
+}
+
+fn layout_name(channels: u16) -> &'static str {
+    match channels {
+        1 => "mono",
+        2 => "stereo",
+        3 => "2.1",
+        4 => "quad",
+        5 => "5.0",
+        6 => "5.1",
+        8 => "7.1",
+        _ => "multichannel",
+    }
+}
+
+fn color_space_name(s: ff::color::Space) -> &'static str {
+    use ff::color::Space;
+    match s {
+        Space::BT709 => "bt709",
+        Space::BT470BG | Space::SMPTE170M => "bt601",
+        Space::BT2020NCL | Space::BT2020CL => "bt2020",
+        Space::RGB => "rgb",
+        _ => "unknown",
+    }
+}
+
+/// A human summary of a probe, as `failreel probe` prints it.
+pub fn describe(info: &MediaInfo) -> String {
+    let v = &info.video;
+    let mut s = format!(
+        "{}\n  container   {}\n  video       {} {}x{} stored, {}x{} displayed (rotation {}°, pixel aspect {}:{})\n  frame rate  {:.3} fps{}\n  duration    {}\n  colour      {} {} range, matrix {}, HDR transfer: {}\n",
+        info.path.display(),
+        info.container,
+        v.codec,
+        v.width,
+        v.height,
+        v.display_width,
+        v.display_height,
+        v.rotation,
+        v.sar.0,
+        v.sar.1,
+        v.fps,
+        if v.variable_frame_rate { " (variable)" } else { " (constant)" },
+        info.duration,
+        v.pixel_format,
+        if v.full_range { "full" } else { "limited" },
+        v.color_space,
+        v.hdr,
+    );
+    match &info.audio {
+        Some(a) => s.push_str(&format!(
+            "  audio       {} {} Hz {} ({} ch), starts {} s after the video{}\n",
+            a.codec,
+            a.sample_rate,
+            a.layout,
+            a.channels,
+            format_args!("{:.3}", a.offset.as_secs_f64()),
+            if info.audio_streams > 1 {
+                format!(
+                    " (track {} of {} audio tracks)",
+                    a.index, info.audio_streams
+                )
+            } else {
+                String::new()
+            }
+        )),
+        None => s.push_str("  audio       none (the reel gets a silent track)\n"),
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(deg: f64) -> Vec<u8> {
+        // av_display_rotation_set(matrix, deg) for counter-clockwise deg.
+        let r = deg.to_radians();
+        let (c, s) = (r.cos(), r.sin());
+        let fp = |x: f64| ((x * 65536.0).round() as i32).to_le_bytes();
+        let vals = [
+            fp(c),
+            fp(-s),
+            fp(0.0),
+            fp(s),
+            fp(c),
+            fp(0.0),
+            [0; 4],
+            [0; 4],
+            (1i32 << 30).to_le_bytes(),
+        ];
+        vals.concat()
+    }
+
+    #[test]
+    fn rotation_matches_the_cli() {
+        // `-metadata:s:v rotate=90` stores av_display_rotation_set(-90): a clockwise turn.
+        assert_eq!(rotation_from_display_matrix(&matrix(-90.0)), Some(90));
+        assert_eq!(rotation_from_display_matrix(&matrix(90.0)), Some(270));
+        assert_eq!(rotation_from_display_matrix(&matrix(180.0)), Some(180));
+        assert_eq!(rotation_from_display_matrix(&matrix(0.0)), Some(0));
+        assert_eq!(rotation_from_display_matrix(&[0u8; 10]), None);
+        assert_eq!(rotation_from_display_matrix(&[0u8; 36]), None);
+    }
+
+    #[test]
+    fn display_size_applies_sar_then_rotation() {
+        assert_eq!(display_size(1920, 1080, (1, 1), 90), (1080, 1920));
+        assert_eq!(display_size(1440, 1080, (4, 3), 0), (1920, 1080));
+        assert_eq!(display_size(1440, 1080, (4, 3), 270), (1080, 1920));
+        assert_eq!(display_size(640, 360, (1, 1), 180), (640, 360));
+    }
+}

@@ -1,0 +1,23 @@
+//! The media layer: one file per libav concept, and the only place failreel touches libav.
+//!
+//! - [`input`]: open and probe a file ([`input::MediaInfo`]); libav's one-time set-up.
+//! - [`decode`]: a decoder over a time range of one input: seek, seek pre-roll, the timestamp
+//!   clock and the frame [`decode::Selector`]; the one demux loop that render, preview and
+//!   the analysis passes all read through.
+//! - [`filter`]: the numeric-only filter graph (rotate, crop, colour, scale, fill).
+//! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
+//! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
+//! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
+//! - [`ffi`]: the only `unsafe` (frame writability; libav's log kept for error messages).
+
+pub mod decode;
+pub mod encode;
+mod error;
+pub mod ffi;
+pub mod filter;
+pub mod input;
+pub mod mux;
+pub mod resample;
+
+pub use error::{lav, OutputCause, RenderError};
+pub use input::init_libav;

@@ -1,0 +1,218 @@
+//! Compositing: the plan's cards rasterised once (on a thread of their own, overlapping codec
+//! set-up), converted to YUV with the smaller sizes the pop animation steps through, and
+//! blended onto each output frame at the card's appearance for that frame. The convert stage
+//! runs the filter graph once per shown source frame and composites per output frame.
+
+use super::RenderError;
+use crate::card::TextEngine;
+use crate::composite::YuvOverlay;
+use crate::media::decode::Shown;
+use crate::media::filter::{build_graph, filter_one};
+use crate::plan::RenderPlan;
+use ffmpeg_next as ff;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+/// A card ready to composite: converted to YUV once, plus its smaller sizes for the pop
+/// animation (each step rasterised once per render, never per frame).
+pub(crate) struct CardLayers {
+    full: YuvOverlay,
+    steps: Vec<(f32, YuvOverlay)>,
+}
+
+impl CardLayers {
+    /// The layer for a card drawn at `scale` (the nearest prepared size).
+    pub(crate) fn at_scale(&self, scale: f32) -> &YuvOverlay {
+        self.steps
+            .iter()
+            .filter(|(s, _)| (s - scale).abs() < 0.0125)
+            .map(|(_, o)| o)
+            .next()
+            .unwrap_or(&self.full)
+    }
+}
+
+/// [`rasterise_cards`] running on a thread of its own while the caller opens the input and
+/// codecs; [`CardsJob::join`] hands over the layers.
+pub(crate) struct CardsJob {
+    handle: std::thread::JoinHandle<Result<Vec<CardLayers>, RenderError>>,
+    input: String,
+}
+
+impl CardsJob {
+    /// Starts rasterising the plan's cards.
+    pub(crate) fn start(plan: &RenderPlan) -> Result<CardsJob, RenderError> {
+        let input = plan.input.display().to_string();
+        let owned = plan.clone();
+        let handle = std::thread::Builder::new()
+            .name("failreel-cards".into())
+            .spawn(move || rasterise_cards(&owned))
+            .map_err(|e| RenderError::Thread {
+                path: input.clone(),
+                what: format!("cannot start the card thread: {e}"),
+            })?;
+        Ok(CardsJob { handle, input })
+    }
+
+    /// Waits for the layers.
+    pub(crate) fn join(self) -> Result<Vec<CardLayers>, RenderError> {
+        self.handle.join().map_err(|_| RenderError::Thread {
+            path: self.input,
+            what: "the card thread stopped unexpectedly".into(),
+        })?
+    }
+}
+
+/// Lays out and rasterises the plan's cards once, with the layers their animation needs.
+pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
+    let mut overlays = Vec::new();
+    if plan.cards.is_empty() {
+        return Ok(overlays);
+    }
+    let mut engine = TextEngine::new();
+    for c in &plan.cards {
+        let img = engine
+            .render_card(
+                &c.heading,
+                &c.text,
+                &plan.card_style,
+                c.position,
+                (plan.video.width, plan.video.height),
+                plan.safe_zone,
+                0.45,
+            )
+            .map_err(|e| RenderError::Card {
+                path: plan.input.display().to_string(),
+                source: e,
+            })?;
+        let mut steps = Vec::new();
+        if c.animation == crate::plan::Animation::Pop && img.width > 1 && img.height > 1 {
+            let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
+                .expect("a card image has width * height * 4 bytes");
+            for k in 0..8 {
+                let scale = 0.8 + 0.025 * k as f32;
+                let (w, h) = (
+                    ((img.width as f32 * scale) as u32).max(1),
+                    ((img.height as f32 * scale) as u32).max(1),
+                );
+                let small =
+                    image::imageops::resize(&rgba, w, h, image::imageops::FilterType::Triangle);
+                let step = crate::card::CardImage {
+                    x: img.x + (img.width - w) / 2,
+                    y: img.y + (img.height - h) / 2,
+                    width: w,
+                    height: h,
+                    rgba: small.into_raw(),
+                };
+                steps.push((scale, YuvOverlay::from_rgba(&step)));
+            }
+        }
+        overlays.push(CardLayers {
+            full: YuvOverlay::from_rgba(&img),
+            steps,
+        });
+    }
+    Ok(overlays)
+}
+
+/// A frame on its way to the encoder; `pooled` frames are copies that come back for reuse.
+pub(super) struct ToEncode {
+    pub(super) frame: ff::frame::Video,
+    pub(super) index: u64,
+    pub(super) pooled: bool,
+}
+
+/// Blends the cards showing at output frame `index` onto `frame`.
+pub(super) fn composite(
+    plan: &RenderPlan,
+    layers: &[CardLayers],
+    frame: &mut ff::frame::Video,
+    index: u64,
+) {
+    let t = plan.frame_time(index);
+    let (w, h) = (frame.width(), frame.height());
+    for (card, layer) in plan.cards.iter().zip(layers) {
+        if let Some(a) = card.appearance_at(t) {
+            let overlay = layer.at_scale(a.scale);
+            for plane in 0..3 {
+                let stride = frame.stride(plane);
+                overlay.blend_plane(
+                    plane,
+                    frame.data_mut(plane),
+                    stride,
+                    w,
+                    h,
+                    a.alpha,
+                    a.offset_y,
+                );
+            }
+        }
+    }
+}
+
+fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
+    let t = plan.frame_time(index);
+    plan.cards.iter().any(|c| c.opacity_at(t) > 0.0)
+}
+
+/// The convert stage: filter each shown frame once, composite the cards per output frame and
+/// pass the frames on. Runs on its own thread; owns the filter graph.
+pub(super) fn convert_stage(
+    plan: &RenderPlan,
+    overlays: &[CardLayers],
+    tb: ff::Rational,
+    input: Receiver<Shown>,
+    output: SyncSender<ToEncode>,
+    recycled: Receiver<ff::frame::Video>,
+) -> Result<(), RenderError> {
+    let mut graph: Option<ff::filter::Graph> = None;
+    for shown in input {
+        if graph.is_none() {
+            graph = Some(build_graph(&plan.input, &plan.video, &shown.frame, tb)?);
+        }
+        let mut base = filter_one(
+            &plan.input,
+            graph.as_mut().expect("built above"),
+            &shown.frame,
+        )?;
+        drop(shown.frame);
+        for k in 0..shown.count {
+            let index = shown.first + k;
+            let last = k + 1 == shown.count;
+            let needs_copy = !last || !crate::media::ffi::is_writable(&base);
+            let msg = if last && !needs_copy {
+                let mut f = std::mem::replace(&mut base, ff::frame::Video::empty());
+                composite(plan, overlays, &mut f, index);
+                ToEncode {
+                    frame: f,
+                    index,
+                    pooled: false,
+                }
+            } else if !any_card_at(plan, index) && last {
+                // Shared with nobody else after this: send as it is.
+                let f = std::mem::replace(&mut base, ff::frame::Video::empty());
+                ToEncode {
+                    frame: f,
+                    index,
+                    pooled: false,
+                }
+            } else {
+                // A repeated frame (or one still referenced): composite on a reused copy.
+                let mut copy = match recycled.try_recv() {
+                    Ok(f) if crate::media::ffi::is_writable(&f) => f,
+                    _ => ff::frame::Video::new(base.format(), base.width(), base.height()),
+                };
+                copy.clone_from(&base);
+                composite(plan, overlays, &mut copy, index);
+                ToEncode {
+                    frame: copy,
+                    index,
+                    pooled: true,
+                }
+            };
+            if output.send(msg).is_err() {
+                return Ok(()); // the encoder stopped: its error is reported from there
+            }
+        }
+    }
+    Ok(())
+}
