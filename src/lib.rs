@@ -12,6 +12,7 @@ pub mod cli;
 pub mod composite;
 pub mod manifest;
 pub mod media;
+pub mod output;
 pub mod plan;
 pub mod preset;
 pub mod probe;

@@ -41,9 +41,9 @@ pub enum RenderError {
         #[source]
         source: OutputCause,
     },
-    /// `-o` names the input.
-    #[error("{0}: the output would overwrite the input: choose another output name")]
-    OutputIsInput(String),
+    /// The output may not be written (it is the input, not a regular file, busy…).
+    #[error(transparent)]
+    Target(#[from] crate::output::OutputError),
     /// Nothing decodable in the range.
     #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
     NoFrames(String),
@@ -78,18 +78,27 @@ pub enum OutputCause {
     /// libav (the muxer) refused.
     #[error(transparent)]
     Libav(#[from] ff::Error),
-    /// The image encoder refused.
+    /// The PNG encoder refused.
     #[error(transparent)]
-    Image(#[from] image::ImageError),
+    Png(#[from] png::EncodingError),
 }
 
 impl OutputCause {
+    /// Whether permission was denied.
+    pub fn is_permission(&self) -> bool {
+        match self {
+            OutputCause::Io(e) => e.kind() == std::io::ErrorKind::PermissionDenied,
+            OutputCause::Libav(ff::Error::Other { errno }) => *errno == 13 || *errno == 1,
+            _ => false,
+        }
+    }
+
     /// Whether the device is full.
     pub fn is_no_space(&self) -> bool {
         match self {
             OutputCause::Io(e) => e.raw_os_error() == Some(28),
             OutputCause::Libav(ff::Error::Other { errno }) => *errno == 28,
-            OutputCause::Image(image::ImageError::IoError(e)) => e.raw_os_error() == Some(28),
+            OutputCause::Png(png::EncodingError::IoError(e)) => e.raw_os_error() == Some(28),
             _ => false,
         }
     }
@@ -97,9 +106,11 @@ impl OutputCause {
 
 fn output_advice(cause: &OutputCause) -> &'static str {
     if cause.is_no_space() {
-        ": the disk is full: free some space or write to another disk"
+        ": free some space or write to another disk"
+    } else if cause.is_permission() {
+        ": check that the folder is writable"
     } else {
-        ": check the folder exists and is writable"
+        ""
     }
 }
 
