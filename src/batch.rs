@@ -434,31 +434,31 @@ pub fn run_batch(clips: Vec<Clip>, opts: &BatchOptions, stop: &Stop) -> Summary 
 fn print_plan(reporter: &Reporter, plan: &RenderPlan) {
     if reporter.json {
         reporter.emit(
-            json!({"event": "plan", "input": plan.input, "output": plan.output, "plan": plan}),
+            json!({"event": "plan", "input": plan.input(), "output": plan.output(), "plan": plan}),
         );
         return;
     }
     let v = &plan.video;
     let mut s = format!(
         "{} -> {}\n  preset   {}\n  trim     {} to {} ({:.3} s, {} frames at {} fps)\n  picture  rotate {}°, crop {}x{} at ({}, {}) of {}x{}, scale to {}x{}, {} -> bt709 limited\n",
-        plan.input.display(),
-        plan.output.display(),
-        plan.preset,
-        plan.trim.start,
-        plan.trim.end,
-        plan.trim.duration().as_secs_f64(),
+        plan.input().display(),
+        plan.output().display(),
+        plan.preset_name(),
+        plan.trim().start,
+        plan.trim().end,
+        plan.trim().duration().as_secs_f64(),
         v.frames,
         v.fps,
         v.rotation,
-        v.crop.width,
-        v.crop.height,
-        v.crop.x,
-        v.crop.y,
+        v.crop().width,
+        v.crop().height,
+        v.crop().x,
+        v.crop().y,
         v.rotated_size.0,
         v.rotated_size.1,
         v.width,
         v.height,
-        v.color.source_transfer
+        v.color.transfer_name()
     );
     for c in &plan.cards {
         s.push_str(&format!(
@@ -471,7 +471,7 @@ fn print_plan(reporter: &Reporter, plan: &RenderPlan) {
             c.text
         ));
     }
-    let e = &plan.encoder;
+    let e = plan.encoder();
     s.push_str(&format!(
         "  encoder  {} {} level {} crf {} preset {} keyint {}; {} {} Hz {} kbit/s\n",
         e.video_codec,

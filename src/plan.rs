@@ -115,15 +115,59 @@ pub struct Rect {
     pub height: u32,
 }
 
-/// How colour is converted to the reel's BT.709 limited-range SDR.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColorPlan {
-    /// Matrix of the source's YUV (bt709, bt601 or bt2020).
-    pub source_matrix: String,
-    /// Whether the source is full range (converted to limited).
-    pub source_full_range: bool,
-    /// Source transfer: `sdr`, `hlg` or `pq`.
-    pub source_transfer: String,
+/// The YUV matrix of an SDR source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Matrix {
+    /// BT.709 (HD).
+    Bt709,
+    /// BT.601 (SD).
+    Bt601,
+    /// BT.2020 non-constant luminance.
+    Bt2020,
+}
+
+/// How colour is converted to the reel's BT.709 limited-range SDR, decided from the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "transfer")]
+pub enum ColorPath {
+    /// SDR: the matrix converted to BT.709, full range to limited.
+    Sdr {
+        /// The source's matrix.
+        matrix: Matrix,
+        /// Whether the source is full range.
+        full_range: bool,
+    },
+    /// HLG (BT.2100), tone-mapped with reference white on SDR white.
+    Hlg {
+        /// Whether the source is full range.
+        full_range: bool,
+    },
+    /// PQ (SMPTE 2084), tone-mapped with reference white (203 nits) on SDR white.
+    Pq {
+        /// Whether the source is full range.
+        full_range: bool,
+    },
+}
+
+impl ColorPath {
+    /// A short name: `sdr`, `hlg` or `pq`.
+    pub fn transfer_name(&self) -> &'static str {
+        match self {
+            ColorPath::Sdr { .. } => "sdr",
+            ColorPath::Hlg { .. } => "hlg",
+            ColorPath::Pq { .. } => "pq",
+        }
+    }
+}
+
+/// The crop window from reel time `t` on (until the next key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CropKey {
+    /// Reel time the window applies from.
+    pub t: Micros,
+    /// The window in the rotated picture.
+    pub rect: Rect,
 }
 
 /// The picture side of a reel.
@@ -135,8 +179,9 @@ pub struct VideoPlan {
     pub rotation: u32,
     /// Source size after rotation, in stored pixels.
     pub rotated_size: (u32, u32),
-    /// Crop window in the rotated picture.
-    pub crop: Rect,
+    /// The crop window in the rotated picture as a path over reel time (keys in time order,
+    /// the first at 0; today always one key: a static window).
+    pub crop_path: Vec<CropKey>,
     /// For a picture narrower than the output: its width there and the fill beside it.
     pub fit: Option<Fit>,
     /// Output size.
@@ -148,7 +193,22 @@ pub struct VideoPlan {
     /// Number of frames the reel has.
     pub frames: u64,
     /// Colour conversion.
-    pub color: ColorPlan,
+    pub color: ColorPath,
+}
+
+impl VideoPlan {
+    /// The crop window at reel time 0 (the whole window today: the path has one key).
+    pub fn crop(&self) -> Rect {
+        self.crop_path.first().map_or(
+            Rect {
+                x: 0,
+                y: 0,
+                width: self.rotated_size.0,
+                height: self.rotated_size.1,
+            },
+            |k| k.rect,
+        )
+    }
 }
 
 /// How a picture narrower than the output is shown: fitted to the height, centred, with the
@@ -192,6 +252,20 @@ pub struct CardPlan {
     pub out_length: Micros,
     /// Where in the safe zone.
     pub position: CardPosition,
+    /// The tallest the card may be, as a fraction of the safe zone's height (its body
+    /// shrinks, then is cut with "…", to fit): [`CARD_MAX_HEIGHT_FRACTION`].
+    pub max_height_fraction: f32,
+    /// The sizes a popping card steps through, relative to its full size (each drawn once
+    /// per render); empty for the other animations.
+    pub pop_steps: Vec<f32>,
+}
+
+/// The tallest a card may be, as a fraction of the safe zone's height.
+pub const CARD_MAX_HEIGHT_FRACTION: f32 = 0.45;
+
+/// The sizes a popping card is drawn at: 0.8 to 0.975 in steps of 0.025 (then full size).
+pub fn pop_steps() -> Vec<f32> {
+    (0..8).map(|k| 0.8 + 0.025 * k as f32).collect()
 }
 
 /// How a card comes in and goes out. Every animation is continuous in time (no jump) and
@@ -243,6 +317,14 @@ fn ease(p: f32) -> f32 {
 pub const SLIDE_DISTANCE: f32 = 64.0;
 
 impl CardPlan {
+    /// Which of [`CardPlan::pop_steps`] draws the card at `scale` (the one within half a
+    /// step), or None for full size.
+    pub fn step_for(&self, scale: f32) -> Option<usize> {
+        self.pop_steps
+            .iter()
+            .position(|s| (s - scale).abs() < 0.0125)
+    }
+
     /// How far in the card is at reel time `t`: 0 = hidden, 1 = fully shown (between its
     /// in and out animations).
     pub fn progress_at(&self, t: Micros) -> f32 {
@@ -344,9 +426,8 @@ pub struct AudioPlan {
     pub edge_fade: Micros,
     /// Loudness normalisation (two-pass EBU R128), or none.
     pub loudness: Option<LoudnessTarget>,
-    /// What normalisation does, decided from the loudness pass ([`decide_normalisation`]);
-    /// None while the pass has not run (or without a target).
-    pub normalisation: Option<Normalisation>,
+    /// What normalisation does, decided from the loudness pass ([`decide_normalisation`]).
+    pub normalisation: Normalisation,
 }
 
 /// What the loudness pass measured over the reel's range.
@@ -375,6 +456,11 @@ pub struct Loudness {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
+    /// Off (no target, or no audio): the sound is left as it is.
+    Off,
+    /// On, but the loudness pass has not run yet: the gain is measured when the reel is
+    /// rendered (a dry run does not decode; the pass's result is cached for the render).
+    MeasuredAtRender,
     /// Nothing to measure (silent or undecodable audio): left as it is.
     Unchanged,
     /// A gain and a limiter.
@@ -385,8 +471,8 @@ impl Normalisation {
     /// The gain and ceiling to apply, if any.
     pub fn loudness(&self) -> Option<Loudness> {
         match self {
-            Normalisation::Unchanged => None,
             Normalisation::Gain(l) => Some(*l),
+            _ => None,
         }
     }
 }
@@ -421,16 +507,10 @@ pub struct LoudnessTarget {
 /// Everything that decides what one reel is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderPlan {
-    /// Input file.
-    pub input: PathBuf,
-    /// The input's size and modification time: a changed input changes the plan's hash.
-    pub source: SourceStamp,
-    /// Final output file.
-    pub output: PathBuf,
-    /// Preset name.
-    pub preset: String,
-    /// Trimmed range of the clip.
-    pub trim: Trim,
+    /// The footage on the reel, in order: an input and its trim each (today exactly one).
+    pub segments: Vec<Segment>,
+    /// The files the reel is written to, each with its preset's settings (today exactly one).
+    pub outputs: Vec<OutputPlan>,
     /// Picture.
     pub video: VideoPlan,
     /// Sound.
@@ -441,21 +521,82 @@ pub struct RenderPlan {
     pub card_style: CardStyle,
     /// The preset's safe zone the cards stay inside.
     pub safe_zone: SafeZone,
-    /// Encoders.
-    pub encoder: EncoderPlan,
     /// Things the user should know (reel too short, capped at the maximum…).
     pub warnings: Vec<String>,
 }
 
+/// One piece of footage on the reel: an input and the part of it shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Input file.
+    pub input: PathBuf,
+    /// The input's size and modification time: a changed input changes the plan's hash.
+    pub source: SourceStamp,
+    /// Trimmed range of the clip.
+    pub trim: Trim,
+}
+
+/// One file a reel is written to, with the settings its preset gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputPlan {
+    /// Final output file.
+    pub path: PathBuf,
+    /// Preset name.
+    pub preset: String,
+    /// Encoders.
+    pub encoder: EncoderPlan,
+}
+
 impl RenderPlan {
+    /// The first (today the only) segment. Plans come from [`plan_reel`], which always
+    /// makes one.
+    pub fn segment(&self) -> &Segment {
+        self.segments.first().expect("a plan has a segment")
+    }
+
+    /// The first (today the only) output.
+    pub fn output_plan(&self) -> &OutputPlan {
+        self.outputs.first().expect("a plan has an output")
+    }
+
+    /// The input file (of the first segment).
+    pub fn input(&self) -> &Path {
+        &self.segment().input
+    }
+
+    /// The input's stamp (of the first segment).
+    pub fn source(&self) -> SourceStamp {
+        self.segment().source
+    }
+
+    /// The trimmed range (of the first segment).
+    pub fn trim(&self) -> Trim {
+        self.segment().trim
+    }
+
+    /// The output file (the first output).
+    pub fn output(&self) -> &Path {
+        &self.output_plan().path
+    }
+
+    /// The preset's name (of the first output).
+    pub fn preset_name(&self) -> &str {
+        &self.output_plan().preset
+    }
+
+    /// The encoder settings (of the first output).
+    pub fn encoder(&self) -> &EncoderPlan {
+        &self.output_plan().encoder
+    }
+
     /// The reel's length in audio samples at the output rate (for `frames` video frames).
     pub fn audio_samples(&self, frames: u64) -> i64 {
-        (frames as i128 * self.encoder.sample_rate as i128 / self.video.fps as i128) as i64
+        (frames as i128 * self.encoder().sample_rate as i128 / self.video.fps as i128) as i64
     }
 
     /// Whether the loudness pass must still run before this plan can be rendered.
     pub fn needs_loudness_pass(&self) -> bool {
-        self.audio.loudness.is_some() && self.audio.normalisation.is_none()
+        self.audio.normalisation == Normalisation::MeasuredAtRender
     }
 
     /// Reel time of output frame `i`.
@@ -643,15 +784,21 @@ pub fn plan_reel(
         sample_rate: preset.audio.sample_rate,
         audio_bitrate_kbps: preset.audio.bitrate_kbps,
     };
-    let color = ColorPlan {
-        source_matrix: match v.color_space.as_str() {
-            "bt709" | "bt601" | "bt2020" => v.color_space.clone(),
-            // Unspecified: HD and larger is BT.709 in practice, SD is BT.601.
-            _ if v.height.min(v.width) >= 720 => "bt709".into(),
-            _ => "bt601".into(),
+    let full_range = v.full_range;
+    let color = match v.hdr.as_str() {
+        "hlg" => ColorPath::Hlg { full_range },
+        "pq" => ColorPath::Pq { full_range },
+        _ => ColorPath::Sdr {
+            matrix: match v.color_space.as_str() {
+                "bt709" => Matrix::Bt709,
+                "bt601" => Matrix::Bt601,
+                "bt2020" => Matrix::Bt2020,
+                // Unspecified: HD and larger is BT.709 in practice, SD is BT.601.
+                _ if v.height.min(v.width) >= 720 => Matrix::Bt709,
+                _ => Matrix::Bt601,
+            },
+            full_range,
         },
-        source_full_range: v.full_range,
-        source_transfer: v.hdr.clone(),
     };
     if let (Some(a), n) = (&info.audio, info.audio_streams) {
         if n > 1 {
@@ -667,17 +814,30 @@ pub fn plan_reel(
             v.hdr.to_uppercase()
         ));
     }
+    let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
+        .then_some(LoudnessTarget {
+            lufs: preset.audio.loudness_lufs,
+            true_peak_dbtp: preset.audio.true_peak_dbtp,
+        });
     Ok(RenderPlan {
-        input: info.path.clone(),
-        source: info.stamp,
-        output,
-        preset: preset.name.clone(),
-        trim: Trim { start, end },
+        segments: vec![Segment {
+            input: info.path.clone(),
+            source: info.stamp,
+            trim: Trim { start, end },
+        }],
+        outputs: vec![OutputPlan {
+            path: output,
+            preset: preset.name.clone(),
+            encoder,
+        }],
         video: VideoPlan {
             stream: v.index,
             rotation: v.rotation,
             rotated_size: rotated,
-            crop,
+            crop_path: vec![CropKey {
+                t: Micros::ZERO,
+                rect: crop,
+            }],
             fit,
             width: preset.video.width,
             height: preset.video.height,
@@ -693,17 +853,16 @@ pub fn plan_reel(
                 .map(|a| a.offset)
                 .unwrap_or(Micros::ZERO),
             edge_fade: Micros(20_000),
-            loudness: (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
-                .then_some(LoudnessTarget {
-                    lufs: preset.audio.loudness_lufs,
-                    true_peak_dbtp: preset.audio.true_peak_dbtp,
-                }),
-            normalisation: None,
+            loudness,
+            normalisation: if loudness.is_some() {
+                Normalisation::MeasuredAtRender
+            } else {
+                Normalisation::Off
+            },
         },
         cards,
         card_style: preset.cards.style.clone(),
         safe_zone: preset.safe_zone,
-        encoder,
         warnings,
     })
 }
@@ -803,9 +962,10 @@ fn plan_cards(
             });
         }
         let room = Micros((until - at).0 / 2);
+        let animation = Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade);
         cards.push(CardPlan {
             kind,
-            animation: Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade),
+            animation,
             heading: heading.clone(),
             text: text.clone(),
             at,
@@ -821,6 +981,12 @@ fn plan_cards(
                 fade.min(room)
             },
             position,
+            max_height_fraction: CARD_MAX_HEIGHT_FRACTION,
+            pop_steps: if animation == Animation::Pop {
+                pop_steps()
+            } else {
+                Vec::new()
+            },
         });
     }
     Ok(cards)
@@ -949,7 +1115,7 @@ mod tests {
         i.video.display_width = 600;
         let p = plan(&i, &ReelRequest::default()).unwrap();
         assert_eq!(
-            p.video.crop,
+            p.video.crop(),
             Rect {
                 x: 0,
                 y: 0,
@@ -980,7 +1146,7 @@ mod tests {
         let p = plan(&info(1920, 1080, 90, 10.0), &ReelRequest::default()).unwrap();
         assert_eq!(p.video.rotated_size, (1080, 1920));
         assert_eq!(
-            p.video.crop,
+            p.video.crop(),
             Rect {
                 x: 0,
                 y: 0,
@@ -998,7 +1164,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        assert_eq!(p.trim.duration(), Micros(7_800_000));
+        assert_eq!(p.trim().duration(), Micros(7_800_000));
         assert_eq!(p.video.frames, 234);
         let req = ReelRequest {
             start: Some(Micros(1_000_000)),
@@ -1006,7 +1172,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        assert_eq!(p.trim.end, Micros(6_000_000));
+        assert_eq!(p.trim().end, Micros(6_000_000));
         assert_eq!(p.video.frames, 150);
     }
 
@@ -1039,14 +1205,14 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
-        assert_eq!(p.trim.end, Micros(10_000_000));
+        assert_eq!(p.trim().end, Micros(10_000_000));
         assert!(p.warnings.iter().any(|w| w.contains("past the end")));
     }
 
     #[test]
     fn long_clip_is_capped_and_says_so() {
         let p = plan(&info(1920, 1080, 0, 900.0), &ReelRequest::default()).unwrap();
-        assert_eq!(p.trim.duration(), Micros(600_000_000));
+        assert_eq!(p.trim().duration(), Micros(600_000_000));
         assert!(p.warnings.iter().any(|w| w.contains("capped")));
     }
 
@@ -1097,6 +1263,8 @@ mod tests {
             in_length: Micros(400_000),
             out_length: Micros(400_000),
             position: CardPosition::Bottom,
+            max_height_fraction: CARD_MAX_HEIGHT_FRACTION,
+            pop_steps: pop_steps(),
         };
         for anim in [
             Animation::None,
@@ -1182,10 +1350,10 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        assert_eq!(p.encoder.crf, 18);
-        assert_eq!(p.encoder.preset, "veryfast");
-        assert_eq!(p.encoder.level, "4.1");
-        assert_eq!(p.encoder.keyframe_interval, 60);
+        assert_eq!(p.encoder().crf, 18);
+        assert_eq!(p.encoder().preset, "veryfast");
+        assert_eq!(p.encoder().level, "4.1");
+        assert_eq!(p.encoder().keyframe_interval, 60);
         assert_eq!(p.audio.source_offset, Micros(2_400_000));
     }
 

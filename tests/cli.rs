@@ -266,12 +266,12 @@ fn dry_run_prints_the_plan_and_renders_nothing() {
     assert!(!outs.exists() || list(&outs).is_empty());
     let line = plan_line(&r.stdout);
     let plan = &line["plan"];
-    assert_eq!(plan["trim"]["start"], 500_000);
-    assert_eq!(plan["video"]["crop"]["width"], 202);
-    assert_eq!(plan["encoder"]["crf"], 23);
+    assert_eq!(plan["segments"][0]["trim"]["start"], 500_000);
+    assert_eq!(plan["video"]["crop_path"][0]["rect"]["width"], 202);
+    assert_eq!(plan["outputs"][0]["encoder"]["crf"], 23);
     assert_eq!(plan["cards"][0]["text"], "Too hot");
     assert_eq!(plan["cards"][1]["kind"], "lesson");
-    assert!(plan["output"]
+    assert!(plan["outputs"][0]["path"]
         .as_str()
         .unwrap()
         .ends_with("clip.tiktok.mp4"));
@@ -318,7 +318,7 @@ fn user_preset_file_overrides_fields() {
         "the rest comes from reels"
     );
     assert_eq!(line["plan"]["cards"][0]["heading"], "LEÇON");
-    assert!(line["plan"]["output"]
+    assert!(line["plan"]["outputs"][0]["path"]
         .as_str()
         .unwrap()
         .ends_with("clip.slow-look.mp4"));

@@ -549,3 +549,77 @@ fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
         );
     }
 }
+
+/// Renders with the analysis cache in `cache`.
+fn render_cached(input: &Path, out: &Path, cache: &Path) {
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args(["render", s(input), "-o", s(out), "--force", "-q"])
+        .args(FAST)
+        .env("FAILREEL_CACHE_DIR", cache)
+        .output()
+        .expect("run failreel");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+#[test]
+fn loudness_analysis_is_cached_and_a_rerun_reads_only_the_cache() {
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "clip.mp4", 3.0, 30);
+    let cache = dir.path().join("cache");
+    let first = dir.path().join("first.mp4");
+    render_cached(&clip, &first, &cache);
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .expect("the cache folder was made")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(entries.len(), 1, "one loudness entry: {entries:?}");
+    let entry = &entries[0];
+    assert!(entry
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("loudness-"));
+    let text = std::fs::read_to_string(entry).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let lufs = json["value"]["lufs"].as_f64().expect("a measured loudness");
+    // A second render gives the same sound from the cache.
+    let second = dir.path().join("second.mp4");
+    render_cached(&clip, &second, &cache);
+    assert_eq!(audio_mono(&first), audio_mono(&second));
+    // The rerun takes the cached measurement: an entry 10 dB louder than measured makes the
+    // reel quieter, which only happens if the pass did not run again.
+    let doctored = text.replacen(
+        &format!("\"lufs\":{lufs}"),
+        &format!("\"lufs\":{}", lufs + 10.0),
+        1,
+    );
+    assert_ne!(doctored, text, "the entry holds the measured value");
+    std::fs::write(entry, doctored).unwrap();
+    let third = dir.path().join("third.mp4");
+    render_cached(&clip, &third, &cache);
+    let (a, b) = (audio_mono(&first), audio_mono(&third));
+    let level = |x: &[f32]| rms(x, 0.5, 2.5);
+    assert!(
+        level(&b) < level(&a) * 0.5,
+        "cached loudness not used: {} vs {}",
+        level(&b),
+        level(&a)
+    );
+}
+
+#[test]
+fn a_failing_encoder_reports_libavs_own_last_lines() {
+    let dir = workdir();
+    let clip = dir.path().join("clip.mp4");
+    h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);
+    let out = dir.path().join("reel.mp4");
+    // x264 refuses lossless (CRF 0) in the High profile the presets ask for.
+    let r = failreel(&["render", s(&clip), "-o", s(&out), "--crf", "0"]);
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("opening the x264 encoder failed"), "{err}");
+    assert!(err.contains("libav said:"), "{err}");
+    assert!(err.contains("Error setting profile high"), "{err}");
+    assert!(!out.exists());
+}

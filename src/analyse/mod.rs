@@ -27,24 +27,24 @@ pub fn analyse(plan: &mut RenderPlan) -> Result<(), RenderError> {
     let Some(target) = plan.audio.loudness else {
         return Ok(());
     };
-    if plan.audio.normalisation.is_some() {
+    if !plan.needs_loudness_pass() {
         return Ok(());
     }
     let measured = match plan.audio.stream {
         Some(audio_stream) => {
             let pass = loudness::LoudnessPass {
-                input: &plan.input,
+                input: plan.input(),
                 video_stream: plan.video.stream,
                 audio_stream,
-                trim_start: plan.trim.start,
-                rate: plan.encoder.sample_rate,
+                trim_start: plan.trim().start,
+                rate: plan.encoder().sample_rate,
                 samples: plan.audio_samples(plan.video.frames),
             };
             measure_cached(&pass, plan)?
         }
         None => None,
     };
-    plan.audio.normalisation = Some(decide_normalisation(target, measured));
+    plan.audio.normalisation = decide_normalisation(target, measured);
     Ok(())
 }
 
@@ -54,12 +54,12 @@ fn measure_cached(
 ) -> Result<Option<Measured>, RenderError> {
     let key = LoudnessKey {
         input: std::fs::canonicalize(pass.input).unwrap_or_else(|_| pass.input.to_path_buf()),
-        size: plan.source.size,
-        modified_ns: plan.source.modified_ns,
+        size: plan.source().size,
+        modified_ns: plan.source().modified_ns,
         pass,
     };
     // A stamp of zero means the file was not stamped: never trust a cache entry for it.
-    let cacheable = plan.source.size > 0;
+    let cacheable = plan.source().size > 0;
     if cacheable {
         if let Some(m) = cache::get::<_, Option<Measured>>("loudness", &key) {
             return Ok(m);

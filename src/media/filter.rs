@@ -2,7 +2,7 @@
 //! beside a narrow picture, ending in yuv420p BT.709. Text never enters it.
 
 use super::error::{lav, RenderError};
-use crate::plan::VideoPlan;
+use crate::plan::{ColorPath, Matrix, VideoPlan};
 use ffmpeg_next as ff;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ pub fn filter_chain(v: &VideoPlan) -> String {
         270 => f.push("transpose=cclock".into()),
         _ => {}
     }
-    let c = v.crop;
+    let c = v.crop();
     if (c.width, c.height) != v.rotated_size {
         f.push(format!("crop={}:{}:{}:{}", c.width, c.height, c.x, c.y));
     }
@@ -24,21 +24,17 @@ pub fn filter_chain(v: &VideoPlan) -> String {
         Some(fit) => (fit.width, v.height),
         None => (v.width, v.height),
     };
-    match v.color.source_transfer.as_str() {
-        t @ ("hlg" | "pq") => {
+    match v.color {
+        ColorPath::Hlg { full_range } | ColorPath::Pq { full_range } => {
             // BT.2408: reference white (HLG 75 %, PQ 203 nits) is linear 1.0 at npl=203, so
             // it lands on SDR white; mobius keeps everything below 0.8 and rolls off above,
             // up to the format's peak in reference-white units (1000 or 10000 nits / 203).
-            let (tin, peak) = if t == "hlg" {
+            let (tin, peak) = if matches!(v.color, ColorPath::Hlg { .. }) {
                 ("arib-std-b67", 1000.0 / 203.0)
             } else {
                 ("smpte2084", 10000.0 / 203.0)
             };
-            let rin = if v.color.source_full_range {
-                "full"
-            } else {
-                "limited"
-            };
+            let rin = if full_range { "full" } else { "limited" };
             let size = format!(":w={sw}:h={sh}");
             // Resize in whichever zscale sees fewer pixels.
             let downscale = (c.width as u64 * c.height as u64) > (sw as u64 * sh as u64);
@@ -51,17 +47,13 @@ pub fn filter_chain(v: &VideoPlan) -> String {
                 "zscale=tin={tin}:min=bt2020nc:pin=bt2020:rin={rin}:t=linear:npl=203:p=bt709{first},format=gbrpf32le,tonemap=tonemap=mobius:param=0.8:peak={peak:.3}:desat=0,zscale=t=bt709:m=bt709:r=tv{last}"
             ));
         }
-        _ => {
-            let matrix = match v.color.source_matrix.as_str() {
-                "bt2020" => "bt2020",
-                "bt601" => "bt601",
-                _ => "bt709",
+        ColorPath::Sdr { matrix, full_range } => {
+            let matrix = match matrix {
+                Matrix::Bt2020 => "bt2020",
+                Matrix::Bt601 => "bt601",
+                Matrix::Bt709 => "bt709",
             };
-            let in_range = if v.color.source_full_range {
-                "pc"
-            } else {
-                "tv"
-            };
+            let in_range = if full_range { "pc" } else { "tv" };
             f.push(format!(
                 "scale={sw}:{sh}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:in_range={in_range}:out_range=tv"
             ));

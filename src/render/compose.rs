@@ -16,18 +16,15 @@ use std::sync::mpsc::{Receiver, SyncSender};
 /// animation (each step rasterised once per render, never per frame).
 pub(crate) struct CardLayers {
     full: YuvOverlay,
-    steps: Vec<(f32, YuvOverlay)>,
+    /// One layer per [`crate::plan::CardPlan::pop_steps`] (none for a card too small to
+    /// shrink).
+    steps: Vec<YuvOverlay>,
 }
 
 impl CardLayers {
-    /// The layer for a card drawn at `scale` (the nearest prepared size).
-    pub(crate) fn at_scale(&self, scale: f32) -> &YuvOverlay {
-        self.steps
-            .iter()
-            .filter(|(s, _)| (s - scale).abs() < 0.0125)
-            .map(|(_, o)| o)
-            .next()
-            .unwrap_or(&self.full)
+    /// The layer for plan step `step` (None: full size).
+    pub(crate) fn at_step(&self, step: Option<usize>) -> &YuvOverlay {
+        step.and_then(|i| self.steps.get(i)).unwrap_or(&self.full)
     }
 }
 
@@ -41,7 +38,7 @@ pub(crate) struct CardsJob {
 impl CardsJob {
     /// Starts rasterising the plan's cards.
     pub(crate) fn start(plan: &RenderPlan) -> Result<CardsJob, RenderError> {
-        let input = plan.input.display().to_string();
+        let input = plan.input().display().to_string();
         let owned = plan.clone();
         let handle = std::thread::Builder::new()
             .name("failreel-cards".into())
@@ -78,18 +75,17 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
                 c.position,
                 (plan.video.width, plan.video.height),
                 plan.safe_zone,
-                0.45,
+                c.max_height_fraction,
             )
             .map_err(|e| RenderError::Card {
-                path: plan.input.display().to_string(),
+                path: plan.input().display().to_string(),
                 source: e,
             })?;
         let mut steps = Vec::new();
-        if c.animation == crate::plan::Animation::Pop && img.width > 1 && img.height > 1 {
+        if !c.pop_steps.is_empty() && img.width > 1 && img.height > 1 {
             let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
                 .expect("a card image has width * height * 4 bytes");
-            for k in 0..8 {
-                let scale = 0.8 + 0.025 * k as f32;
+            for &scale in &c.pop_steps {
                 let (w, h) = (
                     ((img.width as f32 * scale) as u32).max(1),
                     ((img.height as f32 * scale) as u32).max(1),
@@ -103,7 +99,7 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
                     height: h,
                     rgba: small.into_raw(),
                 };
-                steps.push((scale, YuvOverlay::from_rgba(&step)));
+                steps.push(YuvOverlay::from_rgba(&step));
             }
         }
         overlays.push(CardLayers {
@@ -132,7 +128,7 @@ pub(super) fn composite(
     let (w, h) = (frame.width(), frame.height());
     for (card, layer) in plan.cards.iter().zip(layers) {
         if let Some(a) = card.appearance_at(t) {
-            let overlay = layer.at_scale(a.scale);
+            let overlay = layer.at_step(card.step_for(a.scale));
             for plane in 0..3 {
                 let stride = frame.stride(plane);
                 overlay.blend_plane(
@@ -167,10 +163,10 @@ pub(super) fn convert_stage(
     let mut graph: Option<ff::filter::Graph> = None;
     for shown in input {
         if graph.is_none() {
-            graph = Some(build_graph(&plan.input, &plan.video, &shown.frame, tb)?);
+            graph = Some(build_graph(plan.input(), &plan.video, &shown.frame, tb)?);
         }
         let mut base = filter_one(
-            &plan.input,
+            plan.input(),
             graph.as_mut().expect("built above"),
             &shown.frame,
         )?;

@@ -143,7 +143,7 @@ pub struct RenderReport {
     pub loudness: Option<Loudness>,
 }
 
-/// Renders `plan` to `plan.output`, atomically: the file appears complete or not at all.
+/// Renders `plan` to `plan.output()`, atomically: the file appears complete or not at all.
 pub fn render(
     plan: &RenderPlan,
     opts: &RenderOptions,
@@ -152,10 +152,10 @@ pub fn render(
 ) -> Result<RenderReport, RenderError> {
     init_libav();
     let started = Instant::now();
-    let out = &plan.output;
+    let out = plan.output();
     // Never the input, never a FIFO or device, one writer at a time; leftovers of killed
     // runs are removed under the lock.
-    let writer = crate::output::Writer::begin(out, &[&plan.input])?;
+    let writer = crate::output::Writer::begin(out, &[plan.input()])?;
     // The reel carries the hash of the plan it was asked for; a plan whose analysis has not
     // run yet is completed here (from the cache when it ran before).
     let tag = reel_tag(plan);

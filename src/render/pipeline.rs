@@ -29,7 +29,7 @@ pub(super) fn run(
     progress: &dyn Progress,
     cancel: &AtomicBool,
 ) -> Result<Produced, RenderError> {
-    let input = plan.input.as_path();
+    let input = plan.input();
     let path_s = input.display().to_string();
     let mut warnings = Vec::new();
 
@@ -45,7 +45,7 @@ pub(super) fn run(
         0 if big_source => 2,
         n => n,
     };
-    let mut source = RangeDecoder::open(input, plan.video.stream, plan.trim.start)?;
+    let mut source = RangeDecoder::open(input, plan.video.stream, plan.trim().start)?;
     source.with_video(VideoRange {
         first: 0,
         total: plan.video.frames,
@@ -62,12 +62,12 @@ pub(super) fn run(
     }
 
     // Output.
-    let mut out = Mp4Writer::create(tmp, &plan.output, input)?;
+    let mut out = Mp4Writer::create(tmp, plan.output(), input)?;
     let global_header = out.global_header();
     let fps = plan.video.fps;
     let venc = open_video(
         input,
-        &plan.encoder,
+        plan.encoder(),
         &VideoFormat {
             width: plan.video.width,
             height: plan.video.height,
@@ -77,15 +77,15 @@ pub(super) fn run(
         global_header,
     )?;
     let vstream = out.add_video(&venc, fps)?;
-    let rate = plan.encoder.sample_rate;
-    let aenc = open_audio(input, &plan.encoder, global_header)?;
+    let rate = plan.encoder().sample_rate;
+    let aenc = open_audio(input, plan.encoder(), global_header)?;
     let astream = out.add_audio(&aenc, rate)?;
     out.write_header(tag)?;
     let v_ost_tb = out.time_base(vstream);
     let a_ost_tb = out.time_base(astream);
 
     let total_frames = plan.video.frames;
-    let loudness = plan.audio.normalisation.and_then(|n| n.loudness());
+    let loudness = plan.audio.normalisation.loudness();
     let mut audio = AudioOut::new(
         input,
         aenc,
@@ -97,7 +97,7 @@ pub(super) fn run(
     );
 
     // Seek to the keyframe at or before the start; frames before it are decoded and dropped.
-    if plan.trim.start > Micros::ZERO && !source.seek(Micros::ZERO) {
+    if plan.trim().start > Micros::ZERO && !source.seek(Micros::ZERO) {
         warnings.push(format!(
             "{path_s}: cannot seek; decoding from the beginning"
         ));
@@ -190,7 +190,7 @@ pub(super) fn run(
     if emitted < total_frames {
         warnings.push(format!(
             "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
-            plan.trim.start + plan.frame_time(emitted),
+            plan.trim().start + plan.frame_time(emitted),
             plan.frame_time(emitted).as_secs_f64(),
             plan.frame_time(total_frames).as_secs_f64()
         ));
@@ -234,7 +234,7 @@ pub(super) fn encode_stage(
                 }
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
-                Err(e) => return Err(lav(&plan.input, "encoding video")(e)),
+                Err(e) => return Err(lav(plan.input(), "encoding video")(e)),
             }
         }
     };
@@ -248,7 +248,7 @@ pub(super) fn encode_stage(
         f.set_color_transfer_characteristic(ff::color::TransferCharacteristic::BT709);
         encoder
             .send_frame(f)
-            .map_err(lav(&plan.input, "encoding video"))?;
+            .map_err(lav(plan.input(), "encoding video"))?;
         drain(&mut encoder)?;
         encoded += 1;
         progress.frames_done(encoded);
@@ -258,7 +258,7 @@ pub(super) fn encode_stage(
     }
     encoder
         .send_eof()
-        .map_err(lav(&plan.input, "finishing video"))?;
+        .map_err(lav(plan.input(), "finishing video"))?;
     drain(&mut encoder)?;
     Ok(encoded)
 }

@@ -21,7 +21,7 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let cards = CardsJob::start(plan)?;
 
     // The render's own frame choice (Selector, VideoClock), started at this output frame.
-    let mut source = RangeDecoder::open(&plan.input, plan.video.stream, plan.trim.start)?;
+    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
     source.with_video(VideoRange {
         first: index,
         total: plan.video.frames,
@@ -38,9 +38,9 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         }
         Ok(Flow::Continue)
     })?;
-    let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))?;
-    let mut graph = build_graph(&plan.input, &plan.video, &best, vtb)?;
-    let mut out = filter_one(&plan.input, &mut graph, &best)?;
+    let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
+    let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
+    let mut out = filter_one(plan.input(), &mut graph, &best)?;
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
@@ -54,7 +54,7 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         h,
     );
     image::RgbImage::from_raw(w, h, rgb)
-        .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))
+        .ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))
 }
 
 /// Writes a PNG quickly (fast compression) under failreel's output rule: never an input

@@ -53,6 +53,11 @@ pub fn h264_clip(out: &Path, video: &str, vf: Option<&str>, extra: &[&str]) {
 pub fn failreel(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_failreel"))
         .args(args)
+        // Analysis results are cached in the test's own folder, never the user's.
+        .env(
+            "FAILREEL_CACHE_DIR",
+            std::env::temp_dir().join("failreel-test-cache"),
+        )
         .output()
         .expect("run failreel")
 }
