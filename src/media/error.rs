@@ -47,6 +47,16 @@ pub enum RenderError {
     /// Nothing decodable in the range.
     #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
     NoFrames(String),
+    /// `preview --at` is not inside the reel.
+    #[error("{path}: --at {at} is past the end of the reel ({length} long): give a time from 0 to the reel's length")]
+    PastEnd {
+        /// The input.
+        path: String,
+        /// The time asked for.
+        at: crate::time::Micros,
+        /// The reel's length.
+        length: crate::time::Micros,
+    },
     /// Cancelled by the user.
     #[error("{0}: cancelled")]
     Cancelled(String),

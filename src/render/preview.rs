@@ -13,6 +13,14 @@ use std::path::Path;
 /// The reel's frame at reel time `at` (clamped to the reel), as RGB.
 pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderError> {
     init_libav();
+    let length = plan.frame_time(plan.video.frames);
+    if at >= length {
+        return Err(RenderError::PastEnd {
+            path: plan.input().display().to_string(),
+            at,
+            length,
+        });
+    }
     let fps = plan.video.fps as i64;
     let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
         .min(plan.video.frames.saturating_sub(1));
