@@ -268,9 +268,22 @@ pub struct CardImage {
     pub rgba: Vec<u8>,
 }
 
+/// Where a card goes on the frame, in output pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CardRect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width (0 when there is nothing to show).
+    pub width: u32,
+    /// Height (0 when there is nothing to show).
+    pub height: u32,
+}
+
 /// Why a card cannot be rendered at all. Text that is too long is never an error: it is
 /// shrunk and then cut with an ellipsis.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CardError {
     /// The safe zone is empty: its bands cover the whole width or height of the frame.
     #[error(
@@ -282,6 +295,15 @@ pub enum CardError {
         frame: (u32, u32),
         /// The safe zone that was asked for.
         safe: SafeZone,
+    },
+    /// Drawn somewhere else than the plan laid it out (a plan made by another version of
+    /// failreel, or fonts that changed).
+    #[error("the card was planned at {planned:?} but drawn at {drawn:?}: plan the reel again")]
+    Moved {
+        /// Where the plan put it.
+        planned: CardRect,
+        /// Where drawing put it.
+        drawn: CardRect,
     },
 }
 
@@ -609,6 +631,67 @@ impl TextEngine {
         safe: SafeZone,
         max_height_fraction: f32,
     ) -> Result<CardImage, CardError> {
+        let look = Look::new(style);
+        let (plan, rect) = self.place(
+            heading,
+            body,
+            &look,
+            position,
+            frame,
+            safe,
+            max_height_fraction,
+        )?;
+        let rgba = self.rasterise(&plan, &look);
+        Ok(CardImage {
+            x: rect.x,
+            y: rect.y,
+            width: rect.width,
+            height: rect.height,
+            rgba,
+        })
+    }
+
+    /// Where [`TextEngine::render_card`] puts the card with the same arguments, without
+    /// drawing it: the layout alone (fonts shaped, nothing rasterised).
+    ///
+    /// # Errors
+    ///
+    /// [`CardError::NoRoom`] when the safe zone is empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn layout_card(
+        &mut self,
+        heading: &str,
+        body: &str,
+        style: &CardStyle,
+        position: CardPosition,
+        frame: (u32, u32),
+        safe: SafeZone,
+        max_height_fraction: f32,
+    ) -> Result<CardRect, CardError> {
+        let look = Look::new(style);
+        self.place(
+            heading,
+            body,
+            &look,
+            position,
+            frame,
+            safe,
+            max_height_fraction,
+        )
+        .map(|(_, rect)| rect)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn place(
+        &mut self,
+        heading: &str,
+        body: &str,
+        look: &Look,
+        position: CardPosition,
+        frame: (u32, u32),
+        safe: SafeZone,
+        max_height_fraction: f32,
+    ) -> Result<(Plan, CardRect), CardError> {
         let no_room = || CardError::NoRoom { frame, safe };
         let right = frame.0.checked_sub(safe.right).ok_or_else(no_room)?;
         let bottom = frame.1.checked_sub(safe.bottom).ok_or_else(no_room)?;
@@ -616,24 +699,22 @@ impl TextEngine {
             return Err(no_room());
         }
         let (safe_w, safe_h) = (right - safe.left, bottom - safe.top);
-        let look = Look::new(style);
         self.use_locale(CjkLocale::of([heading, body]));
         let fraction = finite_or(max_height_fraction, 1.0).clamp(0.0, 1.0);
-        let plan = self.plan(heading, body, &look, safe_w, safe_h, fraction);
-        let rgba = self.rasterise(&plan, &look);
+        let plan = self.plan(heading, body, look, safe_w, safe_h, fraction);
         let x = safe.left + (safe_w - plan.width) / 2;
         let y = match position {
             CardPosition::Top => safe.top,
             CardPosition::Center => safe.top + (safe_h - plan.height) / 2,
             CardPosition::Bottom => bottom - plan.height,
         };
-        Ok(CardImage {
+        let rect = CardRect {
             x,
             y,
             width: plan.width,
             height: plan.height,
-            rgba,
-        })
+        };
+        Ok((plan, rect))
     }
 
     /// Decides sizes, lines and the card's dimensions (at most `safe_w` x `safe_h`).

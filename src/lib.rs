@@ -1,8 +1,10 @@
 //! failreel: turns raw kitchen phone footage into upload-ready vertical "fail reels".
 //!
 //! A reel is decided by a pure, serialisable [`plan::RenderPlan`] (built from a
-//! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]) and
-//! executed by [`render::render`] with libav through ffmpeg-next.
+//! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]),
+//! completed by the cached analysis passes ([`analyse::analyse`]: loudness) and executed by
+//! [`render::render`] on the media layer ([`media`]: libav through ffmpeg-next, the only
+//! `unsafe` in [`media::ffi`]).
 
 pub mod analyse;
 pub mod app;

@@ -3,6 +3,7 @@
 //! [`plan_reel`] turns what the user asked for ([`ReelRequest`]), what the input is
 //! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
 
+use crate::card::{CardError, CardRect, TextEngine};
 use crate::preset::{CardPosition, CardStyle, Preset, SafeZone};
 use crate::probe::{MediaInfo, SourceStamp};
 use crate::time::Micros;
@@ -194,6 +195,9 @@ pub struct VideoPlan {
     pub frames: u64,
     /// Colour conversion.
     pub color: ColorPath,
+    /// Whether the interlaced source is deinterlaced (bwdif, one frame per frame) first.
+    #[serde(default)]
+    pub deinterlace: bool,
 }
 
 impl VideoPlan {
@@ -211,12 +215,16 @@ impl VideoPlan {
     }
 }
 
-/// How a picture narrower than the output is shown: fitted to the height, centred, with the
-/// sides filled.
+/// How a picture that does not fill the output is shown, with square pixels: a narrower one
+/// fitted to the height with the sides filled; a wider one that cannot be cropped to the
+/// output's shape (a source only a few pixels tall) fitted to the width, above and below
+/// filled. Centred either way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
     /// Width of the picture in the output (even).
     pub width: u32,
+    /// Height of the picture in the output (even).
+    pub height: u32,
     /// `blur` (a blurred, darkened copy of the picture) or a colour `#RRGGBB`.
     pub fill: String,
 }
@@ -255,6 +263,8 @@ pub struct CardPlan {
     /// The tallest the card may be, as a fraction of the safe zone's height (its body
     /// shrinks, then is cut with "…", to fit): [`CARD_MAX_HEIGHT_FRACTION`].
     pub max_height_fraction: f32,
+    /// Where the card is drawn at full size, in output pixels (laid out at plan time).
+    pub rect: CardRect,
     /// The sizes a popping card steps through, relative to its full size (each drawn once
     /// per render); empty for the other animations.
     pub pop_steps: Vec<f32>,
@@ -676,6 +686,17 @@ pub enum PlanError {
         /// The most failreel mixes down.
         max: u16,
     },
+    /// A card cannot be laid out (the preset's safe zone leaves no room).
+    #[error("{path}: cannot place the {card} card: {source}")]
+    Card {
+        /// Input.
+        path: String,
+        /// Which card option.
+        card: &'static str,
+        /// Why.
+        #[source]
+        source: CardError,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -808,12 +829,30 @@ pub fn plan_reel(
         req.focus.unwrap_or(0.5),
     );
 
+    let out = (preset.video.width, preset.video.height);
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
-    let fit =
-        fit_width(display_aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
+    let crop_aspect = crop.width as f64 * sar / crop.height.max(1) as f64;
+    let fit = fit_width(display_aspect, out)
+        .map(|width| Fit {
             width,
+            height: out.1,
             fill: preset.video.fill.clone(),
+        })
+        .or_else(|| {
+            fit_height(crop_aspect, out).map(|height| Fit {
+                width: out.0,
+                height,
+                fill: preset.video.fill.clone(),
+            })
         });
+    let shown_height = fit.as_ref().map_or(out.1, |f| f.height);
+    let enlarged = shown_height as f64 / crop.height.max(1) as f64;
+    if enlarged > MAX_QUIET_ENLARGEMENT {
+        warnings.push(format!(
+            "the picture is only {}x{}: it is enlarged {:.0}x to fill the reel and will look soft",
+            rotated.0, rotated.1, enlarged
+        ));
+    }
     let cards = plan_cards(req, preset, reel_len, &path)?;
 
     let encoder = EncoderPlan {
@@ -855,6 +894,12 @@ pub fn plan_reel(
             ));
         }
     }
+    if v.interlaced() {
+        warnings.push(format!(
+            "the clip is interlaced (field order {}): it is deinterlaced (bwdif)",
+            v.field_order
+        ));
+    }
     if v.hdr != "sdr" {
         warnings.push(format!(
             "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
@@ -881,6 +926,7 @@ pub fn plan_reel(
             stream: v.index,
             rotation: v.rotation,
             rotated_size: rotated,
+            deinterlace: v.interlaced(),
             crop_path: vec![CropKey {
                 t: Micros::ZERO,
                 rect: crop,
@@ -953,6 +999,21 @@ pub fn crop_window(size: (u32, u32), sar: f64, out: (u32, u32), focus: f64) -> R
     }
 }
 
+/// How much a picture may be enlarged before planning warns that it will look soft (a
+/// 640x360 clip cropped to 9:16 and shown at 1920 high is enlarged 5x).
+pub const MAX_QUIET_ENLARGEMENT: f64 = 8.0;
+
+/// Height of a picture of display aspect `aspect` fitted to the output's width, when it is
+/// wider than the output (by more than 1%: a crop that could not reach the output's shape);
+/// None when it fills the height.
+pub fn fit_height(aspect: f64, out: (u32, u32)) -> Option<u32> {
+    let target = out.0 as f64 / out.1 as f64;
+    if aspect <= target * 1.01 {
+        return None;
+    }
+    Some((((out.0 as f64 / aspect) / 2.0).round() as u32 * 2).clamp(2, out.1))
+}
+
 /// Width of a picture of display aspect `aspect` fitted to the output's height, when it is
 /// narrower than the output (by more than 1%); None when it fills the width.
 pub fn fit_width(aspect: f64, out: (u32, u32)) -> Option<u32> {
@@ -1010,7 +1071,14 @@ fn plan_cards(
         }
         let room = Micros((until - at).0 / 2);
         let animation = Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade);
+        let rect =
+            layout_card(heading, text, preset, position).map_err(|source| PlanError::Card {
+                path: path.to_string(),
+                card: name,
+                source,
+            })?;
         cards.push(CardPlan {
+            rect,
             kind,
             animation,
             heading: heading.clone(),
@@ -1037,6 +1105,31 @@ fn plan_cards(
         });
     }
     Ok(cards)
+}
+
+/// Lays a card out in the preset's output frame and safe zone: where it goes, at full size.
+fn layout_card(
+    heading: &str,
+    text: &str,
+    preset: &Preset,
+    position: CardPosition,
+) -> Result<CardRect, CardError> {
+    thread_local! {
+        // One engine per thread: shaping state and glyph caches are reused across plans.
+        static ENGINE: std::cell::RefCell<Option<TextEngine>> = const { std::cell::RefCell::new(None) };
+    }
+    ENGINE.with(|e| {
+        let mut e = e.borrow_mut();
+        e.get_or_insert_with(TextEngine::new).layout_card(
+            heading,
+            text,
+            &preset.cards.style,
+            position,
+            (preset.video.width, preset.video.height),
+            preset.safe_zone,
+            CARD_MAX_HEIGHT_FRACTION,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -1067,6 +1160,7 @@ mod tests {
                 color_primaries: "bt709".into(),
                 hdr: "sdr".into(),
                 start: Micros::ZERO,
+                field_order: "progressive".into(),
             },
             audio: Some(AudioInfo {
                 index: 1,
@@ -1174,9 +1268,29 @@ mod tests {
             p.video.fit,
             Some(Fit {
                 width: 600,
+                height: 1920,
                 fill: "blur".into()
             })
         );
+    }
+
+    #[test]
+    fn tiny_sources_keep_square_pixels_and_warn_about_enlarging() {
+        // 2x2 cannot be cropped to 9:16 (4:2:0 needs 2 pixels): fitted to the width.
+        let p = plan(&info(2, 2, 0, 10.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.video.crop().width, 2);
+        let fit = p.video.fit.clone().expect("fitted, not stretched");
+        assert_eq!((fit.width, fit.height), (1080, 1080));
+        assert!(p.warnings.iter().any(|w| w.contains("enlarged")));
+        // 112x200 is 9:16 within 1%: scaled, with a word about it.
+        let p = plan(&info(112, 200, 0, 10.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.video.fit, None);
+        assert!(p.warnings.iter().any(|w| w.contains("enlarged 10x")));
+        // An ordinary clip says nothing.
+        let p = plan(&info(1280, 720, 0, 10.0), &ReelRequest::default()).unwrap();
+        assert!(!p.warnings.iter().any(|w| w.contains("enlarged")));
+        assert_eq!(fit_height(0.5625, (1080, 1920)), None);
+        assert_eq!(fit_height(1.0, (1080, 1920)), Some(1080));
     }
 
     #[test]
@@ -1311,6 +1425,12 @@ mod tests {
             out_length: Micros(400_000),
             position: CardPosition::Bottom,
             max_height_fraction: CARD_MAX_HEIGHT_FRACTION,
+            rect: CardRect {
+                x: 100,
+                y: 1200,
+                width: 800,
+                height: 200,
+            },
             pop_steps: pop_steps(),
         };
         for anim in [

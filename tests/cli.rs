@@ -312,7 +312,7 @@ fn user_preset_file_overrides_fields() {
         String::from_utf8_lossy(&r.stderr)
     );
     let line = plan_line(&r.stdout);
-    assert_eq!(line["plan"]["encoder"]["crf"], 30);
+    assert_eq!(line["plan"]["outputs"][0]["encoder"]["crf"], 30);
     assert_eq!(
         line["plan"]["safe_zone"]["top"], 269,
         "the rest comes from reels"

@@ -554,3 +554,99 @@ fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
     let (w, _, frames) = luma_frames(&out);
     assert!((mean_rect(&frames[5], w, 20, 200, 160, 400) - 16.0).abs() < 3.0);
 }
+
+#[test]
+fn tiny_sources_are_enlarged_with_a_warning_keeping_square_pixels() {
+    let dir = workdir();
+    let d = dir.path();
+    // 2x2 (too small to crop to 9:16): a white picture on a black fill keeps its 1:1 shape.
+    let tiny = d.join("tiny.mp4");
+    h264_clip(&tiny, "color=c=white:s=2x2:r=30:d=1", None, &["-crf", "0"]);
+    let preset = d.join("black.toml");
+    std::fs::write(&preset, "[video]\nfill = \"#000000\"\n").unwrap();
+    let out = d.join("tiny.reel.mp4");
+    let err = render(&tiny, &out, &["--preset", s(&preset)]);
+    assert!(err.contains("enlarged"), "a word about enlarging: {err}");
+    let (w, h, frames) = luma_frames(&out);
+    assert_eq!((w, h), (1080, 1920));
+    let f = &frames[3];
+    // White 1080x1080 in the middle, black above and below: not stretched to 1080x1920.
+    assert!(mean_rect(f, w, 100, 20, 980, 400) < 20.0, "fill above");
+    assert!(mean_rect(f, w, 100, 1520, 980, 1900) < 20.0, "fill below");
+    assert!(mean_rect(f, w, 100, 500, 980, 1400) > 200.0, "the picture");
+    // The blur fill works for it too.
+    let out = d.join("tiny.blur.mp4");
+    render(&tiny, &out, &[]);
+    let (w, h, _) = luma_frames(&out);
+    assert_eq!((w, h), (1080, 1920));
+
+    // 112x200 is 9:16 within 1%: scaled to fill, with the same word.
+    let small = d.join("small.mp4");
+    h264_clip(&small, "testsrc2=s=112x200:r=30:d=1", None, &[]);
+    let out = d.join("small.reel.mp4");
+    let err = render(&small, &out, &[]);
+    assert!(err.contains("enlarged 10x"), "{err}");
+}
+
+/// The spread (max - min) of the left edge of the first bright run over the picture's rows:
+/// 0 for a straight vertical edge, the field offset for a woven (combed) moving edge.
+fn edge_spread(f: &[u8], w: usize, h: usize) -> usize {
+    let xs: Vec<usize> = (h / 10..h * 9 / 10)
+        .step_by(3)
+        .filter_map(|r| f[r * w..(r + 1) * w].iter().position(|&v| v > 128))
+        .collect();
+    assert!(xs.len() > 100, "the bar is in the picture");
+    xs.iter().max().unwrap() - xs.iter().min().unwrap()
+}
+
+#[test]
+fn interlaced_input_is_deinterlaced_and_the_plan_says_so() {
+    let dir = workdir();
+    let d = dir.path();
+    // A white bar moving 150 px/s, at 60 fields per second woven into 30 interlaced frames
+    // (top field first): undeinterlaced, its edge alternates by 2.5 px from row to row.
+    let clip = d.join("interlaced.mp4");
+    ffmpeg(&[
+        "-filter_complex",
+        "color=c=black:s=640x360:r=60:d=1[bg];color=c=white:s=40x360:r=60:d=1[bar];[bg][bar]overlay=x='230+150*t':y=0,tinterlace=mode=interleave_top,setfield=tff",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-flags",
+        "+ilme+ildct",
+        "-x264-params",
+        "tff=1",
+        "-crf",
+        "4",
+        s(&clip),
+    ]);
+    assert_eq!(probe_json(&clip)["video"]["field_order"], "tt");
+
+    let plan = failreel(&["render", s(&clip), "--dry-run", "--json"]);
+    let line: serde_json::Value = serde_json::from_slice(
+        plan.stdout
+            .split(|&b| b == b'\n')
+            .find(|l| l.starts_with(b"{\"event\":\"plan\""))
+            .expect("a plan line"),
+    )
+    .unwrap();
+    assert_eq!(line["plan"]["video"]["deinterlace"], true);
+    assert!(line["plan"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("interlaced")));
+
+    let reel = d.join("reel.mp4");
+    let err = render(&clip, &reel, &["--crf", "12"]);
+    assert!(err.contains("deinterlaced"), "{err}");
+    let (w, h, frames) = luma_frames(&reel);
+    assert_eq!(frames.len(), 30, "one frame per frame");
+    for k in [0, 3, 10, 20, 29] {
+        let spread = edge_spread(&frames[k], w, h);
+        assert!(spread <= 3, "frame {k}: a combed edge ({spread} px)");
+    }
+}

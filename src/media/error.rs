@@ -174,3 +174,24 @@ impl RenderError {
 pub fn lav<'a>(path: &'a Path, stage: &'static str) -> impl Fn(ff::Error) -> RenderError + 'a {
     move |e| RenderError::libav(path, stage, e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_plainly() {
+        let e = RenderError::output(
+            Path::new("reels/a.mp4"),
+            std::io::Error::from_raw_os_error(28),
+        );
+        let msg = e.to_string();
+        assert!(msg.contains("reels/a.mp4"), "{msg}");
+        assert!(msg.contains("free some space"), "{msg}");
+        assert!(!msg.contains("check the folder"), "{msg}");
+        let e = RenderError::output(Path::new("reels/a.mp4"), ff::Error::Other { errno: 28 });
+        assert!(e.to_string().contains("free some space"), "{e}");
+        // The cause stays in the chain.
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

@@ -15,6 +15,16 @@ pub fn is_writable(frame: &ff::frame::Video) -> bool {
     unsafe { ff::ffi::av_frame_is_writable(frame.as_ptr() as *mut _) != 0 }
 }
 
+/// The field order the decoder reports for its stream (set from the container and the
+/// bitstream while probing): progressive, top field first, bottom field first…
+pub fn field_order(dec: &ff::decoder::Video) -> ff::codec::field_order::FieldOrder {
+    // SAFETY: `as_ptr` returns the AVCodecContext the decoder owns, valid for the borrow;
+    // reading a plain enum field does not change it. libav only writes it while decoding,
+    // which cannot happen during this shared borrow.
+    let order = unsafe { (*dec.as_ptr()).field_order };
+    ff::codec::field_order::FieldOrder::from(order)
+}
+
 /// How many of libav's latest warning and error lines are kept.
 const KEPT_LINES: usize = 20;
 

@@ -9,6 +9,10 @@ use std::path::Path;
 /// Builds the numeric-only filter chain that rotates, crops, converts colour and scales.
 pub fn filter_chain(v: &VideoPlan) -> String {
     let mut f: Vec<String> = Vec::new();
+    if v.deinterlace {
+        // One frame per frame (the timestamps stay), field order as the frames say.
+        f.push("bwdif=mode=send_frame:parity=auto:deint=all".into());
+    }
     match v.rotation {
         90 => f.push("transpose=clock".into()),
         180 => f.push("hflip,vflip".into()),
@@ -21,7 +25,7 @@ pub fn filter_chain(v: &VideoPlan) -> String {
     }
     // A picture narrower than the output is scaled to the output's height and centred.
     let (sw, sh) = match &v.fit {
-        Some(fit) => (fit.width, v.height),
+        Some(fit) => (fit.width, fit.height),
         None => (v.width, v.height),
     };
     match v.color {
@@ -61,12 +65,14 @@ pub fn filter_chain(v: &VideoPlan) -> String {
     }
     if let Some(fit) = &v.fit {
         let x = (v.width - fit.width) / 2;
+        // Even, so chroma lines up (0 for a picture fitted to the height).
+        let y = ((v.height - fit.height) / 4) * 2;
         match crate::preset::parse_color(&fit.fill) {
             Some([r, g, b]) => f.push(format!(
-                "pad={}:{}:{x}:0:color=0x{r:02x}{g:02x}{b:02x}",
+                "pad={}:{}:{x}:{y}:color=0x{r:02x}{g:02x}{b:02x}",
                 v.width, v.height
             )),
-            None => {
+            None if fit.height == v.height => {
                 // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
                 let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
                 let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
@@ -75,6 +81,19 @@ pub fn filter_chain(v: &VideoPlan) -> String {
                 let y = (full_h.saturating_sub(bh) / 4) * 2;
                 f.push(format!(
                     "split=2[fg][bg];[bg]scale={bw}:{full_h}:flags=bilinear,crop={bw}:{bh}:0:{y},boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y=0",
+                    v.width, v.height
+                ));
+            }
+            None => {
+                // Fitted to the width: the blurred copy covers the frame, cut at the sides.
+                let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
+                let full_w = ((bh as u64 * fit.width as u64).div_ceil(fit.height.max(1) as u64)
+                    as u32)
+                    .div_ceil(2)
+                    * 2;
+                let x0 = (full_w.saturating_sub(bw) / 4) * 2;
+                f.push(format!(
+                    "split=2[fg][bg];[bg]scale={full_w}:{bh}:flags=bilinear,crop={bw}:{bh}:{x0}:0,boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y={y}",
                     v.width, v.height
                 ));
             }
@@ -129,25 +148,73 @@ pub fn build_graph(
     Ok(g)
 }
 
-/// Converts one frame through `g` (one frame in, one frame out).
-pub fn filter_one(
+/// Sends one frame into `g`.
+pub fn filter_push(
     path: &Path,
     g: &mut ff::filter::Graph,
     decoded: &ff::frame::Video,
-) -> Result<ff::frame::Video, RenderError> {
+) -> Result<(), RenderError> {
     let err = lav(path, "converting a picture");
     g.get("in")
         .ok_or(ff::Error::FilterNotFound)
         .map_err(&err)?
         .source()
         .add(decoded)
-        .map_err(&err)?;
+        .map_err(&err)
+}
+
+/// The next converted frame, or None when the graph holds it back for now (a deinterlacer
+/// looks one frame ahead) or has no more.
+pub fn filter_pull(
+    path: &Path,
+    g: &mut ff::filter::Graph,
+) -> Result<Option<ff::frame::Video>, RenderError> {
+    let err = lav(path, "converting a picture");
     let mut out = ff::frame::Video::empty();
-    g.get("out")
+    match g
+        .get("out")
         .ok_or(ff::Error::FilterNotFound)
         .map_err(&err)?
         .sink()
         .frame(&mut out)
-        .map_err(&err)?;
-    Ok(out)
+    {
+        Ok(()) => Ok(Some(out)),
+        Err(ff::Error::Eof) => Ok(None),
+        Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => Ok(None),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Ends the graph's input: frames it held back come out through [`filter_pull`].
+pub fn filter_flush(path: &Path, g: &mut ff::filter::Graph) -> Result<(), RenderError> {
+    let err = lav(path, "converting a picture");
+    g.get("in")
+        .ok_or(ff::Error::FilterNotFound)
+        .map_err(&err)?
+        .source()
+        .flush()
+        .map_err(&err)
+}
+
+/// Converts one frame through `g` (one frame in, one frame out; a graph that holds frames
+/// back is flushed, so call this once per graph then).
+pub fn filter_one(
+    path: &Path,
+    g: &mut ff::filter::Graph,
+    decoded: &ff::frame::Video,
+) -> Result<ff::frame::Video, RenderError> {
+    filter_push(path, g, decoded)?;
+    if let Some(out) = filter_pull(path, g)? {
+        return Ok(out);
+    }
+    filter_flush(path, g)?;
+    filter_pull(path, g)?.ok_or_else(|| {
+        RenderError::libav(
+            path,
+            "converting a picture",
+            ff::Error::Other {
+                errno: ff::error::EAGAIN,
+            },
+        )
+    })
 }

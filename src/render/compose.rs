@@ -4,12 +4,13 @@
 //! runs the filter graph once per shown source frame and composites per output frame.
 
 use super::RenderError;
-use crate::card::TextEngine;
+use crate::card::{CardError, CardRect, TextEngine};
 use crate::composite::YuvOverlay;
 use crate::media::decode::Shown;
-use crate::media::filter::{build_graph, filter_one};
+use crate::media::filter::{build_graph, filter_flush, filter_pull, filter_push};
 use crate::plan::RenderPlan;
 use ffmpeg_next as ff;
+use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 /// A card ready to composite: converted to YUV once, plus its smaller sizes for the pop
@@ -81,6 +82,22 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
                 path: plan.input().display().to_string(),
                 source: e,
             })?;
+        // The plan decided where the card goes; drawing it must land exactly there.
+        let drawn = CardRect {
+            x: img.x,
+            y: img.y,
+            width: img.width,
+            height: img.height,
+        };
+        if drawn != c.rect {
+            return Err(RenderError::Card {
+                path: plan.input().display().to_string(),
+                source: CardError::Moved {
+                    planned: c.rect,
+                    drawn,
+                },
+            });
+        }
         let mut steps = Vec::new();
         if !c.pop_steps.is_empty() && img.width > 1 && img.height > 1 {
             let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
@@ -160,55 +177,90 @@ pub(super) fn convert_stage(
     output: SyncSender<ToEncode>,
     recycled: Receiver<ff::frame::Video>,
 ) -> Result<(), RenderError> {
+    let path = plan.input();
     let mut graph: Option<ff::filter::Graph> = None;
+    // The output frames of source frames sent into the graph whose converted picture has not
+    // come out yet (a deinterlacer holds one back; otherwise it comes out at once).
+    let mut waiting: VecDeque<(u64, u64)> = VecDeque::new();
     for shown in input {
         if graph.is_none() {
-            graph = Some(build_graph(plan.input(), &plan.video, &shown.frame, tb)?);
+            graph = Some(build_graph(path, &plan.video, &shown.frame, tb)?);
         }
-        let mut base = filter_one(
-            plan.input(),
-            graph.as_mut().expect("built above"),
-            &shown.frame,
-        )?;
+        let g = graph.as_mut().expect("built above");
+        filter_push(path, g, &shown.frame)?;
         drop(shown.frame);
-        for k in 0..shown.count {
-            let index = shown.first + k;
-            let last = k + 1 == shown.count;
-            let needs_copy = !last || !crate::media::ffi::is_writable(&base);
-            let msg = if last && !needs_copy {
-                let mut f = std::mem::replace(&mut base, ff::frame::Video::empty());
-                composite(plan, overlays, &mut f, index);
-                ToEncode {
-                    frame: f,
-                    index,
-                    pooled: false,
-                }
-            } else if !any_card_at(plan, index) && last {
-                // Shared with nobody else after this: send as it is.
-                let f = std::mem::replace(&mut base, ff::frame::Video::empty());
-                ToEncode {
-                    frame: f,
-                    index,
-                    pooled: false,
-                }
-            } else {
-                // A repeated frame (or one still referenced): composite on a reused copy.
-                let mut copy = match recycled.try_recv() {
-                    Ok(f) if crate::media::ffi::is_writable(&f) => f,
-                    _ => ff::frame::Video::new(base.format(), base.width(), base.height()),
-                };
-                copy.clone_from(&base);
-                composite(plan, overlays, &mut copy, index);
-                ToEncode {
-                    frame: copy,
-                    index,
-                    pooled: true,
-                }
+        waiting.push_back((shown.first, shown.count));
+        while let Some(base) = filter_pull(path, g)? {
+            let Some((first, count)) = waiting.pop_front() else {
+                break;
             };
-            if output.send(msg).is_err() {
+            if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
                 return Ok(()); // the encoder stopped: its error is reported from there
             }
         }
     }
+    if let Some(g) = graph.as_mut().filter(|_| !waiting.is_empty()) {
+        filter_flush(path, g)?;
+        while let Some(base) = filter_pull(path, g)? {
+            let Some((first, count)) = waiting.pop_front() else {
+                break;
+            };
+            if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
+                return Ok(());
+            }
+        }
+    }
     Ok(())
+}
+
+/// Sends a converted picture on as output frames `first..first + count`, each with its
+/// cards; false when the encoder has stopped.
+fn send_shown(
+    plan: &RenderPlan,
+    overlays: &[CardLayers],
+    mut base: ff::frame::Video,
+    first: u64,
+    count: u64,
+    output: &SyncSender<ToEncode>,
+    recycled: &Receiver<ff::frame::Video>,
+) -> bool {
+    for k in 0..count {
+        let index = first + k;
+        let last = k + 1 == count;
+        let needs_copy = !last || !crate::media::ffi::is_writable(&base);
+        let msg = if last && !needs_copy {
+            let mut f = std::mem::replace(&mut base, ff::frame::Video::empty());
+            composite(plan, overlays, &mut f, index);
+            ToEncode {
+                frame: f,
+                index,
+                pooled: false,
+            }
+        } else if !any_card_at(plan, index) && last {
+            // Shared with nobody else after this: send as it is.
+            let f = std::mem::replace(&mut base, ff::frame::Video::empty());
+            ToEncode {
+                frame: f,
+                index,
+                pooled: false,
+            }
+        } else {
+            // A repeated frame (or one still referenced): composite on a reused copy.
+            let mut copy = match recycled.try_recv() {
+                Ok(f) if crate::media::ffi::is_writable(&f) => f,
+                _ => ff::frame::Video::new(base.format(), base.width(), base.height()),
+            };
+            copy.clone_from(&base);
+            composite(plan, overlays, &mut copy, index);
+            ToEncode {
+                frame: copy,
+                index,
+                pooled: true,
+            }
+        };
+        if output.send(msg).is_err() {
+            return false;
+        }
+    }
+    true
 }
