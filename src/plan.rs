@@ -195,8 +195,8 @@ pub struct VideoPlan {
     pub frames: u64,
     /// Colour conversion.
     pub color: ColorPath,
-    /// Whether the interlaced source is deinterlaced (bwdif, one frame per frame) first.
-    #[serde(default)]
+    /// Interlaced source: deinterlaced (kerndeint, one frame per frame) before anything else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deinterlace: bool,
 }
 
@@ -697,6 +697,18 @@ pub enum PlanError {
         #[source]
         source: CardError,
     },
+    /// Too few pixels to make a picture of.
+    #[error("{path}: the picture is only {width}x{height}: too small to make a reel from (at least {min}x{min})")]
+    TooSmall {
+        /// Input.
+        path: String,
+        /// Display width.
+        width: u32,
+        /// Display height.
+        height: u32,
+        /// The least of either side.
+        min: u32,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -717,6 +729,9 @@ pub fn default_output(input: &Path, out_dir: &Path, preset: &str) -> PathBuf {
 /// The most audio channels failreel mixes down to stereo (7.1); libav has no standard layout,
 /// and so no downmix, beyond it.
 pub const MAX_CHANNELS: u16 = 8;
+
+/// The smallest picture side failreel makes a reel from, in pixels.
+pub const MIN_SIDE: u32 = 16;
 
 /// Decides the reel for one input.
 pub fn plan_reel(
@@ -811,6 +826,14 @@ pub fn plan_reel(
         });
     }
     let v = &info.video;
+    if v.display_width < MIN_SIDE || v.display_height < MIN_SIDE {
+        return Err(PlanError::TooSmall {
+            path,
+            width: v.display_width,
+            height: v.display_height,
+            min: MIN_SIDE,
+        });
+    }
     let rotated = if v.rotation % 180 == 90 {
         (v.height, v.width)
     } else {
@@ -832,25 +855,37 @@ pub fn plan_reel(
     let out = (preset.video.width, preset.video.height);
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
     let crop_aspect = crop.width as f64 * sar / crop.height.max(1) as f64;
-    let fit = fit_width(display_aspect, out)
-        .map(|width| Fit {
+    let fit = fit_width(display_aspect, out).map(|width| Fit {
+        width,
+        height: out.1,
+        fill: preset.video.fill.clone(),
+    });
+    // Square pixels always: where the window cannot take the output's shape (a picture only
+    // a few pixels wide or tall), fit it with a fill rather than stretch it.
+    let fit = fit.or_else(|| {
+        fit_width(crop_aspect, out).map(|width| Fit {
             width,
             height: out.1,
             fill: preset.video.fill.clone(),
         })
-        .or_else(|| {
-            fit_height(crop_aspect, out).map(|height| Fit {
-                width: out.0,
-                height,
-                fill: preset.video.fill.clone(),
-            })
-        });
-    let shown_height = fit.as_ref().map_or(out.1, |f| f.height);
-    let enlarged = shown_height as f64 / crop.height.max(1) as f64;
-    if enlarged > MAX_QUIET_ENLARGEMENT {
+    });
+    let shown_height = crop.height as f64;
+    let enlarge = preset.video.height as f64 / shown_height;
+    if enlarge > 3.0 {
         warnings.push(format!(
-            "the picture is only {}x{}: it is enlarged {:.0}x to fill the reel and will look soft",
-            rotated.0, rotated.1, enlarged
+            "the picture is {}x{}: it is enlarged {:.1}x to fill {}x{} and will look soft",
+            v.display_width, v.display_height, enlarge, preset.video.width, preset.video.height
+        ));
+    }
+    let deinterlace = v.interlaced.is_some();
+    if let Some(order) = &v.interlaced {
+        warnings.push(format!(
+            "the clip is interlaced ({}): it is deinterlaced (kerndeint)",
+            if order.starts_with('t') {
+                "top field first"
+            } else {
+                "bottom field first"
+            }
         ));
     }
     let cards = plan_cards(req, preset, reel_len, &path)?;
@@ -894,12 +929,6 @@ pub fn plan_reel(
             ));
         }
     }
-    if v.interlaced() {
-        warnings.push(format!(
-            "the clip is interlaced (field order {}): it is deinterlaced (bwdif)",
-            v.field_order
-        ));
-    }
     if v.hdr != "sdr" {
         warnings.push(format!(
             "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
@@ -926,7 +955,6 @@ pub fn plan_reel(
             stream: v.index,
             rotation: v.rotation,
             rotated_size: rotated,
-            deinterlace: v.interlaced(),
             crop_path: vec![CropKey {
                 t: Micros::ZERO,
                 rect: crop,
@@ -937,6 +965,7 @@ pub fn plan_reel(
             fps,
             frames,
             color,
+            deinterlace,
         },
         audio: AudioPlan {
             stream: info.audio.as_ref().map(|a| a.index),
@@ -997,21 +1026,6 @@ pub fn crop_window(size: (u32, u32), sar: f64, out: (u32, u32), focus: f64) -> R
             height: even(h),
         }
     }
-}
-
-/// How much a picture may be enlarged before planning warns that it will look soft (a
-/// 640x360 clip cropped to 9:16 and shown at 1920 high is enlarged 5x).
-pub const MAX_QUIET_ENLARGEMENT: f64 = 8.0;
-
-/// Height of a picture of display aspect `aspect` fitted to the output's width, when it is
-/// wider than the output (by more than 1%: a crop that could not reach the output's shape);
-/// None when it fills the height.
-pub fn fit_height(aspect: f64, out: (u32, u32)) -> Option<u32> {
-    let target = out.0 as f64 / out.1 as f64;
-    if aspect <= target * 1.01 {
-        return None;
-    }
-    Some((((out.0 as f64 / aspect) / 2.0).round() as u32 * 2).clamp(2, out.1))
 }
 
 /// Width of a picture of display aspect `aspect` fitted to the output's height, when it is
@@ -1160,7 +1174,7 @@ mod tests {
                 color_primaries: "bt709".into(),
                 hdr: "sdr".into(),
                 start: Micros::ZERO,
-                field_order: "progressive".into(),
+                interlaced: None,
             },
             audio: Some(AudioInfo {
                 index: 1,
@@ -1275,22 +1289,20 @@ mod tests {
     }
 
     #[test]
-    fn tiny_sources_keep_square_pixels_and_warn_about_enlarging() {
-        // 2x2 cannot be cropped to 9:16 (4:2:0 needs 2 pixels): fitted to the width.
-        let p = plan(&info(2, 2, 0, 10.0), &ReelRequest::default()).unwrap();
-        assert_eq!(p.video.crop().width, 2);
+    fn tiny_windows_keep_square_pixels_and_warn_about_enlarging() {
+        // 18x18: the 9:16 window (10x18) is narrower than 9:16 by more than 1%: fitted.
+        let p = plan(&info(18, 18, 0, 10.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.video.crop().width, 10);
         let fit = p.video.fit.clone().expect("fitted, not stretched");
-        assert_eq!((fit.width, fit.height), (1080, 1080));
+        assert_eq!(fit.height, 1920);
         assert!(p.warnings.iter().any(|w| w.contains("enlarged")));
         // 112x200 is 9:16 within 1%: scaled, with a word about it.
         let p = plan(&info(112, 200, 0, 10.0), &ReelRequest::default()).unwrap();
         assert_eq!(p.video.fit, None);
-        assert!(p.warnings.iter().any(|w| w.contains("enlarged 10x")));
+        assert!(p.warnings.iter().any(|w| w.contains("enlarged 9.6x")));
         // An ordinary clip says nothing.
         let p = plan(&info(1280, 720, 0, 10.0), &ReelRequest::default()).unwrap();
         assert!(!p.warnings.iter().any(|w| w.contains("enlarged")));
-        assert_eq!(fit_height(0.5625, (1080, 1920)), None);
-        assert_eq!(fit_height(1.0, (1080, 1920)), Some(1080));
     }
 
     #[test]

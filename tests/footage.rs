@@ -555,39 +555,6 @@ fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
     assert!((mean_rect(&frames[5], w, 20, 200, 160, 400) - 16.0).abs() < 3.0);
 }
 
-#[test]
-fn tiny_sources_are_enlarged_with_a_warning_keeping_square_pixels() {
-    let dir = workdir();
-    let d = dir.path();
-    // 2x2 (too small to crop to 9:16): a white picture on a black fill keeps its 1:1 shape.
-    let tiny = d.join("tiny.mp4");
-    h264_clip(&tiny, "color=c=white:s=2x2:r=30:d=1", None, &["-crf", "0"]);
-    let preset = d.join("black.toml");
-    std::fs::write(&preset, "[video]\nfill = \"#000000\"\n").unwrap();
-    let out = d.join("tiny.reel.mp4");
-    let err = render(&tiny, &out, &["--preset", s(&preset)]);
-    assert!(err.contains("enlarged"), "a word about enlarging: {err}");
-    let (w, h, frames) = luma_frames(&out);
-    assert_eq!((w, h), (1080, 1920));
-    let f = &frames[3];
-    // White 1080x1080 in the middle, black above and below: not stretched to 1080x1920.
-    assert!(mean_rect(f, w, 100, 20, 980, 400) < 20.0, "fill above");
-    assert!(mean_rect(f, w, 100, 1520, 980, 1900) < 20.0, "fill below");
-    assert!(mean_rect(f, w, 100, 500, 980, 1400) > 200.0, "the picture");
-    // The blur fill works for it too.
-    let out = d.join("tiny.blur.mp4");
-    render(&tiny, &out, &[]);
-    let (w, h, _) = luma_frames(&out);
-    assert_eq!((w, h), (1080, 1920));
-
-    // 112x200 is 9:16 within 1%: scaled to fill, with the same word.
-    let small = d.join("small.mp4");
-    h264_clip(&small, "testsrc2=s=112x200:r=30:d=1", None, &[]);
-    let out = d.join("small.reel.mp4");
-    let err = render(&small, &out, &[]);
-    assert!(err.contains("enlarged 10x"), "{err}");
-}
-
 /// The spread (max - min) of the left edge of the first bright run over the picture's rows:
 /// 0 for a straight vertical edge, the field offset for a woven (combed) moving edge.
 fn edge_spread(f: &[u8], w: usize, h: usize) -> usize {
@@ -600,7 +567,7 @@ fn edge_spread(f: &[u8], w: usize, h: usize) -> usize {
 }
 
 #[test]
-fn interlaced_input_is_deinterlaced_and_the_plan_says_so() {
+fn an_interlaced_moving_edge_comes_out_straight() {
     let dir = workdir();
     let d = dir.path();
     // A white bar moving 150 px/s, at 60 fields per second woven into 30 interlaced frames
@@ -623,7 +590,7 @@ fn interlaced_input_is_deinterlaced_and_the_plan_says_so() {
         "4",
         s(&clip),
     ]);
-    assert_eq!(probe_json(&clip)["video"]["field_order"], "tt");
+    assert_eq!(probe_json(&clip)["video"]["interlaced"], "tt");
 
     let plan = failreel(&["render", s(&clip), "--dry-run", "--json"]);
     let line: serde_json::Value = serde_json::from_slice(

@@ -10,8 +10,12 @@ use std::path::Path;
 pub fn filter_chain(v: &VideoPlan) -> String {
     let mut f: Vec<String> = Vec::new();
     if v.deinterlace {
-        // One frame per frame (the timestamps stay), field order as the frames say.
-        f.push("bwdif=mode=send_frame:parity=auto:deint=all".into());
+        // One progressive frame per interlaced frame, before any geometry, from that frame
+        // alone (kerndeint, where it is combed): frames reach the graph one at a time and,
+        // when the source is faster than the reel, not all of them, so a deinterlacer that
+        // waits for the next frame (bwdif, yadif, estdif) would see the wrong neighbours
+        // (the convert stage does handle a graph that holds a frame back).
+        f.push("kerndeint".into());
     }
     match v.rotation {
         90 => f.push("transpose=clock".into()),
@@ -72,7 +76,7 @@ pub fn filter_chain(v: &VideoPlan) -> String {
                 "pad={}:{}:{x}:{y}:color=0x{r:02x}{g:02x}{b:02x}",
                 v.width, v.height
             )),
-            None if fit.height == v.height => {
+            None => {
                 // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
                 let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
                 let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
@@ -81,19 +85,6 @@ pub fn filter_chain(v: &VideoPlan) -> String {
                 let y = (full_h.saturating_sub(bh) / 4) * 2;
                 f.push(format!(
                     "split=2[fg][bg];[bg]scale={bw}:{full_h}:flags=bilinear,crop={bw}:{bh}:0:{y},boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y=0",
-                    v.width, v.height
-                ));
-            }
-            None => {
-                // Fitted to the width: the blurred copy covers the frame, cut at the sides.
-                let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
-                let full_w = ((bh as u64 * fit.width as u64).div_ceil(fit.height.max(1) as u64)
-                    as u32)
-                    .div_ceil(2)
-                    * 2;
-                let x0 = (full_w.saturating_sub(bw) / 4) * 2;
-                f.push(format!(
-                    "split=2[fg][bg];[bg]scale={full_w}:{bh}:flags=bilinear,crop={bw}:{bh}:{x0}:0,boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y={y}",
                     v.width, v.height
                 ));
             }

@@ -98,21 +98,9 @@ pub struct VideoInfo {
     pub hdr: String,
     /// Start time of the video stream in the file's timeline.
     pub start: Micros,
-    /// Field order: `progressive`, `unknown`, or for interlaced video `tt`, `bb`, `tb`, `bt`
-    /// (which field comes first and is stored first).
-    #[serde(default = "progressive")]
-    pub field_order: String,
-}
-
-fn progressive() -> String {
-    "progressive".into()
-}
-
-impl VideoInfo {
-    /// Whether the picture is interlaced (two fields per frame, from different moments).
-    pub fn interlaced(&self) -> bool {
-        matches!(self.field_order.as_str(), "tt" | "bb" | "tb" | "bt")
-    }
+    /// Interlaced field order (`tt`, `bb`, `tb`, `bt`), or None for progressive (or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interlaced: Option<String>,
 }
 
 /// The main audio stream.
@@ -261,15 +249,14 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
         _ => "sdr",
     }
     .to_string();
-    let field_order = match super::ffi::field_order(&dec) {
-        ff::codec::field_order::FieldOrder::Progressive => "progressive",
-        ff::codec::field_order::FieldOrder::TT => "tt",
-        ff::codec::field_order::FieldOrder::BB => "bb",
-        ff::codec::field_order::FieldOrder::TB => "tb",
-        ff::codec::field_order::FieldOrder::BT => "bt",
-        ff::codec::field_order::FieldOrder::Unknown => "unknown",
+    let interlaced = match super::ffi::field_order(&dec) {
+        ff::codec::field_order::FieldOrder::TT => Some("tt"),
+        ff::codec::field_order::FieldOrder::BB => Some("bb"),
+        ff::codec::field_order::FieldOrder::TB => Some("tb"),
+        ff::codec::field_order::FieldOrder::BT => Some("bt"),
+        _ => None,
     }
-    .to_string();
+    .map(str::to_string);
     let color_space = color_space_name(dec.color_space()).to_string();
     let color_primaries = format!("{:?}", dec.color_primaries()).to_lowercase();
     let vstart = if vst.start_time() == ff::ffi::AV_NOPTS_VALUE {
@@ -338,7 +325,7 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
             color_primaries,
             hdr,
             start: vstart,
-            field_order,
+            interlaced,
         },
         audio,
         audio_streams,
