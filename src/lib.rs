@@ -10,6 +10,7 @@ pub mod card;
 pub mod cli;
 pub mod composite;
 mod ffi;
+pub mod jobs;
 pub mod manifest;
 pub mod plan;
 pub mod preset;
