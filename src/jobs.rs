@@ -1,63 +1,35 @@
 //! Jobs: the command line (and its manifest) turned into the batch's [`Clip`]s, each with its
 //! input, output, preset and [`ReelRequest`]. Usage problems come back as messages (exit 2).
+//!
+//! Precedence, most important first: a flag given on the command line, then the clip's own
+//! key in the manifest, then the manifest's top-level defaults, then the preset. A flag given
+//! beside `--manifest` therefore applies to every clip (`--out-dir` replaces every `out_dir`
+//! but not a clip's explicit `output` file name).
 
 use crate::batch::Clip;
 use crate::cli::{ReelArgs, RenderArgs};
 use crate::manifest::Manifest;
-use crate::plan::{default_output, ReelRequest};
+use crate::plan::default_output;
 use crate::preset::Preset;
+use crate::request::{flag_name, key_name, ReelRequest};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The request the reel flags describe (shared by `render` and `preview`).
+/// The request the reel flags describe (shared by `render` and `preview`), blank card texts
+/// taken as no card.
 pub fn request(args: &ReelArgs) -> ReelRequest {
-    ReelRequest {
-        start: args.start,
-        end: args.end,
-        duration: args.duration,
-        went_wrong: args.went_wrong.clone(),
-        lesson: args.lesson.clone(),
-        went_wrong_at: args.went_wrong_at,
-        went_wrong_until: args.went_wrong_until,
-        lesson_at: args.lesson_at,
-        lesson_until: args.lesson_until,
-        focus: args.focus,
-        crf: args.crf,
-        encoder_preset: args.encoder_preset.clone(),
-        normalize: args.no_normalize.then_some(false),
-    }
+    args.request.clone().without_blank_cards()
 }
 
 /// Checks what can be checked without opening any file; returns a usage error message.
+/// The request's own values are checked by [`clips_from`], which lists every problem.
 pub fn check_usage(args: &RenderArgs) -> Result<(), String> {
     if args.output.is_some() && args.inputs.len() > 1 {
         return Err("-o/--output takes one input; with several inputs use --out-dir".into());
     }
     if args.manifest.is_some() && !args.inputs.is_empty() {
         return Err("give either a --manifest or input files, not both".into());
-    }
-    if let (Some(s), Some(e)) = (args.reel.start, args.reel.end) {
-        if e <= s {
-            return Err(format!("--end {e} is not after --start {s}"));
-        }
-    }
-    if args.reel.duration.is_some_and(|d| d.0 == 0) {
-        return Err("--duration must be longer than 0".into());
-    }
-    for (name, at, until) in [
-        (
-            "went-wrong",
-            args.reel.went_wrong_at,
-            args.reel.went_wrong_until,
-        ),
-        ("lesson", args.reel.lesson_at, args.reel.lesson_until),
-    ] {
-        if let (Some(a), Some(u)) = (at, until) {
-            if u <= a {
-                return Err(format!("--{name}-until {u} is not after --{name}-at {a}"));
-            }
-        }
     }
     Ok(())
 }
@@ -78,12 +50,27 @@ fn normalise(p: &Path) -> PathBuf {
     out.canonicalize().unwrap_or(out)
 }
 
+/// One clip before its preset is resolved.
+struct Spec {
+    input: PathBuf,
+    output: Option<PathBuf>,
+    preset: String,
+    out_dir: PathBuf,
+    request: ReelRequest,
+    /// The clip's number and place in the manifest, for messages.
+    from_manifest: Option<(usize, String)>,
+}
+
 /// Turns the command line (and manifest) into the batch's clips; usage errors are returned
-/// as messages (exit 2).
+/// as messages (exit 2), all of them.
 pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
-    let base = request(&args.reel);
-    let mut presets: HashMap<String, Arc<Preset>> = HashMap::new();
+    let flags = &args.reel.request;
+    let problems = flags.validate(&flag_name);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut problems = Vec::new();
+    let mut presets: HashMap<String, Arc<Preset>> = HashMap::new();
     let mut preset_for = |name: &str, problems: &mut Vec<String>| -> Option<Arc<Preset>> {
         if let Some(p) = presets.get(name) {
             return Some(p.clone());
@@ -95,92 +82,154 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
                 Some(p)
             }
             Err(e) => {
-                let msg = e.to_string();
-                if !problems.contains(&msg) {
-                    problems.push(msg);
+                for msg in e.to_string().lines() {
+                    if !problems.iter().any(|p| p == msg) {
+                        problems.push(msg.to_string());
+                    }
                 }
                 None
             }
         }
     };
-    let cli_preset = args.reel.preset.clone().unwrap_or_else(|| "tiktok".into());
-    let cli_out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reels"));
-    // (input, explicit output, preset, out_dir, request)
+    let cli_preset = args.reel.preset.clone();
     let mut specs = Vec::new();
+    let mut manifest_file = None;
     match &args.manifest {
         Some(m) => {
             let manifest = Manifest::load(m).map_err(|e| e.problems)?;
+            manifest_file = Some(m.display().to_string());
             // Without --out-dir, reels go next to the manifest, like every path in it.
-            let cli_out_dir = args.out_dir.clone().unwrap_or_else(|| {
-                m.parent()
-                    .map(|p| p.join("reels"))
-                    .unwrap_or_else(|| PathBuf::from("reels"))
-            });
+            let manifest_out_dir = m
+                .parent()
+                .map(|p| p.join("reels"))
+                .unwrap_or_else(|| PathBuf::from("reels"));
             for c in manifest.clips {
-                let preset = c.preset.clone().unwrap_or_else(|| cli_preset.clone());
-                let out_dir = c.out_dir.clone().unwrap_or_else(|| cli_out_dir.clone());
-                specs.push((c.input, c.output, preset, out_dir, c.request.or(&base)));
+                let request = flags.or(&c.request).without_blank_cards();
+                let place = if c.origin.contains("clip") {
+                    c.origin.clone()
+                } else {
+                    format!("{} (clip {})", c.origin, c.number)
+                };
+                for p in request.validate(&key_name) {
+                    problems.push(format!("{place}: {p}"));
+                }
+                specs.push(Spec {
+                    input: c.input,
+                    output: c.output,
+                    preset: cli_preset
+                        .clone()
+                        .or(c.preset)
+                        .unwrap_or_else(|| "tiktok".into()),
+                    out_dir: args
+                        .out_dir
+                        .clone()
+                        .or(c.out_dir)
+                        .unwrap_or_else(|| manifest_out_dir.clone()),
+                    request,
+                    from_manifest: Some((c.number, place)),
+                });
             }
         }
         None => {
             for input in &args.inputs {
-                specs.push((
-                    input.clone(),
-                    args.output.clone(),
-                    cli_preset.clone(),
-                    cli_out_dir.clone(),
-                    base.clone(),
-                ));
+                specs.push(Spec {
+                    input: input.clone(),
+                    output: args.output.clone(),
+                    preset: cli_preset.clone().unwrap_or_else(|| "tiktok".into()),
+                    out_dir: args
+                        .out_dir
+                        .clone()
+                        .unwrap_or_else(|| PathBuf::from("reels")),
+                    request: flags.clone().without_blank_cards(),
+                    from_manifest: None,
+                });
             }
         }
     }
     let mut clips = Vec::new();
-    for (index, (input, output, preset_name, out_dir, request)) in specs.into_iter().enumerate() {
-        let Some(preset) = preset_for(&preset_name, &mut problems) else {
+    let mut numbers = Vec::new();
+    for (index, s) in specs.into_iter().enumerate() {
+        let Some(preset) = preset_for(&s.preset, &mut problems) else {
             continue;
         };
-        let output = output.unwrap_or_else(|| default_output(&input, &out_dir, &preset.name));
+        let output = s
+            .output
+            .unwrap_or_else(|| default_output(&s.input, &s.out_dir, &preset.name));
+        numbers.push(s.from_manifest);
         clips.push(Clip {
             index,
-            input,
+            input: s.input,
             output,
             preset,
-            request,
+            request: s.request,
         });
     }
-    if let Some((i, n)) = args.shard {
-        clips.retain(|c| c.index % n == i);
+    let mut kept = Vec::new();
+    for (c, n) in clips.into_iter().zip(numbers) {
+        if args.shard.is_none_or(|(i, n)| c.index % n == i) {
+            kept.push((c, n));
+        }
     }
-    // Outputs must be distinct and never an input.
+    problems.extend(output_problems(&kept, args, manifest_file.as_deref()));
+    if problems.is_empty() {
+        Ok(kept.into_iter().map(|(c, _)| c).collect())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Outputs must be distinct and never an input; each message says which clips collide and
+/// a fix that works.
+fn output_problems(
+    clips: &[(Clip, Option<(usize, String)>)],
+    args: &RenderArgs,
+    manifest: Option<&str>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
     let inputs: HashMap<PathBuf, &Path> = clips
         .iter()
-        .map(|c| (normalise(&c.input), c.input.as_path()))
+        .map(|(c, _)| (normalise(&c.input), c.input.as_path()))
         .collect();
-    let mut seen: HashMap<PathBuf, &Path> = HashMap::new();
-    for c in &clips {
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    for (k, (c, from)) in clips.iter().enumerate() {
         let key = normalise(&c.output);
         if let Some(inp) = inputs.get(&key) {
+            let fix = match from {
+                Some((n, _)) => format!("give clip {n} another `output`"),
+                None => "choose another -o or --out-dir".into(),
+            };
             problems.push(format!(
-                "{}: the output would overwrite the input {}: choose another output name",
+                "{}: the output would overwrite the input {}: {fix}",
                 c.output.display(),
                 inp.display()
             ));
         }
-        if let Some(other) = seen.insert(key, &c.input) {
-            problems.push(format!(
-                "{} and {} would both be written to {}: give one an `output` name",
-                other.display(),
+        let Some(&first) = seen.get(&key) else {
+            seen.insert(key, k);
+            continue;
+        };
+        let (a, a_from) = &clips[first];
+        problems.push(match (a_from, from, manifest) {
+            (Some((na, _)), Some((nb, place)), Some(file)) => {
+                let flag_hint = if args.out_dir.is_some() {
+                    " (--out-dir puts every clip in one folder: leave it out to keep each clip's `out_dir`)"
+                } else if args.reel.preset.is_some() {
+                    " (--preset gives every clip the same preset)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{file}: clips {na} and {nb} would both be written to {}: give clip {nb} an `output` (or its own `out_dir`) at {place}{flag_hint}",
+                    c.output.display()
+                )
+            }
+            _ => format!(
+                "{} and {} would both be written to {}: render them in separate runs with different --out-dir folders",
+                a.input.display(),
                 c.input.display(),
                 c.output.display()
-            ));
-        }
+            ),
+        });
     }
-    if problems.is_empty() {
-        Ok(clips)
-    } else {
-        Err(problems)
-    }
+    problems
 }
