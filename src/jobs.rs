@@ -93,11 +93,9 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
     };
     let cli_preset = args.reel.preset.clone();
     let mut specs = Vec::new();
-    let mut manifest_file = None;
     match &args.manifest {
         Some(m) => {
             let manifest = Manifest::load(m).map_err(|e| e.problems)?;
-            manifest_file = Some(m.display().to_string());
             // Without --out-dir, reels go next to the manifest, like every path in it.
             let manifest_out_dir = m
                 .parent()
@@ -105,13 +103,13 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
                 .unwrap_or_else(|| PathBuf::from("reels"));
             for c in manifest.clips {
                 let request = flags.or(&c.request).without_blank_cards();
-                let place = if c.origin.contains("clip") {
-                    c.origin.clone()
-                } else {
-                    format!("{} (clip {})", c.origin, c.number)
-                };
+                let place = c.origin.clone();
                 for p in request.validate(&key_name) {
-                    problems.push(format!("{place}: {p}"));
+                    if place.contains(": clip ") {
+                        problems.push(format!("{place}: {p}"));
+                    } else {
+                        problems.push(format!("{place}: clip {}: {p}", c.number));
+                    }
                 }
                 specs.push(Spec {
                     input: c.input,
@@ -170,7 +168,7 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
             kept.push((c, n));
         }
     }
-    problems.extend(output_problems(&kept, args, manifest_file.as_deref()));
+    problems.extend(output_problems(&kept, args));
     if problems.is_empty() {
         Ok(kept.into_iter().map(|(c, _)| c).collect())
     } else {
@@ -183,7 +181,6 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
 fn output_problems(
     clips: &[(Clip, Option<(usize, String)>)],
     args: &RenderArgs,
-    manifest: Option<&str>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let inputs: HashMap<PathBuf, &Path> = clips
@@ -209,17 +206,19 @@ fn output_problems(
             continue;
         };
         let (a, a_from) = &clips[first];
-        problems.push(match (a_from, from, manifest) {
-            (Some((na, _)), Some((nb, place)), Some(file)) => {
+        problems.push(match (a_from, from) {
+            (Some((na, _)), Some((nb, place))) => {
                 let flag_hint = if args.out_dir.is_some() {
-                    " (--out-dir puts every clip in one folder: leave it out to keep each clip's `out_dir`)"
+                    "; --out-dir puts every clip in one folder: leave it out to keep each clip's `out_dir`"
                 } else if args.reel.preset.is_some() {
-                    " (--preset gives every clip the same preset)"
+                    "; --preset gives every clip the same preset"
                 } else {
                     ""
                 };
                 format!(
-                    "{file}: clips {na} and {nb} would both be written to {}: give clip {nb} an `output` (or its own `out_dir`) at {place}{flag_hint}",
+                    "{place}: clips {na} ({}) and {nb} ({}) would both be written to {}: give clip {nb} an `output` (or its own `out_dir`) in the manifest{flag_hint}",
+                    a.input.display(),
+                    c.input.display(),
                     c.output.display()
                 )
             }
