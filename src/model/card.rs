@@ -77,6 +77,8 @@ choice! {
     }
 }
 
+// The `choice!` macro declares the enum, so the default is written out here.
+#[allow(clippy::derivable_impls)]
 impl Default for Animation {
     fn default() -> Animation {
         Animation::Fade
@@ -112,6 +114,7 @@ choice! {
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for FontWeight {
     fn default() -> FontWeight {
         FontWeight::Bold

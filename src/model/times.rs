@@ -18,7 +18,7 @@ fn from_scalar(v: Scalar) -> Result<Micros, String> {
             .checked_mul(1_000_000)
             .map(Micros)
             .ok_or_else(|| format!("must be {TIME_WANTED} of at most a few years, not {i}")),
-        Scalar::Float(f) if f >= 0.0 && f < 1e11 => Ok(Micros::from_secs_f64(f)),
+        Scalar::Float(f) if (0.0..1e11).contains(&f) => Ok(Micros::from_secs_f64(f)),
         other => Err(format!("must be {TIME_WANTED}, not {}", other.shown())),
     }
 }
