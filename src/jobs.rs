@@ -178,10 +178,7 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
 
 /// Outputs must be distinct and never an input; each message says which clips collide and
 /// a fix that works.
-fn output_problems(
-    clips: &[(Clip, Option<(usize, String)>)],
-    args: &RenderArgs,
-) -> Vec<String> {
+fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs) -> Vec<String> {
     let mut problems = Vec::new();
     let inputs: HashMap<PathBuf, &Path> = clips
         .iter()
@@ -231,4 +228,177 @@ fn output_problems(
         });
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn render_args(args: &[&str]) -> RenderArgs {
+        let cli = Cli::try_parse_from(["failreel", "render"].iter().chain(args))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        match cli.command {
+            Command::Render(r) => *r,
+            _ => unreachable!("render"),
+        }
+    }
+
+    fn manifest(dir: &Path, text: &str) -> String {
+        let m = dir.join("week.toml");
+        std::fs::write(&m, text).unwrap();
+        m.display().to_string()
+    }
+
+    const WEEK: &str = "preset = \"reels\"\ncrf = 30\nout_dir = \"m\"\nwent_wrong = \"default text\"\n\n[[clip]]\ninput = \"a.mov\"\n\n[[clip]]\ninput = \"b.mov\"\ncrf = 18\nout_dir = \"own\"\n\n[[clip]]\ninput = \"c.mov\"\noutput = \"named.mp4\"\n";
+
+    #[test]
+    fn flags_beside_a_manifest_override_its_defaults_and_its_clips() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(dir.path(), WEEK);
+        // Without flags: a clip's key beats the defaults.
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        let crf: Vec<u8> = clips.iter().map(|c| c.request.crf.unwrap().get()).collect();
+        assert_eq!(crf, [30, 18, 30]);
+        assert!(clips.iter().all(|c| c.preset.name == "reels"));
+        assert!(
+            clips[0].output.ends_with("m/a.reels.mp4"),
+            "{:?}",
+            clips[0].output
+        );
+        assert!(clips[1].output.ends_with("own/b.reels.mp4"));
+        // With flags: the command line wins over both, but not over an explicit `output`.
+        let out = dir.path().join("flags");
+        let clips = clips_from(&render_args(&[
+            "--manifest",
+            &m,
+            "--crf",
+            "20",
+            "--preset",
+            "shorts",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--went-wrong",
+            "from the flag",
+            "--strict",
+        ]))
+        .unwrap();
+        for c in &clips {
+            assert_eq!(c.request.crf.unwrap().get(), 20);
+            assert_eq!(c.preset.name, "shorts");
+            assert_eq!(c.request.went_wrong.as_deref(), Some("from the flag"));
+            assert_eq!(c.request.strict, Some(true));
+        }
+        assert_eq!(clips[0].output, out.join("a.shorts.mp4"));
+        assert_eq!(clips[1].output, out.join("b.shorts.mp4"));
+        assert!(clips[2].output.ends_with("named.mp4"));
+    }
+
+    #[test]
+    fn duplicate_outputs_name_the_clips_and_a_fix_that_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"x/a.mov\"\n[[clip]]\ninput = \"y/b.mov\"\n[[clip]]\ninput = \"z/a.mov\"\n",
+        );
+        let err = clips_from(&render_args(&["--manifest", &m])).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        let e = &err[0];
+        assert!(e.contains("week.toml:5:1"), "{e}");
+        assert!(e.contains("clips 1 (") && e.contains("and 3 ("), "{e}");
+        assert!(e.contains("give clip 3 an `output`"), "{e}");
+        // Collisions caused by a flag say so.
+        let err = clips_from(&render_args(&["--manifest", &m, "--out-dir", "one"])).unwrap_err();
+        assert!(err[0].contains("--out-dir"), "{err:?}");
+        // Plain inputs: the fix is on the command line.
+        let err = clips_from(&render_args(&["x/a.mov", "z/a.mov"])).unwrap_err();
+        assert!(
+            err[0].contains("separate runs with different --out-dir"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn blank_card_text_is_left_out_not_drawn_as_a_bare_heading() {
+        let args = render_args(&["a.mov", "--went-wrong", " \t ", "--lesson", "\u{1b}[0m"]);
+        let r = request(&args.reel);
+        assert_eq!((r.went_wrong, r.lesson), (None, None));
+        // An empty clip text also switches off the manifest's default card.
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "went_wrong = \"Burnt\"\n[[clip]]\ninput = \"a.mov\"\nwent_wrong = \"\"\n[[clip]]\ninput = \"b.mov\"\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.went_wrong, None);
+        assert_eq!(clips[1].request.went_wrong.as_deref(), Some("Burnt"));
+    }
+
+    #[test]
+    fn ansi_escapes_and_control_characters_never_reach_a_card() {
+        let args = render_args(&[
+            "a.mov",
+            "--went-wrong",
+            "\u{1b}[31mBurnt\u{1b}[0m\u{7} toast",
+        ]);
+        assert_eq!(
+            request(&args.reel).went_wrong.as_deref(),
+            Some("Burnt toast")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"a.mov\"\nlesson = \"\\u001b[1mLower\\u0000 heat\"\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.lesson.as_deref(), Some("Lower heat"));
+    }
+
+    #[test]
+    fn strict_is_carried_from_the_flag_and_the_manifest() {
+        assert_eq!(request(&render_args(&["a.mov"]).reel).strict, None);
+        assert_eq!(
+            request(&render_args(&["a.mov", "--strict"]).reel).strict,
+            Some(true)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "strict = true\n[[clip]]\ninput = \"a.mov\"\n[[clip]]\ninput = \"b.mov\"\nstrict = false\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.strict, Some(true));
+        assert_eq!(clips[1].request.strict, Some(false));
+    }
+
+    #[test]
+    fn every_request_problem_is_listed_with_its_clip() {
+        let err = clips_from(&render_args(&[
+            "a.mov",
+            "--start",
+            "5",
+            "--end",
+            "4",
+            "--lesson-at",
+            "3",
+            "--lesson-until",
+            "2",
+        ]))
+        .unwrap_err();
+        assert_eq!(err.len(), 2, "{err:?}");
+        assert!(err[0].contains("--end") && err[1].contains("--lesson-until"));
+        // A flag and a clip's key that do not fit together are caught too, per clip.
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"a.mov\"\nstart = 8\n[[clip]]\ninput = \"b.mov\"\n",
+        );
+        let err = clips_from(&render_args(&["--manifest", &m, "--end", "5"])).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(
+            err[0].contains("week.toml:1:1: clip 1: `end` 0:05.000 is not after `start` 0:08.000"),
+            "{err:?}"
+        );
+    }
 }

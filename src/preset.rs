@@ -901,4 +901,114 @@ outline_color = "#000000"
         assert_eq!(parse_color("FFD23F"), None);
         assert_eq!(parse_color("#FFD23"), None);
     }
+
+    #[test]
+    fn preset_names_cannot_steer_a_write_outside_the_output_folder() {
+        for (name, words) in [
+            ("x/../../../tmp/evil", "without / or \\"),
+            ("a\\\\b", "without / or \\"),
+            ("..", "\"..\""),
+            ("", "must not be empty"),
+            ("tab\\there", "control characters"),
+        ] {
+            let text = format!("base = \"reels\"\nname = \"{name}\"\n");
+            let err = Preset::from_override_toml(&text, "evil.toml").unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("evil.toml:2:1: `name` must"),
+                "{name:?}: {msg}"
+            );
+            assert!(msg.contains(words), "{name:?}: {msg}");
+        }
+        // A name taken from the file name is checked too, and the fix is named.
+        let err = Preset::from_override_toml("[video]\ncrf = 20\n", "dir/a..b.toml").unwrap_err();
+        assert!(err.to_string().contains("set `name = "), "{err}");
+    }
+
+    #[test]
+    fn preset_errors_are_file_line_column_and_plain_words() {
+        let err = Preset::from_override_toml("[video]\ncrf = \"high\"\n", "t.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.crf` must be a whole number from 1 to 51"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("not \"high\""), "{msg}");
+        assert!(
+            !msg.contains("invalid type") && !msg.contains("expected"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[cards]\nanimation = \"spin\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "t.toml:2:1: `cards.animation` must be one of none, fade, slide, pop, not \"spin\""
+        );
+        let msg = Preset::from_override_toml("[video]\nfill = \"red\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.fill` must be \"blur\" or a colour"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[video\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("t.toml:1:"), "{msg}");
+        // Values out of range: every one, each at its own line.
+        let err = Preset::from_override_toml(
+            "[video]\nkeyframe_interval_s = 0.0\n[audio]\nbitrate_kbps = 8\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(
+            lines[0].starts_with("t.toml:2:1: `video.keyframe_interval_s`"),
+            "{err}"
+        );
+        assert!(
+            lines[1].starts_with("t.toml:4:1: `audio.bitrate_kbps`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn impossible_encoder_settings_are_refused_with_the_valid_range() {
+        let msg = Preset::from_override_toml("[video]\ncrf = 0\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.crf` must be a whole number from 1 to 51"),
+            "{msg}"
+        );
+        let msg =
+            Preset::from_override_toml("[video]\nwidth = 20000\nheight = 20000\n", "big.toml")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            msg.starts_with("big.toml:2:1: the video size 20000x20000"),
+            "{msg}"
+        );
+        assert!(msg.contains("level 4.1"), "{msg}");
+        let msg = Preset::from_override_toml("[video]\nfps = 240\n", "fast.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("fast.toml:2:1: `video.fps` must be a whole number from 1 to 120"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[video]\nfps = 100\n", "fast.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("at most 64 fps"), "{msg}");
+        // Sizes that overflow the safe-zone sum are an error, not a panic.
+        assert!(Preset::from_override_toml(
+            "[safe_zone]\ntop = 4294967295\nbottom = 4294967295\n",
+            "t.toml"
+        )
+        .is_err());
+    }
 }

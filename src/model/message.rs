@@ -11,7 +11,7 @@ pub fn plain_serde_message(key: &str, msg: &str) -> String {
     } else {
         format!("`{key}`")
     };
-    if msg.starts_with("must be") || msg.starts_with("is ") {
+    if msg.starts_with("must ") || msg.starts_with("is ") {
         return format!("{subject} {msg}");
     }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
