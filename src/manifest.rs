@@ -6,7 +6,7 @@
 //! Each key is read on its own, so every problem (unknown keys, wrong types, bad times) is
 //! reported, together, as `file:line:column: plain words` (CSV: the cell's row and column).
 
-use crate::model::{line_col, plain_serde_message, suggest, Scalar};
+use crate::model::{line_col, one_line, plain_serde_message, suggest, Scalar};
 use crate::request::ReelRequest;
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
@@ -260,7 +260,7 @@ fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
             problems: vec![format!(
                 "{}: not valid TOML: {}",
                 where_(file, pos, None),
-                e.message().trim()
+                one_line(e.message())
             )],
         }
     })?;

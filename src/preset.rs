@@ -11,8 +11,8 @@
 //! laid on top.
 
 use crate::model::{
-    check_file_name_part, check_h264_level, line_col, plain_serde_message, Animation, Crf, Fill,
-    Rgb, Scalar, X264Speed,
+    check_file_name_part, check_h264_level, line_col, one_line, plain_serde_message, Animation,
+    Crf, Fill, Rgb, Scalar, X264Speed,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -310,7 +310,7 @@ impl Preset {
                 problems: vec![format!(
                     "{}: not valid TOML: {}",
                     position(origin, at),
-                    e.message().trim()
+                    one_line(e.message())
                 )],
             }
         })?;
@@ -321,8 +321,12 @@ impl Preset {
             path: origin.to_string(),
             problems,
         };
-        let mut user: toml::Table = toml::from_str(text)
-            .map_err(|e| invalid(vec![format!("{origin}: not valid TOML: {}", e.message())]))?;
+        let mut user: toml::Table = toml::from_str(text).map_err(|e| {
+            invalid(vec![format!(
+                "{origin}: not valid TOML: {}",
+                one_line(e.message())
+            )])
+        })?;
         let base_name = match user.remove("base") {
             None => "tiktok".to_string(),
             Some(toml::Value::String(s)) => s,

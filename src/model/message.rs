@@ -5,7 +5,8 @@
 /// or empty for the whole document) in plain words, with a "did you mean" hint for an unknown
 /// key. Messages that value types already wrote in plain words ("must be …") only get the key.
 pub fn plain_serde_message(key: &str, msg: &str) -> String {
-    let msg = msg.trim();
+    let joined = one_line(msg);
+    let msg = joined.as_str();
     let subject = if key.is_empty() {
         String::from("the value")
     } else {
@@ -118,6 +119,15 @@ fn plain_got(got: &str) -> String {
         "unit value" | "unit" => "nothing".into(),
         other => other.to_string(),
     }
+}
+
+/// A parser's message on one line: its lines joined with "; ".
+pub fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
