@@ -89,6 +89,17 @@ fn run_preview(args: PreviewArgs) -> i32 {
     };
     let req = crate::jobs::request(&args.reel);
     let started = std::time::Instant::now();
+    // The output rule of every write: never the input, never a FIFO or device, never a file
+    // failreel did not write unless --force.
+    if let Err(e) = crate::output::check_target(
+        &args.output,
+        &[&args.input],
+        args.force,
+        crate::output::png_is_ours,
+    ) {
+        eprintln!("failreel: error: {e}");
+        return EXIT_SOME_FAILED;
+    }
     let result = probe(&args.input)
         .map_err(|e| e.to_string())
         .and_then(|info| {
@@ -96,7 +107,9 @@ fn run_preview(args: PreviewArgs) -> i32 {
                 .map_err(|e| e.to_string())
         })
         .and_then(|plan| crate::render::preview(&plan, args.at).map_err(|e| e.to_string()))
-        .and_then(|img| crate::render::write_png(&img, &args.output).map_err(|e| e.to_string()));
+        .and_then(|img| {
+            crate::render::write_png(&img, &args.output, &[&args.input]).map_err(|e| e.to_string())
+        });
     match result {
         Ok(()) => {
             eprintln!(

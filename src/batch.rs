@@ -5,7 +5,7 @@
 use crate::plan::{plan_reel, ReelRequest, RenderPlan};
 use crate::preset::Preset;
 use crate::probe::{probe, MediaInfo};
-use crate::render::{existing_reel_hash, remove_stale_temps, render, Progress, RenderOptions};
+use crate::render::{existing_reel, render, ExistingReel, Progress, RenderOptions};
 use crate::signals::Stop;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -272,28 +272,51 @@ pub fn run_batch(clips: Vec<Clip>, opts: &BatchOptions, stop: &Stop) -> Summary 
                     print_plan(&reporter, &plan);
                     Prepared::Done
                 } else {
-                    match existing_reel_hash(&clip.output) {
-                        Some(Some(h)) if h == plan.hash() && !opts.force => {
-                            reporter.result(
-                                &clip,
-                                Status::Skipped,
-                                json!({"reason": "up to date"}),
+                    let kind = crate::output::check_kind(&clip.output, &[&clip.input]);
+                    match kind.map(|_| existing_reel(&clip.output)) {
+                        Err(e) => {
+                            fail(&clip, e.to_string());
+                            Prepared::Done
+                        }
+                        Ok(existing) => match existing {
+                            ExistingReel::Ours {
+                                hash,
+                                complete: true,
+                            } if hash == plan.hash() && !opts.force => {
+                                reporter.result(
+                                    &clip,
+                                    Status::Skipped,
+                                    json!({"reason": "up to date"}),
+                                );
+                                reporter.say(&format!(
+                                    "up to date: {} (use --force to render again)",
+                                    clip.output.display()
+                                ));
+                                summary.lock().expect("not poisoned").skipped += 1;
+                                Prepared::Done
+                            }
+                            ExistingReel::Ours {
+                                complete: false, ..
+                            } => {
+                                reporter.warning(
+                                &clip.input,
+                                &format!(
+                                    "{}: the reel there is incomplete or damaged (cut short, or changed since it was written): rendering it again",
+                                    clip.output.display()
+                                ),
                             );
-                            reporter.say(&format!(
-                                "up to date: {} (use --force to render again)",
-                                clip.output.display()
-                            ));
-                            summary.lock().expect("not poisoned").skipped += 1;
-                            Prepared::Done
-                        }
-                        Some(None) if !opts.force => {
-                            fail(&clip, format!(
-                                "{}: exists and was not written by failreel: not overwritten (use --force, or another output name)",
-                                clip.output.display()
-                            ));
-                            Prepared::Done
-                        }
-                        _ => Prepared::Render(Box::new(plan), mem),
+                                Prepared::Render(Box::new(plan), mem)
+                            }
+                            ExistingReel::Foreign if !opts.force => {
+                                fail(
+                                    &clip,
+                                    crate::output::OutputError::NotOurs(clip.output.clone())
+                                        .to_string(),
+                                );
+                                Prepared::Done
+                            }
+                            _ => Prepared::Render(Box::new(plan), mem),
+                        },
                     }
                 }
             }
@@ -332,13 +355,6 @@ pub fn run_batch(clips: Vec<Clip>, opts: &BatchOptions, stop: &Stop) -> Summary 
             work.par_iter().for_each(|(clip, plan, _)| {
                 if !stop.may_start() {
                     return;
-                }
-                let removed = remove_stale_temps(&clip.output);
-                if removed > 0 {
-                    reporter.say(&format!(
-                        "removed {removed} unfinished temporary file(s) of {}",
-                        clip.output.display()
-                    ));
                 }
                 reporter
                     .emit(json!({"event": "started", "input": clip.input, "output": clip.output}));

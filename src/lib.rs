@@ -13,6 +13,7 @@ mod ffi;
 pub mod jobs;
 pub mod manifest;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod preset;
 pub mod probe;

@@ -329,6 +329,26 @@ pub enum PlanError {
         /// Reel length.
         len: Micros,
     },
+    /// The sound goes on long after the picture ends.
+    #[error("{path}: the picture ends at {picture} but the sound goes on to {sound}: a reel ends with its picture, so the rest of the sound would be lost; trim with --end {picture} or earlier to keep the part that has a picture, or repair the file")]
+    PictureShorterThanSound {
+        /// Input.
+        path: String,
+        /// Where the picture ends.
+        picture: Micros,
+        /// Where the sound ends.
+        sound: Micros,
+    },
+    /// More audio channels than failreel mixes down.
+    #[error("{path}: the audio has {channels} channels; failreel mixes down at most {max} (7.1): give a clip with fewer channels (e.g. `ffmpeg -i IN -ac 2 -c:v copy OUT`)")]
+    TooManyChannels {
+        /// Input.
+        path: String,
+        /// Channels in the clip's audio.
+        channels: u16,
+        /// The most failreel mixes down.
+        max: u16,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -345,6 +365,10 @@ pub fn default_output(input: &Path, out_dir: &Path, preset: &str) -> PathBuf {
         .unwrap_or_else(|| "reel".into());
     out_dir.join(format!("{stem}.{preset}.mp4"))
 }
+
+/// The most audio channels failreel mixes down to stereo (7.1); libav has no standard layout,
+/// and so no downmix, beyond it.
+pub const MAX_CHANNELS: u16 = 8;
 
 /// Decides the reel for one input.
 pub fn plan_reel(
@@ -375,6 +399,22 @@ pub fn plan_reel(
                 path,
                 start,
                 end: e,
+            });
+        }
+    }
+    // Picture and sound end together: a reel that runs to the end of a picture much
+    // shorter than its sound would silently lose the rest of the sound.
+    if let Some(sound_end) = info
+        .audio
+        .as_ref()
+        .and_then(|a| a.duration.map(|d| a.offset + d))
+    {
+        let runs_to_picture_end = requested_end.is_none_or(|e| e > clip_len);
+        if clip_len.0 > 0 && runs_to_picture_end && sound_end - clip_len > Micros(1_000_000) {
+            return Err(PlanError::PictureShorterThanSound {
+                path,
+                picture: clip_len,
+                sound: sound_end,
             });
         }
     }
@@ -415,6 +455,13 @@ pub fn plan_reel(
         ));
     }
 
+    if let Some(a) = info.audio.as_ref().filter(|a| a.channels > MAX_CHANNELS) {
+        return Err(PlanError::TooManyChannels {
+            path,
+            channels: a.channels,
+            max: MAX_CHANNELS,
+        });
+    }
     let v = &info.video;
     let rotated = if v.rotation % 180 == 90 {
         (v.height, v.width)
