@@ -314,8 +314,12 @@ impl Preset {
                 )],
             }
         })?;
+        // The key's position, or else its table's, or else just the file.
         let at = |path: &[&str]| -> String {
-            position(origin, key_span(&doc, path).map(|o| line_col(text, o)))
+            let found = (1..=path.len())
+                .rev()
+                .find_map(|n| key_span(&doc, &path[..n]));
+            position(origin, found.map(|o| line_col(text, o)))
         };
         let invalid = |problems: Vec<String>| PresetError::Invalid {
             path: origin.to_string(),
@@ -384,9 +388,15 @@ impl Preset {
         let problems: Vec<String> = preset
             .problems()
             .into_iter()
-            .map(|(key, msg)| {
-                let path: Vec<&str> = key.split('.').collect();
-                format!("{}: {msg}", at(&path))
+            .map(|(keys, msg)| {
+                // The first of the keys the file sets (`video.width|video.height`).
+                let paths: Vec<Vec<&str>> =
+                    keys.split('|').map(|k| k.split('.').collect()).collect();
+                let path = paths
+                    .iter()
+                    .find(|p| key_span(&doc, p).is_some())
+                    .unwrap_or(&paths[0]);
+                format!("{}: {msg}", at(path))
             })
             .collect();
         if problems.is_empty() {
@@ -417,7 +427,7 @@ impl Preset {
             || !v.height.is_multiple_of(2)
         {
             p.push((
-                "video.width",
+                "video.width|video.height",
                 format!(
                     "the video size {}x{} must be even and at least 16x16",
                     v.width, v.height
@@ -428,7 +438,7 @@ impl Preset {
             let key = if msg.contains("`video.fps`") {
                 "video.fps"
             } else {
-                "video.width"
+                "video.width|video.height"
             };
             p.push((key, msg));
         }
@@ -502,7 +512,7 @@ impl Preset {
             || u64::from(z.top) + u64::from(z.bottom) + 64 > u64::from(v.height)
         {
             p.push((
-                "safe_zone",
+                "safe_zone|video.width|video.height",
                 format!(
                     "the safe zone (top {}, bottom {}, left {}, right {}) leaves no room for cards in {}x{}",
                     z.top, z.bottom, z.left, z.right, v.width, v.height
@@ -1002,6 +1012,13 @@ outline_color = "#000000"
             .to_string();
         assert!(
             msg.starts_with("fast.toml:2:1: `video.fps` must be a whole number from 1 to 120"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[video]\nheight = 4200\n", "tall.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("tall.toml:2:1: the video size 1080x4200"),
             "{msg}"
         );
         let msg = Preset::from_override_toml("[video]\nfps = 100\n", "fast.toml")
