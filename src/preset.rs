@@ -351,8 +351,7 @@ impl Preset {
                     at(&["base"])
                 )])
             })?;
-        let mut merged: toml::Table =
-            toml::from_str(base_text).expect("built-in presets are valid");
+        let base: toml::Table = toml::from_str(base_text).expect("built-in presets are valid");
         if !user.contains_key("name") {
             let stem = Path::new(origin)
                 .file_stem()
@@ -360,13 +359,22 @@ impl Preset {
                 .unwrap_or_else(|| "custom".into());
             user.insert("name".into(), toml::Value::String(stem));
         }
-        merge(&mut merged, user);
-        apply_look(&mut merged)
-            .map_err(|msg| invalid(vec![format!("{}: {msg}", at(&["cards", "look"]))]))?;
-        let preset: Preset =
-            toml::Value::Table(merged)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
+        // serde stops at the first bad value: take each one out of the user's table (the
+        // base's value stands in) and read again, so every problem is listed at once.
+        let mut problems = Vec::new();
+        let preset = loop {
+            let mut merged = base.clone();
+            merge(&mut merged, user.clone());
+            if let Err(msg) = apply_look(&mut merged) {
+                problems.push(format!("{}: {msg}", at(&["cards", "look"])));
+                if remove_path(&mut user, &["cards", "look"]) {
+                    continue;
+                }
+                break None;
+            }
+            match toml::Value::Table(merged).try_into::<Preset>() {
+                Ok(p) => break Some(p),
+                Err(e) => {
                     let keys = error_keys(&e);
                     let message = plain_serde_message(&keys.join("."), e.message());
                     // An unknown key: point at it, not at its table.
@@ -383,8 +391,19 @@ impl Preset {
                     } else {
                         message
                     };
-                    invalid(vec![format!("{}: {message}", at(&path))])
-                })?;
+                    problems.push(format!("{}: {message}", at(&path)));
+                    if problems.len() >= 50 || !remove_path(&mut user, &path) {
+                        break None;
+                    }
+                }
+            }
+        };
+        let Some(preset) = preset else {
+            return Err(invalid(problems));
+        };
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
         let problems: Vec<String> = preset
             .problems()
             .into_iter()
@@ -512,7 +531,7 @@ impl Preset {
             || u64::from(z.top) + u64::from(z.bottom) + 64 > u64::from(v.height)
         {
             p.push((
-                "safe_zone|video.width|video.height",
+                "safe_zone.top|safe_zone.bottom|safe_zone.left|safe_zone.right|video.width|video.height",
                 format!(
                     "the safe zone (top {}, bottom {}, left {}, right {}) leaves no room for cards in {}x{}",
                     z.top, z.bottom, z.left, z.right, v.width, v.height
@@ -651,6 +670,18 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
                 base.insert(k, v);
             }
         }
+    }
+}
+
+/// Removes the value at `path` from a TOML table; whether there was one.
+fn remove_path(table: &mut toml::Table, path: &[&str]) -> bool {
+    match path {
+        [] => false,
+        [key] => table.remove(*key).is_some(),
+        [first, rest @ ..] => match table.get_mut(*first) {
+            Some(toml::Value::Table(t)) => remove_path(t, rest),
+            _ => table.remove(*first).is_some(),
+        },
     }
 }
 
@@ -966,6 +997,22 @@ outline_color = "#000000"
             msg.starts_with("t.toml:2:1: `video.fill` must be \"blur\" or a colour"),
             "{msg}"
         );
+        // Every bad value is listed, not only the first.
+        let msg = Preset::from_override_toml(
+            "[video]\nx264_preset = \"warp\"\ncrf = 1.5\nfiil = \"blur\"\n[cards]\nlook = \"x\"\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(msg.lines().count(), 4, "{msg}");
+        for at in [
+            "t.toml:2:1: ",
+            "t.toml:3:1: ",
+            "t.toml:4:1: ",
+            "t.toml:6:1: ",
+        ] {
+            assert!(msg.contains(at), "{at}: {msg}");
+        }
         let msg = Preset::from_override_toml("[video\n", "t.toml")
             .unwrap_err()
             .to_string();
