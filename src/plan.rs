@@ -519,7 +519,7 @@ pub fn plan_reel(
         let aspect = crop.width as f64 * sar / crop.height as f64;
         fit_width(aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
             width,
-            fill: preset.video.fill.clone(),
+            fill: preset.video.fill.to_string(),
         })
     });
     let shown_height = crop.height as f64;
