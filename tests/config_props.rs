@@ -186,6 +186,7 @@ fn media(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
             color_space: "bt709".into(),
             color_primaries: "bt709".into(),
             hdr: "sdr".into(),
+            interlaced: None,
             start: Micros::ZERO,
         },
         audio: audio.then(|| AudioInfo {
