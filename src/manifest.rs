@@ -428,10 +428,11 @@ fn raw_json(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
                 match serde_json::from_str::<JsonEntries>(c.get()) {
                     Ok(entries) => {
                         for (ck, cv) in entries.0 {
+                            let at = json_key_offset(text, offset(cv)).unwrap_or(offset(cv));
                             rc.entries.push(Entry {
                                 key: ck,
                                 value: value(cv),
-                                pos: pos_of(cv),
+                                pos: Some(line_col(text, at)),
                             });
                         }
                     }
@@ -443,10 +444,11 @@ fn raw_json(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
                 clips.push(rc);
             }
         } else {
+            let at = json_key_offset(text, offset(raw)).unwrap_or(offset(raw));
             defaults.entries.push(Entry {
                 key: k,
                 value: value(raw),
-                pos: pos_of(raw),
+                pos: Some(line_col(text, at)),
             });
         }
     }
@@ -455,6 +457,26 @@ fn raw_json(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
     } else {
         Err(ManifestError { problems })
     }
+}
+
+/// Where the key of the JSON value at `value` starts (its opening quote): back over the
+/// colon and the key's text. `None` when the text is not shaped so.
+fn json_key_offset(text: &str, value: usize) -> Option<usize> {
+    let before = text.get(..value)?.trim_end();
+    let before = before.strip_suffix(':')?.trim_end();
+    let key = before.strip_suffix('"')?;
+    let bytes = key.as_bytes();
+    let mut i = key.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == b'"' {
+            let backslashes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            if backslashes % 2 == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestError> {

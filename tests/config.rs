@@ -79,12 +79,12 @@ fn json_manifest_errors_give_line_and_column_in_plain_words() {
     .unwrap();
     let err = usage_error(&["render", "--manifest", s(&m)]);
     assert!(
-        err.contains("week.json:4:31: `crf` must be a whole number from 1 to 51")
+        err.contains("week.json:4:24: `crf` must be a whole number from 1 to 51")
             && err.contains("not \"best\""),
         "{err}"
     );
     assert!(
-        err.contains("week.json:5:33: unknown key `strat` (did you mean `start`?)"),
+        err.contains("week.json:5:24: unknown key `strat` (did you mean `start`?)"),
         "{err}"
     );
     assert!(!err.contains("invalid type"), "{err}");
