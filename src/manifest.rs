@@ -665,4 +665,11 @@ crf = 18
             err.problems
         );
     }
+
+    #[test]
+    fn csv_from_excel_with_a_byte_order_mark() {
+        let text = "\u{feff}input,crf\r\nraw/a.mov,20\r\n";
+        let clips = Manifest::parse(text, "csv", "w.csv", Path::new("/m")).unwrap();
+        assert_eq!(clips[0].input, PathBuf::from("/m/raw/a.mov"));
+    }
 }
