@@ -154,10 +154,10 @@ fn flags_beside_a_manifest_are_never_silently_ignored() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| v["event"] == "plan")
         .unwrap_or_else(|| panic!("no plan in {text}"));
-    assert_eq!(plan["plan"]["encoder"]["crf"], 21);
-    assert_eq!(plan["plan"]["preset"], "shorts");
+    assert_eq!(plan["plan"]["outputs"][0]["encoder"]["crf"], 21);
+    assert_eq!(plan["plan"]["outputs"][0]["preset"], "shorts");
     assert_eq!(plan["plan"]["cards"][0]["text"], "Too hot");
-    assert!(plan["plan"]["output"]
+    assert!(plan["plan"]["outputs"][0]["path"]
         .as_str()
         .unwrap()
         .ends_with("elsewhere/a.shorts.mp4"));

@@ -312,9 +312,9 @@ proptest! {
         match plan_reel(&info, &req, &preset, "out.mp4".into()) {
             Ok(p) => {
                 prop_assert!(p.video.frames >= 1);
-                prop_assert!(p.trim.start < p.trim.end);
-                prop_assert!(p.trim.end <= info.duration || info.duration.0 == 0);
-                let c = p.video.crop;
+                prop_assert!(p.trim().start < p.trim().end);
+                prop_assert!(p.trim().end <= info.duration || info.duration.0 == 0);
+                let c = p.video.crop();
                 prop_assert!(c.x + c.width <= p.video.rotated_size.0);
                 prop_assert!(c.y + c.height <= p.video.rotated_size.1);
                 let reel = p.frame_time(p.video.frames);
@@ -322,7 +322,7 @@ proptest! {
                     prop_assert!(card.at < card.until && card.until <= reel);
                     prop_assert!(!card.text.trim().is_empty(), "no card over nothing");
                 }
-                prop_assert!((1..=51).contains(&p.encoder.crf));
+                prop_assert!((1..=51).contains(&p.encoder().crf));
             }
             Err(e) => prop_assert!(e.to_string().contains("clip.mov")),
         }
