@@ -65,9 +65,16 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from this same definition.
-    #[command(after_help = "Examples:\n  failreel man > failreel.1 && man ./failreel.1")]
-    Man,
+    /// Print the manual (roff, every subcommand's options), or write one page per
+    /// subcommand into a folder.
+    #[command(
+        after_help = "Examples:\n  failreel man > failreel.1 && man ./failreel.1\n  failreel man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write failreel.1, failreel-render.1, … into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `presets` actions.
@@ -145,6 +152,9 @@ pub struct RenderArgs {
     /// No progress bar or per-clip messages (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Treat every warning as a failure of its clip (exit 1), for scripted use.
+    #[arg(long)]
+    pub strict: bool,
     /// What each reel is.
     #[command(flatten)]
     pub reel: ReelArgs,

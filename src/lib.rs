@@ -15,5 +15,6 @@ pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
+pub mod report;
 pub mod signals;
 pub mod time;
