@@ -72,6 +72,9 @@ impl Renderer for Libav {
     }
 }
 
+/// A hook the fake runs before each render, with the input.
+pub type BeforeRender = Box<dyn Fn(&Path) + Send + Sync>;
+
 /// The first line of a fake input file: `failreel-fake-clip <seconds> [warn <message>]`.
 pub const FAKE_CLIP: &str = "failreel-fake-clip";
 const FAKE_REEL: &str = "failreel-fake-reel plan ";
@@ -86,7 +89,7 @@ pub struct FakeRenderer {
     /// A warning every render raises.
     pub render_warning: Option<String>,
     /// Called before each render with the input (e.g. to raise a stop flag mid-batch).
-    pub before_render: Option<Box<dyn Fn(&Path) + Send + Sync>>,
+    pub before_render: Option<BeforeRender>,
     /// The inputs rendered, in the order they started.
     pub rendered: Mutex<Vec<PathBuf>>,
     /// The inputs probed, in order.

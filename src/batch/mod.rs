@@ -18,7 +18,7 @@ use crate::render::{Progress, RenderError, RenderOptions};
 use crate::signals::Stop;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -176,12 +176,13 @@ struct Warnings {
 }
 
 impl Warnings {
-    fn add(&mut self, input: &PathBuf, message: &str) {
+    fn add(&mut self, input: &Path, message: &str) {
         match self.seen.get(message) {
             Some(&i) => self.order[i].2 += 1,
             None => {
                 self.seen.insert(message.to_string(), self.order.len());
-                self.order.push((message.to_string(), input.clone(), 1));
+                self.order
+                    .push((message.to_string(), input.to_path_buf(), 1));
             }
         }
     }
@@ -465,4 +466,28 @@ pub fn run_batch(
     summary.warnings = warning_count;
     sink.event(&Event::Summary(Box::new(summary.clone())));
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_warning_names_the_estimate_and_what_fits() {
+        assert_eq!(memory_warning(2, 300, 4096), None);
+        let w = memory_warning(32, 300, 4096).unwrap();
+        assert!(w.contains("--jobs 32"), "{w}");
+        assert!(
+            w.contains("300 MiB") && w.contains("9.4 GiB") && w.contains("4.0 GiB"),
+            "{w}"
+        );
+        assert!(w.ends_with("--jobs 9 fits"), "{w}");
+    }
+
+    #[test]
+    fn auto_jobs_never_exceeds_clips_or_memory() {
+        assert_eq!(auto_jobs(1, 300, Some(100_000)), 1);
+        assert_eq!(auto_jobs(64, 300, Some(500)), 1);
+        assert!(auto_jobs(64, 300, None) >= 1);
+    }
 }

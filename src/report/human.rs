@@ -445,3 +445,73 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_sharing_a_file_name_get_their_folder_in_the_label() {
+        let paths = [
+            Path::new("week/x/IMG_0001.MOV"),
+            Path::new("week/y/IMG_0001.MOV"),
+            Path::new("week/y/other.mov"),
+            Path::new("a/same/f.mp4"),
+            Path::new("b/same/f.mp4"),
+        ];
+        assert_eq!(
+            distinct_labels(&paths),
+            vec![
+                "x/IMG_0001.MOV",
+                "y/IMG_0001.MOV",
+                "other.mov",
+                "a/same/f.mp4",
+                "b/same/f.mp4"
+            ]
+        );
+        // The same file twice (two presets) cannot be told apart by its path: no endless
+        // loop, the whole path.
+        let twice = [Path::new("raw/a.mp4"), Path::new("raw/a.mp4")];
+        assert_eq!(distinct_labels(&twice), vec!["raw/a.mp4", "raw/a.mp4"]);
+    }
+
+    #[test]
+    fn long_labels_keep_their_end() {
+        assert_eq!(fit("short.mov", 12), "short.mov");
+        let cut = fit("a-very-long-folder-name/IMG_0001.MOV", 16);
+        assert_eq!(cut.chars().count(), 16);
+        assert!(
+            cut.starts_with('…') && cut.ends_with("IMG_0001.MOV"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn plans_show_the_up_to_date_marker() {
+        let d = std::env::temp_dir().join("failreel-human-plan-test");
+        let _ = std::fs::create_dir_all(&d);
+        let input = d.join("clip.mp4");
+        crate::batch::FakeRenderer::write_clip(&input, 4.0).unwrap();
+        let info = crate::batch::executor::synthetic_info(
+            &input,
+            Default::default(),
+            crate::time::Micros(4_000_000),
+        );
+        let preset = crate::preset::Preset::built_in("reels").unwrap();
+        let plan =
+            crate::plan::plan_reel(&info, &Default::default(), &preset, d.join("o.mp4")).unwrap();
+        let text = plan_text(&plan, WouldDo::SkipUpToDate);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("(would skip: up to date)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("trim      0.000 s to 4.000 s (4.000 s, 120 frames at 30 fps)"),
+            "{text}"
+        );
+        assert!(!plan_text(&plan, WouldDo::Render).contains("would skip"));
+    }
+}

@@ -41,8 +41,11 @@ pub fn error_line(kind: &str, message: &str) -> String {
 
 /// One clip's result line.
 pub fn outcome_json(o: &Outcome) -> Value {
-    let mut v = json!({"index": o.index, "input": o.input, "output": o.output, "status": o.status});
-    let m = v.as_object_mut().expect("an object");
+    let mut m = serde_json::Map::new();
+    m.insert("index".into(), json!(o.index));
+    m.insert("input".into(), json!(o.input));
+    m.insert("output".into(), json!(o.output));
+    m.insert("status".into(), json!(o.status));
     match o.status {
         Status::Ok => {
             m.insert(
@@ -64,7 +67,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
     if !o.warnings.is_empty() {
         m.insert("warnings".into(), json!(o.warnings));
     }
-    v
+    Value::Object(m)
 }
 
 impl Sink for JsonLines {
@@ -132,5 +135,51 @@ impl Sink for JsonLines {
 
     fn closed(&self) -> bool {
         self.out.closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::ClipError;
+    use crate::time::Micros;
+    use std::path::PathBuf;
+
+    #[test]
+    fn result_lines_keep_todays_fields() {
+        let mut ok = Outcome::new(
+            2,
+            PathBuf::from("a.mp4"),
+            PathBuf::from("r/a.mp4"),
+            Status::Ok,
+        );
+        ok.duration = Some(Micros(1_500_000));
+        ok.frames = Some(45);
+        ok.render_seconds = Some(0.25);
+        let v = outcome_json(&ok);
+        assert_eq!(v["status"], "ok");
+        assert_eq!(v["duration_s"], 1.5);
+        assert_eq!(v["frames"], 45);
+        assert_eq!(v["render_seconds"], 0.25);
+        assert!(v.get("loudness").is_some() && v.get("error").is_none());
+
+        let mut failed = Outcome::new(
+            0,
+            PathBuf::from("b.mp4"),
+            PathBuf::from("r/b.mp4"),
+            Status::Failed,
+        );
+        failed.error = Some(Arc::new(ClipError::Foreign(PathBuf::from("r/b.mp4"))));
+        let v = outcome_json(&failed);
+        assert_eq!(v["status"], "failed");
+        assert!(v["error"]
+            .as_str()
+            .unwrap()
+            .contains("not written by failreel"));
+        let line = error_line("usage", "bad");
+        assert_eq!(
+            line,
+            "{\"event\":\"error\",\"kind\":\"usage\",\"message\":\"bad\"}\n"
+        );
     }
 }

@@ -100,3 +100,33 @@ pub fn fps_text(fps: f64) -> String {
         format!("{fps:.1} fps")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speeds_and_times_are_rounded_for_people() {
+        assert_eq!(fps_text(123.456), "123 fps");
+        assert_eq!(fps_text(7.26), "7.3 fps");
+        assert_eq!(duration_text(4.04), "4.0 s");
+        assert_eq!(duration_text(65.2), "1m05s");
+        assert_eq!(duration_text(3725.0), "1h02m");
+        assert_eq!(duration_text(f64::INFINITY), "?");
+    }
+
+    #[test]
+    fn a_broken_pipe_is_closed_and_anything_else_a_failure() {
+        let closed: StdoutError = std::io::Error::from(std::io::ErrorKind::BrokenPipe).into();
+        assert!(matches!(closed, StdoutError::Closed));
+        let full: StdoutError = std::io::Error::from_raw_os_error(28).into();
+        assert!(matches!(full, StdoutError::Failed(_)));
+        assert_eq!(
+            crate::batch::error_chain(&full),
+            format!(
+                "cannot write to standard output: caused by: {}",
+                std::io::Error::from_raw_os_error(28)
+            )
+        );
+    }
+}
