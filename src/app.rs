@@ -46,6 +46,9 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+    /// The output may not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// The input could not be read.
     #[error(transparent)]
     Probe(#[from] ProbeError),
@@ -70,7 +73,7 @@ impl AppError {
     fn kind(&self) -> &'static str {
         match self {
             AppError::Usage(_) => "usage",
-            AppError::Stdout(_) | AppError::Man { .. } => "output",
+            AppError::Stdout(_) | AppError::Man { .. } | AppError::Output(_) => "output",
             AppError::Probe(_) => "input",
             AppError::Plan(_) => "plan",
             AppError::Render(_) => "render",
@@ -254,10 +257,18 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = request(&args.reel);
     let started = std::time::Instant::now();
+    // The output rule of every write: never the input, never a FIFO or device, never a file
+    // failreel did not write unless --force.
+    crate::output::check_target(
+        &args.output,
+        &[&args.input],
+        args.force,
+        crate::output::png_is_ours,
+    )?;
     let info = probe(&args.input)?;
     let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
     let img = crate::render::preview(&plan, args.at)?;
-    crate::render::write_png(&img, &args.output)?;
+    crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(
         "wrote {} (the reel at {}, in {:.2} s)",
         args.output.display(),

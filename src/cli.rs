@@ -218,6 +218,10 @@ pub struct PreviewArgs {
     /// The PNG to write.
     #[arg(short, long, value_name = "FILE", default_value = "frame.png")]
     pub output: PathBuf,
+    /// Overwrite the output even if failreel did not write it (never the input, never a
+    /// FIFO or device).
+    #[arg(long)]
+    pub force: bool,
     /// What the reel is (as for `render`).
     #[command(flatten)]
     pub reel: ReelArgs,

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod composite;
 mod ffi;
 pub mod manifest;
+pub mod output;
 pub mod plan;
 pub mod preset;
 pub mod probe;

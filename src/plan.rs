@@ -442,6 +442,16 @@ pub enum PlanError {
         /// Reel length.
         len: Micros,
     },
+    /// More audio channels than failreel mixes down.
+    #[error("{path}: the audio has {channels} channels; failreel mixes down at most {max} (7.1): give a clip with fewer channels (e.g. `ffmpeg -i IN -ac 2 -c:v copy OUT`)")]
+    TooManyChannels {
+        /// Input.
+        path: String,
+        /// Channels in the clip's audio.
+        channels: u16,
+        /// The most failreel mixes down.
+        max: u16,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -458,6 +468,10 @@ pub fn default_output(input: &Path, out_dir: &Path, preset: &str) -> PathBuf {
         .unwrap_or_else(|| "reel".into());
     out_dir.join(format!("{stem}.{preset}.mp4"))
 }
+
+/// The most audio channels failreel mixes down to stereo (7.1); libav has no standard layout,
+/// and so no downmix, beyond it.
+pub const MAX_CHANNELS: u16 = 8;
 
 /// Decides the reel for one input.
 pub fn plan_reel(
@@ -528,6 +542,13 @@ pub fn plan_reel(
         ));
     }
 
+    if let Some(a) = info.audio.as_ref().filter(|a| a.channels > MAX_CHANNELS) {
+        return Err(PlanError::TooManyChannels {
+            path,
+            channels: a.channels,
+            max: MAX_CHANNELS,
+        });
+    }
     let v = &info.video;
     let rotated = if v.rotation % 180 == 90 {
         (v.height, v.width)

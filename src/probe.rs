@@ -131,6 +131,14 @@ pub enum ProbeError {
         /// libav's reason.
         cause: String,
     },
+    /// A still picture (a photo, a screenshot), not a clip.
+    #[error("{path}: is a still image ({format}), not a video clip: images are not supported; give the video the photo came with")]
+    StillImage {
+        /// The file.
+        path: PathBuf,
+        /// What libav recognised it as.
+        format: String,
+    },
     /// Media, but no video stream.
     #[error("{0}: has no video stream: give a video clip, not an audio or image file")]
     NoVideo(PathBuf),
@@ -163,6 +171,13 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError>
 pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     let mut ictx = open_input(path)?;
     let container = ictx.format().name().to_string();
+    // libav opens photos as one-frame "videos" through its image demuxers.
+    if container == "image2" || container.ends_with("_pipe") {
+        return Err(ProbeError::StillImage {
+            path: path.to_path_buf(),
+            format: container.trim_end_matches("_pipe").to_string(),
+        });
+    }
     let vst = ictx
         .streams()
         .best(ff::media::Type::Video)

@@ -450,5 +450,24 @@ fn leftover_temporaries_of_these_reels_are_removed_and_no_others() {
     assert!(other.exists(), "another reel's temporary is left alone");
     assert!(events
         .iter()
-        .any(|e| matches!(e, Event::Notice { message } if message.contains("removed 1"))));
+        .any(|e| matches!(e, Event::Warning { message, .. } if message.contains("removed 1"))));
+}
+
+#[test]
+fn resume_renders_again_a_reel_that_is_no_longer_complete() {
+    let d = dir();
+    let clips = clips(d.path(), &["a.mp4", "b.mp4"], 4.0);
+    let (s, _) = run(&clips, &BatchOptions::default(), &FakeRenderer::default());
+    assert_eq!(s.rendered, 2);
+    // b's reel grows after it was written (or is cut short): no longer trusted.
+    let mut bytes = std::fs::read(&clips[1].output).unwrap();
+    bytes.extend_from_slice(b"appended later");
+    std::fs::write(&clips[1].output, bytes).unwrap();
+    let fake = FakeRenderer::default();
+    let (s, events) = run(&clips, &BatchOptions::default(), &fake);
+    assert_eq!(statuses(&s), vec![Status::Skipped, Status::Ok]);
+    assert_eq!(names(&fake.rendered()), vec!["b.mp4"]);
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Warning { message, .. } if message.contains("incomplete or damaged"))
+    ));
 }

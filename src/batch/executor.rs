@@ -5,7 +5,7 @@
 
 use crate::plan::RenderPlan;
 use crate::probe::{AudioInfo, MediaInfo, ProbeError, SourceStamp, VideoInfo};
-use crate::render::{Progress, RenderError, RenderOptions, RenderReport};
+use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
 use crate::time::Micros;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -19,21 +19,24 @@ pub enum Existing {
     Absent,
     /// A file failreel did not write (or cannot read).
     Foreign,
-    /// A reel failreel wrote, with the hash of the plan it was rendered from.
-    Reel(String),
+    /// A reel failreel wrote: the hash of the plan it was rendered from, and whether it is
+    /// complete as written (resume trusts only complete reels).
+    Reel {
+        /// The plan hash in its metadata.
+        hash: String,
+        /// Whether every part is there as written (not cut short or changed since).
+        complete: bool,
+    },
 }
 
 /// Executes plans. Implementations must be usable from several threads at once.
 pub trait Renderer: Sync {
     /// Reads what planning needs from an input.
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError>;
-    /// What is at `output` already (reads headers only).
+    /// What is at `output` already (reads headers only; never opens a non-regular file).
     fn existing(&self, output: &Path) -> Existing;
-    /// Removes temporaries an interrupted run left for `output`; returns how many.
-    fn remove_stale_temps(&self, _output: &Path) -> usize {
-        0
-    }
-    /// Renders `plan` to `plan.output` atomically.
+    /// Renders `plan` to `plan.output` under the output rule of [`crate::output`]: locked,
+    /// temporary then rename, leftovers of killed runs removed.
     fn render(
         &self,
         plan: &RenderPlan,
@@ -52,14 +55,11 @@ impl Renderer for Libav {
         crate::probe::probe(input)
     }
     fn existing(&self, output: &Path) -> Existing {
-        match crate::render::existing_reel_hash(output) {
-            None => Existing::Absent,
-            Some(None) => Existing::Foreign,
-            Some(Some(h)) => Existing::Reel(h),
+        match crate::render::existing_reel(output) {
+            ExistingReel::Absent => Existing::Absent,
+            ExistingReel::Foreign => Existing::Foreign,
+            ExistingReel::Ours { hash, complete } => Existing::Reel { hash, complete },
         }
-    }
-    fn remove_stale_temps(&self, output: &Path) -> usize {
-        crate::render::remove_stale_temps(output)
     }
     fn render(
         &self,
@@ -81,7 +81,8 @@ const FAKE_REEL: &str = "failreel-fake-reel plan ";
 
 /// A test double: "inputs" are small text files starting with [`FAKE_CLIP`] and a length in
 /// seconds (a 640x360 30 fps clip with mono audio); a render writes a one-line marker holding
-/// the plan hash, through a temporary and a rename, with no decoding.
+/// the plan hash, under the same output rule as a real reel (lock, temporary, rename), with no
+/// decoding.
 #[derive(Default)]
 pub struct FakeRenderer {
     /// Inputs whose render fails (by path as given).
@@ -179,15 +180,15 @@ impl Renderer for FakeRenderer {
         match std::fs::read_to_string(output) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Existing::Absent,
             Err(_) => Existing::Foreign,
-            Ok(t) => match t.trim_end().strip_prefix(FAKE_REEL) {
-                Some(h) => Existing::Reel(h.to_string()),
+            Ok(t) => match t.lines().next().and_then(|l| l.strip_prefix(FAKE_REEL)) {
+                // Complete only as written: one line.
+                Some(h) => Existing::Reel {
+                    hash: h.to_string(),
+                    complete: t.len() == FAKE_REEL.len() + h.len() + 1,
+                },
                 None => Existing::Foreign,
             },
         }
-    }
-
-    fn remove_stale_temps(&self, output: &Path) -> usize {
-        crate::render::remove_stale_temps(output)
     }
 
     fn render(
@@ -197,6 +198,7 @@ impl Renderer for FakeRenderer {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
+        let writer = crate::output::Writer::begin(&plan.output, &[&plan.input])?;
         if let Some(f) = &self.before_render {
             f(&plan.input);
         }
@@ -220,23 +222,24 @@ impl Renderer for FakeRenderer {
         progress.frames_done(plan.video.frames / 2);
         progress.frames_done(plan.video.frames);
         progress.end();
-        let out_err = |e: std::io::Error| RenderError::Output {
-            path: plan.output.display().to_string(),
-            cause: e.to_string(),
-        };
-        if let Some(dir) = plan.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(out_err)?;
+        std::fs::write(writer.temp(), format!("{FAKE_REEL}{}\n", plan.hash()))
+            .map_err(|e| crate::output::OutputError::io(writer.temp(), e))?;
+        let mut warnings: Vec<String> = self.render_warning.iter().cloned().collect();
+        if writer.removed_stale > 0 {
+            warnings.push(format!(
+                "removed {} unfinished temporary file(s) of {} left by a run that was stopped",
+                writer.removed_stale,
+                plan.output.display()
+            ));
         }
-        let tmp = crate::render::temp_path(&plan.output);
-        std::fs::write(&tmp, format!("{FAKE_REEL}{}\n", plan.hash())).map_err(out_err)?;
-        std::fs::rename(&tmp, &plan.output).map_err(out_err)?;
+        writer.commit()?;
         Ok(RenderReport {
             frames: plan.video.frames,
             duration: Micros(
                 (plan.video.frames as i128 * 1_000_000 / plan.video.fps.max(1) as i128) as i64,
             ),
             render_seconds: 0.0,
-            warnings: self.render_warning.iter().cloned().collect(),
+            warnings,
             loudness: None,
         })
     }

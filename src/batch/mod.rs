@@ -11,6 +11,7 @@ pub use events::{
 };
 pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
+use crate::output::OutputError;
 use crate::plan::{plan_reel, PlanError, ReelRequest, RenderPlan};
 use crate::preset::Preset;
 use crate::probe::{MediaInfo, ProbeError};
@@ -64,9 +65,9 @@ pub enum ClipError {
     /// The render failed.
     #[error(transparent)]
     Render(#[from] RenderError),
-    /// The output exists and failreel did not write it.
-    #[error("{}: exists and was not written by failreel: not overwritten (use --force, or another output name)", .0.display())]
-    Foreign(PathBuf),
+    /// The output may not be written (an input, not a regular file, not failreel's…).
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// `--strict` and the clip raised warnings.
     #[error("{}: --strict makes warnings failures: {}", .input.display(), .warnings.join("; "))]
     Strict {
@@ -269,8 +270,9 @@ pub fn run_batch(
             finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
             continue;
         }
+        let existing = renderer.existing(&clip.output);
         let up_to_date = !opts.force
-            && matches!(renderer.existing(&clip.output), Existing::Reel(h) if h == plan.hash());
+            && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
         if opts.dry_run {
             let would = if up_to_date {
                 WouldDo::SkipUpToDate
@@ -296,6 +298,15 @@ pub fn run_batch(
             work.push((pos, Box::new(plan), mem, Vec::new()));
             continue;
         }
+        // Never an input, never a FIFO, device or link, whatever --force says.
+        if let Err(e) = crate::output::check_kind(&clip.output, &[&clip.input]) {
+            finish(
+                &mut outcomes,
+                pos,
+                failed(clip, e.into(), plan.warnings.clone()),
+            );
+            continue;
+        }
         if up_to_date {
             let mut o = Outcome::new(
                 clip.index,
@@ -308,13 +319,31 @@ pub fn run_batch(
             finish(&mut outcomes, pos, o);
             continue;
         }
-        if !opts.force && renderer.existing(&clip.output) == Existing::Foreign {
-            let e = ClipError::Foreign(clip.output.clone());
-            finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
-            continue;
+        let mut plan_warnings = plan.warnings.clone();
+        match existing {
+            Existing::Foreign if !opts.force => {
+                let e = OutputError::NotOurs(clip.output.clone()).into();
+                finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
+                continue;
+            }
+            Existing::Reel {
+                complete: false, ..
+            } => {
+                // Said as it happens (not collapsed): it names this reel.
+                let message = format!(
+                    "{}: the reel there is incomplete or damaged (cut short, or changed since it was written): rendering it again",
+                    clip.output.display()
+                );
+                sink.event(&Event::Warning {
+                    input: Some(clip.input.clone()),
+                    message: message.clone(),
+                    count: 1,
+                });
+                plan_warnings.push(message);
+            }
+            _ => {}
         }
-        let w = plan.warnings.clone();
-        work.push((pos, Box::new(plan), mem, w));
+        work.push((pos, Box::new(plan), mem, plan_warnings));
     }
     warnings.emit(sink);
 
@@ -361,15 +390,6 @@ pub fn run_batch(
                     return;
                 }
                 let clip = &clips[*pos];
-                let removed = renderer.remove_stale_temps(&clip.output);
-                if removed > 0 {
-                    sink.event(&Event::Notice {
-                        message: format!(
-                            "removed {removed} unfinished temporary file(s) of {}",
-                            clip.output.display()
-                        ),
-                    });
-                }
                 sink.event(&Event::Started {
                     index: clip.index,
                     input: clip.input.clone(),

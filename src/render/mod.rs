@@ -25,7 +25,7 @@ use crate::time::Micros;
 use audio::AudioOut;
 pub use audio::Loudness;
 use ffmpeg_next as ff;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 use std::time::Instant;
@@ -66,46 +66,77 @@ pub fn reel_tag(plan: &RenderPlan) -> String {
     )
 }
 
-/// The plan hash stored in an existing reel, if failreel wrote it (reads the header only).
-pub fn existing_reel_hash(path: &Path) -> Option<Option<String>> {
+/// An existing file at a reel's output path, as resume sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExistingReel {
+    /// Nothing there.
+    Absent,
+    /// A file failreel did not write (or cannot be read as a reel at all).
+    Foreign,
+    /// A reel failreel wrote: its plan hash, and whether it is complete as written
+    /// ([`crate::output::mp4_is_complete`]).
+    Ours {
+        /// The plan hash in its metadata.
+        hash: String,
+        /// Whether every box is there as written (not cut short, grown or shrunk since).
+        complete: bool,
+    },
+}
+
+/// What is at `path`, for resume: reads the file's headers only. A non-regular file (a FIFO,
+/// a device) is never opened (it would block): it reads as [`ExistingReel::Foreign`].
+pub fn existing_reel(path: &Path) -> ExistingReel {
     init_libav();
-    if !path.exists() {
-        return None;
+    match std::fs::symlink_metadata(path) {
+        Err(_) => return ExistingReel::Absent,
+        Ok(m) if !m.file_type().is_file() => return ExistingReel::Foreign,
+        Ok(_) => {}
     }
-    let Ok(ictx) = ff::format::input(&path) else {
-        return Some(None);
-    };
-    let comment = ictx.metadata().get("comment").map(str::to_string);
-    Some(comment.and_then(|c| {
+    let complete = crate::output::mp4_is_complete(path);
+    let comment = ff::format::input(&path)
+        .ok()
+        .and_then(|ictx| ictx.metadata().get("comment").map(str::to_string));
+    let hash = comment.and_then(|c| {
         c.strip_prefix("failreel ")
             .and_then(|rest| rest.split_once(" plan "))
             .map(|(_, h)| h.to_string())
-    }))
+    });
+    match hash {
+        Some(hash) => ExistingReel::Ours { hash, complete },
+        // A reel whose index is damaged so badly that libav cannot read it is still known by
+        // the tag failreel wrote into it.
+        None => match tag_in_head(path) {
+            Some(hash) => ExistingReel::Ours {
+                hash,
+                complete: false,
+            },
+            None => ExistingReel::Foreign,
+        },
+    }
 }
 
-/// Removes hidden temporaries that an interrupted run left for `output` (any process's).
-pub fn remove_stale_temps(output: &Path) -> usize {
-    let Some(name) = output.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return 0;
-    };
-    let dir = match output.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let prefix = format!(".{name}.failreel-");
-    let mut removed = 0;
-    if let Ok(rd) = std::fs::read_dir(&dir) {
-        for e in rd.flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
-            if n.starts_with(&prefix)
-                && n.ends_with(".tmp")
-                && std::fs::remove_file(e.path()).is_ok()
-            {
-                removed += 1;
-            }
-        }
-    }
-    removed
+/// Looks for failreel's comment tag in the first megabyte of a file (where a fast-start reel
+/// keeps its index).
+fn tag_in_head(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .ok()?;
+    let needle = b"failreel ";
+    let at = head.windows(needle.len()).position(|w| w == needle)?;
+    let text = String::from_utf8_lossy(&head[at..(at + 80).min(head.len())]).into_owned();
+    let (_, rest) = text.split_once(" plan ")?;
+    let hash: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    (hash.len() == 16).then_some(hash)
+}
+
+/// Whether failreel wrote the reel at `path` (for the "never a file failreel did not write"
+/// rule).
+pub fn reel_is_ours(path: &Path) -> bool {
+    matches!(existing_reel(path), ExistingReel::Ours { .. })
 }
 
 /// A [`Progress`] that reports nothing.
@@ -144,19 +175,29 @@ pub enum RenderError {
         cause: String,
     },
     /// The output could not be written.
-    #[error("{path}: cannot write: {cause}: check the folder exists and is writable")]
+    #[error("{path}: cannot write: {cause}{hint}", hint = write_hint(.cause))]
     Output {
         /// The output path.
         path: String,
         /// The reason.
         cause: String,
     },
-    /// `-o` names the input.
-    #[error("{0}: the output would overwrite the input: choose another output name")]
-    OutputIsInput(String),
+    /// The output may not be written (it is the input, not a regular file, busy…).
+    #[error(transparent)]
+    Target(#[from] crate::output::OutputError),
     /// Nothing decodable in the range.
     #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
     NoFrames(String),
+    /// `preview --at` is not inside the reel.
+    #[error("{path}: --at {at} is past the end of the reel ({length} long): give a time from 0 to the reel's length")]
+    PastEnd {
+        /// The input.
+        path: String,
+        /// The time asked for.
+        at: Micros,
+        /// The reel's length.
+        length: Micros,
+    },
     /// Cancelled by the user.
     #[error("{0}: cancelled")]
     Cancelled(String),
@@ -170,15 +211,6 @@ pub enum RenderError {
     },
 }
 
-/// The hidden temporary file a reel is written to before it is renamed into place.
-pub fn temp_path(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "reel.mp4".into());
-    output.with_file_name(format!(".{name}.failreel-{}.tmp", std::process::id()))
-}
-
 /// Renders `plan` to `plan.output`, atomically: the file appears complete or not at all.
 pub fn render(
     plan: &RenderPlan,
@@ -189,47 +221,38 @@ pub fn render(
     init_libav();
     let started = Instant::now();
     let out = &plan.output;
-    if same_file(&plan.input, out) {
-        return Err(RenderError::OutputIsInput(out.display().to_string()));
-    }
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| RenderError::Output {
-            path: dir.display().to_string(),
-            cause: e.to_string(),
-        })?;
-    }
-    let tmp = temp_path(out);
+    // Never the input, never a FIFO or device, one writer at a time; leftovers of killed
+    // runs are removed under the lock.
+    let writer = crate::output::Writer::begin(out, &[&plan.input])?;
     progress.begin(plan.video.frames);
-    let result = run(plan, opts, &tmp, progress, cancel);
+    let result = run(plan, opts, writer.temp(), progress, cancel);
     progress.end();
-    match result {
-        Ok((frames, warnings, loudness)) => {
-            std::fs::rename(&tmp, out).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                RenderError::Output {
-                    path: out.display().to_string(),
-                    cause: e.to_string(),
-                }
-            })?;
-            Ok(RenderReport {
-                frames,
-                duration: Micros((frames as i128 * 1_000_000 / plan.video.fps as i128) as i64),
-                render_seconds: started.elapsed().as_secs_f64(),
-                warnings,
-                loudness,
-            })
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    let (frames, mut warnings, loudness) = result?;
+    if writer.removed_stale > 0 {
+        warnings.push(format!(
+            "removed {} unfinished temporary file(s) of {} left by a run that was stopped",
+            writer.removed_stale,
+            out.display()
+        ));
     }
+    writer.commit()?;
+    Ok(RenderReport {
+        frames,
+        duration: Micros((frames as i128 * 1_000_000 / plan.video.fps as i128) as i64),
+        render_seconds: started.elapsed().as_secs_f64(),
+        warnings,
+        loudness,
+    })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
+/// What to do about a failed write, from libav's reason.
+fn write_hint(cause: &str) -> &'static str {
+    if cause.contains("No space left") {
+        ": free some space or write to another disk"
+    } else if cause.contains("ermission") {
+        ": check that the folder is writable"
+    } else {
+        ""
     }
 }
 

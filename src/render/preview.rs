@@ -14,6 +14,14 @@ use std::path::Path;
 /// The reel's frame at reel time `at` (clamped to the reel), as RGB.
 pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderError> {
     init_libav();
+    let length = plan.frame_time(plan.video.frames);
+    if at >= length {
+        return Err(RenderError::PastEnd {
+            path: plan.input.display().to_string(),
+            at,
+            length,
+        });
+    }
     let fps = plan.video.fps as i64;
     let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
         .min(plan.video.frames.saturating_sub(1));
@@ -109,33 +117,32 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         .ok_or_else(|| RenderError::NoFrames(plan.input.display().to_string()))
 }
 
-/// Writes a PNG quickly (fast compression), through a temporary name renamed into place.
-pub fn write_png(img: &image::RgbImage, path: &Path) -> Result<(), RenderError> {
-    let out_err = |e: String| RenderError::Output {
-        path: path.display().to_string(),
-        cause: e,
+/// Writes a PNG quickly (fast compression) under failreel's output rule: never an input
+/// given in `inputs`, never a non-regular file, one writer at a time, through a temporary
+/// renamed into place. The PNG carries a `Software` text chunk naming failreel, by which a
+/// later run knows it may replace it. Whether an existing file may be replaced at all is the
+/// caller's check ([`crate::output::check_target`]).
+pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result<(), RenderError> {
+    let writer = crate::output::Writer::begin(path, inputs)?;
+    let io = |e: std::io::Error| crate::output::OutputError::io(path, e);
+    let png_err = |e: png::EncodingError| match e {
+        png::EncodingError::IoError(e) => RenderError::Target(io(e)),
+        other => RenderError::Output {
+            path: path.display().to_string(),
+            cause: other.to_string(),
+        },
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| out_err(e.to_string()))?;
-    }
-    let tmp = super::temp_path(path);
-    let file = std::fs::File::create(&tmp).map_err(|e| out_err(e.to_string()))?;
-    let enc = image::codecs::png::PngEncoder::new_with_quality(
-        std::io::BufWriter::new(file),
-        image::codecs::png::CompressionType::Fast,
-        image::codecs::png::FilterType::Sub,
-    );
-    let written = image::ImageEncoder::write_image(
-        enc,
-        img.as_raw(),
-        img.width(),
-        img.height(),
-        image::ExtendedColorType::Rgb8,
-    )
-    .map_err(|e| out_err(e.to_string()))
-    .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| out_err(e.to_string())));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let file = std::fs::File::create(writer.temp()).map_err(io)?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img.width(), img.height());
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    enc.set_filter(png::Filter::Sub);
+    enc.add_text_chunk("Software".into(), crate::output::png_software_tag())
+        .map_err(png_err)?;
+    let mut w = enc.write_header().map_err(png_err)?;
+    w.write_image_data(img.as_raw()).map_err(png_err)?;
+    w.finish().map_err(png_err)?;
+    writer.commit()?;
+    Ok(())
 }

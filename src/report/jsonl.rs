@@ -169,7 +169,9 @@ mod tests {
             PathBuf::from("r/b.mp4"),
             Status::Failed,
         );
-        failed.error = Some(Arc::new(ClipError::Foreign(PathBuf::from("r/b.mp4"))));
+        failed.error = Some(Arc::new(ClipError::Output(
+            crate::output::OutputError::NotOurs(PathBuf::from("r/b.mp4")),
+        )));
         let v = outcome_json(&failed);
         assert_eq!(v["status"], "failed");
         assert!(v["error"]

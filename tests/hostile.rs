@@ -1,0 +1,209 @@
+//! Hostile inputs: damaged files (bytes flipped, cut short) and things that are not clips.
+//! Each gives a clean error naming the file, or a reel that meets the platform spec; never a
+//! panic, a hang, or a broken file under the final name.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A deterministic stream of positions (xorshift), so a failure names a reproducible case.
+fn positions(seed: u64, n: usize, len: usize) -> Vec<usize> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % len as u64) as usize
+        })
+        .collect()
+}
+
+fn render_within(input: &Path, out: &Path, limit: Duration) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args(["render", s(input), "-o", s(out), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("failreel hung on {}", input.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A clean error (exit 1, a message naming the input, no panic, nothing written) or a reel
+/// that meets the spec.
+fn assert_clean(case: &str, input: &Path, out: &Path) {
+    let o = render_within(input, out, Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{case}: {err}");
+    match o.status.code() {
+        Some(0) => {
+            let p = ffprobe(out, &[]);
+            let v = stream(&p, "video");
+            assert_eq!(v["codec_name"], "h264", "{case}");
+            assert_eq!(
+                (v["width"].as_u64(), v["height"].as_u64()),
+                (Some(1080), Some(1920)),
+                "{case}"
+            );
+            assert_eq!(v["pix_fmt"], "yuv420p", "{case}");
+            let a = stream(&p, "audio");
+            assert_eq!(a["codec_name"], "aac", "{case}");
+            let (vd, ad) = (num(&v["duration"]), num(&a["duration"]));
+            assert!(
+                (vd - ad).abs() < 0.05,
+                "{case}: picture {vd} s, sound {ad} s"
+            );
+        }
+        Some(1) => {
+            assert!(err.contains("failreel: error"), "{case}: {err}");
+            assert!(err.contains(s(input)), "{case}: names the file: {err}");
+            assert!(!out.exists(), "{case}: nothing under the final name");
+        }
+        other => panic!("{case}: exit {other:?}: {err}"),
+    }
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn damaged_mp4_and_mov_files_give_a_clean_error_or_a_conforming_reel() {
+    let dir = workdir();
+    let d = dir.path();
+    let mp4 = grey_clip(d, "clip.mp4", 1.0, 10);
+    let mov = d.join("clip.mov");
+    ffmpeg(&["-i", s(&mp4), "-c", "copy", s(&mov)]);
+    let out = d.join("reel.mp4");
+    for (name, src) in [("mp4", &mp4), ("mov", &mov)] {
+        let bytes = std::fs::read(src).unwrap();
+        let bad = d.join(format!("bad.{name}"));
+        // Flipped bytes: a few at a time, all over the file (index and media data alike).
+        for (k, seed) in [11u64, 23, 37, 41, 53].into_iter().enumerate() {
+            let mut b = bytes.clone();
+            for p in positions(seed, 8, b.len()) {
+                b[p] ^= 0xA5;
+            }
+            std::fs::write(&bad, &b).unwrap();
+            assert_clean(&format!("{name} flipped #{k}"), &bad, &out);
+        }
+        // Cut short at several points.
+        for frac in [0.02, 0.3, 0.7, 0.97] {
+            let n = (bytes.len() as f64 * frac) as usize;
+            std::fs::write(&bad, &bytes[..n]).unwrap();
+            assert_clean(&format!("{name} cut at {frac}"), &bad, &out);
+        }
+    }
+}
+
+#[test]
+fn a_still_image_is_refused_with_a_clear_message() {
+    let dir = workdir();
+    let d = dir.path();
+    let png = d.join("photo.png");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=s=320x240",
+        "-frames:v",
+        "1",
+        s(&png),
+    ]);
+    let jpg = d.join("photo.jpg");
+    ffmpeg(&["-i", s(&png), s(&jpg)]);
+    for img in [&png, &jpg] {
+        let out = d.join("reel.mp4");
+        let o = render_within(img, &out, Duration::from_secs(30));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("still image"), "{err}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn audio_with_more_channels_than_a_downmix_knows_names_the_limit() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("array.mkv");
+    let split: String = (0..64).map(|i| format!("[a{i}]")).collect();
+    let graph =
+        format!("[1]aformat=channel_layouts=mono,asplit=64{split};{split}amerge=inputs=64[a]");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x240:r=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440",
+        "-t",
+        "1",
+        "-filter_complex",
+        &graph,
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "pcm_s16le",
+        s(&clip),
+    ]);
+    let out = d.join("reel.mp4");
+    let o = render_within(&clip, &out, Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("64 channels") && err.contains("at most 8"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn preview_past_the_end_of_the_reel_is_an_error_not_a_frame() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 2.0, 30);
+    let png = d.join("f.png");
+    // The reel of the clip from 0.5 s is 1.5 s long.
+    for at in ["1.5", "7"] {
+        let o = failreel(&[
+            "preview",
+            s(&clip),
+            "--start",
+            "0.5",
+            "--at",
+            at,
+            "-o",
+            s(&png),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("past the end of the reel"), "{err}");
+        assert!(!png.exists());
+    }
+    failreel_ok(&[
+        "preview",
+        s(&clip),
+        "--start",
+        "0.5",
+        "--at",
+        "1.45",
+        "-o",
+        s(&png),
+    ]);
+    assert!(png.exists());
+}
