@@ -294,3 +294,37 @@ fn a_dry_run_reads_in_names_and_seconds() {
     }
     assert!(!text.contains("WentWrong"), "{text}");
 }
+
+#[test]
+fn a_ten_thousand_clip_dry_run_takes_well_under_five_seconds() {
+    let dir = workdir();
+    let d = dir.path();
+    // 1 s clips: shorter than TikTok's 3 s, so every plan warns the same way.
+    let first = grey_clip(d, "in0.mp4", 1.0, 30);
+    for i in 1..10 {
+        std::fs::copy(&first, d.join(format!("in{i}.mp4"))).unwrap();
+    }
+    let clips: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| {
+            serde_json::json!({
+                "input": format!("in{}.mp4", i % 10),
+                "output": format!("reels/o{i}.mp4"),
+                "went_wrong": "Too hot",
+            })
+        })
+        .collect();
+    let manifest = d.join("big.json");
+    std::fs::write(&manifest, serde_json::json!({ "clip": clips }).to_string()).unwrap();
+    let t = std::time::Instant::now();
+    let r = failreel(&["render", "--manifest", s(&manifest), "--dry-run"]);
+    let secs = t.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert!(secs < 5.0, "10,000 plans took {secs:.1} s");
+    let text = String::from_utf8_lossy(&r.stdout);
+    let plans = text.lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(plans, 10_000);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "repeated warnings collapse: {err}");
+    assert!(warnings[0].ends_with("(10000 clips)"), "{err}");
+}
