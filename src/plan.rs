@@ -442,6 +442,16 @@ pub enum PlanError {
         /// Reel length.
         len: Micros,
     },
+    /// The sound goes on long after the picture ends.
+    #[error("{path}: the picture ends at {picture} but the sound goes on to {sound}: a reel ends with its picture, so the rest of the sound would be lost; trim with --end {picture} or earlier to keep the part that has a picture, or repair the file")]
+    PictureShorterThanSound {
+        /// Input.
+        path: String,
+        /// Where the picture ends.
+        picture: Micros,
+        /// Where the sound ends.
+        sound: Micros,
+    },
     /// More audio channels than failreel mixes down.
     #[error("{path}: the audio has {channels} channels; failreel mixes down at most {max} (7.1): give a clip with fewer channels (e.g. `ffmpeg -i IN -ac 2 -c:v copy OUT`)")]
     TooManyChannels {
@@ -502,6 +512,22 @@ pub fn plan_reel(
                 path,
                 start,
                 end: e,
+            });
+        }
+    }
+    // Picture and sound end together: a reel that runs to the end of a picture much
+    // shorter than its sound would silently lose the rest of the sound.
+    if let Some(sound_end) = info
+        .audio
+        .as_ref()
+        .and_then(|a| a.duration.map(|d| a.offset + d))
+    {
+        let runs_to_picture_end = requested_end.is_none_or(|e| e > clip_len);
+        if clip_len.0 > 0 && runs_to_picture_end && sound_end - clip_len > Micros(1_000_000) {
+            return Err(PlanError::PictureShorterThanSound {
+                path,
+                picture: clip_len,
+                sound: sound_end,
             });
         }
     }

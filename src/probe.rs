@@ -181,6 +181,11 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     let vst = ictx
         .streams()
         .best(ff::media::Type::Video)
+        // A cover picture of a song is not a clip.
+        .filter(|s| {
+            !s.disposition()
+                .contains(ff::format::stream::Disposition::ATTACHED_PIC)
+        })
         .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
     let vindex = vst.index();
     let vtb = vst.time_base();

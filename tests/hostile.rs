@@ -207,3 +207,39 @@ fn preview_past_the_end_of_the_reel_is_an_error_not_a_frame() {
     ]);
     assert!(png.exists());
 }
+
+#[test]
+fn a_picture_much_shorter_than_its_sound_fails_with_the_reason() {
+    let dir = workdir();
+    let d = dir.path();
+    let one = d.join("one.mp4");
+    h264_clip(
+        &one,
+        "color=c=gray:s=320x240:r=30",
+        None,
+        &["-frames:v", "1"],
+    );
+    let clip = d.join("one_frame.mp4");
+    ffmpeg(&[
+        "-i",
+        s(&one),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=6",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        s(&clip),
+    ]);
+    let out = d.join("reel.mp4");
+    let o = render_within(&clip, &out, Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the picture ends at") && err.contains("--end"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
