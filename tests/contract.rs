@@ -328,3 +328,66 @@ fn a_ten_thousand_clip_dry_run_takes_well_under_five_seconds() {
     assert_eq!(warnings.len(), 1, "repeated warnings collapse: {err}");
     assert!(warnings[0].ends_with("(10000 clips)"), "{err}");
 }
+
+#[test]
+fn ctrl_c_finishes_the_running_reel_and_counts_the_clips_never_started() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 4.0, 30);
+    let b = d.join("b.mp4");
+    let c = d.join("c.mp4");
+    std::fs::copy(&a, &b).unwrap();
+    std::fs::copy(&a, &c).unwrap();
+    let outs = d.join("reels");
+    let child = failreel_cmd(&[
+        "render",
+        s(&a),
+        s(&b),
+        s(&c),
+        "--out-dir",
+        s(&outs),
+        "--jobs",
+        "1",
+        "--encoder-preset",
+        "medium",
+        "--json",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait until the first reel's temporary exists: it is rendering.
+    let t = std::time::Instant::now();
+    while !list(&outs).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(t.elapsed().as_secs() < 30, "the render never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("finishing the reels in progress"),
+        "acknowledged: {err}"
+    );
+    assert!(
+        err.contains("1 rendered, 0 skipped, 0 failed, 2 not started"),
+        "{err}"
+    );
+    assert_eq!(
+        list(&outs),
+        vec!["a.tiktok.mp4"],
+        "the running reel was finished"
+    );
+    let summary: serde_json::Value = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["event"] == "summary")
+        .expect("a summary line");
+    assert_eq!(summary["not_started"], 2);
+    assert_eq!(summary["interrupted"], true);
+}
