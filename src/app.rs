@@ -117,9 +117,21 @@ where
     let json = wants_json(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: in colour on a terminal, otherwise plain text through the
+            // one way to stdout (a closed pipe is quiet, a full disk an error).
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return e.exit_code();
+            }
+            return match write_stdout(e.render().to_string().as_bytes()) {
+                Ok(()) => e.exit_code(),
+                Err(err) => report_error(&AppError::Stdout(err), false),
+            };
+        }
         Err(e) => {
             let _ = e.print();
-            if json && e.use_stderr() {
+            if json {
                 let msg = e.kind().to_string();
                 let detail = e
                     .render()

@@ -49,6 +49,8 @@ fn a_closed_stdout_ends_quietly_with_status_0() {
         vec!["presets"],
         vec!["man"],
         vec!["completions", "bash"],
+        vec!["render", "--help"],
+        vec!["--version"],
         vec!["probe", s(&clip)],
         vec!["probe", s(&clip), "--json"],
         vec![
@@ -89,6 +91,7 @@ fn a_full_disk_on_stdout_is_one_error_line_and_status_1() {
         vec!["presets", "show", "reels"],
         vec!["presets"],
         vec!["man"],
+        vec!["--help"],
         vec!["probe", s(&clip), "--json"],
         vec!["render", s(&clip), "--dry-run"],
         vec!["render", s(&clip), "--dry-run", "--json"],
