@@ -149,6 +149,9 @@ pub struct VideoPlan {
     pub frames: u64,
     /// Colour conversion.
     pub color: ColorPlan,
+    /// Interlaced source: deinterlaced (kerndeint, one frame per frame) before anything else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deinterlace: bool,
 }
 
 /// How a picture narrower than the output is shown: fitted to the height, centred, with the
@@ -462,6 +465,18 @@ pub enum PlanError {
         /// The most failreel mixes down.
         max: u16,
     },
+    /// Too few pixels to make a picture of.
+    #[error("{path}: the picture is only {width}x{height}: too small to make a reel from (at least {min}x{min})")]
+    TooSmall {
+        /// Input.
+        path: String,
+        /// Display width.
+        width: u32,
+        /// Display height.
+        height: u32,
+        /// The least of either side.
+        min: u32,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -482,6 +497,9 @@ pub fn default_output(input: &Path, out_dir: &Path, preset: &str) -> PathBuf {
 /// The most audio channels failreel mixes down to stereo (7.1); libav has no standard layout,
 /// and so no downmix, beyond it.
 pub const MAX_CHANNELS: u16 = 8;
+
+/// The smallest picture side failreel makes a reel from, in pixels.
+pub const MIN_SIDE: u32 = 16;
 
 /// Decides the reel for one input.
 pub fn plan_reel(
@@ -576,6 +594,14 @@ pub fn plan_reel(
         });
     }
     let v = &info.video;
+    if v.display_width < MIN_SIDE || v.display_height < MIN_SIDE {
+        return Err(PlanError::TooSmall {
+            path,
+            width: v.display_width,
+            height: v.display_height,
+            min: MIN_SIDE,
+        });
+    }
     let rotated = if v.rotation % 180 == 90 {
         (v.height, v.width)
     } else {
@@ -600,6 +626,34 @@ pub fn plan_reel(
             width,
             fill: preset.video.fill.clone(),
         });
+    // Square pixels always: where the window cannot take the output's shape (a picture only
+    // a few pixels wide), fit it with a fill rather than stretch it.
+    let fit = fit.or_else(|| {
+        let aspect = crop.width as f64 * sar / crop.height as f64;
+        fit_width(aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
+            width,
+            fill: preset.video.fill.clone(),
+        })
+    });
+    let shown_height = crop.height as f64;
+    let enlarge = preset.video.height as f64 / shown_height;
+    if enlarge > 3.0 {
+        warnings.push(format!(
+            "the picture is {}x{}: it is enlarged {:.1}x to fill {}x{} and will look soft",
+            v.display_width, v.display_height, enlarge, preset.video.width, preset.video.height
+        ));
+    }
+    let deinterlace = v.interlaced.is_some();
+    if let Some(order) = &v.interlaced {
+        warnings.push(format!(
+            "the clip is interlaced ({}): it is deinterlaced (kerndeint)",
+            if order.starts_with('t') {
+                "top field first"
+            } else {
+                "bottom field first"
+            }
+        ));
+    }
     let cards = plan_cards(req, preset, reel_len, &path)?;
 
     let encoder = EncoderPlan {
@@ -658,6 +712,7 @@ pub fn plan_reel(
             fps,
             frames,
             color,
+            deinterlace,
         },
         audio: AudioPlan {
             stream: info.audio.as_ref().map(|a| a.index),
@@ -827,6 +882,7 @@ mod tests {
                 color_primaries: "bt709".into(),
                 hdr: "sdr".into(),
                 start: Micros::ZERO,
+                interlaced: None,
             },
             audio: Some(AudioInfo {
                 index: 1,

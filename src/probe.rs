@@ -87,6 +87,9 @@ pub struct VideoInfo {
     pub hdr: String,
     /// Start time of the video stream in the file's timeline.
     pub start: Micros,
+    /// Interlaced field order (`tt`, `bb`, `tb`, `bt`), or None for progressive (or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interlaced: Option<String>,
 }
 
 /// The main audio stream.
@@ -235,6 +238,14 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
         _ => "sdr",
     }
     .to_string();
+    let interlaced = match crate::ffi::field_order(&dec) {
+        ff::FieldOrder::TT => Some("tt"),
+        ff::FieldOrder::BB => Some("bb"),
+        ff::FieldOrder::TB => Some("tb"),
+        ff::FieldOrder::BT => Some("bt"),
+        _ => None,
+    }
+    .map(str::to_string);
     let color_space = color_space_name(dec.color_space()).to_string();
     let color_primaries = format!("{:?}", dec.color_primaries()).to_lowercase();
     let vstart = if vst.start_time() == ff::ffi::AV_NOPTS_VALUE {
@@ -303,6 +314,7 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
             color_primaries,
             hdr,
             start: vstart,
+            interlaced,
         },
         audio,
         audio_streams,

@@ -243,3 +243,112 @@ fn a_picture_much_shorter_than_its_sound_fails_with_the_reason() {
     );
     assert!(!out.exists());
 }
+
+fn plan_json(args: &[&str]) -> (serde_json::Value, String) {
+    let mut all = vec!["render"];
+    all.extend_from_slice(args);
+    all.extend(["--dry-run", "--json"]);
+    let o = failreel(&all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let plan = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "plan")
+        .expect("a plan line");
+    (plan["plan"].clone(), stdout)
+}
+
+#[test]
+fn tiny_sources_are_fitted_with_square_pixels_and_the_enlargement_is_said() {
+    let dir = workdir();
+    let d = dir.path();
+    let small = d.join("small.mp4");
+    h264_clip(&small, "testsrc2=s=112x200:r=30:d=1", None, &[]);
+    let (plan, stdout) = plan_json(&[s(&small)]);
+    assert!(stdout.contains("enlarged"), "{stdout}");
+    assert_eq!(plan["video"]["width"], 1080);
+    // 18x18: the 9:16 window of a square picture cannot be cut exactly at that size: it is
+    // fitted (with a fill beside it), not stretched.
+    let square = d.join("square.mp4");
+    h264_clip(&square, "testsrc2=s=18x18:r=30:d=1", None, &[]);
+    let (plan, _) = plan_json(&[s(&square)]);
+    let crop = &plan["video"]["crop"];
+    let fit = &plan["video"]["fit"];
+    let aspect = crop["width"].as_f64().unwrap() / crop["height"].as_f64().unwrap();
+    let shown = fit["width"].as_f64().unwrap() / 1920.0;
+    assert!((aspect - shown).abs() < 0.01, "crop {crop}, fit {fit}");
+    let out = d.join("square.reel.mp4");
+    failreel_ok(&["render", s(&square), "-o", s(&out), "--quiet"]);
+    let p = ffprobe(&out, &[]);
+    assert_eq!(stream(&p, "video")["width"], 1080);
+    // 2x2 is too small to make anything of.
+    let dot = d.join("dot.mp4");
+    h264_clip(&dot, "color=c=red:s=2x2:r=30:d=1", None, &[]);
+    let o = failreel(&["render", s(&dot), "-o", s(&d.join("dot.reel.mp4"))]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("too small"), "{err}");
+}
+
+/// Mean absolute difference between neighbouring rows over the rows two apart: above 1 means
+/// the odd and even lines disagree more than lines of one field (combing).
+fn comb(y: &[u8], w: usize, h: usize) -> f64 {
+    let (mut near, mut far) = (0f64, 0f64);
+    for row in 2..h - 2 {
+        for col in 0..w {
+            let c = y[row * w + col] as f64;
+            near += (c - y[(row + 1) * w + col] as f64).abs();
+            far += (c - y[(row + 2) * w + col] as f64).abs();
+        }
+    }
+    near / far.max(1.0)
+}
+
+/// Luma of frame `n` of `path` after the `vf` chain, as (width, height, plane).
+fn luma_after(path: &Path, vf: &str, n: usize) -> (usize, usize, Vec<u8>) {
+    let scaled = path.with_extension("check.mp4");
+    ffmpeg(&[
+        "-i",
+        s(path),
+        "-vf",
+        vf,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        s(&scaled),
+    ]);
+    let (w, h, frames) = luma_frames(&scaled);
+    (w, h, frames[n].clone())
+}
+
+#[test]
+fn interlaced_clips_are_deinterlaced_and_the_plan_says_so() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("interlaced.mp4");
+    // 60 moving pictures a second woven into 30 interlaced frames, top field first.
+    h264_clip(
+        &clip,
+        "testsrc2=s=1920x1080:r=60:d=1",
+        Some("tinterlace=mode=interleave_top,setfield=tff"),
+        &["-flags", "+ildct+ilme", "-x264-params", "tff=1", "-r", "30"],
+    );
+    let (plan, stdout) = plan_json(&[s(&clip)]);
+    assert_eq!(plan["video"]["deinterlace"], true, "{stdout}");
+    assert!(stdout.contains("interlaced (top field first)"), "{stdout}");
+    let out = d.join("reel.mp4");
+    failreel_ok(&["render", s(&clip), "-o", s(&out), "--quiet"]);
+    // Compare, at the source's own scale, the reel with the woven frames it came from.
+    let (w, h, reel) = luma_after(&out, "scale=608:1080:flags=area", 10);
+    let (ww, wh, woven) = luma_after(&clip, "crop=608:1080:656:0", 10);
+    let (combed, raw) = (comb(&reel, w, h), comb(&woven, ww, wh));
+    assert!(raw > 1.2, "the fixture is combed: {raw:.2}");
+    assert!(
+        combed < raw * 0.75,
+        "deinterlaced {combed:.2} vs woven {raw:.2}"
+    );
+}

@@ -14,6 +14,14 @@ use std::sync::mpsc::{Receiver, SyncSender};
 pub fn filter_chain(plan: &RenderPlan) -> String {
     let v = &plan.video;
     let mut f: Vec<String> = Vec::new();
+    if v.deinterlace {
+        // One progressive frame per interlaced frame, before any geometry, from that frame
+        // alone (kerndeint, where it is combed): frames reach the graph one at a time and,
+        // when the source is faster than the reel, not all of them, so a deinterlacer that
+        // waits for the next frame (bwdif, yadif, estdif) has neither the latency nor the
+        // neighbours it needs here.
+        f.push("kerndeint".into());
+    }
     match v.rotation {
         90 => f.push("transpose=clock".into()),
         180 => f.push("hflip,vflip".into()),
