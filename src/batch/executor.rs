@@ -138,6 +138,7 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
             color_primaries: "bt709".into(),
             hdr: "sdr".into(),
             start: Micros::ZERO,
+            interlaced: None,
         },
         audio: Some(AudioInfo {
             index: 1,
