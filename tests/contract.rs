@@ -327,9 +327,17 @@ fn a_ten_thousand_clip_dry_run_takes_well_under_five_seconds() {
     let text = String::from_utf8_lossy(&r.stdout);
     let plans = text.lines().filter(|l| !l.starts_with(' ')).count();
     assert_eq!(plans, 10_000);
+    // Each message once, with its count (short reel; the picture is enlarged).
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
-    assert_eq!(warnings.len(), 1, "repeated warnings collapse: {err}");
-    assert!(warnings[0].ends_with("(10000 clips)"), "{err}");
+    assert!(
+        (1..=3).contains(&warnings.len()),
+        "repeated warnings collapse: {err}"
+    );
+    assert!(
+        warnings.iter().all(|w| w.ends_with("(10000 clips)")),
+        "{err}"
+    );
+    assert!(warnings.iter().any(|w| w.contains("shorter than")), "{err}");
 }
 
 #[test]

@@ -80,7 +80,7 @@ pub const FAKE_CLIP: &str = "failreel-fake-clip";
 const FAKE_REEL: &str = "failreel-fake-reel plan ";
 
 /// A test double: "inputs" are small text files starting with [`FAKE_CLIP`] and a length in
-/// seconds (a 640x360 30 fps clip with mono audio); a render writes a one-line marker holding
+/// seconds (a 1920x1080 30 fps clip with mono audio); a render writes a one-line marker holding
 /// the plan hash, under the same output rule as a real reel (lock, temporary, rename), with no
 /// decoding.
 #[derive(Default)]
@@ -114,7 +114,7 @@ impl FakeRenderer {
     }
 }
 
-/// A [`MediaInfo`] for a 640x360 30 fps SDR clip of `duration` with mono audio.
+/// A [`MediaInfo`] for a 1920x1080 30 fps SDR clip of `duration` with mono audio.
 pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> MediaInfo {
     MediaInfo {
         path: path.to_path_buf(),
@@ -124,12 +124,12 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
         video: VideoInfo {
             index: 0,
             codec: "h264".into(),
-            width: 640,
-            height: 360,
+            width: 1920,
+            height: 1080,
             sar: (1, 1),
             rotation: 0,
-            display_width: 640,
-            display_height: 360,
+            display_width: 1920,
+            display_height: 1080,
             fps: 30.0,
             variable_frame_rate: false,
             pixel_format: "yuv420p".into(),
