@@ -475,3 +475,30 @@ fn resume_renders_again_a_reel_that_is_no_longer_complete() {
         |e| matches!(e, Event::Warning { message, .. } if message.contains("incomplete or damaged"))
     ));
 }
+
+#[test]
+fn an_output_that_is_a_fifo_fails_at_once_even_with_force() {
+    let d = dir();
+    let clips = clips(d.path(), &["a.mp4", "b.mp4"], 4.0);
+    std::fs::create_dir_all(d.path().join("reels")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&clips[0].output)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let force = BatchOptions {
+        force: true,
+        ..BatchOptions::default()
+    };
+    let t = std::time::Instant::now();
+    let fake = FakeRenderer::default();
+    let (s, _) = run(&clips, &force, &fake);
+    assert!(t.elapsed().as_secs() < 5, "nothing blocks on the FIFO");
+    assert_eq!(statuses(&s), vec![Status::Failed, Status::Ok]);
+    let err = s.outcomes[0].error_text().unwrap();
+    assert!(
+        err.contains("FIFO") && err.contains("not a regular file"),
+        "{err}"
+    );
+    assert_eq!(names(&fake.rendered()), vec!["b.mp4"]);
+}

@@ -178,6 +178,12 @@ impl Renderer for FakeRenderer {
     }
 
     fn existing(&self, output: &Path) -> Existing {
+        match std::fs::symlink_metadata(output) {
+            Err(_) => return Existing::Absent,
+            // Never opened: a FIFO would block.
+            Ok(m) if !m.file_type().is_file() => return Existing::Foreign,
+            Ok(_) => {}
+        }
         match std::fs::read_to_string(output) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Existing::Absent,
             Err(_) => Existing::Foreign,

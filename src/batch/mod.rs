@@ -270,6 +270,18 @@ pub fn run_batch(
             finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
             continue;
         }
+        // Never an input, never a FIFO, device or link, whatever --force says (checked from
+        // metadata before anything opens the output).
+        if !opts.dry_run {
+            if let Err(e) = crate::output::check_kind(&clip.output, &[&clip.input]) {
+                finish(
+                    &mut outcomes,
+                    pos,
+                    failed(clip, e.into(), plan.warnings.clone()),
+                );
+                continue;
+            }
+        }
         let existing = renderer.existing(&clip.output);
         let up_to_date = !opts.force
             && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
@@ -296,15 +308,6 @@ pub fn run_batch(
             o.warnings = plan.warnings.clone();
             outcomes[pos] = Some(o);
             work.push((pos, Box::new(plan), mem, Vec::new()));
-            continue;
-        }
-        // Never an input, never a FIFO, device or link, whatever --force says.
-        if let Err(e) = crate::output::check_kind(&clip.output, &[&clip.input]) {
-            finish(
-                &mut outcomes,
-                pos,
-                failed(clip, e.into(), plan.warnings.clone()),
-            );
             continue;
         }
         if up_to_date {
