@@ -1,7 +1,7 @@
 //! failreel: turns raw kitchen phone footage into upload-ready vertical "fail reels".
 //!
 //! A reel is decided by a pure, serialisable [`plan::RenderPlan`] (built from a
-//! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]) and
+//! [`probe::MediaInfo`], the user's [`request::ReelRequest`] and a [`preset::Preset`]) and
 //! executed by [`render::render`] with libav through ffmpeg-next.
 
 pub mod app;
@@ -10,12 +10,15 @@ pub mod card;
 pub mod cli;
 pub mod composite;
 mod ffi;
+pub mod jobs;
 pub mod manifest;
+pub mod model;
 pub mod output;
 pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
 pub mod report;
+pub mod request;
 pub mod signals;
 pub mod time;

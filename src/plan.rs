@@ -3,87 +3,15 @@
 //! [`plan_reel`] turns what the user asked for ([`ReelRequest`]), what the input is
 //! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
 
-use crate::preset::{CardPosition, CardStyle, Preset, SafeZone};
+use crate::model::Transfer;
+use crate::preset::{CardStyle, Preset, SafeZone};
 use crate::probe::{MediaInfo, SourceStamp};
 use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Horizontal position of the 9:16 window in a wider frame.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Focus(pub f64);
-
-impl Focus {
-    /// Parses `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
-    pub fn parse(s: &str) -> Result<Focus, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "center" | "centre" | "middle" => Ok(Focus(0.5)),
-            "left" => Ok(Focus(0.0)),
-            "right" => Ok(Focus(1.0)),
-            other => match other.parse::<f64>() {
-                Ok(v) if (0.0..=1.0).contains(&v) => Ok(Focus(v)),
-                _ => Err(format!(
-                    "`{s}` is not a focus: use center, left, right or a number from 0.0 to 1.0"
-                )),
-            },
-        }
-    }
-}
-
-/// Everything the user asked of one reel (from the CLI or, later, a manifest).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReelRequest {
-    /// Trim start on the clip's timeline.
-    pub start: Option<Micros>,
-    /// Trim end on the clip's timeline.
-    pub end: Option<Micros>,
-    /// Reel length (instead of `end`).
-    pub duration: Option<Micros>,
-    /// "What went wrong" text.
-    pub went_wrong: Option<String>,
-    /// "Lesson learned" text.
-    pub lesson: Option<String>,
-    /// Went-wrong card start on the reel's timeline.
-    pub went_wrong_at: Option<Micros>,
-    /// Went-wrong card end on the reel's timeline.
-    pub went_wrong_until: Option<Micros>,
-    /// Lesson card start on the reel's timeline.
-    pub lesson_at: Option<Micros>,
-    /// Lesson card end on the reel's timeline.
-    pub lesson_until: Option<Micros>,
-    /// Horizontal focus (default centre).
-    pub focus: Option<f64>,
-    /// x264 CRF override.
-    pub crf: Option<u8>,
-    /// x264 preset override.
-    pub encoder_preset: Option<String>,
-    /// Loudness normalisation on (default: the preset's `audio.normalize`) or off.
-    pub normalize: Option<bool>,
-}
-
-impl ReelRequest {
-    /// Each field of `self`, or `base`'s where `self` leaves it unset.
-    pub fn or(&self, base: &ReelRequest) -> ReelRequest {
-        ReelRequest {
-            start: self.start.or(base.start),
-            end: self.end.or(base.end),
-            duration: self.duration.or(base.duration),
-            went_wrong: self.went_wrong.clone().or_else(|| base.went_wrong.clone()),
-            lesson: self.lesson.clone().or_else(|| base.lesson.clone()),
-            went_wrong_at: self.went_wrong_at.or(base.went_wrong_at),
-            went_wrong_until: self.went_wrong_until.or(base.went_wrong_until),
-            lesson_at: self.lesson_at.or(base.lesson_at),
-            lesson_until: self.lesson_until.or(base.lesson_until),
-            focus: self.focus.or(base.focus),
-            crf: self.crf.or(base.crf),
-            encoder_preset: self
-                .encoder_preset
-                .clone()
-                .or_else(|| base.encoder_preset.clone()),
-            normalize: self.normalize.or(base.normalize),
-        }
-    }
-}
+pub use crate::model::{Animation, CardPosition, Focus, Rect};
+pub use crate::request::ReelRequest;
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -102,19 +30,6 @@ impl Trim {
     }
 }
 
-/// A rectangle in the rotated source picture's stored pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rect {
-    /// Left edge.
-    pub x: u32,
-    /// Top edge.
-    pub y: u32,
-    /// Width.
-    pub width: u32,
-    /// Height.
-    pub height: u32,
-}
-
 /// How colour is converted to the reel's BT.709 limited-range SDR.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColorPlan {
@@ -123,7 +38,7 @@ pub struct ColorPlan {
     /// Whether the source is full range (converted to limited).
     pub source_full_range: bool,
     /// Source transfer: `sdr`, `hlg` or `pq`.
-    pub source_transfer: String,
+    pub source_transfer: Transfer,
 }
 
 /// The picture side of a reel.
@@ -195,34 +110,6 @@ pub struct CardPlan {
     pub out_length: Micros,
     /// Where in the safe zone.
     pub position: CardPosition,
-}
-
-/// How a card comes in and goes out. Every animation is continuous in time (no jump) and
-/// monotonic (no flicker).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Animation {
-    /// Appears and disappears at once.
-    None,
-    /// Fades in and out.
-    Fade,
-    /// Slides a short way into place (and out again) while fading, inside the safe zone.
-    Slide,
-    /// Grows from 80% to full size (and shrinks away) while fading.
-    Pop,
-}
-
-impl Animation {
-    /// Parses a preset's `cards.animation`.
-    pub fn parse(s: &str) -> Option<Animation> {
-        match s {
-            "none" => Some(Animation::None),
-            "fade" => Some(Animation::Fade),
-            "slide" => Some(Animation::Slide),
-            "pop" => Some(Animation::Pop),
-            _ => None,
-        }
-    }
 }
 
 /// How a card looks at one moment.
@@ -617,14 +504,14 @@ pub fn plan_reel(
         rotated,
         sar,
         (preset.video.width, preset.video.height),
-        req.focus.unwrap_or(0.5),
+        req.focus.unwrap_or_default().0,
     );
 
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
     let fit =
         fit_width(display_aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
             width,
-            fill: preset.video.fill.clone(),
+            fill: preset.video.fill.to_string(),
         });
     // Square pixels always: where the window cannot take the output's shape (a picture only
     // a few pixels wide), fit it with a fill rather than stretch it.
@@ -632,7 +519,7 @@ pub fn plan_reel(
         let aspect = crop.width as f64 * sar / crop.height as f64;
         fit_width(aspect, (preset.video.width, preset.video.height)).map(|width| Fit {
             width,
-            fill: preset.video.fill.clone(),
+            fill: preset.video.fill.to_string(),
         })
     });
     let shown_height = crop.height as f64;
@@ -660,11 +547,11 @@ pub fn plan_reel(
         video_codec: "libx264".into(),
         profile: "high".into(),
         level: if fps > 30 { "4.2".into() } else { "4.1".into() },
-        crf: req.crf.unwrap_or(preset.video.crf),
+        crf: req.crf.unwrap_or(preset.video.crf).get(),
         preset: req
             .encoder_preset
-            .clone()
-            .unwrap_or_else(|| preset.video.x264_preset.clone()),
+            .unwrap_or(preset.video.x264_preset)
+            .to_string(),
         keyframe_interval: preset.gop_frames(),
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         audio_codec: "aac".into(),
@@ -679,7 +566,7 @@ pub fn plan_reel(
             _ => "bt601".into(),
         },
         source_full_range: v.full_range,
-        source_transfer: v.hdr.clone(),
+        source_transfer: v.hdr.parse().unwrap_or(Transfer::Sdr),
     };
     if let (Some(a), n) = (&info.audio, info.audio_streams) {
         if n > 1 {
@@ -833,7 +720,7 @@ fn plan_cards(
         let room = Micros((until - at).0 / 2);
         cards.push(CardPlan {
             kind,
-            animation: Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade),
+            animation: preset.cards.animation,
             heading: heading.clone(),
             text: text.clone(),
             at,
@@ -1206,8 +1093,8 @@ mod tests {
     #[test]
     fn encoder_overrides_and_audio_offset() {
         let req = ReelRequest {
-            crf: Some(18),
-            encoder_preset: Some("veryfast".into()),
+            crf: Some(crate::model::Crf::new(18).unwrap()),
+            encoder_preset: Some(crate::model::X264Speed::Veryfast),
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
@@ -1216,15 +1103,6 @@ mod tests {
         assert_eq!(p.encoder.level, "4.1");
         assert_eq!(p.encoder.keyframe_interval, 60);
         assert_eq!(p.audio.source_offset, Micros(2_400_000));
-    }
-
-    #[test]
-    fn focus_parses() {
-        assert_eq!(Focus::parse("center"), Ok(Focus(0.5)));
-        assert_eq!(Focus::parse("left"), Ok(Focus(0.0)));
-        assert_eq!(Focus::parse("0.25"), Ok(Focus(0.25)));
-        assert!(Focus::parse("1.5").is_err());
-        assert!(Focus::parse("top").is_err());
     }
 
     #[test]

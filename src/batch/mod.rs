@@ -47,7 +47,7 @@ pub struct BatchOptions {
     pub force: bool,
     /// Plan (and say what would be skipped), render nothing.
     pub dry_run: bool,
-    /// Any warning fails its clip.
+    /// Any warning fails every clip (each clip's own `strict` request applies as well).
     pub strict: bool,
     /// Free memory in MiB to size the pool against (None: read from the system).
     pub memory_mib: Option<u64>,
@@ -201,6 +201,12 @@ impl Warnings {
     }
 }
 
+/// Whether warnings fail `clip`: the batch says so, or the clip's request (`--strict`, or
+/// `strict = true` in the manifest).
+fn strict(opts: &BatchOptions, clip: &Clip) -> bool {
+    opts.strict || clip.request.strict == Some(true)
+}
+
 fn failed(clip: &Clip, e: ClipError, warnings: Vec<String>) -> Outcome {
     let mut o = Outcome::new(
         clip.index,
@@ -262,7 +268,7 @@ pub fn run_batch(
         for w in &plan.warnings {
             warnings.add(&clip.input, w);
         }
-        if opts.strict && !plan.warnings.is_empty() {
+        if strict(opts, clip) && !plan.warnings.is_empty() {
             let e = ClipError::Strict {
                 input: clip.input.clone(),
                 warnings: plan.warnings.clone(),
@@ -417,7 +423,7 @@ pub fn run_batch(
                                 count: 1,
                             });
                         }
-                        if opts.strict && !report.warnings.is_empty() {
+                        if strict(opts, clip) && !report.warnings.is_empty() {
                             // The reel is not what was asked: do not leave it to be resumed.
                             let _ = std::fs::remove_file(&clip.output);
                             let e = ClipError::Strict {

@@ -395,7 +395,7 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         } else {
             "limited"
         },
-        v.color.source_transfer.to_uppercase()
+        v.color.source_transfer.as_str().to_uppercase()
     ));
     for c in &plan.cards {
         let kind = match c.kind {
@@ -406,7 +406,7 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             "  card      {kind} from {} to {}, {} in {} / out {}: {:?}\n",
             secs(c.at),
             secs(c.until),
-            format!("{:?}", c.animation).to_lowercase(),
+            c.animation.as_str(),
             secs(c.in_length),
             secs(c.out_length),
             c.text
