@@ -502,3 +502,14 @@ fn an_output_that_is_a_fifo_fails_at_once_even_with_force() {
     );
     assert_eq!(names(&fake.rendered()), vec!["b.mp4"]);
 }
+
+#[test]
+fn strict_is_per_clip_from_the_request() {
+    let d = dir();
+    // Both 2 s: under TikTok's 3 s minimum, so both plans warn; only `a` asks to be strict
+    // (`strict = true` on its manifest entry, or --strict).
+    let mut clips = clips(d.path(), &["a.mp4", "b.mp4"], 2.0);
+    clips[0].request.strict = Some(true);
+    let (s, _) = run(&clips, &BatchOptions::default(), &FakeRenderer::default());
+    assert_eq!(statuses(&s), vec![Status::Failed, Status::Ok]);
+}
