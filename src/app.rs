@@ -1,13 +1,20 @@
-//! Runs a parsed command line: resolves presets, plans each reel, renders, reports (human on
-//! stderr, JSON Lines on stdout) and returns the exit code.
+//! Runs a parsed command line: resolves presets, plans each reel, renders, and reports
+//! through the sinks (human on stderr, JSON Lines on stdout). Every error ends here, printed
+//! with its causes (and as a JSON line with `--json`), and becomes the exit code.
 
-use crate::batch::{run_batch, BatchOptions};
+use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
 use crate::cli::{Cli, Command, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
+use crate::plan::PlanError;
 use crate::preset::{Preset, BUILT_IN};
-use crate::probe::probe;
+use crate::probe::{probe, ProbeError};
+use crate::render::RenderError;
+use crate::report::human::{Human, HumanOptions};
+use crate::report::jsonl::{error_line, JsonLines};
+use crate::report::{eprint_line, write_stdout, Out, StdoutError};
 use crate::signals::Stop;
 use clap::{CommandFactory, Parser};
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Every reel rendered.
@@ -19,16 +26,120 @@ pub const EXIT_USAGE: i32 = 2;
 /// Interrupted (Ctrl-C twice, or SIGTERM): running reels were cancelled and removed.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// Why a command stopped. Causes are kept as sources and printed `X: caused by: Y`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Usage or configuration problems (all of them), before anything was done.
+    #[error("{}", .0.join("; "))]
+    Usage(Vec<String>),
+    /// Standard output failed (or its reader went away: then the run ends quietly).
+    #[error(transparent)]
+    Stdout(#[from] StdoutError),
+    /// A man page could not be written.
+    #[error("{}: cannot write the man page", .path.display())]
+    Man {
+        /// The page.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The output may not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// The input could not be read.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// The reel cannot be planned.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Rendering (or writing the preview) failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+impl AppError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Usage(_) => EXIT_USAGE,
+            AppError::Stdout(StdoutError::Closed) => EXIT_OK,
+            _ => EXIT_SOME_FAILED,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            AppError::Usage(_) => "usage",
+            AppError::Stdout(_) | AppError::Man { .. } | AppError::Output(_) => "output",
+            AppError::Probe(_) => "input",
+            AppError::Plan(_) => "plan",
+            AppError::Render(_) => "render",
+        }
+    }
+}
+
+/// Prints `e` (one line per problem, with its causes) on stderr and, with `json`, as JSON
+/// lines on stdout; returns the exit code. A closed stdout is not reported.
+pub fn report_error(e: &AppError, json: bool) -> i32 {
+    let lines = match e {
+        AppError::Stdout(StdoutError::Closed) => return EXIT_OK,
+        AppError::Usage(problems) => problems.clone(),
+        other => vec![error_chain(other)],
+    };
+    for l in &lines {
+        eprint_line(&format!("failreel: error: {l}"));
+        if json && !matches!(e, AppError::Stdout(_)) {
+            // Stdout may be closed by now; that changes nothing about this exit code.
+            let _ = write_stdout(error_line(e.kind(), l).as_bytes());
+        }
+    }
+    e.exit_code()
+}
+
+/// Whether the raw command line asks for JSON (before clap has parsed it).
+fn wants_json<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| a.as_ref() != "--")
+        .any(|a| a.as_ref() == "--json")
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let json = wants_json(&args);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: in colour on a terminal, otherwise plain text through the
+            // one way to stdout (a closed pipe is quiet, a full disk an error).
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return e.exit_code();
+            }
+            return match write_stdout(e.render().to_string().as_bytes()) {
+                Ok(()) => e.exit_code(),
+                Err(err) => report_error(&AppError::Stdout(err), false),
+            };
+        }
         Err(e) => {
             let _ = e.print();
+            if json {
+                let msg = e.kind().to_string();
+                let detail = e
+                    .render()
+                    .to_string()
+                    .lines()
+                    .find(|l| l.starts_with("error:"))
+                    .map(|l| l.trim_start_matches("error:").trim().to_string())
+                    .unwrap_or(msg);
+                let _ = write_stdout(error_line("usage", &detail).as_bytes());
+            }
             return e.exit_code();
         }
     };
@@ -37,160 +148,205 @@ where
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> i32 {
-    match cli.command {
-        Command::Render(args) => run_render(*args),
-        Command::Presets { action } => run_presets(action),
-        Command::Probe(args) => run_probe(args),
-        Command::Preview(args) => run_preview(*args),
+    let (json, result) = match cli.command {
+        Command::Render(args) => (args.json, run_render(*args)),
+        Command::Presets { action } => (false, run_presets(action)),
+        Command::Probe(args) => (args.json, run_probe(args)),
+        Command::Preview(args) => (false, run_preview(*args)),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "failreel", &mut std::io::stdout());
-            EXIT_OK
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "failreel", &mut buf);
+            (
+                false,
+                write_stdout(&buf).map(|()| EXIT_OK).map_err(AppError::from),
+            )
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            match man.render(&mut std::io::stdout()) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    eprintln!("failreel: error: cannot write the man page: {e}");
-                    EXIT_SOME_FAILED
-                }
-            }
-        }
+        Command::Man { dir } => (false, run_man(dir.as_deref())),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report_error(&e, json),
     }
 }
 
-fn run_presets(action: Option<PresetsAction>) -> i32 {
+/// The man page of `cmd` (and, for the one-page form, every subcommand's options after it).
+fn man_pages(cmd: clap::Command) -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
+    fn collect(cmd: clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        let man = clap_mangen::Man::new(cmd.clone());
+        let mut buf = Vec::new();
+        man.render(&mut buf)?;
+        pages.push((man.get_filename(), buf));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub.clone(), pages)?;
+        }
+        Ok(())
+    }
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    collect(cmd, &mut pages)?;
+    Ok(pages)
+}
+
+/// One page on stdout (the main page, then each subcommand's synopsis and options), or one
+/// file per subcommand in `dir`, each written to a temporary and renamed into place.
+fn run_man(dir: Option<&Path>) -> Result<i32, AppError> {
+    let Some(dir) = dir else {
+        let mut cmd = Cli::command().disable_help_subcommand(true);
+        cmd.build();
+        let mut buf = Vec::new();
+        let io = |e| AppError::Man {
+            path: PathBuf::from("-"),
+            source: e,
+        };
+        clap_mangen::Man::new(cmd.clone())
+            .render(&mut buf)
+            .map_err(io)?;
+        fn subs(cmd: &clap::Command, buf: &mut Vec<u8>) -> std::io::Result<()> {
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let title = sub
+                    .get_display_name()
+                    .unwrap_or(sub.get_name())
+                    .replace('-', " ")
+                    .to_uppercase();
+                buf.extend_from_slice(format!(".SH \"COMMAND: {title}\"\n").as_bytes());
+                let man = clap_mangen::Man::new(sub.clone());
+                man.render_description_section(buf)?;
+                man.render_synopsis_section(buf)?;
+                man.render_options_section(buf)?;
+                subs(sub, buf)?;
+            }
+            Ok(())
+        }
+        subs(&cmd, &mut buf).map_err(io)?;
+        write_stdout(&buf)?;
+        return Ok(EXIT_OK);
+    };
+    let pages = man_pages(Cli::command()).map_err(|e| AppError::Man {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    std::fs::create_dir_all(dir).map_err(|e| AppError::Man {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    for (name, bytes) in pages {
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.failreel-{}.tmp", std::process::id()));
+        let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(AppError::Man { path, source: e });
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
     match action {
         None => {
+            let mut text = String::new();
             for (name, _) in BUILT_IN {
-                let p = Preset::built_in(name).expect("built-in");
-                println!("{name:<8} {}", p.summary);
+                if let Some(p) = Preset::built_in(name) {
+                    text.push_str(&format!("{name:<8} {}\n", p.summary));
+                }
             }
-            EXIT_OK
+            write_stdout(text.as_bytes())?;
+            Ok(EXIT_OK)
         }
-        Some(PresetsAction::Show { name }) => match Preset::resolve(&name) {
-            Ok(p) => {
-                print!("{}", p.to_toml());
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("failreel: error: {e}");
-                EXIT_USAGE
-            }
-        },
+        Some(PresetsAction::Show { name }) => {
+            let p = Preset::resolve(&name).map_err(|e| AppError::Usage(vec![e.to_string()]))?;
+            write_stdout(p.to_toml().as_bytes())?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
-fn run_preview(args: PreviewArgs) -> i32 {
-    let preset = match Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok")) {
-        Ok(p) => p,
-        Err(e) => return usage_errors(&[e.to_string()]),
-    };
+fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
+    let preset = Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok"))
+        .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::jobs::request(&args.reel);
     let started = std::time::Instant::now();
     // The output rule of every write: never the input, never a FIFO or device, never a file
     // failreel did not write unless --force.
-    if let Err(e) = crate::output::check_target(
+    crate::output::check_target(
         &args.output,
         &[&args.input],
         args.force,
         crate::output::png_is_ours,
-    ) {
-        eprintln!("failreel: error: {e}");
-        return EXIT_SOME_FAILED;
-    }
-    let result = probe(&args.input)
-        .map_err(|e| e.to_string())
-        .and_then(|info| {
-            crate::plan::plan_reel(&info, &req, &preset, args.output.clone())
-                .map_err(|e| e.to_string())
-        })
-        .and_then(|plan| crate::render::preview(&plan, args.at).map_err(|e| e.to_string()))
-        .and_then(|img| {
-            crate::render::write_png(&img, &args.output, &[&args.input]).map_err(|e| e.to_string())
-        });
-    match result {
-        Ok(()) => {
-            eprintln!(
-                "wrote {} (the reel at {}, in {:.2} s)",
-                args.output.display(),
-                args.at,
-                started.elapsed().as_secs_f64()
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("failreel: error: {e}");
-            EXIT_SOME_FAILED
-        }
-    }
+    )?;
+    let info = probe(&args.input)?;
+    let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
+    let img = crate::render::preview(&plan, args.at)?;
+    crate::render::write_png(&img, &args.output, &[&args.input])?;
+    eprint_line(&format!(
+        "wrote {} (the reel at {}, in {:.2} s)",
+        args.output.display(),
+        args.at,
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(EXIT_OK)
 }
 
-fn run_probe(args: ProbeArgs) -> i32 {
-    match probe(&args.input) {
-        Ok(info) => {
-            if args.json {
-                println!("{}", serde_json::to_string(&info).expect("serialisable"));
-            } else {
-                print!("{}", crate::probe::describe(&info));
-            }
-            EXIT_OK
+fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
+    let info = probe(&args.input)?;
+    let text = if args.json {
+        match serde_json::to_string(&info) {
+            Ok(j) => format!("{j}\n"),
+            Err(e) => format!(
+                "{}\n",
+                serde_json::json!({"event": "error", "message": e.to_string()})
+            ),
         }
-        Err(e) => {
-            eprintln!("failreel: error: {e}");
-            EXIT_SOME_FAILED
-        }
-    }
-}
-
-fn usage_errors(problems: &[String]) -> i32 {
-    for p in problems {
-        eprintln!("failreel: error: {p}");
-    }
-    EXIT_USAGE
-}
-
-fn run_render(args: RenderArgs) -> i32 {
-    if let Err(msg) = crate::jobs::check_usage(&args) {
-        return usage_errors(&[msg]);
-    }
-    let clips = match crate::jobs::clips_from(&args) {
-        Ok(c) => c,
-        Err(problems) => return usage_errors(&problems),
+    } else {
+        crate::probe::describe(&info)
     };
+    write_stdout(text.as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+fn run_render(args: RenderArgs) -> Result<i32, AppError> {
+    crate::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
+    let clips = crate::jobs::clips_from(&args).map_err(AppError::Usage)?;
+    let out = Arc::new(Out::default());
+    let human = Arc::new(Human::new(
+        out.clone(),
+        HumanOptions {
+            quiet: args.quiet,
+            bars: std::io::stderr().is_terminal() && !args.json && !args.quiet,
+            plans: !args.json,
+        },
+    ));
+    let jsonl = args.json.then(|| JsonLines::new(out.clone()));
     let stop = Arc::new(Stop::default());
-    if let Err(e) = crate::signals::install(stop.clone(), args.quiet) {
-        eprintln!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file");
+    let notify = {
+        let human = human.clone();
+        move |msg: &str| human.say(msg)
+    };
+    if let Err(e) = crate::signals::install(stop.clone(), notify) {
+        human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
     }
     let opts = BatchOptions {
         jobs: args.jobs.map(usize::from),
         force: args.force,
-        json: args.json,
-        quiet: args.quiet,
         dry_run: args.dry_run,
-        interactive: std::io::stderr().is_terminal() && !args.json && !args.quiet,
+        // Per clip from the request (`--strict` or the manifest's `strict`).
+        strict: false,
+        memory_mib: None,
     };
-    let total = clips.len();
-    let summary = run_batch(clips, &opts, &stop);
-    if !args.dry_run && !args.quiet && (total > 1 || !summary.failed.is_empty()) {
-        eprintln!(
-            "failreel: {} rendered, {} skipped, {} failed in {:.1} s",
-            summary.rendered,
-            summary.skipped,
-            summary.failed.len(),
-            summary.seconds
-        );
-        for (input, e) in &summary.failed {
-            eprintln!("  failed: {}: {e}", input.display());
-        }
+    let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
+    if let Some(j) = &jsonl {
+        sinks.push(j);
     }
-    if summary.interrupted {
-        eprintln!("failreel: interrupted");
+    let summary = run_batch(clips, &opts, &stop, &Libav, &Tee(sinks));
+    if let Some(e) = out.take_error() {
+        return Err(e.into());
+    }
+    Ok(if summary.interrupted {
         EXIT_INTERRUPTED
-    } else if !summary.failed.is_empty() {
+    } else if summary.failed > 0 {
         EXIT_SOME_FAILED
     } else {
         EXIT_OK
-    }
+    })
 }

@@ -64,9 +64,16 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), generated from this same definition.
-    #[command(after_help = "Examples:\n  failreel man > failreel.1 && man ./failreel.1")]
-    Man,
+    /// Print the manual (roff, every subcommand's options), or write one page per
+    /// subcommand into a folder.
+    #[command(
+        after_help = "Examples:\n  failreel man > failreel.1 && man ./failreel.1\n  failreel man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write failreel.1, failreel-render.1, … into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `presets` actions.

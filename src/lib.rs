@@ -21,6 +21,7 @@ pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
+pub mod report;
 pub mod request;
 pub mod signals;
 pub mod time;

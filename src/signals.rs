@@ -21,8 +21,9 @@ impl Stop {
     }
 }
 
-/// Installs the handlers on a background thread. Messages go to stderr unless `quiet`.
-pub fn install(stop: Arc<Stop>, quiet: bool) -> std::io::Result<()> {
+/// Installs the handlers on a background thread. Each acknowledgement is handed to `notify`
+/// (the terminal sink prints it above its progress bars).
+pub fn install(stop: Arc<Stop>, notify: impl Fn(&str) + Send + 'static) -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new()
@@ -30,18 +31,14 @@ pub fn install(stop: Arc<Stop>, quiet: bool) -> std::io::Result<()> {
         .spawn(move || {
             for sig in signals.forever() {
                 if sig == SIGINT && !stop.no_new.swap(true, Ordering::SeqCst) {
-                    if !quiet {
-                        eprintln!(
-                            "\nfailreel: finishing the reels in progress; press Ctrl-C again to cancel them"
-                        );
-                    }
+                    notify(
+                        "failreel: finishing the reels in progress; press Ctrl-C again to cancel them",
+                    );
                     continue;
                 }
                 stop.no_new.store(true, Ordering::SeqCst);
                 stop.cancel.store(true, Ordering::SeqCst);
-                if !quiet {
-                    eprintln!("\nfailreel: cancelling; unfinished reels are removed");
-                }
+                notify("failreel: cancelling; unfinished reels are removed");
             }
         })?;
     Ok(())

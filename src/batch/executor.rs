@@ -1,0 +1,252 @@
+//! What a batch needs from the media side, as a trait: probe an input, read the stamp of an
+//! existing reel (for resume), clear leftovers, render a plan. [`Libav`] is the real one;
+//! [`FakeRenderer`] writes a small marker file instantly, so orchestration (resume, shards,
+//! collisions, failures, interruption) is tested in milliseconds without encoding.
+
+use crate::plan::RenderPlan;
+use crate::probe::{AudioInfo, MediaInfo, ProbeError, SourceStamp, VideoInfo};
+use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
+use crate::time::Micros;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// What is at a reel's output path already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing.
+    Absent,
+    /// A file failreel did not write (or cannot read).
+    Foreign,
+    /// A reel failreel wrote: the hash of the plan it was rendered from, and whether it is
+    /// complete as written (resume trusts only complete reels).
+    Reel {
+        /// The plan hash in its metadata.
+        hash: String,
+        /// Whether every part is there as written (not cut short or changed since).
+        complete: bool,
+    },
+}
+
+/// Executes plans. Implementations must be usable from several threads at once.
+pub trait Renderer: Sync {
+    /// Reads what planning needs from an input.
+    fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError>;
+    /// What is at `output` already (reads headers only; never opens a non-regular file).
+    fn existing(&self, output: &Path) -> Existing;
+    /// Renders `plan` to `plan.output()` under the output rule of [`crate::output`]: locked,
+    /// temporary then rename, leftovers of killed runs removed.
+    fn render(
+        &self,
+        plan: &RenderPlan,
+        opts: &RenderOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<RenderReport, RenderError>;
+}
+
+/// The real renderer: libav through [`crate::render`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Libav;
+
+impl Renderer for Libav {
+    fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
+        crate::probe::probe(input)
+    }
+    fn existing(&self, output: &Path) -> Existing {
+        match crate::render::existing_reel(output) {
+            ExistingReel::Absent => Existing::Absent,
+            ExistingReel::Foreign => Existing::Foreign,
+            ExistingReel::Ours { hash, complete } => Existing::Reel { hash, complete },
+        }
+    }
+    fn render(
+        &self,
+        plan: &RenderPlan,
+        opts: &RenderOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<RenderReport, RenderError> {
+        crate::render::render(plan, opts, progress, cancel)
+    }
+}
+
+/// A hook the fake runs before each render, with the input.
+pub type BeforeRender = Box<dyn Fn(&Path) + Send + Sync>;
+
+/// The first line of a fake input file: `failreel-fake-clip <seconds> [warn <message>]`.
+pub const FAKE_CLIP: &str = "failreel-fake-clip";
+const FAKE_REEL: &str = "failreel-fake-reel plan ";
+
+/// A test double: "inputs" are small text files starting with [`FAKE_CLIP`] and a length in
+/// seconds (a 1920x1080 30 fps clip with mono audio); a render writes a one-line marker holding
+/// the plan hash, under the same output rule as a real reel (lock, temporary, rename), with no
+/// decoding.
+#[derive(Default)]
+pub struct FakeRenderer {
+    /// Inputs whose render fails (by path as given).
+    pub fail: HashSet<PathBuf>,
+    /// A warning every render raises.
+    pub render_warning: Option<String>,
+    /// Called before each render with the input (e.g. to raise a stop flag mid-batch).
+    pub before_render: Option<BeforeRender>,
+    /// The inputs rendered, in the order they started.
+    pub rendered: Mutex<Vec<PathBuf>>,
+    /// The inputs probed, in order.
+    pub probed: Mutex<Vec<PathBuf>>,
+}
+
+impl FakeRenderer {
+    /// Writes a fake input of `secs` seconds at `path`.
+    pub fn write_clip(path: &Path, secs: f64) -> std::io::Result<()> {
+        std::fs::write(path, format!("{FAKE_CLIP} {secs}\n"))
+    }
+
+    /// The inputs rendered so far.
+    pub fn rendered(&self) -> Vec<PathBuf> {
+        self.rendered.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// How many times inputs were probed.
+    pub fn probes(&self) -> usize {
+        self.probed.lock().map(|v| v.len()).unwrap_or(0)
+    }
+}
+
+/// A [`MediaInfo`] for a 1920x1080 30 fps SDR clip of `duration` with mono audio.
+pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> MediaInfo {
+    MediaInfo {
+        path: path.to_path_buf(),
+        container: "fake".into(),
+        stamp,
+        duration,
+        video: VideoInfo {
+            index: 0,
+            codec: "h264".into(),
+            width: 1920,
+            height: 1080,
+            sar: (1, 1),
+            rotation: 0,
+            display_width: 1920,
+            display_height: 1080,
+            fps: 30.0,
+            variable_frame_rate: false,
+            pixel_format: "yuv420p".into(),
+            full_range: false,
+            color_space: "bt709".into(),
+            color_primaries: "bt709".into(),
+            hdr: "sdr".into(),
+            start: Micros::ZERO,
+            interlaced: None,
+        },
+        audio: Some(AudioInfo {
+            index: 1,
+            codec: "aac".into(),
+            sample_rate: 48_000,
+            channels: 1,
+            layout: "mono".into(),
+            offset: Micros::ZERO,
+            duration: Some(duration),
+        }),
+        audio_streams: 1,
+    }
+}
+
+impl Renderer for FakeRenderer {
+    fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
+        if let Ok(mut p) = self.probed.lock() {
+            p.push(input.to_path_buf());
+        }
+        let text = match std::fs::read_to_string(input) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProbeError::NotFound(input.to_path_buf()))
+            }
+            Err(e) => return Err(ProbeError::Io(input.to_path_buf(), e)),
+        };
+        let secs = text
+            .strip_prefix(FAKE_CLIP)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|s| s.parse::<f64>().ok())
+            .ok_or_else(|| ProbeError::NotMedia {
+                path: input.to_path_buf(),
+                cause: "not a fake clip".into(),
+            })?;
+        let stamp = SourceStamp::of(input).map_err(|e| ProbeError::Io(input.to_path_buf(), e))?;
+        Ok(synthetic_info(input, stamp, Micros::from_secs_f64(secs)))
+    }
+
+    fn existing(&self, output: &Path) -> Existing {
+        match std::fs::symlink_metadata(output) {
+            Err(_) => return Existing::Absent,
+            // Never opened: a FIFO would block.
+            Ok(m) if !m.file_type().is_file() => return Existing::Foreign,
+            Ok(_) => {}
+        }
+        match std::fs::read_to_string(output) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Existing::Absent,
+            Err(_) => Existing::Foreign,
+            Ok(t) => match t.lines().next().and_then(|l| l.strip_prefix(FAKE_REEL)) {
+                // Complete only as written: one line.
+                Some(h) => Existing::Reel {
+                    hash: h.to_string(),
+                    complete: t.len() == FAKE_REEL.len() + h.len() + 1,
+                },
+                None => Existing::Foreign,
+            },
+        }
+    }
+
+    fn render(
+        &self,
+        plan: &RenderPlan,
+        _opts: &RenderOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<RenderReport, RenderError> {
+        let writer = crate::output::Writer::begin(&plan.output(), &[&plan.input()])?;
+        if let Some(f) = &self.before_render {
+            f(&plan.input());
+        }
+        if let Ok(mut r) = self.rendered.lock() {
+            r.push(plan.input().to_path_buf());
+        }
+        progress.begin(plan.video.frames);
+        let fail = |cause: &str| RenderError::Output {
+            path: plan.output().display().to_string(),
+            source: std::io::Error::other(cause.to_string()).into(),
+        };
+        if cancel.load(Ordering::SeqCst) {
+            progress.end();
+            return Err(RenderError::Cancelled(plan.input().display().to_string()));
+        }
+        if self.fail.contains(plan.input()) {
+            progress.end();
+            return Err(fail("the fake renderer was told to fail"));
+        }
+        progress.frames_done(plan.video.frames / 2);
+        progress.frames_done(plan.video.frames);
+        progress.end();
+        std::fs::write(writer.temp(), format!("{FAKE_REEL}{}\n", plan.hash()))
+            .map_err(|e| crate::output::OutputError::io(writer.temp(), e))?;
+        let mut warnings: Vec<String> = self.render_warning.iter().cloned().collect();
+        if writer.removed_stale > 0 {
+            warnings.push(format!(
+                "removed {} unfinished temporary file(s) of {} left by a run that was stopped",
+                writer.removed_stale,
+                plan.output().display()
+            ));
+        }
+        writer.commit()?;
+        Ok(RenderReport {
+            frames: plan.video.frames,
+            duration: Micros(
+                (plan.video.frames as i128 * 1_000_000 / plan.video.fps.max(1) as i128) as i64,
+            ),
+            render_seconds: 0.0,
+            warnings,
+            loudness: None,
+        })
+    }
+}

@@ -1,0 +1,522 @@
+//! Batches: plan every clip up front (bad inputs reported before any rendering; each distinct
+//! input probed once), skip reels that are up to date, then render the rest in parallel on a
+//! rayon pool sized from cores and free memory. What happens is told to a [`Sink`] as typed
+//! [`Event`]s; how a plan becomes a file is a [`Renderer`]. Nothing here prints.
+
+pub mod events;
+pub mod executor;
+
+pub use events::{
+    error_chain, Event, NoSink, Outcome, Recorder, Sink, Status, Summary, Tee, WouldDo,
+};
+pub use executor::{Existing, FakeRenderer, Libav, Renderer};
+
+use crate::output::OutputError;
+use crate::plan::{plan_reel, PlanError, ReelRequest, RenderPlan};
+use crate::preset::Preset;
+use crate::probe::{MediaInfo, ProbeError};
+use crate::render::{Progress, RenderError, RenderOptions};
+use crate::signals::Stop;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// One clip to render, with everything resolved.
+#[derive(Debug, Clone)]
+pub struct Clip {
+    /// Position in the batch (manifest order), used by `--shard`.
+    pub index: usize,
+    /// Input file.
+    pub input: PathBuf,
+    /// Final output file.
+    pub output: PathBuf,
+    /// The preset.
+    pub preset: Arc<Preset>,
+    /// What to render.
+    pub request: ReelRequest,
+}
+
+/// How the batch runs (not how it is shown: that is the sinks' business).
+#[derive(Debug, Clone, Default)]
+pub struct BatchOptions {
+    /// Parallel reels (None: chosen from cores and free memory).
+    pub jobs: Option<usize>,
+    /// Re-render reels that are up to date, and overwrite files failreel did not write.
+    pub force: bool,
+    /// Plan (and say what would be skipped), render nothing.
+    pub dry_run: bool,
+    /// Any warning fails every clip (each clip's own `strict` request applies as well).
+    pub strict: bool,
+    /// Free memory in MiB to size the pool against (None: read from the system).
+    pub memory_mib: Option<u64>,
+}
+
+/// Why one clip failed. The source chain is kept: sinks print it as `X: caused by: Y`.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipError {
+    /// The input could not be read.
+    #[error(transparent)]
+    Probe(#[from] Arc<ProbeError>),
+    /// The reel cannot be planned.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The render failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The output may not be written (an input, not a regular file, not failreel's…).
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// `--strict` and the clip raised warnings.
+    #[error("{}: --strict makes warnings failures: {}", .input.display(), .warnings.join("; "))]
+    Strict {
+        /// The input.
+        input: PathBuf,
+        /// The warnings raised.
+        warnings: Vec<String>,
+    },
+}
+
+/// Free memory in MiB (Linux `MemAvailable`), if known.
+pub fn available_mib() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// Rough peak memory of one reel in MiB: x264's lookahead at the output size plus the
+/// decoder's frame pool at the source size.
+pub fn job_memory_mib(info: &MediaInfo, plan: &RenderPlan) -> u64 {
+    let bytes_per_px =
+        if info.video.pixel_format.contains("10") || info.video.pixel_format.contains("12") {
+            3.0
+        } else {
+            1.5
+        };
+    let src = info.video.width as f64 * info.video.height as f64 * bytes_per_px / 1_048_576.0;
+    let out = plan.video.width as f64 * plan.video.height as f64 * 1.5 / 1_048_576.0;
+    (80.0 + src * 24.0 + out * 50.0) as u64
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|c| c.get())
+        .unwrap_or(1)
+}
+
+/// Parallel reels for `n` clips whose largest needs `peak_mib`, with `free_mib` free: no more
+/// than cores, clips or what 70% of free memory holds.
+pub fn auto_jobs(n: usize, peak_mib: u64, free_mib: Option<u64>) -> usize {
+    let cores = cores();
+    let by_mem = free_mib
+        .map(|m| ((m as f64 * 0.7) / peak_mib.max(1) as f64) as usize)
+        .unwrap_or(cores);
+    cores.min(n).min(by_mem).max(1)
+}
+
+/// The warning for `jobs` reels at once needing `peak_mib` each when `free_mib` is free, if
+/// they do not fit in 70% of it.
+pub fn memory_warning(jobs: usize, peak_mib: u64, free_mib: u64) -> Option<String> {
+    let need = jobs as u64 * peak_mib;
+    let room = free_mib * 7 / 10;
+    (need > room).then(|| {
+        let fits = (room / peak_mib.max(1)).max(1);
+        format!(
+            "--jobs {jobs}: each reel needs about {} and {jobs} at once about {}, but only {} is free: expect swapping or failreel being killed; --jobs {fits} fits",
+            mib(peak_mib),
+            mib(need),
+            mib(free_mib)
+        )
+    })
+}
+
+fn mib(m: u64) -> String {
+    if m >= 10 * 1024 {
+        format!("{:.0} GiB", m as f64 / 1024.0)
+    } else if m >= 1024 {
+        format!("{:.1} GiB", m as f64 / 1024.0)
+    } else {
+        format!("{m} MiB")
+    }
+}
+
+/// Forwards a render's progress to the sink as events.
+struct JobProgress<'a> {
+    sink: &'a dyn Sink,
+    index: usize,
+    input: &'a PathBuf,
+    total: Mutex<u64>,
+    started: Instant,
+}
+
+impl Progress for JobProgress<'_> {
+    fn begin(&self, total: u64) {
+        if let Ok(mut t) = self.total.lock() {
+            *t = total;
+        }
+    }
+    fn frames_done(&self, done: u64) {
+        let total = self.total.lock().map(|t| *t).unwrap_or(0);
+        self.sink.event(&Event::Progress {
+            index: self.index,
+            input: self.input.clone(),
+            done,
+            total,
+            elapsed: self.started.elapsed().as_secs_f64(),
+        });
+    }
+}
+
+/// Collapses repeated warnings: one entry per message, with the first input and a count.
+#[derive(Default)]
+struct Warnings {
+    order: Vec<(String, PathBuf, usize)>,
+    seen: HashMap<String, usize>,
+}
+
+impl Warnings {
+    fn add(&mut self, input: &Path, message: &str) {
+        match self.seen.get(message) {
+            Some(&i) => self.order[i].2 += 1,
+            None => {
+                self.seen.insert(message.to_string(), self.order.len());
+                self.order
+                    .push((message.to_string(), input.to_path_buf(), 1));
+            }
+        }
+    }
+    fn emit(&mut self, sink: &dyn Sink) -> usize {
+        let n = self.order.len();
+        for (message, input, count) in self.order.drain(..) {
+            sink.event(&Event::Warning {
+                input: Some(input),
+                message,
+                count,
+            });
+        }
+        self.seen.clear();
+        n
+    }
+}
+
+/// Whether warnings fail `clip`: the batch says so, or the clip's request (`--strict`, or
+/// `strict = true` in the manifest).
+fn strict(opts: &BatchOptions, clip: &Clip) -> bool {
+    opts.strict || clip.request.strict == Some(true)
+}
+
+fn failed(clip: &Clip, e: ClipError, warnings: Vec<String>) -> Outcome {
+    let mut o = Outcome::new(
+        clip.index,
+        clip.input.clone(),
+        clip.output.clone(),
+        Status::Failed,
+    );
+    o.warnings = warnings;
+    o.error = Some(Arc::new(e));
+    o
+}
+
+/// Runs a batch with `renderer`, telling `sink` what happens. One bad clip never stops the
+/// others; the summary holds every clip's outcome, in batch order.
+pub fn run_batch(
+    clips: Vec<Clip>,
+    opts: &BatchOptions,
+    stop: &Stop,
+    renderer: &dyn Renderer,
+    sink: &dyn Sink,
+) -> Summary {
+    let started = Instant::now();
+    let n = clips.len();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, o: Outcome| {
+        sink.event(&Event::Finished(Box::new(o.clone())));
+        outcomes[pos] = Some(o);
+    };
+    let mut warnings = Warnings::default();
+    let mut warning_count = 0;
+
+    // Phase 1, sequential and cheap (no decoding): probe each distinct input once, plan,
+    // check what is already there.
+    let mut probes: HashMap<PathBuf, Result<Arc<MediaInfo>, Arc<ProbeError>>> = HashMap::new();
+    let mut work: Vec<(usize, Box<RenderPlan>, u64, Vec<String>)> = Vec::new();
+    for (pos, clip) in clips.iter().enumerate() {
+        if !stop.may_start() || sink.closed() {
+            break;
+        }
+        let info = probes
+            .entry(clip.input.clone())
+            .or_insert_with(|| renderer.probe(&clip.input).map(Arc::new).map_err(Arc::new))
+            .clone();
+        let planned = info.map_err(ClipError::from).and_then(|info| {
+            plan_reel(&info, &clip.request, &clip.preset, clip.output.clone())
+                .map(|p| {
+                    let mem = job_memory_mib(&info, &p);
+                    (p, mem)
+                })
+                .map_err(ClipError::from)
+        });
+        let (plan, mem) = match planned {
+            Err(e) => {
+                finish(&mut outcomes, pos, failed(clip, e, Vec::new()));
+                continue;
+            }
+            Ok(p) => p,
+        };
+        for w in &plan.warnings {
+            warnings.add(&clip.input, w);
+        }
+        if strict(opts, clip) && !plan.warnings.is_empty() {
+            let e = ClipError::Strict {
+                input: clip.input.clone(),
+                warnings: plan.warnings.clone(),
+            };
+            finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
+            continue;
+        }
+        // Never an input, never a FIFO, device or link, whatever --force says (checked from
+        // metadata before anything opens the output).
+        if !opts.dry_run {
+            if let Err(e) = crate::output::check_kind(&clip.output, &[&clip.input]) {
+                finish(
+                    &mut outcomes,
+                    pos,
+                    failed(clip, e.into(), plan.warnings.clone()),
+                );
+                continue;
+            }
+        }
+        let existing = renderer.existing(&clip.output);
+        let up_to_date = !opts.force
+            && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
+        if opts.dry_run {
+            let would = if up_to_date {
+                WouldDo::SkipUpToDate
+            } else {
+                WouldDo::Render
+            };
+            sink.event(&Event::Plan {
+                plan: Box::new(plan.clone()),
+                would,
+            });
+            let mut o = Outcome::new(
+                clip.index,
+                clip.input.clone(),
+                clip.output.clone(),
+                if up_to_date {
+                    Status::Skipped
+                } else {
+                    Status::Ok
+                },
+            );
+            o.warnings = plan.warnings.clone();
+            outcomes[pos] = Some(o);
+            work.push((pos, Box::new(plan), mem, Vec::new()));
+            continue;
+        }
+        if up_to_date {
+            let mut o = Outcome::new(
+                clip.index,
+                clip.input.clone(),
+                clip.output.clone(),
+                Status::Skipped,
+            );
+            o.reason = Some("up to date".into());
+            o.warnings = plan.warnings.clone();
+            finish(&mut outcomes, pos, o);
+            continue;
+        }
+        let mut plan_warnings = plan.warnings.clone();
+        match existing {
+            Existing::Foreign if !opts.force => {
+                let e = OutputError::NotOurs(clip.output.clone()).into();
+                finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
+                continue;
+            }
+            Existing::Reel {
+                complete: false, ..
+            } => {
+                // Said as it happens (not collapsed): it names this reel.
+                let message = format!(
+                    "{}: the reel there is incomplete or damaged (cut short, or changed since it was written): rendering it again",
+                    clip.output.display()
+                );
+                sink.event(&Event::Warning {
+                    input: Some(clip.input.clone()),
+                    message: message.clone(),
+                    count: 1,
+                });
+                plan_warnings.push(message);
+            }
+            _ => {}
+        }
+        work.push((pos, Box::new(plan), mem, plan_warnings));
+    }
+    warnings.emit(sink);
+
+    // How many at once: cores and memory, and a word when --jobs asks for more than fits.
+    let free = opts.memory_mib.or_else(available_mib);
+    let peak = work.iter().map(|w| w.2).max().unwrap_or(0);
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| auto_jobs(work.len(), peak, free))
+        .clamp(1, work.len().max(1));
+    if let (Some(_), Some(free)) = (opts.jobs, free) {
+        if let Some(message) = memory_warning(jobs, peak, free) {
+            sink.event(&Event::Warning {
+                input: None,
+                message,
+                count: 1,
+            });
+            warning_count += 1;
+        }
+    }
+
+    // Phase 2: render in parallel.
+    if !opts.dry_run && !work.is_empty() {
+        let ropts = RenderOptions {
+            threads: if jobs == 1 {
+                0
+            } else {
+                (cores() / jobs).max(1)
+            },
+        };
+        sink.event(&Event::Rendering {
+            reels: work
+                .iter()
+                .map(|w| (clips[w.0].index, clips[w.0].input.clone()))
+                .collect(),
+            frames: work.iter().map(|w| w.1.video.frames).collect(),
+            jobs,
+            threads: ropts.threads,
+        });
+        let done: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+        let run_one =
+            |(pos, plan, _, plan_warnings): &(usize, Box<RenderPlan>, u64, Vec<String>)| {
+                if !stop.may_start() || sink.closed() {
+                    return;
+                }
+                let clip = &clips[*pos];
+                sink.event(&Event::Started {
+                    index: clip.index,
+                    input: clip.input.clone(),
+                    output: clip.output.clone(),
+                    frames: plan.video.frames,
+                });
+                let progress = JobProgress {
+                    sink,
+                    index: clip.index,
+                    input: &clip.input,
+                    total: Mutex::new(plan.video.frames),
+                    started: Instant::now(),
+                };
+                let outcome = match renderer.render(plan, &ropts, &progress, &stop.cancel) {
+                    Ok(report) => {
+                        let mut all = plan_warnings.clone();
+                        all.extend(report.warnings.iter().cloned());
+                        for w in &report.warnings {
+                            sink.event(&Event::Warning {
+                                input: Some(clip.input.clone()),
+                                message: w.clone(),
+                                count: 1,
+                            });
+                        }
+                        if strict(opts, clip) && !report.warnings.is_empty() {
+                            // The reel is not what was asked: do not leave it to be resumed.
+                            let _ = std::fs::remove_file(&clip.output);
+                            let e = ClipError::Strict {
+                                input: clip.input.clone(),
+                                warnings: report.warnings.clone(),
+                            };
+                            failed(clip, e, all)
+                        } else {
+                            let mut o = Outcome::new(
+                                clip.index,
+                                clip.input.clone(),
+                                clip.output.clone(),
+                                Status::Ok,
+                            );
+                            o.duration = Some(report.duration);
+                            o.frames = Some(report.frames);
+                            o.render_seconds = Some(report.render_seconds);
+                            o.loudness = report.loudness;
+                            o.warnings = all;
+                            o
+                        }
+                    }
+                    Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
+                };
+                sink.event(&Event::Finished(Box::new(outcome.clone())));
+                if let Ok(mut d) = done.lock() {
+                    d.push((*pos, outcome));
+                }
+            };
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .thread_name(|i| format!("failreel-job-{i}"))
+            .build()
+        {
+            Ok(pool) => pool.install(|| work.par_iter().for_each(run_one)),
+            // No threads to be had: one at a time on this one.
+            Err(_) => work.iter().for_each(run_one),
+        }
+        for (pos, o) in done.into_inner().unwrap_or_default() {
+            outcomes[pos] = Some(o);
+        }
+    }
+
+    let mut summary = Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        interrupted: !stop.may_start(),
+        dry_run: opts.dry_run,
+        ..Summary::default()
+    };
+    for (pos, o) in outcomes.into_iter().enumerate() {
+        let o = o.unwrap_or_else(|| {
+            let c = &clips[pos];
+            Outcome::new(
+                c.index,
+                c.input.clone(),
+                c.output.clone(),
+                Status::NotStarted,
+            )
+        });
+        match o.status {
+            Status::Ok => summary.rendered += 1,
+            Status::Skipped => summary.skipped += 1,
+            Status::Failed => summary.failed += 1,
+            Status::NotStarted => summary.not_started += 1,
+        }
+        warning_count += o.warnings.len();
+        summary.outcomes.push(o);
+    }
+    summary.warnings = warning_count;
+    sink.event(&Event::Summary(Box::new(summary.clone())));
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_warning_names_the_estimate_and_what_fits() {
+        assert_eq!(memory_warning(2, 300, 4096), None);
+        let w = memory_warning(32, 300, 4096).unwrap();
+        assert!(w.contains("--jobs 32"), "{w}");
+        assert!(
+            w.contains("300 MiB") && w.contains("9.4 GiB") && w.contains("4.0 GiB"),
+            "{w}"
+        );
+        assert!(w.ends_with("--jobs 9 fits"), "{w}");
+    }
+
+    #[test]
+    fn auto_jobs_never_exceeds_clips_or_memory() {
+        assert_eq!(auto_jobs(1, 300, Some(100_000)), 1);
+        assert_eq!(auto_jobs(64, 300, Some(500)), 1);
+        assert!(auto_jobs(64, 300, None) >= 1);
+    }
+}

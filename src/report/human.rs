@@ -1,0 +1,526 @@
+//! The terminal: progress bars (indicatif) and human lines on standard error, and dry-run
+//! plans as text on standard output. Only this module knows about terminals.
+
+use super::{duration_text, eprint_line, fps_text, Out};
+use crate::batch::{Event, Outcome, Sink, Status, Summary, WouldDo};
+use crate::plan::{CardKind, RenderPlan};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// How the terminal sink behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HumanOptions {
+    /// Only errors (and the Ctrl-C acknowledgement).
+    pub quiet: bool,
+    /// Progress bars (standard error is a terminal).
+    pub bars: bool,
+    /// Print dry-run plans as text on standard output (not with `--json`).
+    pub plans: bool,
+}
+
+/// Longest label beside a bar.
+const LABEL_MAX: usize = 28;
+/// How often a bar's speed and ETA text changes.
+const MESSAGE_EVERY_MS: u128 = 300;
+
+#[derive(Default)]
+struct State {
+    labels: HashMap<usize, String>,
+    width: usize,
+    bars: HashMap<usize, (ProgressBar, Instant)>,
+    overall: Option<ProgressBar>,
+    frames_total: u64,
+    frames_done: HashMap<usize, u64>,
+    started: Option<Instant>,
+}
+
+/// The terminal sink.
+pub struct Human {
+    opts: HumanOptions,
+    out: Arc<Out>,
+    multi: Option<MultiProgress>,
+    state: Mutex<State>,
+}
+
+/// Labels for inputs: the file name, with parent folders added until every label is unique.
+pub fn distinct_labels(inputs: &[&Path]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = inputs
+        .iter()
+        .map(|p| {
+            p.components()
+                .rev()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .collect();
+    let label = |i: usize, depth: usize| -> String {
+        let mut v: Vec<&str> = parts[i].iter().take(depth).map(String::as_str).collect();
+        v.reverse();
+        v.join("/")
+    };
+    let mut depth = vec![1usize; inputs.len()];
+    for _ in 0..8 {
+        let labels: Vec<String> = (0..inputs.len()).map(|i| label(i, depth[i])).collect();
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for l in &labels {
+            *count.entry(l.as_str()).or_default() += 1;
+        }
+        let mut changed = false;
+        for i in 0..inputs.len() {
+            if count[labels[i].as_str()] > 1 && depth[i] < parts[i].len() {
+                depth[i] += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            return labels;
+        }
+    }
+    (0..inputs.len()).map(|i| label(i, depth[i])).collect()
+}
+
+/// `label` in at most `max` characters, cut at the front ("…" + the end, which holds the name).
+fn fit(label: &str, max: usize) -> String {
+    let n = label.chars().count();
+    if n <= max {
+        return label.to_string();
+    }
+    let tail: String = label.chars().skip(n - (max - 1)).collect();
+    format!("…{tail}")
+}
+
+impl Human {
+    /// A terminal sink; dry-run plans go to `out`.
+    pub fn new(out: Arc<Out>, opts: HumanOptions) -> Human {
+        let multi = opts
+            .bars
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Human {
+            opts,
+            out,
+            multi,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Prints a line above the bars (or on standard error when there are none).
+    pub fn line(&self, msg: &str) {
+        match &self.multi {
+            Some(m) if !m.is_hidden() => {
+                if m.println(msg).is_err() {
+                    eprint_line(msg);
+                }
+            }
+            _ => eprint_line(msg),
+        }
+    }
+
+    /// Prints a line unless quiet.
+    pub fn say(&self, msg: &str) {
+        if !self.opts.quiet {
+            self.line(msg);
+        }
+    }
+
+    fn rendering(&self, reels: &[(usize, PathBuf)], frames: &[u64], jobs: usize, threads: usize) {
+        let inputs: Vec<&Path> = reels.iter().map(|r| r.1.as_path()).collect();
+        let labels = distinct_labels(&inputs);
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        st.width = labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(LABEL_MAX);
+        let width = st.width;
+        for ((index, _), l) in reels.iter().zip(labels) {
+            st.labels.insert(*index, fit(&l, width));
+        }
+        st.frames_total = frames.iter().sum();
+        st.started = Some(Instant::now());
+        if let Some(m) = &self.multi {
+            if reels.len() > 1 {
+                let b = m.add(ProgressBar::new(reels.len() as u64));
+                b.set_style(
+                    ProgressStyle::with_template(&format!(
+                        "{{prefix:<{width}.bold}} [{{wide_bar}}] {{pos}}/{{len}} reels {{msg}}"
+                    ))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                b.set_prefix("batch");
+                st.overall = Some(b);
+            }
+        }
+        drop(st);
+        if jobs > 1 {
+            self.say(&format!(
+                "failreel: rendering {} reel(s), {jobs} at a time ({threads} codec thread(s) each)",
+                reels.len()
+            ));
+        }
+    }
+
+    fn started(&self, index: usize, frames: u64) {
+        let Some(m) = &self.multi else { return };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let width = st.width;
+        let b = m.insert_from_back(usize::from(st.overall.is_some()), ProgressBar::new(frames));
+        b.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{prefix:<{width}}} [{{wide_bar}}] {{pos:>5}}/{{len}} frames {{msg}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_prefix(st.labels.get(&index).cloned().unwrap_or_default());
+        st.bars.insert(index, (b, Instant::now()));
+    }
+
+    fn progress(&self, index: usize, done: u64, total: u64, elapsed: f64) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        st.frames_done.insert(index, done);
+        let all_done: u64 = st.frames_done.values().sum();
+        let frames_total = st.frames_total;
+        let since = st.started.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+        let mut refresh = false;
+        if let Some((b, last)) = st.bars.get_mut(&index) {
+            b.set_position(done);
+            if last.elapsed().as_millis() >= MESSAGE_EVERY_MS && elapsed > 0.0 && done > 0 {
+                *last = Instant::now();
+                refresh = true;
+                let fps = done as f64 / elapsed;
+                let eta = total.saturating_sub(done) as f64 / fps;
+                b.set_message(format!("{}, ETA {}", fps_text(fps), duration_text(eta)));
+            }
+        }
+        if refresh {
+            if let Some(o) = &st.overall {
+                if since > 0.0 && all_done > 0 {
+                    let rate = all_done as f64 / since;
+                    let eta = frames_total.saturating_sub(all_done) as f64 / rate;
+                    o.set_message(format!("ETA {}", duration_text(eta)));
+                }
+            }
+        }
+    }
+
+    fn finished(&self, o: &Outcome) {
+        if let Ok(mut st) = self.state.lock() {
+            if let Some((b, _)) = st.bars.remove(&o.index) {
+                b.finish_and_clear();
+            }
+            if let Some(f) = o.frames {
+                st.frames_done.insert(o.index, f);
+            }
+            if let Some(b) = &st.overall {
+                b.inc(1);
+            }
+        }
+        match o.status {
+            Status::Ok => self.say(&format!(
+                "rendered {} -> {} ({:.2} s reel, {} frames, in {:.1} s)",
+                o.input.display(),
+                o.output.display(),
+                o.duration.map(|d| d.as_secs_f64()).unwrap_or(0.0),
+                o.frames.unwrap_or(0),
+                o.render_seconds.unwrap_or(0.0)
+            )),
+            Status::Skipped => self.say(&format!(
+                "up to date: {} (use --force to render again)",
+                o.output.display()
+            )),
+            Status::Failed => self.line(&format!(
+                "failreel: error: {}",
+                o.error_text().unwrap_or_default()
+            )),
+            Status::NotStarted => {}
+        }
+    }
+
+    fn summary(&self, s: &Summary) {
+        if let Ok(mut st) = self.state.lock() {
+            if let Some(b) = st.overall.take() {
+                b.finish_and_clear();
+            }
+            for (_, (b, _)) in st.bars.drain() {
+                b.finish_and_clear();
+            }
+        }
+        let n = s.outcomes.len();
+        if s.dry_run {
+            let would_skip = s.skipped;
+            if n > 1 && !self.opts.quiet {
+                self.line(&format!(
+                    "failreel: dry run: {} to render, {would_skip} up to date, {} failed",
+                    s.rendered, s.failed
+                ));
+            }
+        } else if !self.opts.quiet && (n > 1 || s.failed > 0 || s.not_started > 0) {
+            let mut line = format!(
+                "failreel: {} rendered, {} skipped, {} failed",
+                s.rendered, s.skipped, s.failed
+            );
+            if s.not_started > 0 {
+                line.push_str(&format!(", {} not started", s.not_started));
+            }
+            line.push_str(&format!(" in {}", duration_text(s.seconds)));
+            self.line(&line);
+            for o in s.failures() {
+                let input = o.input.display().to_string();
+                let error = o.error_text().unwrap_or_default();
+                if error.starts_with(&input) {
+                    self.line(&format!("  failed: {error}"));
+                } else {
+                    self.line(&format!("  failed: {input}: {error}"));
+                }
+            }
+        }
+        if s.interrupted {
+            self.line("failreel: interrupted");
+        }
+    }
+}
+
+impl Sink for Human {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Rendering {
+                reels,
+                frames,
+                jobs,
+                threads,
+            } => self.rendering(reels, frames, *jobs, *threads),
+            Event::Started { index, frames, .. } => self.started(*index, *frames),
+            Event::Progress {
+                index,
+                done,
+                total,
+                elapsed,
+                ..
+            } => self.progress(*index, *done, *total, *elapsed),
+            Event::Warning {
+                input,
+                message,
+                count,
+            } => {
+                let mut line = String::from("failreel: warning: ");
+                if let Some(i) = input {
+                    line.push_str(&i.display().to_string());
+                    line.push_str(": ");
+                }
+                line.push_str(message);
+                if *count > 1 {
+                    line.push_str(&format!(" ({count} clips)"));
+                }
+                self.say(&line)
+            }
+            Event::Notice { message } => self.say(message),
+            Event::Plan { plan, would } => {
+                if self.opts.plans {
+                    self.out.write(&plan_text(plan, *would));
+                }
+            }
+            Event::Finished(o) => self.finished(o),
+            Event::Summary(s) => self.summary(s),
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.opts.plans && self.out.closed()
+    }
+}
+
+fn secs(m: crate::time::Micros) -> String {
+    format!("{:.3} s", m.as_secs_f64())
+}
+
+/// A plan as people read it: names and seconds, no raw microseconds or long floats.
+pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
+    let v = &plan.video;
+    let mut s = format!(
+        "{} -> {}{}\n",
+        plan.input().display(),
+        plan.output().display(),
+        match would {
+            WouldDo::SkipUpToDate => "   (would skip: up to date)",
+            WouldDo::Render => "",
+        }
+    );
+    s.push_str(&format!("  preset    {}\n", plan.preset_name()));
+    s.push_str(&format!(
+        "  trim      {} to {} ({}, {} frames at {} fps)\n",
+        secs(plan.trim().start),
+        secs(plan.trim().end),
+        secs(plan.trim().duration()),
+        v.frames,
+        v.fps
+    ));
+    let rotate = if v.rotation != 0 {
+        format!("rotate {}°, ", v.rotation)
+    } else {
+        String::new()
+    };
+    s.push_str(&format!(
+        "  picture   {rotate}crop {}x{} at ({}, {}) of {}x{}, scale to {}x{}\n",
+        v.crop().width,
+        v.crop().height,
+        v.crop().x,
+        v.crop().y,
+        v.rotated_size.0,
+        v.rotated_size.1,
+        v.width,
+        v.height,
+    ));
+    if let Some(f) = &v.fit {
+        s.push_str(&format!(
+            "  fit       picture {} px wide, sides filled with {}\n",
+            f.width, f.fill
+        ));
+    }
+    s.push_str(&format!(
+        "  colour    {} {} range, {} -> BT.709 limited SDR\n",
+        match v.color {
+            crate::plan::ColorPath::Sdr { matrix, .. } => format!("{matrix:?}").to_lowercase(),
+            _ => "bt2020".to_string(),
+        },
+        match v.color {
+            crate::plan::ColorPath::Sdr { full_range, .. }
+            | crate::plan::ColorPath::Hlg { full_range }
+            | crate::plan::ColorPath::Pq { full_range } => {
+                if full_range {
+                    "full"
+                } else {
+                    "limited"
+                }
+            }
+        },
+        v.color.transfer_name().to_uppercase()
+    ));
+    for c in &plan.cards {
+        let kind = match c.kind {
+            CardKind::WentWrong => "went-wrong",
+            CardKind::Lesson => "lesson",
+        };
+        s.push_str(&format!(
+            "  card      {kind} from {} to {}, {} in {} / out {}: {:?}\n",
+            secs(c.at),
+            secs(c.until),
+            c.animation.as_str(),
+            secs(c.in_length),
+            secs(c.out_length),
+            c.text
+        ));
+    }
+    let e = &plan.encoder();
+    s.push_str(&format!(
+        "  encoder   {} {} level {}, crf {}, preset {}, keyframe every {} frames; {} {} Hz {} kbit/s\n",
+        e.video_codec,
+        e.profile,
+        e.level,
+        e.crf,
+        e.preset,
+        e.keyframe_interval,
+        e.audio_codec,
+        e.sample_rate,
+        e.audio_bitrate_kbps
+    ));
+    let audio = match plan.audio.stream {
+        Some(i) => format!(
+            "stream {i}, starts {} after the picture",
+            secs(plan.audio.source_offset)
+        ),
+        None => "none: silent track".into(),
+    };
+    let loudness = match &plan.audio.loudness {
+        Some(l) => format!(
+            "; normalised to {:.1} LUFS, peaks under {:.1} dBTP",
+            l.lufs, l.true_peak_dbtp
+        ),
+        None => String::new(),
+    };
+    s.push_str(&format!("  audio     {audio}{loudness}\n"));
+    for w in &plan.warnings {
+        s.push_str(&format!("  warning   {w}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_sharing_a_file_name_get_their_folder_in_the_label() {
+        let paths = [
+            Path::new("week/x/IMG_0001.MOV"),
+            Path::new("week/y/IMG_0001.MOV"),
+            Path::new("week/y/other.mov"),
+            Path::new("a/same/f.mp4"),
+            Path::new("b/same/f.mp4"),
+        ];
+        assert_eq!(
+            distinct_labels(&paths),
+            vec![
+                "x/IMG_0001.MOV",
+                "y/IMG_0001.MOV",
+                "other.mov",
+                "a/same/f.mp4",
+                "b/same/f.mp4"
+            ]
+        );
+        // The same file twice (two presets) cannot be told apart by its path: no endless
+        // loop, the whole path.
+        let twice = [Path::new("raw/a.mp4"), Path::new("raw/a.mp4")];
+        assert_eq!(distinct_labels(&twice), vec!["raw/a.mp4", "raw/a.mp4"]);
+    }
+
+    #[test]
+    fn long_labels_keep_their_end() {
+        assert_eq!(fit("short.mov", 12), "short.mov");
+        let cut = fit("a-very-long-folder-name/IMG_0001.MOV", 16);
+        assert_eq!(cut.chars().count(), 16);
+        assert!(
+            cut.starts_with('…') && cut.ends_with("IMG_0001.MOV"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn plans_show_the_up_to_date_marker() {
+        let d = std::env::temp_dir().join("failreel-human-plan-test");
+        let _ = std::fs::create_dir_all(&d);
+        let input = d.join("clip.mp4");
+        crate::batch::FakeRenderer::write_clip(&input, 4.0).unwrap();
+        let info = crate::batch::executor::synthetic_info(
+            &input,
+            Default::default(),
+            crate::time::Micros(4_000_000),
+        );
+        let preset = crate::preset::Preset::built_in("reels").unwrap();
+        let plan =
+            crate::plan::plan_reel(&info, &Default::default(), &preset, d.join("o.mp4")).unwrap();
+        let text = plan_text(&plan, WouldDo::SkipUpToDate);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("(would skip: up to date)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("trim      0.000 s to 4.000 s (4.000 s, 120 frames at 30 fps)"),
+            "{text}"
+        );
+        assert!(!plan_text(&plan, WouldDo::Render).contains("would skip"));
+    }
+}

@@ -1,0 +1,187 @@
+//! JSON Lines on standard output: one object per line, for scripts. The schema is in the
+//! README ("JSON Lines"); fields are only ever added.
+
+use super::Out;
+use crate::batch::{Event, Outcome, Sink, Status, WouldDo};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Progress lines per reel at most this often.
+const PROGRESS_EVERY_MS: u128 = 250;
+
+/// The JSON Lines sink.
+pub struct JsonLines {
+    out: Arc<Out>,
+    last_progress: Mutex<HashMap<usize, Instant>>,
+}
+
+impl JsonLines {
+    /// A sink writing to `out`.
+    pub fn new(out: Arc<Out>) -> JsonLines {
+        JsonLines {
+            out,
+            last_progress: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn emit(&self, v: &Value) {
+        self.out.write(&format!("{v}\n"));
+    }
+}
+
+/// The JSON line of an error that stops a command: `{"event":"error","kind":…,"message":…}`.
+pub fn error_line(kind: &str, message: &str) -> String {
+    format!(
+        "{}\n",
+        json!({"event": "error", "kind": kind, "message": message})
+    )
+}
+
+/// One clip's result line.
+pub fn outcome_json(o: &Outcome) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("index".into(), json!(o.index));
+    m.insert("input".into(), json!(o.input));
+    m.insert("output".into(), json!(o.output));
+    m.insert("status".into(), json!(o.status));
+    match o.status {
+        Status::Ok => {
+            m.insert(
+                "duration_s".into(),
+                json!(o.duration.map(|d| d.as_secs_f64())),
+            );
+            m.insert("frames".into(), json!(o.frames));
+            m.insert("render_seconds".into(), json!(o.render_seconds));
+            m.insert("loudness".into(), json!(o.loudness));
+        }
+        Status::Skipped => {
+            m.insert("reason".into(), json!(o.reason));
+        }
+        Status::Failed | Status::NotStarted => {}
+    }
+    if let Some(e) = o.error_text() {
+        m.insert("error".into(), json!(e));
+    }
+    if !o.warnings.is_empty() {
+        m.insert("warnings".into(), json!(o.warnings));
+    }
+    Value::Object(m)
+}
+
+impl Sink for JsonLines {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Started { input, output, .. } => {
+                self.emit(&json!({"event": "started", "input": input, "output": output}))
+            }
+            Event::Progress {
+                index,
+                input,
+                done,
+                total,
+                elapsed,
+            } => {
+                let due = self.last_progress.lock().map(|mut last| {
+                    let now = Instant::now();
+                    let due = last
+                        .get(index)
+                        .is_none_or(|t| now.duration_since(*t).as_millis() >= PROGRESS_EVERY_MS);
+                    if due {
+                        last.insert(*index, now);
+                    }
+                    due
+                });
+                if due.unwrap_or(false) && done < total {
+                    let fps = if *elapsed > 0.0 {
+                        (*done as f64 / elapsed * 10.0).round() / 10.0
+                    } else {
+                        0.0
+                    };
+                    self.emit(&json!({
+                        "event": "progress", "input": input, "frames": done, "total": total,
+                        "fps": fps,
+                    }));
+                }
+            }
+            Event::Warning {
+                input,
+                message,
+                count,
+            } => {
+                let mut v = json!({"event": "warning", "message": message});
+                if let Some(i) = input {
+                    v["input"] = json!(i);
+                }
+                if *count > 1 {
+                    v["count"] = json!(count);
+                }
+                self.emit(&v)
+            }
+            Event::Plan { plan, would } => self.emit(&json!({
+                "event": "plan", "input": plan.input(), "output": plan.output(),
+                "would": would, "up_to_date": *would == WouldDo::SkipUpToDate, "plan": plan,
+            })),
+            Event::Finished(o) => self.emit(&outcome_json(o)),
+            Event::Summary(s) if !s.dry_run => self.emit(&json!({
+                "event": "summary", "rendered": s.rendered, "skipped": s.skipped,
+                "failed": s.failed, "not_started": s.not_started, "warnings": s.warnings,
+                "interrupted": s.interrupted, "seconds": (s.seconds * 1000.0).round() / 1000.0,
+            })),
+            Event::Summary(_) | Event::Rendering { .. } | Event::Notice { .. } => {}
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.out.closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::ClipError;
+    use crate::time::Micros;
+    use std::path::PathBuf;
+
+    #[test]
+    fn result_lines_keep_todays_fields() {
+        let mut ok = Outcome::new(
+            2,
+            PathBuf::from("a.mp4"),
+            PathBuf::from("r/a.mp4"),
+            Status::Ok,
+        );
+        ok.duration = Some(Micros(1_500_000));
+        ok.frames = Some(45);
+        ok.render_seconds = Some(0.25);
+        let v = outcome_json(&ok);
+        assert_eq!(v["status"], "ok");
+        assert_eq!(v["duration_s"], 1.5);
+        assert_eq!(v["frames"], 45);
+        assert_eq!(v["render_seconds"], 0.25);
+        assert!(v.get("loudness").is_some() && v.get("error").is_none());
+
+        let mut failed = Outcome::new(
+            0,
+            PathBuf::from("b.mp4"),
+            PathBuf::from("r/b.mp4"),
+            Status::Failed,
+        );
+        failed.error = Some(Arc::new(ClipError::Output(
+            crate::output::OutputError::NotOurs(PathBuf::from("r/b.mp4")),
+        )));
+        let v = outcome_json(&failed);
+        assert_eq!(v["status"], "failed");
+        assert!(v["error"]
+            .as_str()
+            .unwrap()
+            .contains("not written by failreel"));
+        let line = error_line("usage", "bad");
+        assert_eq!(
+            line,
+            "{\"event\":\"error\",\"kind\":\"usage\",\"message\":\"bad\"}\n"
+        );
+    }
+}
