@@ -205,9 +205,9 @@ impl Renderer for FakeRenderer {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
-        let writer = crate::output::Writer::begin(&plan.output(), &[&plan.input()])?;
+        let writer = crate::output::Writer::begin(plan.output(), &[plan.input()])?;
         if let Some(f) = &self.before_render {
-            f(&plan.input());
+            f(plan.input());
         }
         if let Ok(mut r) = self.rendered.lock() {
             r.push(plan.input().to_path_buf());
