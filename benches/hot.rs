@@ -110,7 +110,7 @@ fn whole_render(c: &mut Criterion) {
         eprintln!("ffmpeg CLI not found: skipping the whole-render benchmark");
         return;
     };
-    let info = failreel::probe::probe(&input).expect("probe");
+    let info = failreel::media::input::probe(&input).expect("probe");
     let preset = Preset::built_in("tiktok").unwrap();
     let out = std::env::temp_dir().join("failreel-bench.mp4");
     // The presets' own x264 setting (what users render with) and ultrafast, where the

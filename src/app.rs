@@ -4,9 +4,9 @@
 
 use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
 use crate::cli::{Cli, Command, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
+use crate::media::input::{probe, ProbeError};
 use crate::plan::PlanError;
 use crate::preset::{Preset, BUILT_IN};
-use crate::probe::{probe, ProbeError};
 use crate::render::RenderError;
 use crate::report::human::{Human, HumanOptions};
 use crate::report::jsonl::{error_line, JsonLines};

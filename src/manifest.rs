@@ -6,7 +6,7 @@
 //! Each key is read on its own, so every problem (unknown keys, wrong types, bad times) is
 //! reported, together, as `file:line:column: plain words` (CSV: the cell's row and column).
 
-use crate::model::{line_col, one_line, plain_serde_message, suggest, Scalar};
+use crate::model::{one_line, plain_serde_message, suggest, LineIndex, Scalar};
 use crate::request::ReelRequest;
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
@@ -254,6 +254,8 @@ impl Partial {
 }
 
 fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestError> {
+    let lines = LineIndex::new(text);
+    let line_col = |_: &str, offset: usize| lines.line_col(offset);
     let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
         let pos = e.span().map(|s| line_col(text, s.start));
         ManifestError {
@@ -379,6 +381,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for JsonEntries<'a> {
 }
 
 fn raw_json(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestError> {
+    let lines = LineIndex::new(text);
+    let line_col = |_: &str, offset: usize| lines.line_col(offset);
     let one = |msg: String| ManifestError {
         problems: vec![msg],
     };

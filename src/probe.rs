@@ -1,4 +1,156 @@
-//! What failreel sees in an input file: kept as the name other modules import; the code lives
-//! in [`crate::media::input`].
+//! What failreel sees in an input file, as plain data: display size after rotation, frame
+//! rate, colour, audio layout and offsets. [`crate::media::input::probe`] reads it with libav;
+//! planning reads only this, so the plan never depends on the media layer.
 
-pub use crate::media::input::*;
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The facts about one input that planning needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// The file probed.
+    pub path: PathBuf,
+    /// Container format (libav's short name).
+    pub container: String,
+    /// Size and modification time of the file: what resume compares.
+    pub stamp: SourceStamp,
+    /// Duration of the video stream (of the file when the stream does not say).
+    pub duration: Micros,
+    /// The main video stream.
+    pub video: VideoInfo,
+    /// The main audio stream, if any.
+    pub audio: Option<AudioInfo>,
+    /// How many audio streams the file has.
+    pub audio_streams: usize,
+}
+
+/// Identifies one version of an input file without reading its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SourceStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub modified_ns: u128,
+}
+
+impl SourceStamp {
+    /// Reads the stamp of `path`.
+    pub fn of(path: &Path) -> std::io::Result<SourceStamp> {
+        let m = std::fs::metadata(path)?;
+        let modified_ns = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Ok(SourceStamp {
+            size: m.len(),
+            modified_ns,
+        })
+    }
+}
+
+/// The main video stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    /// Stream index in the file.
+    pub index: usize,
+    /// Codec name (h264, hevc, …).
+    pub codec: String,
+    /// Stored (coded) width.
+    pub width: u32,
+    /// Stored (coded) height.
+    pub height: u32,
+    /// Sample aspect ratio (1/1 for square pixels).
+    pub sar: (i32, i32),
+    /// Clockwise rotation to apply for display, from the display matrix: 0, 90, 180 or 270.
+    pub rotation: u32,
+    /// Width as displayed: rotation and pixel aspect applied.
+    pub display_width: u32,
+    /// Height as displayed: rotation and pixel aspect applied.
+    pub display_height: u32,
+    /// Average frame rate.
+    pub fps: f64,
+    /// Whether frame durations vary (measured on the first packets).
+    pub variable_frame_rate: bool,
+    /// libav pixel format name.
+    pub pixel_format: String,
+    /// Full range (0–255, "pc"/"jpeg") rather than limited (16–235).
+    pub full_range: bool,
+    /// Colour matrix name (bt709, bt470bg, bt2020nc, unknown…).
+    pub color_space: String,
+    /// Colour primaries name.
+    pub color_primaries: String,
+    /// Transfer characteristic: `sdr`, `hlg` or `pq`.
+    pub hdr: String,
+    /// Start time of the video stream in the file's timeline.
+    pub start: Micros,
+    /// Interlaced field order (`tt`, `bb`, `tb`, `bt`), or None for progressive (or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interlaced: Option<String>,
+}
+
+/// The main audio stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioInfo {
+    /// Stream index in the file.
+    pub index: usize,
+    /// Codec name.
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Number of channels.
+    pub channels: u16,
+    /// Layout description (mono, stereo, 5.1…).
+    pub layout: String,
+    /// When the audio starts relative to the first video frame (positive: later).
+    pub offset: Micros,
+    /// Duration of the audio stream, when known.
+    pub duration: Option<Micros>,
+}
+
+/// A human summary of a probe, as `failreel probe` prints it.
+pub fn describe(info: &MediaInfo) -> String {
+    let v = &info.video;
+    let mut s = format!(
+        "{}\n  container   {}\n  video       {} {}x{} stored, {}x{} displayed (rotation {}°, pixel aspect {}:{})\n  frame rate  {:.3} fps{}\n  duration    {}\n  colour      {} {} range, matrix {}, HDR transfer: {}\n",
+        info.path.display(),
+        info.container,
+        v.codec,
+        v.width,
+        v.height,
+        v.display_width,
+        v.display_height,
+        v.rotation,
+        v.sar.0,
+        v.sar.1,
+        v.fps,
+        if v.variable_frame_rate { " (variable)" } else { " (constant)" },
+        info.duration,
+        v.pixel_format,
+        if v.full_range { "full" } else { "limited" },
+        v.color_space,
+        v.hdr,
+    );
+    match &info.audio {
+        Some(a) => s.push_str(&format!(
+            "  audio       {} {} Hz {} ({} ch), starts {} s after the video{}\n",
+            a.codec,
+            a.sample_rate,
+            a.layout,
+            a.channels,
+            format_args!("{:.3}", a.offset.as_secs_f64()),
+            if info.audio_streams > 1 {
+                format!(
+                    " (track {} of {} audio tracks)",
+                    a.index, info.audio_streams
+                )
+            } else {
+                String::new()
+            }
+        )),
+        None => s.push_str("  audio       none (the reel gets a silent track)\n"),
+    }
+    s
+}

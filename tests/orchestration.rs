@@ -325,14 +325,11 @@ fn ten_thousand_clip_dry_run_probes_each_input_once_and_collapses_warnings() {
         })
         .collect();
     let fake = FakeRenderer::default();
-    let t = std::time::Instant::now();
     let opts = BatchOptions {
         dry_run: true,
         ..BatchOptions::default()
     };
     let (s, events) = run(&many, &opts, &fake);
-    let secs = t.elapsed().as_secs_f64();
-    assert!(secs < 5.0, "10,000 plans in {secs:.1} s");
     assert_eq!(fake.probes(), 10, "each distinct input probed once");
     assert_eq!(s.outcomes.len(), 10_000);
     let warnings: Vec<(usize, String)> = events

@@ -614,7 +614,7 @@ fn a_failing_encoder_reports_libavs_own_last_lines() {
     let clip = dir.path().join("clip.mp4");
     h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);
     let out = dir.path().join("reel.mp4");
-    let info = failreel::probe::probe(&clip).expect("probe");
+    let info = failreel::media::input::probe(&clip).expect("probe");
     let preset = failreel::preset::Preset::built_in("tiktok").expect("tiktok");
     let mut plan = failreel::plan::plan_reel(
         &info,

@@ -3,8 +3,9 @@
 //! [`FakeRenderer`] writes a small marker file instantly, so orchestration (resume, shards,
 //! collisions, failures, interruption) is tested in milliseconds without encoding.
 
+use crate::media::input::ProbeError;
 use crate::plan::RenderPlan;
-use crate::probe::{AudioInfo, MediaInfo, ProbeError, SourceStamp, VideoInfo};
+use crate::probe::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
 use crate::time::Micros;
 use std::collections::HashSet;
@@ -52,7 +53,7 @@ pub struct Libav;
 
 impl Renderer for Libav {
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
-        crate::probe::probe(input)
+        crate::media::input::probe(input)
     }
     fn existing(&self, output: &Path) -> Existing {
         match crate::render::existing_reel(output) {
@@ -230,14 +231,10 @@ impl Renderer for FakeRenderer {
         progress.end();
         std::fs::write(writer.temp(), format!("{FAKE_REEL}{}\n", plan.hash()))
             .map_err(|e| crate::output::OutputError::io(writer.temp(), e))?;
-        let mut warnings: Vec<String> = self.render_warning.iter().cloned().collect();
-        if writer.removed_stale > 0 {
-            warnings.push(format!(
-                "removed {} unfinished temporary file(s) of {} left by a run that was stopped",
-                writer.removed_stale,
-                plan.output().display()
-            ));
-        }
+        let warnings: Vec<String> = self.render_warning.iter().cloned().collect();
+        let notices = crate::render::removed_notice(writer.removed_stale, plan.output())
+            .into_iter()
+            .collect();
         writer.commit()?;
         Ok(RenderReport {
             frames: plan.video.frames,
@@ -247,6 +244,7 @@ impl Renderer for FakeRenderer {
             render_seconds: 0.0,
             warnings,
             loudness: None,
+            notices,
         })
     }
 }

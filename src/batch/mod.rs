@@ -11,10 +11,11 @@ pub use events::{
 };
 pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
+use crate::media::input::ProbeError;
 use crate::output::OutputError;
 use crate::plan::{plan_reel, PlanError, ReelRequest, RenderPlan};
 use crate::preset::Preset;
-use crate::probe::{MediaInfo, ProbeError};
+use crate::probe::MediaInfo;
 use crate::render::{Progress, RenderError, RenderOptions};
 use crate::signals::Stop;
 use rayon::prelude::*;
@@ -414,6 +415,9 @@ pub fn run_batch(
                 };
                 let outcome = match renderer.render(plan, &ropts, &progress, &stop.cancel) {
                     Ok(report) => {
+                        for n in &report.notices {
+                            sink.event(&Event::Notice { message: n.clone() });
+                        }
                         let mut all = plan_warnings.clone();
                         all.extend(report.warnings.iter().cloned());
                         for w in &report.warnings {

@@ -131,6 +131,56 @@ pub fn one_line(msg: &str) -> String {
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
+/// Line and column lookups in one text, answered from an index of line starts built once
+/// (a 10,000-clip manifest asks for tens of thousands of positions; scanning from the start
+/// of the text for each would be quadratic).
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+    /// Per line, whether it is all ASCII (then a column is a byte difference; a one-line JSON
+    /// manifest would otherwise be counted from its start for every key).
+    ascii: Vec<bool>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(k, &a)| {
+                let b = starts.get(k + 1).copied().unwrap_or(text.len());
+                text.as_bytes()[a..b].is_ascii()
+            })
+            .collect();
+        LineIndex {
+            text,
+            starts,
+            ascii,
+        }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`, as [`line_col`] gives.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let col = if self.ascii[line - 1] {
+            offset - start
+        } else {
+            self.text[start..offset].chars().count()
+        };
+        (line, col + 1)
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -218,5 +268,14 @@ mod tests {
         assert_eq!(suggest("strat", &["start", "end"]), Some("start"));
         assert_eq!(suggest("leson", &["lesson"]), Some("lesson"));
         assert_eq!(suggest("input", &["preset"]), None);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let text = "a = 1\nbé = \"x\"\n\n[[clip]]\ninput = \"ü.mov\"";
+        let idx = LineIndex::new(text);
+        for off in 0..=text.len() + 2 {
+            assert_eq!(idx.line_col(off), line_col(text, off), "{off}");
+        }
     }
 }

@@ -141,6 +141,19 @@ pub struct RenderReport {
     pub warnings: Vec<String>,
     /// Loudness measured and the gain applied, when normalised.
     pub loudness: Option<Loudness>,
+    /// Things done along the way that are not about the reel (leftover temporaries of a
+    /// stopped run removed): told to the user, never a warning (so `--strict` ignores them).
+    pub notices: Vec<String>,
+}
+
+/// The notice for leftovers of a stopped run removed before writing `output`.
+pub fn removed_notice(removed: usize, output: &std::path::Path) -> Option<String> {
+    (removed > 0).then(|| {
+        format!(
+            "removed {removed} unfinished temporary file(s) of {} left by a run that was stopped",
+            output.display()
+        )
+    })
 }
 
 /// Renders `plan` to `plan.output()`, atomically: the file appears complete or not at all.
@@ -171,14 +184,10 @@ pub fn render(
     progress.begin(plan.video.frames);
     let result = pipeline::run(plan, &tag, opts, writer.temp(), progress, cancel);
     progress.end();
-    let (frames, mut warnings, loudness) = result?;
-    if writer.removed_stale > 0 {
-        warnings.push(format!(
-            "removed {} unfinished temporary file(s) of {} left by a run that was stopped",
-            writer.removed_stale,
-            out.display()
-        ));
-    }
+    let (frames, warnings, loudness) = result?;
+    let notices = removed_notice(writer.removed_stale, out)
+        .into_iter()
+        .collect();
     writer.commit()?;
     Ok(RenderReport {
         frames,
@@ -186,5 +195,6 @@ pub fn render(
         render_seconds: started.elapsed().as_secs_f64(),
         warnings,
         loudness,
+        notices,
     })
 }
