@@ -117,9 +117,12 @@ def plan_of(inp, trim):
 
 
 def ffmpeg_cmd(exe, inp, plan, out, textdir):
-    v, e = plan["video"], plan["encoder"]
-    start = plan["trim"]["start"] / 1e6
-    dur = (plan["trim"]["end"] - plan["trim"]["start"]) / 1e6
+    # The plan's shape: one segment (input + trim), one output (its encoder), a crop path.
+    v = plan["video"]
+    e = plan["outputs"][0]["encoder"] if "outputs" in plan else plan["encoder"]
+    trim = plan["segments"][0]["trim"] if "segments" in plan else plan["trim"]
+    start = trim["start"] / 1e6
+    dur = (trim["end"] - trim["start"]) / 1e6
     chain = []
     rot = v["rotation"]
     if rot == 90:
@@ -128,7 +131,7 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
         chain.append("hflip,vflip")
     elif rot == 270:
         chain.append("transpose=cclock")
-    c = v["crop"]
+    c = v["crop_path"][0]["rect"] if "crop_path" in v else v["crop"]
     chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
     chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
     for i, card in enumerate(plan["cards"]):
