@@ -115,20 +115,18 @@ fn whole_render(c: &mut Criterion) {
     let out = std::env::temp_dir().join("failreel-bench.mp4");
     // The presets' own x264 setting (what users render with) and ultrafast, where the
     // encoder is cheapest and the cards' share of the work is largest.
-    for speed in [None, Some("ultrafast")] {
+    for speed in [None, Some(failreel::model::X264Speed::Ultrafast)] {
         let with_cards = ReelRequest {
             went_wrong: Some(BODY.into()),
             lesson: Some("Heat the pan on medium, not high".into()),
-            encoder_preset: speed.map(Into::into),
+            encoder_preset: speed,
             ..Default::default()
         };
         let without = ReelRequest {
-            encoder_preset: speed.map(Into::into),
+            encoder_preset: speed,
             ..Default::default()
         };
-        let label = speed
-            .unwrap_or(preset.video.x264_preset.as_str())
-            .to_string();
+        let label = speed.unwrap_or(preset.video.x264_preset).to_string();
         let mut g = c.benchmark_group(format!("render_4s_1080p_{label}"));
         g.sample_size(10);
         for (name, req) in [("two_animated_cards", &with_cards), ("no_cards", &without)] {

@@ -16,7 +16,7 @@
 //! Noto Sans CJK (Japanese, Korean or Chinese glyph shapes, chosen from the text) and Noto
 //! Color Emoji. `assets/fonts/README.md` lists the files and their licences.
 
-use crate::preset::{parse_color, CardPosition, CardStyle, FontWeight, SafeZone};
+use crate::preset::{CardPosition, CardStyle, FontWeight, SafeZone};
 use cosmic_text::{
     fontdb, Attrs, Buffer, Color, Fallback, Family, FontSystem, LayoutRun, Metrics, Shaping,
     SwashCache, Weight, Wrap,
@@ -416,17 +416,17 @@ impl Look {
             line_spacing: finite_or(style.line_spacing, LINE_SPACING).clamp(0.5, 4.0),
             body_weight: weight(style.weight),
             heading_weight: weight(style.heading_weight),
-            text: parse_color(&style.text_color).unwrap_or([255, 255, 255]),
-            heading: parse_color(&style.heading_color).unwrap_or([255, 255, 255]),
-            box_rgb: parse_color(&style.box_color).unwrap_or([0, 0, 0]),
+            text: style.text_color.0,
+            heading: style.heading_color.0,
+            box_rgb: style.box_color.0,
             box_opacity: finite_or(style.box_opacity, 0.0).clamp(0.0, 1.0),
             box_radius: finite_or(style.box_radius, 0.0).max(0.0),
             full_width: style.box_full_width,
             padding: finite_or(style.padding, 0.0).max(0.0),
             outline_width: finite_or(style.outline_width, 0.0).clamp(0.0, MAX_OUTLINE),
-            outline_rgb: parse_color(&style.outline_color).unwrap_or([0, 0, 0]),
+            outline_rgb: style.outline_color.0,
             shadow: (shadow_opacity > 0.0).then(|| Shadow {
-                rgb: parse_color(&style.shadow_color).unwrap_or([0, 0, 0]),
+                rgb: style.shadow_color.0,
                 opacity: shadow_opacity,
                 dx: offset(style.shadow_offset[0]),
                 dy: offset(style.shadow_offset[1]),
@@ -1313,9 +1313,9 @@ mod tests {
             "Burnt the toast",
             CardPosition::Top,
         );
-        let text = parse_color(&style.text_color).unwrap();
-        let heading = parse_color(&style.heading_color).unwrap();
-        let boxc = parse_color(&style.box_color).unwrap();
+        let text = style.text_color.0;
+        let heading = style.heading_color.0;
+        let boxc = style.box_color.0;
         let solid = |c: [u8; 3]| {
             pixels(&card)
                 .filter(|p| p[3] >= 250 && close([p[0], p[1], p[2]], c, 8))
@@ -1579,7 +1579,6 @@ mod tests {
         style.padding = -5.0;
         style.box_radius = 1e9;
         style.outline_width = 1e6;
-        style.text_color = "not a colour".into();
         let tiny = SafeZone {
             top: 900,
             bottom: 1000,
@@ -1758,7 +1757,7 @@ mod tests {
         style.box_opacity = 0.0;
         style.outline_width = 0.0;
         style.padding = 0.0;
-        style.shadow_color = "#FF0000".into();
+        style.shadow_color = crate::model::Rgb([255, 0, 0]);
         style.shadow_opacity = 1.0;
         style.shadow_offset = [0.0, 12.0];
         let draw = |engine: &mut TextEngine, style: &CardStyle| {

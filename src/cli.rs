@@ -1,8 +1,7 @@
 //! The command-line definition (clap derive). No I/O happens here: values are parsed and
 //! validated, then `app` turns them into plans.
 
-use crate::plan::Focus;
-use crate::preset::X264_PRESETS;
+use crate::request::ReelRequest;
 use crate::time::{parse_time, Micros};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -107,24 +106,21 @@ fn shard_arg(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-fn focus_arg(s: &str) -> Result<f64, String> {
-    Focus::parse(s).map(|f| f.0)
-}
-
 /// `render` arguments.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Clips to render.
     #[arg(required_unless_present = "manifest", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// A manifest (.toml, .json or .csv) listing clips and their settings.
+    /// A manifest (.toml, .json or .csv) listing clips and their settings. Flags given with
+    /// it apply to every clip and win over the manifest's keys.
     #[arg(short, long, value_name = "FILE", conflicts_with = "output")]
     pub manifest: Option<PathBuf>,
     /// Output file (one input only).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output folder (default ./reels, or the manifest's out_dir); files are named
-    /// <input stem>.<preset>.mp4.
+    /// Output folder (default ./reels, or the manifest's out_dir; given with --manifest it
+    /// replaces every `out_dir`); files are named <input stem>.<preset>.mp4.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Reels rendered at once (default: chosen from cores and free memory).
@@ -153,48 +149,13 @@ pub struct RenderArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file.
+    /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file. Beside
+    /// --manifest it replaces every clip's `preset`.
     #[arg(short, long, value_name = "NAME|FILE")]
     pub preset: Option<String>,
-    /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub start: Option<Micros>,
-    /// Trim end on the clip's timeline.
-    #[arg(long, value_parser = time_arg, value_name = "TIME", conflicts_with = "duration")]
-    pub end: Option<Micros>,
-    /// Reel length (instead of --end).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub duration: Option<Micros>,
-    /// "What went wrong" card text (taken literally).
-    #[arg(long, value_name = "TEXT")]
-    pub went_wrong: Option<String>,
-    /// "Lesson learned" card text (taken literally).
-    #[arg(long, value_name = "TEXT")]
-    pub lesson: Option<String>,
-    /// When the went-wrong card appears, on the reel's timeline (default 0).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub went_wrong_at: Option<Micros>,
-    /// When the went-wrong card goes (default: half the reel).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub went_wrong_until: Option<Micros>,
-    /// When the lesson card appears (default: two thirds into the reel).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub lesson_at: Option<Micros>,
-    /// When the lesson card goes (default: the end).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
-    pub lesson_until: Option<Micros>,
-    /// Horizontal position of the 9:16 window: center, left, right or 0.0–1.0.
-    #[arg(long, value_parser = focus_arg, value_name = "POS")]
-    pub focus: Option<f64>,
-    /// x264 quality (0–51, lower is better), overriding the preset.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51), value_name = "N")]
-    pub crf: Option<u8>,
-    /// x264 speed preset, overriding the preset.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(X264_PRESETS), value_name = "SPEED")]
-    pub encoder_preset: Option<String>,
-    /// Leave the loudness as it is (no EBU R128 normalisation to the preset's target).
-    #[arg(long)]
-    pub no_normalize: bool,
+    /// What the user asks of the reel (the same keys a manifest clip has).
+    #[command(flatten)]
+    pub request: ReelRequest,
 }
 
 /// `preview` arguments.
@@ -250,8 +211,8 @@ mod tests {
         let Command::Render(r) = cli.command else {
             panic!("not render")
         };
-        assert_eq!(r.reel.start, Some(Micros(3_200_000)));
-        assert_eq!(r.reel.end, Some(Micros(11_000_000)));
+        assert_eq!(r.reel.request.start, Some(Micros(3_200_000)));
+        assert_eq!(r.reel.request.end, Some(Micros(11_000_000)));
         assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
     }
 
@@ -260,6 +221,7 @@ mod tests {
         for args in [
             vec!["failreel", "render", "a.mov", "--start", "soon"],
             vec!["failreel", "render", "a.mov", "--crf", "70"],
+            vec!["failreel", "render", "a.mov", "--crf", "0"],
             vec!["failreel", "render", "a.mov", "--encoder-preset", "warp"],
             vec!["failreel", "render", "a.mov", "--focus", "up"],
             vec![

@@ -1,7 +1,7 @@
 //! failreel: turns raw kitchen phone footage into upload-ready vertical "fail reels".
 //!
 //! A reel is decided by a pure, serialisable [`plan::RenderPlan`] (built from a
-//! [`probe::MediaInfo`], the user's [`plan::ReelRequest`] and a [`preset::Preset`]),
+//! [`probe::MediaInfo`], the user's [`request::ReelRequest`] and a [`preset::Preset`]),
 //! completed by the cached analysis passes ([`analyse::analyse`]: loudness) and executed by
 //! [`render::render`] on the media layer ([`media`]: libav through ffmpeg-next, the only
 //! `unsafe` in [`media::ffi`]).
@@ -12,12 +12,15 @@ pub mod batch;
 pub mod card;
 pub mod cli;
 pub mod composite;
+pub mod jobs;
 pub mod manifest;
 pub mod media;
+pub mod model;
 pub mod output;
 pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
+pub mod request;
 pub mod signals;
 pub mod time;

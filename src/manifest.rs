@@ -1,12 +1,15 @@
 //! Manifests: a week of clips in one file (TOML, JSON, or CSV so a spreadsheet can drive it).
 //!
-//! Top-level keys are defaults; each clip may override any of them. Every path is relative to
-//! the manifest's folder. All problems (unknown keys, wrong types, bad times) are collected
-//! and reported together, with the file name and, where the format keeps them, line and column.
+//! A clip has the keys of a [`ReelRequest`] plus `input`, `output`, `preset` and `out_dir`.
+//! Top-level keys are defaults; each clip may override any of them (flags given beside
+//! `--manifest` win over both: see `jobs`). Every path is relative to the manifest's folder.
+//! Each key is read on its own, so every problem (unknown keys, wrong types, bad times) is
+//! reported, together, as `file:line:column: plain words` (CSV: the cell's row and column).
 
-use crate::plan::{Focus, ReelRequest};
-use crate::preset::X264_PRESETS;
-use crate::time::{parse_time, Micros};
+use crate::model::{line_col, one_line, plain_serde_message, suggest, Scalar};
+use crate::request::ReelRequest;
+use serde::de::IntoDeserializer;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// One clip of a manifest, defaults applied.
@@ -22,8 +25,10 @@ pub struct ClipSpec {
     pub out_dir: Option<PathBuf>,
     /// What to render.
     pub request: ReelRequest,
-    /// Where the clip is described (for messages), e.g. `week.toml:12`.
+    /// Where the clip is described (for messages), e.g. `week.toml:12:1`.
     pub origin: String,
+    /// The clip's number in the file, from 1.
+    pub number: usize,
 }
 
 /// A parsed manifest.
@@ -43,40 +48,54 @@ pub struct ManifestError {
     pub problems: Vec<String>,
 }
 
-/// The keys a clip (or the defaults) may set.
-pub const CLIP_KEYS: &[&str] = &[
-    "input",
-    "output",
-    "preset",
-    "out_dir",
-    "start",
-    "end",
-    "duration",
-    "went_wrong",
-    "lesson",
-    "went_wrong_at",
-    "went_wrong_until",
-    "lesson_at",
-    "lesson_until",
-    "focus",
-    "crf",
-    "encoder_preset",
-    "normalize",
-];
+/// The keys a clip has beside those of a [`ReelRequest`].
+pub const PATH_KEYS: &[&str] = &["input", "output", "preset", "out_dir"];
 
+/// Every key a clip (or the defaults) may set.
+pub fn clip_keys() -> Vec<&'static str> {
+    PATH_KEYS
+        .iter()
+        .chain(ReelRequest::keys())
+        .copied()
+        .collect()
+}
+
+/// One value as its format gave it.
 #[derive(Debug, Clone)]
-enum Raw {
-    Str(String),
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Other(&'static str),
+enum Value {
+    Toml(toml_edit::Value),
+    Json(serde_json::Value),
+    Text(String),
+}
+
+impl Value {
+    /// The key read as a request, or the plain message.
+    fn request(&self, key: &str) -> Result<ReelRequest, String> {
+        match self {
+            Value::Toml(v) => ReelRequest::from_key(key, v.clone())
+                .map_err(|e: toml_edit::de::Error| e.message().to_string()),
+            Value::Json(v) => {
+                ReelRequest::from_key(key, v.clone()).map_err(|e: serde_json::Error| e.to_string())
+            }
+            Value::Text(s) => ReelRequest::from_key(key, s.as_str())
+                .map_err(|e: serde::de::value::Error| e.to_string()),
+        }
+    }
+
+    fn scalar(&self) -> Scalar {
+        let r = match self {
+            Value::Toml(v) => Scalar::deserialize(v.clone().into_deserializer()).ok(),
+            Value::Json(v) => Scalar::deserialize(v.clone()).ok(),
+            Value::Text(s) => Some(Scalar::Str(s.clone())),
+        };
+        r.unwrap_or(Scalar::Other("a value"))
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     key: String,
-    value: Raw,
+    value: Value,
     pos: Option<(usize, usize)>,
 }
 
@@ -84,13 +103,6 @@ struct Entry {
 struct RawClip {
     entries: Vec<Entry>,
     pos: Option<(usize, usize)>,
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, col)
 }
 
 fn where_(file: &str, pos: Option<(usize, usize)>, clip: Option<usize>) -> String {
@@ -158,18 +170,21 @@ impl Manifest {
         }
         let mut out = Vec::new();
         for (i, clip) in clips.iter().enumerate() {
-            let mut spec = default_spec.clone();
-            spec.input = None;
+            let mut spec = Partial::default();
             for e in &clip.entries {
                 spec.apply(e, file, Some(i), &mut problems);
             }
             let origin = where_(file, clip.pos, Some(i));
-            match &spec.input {
-                None => problems.push(format!("{origin}: this clip has no `input`")),
+            let request = spec.request.or(&default_spec.request);
+            let output = spec.output.or_else(|| default_spec.output.clone());
+            let preset = spec.preset.or_else(|| default_spec.preset.clone());
+            let out_dir = spec.out_dir.or_else(|| default_spec.out_dir.clone());
+            match spec.input {
+                None => problems.push(format!("{origin}: clip {} has no `input`", i + 1)),
                 Some(input) => out.push(ClipSpec {
                     input: base.join(input),
-                    output: spec.output.as_ref().map(|o| base.join(o)),
-                    preset: spec.preset.clone().map(|p| {
+                    output: output.map(|o| base.join(o)),
+                    preset: preset.map(|p| {
                         // A preset given as a file is relative to the manifest too.
                         if p.ends_with(".toml") || p.contains('/') {
                             base.join(p).display().to_string()
@@ -177,9 +192,10 @@ impl Manifest {
                             p
                         }
                     }),
-                    out_dir: spec.out_dir.as_ref().map(|d| base.join(d)),
-                    request: spec.request.clone(),
+                    out_dir: out_dir.map(|d| base.join(d)),
+                    request,
                     origin,
+                    number: i + 1,
                 }),
             }
         }
@@ -203,136 +219,37 @@ struct Partial {
 impl Partial {
     fn apply(&mut self, e: &Entry, file: &str, clip: Option<usize>, problems: &mut Vec<String>) {
         let at = where_(file, e.pos, clip);
-        let type_name = |r: &Raw| match r {
-            Raw::Str(_) => "a string",
-            Raw::Bool(_) => "a boolean",
-            Raw::Int(_) => "an integer",
-            Raw::Float(_) => "a number",
-            Raw::Other(t) => t,
-        };
-        let string = |r: &Raw| match r {
-            Raw::Str(s) => Some(s.clone()),
-            _ => None,
-        };
-        let time = |r: &Raw| -> Result<Micros, String> {
-            match r {
-                Raw::Str(s) => parse_time(s),
-                Raw::Int(i) if *i >= 0 => Ok(Micros(i * 1_000_000)),
-                Raw::Float(f) if *f >= 0.0 => Ok(Micros::from_secs_f64(*f)),
-                other => Err(format!("expected a time, found {}", type_name(other))),
-            }
-        };
-        let mut bad = |msg: String| problems.push(format!("{at}: `{}`: {msg}", e.key));
-        let want_str = |v: &Raw, bad: &mut dyn FnMut(String)| {
-            let s = string(v);
-            if s.is_none() {
-                bad(format!("expected a string, found {}", type_name(v)));
-            }
-            s
-        };
-        let r = &mut self.request;
-        match e.key.as_str() {
-            "input" => self.input = want_str(&e.value, &mut bad).map(PathBuf::from),
-            "output" => self.output = want_str(&e.value, &mut bad).map(PathBuf::from),
-            "out_dir" => self.out_dir = want_str(&e.value, &mut bad).map(PathBuf::from),
-            "preset" => self.preset = want_str(&e.value, &mut bad),
-            "went_wrong" => r.went_wrong = want_str(&e.value, &mut bad),
-            "lesson" => r.lesson = want_str(&e.value, &mut bad),
-            "start" | "end" | "duration" | "went_wrong_at" | "went_wrong_until" | "lesson_at"
-            | "lesson_until" => match time(&e.value) {
-                Ok(t) => {
-                    let slot = match e.key.as_str() {
-                        "start" => &mut r.start,
-                        "end" => &mut r.end,
-                        "duration" => &mut r.duration,
-                        "went_wrong_at" => &mut r.went_wrong_at,
-                        "went_wrong_until" => &mut r.went_wrong_until,
-                        "lesson_at" => &mut r.lesson_at,
-                        _ => &mut r.lesson_until,
-                    };
-                    *slot = Some(t);
-                }
-                Err(m) => bad(m),
-            },
-            "focus" => match &e.value {
-                Raw::Str(s) => match Focus::parse(s) {
-                    Ok(f) => r.focus = Some(f.0),
-                    Err(m) => bad(m),
+        let key = e.key.as_str();
+        if PATH_KEYS.contains(&key) {
+            match e.value.scalar() {
+                Scalar::Str(s) if !s.trim().is_empty() && !s.contains('\0') => match key {
+                    "input" => self.input = Some(s.into()),
+                    "output" => self.output = Some(s.into()),
+                    "out_dir" => self.out_dir = Some(s.into()),
+                    _ => self.preset = Some(s),
                 },
-                Raw::Int(i) if (0..=1).contains(i) => r.focus = Some(*i as f64),
-                Raw::Float(f) if (0.0..=1.0).contains(f) => r.focus = Some(*f),
-                other => bad(format!(
-                    "expected center, left, right or 0.0–1.0, found {}",
-                    type_name(other)
+                other => problems.push(format!(
+                    "{at}: `{key}` must be a file name in quotes, not {}",
+                    if matches!(&other, Scalar::Str(_)) {
+                        "empty text".to_string()
+                    } else {
+                        other.shown()
+                    }
                 )),
-            },
-            "crf" => match &e.value {
-                Raw::Int(i) if (0..=51).contains(i) => r.crf = Some(*i as u8),
-                Raw::Str(s) if s.parse::<u8>().is_ok_and(|v| v <= 51) => r.crf = s.parse().ok(),
-                other => bad(format!(
-                    "expected an integer 0–51, found {}",
-                    type_name(other)
-                )),
-            },
-            "normalize" => match &e.value {
-                Raw::Bool(b) => r.normalize = Some(*b),
-                Raw::Str(s) if s == "true" || s == "false" => r.normalize = Some(s == "true"),
-                other => bad(format!(
-                    "expected true or false, found {}",
-                    type_name(other)
-                )),
-            },
-            "encoder_preset" => match want_str(&e.value, &mut bad) {
-                Some(s) if X264_PRESETS.contains(&s.as_str()) => r.encoder_preset = Some(s),
-                Some(s) => bad(format!("`{s}` is not one of {}", X264_PRESETS.join(", "))),
-                None => {}
-            },
-            other => {
-                let hint = CLIP_KEYS
-                    .iter()
-                    .find(|k| similar(k, other))
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
-                problems.push(format!("{at}: unknown key `{other}`{hint}"));
             }
+            return;
         }
-    }
-}
-
-/// Whether two keys differ by one edit or a transposition (typo suggestions).
-fn similar(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
+        if !ReelRequest::keys().contains(&key) {
+            let hint = suggest(key, &clip_keys())
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            problems.push(format!("{at}: unknown key `{key}`{hint}"));
+            return;
         }
-    }
-    d[a.len()][b.len()] <= 2
-}
-
-fn toml_raw(v: &toml_edit::Value) -> Raw {
-    use toml_edit::Value as V;
-    match v {
-        V::String(s) => Raw::Str(s.value().clone()),
-        V::Integer(i) => Raw::Int(*i.value()),
-        V::Float(f) => Raw::Float(*f.value()),
-        V::Boolean(b) => Raw::Bool(*b.value()),
-        V::Datetime(_) => Raw::Other("a date"),
-        V::Array(_) => Raw::Other("a list"),
-        V::InlineTable(_) => Raw::Other("a table"),
+        match e.value.request(key) {
+            Ok(one) => self.request = one.or(&self.request),
+            Err(msg) => problems.push(format!("{at}: {}", plain_serde_message(key, &msg))),
+        }
     }
 }
 
@@ -343,7 +260,7 @@ fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
             problems: vec![format!(
                 "{}: not valid TOML: {}",
                 where_(file, pos, None),
-                e.message()
+                one_line(e.message())
             )],
         }
     })?;
@@ -355,28 +272,27 @@ fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
         |t: &dyn toml_edit::TableLike, out: &mut RawClip, problems: &mut Vec<String>| {
             for (k, item) in t.iter() {
                 let key_pos = t.get_key_value(k).and_then(|(key, _)| pos_of(key.span()));
-                let value = match item {
-                    toml_edit::Item::Value(v) => toml_raw(v),
+                match item {
+                    toml_edit::Item::Value(v) => out.entries.push(Entry {
+                        key: k.to_string(),
+                        value: Value::Toml(v.clone()),
+                        pos: key_pos,
+                    }),
                     toml_edit::Item::Table(_) | toml_edit::Item::ArrayOfTables(_) => {
-                        Raw::Other("a table")
+                        problems.push(format!(
+                            "{}: `{k}` is a table; a clip's keys are plain values",
+                            where_(file, key_pos, None)
+                        ))
                     }
-                    toml_edit::Item::None => continue,
-                };
-                if matches!(value, Raw::Other("a table")) && !CLIP_KEYS.contains(&k) {
-                    problems.push(format!(
-                        "{}: unknown table `{k}`",
-                        where_(file, key_pos, None)
-                    ));
-                    continue;
+                    toml_edit::Item::None => {}
                 }
-                out.entries.push(Entry {
-                    key: k.to_string(),
-                    value,
-                    pos: key_pos,
-                });
             }
         };
     for (k, item) in doc.as_table().iter() {
+        let key_pos = doc
+            .as_table()
+            .get_key_value(k)
+            .and_then(|(key, _)| pos_of(key.span()));
         if k == "clip" || k == "clips" {
             match item {
                 toml_edit::Item::ArrayOfTables(arr) => {
@@ -391,28 +307,34 @@ fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
                 }
                 toml_edit::Item::Value(toml_edit::Value::Array(arr)) => {
                     for v in arr.iter() {
-                        if let toml_edit::Value::InlineTable(t) = v {
-                            let mut c = RawClip {
-                                pos: pos_of(v.span()),
-                                ..Default::default()
-                            };
-                            table_entries(t, &mut c, &mut problems);
-                            clips.push(c);
+                        match v {
+                            toml_edit::Value::InlineTable(t) => {
+                                let mut c = RawClip {
+                                    pos: pos_of(v.span()),
+                                    ..Default::default()
+                                };
+                                table_entries(t, &mut c, &mut problems);
+                                clips.push(c);
+                            }
+                            other => problems.push(format!(
+                                "{}: each of `{k}` must be a table {{ input = \"…\" }}, not {}",
+                                where_(file, pos_of(other.span()).or(key_pos), None),
+                                other.type_name()
+                            )),
                         }
                     }
                 }
-                _ => problems.push(format!("{file}: `{k}` must be a list of [[{k}]] tables")),
+                _ => problems.push(format!(
+                    "{}: `{k}` must be a list of [[{k}]] tables",
+                    where_(file, key_pos, None)
+                )),
             }
             continue;
         }
-        let key_pos = doc
-            .as_table()
-            .get_key_value(k)
-            .and_then(|(key, _)| pos_of(key.span()));
         match item {
             toml_edit::Item::Value(v) => defaults.entries.push(Entry {
                 key: k.to_string(),
-                value: toml_raw(v),
+                value: Value::Toml(v.clone()),
                 pos: key_pos,
             }),
             _ => problems.push(format!(
@@ -428,64 +350,133 @@ fn raw_toml(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestE
     }
 }
 
-fn json_raw(v: &serde_json::Value) -> Raw {
-    match v {
-        serde_json::Value::String(s) => Raw::Str(s.clone()),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Raw::Int(i),
-            None => Raw::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::Bool(b) => Raw::Bool(*b),
-        serde_json::Value::Null => Raw::Other("null"),
-        serde_json::Value::Array(_) => Raw::Other("a list"),
-        serde_json::Value::Object(_) => Raw::Other("an object"),
+/// A JSON object's entries in file order, each value still as its text.
+struct JsonEntries<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonEntries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = JsonEntries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object { … }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonEntries<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) =
+                    map.next_entry::<String, &'a serde_json::value::RawValue>()?
+                {
+                    out.push((k, v));
+                }
+                Ok(JsonEntries(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 
 fn raw_json(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestError> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| ManifestError {
-        problems: vec![format!(
-            "{file}:{}:{}: not valid JSON: {e}",
+    let one = |msg: String| ManifestError {
+        problems: vec![msg],
+    };
+    let offset = |raw: &serde_json::value::RawValue| {
+        (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+    };
+    let pos_of = |raw: &serde_json::value::RawValue| Some(line_col(text, offset(raw)));
+    let syntax = |e: serde_json::Error| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        one(format!(
+            "{file}:{}:{}: not valid JSON: {msg}",
             e.line(),
             e.column()
-        )],
-    })?;
-    let obj = v.as_object().ok_or_else(|| ManifestError {
-        problems: vec![format!(
-            "{file}: the manifest must be a JSON object with a \"clip\" list"
-        )],
+        ))
+    };
+    // Syntax first, so a broken file gets its own position.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+    let top: JsonEntries = serde_json::from_str(text).map_err(|_| {
+        one(format!(
+            "{file}:1:1: the manifest must be a JSON object with a \"clip\" list"
+        ))
     })?;
     let mut defaults = RawClip::default();
     let mut clips = Vec::new();
-    for (k, val) in obj {
+    let mut problems = Vec::new();
+    let value = |raw: &serde_json::value::RawValue| {
+        serde_json::from_str::<serde_json::Value>(raw.get())
+            .map(Value::Json)
+            .unwrap_or(Value::Text(raw.get().to_string()))
+    };
+    for (k, raw) in top.0 {
         if k == "clip" || k == "clips" {
-            let Some(arr) = val.as_array() else {
-                return Err(ManifestError {
-                    problems: vec![format!("{file}: \"{k}\" must be a list of objects")],
-                });
+            let Ok(list) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw.get())
+            else {
+                problems.push(format!(
+                    "{}: \"{k}\" must be a list of objects [{{\"input\": …}}]",
+                    where_(file, pos_of(raw), None)
+                ));
+                continue;
             };
-            for c in arr {
-                let mut rc = RawClip::default();
-                if let Some(o) = c.as_object() {
-                    for (ck, cv) in o {
-                        rc.entries.push(Entry {
-                            key: ck.clone(),
-                            value: json_raw(cv),
-                            pos: None,
-                        });
+            for c in list {
+                let mut rc = RawClip {
+                    pos: pos_of(c),
+                    ..Default::default()
+                };
+                match serde_json::from_str::<JsonEntries>(c.get()) {
+                    Ok(entries) => {
+                        for (ck, cv) in entries.0 {
+                            let at = json_key_offset(text, offset(cv)).unwrap_or(offset(cv));
+                            rc.entries.push(Entry {
+                                key: ck,
+                                value: value(cv),
+                                pos: Some(line_col(text, at)),
+                            });
+                        }
                     }
+                    Err(_) => problems.push(format!(
+                        "{}: each clip must be an object {{\"input\": …}}",
+                        where_(file, pos_of(c), None)
+                    )),
                 }
                 clips.push(rc);
             }
         } else {
+            let at = json_key_offset(text, offset(raw)).unwrap_or(offset(raw));
             defaults.entries.push(Entry {
-                key: k.clone(),
-                value: json_raw(val),
-                pos: None,
+                key: k,
+                value: value(raw),
+                pos: Some(line_col(text, at)),
             });
         }
     }
-    Ok((defaults, clips))
+    if problems.is_empty() {
+        Ok((defaults, clips))
+    } else {
+        Err(ManifestError { problems })
+    }
+}
+
+/// Where the key of the JSON value at `value` starts (its opening quote): back over the
+/// colon and the key's text. `None` when the text is not shaped so.
+fn json_key_offset(text: &str, value: usize) -> Option<usize> {
+    let before = text.get(..value)?.trim_end();
+    let before = before.strip_suffix(':')?.trim_end();
+    let key = before.strip_suffix('"')?;
+    let bytes = key.as_bytes();
+    let mut i = key.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == b'"' {
+            let backslashes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            if backslashes % 2 == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestError> {
@@ -499,8 +490,24 @@ fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestEr
             problems: vec![format!("{file}:1: cannot read the header row: {e}")],
         })?
         .clone();
-    let mut clips = Vec::new();
     let mut problems = Vec::new();
+    let keys = clip_keys();
+    let mut seen = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        if !keys.contains(&h) {
+            let hint = suggest(h, &keys)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            problems.push(format!("{file}:1:{}: unknown column `{h}`{hint}", i + 1));
+        } else if seen.contains(&h) {
+            problems.push(format!(
+                "{file}:1:{}: the column `{h}` appears twice",
+                i + 1
+            ));
+        }
+        seen.push(h);
+    }
+    let mut clips = Vec::new();
     for rec in rdr.records() {
         match rec {
             Ok(r) => {
@@ -510,26 +517,32 @@ fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestEr
                     ..Default::default()
                 };
                 for (i, (h, cell)) in headers.iter().zip(r.iter()).enumerate() {
-                    if cell.trim().is_empty() {
+                    if cell.trim().is_empty() || !keys.contains(&h) {
                         continue;
                     }
-                    let value = if h == "crf" {
-                        cell.trim()
-                            .parse()
-                            .map(Raw::Int)
-                            .unwrap_or(Raw::Str(cell.to_string()))
-                    } else {
-                        Raw::Str(cell.to_string())
-                    };
                     rc.entries.push(Entry {
                         key: h.to_string(),
-                        value,
+                        value: Value::Text(cell.to_string()),
                         pos: Some((line, i + 1)),
                     });
                 }
                 clips.push(rc);
             }
-            Err(e) => problems.push(format!("{file}: {e}")),
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let msg = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
+                        "this row has {len} cells, the header {expected_len}: add or remove commas (a cell with a comma needs \"quotes\")"
+                    ),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        "this row is not UTF-8 text: save the sheet as CSV UTF-8".to_string()
+                    }
+                    _ => e.to_string(),
+                };
+                problems.push(format!("{file}:{line}: {msg}"));
+            }
         }
     }
     if problems.is_empty() {
@@ -542,6 +555,7 @@ fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Crf, Focus, Micros};
 
     fn parse(text: &str, ext: &str) -> Result<Vec<ClipSpec>, ManifestError> {
         Manifest::parse(text, ext, "week.".to_string().as_str(), Path::new("/m"))
@@ -575,7 +589,7 @@ crf = 18
         assert_eq!(clips[0].request.end, Some(Micros(11_000_000)));
         assert_eq!(clips[1].preset.as_deref(), Some("tiktok"));
         assert_eq!(clips[1].output, Some(PathBuf::from("/m/souffle.mp4")));
-        assert_eq!(clips[1].request.crf, Some(18));
+        assert_eq!(clips[1].request.crf.map(Crf::get), Some(18));
         assert_eq!(clips[1].request.start, None);
     }
 
@@ -620,7 +634,8 @@ crf = 18
         let text = r#"{"preset": "shorts", "clip": [{"input": "a.mov", "start": 1.5, "focus": "left"}, {"input": "b.mov", "bogus": 1}]}"#;
         let err = Manifest::parse(text, "json", "w.json", Path::new("/m")).unwrap_err();
         assert!(
-            err.problems[0].contains("clip 2") && err.problems[0].contains("bogus"),
+            err.problems[0].starts_with("w.json:1:")
+                && err.problems[0].contains("unknown key `bogus`"),
             "{:?}",
             err.problems
         );
@@ -628,7 +643,7 @@ crf = 18
             r#"{"preset": "shorts", "clip": [{"input": "a.mov", "start": 1.5, "focus": "left"}]}"#;
         let clips = Manifest::parse(ok, "json", "w.json", Path::new("/m")).unwrap();
         assert_eq!(clips[0].request.start, Some(Micros(1_500_000)));
-        assert_eq!(clips[0].request.focus, Some(0.0));
+        assert_eq!(clips[0].request.focus, Some(Focus(0.0)));
         assert_eq!(clips[0].preset.as_deref(), Some("shorts"));
     }
 
@@ -638,21 +653,23 @@ crf = 18
         let clips = Manifest::parse(text, "csv", "w.csv", Path::new("/m")).unwrap();
         assert_eq!(clips.len(), 2);
         assert_eq!(clips[0].request.went_wrong.as_deref(), Some("Burnt, badly"));
-        assert_eq!(clips[0].request.crf, Some(20));
+        assert_eq!(clips[0].request.crf.map(Crf::get), Some(20));
         assert_eq!(clips[1].request.start, None);
         let bad = "input,strat\na.mov,xx\n";
         let err = Manifest::parse(bad, "csv", "w.csv", Path::new("/m")).unwrap_err();
         assert!(
-            err.problems[0].starts_with("w.csv:2:2") && err.problems[0].contains("strat"),
+            err.problems[0].starts_with("w.csv:1:2")
+                && err.problems[0].contains("strat")
+                && err.problems[0].contains("did you mean `start`"),
             "{:?}",
             err.problems
         );
     }
 
     #[test]
-    fn similar_keys() {
-        assert!(similar("start", "strat"));
-        assert!(similar("lesson", "leson"));
-        assert!(!similar("input", "preset"));
+    fn csv_from_excel_with_a_byte_order_mark() {
+        let text = "\u{feff}input,crf\r\nraw/a.mov,20\r\n";
+        let clips = Manifest::parse(text, "csv", "w.csv", Path::new("/m")).unwrap();
+        assert_eq!(clips[0].input, PathBuf::from("/m/raw/a.mov"));
     }
 }

@@ -4,87 +4,15 @@
 //! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
 
 use crate::card::{CardError, CardRect, TextEngine};
-use crate::preset::{CardPosition, CardStyle, Preset, SafeZone};
+use crate::model::Transfer;
+use crate::preset::{CardStyle, Preset, SafeZone};
 use crate::probe::{MediaInfo, SourceStamp};
 use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Horizontal position of the 9:16 window in a wider frame.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Focus(pub f64);
-
-impl Focus {
-    /// Parses `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
-    pub fn parse(s: &str) -> Result<Focus, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "center" | "centre" | "middle" => Ok(Focus(0.5)),
-            "left" => Ok(Focus(0.0)),
-            "right" => Ok(Focus(1.0)),
-            other => match other.parse::<f64>() {
-                Ok(v) if (0.0..=1.0).contains(&v) => Ok(Focus(v)),
-                _ => Err(format!(
-                    "`{s}` is not a focus: use center, left, right or a number from 0.0 to 1.0"
-                )),
-            },
-        }
-    }
-}
-
-/// Everything the user asked of one reel (from the CLI or, later, a manifest).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReelRequest {
-    /// Trim start on the clip's timeline.
-    pub start: Option<Micros>,
-    /// Trim end on the clip's timeline.
-    pub end: Option<Micros>,
-    /// Reel length (instead of `end`).
-    pub duration: Option<Micros>,
-    /// "What went wrong" text.
-    pub went_wrong: Option<String>,
-    /// "Lesson learned" text.
-    pub lesson: Option<String>,
-    /// Went-wrong card start on the reel's timeline.
-    pub went_wrong_at: Option<Micros>,
-    /// Went-wrong card end on the reel's timeline.
-    pub went_wrong_until: Option<Micros>,
-    /// Lesson card start on the reel's timeline.
-    pub lesson_at: Option<Micros>,
-    /// Lesson card end on the reel's timeline.
-    pub lesson_until: Option<Micros>,
-    /// Horizontal focus (default centre).
-    pub focus: Option<f64>,
-    /// x264 CRF override.
-    pub crf: Option<u8>,
-    /// x264 preset override.
-    pub encoder_preset: Option<String>,
-    /// Loudness normalisation on (default: the preset's `audio.normalize`) or off.
-    pub normalize: Option<bool>,
-}
-
-impl ReelRequest {
-    /// Each field of `self`, or `base`'s where `self` leaves it unset.
-    pub fn or(&self, base: &ReelRequest) -> ReelRequest {
-        ReelRequest {
-            start: self.start.or(base.start),
-            end: self.end.or(base.end),
-            duration: self.duration.or(base.duration),
-            went_wrong: self.went_wrong.clone().or_else(|| base.went_wrong.clone()),
-            lesson: self.lesson.clone().or_else(|| base.lesson.clone()),
-            went_wrong_at: self.went_wrong_at.or(base.went_wrong_at),
-            went_wrong_until: self.went_wrong_until.or(base.went_wrong_until),
-            lesson_at: self.lesson_at.or(base.lesson_at),
-            lesson_until: self.lesson_until.or(base.lesson_until),
-            focus: self.focus.or(base.focus),
-            crf: self.crf.or(base.crf),
-            encoder_preset: self
-                .encoder_preset
-                .clone()
-                .or_else(|| base.encoder_preset.clone()),
-            normalize: self.normalize.or(base.normalize),
-        }
-    }
-}
+pub use crate::model::{Animation, CardPosition, Focus, Rect};
+pub use crate::request::ReelRequest;
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -101,19 +29,6 @@ impl Trim {
     pub fn duration(&self) -> Micros {
         self.end - self.start
     }
-}
-
-/// A rectangle in the rotated source picture's stored pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rect {
-    /// Left edge.
-    pub x: u32,
-    /// Top edge.
-    pub y: u32,
-    /// Width.
-    pub width: u32,
-    /// Height.
-    pub height: u32,
 }
 
 /// The YUV matrix of an SDR source.
@@ -276,34 +191,6 @@ pub const CARD_MAX_HEIGHT_FRACTION: f32 = 0.45;
 /// The sizes a popping card is drawn at: 0.8 to 0.975 in steps of 0.025 (then full size).
 pub fn pop_steps() -> Vec<f32> {
     (0..8).map(|k| 0.8 + 0.025 * k as f32).collect()
-}
-
-/// How a card comes in and goes out. Every animation is continuous in time (no jump) and
-/// monotonic (no flicker).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Animation {
-    /// Appears and disappears at once.
-    None,
-    /// Fades in and out.
-    Fade,
-    /// Slides a short way into place (and out again) while fading, inside the safe zone.
-    Slide,
-    /// Grows from 80% to full size (and shrinks away) while fading.
-    Pop,
-}
-
-impl Animation {
-    /// Parses a preset's `cards.animation`.
-    pub fn parse(s: &str) -> Option<Animation> {
-        match s {
-            "none" => Some(Animation::None),
-            "fade" => Some(Animation::Fade),
-            "slide" => Some(Animation::Slide),
-            "pop" => Some(Animation::Pop),
-            _ => None,
-        }
-    }
 }
 
 /// How a card looks at one moment.
@@ -849,7 +736,7 @@ pub fn plan_reel(
         rotated,
         sar,
         (preset.video.width, preset.video.height),
-        req.focus.unwrap_or(0.5),
+        req.focus.unwrap_or_default().0,
     );
 
     let out = (preset.video.width, preset.video.height);
@@ -858,7 +745,7 @@ pub fn plan_reel(
     let fit = fit_width(display_aspect, out).map(|width| Fit {
         width,
         height: out.1,
-        fill: preset.video.fill.clone(),
+        fill: preset.video.fill.to_string(),
     });
     // Square pixels always: where the window cannot take the output's shape (a picture only
     // a few pixels wide or tall), fit it with a fill rather than stretch it.
@@ -866,7 +753,7 @@ pub fn plan_reel(
         fit_width(crop_aspect, out).map(|width| Fit {
             width,
             height: out.1,
-            fill: preset.video.fill.clone(),
+            fill: preset.video.fill.to_string(),
         })
     });
     let shown_height = crop.height as f64;
@@ -894,11 +781,11 @@ pub fn plan_reel(
         video_codec: "libx264".into(),
         profile: "high".into(),
         level: if fps > 30 { "4.2".into() } else { "4.1".into() },
-        crf: req.crf.unwrap_or(preset.video.crf),
+        crf: req.crf.unwrap_or(preset.video.crf).get(),
         preset: req
             .encoder_preset
-            .clone()
-            .unwrap_or_else(|| preset.video.x264_preset.clone()),
+            .unwrap_or(preset.video.x264_preset)
+            .to_string(),
         keyframe_interval: preset.gop_frames(),
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         audio_codec: "aac".into(),
@@ -906,10 +793,10 @@ pub fn plan_reel(
         audio_bitrate_kbps: preset.audio.bitrate_kbps,
     };
     let full_range = v.full_range;
-    let color = match v.hdr.as_str() {
-        "hlg" => ColorPath::Hlg { full_range },
-        "pq" => ColorPath::Pq { full_range },
-        _ => ColorPath::Sdr {
+    let color = match v.hdr.parse().unwrap_or(Transfer::Sdr) {
+        Transfer::Hlg => ColorPath::Hlg { full_range },
+        Transfer::Pq => ColorPath::Pq { full_range },
+        Transfer::Sdr => ColorPath::Sdr {
             matrix: match v.color_space.as_str() {
                 "bt709" => Matrix::Bt709,
                 "bt601" => Matrix::Bt601,
@@ -1084,7 +971,7 @@ fn plan_cards(
             });
         }
         let room = Micros((until - at).0 / 2);
-        let animation = Animation::parse(&preset.cards.animation).unwrap_or(Animation::Fade);
+        let animation = preset.cards.animation;
         let rect =
             layout_card(heading, text, preset, position).map_err(|source| PlanError::Card {
                 path: path.to_string(),
@@ -1524,8 +1411,8 @@ mod tests {
     #[test]
     fn encoder_overrides_and_audio_offset() {
         let req = ReelRequest {
-            crf: Some(18),
-            encoder_preset: Some("veryfast".into()),
+            crf: Some(crate::model::Crf::new(18).unwrap()),
+            encoder_preset: Some(crate::model::X264Speed::Veryfast),
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
@@ -1534,15 +1421,6 @@ mod tests {
         assert_eq!(p.encoder().level, "4.1");
         assert_eq!(p.encoder().keyframe_interval, 60);
         assert_eq!(p.audio.source_offset, Micros(2_400_000));
-    }
-
-    #[test]
-    fn focus_parses() {
-        assert_eq!(Focus::parse("center"), Ok(Focus(0.5)));
-        assert_eq!(Focus::parse("left"), Ok(Focus(0.0)));
-        assert_eq!(Focus::parse("0.25"), Ok(Focus(0.25)));
-        assert!(Focus::parse("1.5").is_err());
-        assert!(Focus::parse("top").is_err());
     }
 
     #[test]

@@ -2,15 +2,22 @@
 //!
 //! The built-in presets live in `presets/*.toml` and are embedded in the binary. A user's
 //! TOML file may set `base = "<built-in>"` (default `tiktok`) and override any field; unknown
-//! keys and wrong types are errors that name the file, the key and its line.
+//! keys, wrong types and values out of range are errors that name the file, the line and the
+//! column of the key, in plain words.
 //!
 //! The cards' style starts from a *look* (`presets/looks/*.toml`, also embedded): a preset
 //! that sets `look = "<name>"` in `[cards]` gets that look's whole `[style]` table, and the
 //! keys of its own `[cards.style]` table (the built-in preset's, then the user file's) are
 //! laid on top.
 
+use crate::model::{
+    check_file_name_part, check_h264_level, line_col, one_line, plain_serde_message, Animation,
+    Crf, Fill, Rgb, Scalar, X264Speed,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+pub use crate::model::{CardPosition, FontWeight};
 
 /// The built-in presets, as (name, TOML text), in the order `failreel presets` lists them.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -31,7 +38,9 @@ pub const LOOKS: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
-    /// Short name, used in default output names (`<stem>.<name>.mp4`).
+    /// Short name, used in default output names (`<stem>.<name>.mp4`): no `/`, `\`, `..` or
+    /// control characters.
+    #[serde(deserialize_with = "file_name_part")]
     pub name: String,
     /// One-line summary shown by `failreel presets`.
     pub summary: String,
@@ -57,21 +66,17 @@ pub struct VideoSettings {
     pub height: u32,
     /// Constant output frame rate (frames per second, integer).
     pub fps: u32,
-    /// x264 constant rate factor (0–51, lower is better).
-    pub crf: u8,
+    /// x264 constant rate factor (1–51, lower is better).
+    pub crf: Crf,
     /// x264 speed preset (ultrafast … veryslow).
-    pub x264_preset: String,
+    pub x264_preset: X264Speed,
     /// VBV maximum bitrate in kbit/s (0 = unconstrained).
     pub max_bitrate_kbps: u32,
     /// Seconds between keyframes (closed GOP).
     pub keyframe_interval_s: f64,
     /// Beside a picture narrower than 9:16: `blur` (a blurred copy) or a colour `#RRGGBB`.
-    #[serde(default = "blur")]
-    pub fill: String,
-}
-
-fn blur() -> String {
-    "blur".into()
+    #[serde(default)]
+    pub fill: Fill,
 }
 
 /// Audio settings of a preset.
@@ -87,12 +92,8 @@ pub struct AudioSettings {
     /// True-peak ceiling in dBTP.
     pub true_peak_dbtp: f64,
     /// Normalise loudness to `loudness_lufs` (two-pass EBU R128) unless set to false.
-    #[serde(default = "yes")]
+    #[serde(default = "yes", deserialize_with = "switch")]
     pub normalize: bool,
-}
-
-fn fade() -> String {
-    "fade".into()
 }
 
 fn yes() -> bool {
@@ -123,18 +124,6 @@ pub struct SafeZone {
     pub right: u32,
 }
 
-/// Where a card sits inside the safe zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CardPosition {
-    /// Top of the safe zone.
-    Top,
-    /// Vertically centred in the safe zone.
-    Center,
-    /// Bottom of the safe zone.
-    Bottom,
-}
-
 /// Overlay card settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -148,8 +137,8 @@ pub struct CardSettings {
     /// Position of the "lesson learned" card.
     pub lesson_position: CardPosition,
     /// How cards come in and go out: `none`, `fade`, `slide` or `pop`.
-    #[serde(default = "fade")]
-    pub animation: String,
+    #[serde(default)]
+    pub animation: Animation,
     /// Length of the in and out animations in seconds (at most 0.5).
     pub animation_s: f64,
     /// The built-in look (see [`LOOKS`]) the style started from, if any. Resolution has
@@ -184,28 +173,28 @@ pub struct CardStyle {
     #[serde(default)]
     pub heading_weight: FontWeight,
     /// Body text colour, `#RRGGBB`.
-    pub text_color: String,
+    pub text_color: Rgb,
     /// Heading colour, `#RRGGBB`.
-    pub heading_color: String,
+    pub heading_color: Rgb,
     /// Box colour, `#RRGGBB`.
-    pub box_color: String,
+    pub box_color: Rgb,
     /// Box opacity, 0 (no box) to 1.
     pub box_opacity: f32,
     /// Box corner radius in pixels.
     pub box_radius: f32,
     /// Whether the box spans the whole width of the safe zone (a banner) instead of hugging
     /// the text.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "switch")]
     pub box_full_width: bool,
     /// Padding inside the box in pixels.
     pub padding: f32,
     /// Text outline width in pixels (0 for none).
     pub outline_width: f32,
     /// Text outline colour, `#RRGGBB`.
-    pub outline_color: String,
+    pub outline_color: Rgb,
     /// Colour of the text's drop shadow, `#RRGGBB`.
-    #[serde(default = "default_shadow_color")]
-    pub shadow_color: String,
+    #[serde(default = "black")]
+    pub shadow_color: Rgb,
     /// Opacity of the drop shadow, 0 (no shadow) to 1.
     #[serde(default)]
     pub shadow_opacity: f32,
@@ -218,23 +207,25 @@ pub struct CardStyle {
     pub shadow_blur: f32,
 }
 
-/// Weight of card text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FontWeight {
-    /// Regular (400).
-    Regular,
-    /// Bold (700), the default.
-    #[default]
-    Bold,
-}
-
 fn default_line_spacing() -> f32 {
     1.2
 }
 
-fn default_shadow_color() -> String {
-    "#000000".into()
+fn black() -> Rgb {
+    Rgb::BLACK
+}
+
+fn file_name_part<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    check_file_name_part(&name).map_err(serde::de::Error::custom)?;
+    Ok(name)
+}
+
+fn switch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match Scalar::deserialize(d)? {
+        Scalar::Bool(b) => Ok(b),
+        other => Err(other.not("true or false")),
+    }
 }
 
 /// Preset errors: always configuration errors (exit code 2).
@@ -253,24 +244,21 @@ pub enum PresetError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The preset file is not valid TOML or has a wrong key or type.
-    #[error("{path}: {message}")]
+    /// The preset file is not valid TOML, has a wrong key or type, or a value out of range.
+    #[error("{}", .problems.join("\n"))]
     Invalid {
         /// The file.
         path: String,
-        /// What is wrong, with the line when known.
-        message: String,
+        /// Every problem, each `file:line:column: plain words` (or `file: …` when the value
+        /// is not written in the file).
+        problems: Vec<String>,
     },
 }
 
-/// Parses a colour written `#RRGGBB` into its components.
+/// Parses a colour written `#RRGGBB` into its components (for plans that still carry colours
+/// as text; presets use [`Rgb`]).
 pub fn parse_color(s: &str) -> Option<[u8; 3]> {
-    let hex = s.strip_prefix('#')?;
-    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let v = u32::from_str_radix(hex, 16).ok()?;
-    Some([(v >> 16) as u8, (v >> 8) as u8, v as u8])
+    s.parse::<Rgb>().ok().map(|c| c.0)
 }
 
 impl Preset {
@@ -313,34 +301,57 @@ impl Preset {
     /// Builds a preset from a user's TOML text: `base` (default `tiktok`) with every field the
     /// text sets replaced. The cards' style is the look named by `cards.look` (the user's, or
     /// else the base's), then the base's own `[cards.style]` keys, then the user's.
-    /// `origin` names the file in errors.
+    /// `origin` names the file in errors, each `origin:line:column: plain words`.
     pub fn from_override_toml(text: &str, origin: &str) -> Result<Preset, PresetError> {
-        let invalid = |message: String| PresetError::Invalid {
+        let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
+            let at = e.span().map(|s| line_col(text, s.start));
+            PresetError::Invalid {
+                path: origin.to_string(),
+                problems: vec![format!(
+                    "{}: not valid TOML: {}",
+                    position(origin, at),
+                    one_line(e.message())
+                )],
+            }
+        })?;
+        // The key's position, or else its table's, or else just the file.
+        let at = |path: &[&str]| -> String {
+            let found = (1..=path.len())
+                .rev()
+                .find_map(|n| key_span(&doc, &path[..n]));
+            position(origin, found.map(|o| line_col(text, o)))
+        };
+        let invalid = |problems: Vec<String>| PresetError::Invalid {
             path: origin.to_string(),
-            message,
+            problems,
         };
         let mut user: toml::Table = toml::from_str(text).map_err(|e| {
-            invalid(format!(
-                "not valid TOML: {}",
-                e.to_string().replace('\n', " ").trim()
-            ))
+            invalid(vec![format!(
+                "{origin}: not valid TOML: {}",
+                one_line(e.message())
+            )])
         })?;
         let base_name = match user.remove("base") {
             None => "tiktok".to_string(),
             Some(toml::Value::String(s)) => s,
-            Some(_) => {
-                return Err(invalid(
-                    "`base` must be a preset name such as \"tiktok\"".into(),
-                ))
+            Some(other) => {
+                return Err(invalid(vec![format!(
+                    "{}: `base` must be a preset name such as \"tiktok\", not {other}",
+                    at(&["base"])
+                )]))
             }
         };
         let base_text = BUILT_IN
             .iter()
             .find(|(n, _)| *n == base_name)
             .map(|(_, t)| *t)
-            .ok_or_else(|| invalid(format!("unknown base preset `{base_name}`")))?;
-        let mut merged: toml::Table =
-            toml::from_str(base_text).expect("built-in presets are valid");
+            .ok_or_else(|| {
+                invalid(vec![format!(
+                    "{}: unknown base preset `{base_name}`: use tiktok, reels or shorts",
+                    at(&["base"])
+                )])
+            })?;
+        let base: toml::Table = toml::from_str(base_text).expect("built-in presets are valid");
         if !user.contains_key("name") {
             let stem = Path::new(origin)
                 .file_stem()
@@ -348,141 +359,243 @@ impl Preset {
                 .unwrap_or_else(|| "custom".into());
             user.insert("name".into(), toml::Value::String(stem));
         }
-        merge(&mut merged, user);
-        apply_look(&mut merged).map_err(|msg| {
-            invalid(match line_of_key(text, "look") {
-                Some(l) => format!("line {l}: {msg}"),
-                None => msg,
+        // serde stops at the first bad value: take each one out of the user's table (the
+        // base's value stands in) and read again, so every problem is listed at once.
+        let mut problems = Vec::new();
+        let preset = loop {
+            let mut merged = base.clone();
+            merge(&mut merged, user.clone());
+            if let Err(msg) = apply_look(&mut merged) {
+                problems.push(format!("{}: {msg}", at(&["cards", "look"])));
+                if remove_path(&mut user, &["cards", "look"]) {
+                    continue;
+                }
+                break None;
+            }
+            match toml::Value::Table(merged).try_into::<Preset>() {
+                Ok(p) => break Some(p),
+                Err(e) => {
+                    let keys = error_keys(&e);
+                    let message = plain_serde_message(&keys.join("."), e.message());
+                    // An unknown key: point at it, not at its table.
+                    let mut path: Vec<&str> = keys.iter().map(String::as_str).collect();
+                    let unknown = e
+                        .message()
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next());
+                    if let Some(k) = unknown {
+                        path.push(k);
+                    }
+                    let message = if path == ["name"] && !doc.as_table().contains_key("name") {
+                        format!("{message} (the name comes from the file name: set `name = \"…\"`)")
+                    } else {
+                        message
+                    };
+                    problems.push(format!("{}: {message}", at(&path)));
+                    if problems.len() >= 50 || !remove_path(&mut user, &path) {
+                        break None;
+                    }
+                }
+            }
+        };
+        let Some(preset) = preset else {
+            return Err(invalid(problems));
+        };
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        let problems: Vec<String> = preset
+            .problems()
+            .into_iter()
+            .map(|(keys, msg)| {
+                // The first of the keys the file sets (`video.width|video.height`).
+                let paths: Vec<Vec<&str>> =
+                    keys.split('|').map(|k| k.split('.').collect()).collect();
+                let path = paths
+                    .iter()
+                    .find(|p| key_span(&doc, p).is_some())
+                    .unwrap_or(&paths[0]);
+                format!("{}: {msg}", at(path))
             })
-        })?;
-        let preset: Preset =
-            toml::Value::Table(merged)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    let msg = e.message().to_string();
-                    let line = unknown_key_line(text, &msg);
-                    invalid(match line {
-                        Some(l) => format!("line {l}: {msg}"),
-                        None => msg,
-                    })
-                })?;
-        preset.validate().map_err(invalid)?;
-        Ok(preset)
+            .collect();
+        if problems.is_empty() {
+            Ok(preset)
+        } else {
+            Err(invalid(problems))
+        }
     }
 
-    /// Checks the values a platform and the encoder can accept.
+    /// Checks the values a platform and the encoder can accept; every problem, joined by
+    /// new lines.
     pub fn validate(&self) -> Result<(), String> {
+        let problems: Vec<String> = self.problems().into_iter().map(|(_, m)| m).collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// Every value out of range, as (dotted key, plain words).
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut p: Vec<(&'static str, String)> = Vec::new();
         let v = &self.video;
         if v.width < 16
             || v.height < 16
             || !v.width.is_multiple_of(2)
             || !v.height.is_multiple_of(2)
         {
-            return Err(format!(
-                "video size {}x{} must be even and at least 16x16",
-                v.width, v.height
+            p.push((
+                "video.width|video.height",
+                format!(
+                    "the video size {}x{} must be even and at least 16x16",
+                    v.width, v.height
+                ),
             ));
         }
-        if !(1..=240).contains(&v.fps) {
-            return Err(format!("video.fps {} must be between 1 and 240", v.fps));
-        }
-        if v.crf > 51 {
-            return Err(format!("video.crf {} must be between 0 and 51", v.crf));
-        }
-        if !X264_PRESETS.contains(&v.x264_preset.as_str()) {
-            return Err(format!(
-                "video.x264_preset `{}` must be one of {}",
-                v.x264_preset,
-                X264_PRESETS.join(", ")
-            ));
-        }
-        if v.fill != "blur" && parse_color(&v.fill).is_none() {
-            return Err(format!(
-                "video.fill `{}` must be \"blur\" or a colour #RRGGBB",
-                v.fill
-            ));
+        for msg in check_h264_level(v.width, v.height, v.fps) {
+            let key = if msg.contains("`video.fps`") {
+                "video.fps"
+            } else {
+                "video.width|video.height"
+            };
+            p.push((key, msg));
         }
         if !(v.keyframe_interval_s > 0.0 && v.keyframe_interval_s <= 10.0) {
-            return Err("video.keyframe_interval_s must be between 0 and 10 seconds".into());
-        }
-        if ![8000, 16000, 22050, 24000, 32000, 44100, 48000].contains(&self.audio.sample_rate) {
-            return Err(format!(
-                "audio.sample_rate {} is not an AAC rate (use 48000)",
-                self.audio.sample_rate
+            p.push((
+                "video.keyframe_interval_s",
+                format!(
+                    "`video.keyframe_interval_s` must be more than 0 and at most 10 seconds, not {}",
+                    v.keyframe_interval_s
+                ),
             ));
         }
-        if !(-40.0..=0.0).contains(&self.audio.loudness_lufs)
-            || !(-12.0..=0.0).contains(&self.audio.true_peak_dbtp)
-        {
-            return Err(
-                "audio.loudness_lufs must be -40..0 and audio.true_peak_dbtp -12..0".into(),
-            );
+        if v.max_bitrate_kbps > 1_000_000 {
+            p.push((
+                "video.max_bitrate_kbps",
+                format!(
+                    "`video.max_bitrate_kbps` must be at most 1000000 (0 for none), not {}",
+                    v.max_bitrate_kbps
+                ),
+            ));
         }
-        if !(32..=512).contains(&self.audio.bitrate_kbps) {
-            return Err("audio.bitrate_kbps must be between 32 and 512".into());
+        let a = &self.audio;
+        if ![8000, 16000, 22050, 24000, 32000, 44100, 48000].contains(&a.sample_rate) {
+            p.push((
+                "audio.sample_rate",
+                format!(
+                    "`audio.sample_rate` must be an AAC rate such as 48000, not {}",
+                    a.sample_rate
+                ),
+            ));
         }
-        if !(self.length.min_s >= 0.0 && self.length.max_s > self.length.min_s) {
-            return Err("length.max_s must be greater than length.min_s".into());
+        if !(-40.0..=0.0).contains(&a.loudness_lufs) {
+            p.push((
+                "audio.loudness_lufs",
+                format!(
+                    "`audio.loudness_lufs` must be from -40 to 0, not {}",
+                    a.loudness_lufs
+                ),
+            ));
+        }
+        if !(-12.0..=0.0).contains(&a.true_peak_dbtp) {
+            p.push((
+                "audio.true_peak_dbtp",
+                format!(
+                    "`audio.true_peak_dbtp` must be from -12 to 0, not {}",
+                    a.true_peak_dbtp
+                ),
+            ));
+        }
+        if !(32..=512).contains(&a.bitrate_kbps) {
+            p.push((
+                "audio.bitrate_kbps",
+                format!(
+                    "`audio.bitrate_kbps` must be from 32 to 512, not {}",
+                    a.bitrate_kbps
+                ),
+            ));
+        }
+        let l = &self.length;
+        if !(l.min_s >= 0.0 && l.max_s > l.min_s && l.max_s <= 86_400.0) {
+            p.push((
+                "length.max_s",
+                format!(
+                    "`length.max_s` ({}) must be greater than `length.min_s` ({}) and at most a day",
+                    l.max_s, l.min_s
+                ),
+            ));
         }
         let z = &self.safe_zone;
-        if z.left + z.right + 64 > v.width || z.top + z.bottom + 64 > v.height {
-            return Err("safe_zone leaves no room for cards".into());
+        if u64::from(z.left) + u64::from(z.right) + 64 > u64::from(v.width)
+            || u64::from(z.top) + u64::from(z.bottom) + 64 > u64::from(v.height)
+        {
+            p.push((
+                "safe_zone.top|safe_zone.bottom|safe_zone.left|safe_zone.right|video.width|video.height",
+                format!(
+                    "the safe zone (top {}, bottom {}, left {}, right {}) leaves no room for cards in {}x{}",
+                    z.top, z.bottom, z.left, z.right, v.width, v.height
+                ),
+            ));
         }
         if !(0.0..=0.5).contains(&self.cards.animation_s) {
-            return Err("cards.animation_s must be between 0 and 0.5 seconds".into());
-        }
-        if crate::plan::Animation::parse(&self.cards.animation).is_none() {
-            return Err(format!(
-                "cards.animation `{}` must be none, fade, slide or pop",
-                self.cards.animation
+            p.push((
+                "cards.animation_s",
+                format!(
+                    "`cards.animation_s` must be from 0 to 0.5 seconds, not {}",
+                    self.cards.animation_s
+                ),
             ));
         }
         let s = &self.cards.style;
-        for (key, c) in [
-            ("text_color", &s.text_color),
-            ("heading_color", &s.heading_color),
-            ("box_color", &s.box_color),
-            ("outline_color", &s.outline_color),
-            ("shadow_color", &s.shadow_color),
-        ] {
-            if parse_color(c).is_none() {
-                return Err(format!("cards.style.{key} `{c}` must be written #RRGGBB"));
-            }
-        }
-        if !(s.min_body_size >= 8.0 && s.body_size >= s.min_body_size && s.heading_size >= 8.0) {
-            return Err(
-                "cards.style sizes must be at least 8 and body_size >= min_body_size".into(),
-            );
-        }
-        if !(0.0..=1.0).contains(&s.box_opacity) {
-            return Err("cards.style.box_opacity must be between 0 and 1".into());
-        }
-        if !(0.8..=3.0).contains(&s.line_spacing) {
-            return Err("cards.style.line_spacing must be between 0.8 and 3".into());
-        }
-        if !(0.0..=1.0).contains(&s.shadow_opacity) {
-            return Err("cards.style.shadow_opacity must be between 0 and 1".into());
-        }
-        if !(0.0..=MAX_SHADOW_BLUR).contains(&s.shadow_blur) {
-            return Err(format!(
-                "cards.style.shadow_blur must be between 0 and {MAX_SHADOW_BLUR} pixels"
+        if !(s.min_body_size >= 8.0
+            && s.body_size >= s.min_body_size
+            && s.heading_size >= 8.0
+            && s.body_size <= 1000.0
+            && s.heading_size <= 1000.0)
+        {
+            p.push((
+                "cards.style.body_size",
+                "`cards.style` sizes must be from 8 to 1000 and `body_size` at least `min_body_size`"
+                    .into(),
             ));
+        }
+        for (key, value, range) in [
+            ("cards.style.box_opacity", s.box_opacity, 0.0..=1.0),
+            ("cards.style.line_spacing", s.line_spacing, 0.8..=3.0),
+            ("cards.style.shadow_opacity", s.shadow_opacity, 0.0..=1.0),
+            (
+                "cards.style.shadow_blur",
+                s.shadow_blur,
+                0.0..=MAX_SHADOW_BLUR,
+            ),
+            ("cards.style.outline_width", s.outline_width, 0.0..=f32::MAX),
+            ("cards.style.padding", s.padding, 0.0..=f32::MAX),
+            ("cards.style.box_radius", s.box_radius, 0.0..=f32::MAX),
+        ] {
+            if !range.contains(&value) {
+                let words = if *range.end() == f32::MAX {
+                    "0 or more".to_string()
+                } else {
+                    format!("from {} to {}", range.start(), range.end())
+                };
+                p.push((key, format!("`{key}` must be {words}, not {value}")));
+            }
         }
         if !s
             .shadow_offset
             .iter()
             .all(|v| (-MAX_SHADOW_OFFSET..=MAX_SHADOW_OFFSET).contains(v))
         {
-            return Err(format!(
-                "cards.style.shadow_offset must be [x, y] with each between -{MAX_SHADOW_OFFSET} and {MAX_SHADOW_OFFSET} pixels"
+            p.push((
+                "cards.style.shadow_offset",
+                format!(
+                    "`cards.style.shadow_offset` must be [x, y] with each from -{MAX_SHADOW_OFFSET} to {MAX_SHADOW_OFFSET} pixels, not {:?}",
+                    s.shadow_offset
+                ),
             ));
         }
-        if !(s.outline_width >= 0.0 && s.padding >= 0.0 && s.box_radius >= 0.0) {
-            return Err(
-                "cards.style.outline_width, padding and box_radius must not be negative".into(),
-            );
-        }
-        Ok(())
+        p
     }
 
     /// The preset as TOML text.
@@ -549,19 +662,6 @@ fn apply_look(preset: &mut toml::Table) -> Result<(), String> {
     Ok(())
 }
 
-/// The x264 speed presets, fastest first.
-pub const X264_PRESETS: &[&str] = &[
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-];
-
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
@@ -573,27 +673,50 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// Finds the line of the key a serde message complains about (`unknown field `x``).
-fn unknown_key_line(text: &str, msg: &str) -> Option<usize> {
-    let start = msg.find('`')? + 1;
-    let end = start + msg[start..].find('`')?;
-    line_of_key(text, &msg[start..end])
+/// Removes the value at `path` from a TOML table; whether there was one.
+fn remove_path(table: &mut toml::Table, path: &[&str]) -> bool {
+    match path {
+        [] => false,
+        [key] => table.remove(*key).is_some(),
+        [first, rest @ ..] => match table.get_mut(*first) {
+            Some(toml::Value::Table(t)) => remove_path(t, rest),
+            _ => table.remove(*first).is_some(),
+        },
+    }
 }
 
-/// The first line (1-based) of `text` that sets `key` or opens a table named `key`.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-                || t.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .ends_with(key)
-        })
-        .map(|i| i + 1)
+/// The keys of a toml error raised while deserialising a value (`video.crf`), read from its
+/// "in `…`" line.
+fn error_keys(e: &toml::de::Error) -> Vec<String> {
+    e.to_string()
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("in `").and_then(|r| r.strip_suffix('`')))
+        .map(|p| p.split('.').map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
+/// Where `path` (table keys, then the key) is written in the document: the key's offset.
+fn key_span(doc: &toml_edit::ImDocument<&str>, path: &[&str]) -> Option<usize> {
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut found = None;
+    for (i, k) in path.iter().enumerate() {
+        let (key, item) = table.get_key_value(k)?;
+        found = key.span().map(|s| s.start).or(found);
+        if i + 1 < path.len() {
+            table = item.as_table_like()?;
+        }
+    }
+    found
+}
+
+/// `file:line:column`, or `file` when the position is unknown.
+fn position(file: &str, at: Option<(usize, usize)>) -> String {
+    match at {
+        Some((l, c)) => format!("{file}:{l}:{c}"),
+        None => file.to_string(),
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -621,7 +744,7 @@ mod tests {
         .unwrap();
         let reels = Preset::built_in("reels").unwrap();
         assert_eq!(p.name, "mine");
-        assert_eq!(p.video.crf, 18);
+        assert_eq!(p.video.crf.get(), 18);
         assert_eq!(p.video.x264_preset, reels.video.x264_preset);
         assert_eq!(p.safe_zone, reels.safe_zone);
         assert_eq!(p.length, reels.length);
@@ -639,9 +762,9 @@ mod tests {
     fn typo_is_reported_with_its_line() {
         let err = Preset::from_override_toml("[video]\n\ncrff = 18\n", "typo.toml").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("typo.toml"), "{msg}");
-        assert!(msg.contains("crff"), "{msg}");
-        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.starts_with("typo.toml:3:1: "), "{msg}");
+        assert!(msg.contains("unknown key `crff`"), "{msg}");
+        assert!(msg.contains("did you mean `crf`"), "{msg}");
     }
 
     #[test]
@@ -705,15 +828,15 @@ mod tests {
             (60.0, 40.0, 34.0)
         );
         assert_eq!(
-            (s.text_color.as_str(), s.heading_color.as_str()),
-            ("#FFFFFF", "#FFD23F")
+            (s.text_color.to_string(), s.heading_color.to_string()),
+            ("#FFFFFF".to_string(), "#FFD23F".to_string())
         );
-        assert_eq!((s.box_color.as_str(), s.box_opacity), ("#000000", 0.68));
+        assert_eq!((s.box_color, s.box_opacity), (Rgb::BLACK, 0.68));
         assert_eq!(
             (s.box_radius, s.padding, s.outline_width),
             (28.0, 34.0, 2.0)
         );
-        assert_eq!(s.outline_color, "#000000");
+        assert_eq!(s.outline_color, Rgb::BLACK);
         assert_eq!(
             (s.weight, s.heading_weight),
             (FontWeight::Bold, FontWeight::Bold)
@@ -764,7 +887,7 @@ outline_color = "#000000"
                     [cards.style]\nbox_color = \"#3FA7FF\"\nshadow_offset = [2.0, 3.0]\n";
         let p = Preset::from_override_toml(text, "blue.toml").unwrap();
         let mut want = CardStyle::look("banner").unwrap();
-        want.box_color = "#3FA7FF".into();
+        want.box_color = Rgb([0x3F, 0xA7, 0xFF]);
         want.shadow_offset = [2.0, 3.0];
         assert_eq!(p.cards.style, want);
         assert_eq!(p.cards.lesson_heading, "LEÇON");
@@ -783,7 +906,7 @@ outline_color = "#000000"
         let err = Preset::from_override_toml("[cards]\n\nlook = \"sparkly\"\n", "dir/my.toml")
             .unwrap_err();
         let msg = err.to_string();
-        for part in ["dir/my.toml", "line 3", "sparkly", "boxed, outline, banner"] {
+        for part in ["dir/my.toml:3:1: ", "sparkly", "boxed, outline, banner"] {
             assert!(msg.contains(part), "{part}: {msg}");
         }
         let err = Preset::from_override_toml("[cards]\nlook = 3\n", "t.toml").unwrap_err();
@@ -822,5 +945,138 @@ outline_color = "#000000"
         assert_eq!(parse_color("#FFD23F"), Some([255, 210, 63]));
         assert_eq!(parse_color("FFD23F"), None);
         assert_eq!(parse_color("#FFD23"), None);
+    }
+
+    #[test]
+    fn preset_names_cannot_steer_a_write_outside_the_output_folder() {
+        for (name, words) in [
+            ("x/../../../tmp/evil", "without / or \\"),
+            ("a\\\\b", "without / or \\"),
+            ("..", "\"..\""),
+            ("", "must not be empty"),
+            ("tab\\there", "control characters"),
+        ] {
+            let text = format!("base = \"reels\"\nname = \"{name}\"\n");
+            let err = Preset::from_override_toml(&text, "evil.toml").unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("evil.toml:2:1: `name` must"),
+                "{name:?}: {msg}"
+            );
+            assert!(msg.contains(words), "{name:?}: {msg}");
+        }
+        // A name taken from the file name is checked too, and the fix is named.
+        let err = Preset::from_override_toml("[video]\ncrf = 20\n", "dir/a..b.toml").unwrap_err();
+        assert!(err.to_string().contains("set `name = "), "{err}");
+    }
+
+    #[test]
+    fn preset_errors_are_file_line_column_and_plain_words() {
+        let err = Preset::from_override_toml("[video]\ncrf = \"high\"\n", "t.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.crf` must be a whole number from 1 to 51"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("not \"high\""), "{msg}");
+        assert!(
+            !msg.contains("invalid type") && !msg.contains("expected"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[cards]\nanimation = \"spin\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "t.toml:2:1: `cards.animation` must be one of none, fade, slide, pop, not \"spin\""
+        );
+        let msg = Preset::from_override_toml("[video]\nfill = \"red\"\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.fill` must be \"blur\" or a colour"),
+            "{msg}"
+        );
+        // Every bad value is listed, not only the first.
+        let msg = Preset::from_override_toml(
+            "[video]\nx264_preset = \"warp\"\ncrf = 1.5\nfiil = \"blur\"\n[cards]\nlook = \"x\"\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(msg.lines().count(), 4, "{msg}");
+        for at in [
+            "t.toml:2:1: ",
+            "t.toml:3:1: ",
+            "t.toml:4:1: ",
+            "t.toml:6:1: ",
+        ] {
+            assert!(msg.contains(at), "{at}: {msg}");
+        }
+        let msg = Preset::from_override_toml("[video\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("t.toml:1:"), "{msg}");
+        // Values out of range: every one, each at its own line.
+        let err = Preset::from_override_toml(
+            "[video]\nkeyframe_interval_s = 0.0\n[audio]\nbitrate_kbps = 8\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(
+            lines[0].starts_with("t.toml:2:1: `video.keyframe_interval_s`"),
+            "{err}"
+        );
+        assert!(
+            lines[1].starts_with("t.toml:4:1: `audio.bitrate_kbps`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn impossible_encoder_settings_are_refused_with_the_valid_range() {
+        let msg = Preset::from_override_toml("[video]\ncrf = 0\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("t.toml:2:1: `video.crf` must be a whole number from 1 to 51"),
+            "{msg}"
+        );
+        let msg =
+            Preset::from_override_toml("[video]\nwidth = 20000\nheight = 20000\n", "big.toml")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            msg.starts_with("big.toml:2:1: the video size 20000x20000"),
+            "{msg}"
+        );
+        assert!(msg.contains("level 4.1"), "{msg}");
+        let msg = Preset::from_override_toml("[video]\nfps = 240\n", "fast.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("fast.toml:2:1: `video.fps` must be a whole number from 1 to 120"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[video]\nheight = 4200\n", "tall.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("tall.toml:2:1: the video size 1080x4200"),
+            "{msg}"
+        );
+        let msg = Preset::from_override_toml("[video]\nfps = 100\n", "fast.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("at most 64 fps"), "{msg}");
+        // Sizes that overflow the safe-zone sum are an error, not a panic.
+        assert!(Preset::from_override_toml(
+            "[safe_zone]\ntop = 4294967295\nbottom = 4294967295\n",
+            "t.toml"
+        )
+        .is_err());
     }
 }

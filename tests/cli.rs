@@ -114,7 +114,10 @@ fn bad_inputs_get_one_clear_line_and_the_right_exit_code() {
         "mine.toml",
         &outs,
     );
-    assert!(e.contains("crff") && e.contains("line 2"), "{e}");
+    assert!(
+        e.contains("mine.toml:2:1: unknown key `crff`") && e.contains("did you mean `crf`"),
+        "{e}"
+    );
 
     // Usage: bad flag values exit 2 (clap).
     let out = failreel(&["render", s(&full), "--start", "soon"]);

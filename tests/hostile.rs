@@ -273,7 +273,7 @@ fn tiny_sources_are_fitted_with_square_pixels_and_the_enlargement_is_said() {
     let square = d.join("square.mp4");
     h264_clip(&square, "testsrc2=s=18x18:r=30:d=1", None, &[]);
     let (plan, _) = plan_json(&[s(&square)]);
-    let crop = &plan["video"]["crop"];
+    let crop = &plan["video"]["crop_path"][0]["rect"];
     let fit = &plan["video"]["fit"];
     let aspect = crop["width"].as_f64().unwrap() / crop["height"].as_f64().unwrap();
     let shown = fit["width"].as_f64().unwrap() / 1920.0;

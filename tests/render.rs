@@ -614,12 +614,31 @@ fn a_failing_encoder_reports_libavs_own_last_lines() {
     let clip = dir.path().join("clip.mp4");
     h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);
     let out = dir.path().join("reel.mp4");
-    // x264 refuses lossless (CRF 0) in the High profile the presets ask for.
-    let r = failreel(&["render", s(&clip), "-o", s(&out), "--crf", "0"]);
-    assert!(!r.status.success());
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("opening the x264 encoder failed"), "{err}");
-    assert!(err.contains("libav said:"), "{err}");
-    assert!(err.contains("Error setting profile high"), "{err}");
+    let info = failreel::probe::probe(&clip).expect("probe");
+    let preset = failreel::preset::Preset::built_in("tiktok").expect("tiktok");
+    let mut plan = failreel::plan::plan_reel(
+        &info,
+        &failreel::plan::ReelRequest::default(),
+        &preset,
+        out.clone(),
+    )
+    .expect("plan");
+    // A profile x264 does not know: libav's wrapper says why before the open fails.
+    plan.outputs[0].encoder.profile = "cinema".into();
+    let err = failreel::render::render(
+        &plan,
+        &failreel::render::RenderOptions::default(),
+        &failreel::render::NoProgress,
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect_err("x264 refuses the profile");
+    let msg = err.to_string();
+    assert!(msg.contains("opening the x264 encoder failed"), "{msg}");
+    assert!(msg.contains("libav said:"), "{msg}");
+    assert!(msg.contains("Error setting profile cinema"), "{msg}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is kept"
+    );
     assert!(!out.exists());
 }

@@ -8,7 +8,8 @@
 //! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
 //! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
 //! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
-//! - [`ffi`]: the only `unsafe` (frame writability; libav's log kept for error messages).
+//! - [`ffi`]: the only `unsafe` (frame writability, field order; libav's log kept for error
+//!   messages).
 
 pub mod decode;
 pub mod encode;

@@ -190,10 +190,12 @@ pub(super) fn convert_stage(
         filter_push(path, g, &shown.frame)?;
         drop(shown.frame);
         waiting.push_back((shown.first, shown.count));
-        while let Some(base) = filter_pull(path, g)? {
-            let Some((first, count)) = waiting.pop_front() else {
+        // Pull only while something is owed (no second, empty pull per frame).
+        while let Some(&(first, count)) = waiting.front() {
+            let Some(base) = filter_pull(path, g)? else {
                 break;
             };
+            waiting.pop_front();
             if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
                 return Ok(()); // the encoder stopped: its error is reported from there
             }
@@ -201,10 +203,11 @@ pub(super) fn convert_stage(
     }
     if let Some(g) = graph.as_mut().filter(|_| !waiting.is_empty()) {
         filter_flush(path, g)?;
-        while let Some(base) = filter_pull(path, g)? {
-            let Some((first, count)) = waiting.pop_front() else {
+        while let Some(&(first, count)) = waiting.front() {
+            let Some(base) = filter_pull(path, g)? else {
                 break;
             };
+            waiting.pop_front();
             if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
                 return Ok(());
             }

@@ -1,0 +1,404 @@
+//! Jobs: the command line (and its manifest) turned into the batch's [`Clip`]s, each with its
+//! input, output, preset and [`ReelRequest`]. Usage problems come back as messages (exit 2).
+//!
+//! Precedence, most important first: a flag given on the command line, then the clip's own
+//! key in the manifest, then the manifest's top-level defaults, then the preset. A flag given
+//! beside `--manifest` therefore applies to every clip (`--out-dir` replaces every `out_dir`
+//! but not a clip's explicit `output` file name).
+
+use crate::batch::Clip;
+use crate::cli::{ReelArgs, RenderArgs};
+use crate::manifest::Manifest;
+use crate::plan::default_output;
+use crate::preset::Preset;
+use crate::request::{flag_name, key_name, ReelRequest};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The request the reel flags describe (shared by `render` and `preview`), blank card texts
+/// taken as no card.
+pub fn request(args: &ReelArgs) -> ReelRequest {
+    args.request.clone().without_blank_cards()
+}
+
+/// Checks what can be checked without opening any file; returns a usage error message.
+/// The request's own values are checked by [`clips_from`], which lists every problem.
+pub fn check_usage(args: &RenderArgs) -> Result<(), String> {
+    if args.output.is_some() && args.inputs.len() > 1 {
+        return Err("-o/--output takes one input; with several inputs use --out-dir".into());
+    }
+    if args.manifest.is_some() && !args.inputs.is_empty() {
+        return Err("give either a --manifest or input files, not both".into());
+    }
+    Ok(())
+}
+
+/// An absolute, lexically normalised path, to compare outputs and inputs.
+fn normalise(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.canonicalize().unwrap_or(out)
+}
+
+/// One clip before its preset is resolved.
+struct Spec {
+    input: PathBuf,
+    output: Option<PathBuf>,
+    preset: String,
+    out_dir: PathBuf,
+    request: ReelRequest,
+    /// The clip's number and place in the manifest, for messages.
+    from_manifest: Option<(usize, String)>,
+}
+
+/// Turns the command line (and manifest) into the batch's clips; usage errors are returned
+/// as messages (exit 2), all of them.
+pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
+    let flags = &args.reel.request;
+    let problems = flags.validate(&flag_name);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut problems = Vec::new();
+    let mut presets: HashMap<String, Arc<Preset>> = HashMap::new();
+    let mut preset_for = |name: &str, problems: &mut Vec<String>| -> Option<Arc<Preset>> {
+        if let Some(p) = presets.get(name) {
+            return Some(p.clone());
+        }
+        match Preset::resolve(name) {
+            Ok(p) => {
+                let p = Arc::new(p);
+                presets.insert(name.to_string(), p.clone());
+                Some(p)
+            }
+            Err(e) => {
+                for msg in e.to_string().lines() {
+                    if !problems.iter().any(|p| p == msg) {
+                        problems.push(msg.to_string());
+                    }
+                }
+                None
+            }
+        }
+    };
+    let cli_preset = args.reel.preset.clone();
+    let mut specs = Vec::new();
+    match &args.manifest {
+        Some(m) => {
+            let manifest = Manifest::load(m).map_err(|e| e.problems)?;
+            // Without --out-dir, reels go next to the manifest, like every path in it.
+            let manifest_out_dir = m
+                .parent()
+                .map(|p| p.join("reels"))
+                .unwrap_or_else(|| PathBuf::from("reels"));
+            for c in manifest.clips {
+                let request = flags.or(&c.request).without_blank_cards();
+                let place = c.origin.clone();
+                for p in request.validate(&key_name) {
+                    if place.contains(": clip ") {
+                        problems.push(format!("{place}: {p}"));
+                    } else {
+                        problems.push(format!("{place}: clip {}: {p}", c.number));
+                    }
+                }
+                specs.push(Spec {
+                    input: c.input,
+                    output: c.output,
+                    preset: cli_preset
+                        .clone()
+                        .or(c.preset)
+                        .unwrap_or_else(|| "tiktok".into()),
+                    out_dir: args
+                        .out_dir
+                        .clone()
+                        .or(c.out_dir)
+                        .unwrap_or_else(|| manifest_out_dir.clone()),
+                    request,
+                    from_manifest: Some((c.number, place)),
+                });
+            }
+        }
+        None => {
+            for input in &args.inputs {
+                specs.push(Spec {
+                    input: input.clone(),
+                    output: args.output.clone(),
+                    preset: cli_preset.clone().unwrap_or_else(|| "tiktok".into()),
+                    out_dir: args
+                        .out_dir
+                        .clone()
+                        .unwrap_or_else(|| PathBuf::from("reels")),
+                    request: flags.clone().without_blank_cards(),
+                    from_manifest: None,
+                });
+            }
+        }
+    }
+    let mut clips = Vec::new();
+    let mut numbers = Vec::new();
+    for (index, s) in specs.into_iter().enumerate() {
+        let Some(preset) = preset_for(&s.preset, &mut problems) else {
+            continue;
+        };
+        let output = s
+            .output
+            .unwrap_or_else(|| default_output(&s.input, &s.out_dir, &preset.name));
+        numbers.push(s.from_manifest);
+        clips.push(Clip {
+            index,
+            input: s.input,
+            output,
+            preset,
+            request: s.request,
+        });
+    }
+    let mut kept = Vec::new();
+    for (c, n) in clips.into_iter().zip(numbers) {
+        if args.shard.is_none_or(|(i, n)| c.index % n == i) {
+            kept.push((c, n));
+        }
+    }
+    problems.extend(output_problems(&kept, args));
+    if problems.is_empty() {
+        Ok(kept.into_iter().map(|(c, _)| c).collect())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Outputs must be distinct and never an input; each message says which clips collide and
+/// a fix that works.
+fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs) -> Vec<String> {
+    let mut problems = Vec::new();
+    let inputs: HashMap<PathBuf, &Path> = clips
+        .iter()
+        .map(|(c, _)| (normalise(&c.input), c.input.as_path()))
+        .collect();
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    for (k, (c, from)) in clips.iter().enumerate() {
+        let key = normalise(&c.output);
+        if let Some(inp) = inputs.get(&key) {
+            let fix = match from {
+                Some((n, _)) => format!("give clip {n} another `output`"),
+                None => "choose another -o or --out-dir".into(),
+            };
+            problems.push(format!(
+                "{}: the output would overwrite the input {}: {fix}",
+                c.output.display(),
+                inp.display()
+            ));
+        }
+        let Some(&first) = seen.get(&key) else {
+            seen.insert(key, k);
+            continue;
+        };
+        let (a, a_from) = &clips[first];
+        problems.push(match (a_from, from) {
+            (Some((na, _)), Some((nb, place))) => {
+                let flag_hint = if args.out_dir.is_some() {
+                    "; --out-dir puts every clip in one folder: leave it out to keep each clip's `out_dir`"
+                } else if args.reel.preset.is_some() {
+                    "; --preset gives every clip the same preset"
+                } else {
+                    ""
+                };
+                format!(
+                    "{place}: clips {na} ({}) and {nb} ({}) would both be written to {}: give clip {nb} an `output` (or its own `out_dir`) in the manifest{flag_hint}",
+                    a.input.display(),
+                    c.input.display(),
+                    c.output.display()
+                )
+            }
+            _ => format!(
+                "{} and {} would both be written to {}: render them in separate runs with different --out-dir folders",
+                a.input.display(),
+                c.input.display(),
+                c.output.display()
+            ),
+        });
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn render_args(args: &[&str]) -> RenderArgs {
+        let cli = Cli::try_parse_from(["failreel", "render"].iter().chain(args))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        match cli.command {
+            Command::Render(r) => *r,
+            _ => unreachable!("render"),
+        }
+    }
+
+    fn manifest(dir: &Path, text: &str) -> String {
+        let m = dir.join("week.toml");
+        std::fs::write(&m, text).unwrap();
+        m.display().to_string()
+    }
+
+    const WEEK: &str = "preset = \"reels\"\ncrf = 30\nout_dir = \"m\"\nwent_wrong = \"default text\"\n\n[[clip]]\ninput = \"a.mov\"\n\n[[clip]]\ninput = \"b.mov\"\ncrf = 18\nout_dir = \"own\"\n\n[[clip]]\ninput = \"c.mov\"\noutput = \"named.mp4\"\n";
+
+    #[test]
+    fn flags_beside_a_manifest_override_its_defaults_and_its_clips() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(dir.path(), WEEK);
+        // Without flags: a clip's key beats the defaults.
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        let crf: Vec<u8> = clips.iter().map(|c| c.request.crf.unwrap().get()).collect();
+        assert_eq!(crf, [30, 18, 30]);
+        assert!(clips.iter().all(|c| c.preset.name == "reels"));
+        assert!(
+            clips[0].output.ends_with("m/a.reels.mp4"),
+            "{:?}",
+            clips[0].output
+        );
+        assert!(clips[1].output.ends_with("own/b.reels.mp4"));
+        // With flags: the command line wins over both, but not over an explicit `output`.
+        let out = dir.path().join("flags");
+        let clips = clips_from(&render_args(&[
+            "--manifest",
+            &m,
+            "--crf",
+            "20",
+            "--preset",
+            "shorts",
+            "--out-dir",
+            out.to_str().unwrap(),
+            "--went-wrong",
+            "from the flag",
+            "--strict",
+        ]))
+        .unwrap();
+        for c in &clips {
+            assert_eq!(c.request.crf.unwrap().get(), 20);
+            assert_eq!(c.preset.name, "shorts");
+            assert_eq!(c.request.went_wrong.as_deref(), Some("from the flag"));
+            assert_eq!(c.request.strict, Some(true));
+        }
+        assert_eq!(clips[0].output, out.join("a.shorts.mp4"));
+        assert_eq!(clips[1].output, out.join("b.shorts.mp4"));
+        assert!(clips[2].output.ends_with("named.mp4"));
+    }
+
+    #[test]
+    fn duplicate_outputs_name_the_clips_and_a_fix_that_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"x/a.mov\"\n[[clip]]\ninput = \"y/b.mov\"\n[[clip]]\ninput = \"z/a.mov\"\n",
+        );
+        let err = clips_from(&render_args(&["--manifest", &m])).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        let e = &err[0];
+        assert!(e.contains("week.toml:5:1"), "{e}");
+        assert!(e.contains("clips 1 (") && e.contains("and 3 ("), "{e}");
+        assert!(e.contains("give clip 3 an `output`"), "{e}");
+        // Collisions caused by a flag say so.
+        let err = clips_from(&render_args(&["--manifest", &m, "--out-dir", "one"])).unwrap_err();
+        assert!(err[0].contains("--out-dir"), "{err:?}");
+        // Plain inputs: the fix is on the command line.
+        let err = clips_from(&render_args(&["x/a.mov", "z/a.mov"])).unwrap_err();
+        assert!(
+            err[0].contains("separate runs with different --out-dir"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn blank_card_text_is_left_out_not_drawn_as_a_bare_heading() {
+        let args = render_args(&["a.mov", "--went-wrong", " \t ", "--lesson", "\u{1b}[0m"]);
+        let r = request(&args.reel);
+        assert_eq!((r.went_wrong, r.lesson), (None, None));
+        // An empty clip text also switches off the manifest's default card.
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "went_wrong = \"Burnt\"\n[[clip]]\ninput = \"a.mov\"\nwent_wrong = \"\"\n[[clip]]\ninput = \"b.mov\"\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.went_wrong, None);
+        assert_eq!(clips[1].request.went_wrong.as_deref(), Some("Burnt"));
+    }
+
+    #[test]
+    fn ansi_escapes_and_control_characters_never_reach_a_card() {
+        let args = render_args(&[
+            "a.mov",
+            "--went-wrong",
+            "\u{1b}[31mBurnt\u{1b}[0m\u{7} toast",
+        ]);
+        assert_eq!(
+            request(&args.reel).went_wrong.as_deref(),
+            Some("Burnt toast")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"a.mov\"\nlesson = \"\\u001b[1mLower\\u0000 heat\"\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.lesson.as_deref(), Some("Lower heat"));
+    }
+
+    #[test]
+    fn strict_is_carried_from_the_flag_and_the_manifest() {
+        assert_eq!(request(&render_args(&["a.mov"]).reel).strict, None);
+        assert_eq!(
+            request(&render_args(&["a.mov", "--strict"]).reel).strict,
+            Some(true)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "strict = true\n[[clip]]\ninput = \"a.mov\"\n[[clip]]\ninput = \"b.mov\"\nstrict = false\n",
+        );
+        let clips = clips_from(&render_args(&["--manifest", &m])).unwrap();
+        assert_eq!(clips[0].request.strict, Some(true));
+        assert_eq!(clips[1].request.strict, Some(false));
+    }
+
+    #[test]
+    fn every_request_problem_is_listed_with_its_clip() {
+        let err = clips_from(&render_args(&[
+            "a.mov",
+            "--start",
+            "5",
+            "--end",
+            "4",
+            "--lesson-at",
+            "3",
+            "--lesson-until",
+            "2",
+        ]))
+        .unwrap_err();
+        assert_eq!(err.len(), 2, "{err:?}");
+        assert!(err[0].contains("--end") && err[1].contains("--lesson-until"));
+        // A flag and a clip's key that do not fit together are caught too, per clip.
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest(
+            dir.path(),
+            "[[clip]]\ninput = \"a.mov\"\nstart = 8\n[[clip]]\ninput = \"b.mov\"\n",
+        );
+        let err = clips_from(&render_args(&["--manifest", &m, "--end", "5"])).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(
+            err[0].contains("week.toml:1:1: clip 1: `end` 0:05.000 is not after `start` 0:08.000"),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! Geometry: the one rectangle type, and where the 9:16 window sits.
+
+use super::scalar::Scalar;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::str::FromStr;
+
+/// A rectangle in whole pixels (a crop window in the rotated source, a card on the frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// Horizontal position of the 9:16 window in a wider frame: 0.0 is the left edge, 1.0 the
+/// right edge.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Focus(pub f64);
+
+const FOCUS_WANTED: &str = "center, left, right or a number from 0.0 to 1.0";
+
+impl Default for Focus {
+    fn default() -> Focus {
+        Focus(0.5)
+    }
+}
+
+impl Focus {
+    /// Parses `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
+    pub fn parse(s: &str) -> Result<Focus, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "center" | "centre" | "middle" => Ok(Focus(0.5)),
+            "left" => Ok(Focus(0.0)),
+            "right" => Ok(Focus(1.0)),
+            other => match other.parse::<f64>() {
+                Ok(v) => Focus::from_number(v),
+                _ => Err(format!("must be {FOCUS_WANTED}, not {s:?}")),
+            },
+        }
+    }
+
+    fn from_number(v: f64) -> Result<Focus, String> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(Focus(v))
+        } else {
+            Err(format!("must be {FOCUS_WANTED}, not {v}"))
+        }
+    }
+}
+
+impl FromStr for Focus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Focus, String> {
+        Focus::parse(s)
+    }
+}
+
+impl Serialize for Focus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Focus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Focus, D::Error> {
+        let r = match Scalar::deserialize(d)? {
+            Scalar::Str(s) => Focus::parse(&s),
+            Scalar::Int(i) => Focus::from_number(i as f64),
+            Scalar::Float(f) => Focus::from_number(f),
+            other => return Err(other.not(FOCUS_WANTED)),
+        };
+        r.map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn focus_parses() {
+        assert_eq!(Focus::parse("center"), Ok(Focus(0.5)));
+        assert_eq!(Focus::parse("left"), Ok(Focus(0.0)));
+        assert_eq!(Focus::parse("0.25"), Ok(Focus(0.25)));
+        assert!(Focus::parse("1.5").is_err());
+        assert!(Focus::parse("NaN").is_err());
+        let e = Focus::parse("top").unwrap_err();
+        assert_eq!(
+            e,
+            "must be center, left, right or a number from 0.0 to 1.0, not \"top\""
+        );
+        let f: Focus = serde_json::from_str("1").unwrap();
+        assert_eq!(f, Focus(1.0));
+    }
+}

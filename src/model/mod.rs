@@ -1,0 +1,27 @@
+//! Typed values: the small types every layer shares instead of strings parsed in several
+//! places.
+//!
+//! Each type reads itself from the command line (`FromStr`) and from every configuration
+//! format (serde: TOML, JSON, CSV cells) with the same plain-words message ("must be …, not
+//! …"); the caller adds the key and the position. These are leaf modules: they import nothing
+//! of failreel's but [`crate::time`].
+
+mod card;
+mod color;
+mod encode;
+mod geometry;
+mod message;
+mod name;
+mod scalar;
+mod times;
+
+pub use card::{clean_card_text, Animation, CardPosition, FontWeight};
+pub use color::{Fill, Rgb};
+pub use encode::{check_h264_level, Crf, Transfer, X264Speed};
+pub use geometry::{Focus, Rect};
+pub use message::{line_col, one_line, plain_serde_message, suggest};
+pub use name::check_file_name_part;
+pub use scalar::{deserialize_opt_bool, deserialize_opt_text, Scalar};
+pub use times::{deserialize_opt_time, parse_time_arg, serialize_opt_time};
+
+pub use crate::time::Micros;

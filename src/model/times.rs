@@ -1,0 +1,69 @@
+//! Times in configuration: `"0:03.2"`, `3.2` or `"3.2"` all mean 3.2 s.
+
+use super::scalar::Scalar;
+use crate::time::{parse_time, Micros};
+use serde::{Deserialize, Deserializer, Serializer};
+
+const TIME_WANTED: &str = "a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds)";
+
+/// Reads a time from a command-line value (the `TIME` syntax of [`parse_time`]).
+pub fn parse_time_arg(s: &str) -> Result<Micros, String> {
+    parse_time(s)
+}
+
+fn from_scalar(v: Scalar) -> Result<Micros, String> {
+    match v {
+        Scalar::Str(s) => parse_time(&s).map_err(|_| format!("must be {TIME_WANTED}, not {s:?}")),
+        Scalar::Int(i) if i >= 0 => i
+            .checked_mul(1_000_000)
+            .map(Micros)
+            .ok_or_else(|| format!("must be {TIME_WANTED} of at most a few years, not {i}")),
+        Scalar::Float(f) if (0.0..1e11).contains(&f) => Ok(Micros::from_secs_f64(f)),
+        other => Err(format!("must be {TIME_WANTED}, not {}", other.shown())),
+    }
+}
+
+/// serde `deserialize_with` for an optional time field (absent: `None`).
+pub fn deserialize_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Micros>, D::Error> {
+    from_scalar(Scalar::deserialize(d)?)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// serde `serialize_with` for an optional time field: the `m:ss.fff` text that reads back.
+pub fn serialize_opt_time<S: Serializer>(t: &Option<Micros>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.collect_str(t),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_time() {
+        for (v, want) in [
+            (Scalar::Str("0:03.2".into()), 3_200_000),
+            (Scalar::Str("3.2".into()), 3_200_000),
+            (Scalar::Float(3.2), 3_200_000),
+            (Scalar::Int(3), 3_000_000),
+        ] {
+            assert_eq!(from_scalar(v), Ok(Micros(want)));
+        }
+        for bad in [
+            Scalar::Int(-1),
+            Scalar::Float(f64::NAN),
+            Scalar::Float(-0.5),
+            Scalar::Float(1e300),
+            Scalar::Int(i64::MAX),
+            Scalar::Bool(true),
+            Scalar::Str("soon".into()),
+            Scalar::Other("a list"),
+        ] {
+            let e = from_scalar(bad.clone()).unwrap_err();
+            assert!(e.starts_with("must be a time"), "{bad:?}: {e}");
+        }
+    }
+}
