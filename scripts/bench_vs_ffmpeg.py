@@ -13,7 +13,18 @@ Peers: the system ffmpeg (Debian's 5.1, the same libav failreel links) and the s
 that PyPI's imageio-ffmpeg ships (9.x), when installed (`pip install imageio-ffmpeg`). A peer
 that is absent is skipped.
 
+The 4K input is a 60 fps HEVC clip written the way phones write them (x265 with
+`bframes=3:b-adapt=0:b-pyramid=1:temporal-layers=1:keyint=60:open-gop=0`): reference frames
+exactly on the 30 fps grid, every other frame a non-reference frame on its own temporal layer.
+For a 30 fps reel those need not be decoded. The row "faster CLI" is the median of the run-by-run
+ratios against whichever CLI was faster in that run.
+
+`--baseline PATH` adds another failreel binary as a peer (same command, alternate runs): the
+cleanest before/after figure. `--no-cli` leaves the ffmpeg CLIs out; `--only 1080p,640x360`
+picks inputs by a part of their label.
+
 Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cards 10] [--cores 1,2] [--no-single]
+       [--baseline /work/baseline/failreel] [--no-cli] [--only LABEL,...]
 """
 import argparse
 import json
@@ -82,13 +93,16 @@ def make_media(quick):
                         "-c:a", "aac", hd], check=True)
     inputs.append(("1080p30 hevc", hd, ["--start", "1", "--end", "11"]))
     if not quick:
-        uhd = os.path.join(MEDIA, "hevc_2160p60.mp4")
+        uhd = os.path.join(MEDIA, "hevc_2160p60_phone.mp4")
         if not os.path.exists(uhd):
+            tmp = uhd + ".tmp.mp4"
             subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=60:d=6",
                             "-f", "lavfi", "-i", "sine=frequency=330:d=6", "-c:v", "libx265", "-preset",
-                            "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p",
-                            "-tag:v", "hvc1", "-c:a", "aac", uhd], check=True)
-        inputs.append(("2160p60 hevc", uhd, ["--start", "0.5", "--end", "5.5"]))
+                            "ultrafast", "-x265-params",
+                            "log-level=error:bframes=3:b-adapt=0:b-pyramid=1:temporal-layers=1:keyint=60:open-gop=0",
+                            "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-c:a", "aac", tmp], check=True)
+            os.rename(tmp, uhd)
+        inputs.append(("2160p60 hevc phone-like", uhd, ["--start", "0.5", "--end", "5.5"]))
     return inputs
 
 
@@ -103,9 +117,12 @@ def plan_of(inp, trim):
 
 
 def ffmpeg_cmd(exe, inp, plan, out, textdir):
-    v, e = plan["video"], plan["encoder"]
-    start = plan["trim"]["start"] / 1e6
-    dur = (plan["trim"]["end"] - plan["trim"]["start"]) / 1e6
+    # The plan's shape: one segment (input + trim), one output (its encoder), a crop path.
+    v = plan["video"]
+    e = plan["outputs"][0]["encoder"] if "outputs" in plan else plan["encoder"]
+    trim = plan["segments"][0]["trim"] if "segments" in plan else plan["trim"]
+    start = trim["start"] / 1e6
+    dur = (trim["end"] - trim["start"]) / 1e6
     chain = []
     rot = v["rotation"]
     if rot == 90:
@@ -114,7 +131,7 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
         chain.append("hflip,vflip")
     elif rot == 270:
         chain.append("transpose=cclock")
-    c = v["crop"]
+    c = v["crop_path"][0]["rect"] if "crop_path" in v else v["crop"]
     chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
     chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
     for i, card in enumerate(plan["cards"]):
@@ -140,14 +157,16 @@ def median(xs):
     return statistics.median(xs)
 
 
-def bench_single(inputs, found, runs, cores, rows):
+def bench_single(inputs, found, runs, cores, rows, baseline=None):
     with tempfile.TemporaryDirectory() as tmp:
         for label, inp, trim in inputs:
             plan = plan_of(inp, trim)
-            cmds = {"failreel": [FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
-                                 "-o", os.path.join(tmp, "fr.mp4"), "--force", "--quiet"]}
+            args = [inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON, "--force", "--quiet"]
+            cmds = {"failreel": [FAILREEL, "render", *args, "-o", os.path.join(tmp, "fr.mp4")]}
             for name, exe in found:
                 cmds[name] = ffmpeg_cmd(exe, inp, plan, os.path.join(tmp, "ff.mp4"), tmp)
+            if baseline:
+                cmds["failreel baseline"] = [baseline, "render", *args, "-o", os.path.join(tmp, "base.mp4")]
             res = {k: ([], []) for k in cmds}
             for _ in range(runs):
                 for name, cmd in cmds.items():  # alternate the tools run by run
@@ -155,14 +174,21 @@ def bench_single(inputs, found, runs, cores, rows):
                     res[name][0].append(w)
                     res[name][1].append(m)
             fr_w, fr_m = median(res["failreel"][0]), median(res["failreel"][1])
-            for name, _ in found:
+            peers_here = [n for n in cmds if n != "failreel"]
+            for name in peers_here:
                 w, m = median(res[name][0]), median(res[name][1])
                 # The ratio is the median of run-by-run ratios: a run pair shares the machine's
                 # momentary speed, which drifts by ±10% on a shared VM.
                 paired = median([a / b for a, b in zip(res["failreel"][0], res[name][0])])
-                rows.append((f"one reel, {label}", cores or "all", name, fr_w, w, paired, fr_m, m, fr_m / m))
+                rows.append((f"one reel, {label}", cores or "all", f"{name} ({runs} runs)", fr_w, w, paired,
+                             fr_m, m, fr_m / m))
+            if len(found) > 1:
+                fastest = [min(res[n][0][i] for n, _ in found) for i in range(runs)]
+                paired = median([a / b for a, b in zip(res["failreel"][0], fastest)])
+                rows.append((f"one reel, {label}", cores or "all", f"faster CLI ({runs} runs)", fr_w,
+                             median(fastest), paired, float("nan"), float("nan"), float("nan")))
             print(f"# {label}: failreel {fr_w:.2f} s {fr_m:.0f} MiB; "
-                  + "; ".join(f"{n} {median(res[n][0]):.2f} s {median(res[n][1]):.0f} MiB" for n, _ in found),
+                  + "; ".join(f"{n} {median(res[n][0]):.2f} s {median(res[n][1]):.0f} MiB" for n in peers_here),
                   file=sys.stderr)
 
 
@@ -233,17 +259,22 @@ def main():
     ap.add_argument("--cores", default="", help="comma list of CPU sets to pin to, e.g. 0,0-1")
     ap.add_argument("--no-single", action="store_true", help="only the batch comparison")
     ap.add_argument("--cards", type=int, default=0, help="paired runs measuring the cards' cost (0: none)")
+    ap.add_argument("--baseline", default="", help="another failreel binary to run as a peer")
+    ap.add_argument("--no-cli", action="store_true", help="leave the ffmpeg CLIs out (with --baseline)")
+    ap.add_argument("--only", default="", help="comma list of parts of input labels to run")
     args = ap.parse_args()
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
-    found = peers()
-    if not found:
+    found = [] if args.no_cli else peers()
+    if not found and not args.baseline:
         sys.exit("no ffmpeg CLI found")
     inputs = make_media(args.quick)
+    if args.only:
+        inputs = [i for i in inputs if any(part in i[0] for part in args.only.split(","))]
     rows = []
     for cores in (args.cores.split(",") if args.cores else [None]):
         if not args.no_single:
-            bench_single(inputs, found, args.runs, cores, rows)
+            bench_single(inputs, found, args.runs, cores, rows, args.baseline or None)
         if args.cards:
             bench_cards(args.cards, cores, rows)
         if args.batch:

@@ -101,6 +101,24 @@ def make_fixtures():
         "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=3",
         "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100,volume=0.05", "-t", "3",
         *x264(), "-c:a", "aac", "-shortest", str(p)))
+    # Phone-like fast sources with non-reference frames (issue 15: the frames a 30 fps reel
+    # does not show are not decoded). HEVC the way phones write it: references on the 30 fps
+    # grid, the frames between non-reference on their own temporal layer.
+    phone = "log-level=error:bframes=3:b-adapt=0:b-pyramid=1:temporal-layers=1:keyint=60:open-gop=0"
+    for rate in (60, 120):
+        fx(f"phone{rate}_hevc.mp4", lambda p, rate=rate: ffmpeg(
+            "-f", "lavfi", "-i", f"testsrc2=s=640x360:r={rate}:d=4", "-f", "lavfi", "-i", tone,
+            "-t", "4", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", phone,
+            "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-c:a", "aac", "-shortest", str(p)))
+    # H.264 at 60 fps with non-reference B-frames (no pyramid), and at 120 fps with a pyramid.
+    fx("h264_60_bframes.mp4", lambda p: ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=60:d=4", "-f", "lavfi", "-i", tone,
+        "-t", "4", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        "-x264-params", "bframes=3:b-pyramid=none:keyint=120", "-c:a", "aac", "-shortest", str(p)))
+    fx("h264_120.mp4", lambda p: ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=120:d=4", "-f", "lavfi", "-i", tone,
+        "-t", "4", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        "-x264-params", "bframes=3:b-pyramid=normal:keyint=240", "-c:a", "aac", "-shortest", str(p)))
     for anim in ["slide", "pop", "fade", "none"]:
         pre = FIX / f"anim_{anim}.toml"
         if not pre.exists():
@@ -140,6 +158,19 @@ def cases():
         ("focus_left", "render", [*FAST, "--focus", "left", "--preset", "shorts"], f("landscape.mp4")),
         ("reels_preset", "render", [*FAST, "--preset", "reels", "--start", "0:01.2"], f("landscape.mp4")),
     ]
+    # Fast sources into a 30 fps reel: whole clip (the input ends first), mid-GOP trims, and
+    # the same source kept at 60 fps.
+    c += [
+        ("phone60_hevc", "render", [*FAST], f("phone60_hevc.mp4")),
+        ("phone60_hevc_trim", "render", ["--start", "1.27", "--duration", "2.0", *FAST], f("phone60_hevc.mp4")),
+        ("phone60_hevc_at_60", "render", [*FAST, "--preset", f("sixty.toml"), "--start", "0.3"], f("phone60_hevc.mp4")),
+        ("phone120_hevc", "render", [*FAST], f("phone120_hevc.mp4")),
+        ("phone120_hevc_trim", "render", ["--start", "0.91", "--end", "3.13", *FAST], f("phone120_hevc.mp4")),
+        ("h264_60_bframes", "render", [*FAST], f("h264_60_bframes.mp4")),
+        ("h264_60_bframes_trim", "render", ["--start", "0.71", "--end", "3.4", *FAST], f("h264_60_bframes.mp4")),
+        ("h264_120", "render", [*FAST], f("h264_120.mp4")),
+        ("h264_120_trim", "render", ["--start", "1.1", "--end", "3.3", *FAST], f("h264_120.mp4")),
+    ]
     for anim in ["slide", "pop", "fade", "none"]:
         c.append((f"cards_{anim}", "render",
                   [*FAST, "--preset", f(f"anim_{anim}.toml"), "--went-wrong", "It burnt",
@@ -160,6 +191,8 @@ def cases():
         ("preview_pop", "preview", ["--at", "0.6", "--preset", f("anim_pop.toml"),
                                     "--went-wrong", "It burnt", "--went-wrong-at", "0.5"], f("landscape.mp4")),
         ("preview_narrow", "preview", ["--at", "1.0"], f("narrow.mp4")),
+        ("preview_phone60", "preview", ["--at", "1.3", "--start", "0.4"], f("phone60_hevc.mp4")),
+        ("preview_h264_120", "preview", ["--at", "0.77", "--start", "1.1"], f("h264_120.mp4")),
     ]
     return c
 

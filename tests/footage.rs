@@ -617,3 +617,82 @@ fn an_interlaced_moving_edge_comes_out_straight() {
         assert!(spread <= 3, "frame {k}: a combed edge ({spread} px)");
     }
 }
+
+/// A 1.2 s 60 fps clip whose frame n is flat grey at luma 16 + 3n, encoded losslessly with
+/// `codec`.
+fn counting_clip(dir: &Path, name: &str, codec: &[&str]) -> PathBuf {
+    let p = dir.join(name);
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=320x240:r=60:d=1.2,format=yuv420p,geq=lum='16+3*N':cb=128:cr=128",
+    ];
+    args.extend_from_slice(codec);
+    args.push(s(&p));
+    ffmpeg(&args);
+    p
+}
+
+/// The source frame each output frame shows (read back from its luma), and the reel's frames.
+fn shown_frames(reel: &Path) -> Vec<f64> {
+    let (w, h, frames) = luma_frames(reel);
+    frames
+        .iter()
+        .map(|f| (mean_rect(f, w, w / 4, h / 4, 3 * w / 4, 3 * h / 4) - 16.0) / 3.0)
+        .collect()
+}
+
+#[test]
+fn a_60fps_phone_clip_in_a_30fps_reel_shows_every_other_frame_exactly() {
+    // Output frame k shows source frame 2k, whichever frames the decoder leaves out: the
+    // phone's HEVC (the frames between non-reference on their own temporal layer) and H.264
+    // whose shown frames are themselves non-reference B-frames (so a wrongly skipped frame
+    // would show up).
+    let dir = workdir();
+    let d = dir.path();
+    let hevc = counting_clip(
+        d,
+        "phone.mp4",
+        &[
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=error:lossless=1:bframes=3:b-adapt=0:b-pyramid=1:temporal-layers=1:keyint=60:open-gop=0",
+            "-tag:v",
+            "hvc1",
+        ],
+    );
+    let h264 = counting_clip(
+        d,
+        "nonref_b.mp4",
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-qp",
+            "0",
+            "-x264-params",
+            "bframes=3:b-adapt=0:b-pyramid=none:keyint=60",
+        ],
+    );
+    for clip in [&hevc, &h264] {
+        for (trim, first) in [(&[][..], 0), (&["--start", "0.41"][..], 25)] {
+            let trim = [trim, &["--crf", "10"]].concat();
+            let out = d.join("reel.mp4");
+            render(clip, &out, &[&trim[..], &["--force"]].concat());
+            let shown = shown_frames(&out);
+            assert!(shown.len() >= 20, "{clip:?}: {} frames", shown.len());
+            for (k, v) in shown.iter().enumerate() {
+                let want = (first + 2 * k) as f64;
+                assert!(
+                    (v - want).abs() < 0.4,
+                    "{clip:?} {trim:?}: output frame {k} shows source frame {v:.1}, not {want}"
+                );
+            }
+        }
+    }
+}

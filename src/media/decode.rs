@@ -1,12 +1,15 @@
 //! Decoding a time range of one input: seeking to the keyframe before it, skipping the
-//! pre-roll frames nothing refers to, turning stream timestamps into reel times, and picking
-//! the source frame for each output frame ([`Selector`]). [`RangeDecoder::run`] is the one
-//! demux loop: the render, the preview and the loudness pass all read through it.
+//! frames no output frame shows, turning stream timestamps into reel times, and picking the
+//! source frame for each output frame ([`Selector`]). [`RangeDecoder::run`] is the one demux
+//! loop: the render, the preview and the loudness pass all read through it.
 //!
-//! The pre-roll rule: the frames between a seek's keyframe and the first wanted frame must be
-//! decoded only if a later frame refers to it. [`Preroll`] looks a few video packets ahead and
-//! marks the ones that may skip decoding when non-referenced, which is what mpv's precise seek
-//! does.
+//! The skipping rule: a frame must be decoded only if an output frame shows it or a later
+//! frame refers to it. [`Thinning`] looks a few video packets ahead and marks the ones no
+//! output frame can show (a later frame falls into the same slot of the output grid); the
+//! decoder discards a marked one only when it is non-reference. That covers a seek's pre-roll
+//! (what mpv's precise seek does) and, for a source faster than the reel (a phone's 60 or 120
+//! fps into 30), the frames between the ones the reel shows: a phone writes those as
+//! non-reference frames on their own temporal layer.
 
 use super::error::{lav, RenderError};
 use super::input::{open_input, ProbeError};
@@ -93,8 +96,7 @@ pub struct Shown {
 pub struct Selector {
     total: u64,
     next: u64,
-    eps: Micros,
-    fps: u32,
+    grid: SlotGrid,
     current: Option<(ff::frame::Video, Micros)>,
 }
 
@@ -109,20 +111,14 @@ impl Selector {
         Selector {
             total,
             next: first,
-            eps: Micros(1_000_000 / (4 * fps as i64)),
-            fps,
+            grid: SlotGrid::new(first, fps),
             current: None,
         }
     }
 
-    fn slot_time(&self, i: u64) -> Micros {
-        Micros((i as i128 * 1_000_000 / self.fps as i128) as i64)
-    }
-
-    /// The reel time at or before which the next output frame's source lies: frames before
-    /// the latest one up to here cannot fill it.
-    pub fn limit(&self) -> Micros {
-        self.slot_time(self.next) + self.eps
+    /// The output frame grid it fills, from its first output frame on.
+    pub fn grid(&self) -> SlotGrid {
+        self.grid
     }
 
     /// Whether every output frame has its source.
@@ -135,7 +131,7 @@ impl Selector {
     pub fn push(&mut self, frame: ff::frame::Video, t: Micros) -> Option<Shown> {
         let out = self.current.take().and_then(|(prev, _)| {
             let first = self.next;
-            while self.next < self.total && self.slot_time(self.next) + self.eps < t {
+            while self.next < self.total && self.grid.limit(self.next) < t {
                 self.next += 1;
             }
             (self.next > first).then(|| Shown {
@@ -152,7 +148,7 @@ impl Selector {
     pub fn finish(&mut self, step: Micros) -> Option<Shown> {
         let (frame, t) = self.current.take()?;
         let first = self.next;
-        while self.next < self.total && self.slot_time(self.next) < t + step {
+        while self.next < self.total && self.grid.slot_time(self.next) < t + step {
             self.next += 1;
         }
         (self.next > first).then(|| Shown {
@@ -340,14 +336,14 @@ impl RangeDecoder {
         let mut audio_done = audio.is_none();
         let mut decoded = ff::frame::Video::empty();
         let mut sound = ff::frame::Audio::empty();
-        // Frames between the keyframe and the first wanted one that nothing refers to are not
-        // decoded.
-        let (timeline, limit) = match video.as_ref() {
-            Some(v) => (v.timeline, v.selector.limit()),
-            None => (Timeline::new(*video_tb, *origin), Micros(i64::MIN)),
+        // Frames no output frame shows and nothing refers to are not decoded (the seek's
+        // pre-roll, and the frames between the ones a slower output rate picks).
+        let (timeline, grid) = match video.as_ref() {
+            Some(v) => (v.timeline, Some(v.selector.grid())),
+            None => (Timeline::new(*video_tb, *origin), None),
         };
         let packets = ictx.packets().map(|(s, p)| (s.index(), p));
-        for (idx, packet, skip) in Preroll::new(packets, *video_index, timeline, limit) {
+        for (idx, packet, skip) in Thinning::new(packets, *video_index, timeline, grid) {
             if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                 return Err(RenderError::Cancelled(path.display().to_string()));
             }
@@ -435,35 +431,113 @@ impl RangeDecoder {
 /// anchor within a few packets; B-frame streams send the anchor first anyway).
 const LOOKAHEAD: usize = 16;
 
-/// Packets as `(stream index, packet, skip_if_nonref)`. A video packet is marked when another
-/// video packet already demuxed has a later timestamp that is still at or before `limit`:
-/// then the frame the selector picks (the latest at or before `limit`) is not this one, and
-/// if no frame refers to it, decoding it is wasted. The picked frame itself is never marked,
-/// nor any packet without a timestamp, nor anything after `limit`.
-pub(crate) struct Preroll<I> {
+/// At most this many packets of all streams wait in the lookahead (a file whose video ends
+/// long before its audio must not be read into memory).
+const MAX_QUEUED: usize = 1024;
+
+/// Slots this far behind the packet being handed on are forgotten (no stream reorders that far;
+/// a forgotten slot only means "not marked").
+const SLOT_MEMORY: u64 = 64;
+
+/// The output frame grid the [`Selector`] fills: output frame `i` shows the latest source
+/// frame at or before `limit(i) = i / fps + eps` (eps a quarter frame), the first one
+/// `first`.
+#[derive(Clone, Copy, Debug)]
+pub struct SlotGrid {
+    first: u64,
+    fps: u32,
+    eps: Micros,
+}
+
+impl SlotGrid {
+    /// Output frames from `first` on at `fps`.
+    pub fn new(first: u64, fps: u32) -> SlotGrid {
+        SlotGrid {
+            first,
+            fps,
+            eps: Micros(1_000_000 / (4 * fps as i64)),
+        }
+    }
+
+    fn slot_time(&self, i: u64) -> Micros {
+        Micros((i as i128 * 1_000_000 / self.fps as i128) as i64)
+    }
+
+    /// The latest source time output frame `i` can show.
+    fn limit(&self, i: u64) -> Micros {
+        self.slot_time(i) + self.eps
+    }
+
+    /// The slot of a source frame at reel time `t`: the first output frame (from `first`) that
+    /// it can fill. Frames in the same slot compete for it and for every later one, and the
+    /// latest of them wins all of them.
+    fn slot_of(&self, t: Micros) -> u64 {
+        let guess = ((t - self.eps).0 as i128 * self.fps as i128).div_euclid(1_000_000);
+        let mut i = guess.clamp(self.first as i128, u64::MAX as i128 / 2) as u64;
+        while self.limit(i) < t {
+            i += 1;
+        }
+        while i > self.first && self.limit(i - 1) >= t {
+            i -= 1;
+        }
+        i
+    }
+}
+
+/// Packets as `(stream index, packet, skip_if_nonref)`: the frames no output frame can show.
+///
+/// A video packet is marked when another video packet (already demuxed, or within the
+/// lookahead) has a later timestamp in the same slot of the [`SlotGrid`]: every output frame
+/// this one could fill, that later one fills instead, so decoding this one is wasted if no
+/// frame refers to it (the decoder then discards it only when it is non-reference). The latest
+/// frame of each slot is never marked, so every frame the selector picks is decoded whatever
+/// the decoder does with the marked ones. What else stays unmarked, to keep the selector's
+/// input exactly as it was:
+/// - frames of a slot after the first when no frame of an earlier slot has been seen (the
+///   earliest frame of the range fills the output frames before it);
+/// - packets without a timestamp, and everything from the first one on (their time is the
+///   previous frame's plus the latest step);
+/// - the second-latest frame of the input (the last step, between the last two frames, says
+///   how long the last frame lasts).
+pub(crate) struct Thinning<I> {
     inner: I,
     video: usize,
     timeline: Timeline,
-    limit: Micros,
-    /// Latest packet time at or before `limit` seen so far.
-    best: Option<Micros>,
-    /// A video packet decoded after `limit` has been seen: nothing later needs looking at.
-    passed: bool,
+    /// None: the video is not decoded; nothing is marked.
+    grid: Option<SlotGrid>,
+    /// Latest timestamp seen per slot.
+    latest: std::collections::BTreeMap<u64, Micros>,
+    /// Lowest slot seen.
+    lowest: Option<u64>,
+    /// A video packet without a timestamp has been seen: nothing is marked from here on.
+    untimed: bool,
+    /// The input has ended.
+    ended: bool,
+    /// At the end: the second-latest time of the input, which stays unmarked.
+    keep: Option<Micros>,
     queue: VecDeque<(usize, ff::Packet)>,
     queued_video: usize,
 }
 
-impl<I: Iterator<Item = (usize, ff::Packet)>> Preroll<I> {
-    /// `inner` yields the demuxed packets; video stream `video` lies on `timeline`; the
-    /// wanted frame is the latest at or before reel time `limit`.
-    pub(crate) fn new(inner: I, video: usize, timeline: Timeline, limit: Micros) -> Preroll<I> {
-        Preroll {
+impl<I: Iterator<Item = (usize, ff::Packet)>> Thinning<I> {
+    /// `inner` yields the demuxed packets; video stream `video` lies on `timeline`; its frames
+    /// fill the output frames of `grid` (None: the video is not decoded).
+    pub(crate) fn new(
+        inner: I,
+        video: usize,
+        timeline: Timeline,
+        grid: Option<SlotGrid>,
+    ) -> Thinning<I> {
+        Thinning {
             inner,
             video,
             timeline,
-            limit,
-            best: None,
-            passed: false,
+            grid,
+            latest: Default::default(),
+            lowest: None,
+            untimed: false,
+            ended: false,
+            keep: None,
             queue: VecDeque::new(),
             queued_video: 0,
         }
@@ -474,27 +548,55 @@ impl<I: Iterator<Item = (usize, ff::Packet)>> Preroll<I> {
     }
 
     fn observe(&mut self, packet: &ff::Packet) {
-        if let Some(t) = self.time(packet.pts()) {
-            if t <= self.limit && self.best.is_none_or(|b| t > b) {
-                self.best = Some(t);
-            }
-        }
-        // Decode order is dts order: once one is past the limit, every later frame is too.
-        if self
-            .time(packet.dts().or(packet.pts()))
-            .is_some_and(|t| t > self.limit)
-        {
-            self.passed = true;
-        }
+        let Some(grid) = self.grid else {
+            return;
+        };
+        let Some(t) = self.time(packet.pts()) else {
+            self.untimed = true;
+            return;
+        };
+        let slot = grid.slot_of(t);
+        let latest = self.latest.entry(slot).or_insert(t);
+        *latest = (*latest).max(t);
+        self.lowest = Some(self.lowest.map_or(slot, |l| l.min(slot)));
+    }
+
+    /// At the end of input: the second-latest time among the packets still queued.
+    fn second_latest(&self) -> Option<Micros> {
+        let mut times: Vec<Micros> = self
+            .queue
+            .iter()
+            .filter(|(idx, _)| *idx == self.video)
+            .filter_map(|(_, p)| self.time(p.pts()))
+            .collect();
+        times.sort();
+        times.dedup();
+        times.iter().rev().nth(1).copied()
+    }
+
+    fn marked(&mut self, packet: &ff::Packet) -> bool {
+        let Some(grid) = self.grid.filter(|_| !self.untimed) else {
+            return false;
+        };
+        let Some(t) = self.time(packet.pts()) else {
+            return false;
+        };
+        let slot = grid.slot_of(t);
+        self.latest = self.latest.split_off(&slot.saturating_sub(SLOT_MEMORY));
+        let later_in_slot = self.latest.get(&slot).is_some_and(|&l| l > t);
+        let earlier_slot_seen = slot == grid.first || self.lowest.is_some_and(|l| l < slot);
+        later_in_slot && earlier_slot_seen && self.keep != Some(t)
     }
 }
 
-impl<I: Iterator<Item = (usize, ff::Packet)>> Iterator for Preroll<I> {
+impl<I: Iterator<Item = (usize, ff::Packet)>> Iterator for Thinning<I> {
     type Item = (usize, ff::Packet, bool);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.passed && self.queued_video < LOOKAHEAD {
+        while !self.ended && self.queued_video < LOOKAHEAD && self.queue.len() < MAX_QUEUED {
             let Some((idx, packet)) = self.inner.next() else {
+                self.ended = true;
+                self.keep = self.second_latest();
                 break;
             };
             if idx == self.video {
@@ -503,17 +605,12 @@ impl<I: Iterator<Item = (usize, ff::Packet)>> Iterator for Preroll<I> {
             }
             self.queue.push_back((idx, packet));
         }
-        let Some((idx, packet)) = self.queue.pop_front() else {
-            return self.inner.next().map(|(idx, p)| (idx, p, false));
-        };
+        let (idx, packet) = self.queue.pop_front()?;
         if idx != self.video {
             return Some((idx, packet, false));
         }
         self.queued_video -= 1;
-        let skip = match (self.time(packet.pts()), self.best) {
-            (Some(t), Some(best)) => t < best,
-            _ => false,
-        };
+        let skip = self.marked(&packet);
         Some((idx, packet, skip))
     }
 }
@@ -532,32 +629,190 @@ pub(crate) fn set_skip(dec: &mut ff::decoder::Video, skip: bool) {
 mod tests {
     use super::*;
 
-    fn packet(pts: i64, dts: i64) -> (usize, ff::Packet) {
+    /// A packet of stream 0 at (pts, dts) in units of 1/`rate` s.
+    fn packet(pts: Option<i64>, dts: Option<i64>) -> (usize, ff::Packet) {
         let mut p = ff::Packet::empty();
-        p.set_pts(Some(pts));
-        p.set_dts(Some(dts));
+        p.set_pts(pts);
+        p.set_dts(dts);
         (0, p)
     }
 
-    /// Marks for a stream given as (pts, dts) in milliseconds, wanted frame at or before `limit`.
-    fn marks(stream: &[(i64, i64)], limit: i64) -> Vec<(i64, bool)> {
-        let packets = stream
+    fn timeline(rate: i32) -> Timeline {
+        Timeline::new(ff::Rational::new(1, rate), Micros::ZERO)
+    }
+
+    /// (pts, marked) per packet in decode order, for a stream of (pts, dts) in 1/`rate` s
+    /// whose frames fill output frames from `first` on at `fps`.
+    fn marks(stream: &[(i64, i64)], rate: i32, first: u64, fps: u32) -> Vec<(i64, bool)> {
+        let packets = stream.iter().map(|&(p, d)| packet(Some(p), Some(d)));
+        Thinning::new(packets, 0, timeline(rate), Some(SlotGrid::new(first, fps)))
+            .map(|(_, p, skip)| (p.pts().unwrap(), skip))
+            .collect()
+    }
+
+    /// The reel the clock and the selector make from the frames that are decoded (pts in
+    /// 1/`rate` s, any order): the pts shown by each output frame `first..total`.
+    fn reel(decoded: &[i64], rate: i32, first: u64, total: u64, fps: u32) -> Vec<i64> {
+        let mut order = decoded.to_vec();
+        order.sort();
+        let mut clock = VideoClock::new(timeline(rate), fps);
+        let mut sel = Selector::from_slot(first, total, fps);
+        let mut shown = Vec::new();
+        let mut take = |s: Option<Shown>| {
+            if let Some(s) = s {
+                let pts = s.frame.pts().unwrap();
+                shown.extend(std::iter::repeat_n(pts, s.count as usize));
+            }
+        };
+        for pts in order {
+            let Some(t) = clock.reel_time(Some(pts)) else {
+                continue;
+            };
+            let mut f = ff::frame::Video::empty();
+            f.set_pts(Some(pts));
+            take(sel.push(f, t));
+            if sel.done() {
+                break;
+            }
+        }
+        if !sel.done() {
+            take(sel.finish(clock.step()));
+        }
+        shown
+    }
+
+    /// The reel is the same whether the marked frames are decoded or not (all, none, every
+    /// other one), no shown frame is marked, and the marked pts are returned.
+    fn same_reel(stream: &[(i64, i64)], rate: i32, first: u64, total: u64, fps: u32) -> Vec<i64> {
+        let m = marks(stream, rate, first, fps);
+        let all: Vec<i64> = m.iter().map(|x| x.0).collect();
+        let marked: Vec<i64> = m.iter().filter(|x| x.1).map(|x| x.0).collect();
+        let full = reel(&all, rate, first, total, fps);
+        assert!(!full.is_empty());
+        for shown in &full {
+            assert!(!marked.contains(shown), "frame {shown} is shown but marked");
+        }
+        let without: Vec<i64> = all
             .iter()
-            .map(|&(p, d)| packet(p, d))
-            .collect::<Vec<_>>();
-        Preroll::new(
-            packets.into_iter(),
-            0,
-            Timeline::new(ff::Rational::new(1, 1000), Micros::ZERO),
-            Micros(limit * 1000),
-        )
-        .map(|(_, p, skip)| (p.pts().unwrap(), skip))
-        .collect()
+            .copied()
+            .filter(|p| !marked.contains(p))
+            .collect();
+        assert_eq!(
+            reel(&without, rate, first, total, fps),
+            full,
+            "all marked skipped"
+        );
+        let every_other: Vec<i64> = m
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| !x.1 || i % 2 == 0)
+            .map(|(_, x)| x.0)
+            .collect();
+        assert_eq!(
+            reel(&every_other, rate, first, total, fps),
+            full,
+            "some skipped"
+        );
+        marked
+    }
+
+    /// A phone's 60 fps HEVC in decode order (x265 bframes=3, b-pyramid, keyint 60): P0, then
+    /// per mini-GOP of four the anchor P, the reference B between, the two non-reference Bs.
+    fn pyramid(frames: i64) -> Vec<(i64, i64)> {
+        let mut order = vec![0];
+        let mut g = 4;
+        while g < frames {
+            order.extend([g, g - 2, g - 3, g - 1]);
+            g += 4;
+        }
+        order
+            .iter()
+            .enumerate()
+            .map(|(d, &p)| (p, d as i64 - 1))
+            .collect()
     }
 
     #[test]
-    fn b_frames_before_the_wanted_frame_are_marked_never_the_wanted_one() {
-        // I0 P4 B2 B1 B3 P8 B6 B5 B7, in decode order; the wanted frame is 6.
+    fn b_pyramid_60_to_30_marks_the_frames_between_the_grid_never_a_shown_one() {
+        let s = pyramid(121);
+        let marked = same_reel(&s, 60, 0, 60, 30);
+        // The last frame is 120; 119 is the second latest and stays (it sets the last step).
+        let expect: Vec<i64> = (0..120).filter(|p| p % 2 == 1 && *p != 119).collect();
+        let mut sorted = marked.clone();
+        sorted.sort();
+        assert_eq!(sorted, expect);
+    }
+
+    #[test]
+    fn in_order_60_to_30_marks_every_other_frame() {
+        let s: Vec<(i64, i64)> = (0..90).map(|i| (i, i)).collect();
+        let marked = same_reel(&s, 60, 0, 40, 30);
+        assert_eq!(marked, (0..88).filter(|p| p % 2 == 1).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn in_order_120_to_30_marks_three_frames_in_four() {
+        let s: Vec<(i64, i64)> = (0..240).map(|i| (i, i)).collect();
+        // 70 output frames: the input ends first, and the last frame lasts the last step.
+        let marked = same_reel(&s, 120, 0, 70, 30);
+        // Each output frame shows a frame of its own (4k, or 4k + 1 where the microsecond
+        // rounding puts it within the quarter-frame tolerance), the last one 239, which lasts
+        // into output frame 60; all the others are marked but 238, the second latest.
+        let mut shown = reel(&(0..240).collect::<Vec<_>>(), 120, 0, 70, 30);
+        shown.dedup();
+        assert_eq!(shown.len(), 61);
+        let unmarked: Vec<i64> = (0..240)
+            .filter(|p| !marked.contains(p) && *p != 238)
+            .collect();
+        assert_eq!(unmarked, shown);
+        assert_eq!(marked.len(), 240 - 61 - 1);
+    }
+
+    #[test]
+    fn in_order_50_to_30_marks_the_frames_no_output_frame_shows() {
+        let s: Vec<(i64, i64)> = (0..150).map(|i| (i, i)).collect();
+        let marked = same_reel(&s, 50, 0, 90, 30);
+        // 5 source frames per 3 output frames: 0, 2 (0.04 ≤ 1/30 + 1/120), 3 (0.06 ≤ 2/30 +
+        // 1/120) are shown, 1 and 4 are not.
+        assert_eq!(
+            marked
+                .iter()
+                .filter(|&&p| p < 100)
+                .copied()
+                .collect::<Vec<_>>(),
+            (0..100)
+                .filter(|p| p % 5 == 1 || p % 5 == 4)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_30_fps_source_into_a_30_fps_reel_has_nothing_marked() {
+        let s: Vec<(i64, i64)> = (0..90).map(|i| (i, i)).collect();
+        assert!(same_reel(&s, 30, 0, 90, 30).is_empty());
+    }
+
+    #[test]
+    fn variable_frame_rate_keeps_the_reel() {
+        // Bursts at 120 fps, gaps of a quarter second, a stretch at 24 fps (ms).
+        let mut t = 0;
+        let mut pts = Vec::new();
+        for i in 0..200 {
+            pts.push(t);
+            t += match i % 40 {
+                0..=19 => 8,
+                20 => 250,
+                _ => 42,
+            };
+        }
+        let s: Vec<(i64, i64)> = pts.iter().map(|&p| (p, p)).collect();
+        let marked = same_reel(&s, 1000, 0, 30 * t as u64 / 1000, 30);
+        assert!(!marked.is_empty());
+    }
+
+    #[test]
+    fn pre_roll_before_a_mid_reel_start_is_marked_never_the_wanted_frame() {
+        // I0 P4 B2 B1 B3 P8 B6 B5 B7 at 30 fps; output frames from 6 on at 30 fps.
         let s = [
             (0, -1),
             (4, 0),
@@ -569,36 +824,50 @@ mod tests {
             (5, 6),
             (7, 7),
         ];
-        let m = marks(&s, 6);
-        let marked: Vec<i64> = m.iter().filter(|x| x.1).map(|x| x.0).collect();
+        let marked = same_reel(&s, 30, 6, 9, 30);
         assert_eq!(marked, vec![0, 4, 2, 1, 3, 5]);
-        assert!(m.iter().any(|&(p, skip)| p == 6 && !skip));
-        assert!(m.iter().all(|&(p, skip)| p <= 6 || !skip));
     }
 
     #[test]
-    fn in_order_streams_are_marked_up_to_the_wanted_frame() {
-        let s: Vec<(i64, i64)> = (0..40).map(|i| (i * 33, i * 33)).collect();
-        let m = marks(&s, 500);
-        for (pts, skip) in m {
-            assert_eq!(skip, pts < 495, "{pts}");
+    fn a_range_starting_between_frames_keeps_its_earliest_frame() {
+        // 60 fps from 31/60 s (reel time) while the output starts at 0: the earliest frame
+        // fills the output frames before it and is not marked, though 32 shares its slot.
+        let s: Vec<(i64, i64)> = (31..120).map(|i| (i, i)).collect();
+        let marked = same_reel(&s, 60, 0, 50, 30);
+        assert!(!marked.contains(&31));
+        assert!(marked.contains(&33));
+    }
+
+    #[test]
+    fn packets_without_timestamps_stop_the_marking() {
+        let mut s: Vec<(usize, ff::Packet)> = (0..10).map(|i| packet(Some(i), Some(i))).collect();
+        s.push(packet(None, None));
+        s.extend((11..40).map(|i| packet(Some(i), Some(i))));
+        let m: Vec<bool> =
+            Thinning::new(s.into_iter(), 0, timeline(60), Some(SlotGrid::new(0, 30)))
+                .map(|x| x.2)
+                .collect();
+        assert!(m.iter().all(|&skip| !skip), "{m:?}");
+    }
+
+    #[test]
+    fn other_streams_and_undecoded_video_are_never_marked() {
+        let mut s: Vec<(usize, ff::Packet)> = Vec::new();
+        for i in 0..40 {
+            s.push(packet(Some(i), Some(i)));
+            let (_, a) = packet(Some(i), Some(i));
+            s.push((1, a));
         }
-    }
-
-    #[test]
-    fn packets_without_timestamps_are_not_marked() {
-        let mut p = ff::Packet::empty();
-        p.set_pts(None);
-        p.set_dts(None);
-        let s = vec![(0, p), packet(10, 10), packet(20, 20)];
-        let m: Vec<bool> = Preroll::new(
-            s.into_iter(),
+        let m: Vec<(usize, bool)> = Thinning::new(
+            s.clone().into_iter(),
             0,
-            Timeline::new(ff::Rational::new(1, 1000), Micros::ZERO),
-            Micros(30_000),
+            timeline(60),
+            Some(SlotGrid::new(0, 30)),
         )
-        .map(|x| x.2)
+        .map(|x| (x.0, x.2))
         .collect();
-        assert_eq!(m, vec![false, true, false]);
+        assert!(m.iter().any(|&(i, skip)| i == 0 && skip));
+        assert!(m.iter().all(|&(i, skip)| i == 0 || !skip));
+        assert!(Thinning::new(s.into_iter(), 0, timeline(60), None).all(|x| !x.2));
     }
 }

@@ -1,9 +1,9 @@
 //! The media layer: one file per libav concept, and the only place failreel touches libav.
 //!
 //! - [`input`]: open and probe a file ([`input::MediaInfo`]); libav's one-time set-up.
-//! - [`decode`]: a decoder over a time range of one input: seek, seek pre-roll, the timestamp
-//!   clock and the frame [`decode::Selector`]; the one demux loop that render, preview and
-//!   the analysis passes all read through.
+//! - [`decode`]: a decoder over a time range of one input: seek, the frames no output frame
+//!   shows left undecoded, the timestamp clock and the frame [`decode::Selector`]; the one
+//!   demux loop that render, preview and the analysis passes all read through.
 //! - [`filter`]: the numeric-only filter graph (rotate, crop, colour, scale, fill).
 //! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
 //! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
