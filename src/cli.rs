@@ -156,7 +156,7 @@ pub struct RenderArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file. Beside
+    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file. Beside
     /// --manifest it replaces every clip's `preset`.
     #[arg(short, long, value_name = "NAME|FILE")]
     pub preset: Option<String>,
