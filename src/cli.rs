@@ -156,8 +156,10 @@ pub struct RenderArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file. Beside
-    /// --manifest it replaces every clip's `preset`.
+    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file;
+    /// several separated by commas (tiktok,reels,shorts) write one reel per preset, named
+    /// <stem>.<preset>.mp4 (or -o with `{preset}` in it). Beside --manifest it replaces every
+    /// clip's `preset`.
     #[arg(short, long, value_name = "NAME|FILE")]
     pub preset: Option<String>,
     /// What the user asks of the reel (the same keys a manifest clip has).
