@@ -123,7 +123,7 @@ pub struct RenderArgs {
     /// it apply to every clip and win over the manifest's keys.
     #[arg(short, long, value_name = "FILE", conflicts_with = "output")]
     pub manifest: Option<PathBuf>,
-    /// Output file (one input only).
+    /// Output file (one input only); `{preset}` in it becomes the preset's name.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output folder (default ./reels, or the manifest's out_dir; given with --manifest it
