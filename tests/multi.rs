@@ -220,9 +220,7 @@ fn a_reel_rendered_alone_is_the_same_as_from_a_multi_preset_run_and_resume_is_pe
     let manifest = d.join("week.toml");
     std::fs::write(
         &manifest,
-        format!(
-            "preset = [\"reels\", \"shorts\"]\nencoder_preset = \"ultrafast\"\n\n[[clip]]\ninput = \"clip.mp4\"\nwent_wrong = \"Too hot\"\n"
-        ),
+        "preset = [\"reels\", \"shorts\"]\nencoder_preset = \"ultrafast\"\n\n[[clip]]\ninput = \"clip.mp4\"\nwent_wrong = \"Too hot\"\n",
     )
     .unwrap();
     let r = failreel(&["render", "--manifest", s(&manifest), "--json"]);
