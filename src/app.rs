@@ -248,7 +248,7 @@ fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
             let mut text = String::new();
             for (name, _) in BUILT_IN {
                 if let Some(p) = Preset::built_in(name) {
-                    text.push_str(&format!("{name:<8} {}\n", p.summary));
+                    text.push_str(&format!("{name:<10} {}\n", p.summary));
                 }
             }
             write_stdout(text.as_bytes())?;

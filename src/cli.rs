@@ -123,7 +123,7 @@ pub struct RenderArgs {
     /// it apply to every clip and win over the manifest's keys.
     #[arg(short, long, value_name = "FILE", conflicts_with = "output")]
     pub manifest: Option<PathBuf>,
-    /// Output file (one input only).
+    /// Output file (one input only); `{preset}` in it becomes the preset's name.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output folder (default ./reels, or the manifest's out_dir; given with --manifest it
@@ -156,8 +156,10 @@ pub struct RenderArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, or a path to a preset TOML file. Beside
-    /// --manifest it replaces every clip's `preset`.
+    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file;
+    /// several separated by commas (tiktok,reels,shorts) write one reel per preset, named
+    /// <stem>.<preset>.mp4 (or -o with `{preset}` in it). Beside --manifest it replaces every
+    /// clip's `preset`.
     #[arg(short, long, value_name = "NAME|FILE")]
     pub preset: Option<String>,
     /// What the user asks of the reel (the same keys a manifest clip has).

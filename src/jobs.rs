@@ -146,21 +146,63 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
     }
     let mut clips = Vec::new();
     let mut numbers = Vec::new();
-    for (index, s) in specs.into_iter().enumerate() {
-        let Some(preset) = preset_for(&s.preset, &mut problems) else {
+    let mut index = 0;
+    for s in specs {
+        // `--preset tiktok,reels` (or a manifest's list): one reel per preset, each its own
+        // clip with its own output, plan and up-to-date check.
+        let mut names: Vec<&str> = Vec::new();
+        for n in s.preset.split(',').map(str::trim) {
+            if n.is_empty() {
+                problems.push(format!(
+                    "{}`{}` is not a list of presets: use names separated by commas, such as tiktok,reels",
+                    where_prefix(&s.from_manifest),
+                    s.preset
+                ));
+                names.clear();
+                break;
+            }
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        if names.is_empty() {
             continue;
-        };
-        let output = s
-            .output
-            .unwrap_or_else(|| default_output(&s.input, &s.out_dir, &preset.name));
-        numbers.push(s.from_manifest);
-        clips.push(Clip {
-            index,
-            input: s.input,
-            output,
-            preset,
-            request: s.request,
-        });
+        }
+        if names.len() > 1 {
+            if let Some(o) = &s.output {
+                if !o.to_string_lossy().contains(PRESET_PLACEHOLDER) {
+                    let msg = format!(
+                        "{}{} presets write {} reels, but the output {} has no `{PRESET_PLACEHOLDER}`: put `{PRESET_PLACEHOLDER}` in it (e.g. fail.{PRESET_PLACEHOLDER}.mp4) or use --out-dir",
+                        where_prefix(&s.from_manifest),
+                        names.len(),
+                        names.len(),
+                        o.display()
+                    );
+                    if !problems.contains(&msg) {
+                        problems.push(msg);
+                    }
+                    continue;
+                }
+            }
+        }
+        for name in names {
+            let Some(preset) = preset_for(name, &mut problems) else {
+                continue;
+            };
+            let output = match &s.output {
+                Some(o) => with_preset(o, &preset.name),
+                None => default_output(&s.input, &s.out_dir, &preset.name),
+            };
+            numbers.push(s.from_manifest.clone());
+            clips.push(Clip {
+                index,
+                input: s.input.clone(),
+                output,
+                preset,
+                request: s.request.clone(),
+            });
+            index += 1;
+        }
     }
     let mut kept = Vec::new();
     for (c, n) in clips.into_iter().zip(numbers) {
@@ -173,6 +215,28 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
         Ok(kept.into_iter().map(|(c, _)| c).collect())
     } else {
         Err(problems)
+    }
+}
+
+/// The placeholder of `-o` (and a manifest's `output`) that each preset's name replaces.
+pub const PRESET_PLACEHOLDER: &str = "{preset}";
+
+/// The output path with `{preset}` replaced by the preset's name.
+fn with_preset(output: &Path, preset: &str) -> PathBuf {
+    let text = output.to_string_lossy();
+    if text.contains(PRESET_PLACEHOLDER) {
+        PathBuf::from(text.replace(PRESET_PLACEHOLDER, preset))
+    } else {
+        output.to_path_buf()
+    }
+}
+
+/// `week.toml:3:1: clip 2: ` for a manifest's clip, nothing for the command line.
+fn where_prefix(from: &Option<(usize, String)>) -> String {
+    match from {
+        Some((_, place)) if place.contains(": clip ") => format!("{place}: "),
+        Some((n, place)) => format!("{place}: clip {n}: "),
+        None => String::new(),
     }
 }
 

@@ -82,6 +82,19 @@ impl Value {
         }
     }
 
+    /// The value read as a list of texts (`preset = ["tiktok", "reels"]`), when it is one.
+    fn text_list(&self) -> Option<Vec<String>> {
+        match self {
+            Value::Toml(toml_edit::Value::Array(a)) => {
+                a.iter().map(|v| v.as_str().map(str::to_string)).collect()
+            }
+            Value::Json(serde_json::Value::Array(a)) => {
+                a.iter().map(|v| v.as_str().map(str::to_string)).collect()
+            }
+            _ => None,
+        }
+    }
+
     fn scalar(&self) -> Scalar {
         let r = match self {
             Value::Toml(v) => Scalar::deserialize(v.clone().into_deserializer()).ok(),
@@ -184,13 +197,19 @@ impl Manifest {
                 Some(input) => out.push(ClipSpec {
                     input: base.join(input),
                     output: output.map(|o| base.join(o)),
-                    preset: preset.map(|p| {
-                        // A preset given as a file is relative to the manifest too.
-                        if p.ends_with(".toml") || p.contains('/') {
-                            base.join(p).display().to_string()
-                        } else {
-                            p
-                        }
+                    preset: preset.map(|list| {
+                        // A preset given as a file is relative to the manifest too; a list
+                        // of presets is kept as names joined by commas, like --preset.
+                        list.split(',')
+                            .map(|p| {
+                                if p.ends_with(".toml") || p.contains('/') {
+                                    base.join(p).display().to_string()
+                                } else {
+                                    p.to_string()
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
                     }),
                     out_dir: out_dir.map(|d| base.join(d)),
                     request,
@@ -220,6 +239,22 @@ impl Partial {
     fn apply(&mut self, e: &Entry, file: &str, clip: Option<usize>, problems: &mut Vec<String>) {
         let at = where_(file, e.pos, clip);
         let key = e.key.as_str();
+        if key == "preset" {
+            if let Some(names) = e.value.text_list() {
+                if names.is_empty()
+                    || names
+                        .iter()
+                        .any(|n| n.trim().is_empty() || n.contains(',') || n.contains('\0'))
+                {
+                    problems.push(format!(
+                        "{at}: `preset` must be a preset name or a list of them such as [\"tiktok\", \"reels\"]"
+                    ));
+                } else {
+                    self.preset = Some(names.join(","));
+                }
+                return;
+            }
+        }
         if PATH_KEYS.contains(&key) {
             match e.value.scalar() {
                 Scalar::Str(s) if !s.trim().is_empty() && !s.contains('\0') => match key {

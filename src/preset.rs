@@ -24,6 +24,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("tiktok", include_str!("../presets/tiktok.toml")),
     ("reels", include_str!("../presets/reels.toml")),
     ("shorts", include_str!("../presets/shorts.toml")),
+    ("everywhere", include_str!("../presets/everywhere.toml")),
 ];
 
 /// The built-in looks of the cards, as (name, TOML text with a `[style]` table of
@@ -233,7 +234,7 @@ fn switch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 pub enum PresetError {
     /// A name that is neither built in nor an existing file.
     #[error(
-        "unknown preset `{0}`: use one of tiktok, reels, shorts, or a path to a preset .toml file"
+        "unknown preset `{0}`: use one of tiktok, reels, shorts, everywhere, or a path to a preset .toml file"
     )]
     Unknown(String),
     /// The preset file could not be read.
@@ -347,7 +348,7 @@ impl Preset {
             .map(|(_, t)| *t)
             .ok_or_else(|| {
                 invalid(vec![format!(
-                    "{}: unknown base preset `{base_name}`: use tiktok, reels or shorts",
+                    "{}: unknown base preset `{base_name}`: use tiktok, reels, shorts or everywhere",
                     at(&["base"])
                 )])
             })?;
@@ -720,6 +721,49 @@ fn position(file: &str, at: Option<(usize, usize)>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn everywhere_fits_inside_every_platform_preset() {
+        let all = Preset::built_in("everywhere").unwrap();
+        let mut others = 0;
+        for (name, _) in BUILT_IN.iter().filter(|(n, _)| *n != "everywhere") {
+            let p = Preset::built_in(name).unwrap();
+            others += 1;
+            // Its safe zone contains each preset's: every band at least as wide.
+            let (z, e) = (p.safe_zone, all.safe_zone);
+            assert!(
+                e.top >= z.top && e.bottom >= z.bottom && e.left >= z.left && e.right >= z.right,
+                "everywhere's safe zone {e:?} does not contain {name}'s {z:?}"
+            );
+            // Its length range lies inside each preset's.
+            assert!(
+                all.length.min_s >= p.length.min_s && all.length.max_s <= p.length.max_s,
+                "everywhere's length {:?} is not inside {name}'s {:?}",
+                all.length,
+                p.length
+            );
+            // The same picture format, so one file uploads to every platform.
+            assert_eq!(
+                (all.video.width, all.video.height, all.video.fps),
+                (p.video.width, p.video.height, p.video.fps)
+            );
+        }
+        assert_eq!(others, 3);
+        // The tightest figures, not merely safe ones: each side is some preset's band, and
+        // the range is as wide as the overlap allows.
+        let zones: Vec<SafeZone> = ["tiktok", "reels", "shorts"]
+            .iter()
+            .map(|n| Preset::built_in(n).unwrap().safe_zone)
+            .collect();
+        let e = all.safe_zone;
+        assert_eq!(e.top, zones.iter().map(|z| z.top).max().unwrap());
+        assert_eq!(e.bottom, zones.iter().map(|z| z.bottom).max().unwrap());
+        assert_eq!(e.left, zones.iter().map(|z| z.left).max().unwrap());
+        assert_eq!(e.right, zones.iter().map(|z| z.right).max().unwrap());
+        assert_eq!((all.length.min_s, all.length.max_s), (3.0, 180.0));
+        // Meta's guidance is 128-192 kbps; YouTube and TikTok take that too.
+        assert!((128..=192).contains(&all.audio.bitrate_kbps));
+    }
 
     #[test]
     fn built_ins_parse_and_validate() {

@@ -331,7 +331,7 @@ fn user_preset_file_overrides_fields() {
 fn presets_probe_completions_and_man() {
     let r = failreel(&["presets"]);
     let text = String::from_utf8(r.stdout).unwrap();
-    for name in ["tiktok", "reels", "shorts"] {
+    for name in ["tiktok", "reels", "shorts", "everywhere"] {
         assert!(text.lines().any(|l| l.starts_with(name)), "{text}");
     }
     let r = failreel(&["presets", "show", "reels"]);

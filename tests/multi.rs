@@ -1,0 +1,296 @@
+//! Several presets in one run (`--preset tiktok,reels,shorts`, a manifest's list): one reel
+//! per preset, each with its own safe zone, name, plan and up-to-date check.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const FAST: [&str; 2] = ["--encoder-preset", "ultrafast"];
+
+fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn status_of<'a>(lines: &'a [Value], output_suffix: &str) -> &'a str {
+    lines
+        .iter()
+        .filter(|l| l.get("status").is_some())
+        .find(|r| r["output"].as_str().unwrap().ends_with(output_suffix))
+        .unwrap_or_else(|| panic!("no result for {output_suffix}: {lines:?}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+/// `ffmpeg -f framemd5` of the chosen streams (`0:v` or `0:a`): one line per frame.
+fn framemd5(path: &Path, map: &str) -> Vec<String> {
+    let o = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-i",
+            s(path),
+            "-map",
+            map,
+            "-f",
+            "framemd5",
+            "-",
+        ])
+        .output()
+        .expect("run ffmpeg");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// (top, bottom, left, right) of a built-in preset's safe zone, from `failreel presets show`.
+fn safe_zone(preset: &str) -> (usize, usize, usize, usize) {
+    let r = failreel(&["presets", "show", preset]);
+    assert!(r.status.success());
+    let text = String::from_utf8(r.stdout).unwrap();
+    let v: toml::Value = toml::from_str(&text).unwrap();
+    let z = |k: &str| v["safe_zone"][k].as_integer().unwrap() as usize;
+    (z("top"), z("bottom"), z("left"), z("right"))
+}
+
+/// Largest luma difference from `grey` inside and outside a safe zone.
+fn card_diffs(
+    f: &[u8],
+    w: usize,
+    h: usize,
+    grey: f64,
+    zone: (usize, usize, usize, usize),
+) -> (f64, f64) {
+    let (top, bottom, left, right) = zone;
+    let (mut inside, mut outside) = (0f64, 0f64);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let d = (f[y * w + x] as f64 - grey).abs();
+            if y >= top && y < h - bottom && x >= left && x < w - right {
+                inside = inside.max(d);
+            } else {
+                outside = outside.max(d);
+            }
+        }
+    }
+    (inside, outside)
+}
+
+const CARDS: [&str; 4] = [
+    "--went-wrong",
+    "Oil was smoking before the garlic went in",
+    "--lesson",
+    "Heat the pan on medium, not high, and wait",
+];
+
+#[test]
+fn three_presets_in_one_run_give_three_reels_with_cards_in_each_own_safe_zone() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 1.5, 30);
+    let outs = d.join("out");
+    let mut args = vec![
+        "render",
+        s(&clip),
+        "--preset",
+        "tiktok,reels,shorts",
+        "--out-dir",
+        s(&outs),
+    ];
+    args.extend_from_slice(&FAST);
+    args.extend_from_slice(&CARDS);
+    failreel_ok(&args);
+    assert_eq!(
+        list(&outs),
+        vec!["clip.reels.mp4", "clip.shorts.mp4", "clip.tiktok.mp4"]
+    );
+    let mut lowest_card_row = Vec::new();
+    for preset in ["tiktok", "reels", "shorts"] {
+        let out = outs.join(format!("clip.{preset}.mp4"));
+        let (w, h, frames) = luma_frames(&out);
+        assert_eq!((w, h, frames.len()), (1080, 1920, 45));
+        let zone = safe_zone(preset);
+        // The last frame shows both cards (their animations are over).
+        let f = frames.last().unwrap();
+        let grey = mean_rect(f, w, 0, 0, 20, 20);
+        let (inside, outside) = card_diffs(f, w, h, grey, zone);
+        assert!(
+            inside > 60.0,
+            "{preset}: no card inside its safe zone ({inside})"
+        );
+        assert!(
+            outside <= 6.0,
+            "{preset}: drew outside its own safe zone ({outside})"
+        );
+        let lowest = (0..h)
+            .rev()
+            .find(|&y| {
+                (0..w)
+                    .step_by(2)
+                    .any(|x| (f[y * w + x] as f64 - grey).abs() > 30.0)
+            })
+            .unwrap();
+        lowest_card_row.push(lowest);
+    }
+    // Each reel was laid out for its own preset: tiktok's bottom band (460 px) is narrower
+    // than reels' and shorts' (672 px), so its lesson card sits lower than theirs could.
+    assert!(
+        lowest_card_row[0] >= 1920 - 672,
+        "tiktok's lesson card ends at row {}",
+        lowest_card_row[0]
+    );
+    assert!(lowest_card_row[1] < 1920 - 672 && lowest_card_row[2] < 1920 - 672);
+}
+
+#[test]
+fn output_needs_a_preset_placeholder_for_several_presets() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 1.0, 30);
+    let plain = d.join("fail.mp4");
+    let r = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        "tiktok,reels",
+        "-o",
+        s(&plain),
+        "--dry-run",
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("{preset}"), "{err}");
+    assert!(!plain.exists());
+    // An empty name in the list is a usage error too.
+    let r = failreel(&["render", s(&clip), "-p", "tiktok,,reels", "--dry-run"]);
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    // With the placeholder, each reel is named after its preset; --dry-run plans each.
+    let pattern = d.join("fail.{preset}.mp4");
+    let r = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        "tiktok,everywhere",
+        "-o",
+        s(&pattern),
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let lines = json_lines(&r.stdout);
+    let plans: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["event"] == "plan")
+        .map(|l| l["output"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(plans.len(), 2, "{lines:?}");
+    assert!(
+        plans.iter().any(|p| p.ends_with("fail.tiktok.mp4")),
+        "{plans:?}"
+    );
+    assert!(
+        plans.iter().any(|p| p.ends_with("fail.everywhere.mp4")),
+        "{plans:?}"
+    );
+}
+
+#[test]
+fn a_reel_rendered_alone_is_the_same_as_from_a_multi_preset_run_and_resume_is_per_output() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 1.0, 30);
+    // A manifest with a list of presets.
+    let manifest = d.join("week.toml");
+    std::fs::write(
+        &manifest,
+        "preset = [\"reels\", \"shorts\"]\nencoder_preset = \"ultrafast\"\n\n[[clip]]\ninput = \"clip.mp4\"\nwent_wrong = \"Too hot\"\n",
+    )
+    .unwrap();
+    let r = failreel(&["render", "--manifest", s(&manifest), "--json"]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let lines = json_lines(&r.stdout);
+    assert_eq!(status_of(&lines, "clip.reels.mp4"), "ok");
+    assert_eq!(status_of(&lines, "clip.shorts.mp4"), "ok");
+    let reels = d.join("reels/clip.reels.mp4");
+    let shorts = d.join("reels/clip.shorts.mp4");
+
+    // The same preset alone gives the same pictures and sound.
+    let alone = d.join("alone.mp4");
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "-p",
+        "shorts",
+        "-o",
+        s(&alone),
+        "--went-wrong",
+        "Too hot",
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    assert_eq!(framemd5(&alone, "0:v"), framemd5(&shorts, "0:v"));
+    assert_eq!(framemd5(&alone, "0:a"), framemd5(&shorts, "0:a"));
+    // Shorts' audio is 256 kbps, reels' 192: the two reels are not one file copied.
+    assert_ne!(framemd5(&reels, "0:a"), framemd5(&shorts, "0:a"));
+
+    // Resume: both up to date are skipped; a deleted one is rendered again, alone.
+    let before = std::fs::read(&reels).unwrap();
+    let r = failreel(&["render", "--manifest", s(&manifest), "--json"]);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(status_of(&lines, "clip.reels.mp4"), "skipped");
+    assert_eq!(status_of(&lines, "clip.shorts.mp4"), "skipped");
+    std::fs::remove_file(&shorts).unwrap();
+    let r = failreel(&["render", "--manifest", s(&manifest), "--json"]);
+    assert_eq!(r.status.code(), Some(0));
+    let lines = json_lines(&r.stdout);
+    assert_eq!(status_of(&lines, "clip.reels.mp4"), "skipped");
+    assert_eq!(status_of(&lines, "clip.shorts.mp4"), "ok");
+    assert_eq!(framemd5(&shorts, "0:v"), framemd5(&alone, "0:v"));
+    assert_eq!(std::fs::read(&reels).unwrap(), before);
+}
+
+#[test]
+fn a_manifest_preset_list_must_hold_names() {
+    let dir = workdir();
+    let d = dir.path();
+    grey_clip(d, "clip.mp4", 1.0, 30);
+    for bad in ["[]", "[\"tiktok\", 3]", "[\"\"]"] {
+        let manifest = d.join("bad.toml");
+        std::fs::write(
+            &manifest,
+            format!("preset = {bad}\n[[clip]]\ninput = \"clip.mp4\"\n"),
+        )
+        .unwrap();
+        let r = failreel(&["render", "--manifest", s(&manifest), "--dry-run"]);
+        assert_eq!(
+            r.status.code(),
+            Some(2),
+            "{bad}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("bad.toml:1"), "{bad}: {err}");
+    }
+}
