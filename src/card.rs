@@ -281,6 +281,15 @@ pub struct CardRect {
     pub height: u32,
 }
 
+/// How a card's text was made to fit its share of the safe zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CardFit {
+    /// The text was cut and ends with "…".
+    pub cut: bool,
+    /// The body's text size after auto-fit (the style's `body_size` when it was not shrunk).
+    pub body_size: f32,
+}
+
 /// Why a card cannot be rendered at all. Text that is too long is never an error: it is
 /// shrunk and then cut with an ellipsis.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -525,6 +534,8 @@ impl Block {
 struct Plan {
     heading: Option<Block>,
     body: Option<Block>,
+    /// How the text was made to fit.
+    fit: CardFit,
     gap: f32,
     padding: f32,
     /// Width available to the text between the paddings.
@@ -681,6 +692,35 @@ impl TextEngine {
         .map(|(_, rect)| rect)
     }
 
+    /// [`TextEngine::layout_card`], and how the text was made to fit (shrunk, cut).
+    ///
+    /// # Errors
+    ///
+    /// [`CardError::NoRoom`] when the safe zone is empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn layout_card_fit(
+        &mut self,
+        heading: &str,
+        body: &str,
+        style: &CardStyle,
+        position: CardPosition,
+        frame: (u32, u32),
+        safe: SafeZone,
+        max_height_fraction: f32,
+    ) -> Result<(CardRect, CardFit), CardError> {
+        let look = Look::new(style);
+        self.place(
+            heading,
+            body,
+            &look,
+            position,
+            frame,
+            safe,
+            max_height_fraction,
+        )
+        .map(|(plan, rect)| (rect, plan.fit))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn place(
         &mut self,
@@ -763,13 +803,18 @@ impl TextEngine {
             } else {
                 gap + look.min_body_size * look.line_spacing
             };
-            self.truncate(
+            let cut = self.truncate(
                 &mut buffer,
                 lines_that_fit(text_room - reserve, line_height),
                 &heading_attrs,
             );
-            Block::new(buffer, look.heading, line_height)
+            (Block::new(buffer, look.heading, line_height), cut)
         });
+        let mut fit = CardFit {
+            cut: heading.as_ref().is_some_and(|h| h.1),
+            body_size: look.body_size,
+        };
+        let heading = heading.map(|h| h.0);
         let heading_height = heading.as_ref().map_or(0.0, Block::height);
 
         let body = (!body.is_empty()).then(|| {
@@ -786,14 +831,20 @@ impl TextEngine {
                 buffer.shape_until_scroll(&mut self.fonts, false);
             }
             let line_height = size * look.line_spacing;
-            self.truncate(&mut buffer, lines_that_fit(room, line_height), &body_attrs);
-            Block::new(buffer, look.text, line_height)
+            let cut = self.truncate(&mut buffer, lines_that_fit(room, line_height), &body_attrs);
+            (Block::new(buffer, look.text, line_height), cut, size)
         });
+        if let Some((_, cut, size)) = &body {
+            fit.cut |= *cut;
+            fit.body_size = *size;
+        }
+        let body = body.map(|b| b.0);
 
         if heading.is_none() && body.is_none() {
             return Plan {
                 heading,
                 body,
+                fit,
                 gap,
                 padding,
                 inner_width,
@@ -816,6 +867,7 @@ impl TextEngine {
         Plan {
             heading,
             body,
+            fit,
             gap,
             padding,
             inner_width: (width as f32 - 2.0 * padding).max(0.0),
@@ -847,17 +899,17 @@ impl TextEngine {
 
     /// Cuts the text after `max_lines` lines (at least one) and ends it with an ellipsis,
     /// keeping as much of the last line as fits with it.
-    fn truncate(&mut self, buffer: &mut Buffer, max_lines: usize, attrs: &Attrs<'static>) {
+    fn truncate(&mut self, buffer: &mut Buffer, max_lines: usize, attrs: &Attrs<'static>) -> bool {
         let max_lines = max_lines.max(1);
         if buffer.layout_runs().nth(max_lines).is_none() {
-            return; // it fits already
+            return false; // it fits already
         }
         let Some(cut) = buffer
             .layout_runs()
             .nth(max_lines - 1)
             .map(|run| VisualLine::of(&run))
         else {
-            return;
+            return false;
         };
         let paragraphs: Vec<String> = buffer.lines.iter().map(|l| l.text().to_string()).collect();
         let mut prefix = String::new();
@@ -892,6 +944,7 @@ impl TextEngine {
             }
             fits(self, buffer, lo);
         }
+        true
     }
 
     /// Draws the planned card into straight RGBA bytes.

@@ -775,7 +775,7 @@ pub fn plan_reel(
             }
         ));
     }
-    let cards = plan_cards(req, preset, reel_len, &path)?;
+    let cards = plan_cards(req, preset, reel_len, &path, &mut warnings)?;
 
     let encoder = EncoderPlan {
         video_codec: "libx264".into(),
@@ -930,6 +930,7 @@ fn plan_cards(
     preset: &Preset,
     len: Micros,
     path: &str,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<CardPlan>, PlanError> {
     let fade = Micros::from_secs_f64(preset.cards.animation_s.min(0.5));
     let mut cards = Vec::new();
@@ -972,12 +973,19 @@ fn plan_cards(
         }
         let room = Micros((until - at).0 / 2);
         let animation = preset.cards.animation;
-        let rect =
+        let (rect, fit) =
             layout_card(heading, text, preset, position).map_err(|source| PlanError::Card {
                 path: path.to_string(),
                 card: name,
                 source,
             })?;
+        let style = &preset.cards.style;
+        if fit.cut {
+            warnings.push(format!(
+                "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({} px); shorten it",
+                style.min_body_size
+            ));
+        }
         cards.push(CardPlan {
             rect,
             kind,
@@ -1014,14 +1022,14 @@ fn layout_card(
     text: &str,
     preset: &Preset,
     position: CardPosition,
-) -> Result<CardRect, CardError> {
+) -> Result<(CardRect, crate::card::CardFit), CardError> {
     thread_local! {
         // One engine per thread: shaping state and glyph caches are reused across plans.
         static ENGINE: std::cell::RefCell<Option<TextEngine>> = const { std::cell::RefCell::new(None) };
     }
     ENGINE.with(|e| {
         let mut e = e.borrow_mut();
-        e.get_or_insert_with(TextEngine::new).layout_card(
+        e.get_or_insert_with(TextEngine::new).layout_card_fit(
             heading,
             text,
             &preset.cards.style,

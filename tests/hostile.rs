@@ -352,3 +352,17 @@ fn interlaced_clips_are_deinterlaced_and_the_plan_says_so() {
         "deinterlaced {combed:.2} vs woven {raw:.2}"
     );
 }
+
+#[test]
+fn a_card_text_cut_to_fit_is_a_warning_naming_the_card() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 4.0, 30);
+    let long = "The oil was far too hot and the garlic burnt black in seconds. ".repeat(20);
+    let (_, stdout) = plan_json(&[s(&clip), "--went-wrong", &long, "--lesson", "Medium heat"]);
+    assert!(
+        stdout.contains("the went-wrong card's text is too long"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("the lesson card's text"), "{stdout}");
+}
