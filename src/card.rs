@@ -679,17 +679,16 @@ impl TextEngine {
         safe: SafeZone,
         max_height_fraction: f32,
     ) -> Result<CardRect, CardError> {
-        let look = Look::new(style);
-        self.place(
+        self.layout_card_fit(
             heading,
             body,
-            &look,
+            style,
             position,
             frame,
             safe,
             max_height_fraction,
         )
-        .map(|(_, rect)| rect)
+        .map(|(rect, _)| rect)
     }
 
     /// [`TextEngine::layout_card`], and how the text was made to fit (shrunk, cut).

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A deterministic stream of positions (xorshift), so a failure names a reproducible case.
 fn positions(seed: u64, n: usize, len: usize) -> Vec<usize> {
@@ -21,21 +21,7 @@ fn positions(seed: u64, n: usize, len: usize) -> Vec<usize> {
 }
 
 fn render_within(input: &Path, out: &Path, limit: Duration) -> std::process::Output {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args(["render", s(input), "-o", s(out), "--quiet"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("failreel hung on {}", input.display());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    failreel_within(&["render", s(input), "-o", s(out), "--quiet"], limit)
 }
 
 /// A clean error (exit 1, a message naming the input, no panic, nothing written) or a reel

@@ -77,25 +77,6 @@ fn mkfifo(p: &Path) {
     assert!(st.success());
 }
 
-/// Runs failreel with a deadline: a command that blocks is killed and the test fails.
-fn failreel_within(args: &[&str], limit: Duration) -> std::process::Output {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("failreel {args:?} blocked for {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn outputs_that_are_fifos_devices_or_links_are_refused_at_once_even_with_force() {
     let dir = workdir();

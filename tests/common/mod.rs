@@ -285,3 +285,23 @@ pub fn list(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Runs failreel with a deadline: a command that blocks past `limit` is killed and the test
+/// fails (nothing failreel does may hang a terminal).
+pub fn failreel_within(args: &[&str], limit: std::time::Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run failreel");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("failreel {args:?} blocked for {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
