@@ -742,20 +742,16 @@ pub fn plan_reel(
     let out = (preset.video.width, preset.video.height);
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
     let crop_aspect = crop.width as f64 * sar / crop.height.max(1) as f64;
-    let fit = fit_width(display_aspect, out).map(|width| Fit {
-        width,
-        height: out.1,
-        fill: preset.video.fill.to_string(),
-    });
-    // Square pixels always: where the window cannot take the output's shape (a picture only
-    // a few pixels wide or tall), fit it with a fill rather than stretch it.
-    let fit = fit.or_else(|| {
-        fit_width(crop_aspect, out).map(|width| Fit {
+    // A picture narrower than the output is fitted with a fill beside it; so is a window that
+    // cannot take the output's shape (a picture only a few pixels wide or tall): square
+    // pixels always, never stretched.
+    let fit = fit_width(display_aspect, out)
+        .or_else(|| fit_width(crop_aspect, out))
+        .map(|width| Fit {
             width,
             height: out.1,
             fill: preset.video.fill.to_string(),
-        })
-    });
+        });
     let shown_height = crop.height as f64;
     let enlarge = preset.video.height as f64 / shown_height;
     if enlarge > 3.0 {

@@ -191,7 +191,11 @@ fn preview_past_the_end_of_the_reel_is_an_error_not_a_frame() {
         "-o",
         s(&png),
     ]);
-    assert!(png.exists());
+    // Inside the reel: its frame, at the reel's size, the clip's grey in the middle.
+    let img = image::open(&png).expect("a PNG").to_rgb8();
+    assert_eq!(img.dimensions(), (1080, 1920));
+    let px = img.get_pixel(540, 960).0;
+    assert!(px.iter().all(|&c| (120..=136).contains(&c)), "{px:?}");
 }
 
 #[test]
