@@ -45,6 +45,22 @@ pub trait Renderer: Sync {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError>;
+    /// Renders plans that share a decode ([`crate::fanout::group`]), one result per plan in
+    /// order; each plan's output still goes through the output rule on its own. By default
+    /// one after the other.
+    fn render_group(
+        &self,
+        plans: &[&RenderPlan],
+        opts: &RenderOptions,
+        progress: &[&dyn Progress],
+        cancel: &AtomicBool,
+    ) -> Vec<Result<RenderReport, RenderError>> {
+        plans
+            .iter()
+            .zip(progress)
+            .map(|(p, pr)| self.render(p, opts, *pr, cancel))
+            .collect()
+    }
 }
 
 /// The real renderer: libav through [`crate::render`].
@@ -70,6 +86,18 @@ impl Renderer for Libav {
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
         crate::render::render(plan, opts, progress, cancel)
+    }
+    fn render_group(
+        &self,
+        plans: &[&RenderPlan],
+        opts: &RenderOptions,
+        progress: &[&dyn Progress],
+        cancel: &AtomicBool,
+    ) -> Vec<Result<RenderReport, RenderError>> {
+        match plans {
+            [one] => vec![crate::render::render(one, opts, progress[0], cancel)],
+            _ => crate::render::render_group(plans, opts, progress, cancel),
+        }
     }
 }
 

@@ -101,6 +101,15 @@ pub fn job_memory_mib(info: &MediaInfo, plan: &RenderPlan) -> u64 {
     (80.0 + src * 24.0 + out * 50.0) as u64
 }
 
+/// The x264 part of [`job_memory_mib`]: what each further reel of a shared decode adds.
+pub fn encode_memory_mib(plan: &RenderPlan) -> u64 {
+    let out = plan.video.width as f64 * plan.video.height as f64 * 1.5 / 1_048_576.0;
+    (out * 50.0) as u64
+}
+
+/// A reel to render: its position in the batch, plan, memory estimate and warnings so far.
+type WorkItem = (usize, Box<RenderPlan>, u64, Vec<String>);
+
 fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|c| c.get())
@@ -242,7 +251,7 @@ pub fn run_batch(
     // Phase 1, sequential and cheap (no decoding): probe each distinct input once, plan,
     // check what is already there.
     let mut probes: HashMap<PathBuf, Result<Arc<MediaInfo>, Arc<ProbeError>>> = HashMap::new();
-    let mut work: Vec<(usize, Box<RenderPlan>, u64, Vec<String>)> = Vec::new();
+    let mut work: Vec<WorkItem> = Vec::new();
     for (pos, clip) in clips.iter().enumerate() {
         if !stop.may_start() || sink.closed() {
             break;
@@ -357,13 +366,40 @@ pub fn run_batch(
     }
     warnings.emit(sink);
 
+    // Reels that can share a decode run together: a group is one job.
+    let groups: Vec<Vec<usize>> = if opts.dry_run {
+        Vec::new()
+    } else {
+        let plans: Vec<&RenderPlan> = work.iter().map(|w| &*w.1).collect();
+        crate::fanout::group(&plans)
+    };
+    let group_mem = |g: &Vec<usize>| -> u64 {
+        // One decode, one encode per reel at most.
+        let most = g.iter().map(|&m| work[m].2).max().unwrap_or(0);
+        let extra: u64 = g
+            .iter()
+            .skip(1)
+            .map(|&m| encode_memory_mib(&work[m].1))
+            .sum();
+        most + extra
+    };
+    let units = if opts.dry_run {
+        work.len()
+    } else {
+        groups.len()
+    };
+
     // How many at once: cores and memory, and a word when --jobs asks for more than fits.
     let free = opts.memory_mib.or_else(available_mib);
-    let peak = work.iter().map(|w| w.2).max().unwrap_or(0);
+    let peak = if opts.dry_run {
+        work.iter().map(|w| w.2).max().unwrap_or(0)
+    } else {
+        groups.iter().map(group_mem).max().unwrap_or(0)
+    };
     let jobs = opts
         .jobs
-        .unwrap_or_else(|| auto_jobs(work.len(), peak, free))
-        .clamp(1, work.len().max(1));
+        .unwrap_or_else(|| auto_jobs(units, peak, free))
+        .clamp(1, units.max(1));
     if let (Some(_), Some(free)) = (opts.jobs, free) {
         if let Some(message) = memory_warning(jobs, peak, free) {
             sink.event(&Event::Warning {
@@ -394,26 +430,39 @@ pub fn run_batch(
             threads: ropts.threads,
         });
         let done: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
-        let run_one =
-            |(pos, plan, _, plan_warnings): &(usize, Box<RenderPlan>, u64, Vec<String>)| {
-                if !stop.may_start() || sink.closed() {
-                    return;
-                }
+        // Reels that share a decode (several presets of one clip) render in one pipeline
+        // run; each keeps its own start, progress and result.
+        let run_group = |members: &Vec<usize>| {
+            if !stop.may_start() || sink.closed() {
+                return;
+            }
+            let items: Vec<&WorkItem> = members.iter().map(|&m| &work[m]).collect();
+            let progress: Vec<JobProgress> = items
+                .iter()
+                .map(|(pos, plan, _, _)| {
+                    let clip = &clips[*pos];
+                    sink.event(&Event::Started {
+                        index: clip.index,
+                        input: clip.input.clone(),
+                        output: clip.output.clone(),
+                        frames: plan.video.frames,
+                    });
+                    JobProgress {
+                        sink,
+                        index: clip.index,
+                        input: &clip.input,
+                        total: Mutex::new(plan.video.frames),
+                        started: Instant::now(),
+                    }
+                })
+                .collect();
+            let plans: Vec<&RenderPlan> = items.iter().map(|w| &*w.1).collect();
+            let progress: Vec<&dyn Progress> =
+                progress.iter().map(|p| p as &dyn Progress).collect();
+            let results = renderer.render_group(&plans, &ropts, &progress, &stop.cancel);
+            for ((pos, _, _, plan_warnings), result) in items.into_iter().zip(results) {
                 let clip = &clips[*pos];
-                sink.event(&Event::Started {
-                    index: clip.index,
-                    input: clip.input.clone(),
-                    output: clip.output.clone(),
-                    frames: plan.video.frames,
-                });
-                let progress = JobProgress {
-                    sink,
-                    index: clip.index,
-                    input: &clip.input,
-                    total: Mutex::new(plan.video.frames),
-                    started: Instant::now(),
-                };
-                let outcome = match renderer.render(plan, &ropts, &progress, &stop.cancel) {
+                let outcome = match result {
                     Ok(report) => {
                         for n in &report.notices {
                             sink.event(&Event::Notice { message: n.clone() });
@@ -456,15 +505,16 @@ pub fn run_batch(
                 if let Ok(mut d) = done.lock() {
                     d.push((*pos, outcome));
                 }
-            };
+            }
+        };
         match rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .thread_name(|i| format!("failreel-job-{i}"))
             .build()
         {
-            Ok(pool) => pool.install(|| work.par_iter().for_each(run_one)),
+            Ok(pool) => pool.install(|| groups.par_iter().for_each(run_group)),
             // No threads to be had: one at a time on this one.
-            Err(_) => work.iter().for_each(run_one),
+            Err(_) => groups.iter().for_each(run_group),
         }
         for (pos, o) in done.into_inner().unwrap_or_default() {
             outcomes[pos] = Some(o);

@@ -77,6 +77,10 @@ pub enum RenderError {
         #[source]
         source: crate::card::CardError,
     },
+    /// A failure of the decode (or an encode) several reels shared, as told for each of
+    /// them but the first (which carries the error itself): its message with its causes.
+    #[error("{0}")]
+    Shared(String),
 }
 
 /// What went wrong writing an output: a file-system error or libav's.

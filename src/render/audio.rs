@@ -3,7 +3,6 @@
 //! edge fades, and the AAC encoder.
 
 use crate::media::encode::fltp;
-use crate::media::mux::Mp4Writer;
 use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
 use crate::plan::Loudness;
@@ -56,13 +55,15 @@ impl Limiter {
     }
 }
 
+/// Where an audio side's packets go (their timestamps in 1/sample-rate): the muxers of the
+/// reels sharing this encode.
+pub(super) type PacketOut<'a> = dyn FnMut(&ff::Packet) -> Result<(), RenderError> + 'a;
+
 /// The audio side of a render: timeline, gain, limiter, fades and the AAC encoder.
 pub(super) struct AudioOut {
     encoder: ff::encoder::Audio,
     input: PathBuf,
     timeline: AudioTimeline,
-    stream: usize,
-    ost_tb: ff::Rational,
     frame_size: usize,
     /// Samples already sent to the encoder.
     encoded: i64,
@@ -71,13 +72,11 @@ pub(super) struct AudioOut {
 }
 
 impl AudioOut {
-    /// An audio side writing `limit` samples to output stream `stream`; with `loudness`, its
-    /// gain and a peak limiter at its ceiling.
+    /// An audio side writing `limit` samples; with `loudness`, its gain and a peak limiter at
+    /// its ceiling.
     pub(super) fn new(
         input: &Path,
         encoder: ff::encoder::Audio,
-        stream: usize,
-        ost_tb: ff::Rational,
         fade: Micros,
         limit: i64,
         loudness: Option<Loudness>,
@@ -90,8 +89,6 @@ impl AudioOut {
             frame_size: (encoder.frame_size() as usize).max(1),
             encoder,
             timeline,
-            stream,
-            ost_tb,
             encoded: 0,
             fade: (fade.0 as i128 * rate as i128 / 1_000_000) as i64,
             limiter: loudness.map(|l| Limiter::new(l.ceiling_dbfs, rate)),
@@ -108,7 +105,7 @@ impl AudioOut {
         &mut self,
         frame: &mut ff::frame::Audio,
         t: Micros,
-        out: &mut Mp4Writer,
+        out: &mut PacketOut,
     ) -> Result<(), RenderError> {
         self.timeline.push_decoded(&self.input, frame, t)?;
         self.encode_ready(out, false)
@@ -116,7 +113,7 @@ impl AudioOut {
 
     /// Sends whole frames to the encoder, keeping the last `fade` samples (at least the
     /// limiter's look-ahead) back so the end can still be faded; with `all`, sends everything.
-    fn encode_ready(&mut self, out: &mut Mp4Writer, all: bool) -> Result<(), RenderError> {
+    fn encode_ready(&mut self, out: &mut PacketOut, all: bool) -> Result<(), RenderError> {
         let keep = if all {
             0
         } else {
@@ -155,8 +152,13 @@ impl AudioOut {
         }
     }
 
+    /// The time base of the packets it hands out: 1/sample rate.
+    pub(super) fn time_base(&self) -> ff::Rational {
+        ff::Rational(1, self.timeline.rate as i32)
+    }
+
     /// Ends the audio at exactly `total` samples: pads or cuts, fades out, flushes.
-    pub(super) fn finish(&mut self, total: i64, out: &mut Mp4Writer) -> Result<(), RenderError> {
+    pub(super) fn finish(&mut self, total: i64, out: &mut PacketOut) -> Result<(), RenderError> {
         self.timeline.close(total);
         // Fade out over the reel's last samples (still pending: encode_ready keeps them back).
         let [l, r] = &mut self.timeline.pending;
@@ -174,15 +176,11 @@ impl AudioOut {
         self.drain(out)
     }
 
-    fn drain(&mut self, out: &mut Mp4Writer) -> Result<(), RenderError> {
+    fn drain(&mut self, out: &mut PacketOut) -> Result<(), RenderError> {
         let mut pkt = ff::Packet::empty();
         loop {
             match self.encoder.receive_packet(&mut pkt) {
-                Ok(()) => {
-                    pkt.set_stream(self.stream);
-                    pkt.rescale_ts(ff::Rational(1, self.timeline.rate as i32), self.ost_tb);
-                    out.write(&pkt, "writing audio")?;
-                }
+                Ok(()) => out(&pkt)?,
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
                 Err(e) => return Err(lav(&self.input, "encoding audio")(e)),

@@ -167,15 +167,28 @@ fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
     plan.cards.iter().any(|c| c.opacity_at(t) > 0.0)
 }
 
-/// The convert stage: filter each shown frame once, composite the cards per output frame and
-/// pass the frames on. Runs on its own thread; owns the filter graph.
+/// One picture the convert stage makes of each converted frame, for one video encode: its
+/// plan (cards and frame times), its card layers, and the channels to and from its encoder.
+/// A single reel has one; several reels from one decode have one per distinct picture.
+pub(super) struct PictureChain<'a> {
+    /// The plan whose cards are drawn (the first reel of the encode).
+    pub(super) plan: &'a RenderPlan,
+    /// Its cards, rasterised.
+    pub(super) overlays: &'a [CardLayers],
+    /// Frames to its encoder.
+    pub(super) output: SyncSender<ToEncode>,
+    /// Pooled frames coming back from its encoder.
+    pub(super) recycled: Receiver<ff::frame::Video>,
+}
+
+/// The convert stage: filter each shown frame once (`plan`'s video, which every chain
+/// shares), composite each chain's cards per output frame and pass the frames on. Runs on
+/// its own thread; owns the filter graph.
 pub(super) fn convert_stage(
     plan: &RenderPlan,
-    overlays: &[CardLayers],
+    chains: &[PictureChain],
     tb: ff::Rational,
     input: Receiver<Shown>,
-    output: SyncSender<ToEncode>,
-    recycled: Receiver<ff::frame::Video>,
 ) -> Result<(), RenderError> {
     let path = plan.input();
     let mut graph: Option<ff::filter::Graph> = None;
@@ -196,7 +209,7 @@ pub(super) fn convert_stage(
                 break;
             };
             waiting.pop_front();
-            if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
+            if !send_to_chains(chains, base, first, count) {
                 return Ok(()); // the encoder stopped: its error is reported from there
             }
         }
@@ -208,12 +221,47 @@ pub(super) fn convert_stage(
                 break;
             };
             waiting.pop_front();
-            if !send_shown(plan, overlays, base, first, count, &output, &recycled) {
+            if !send_to_chains(chains, base, first, count) {
                 return Ok(());
             }
         }
     }
     Ok(())
+}
+
+/// Sends a converted picture to every chain (a copy to each but the last, which takes it);
+/// false when an encoder has stopped.
+fn send_to_chains(chains: &[PictureChain], base: ff::frame::Video, first: u64, count: u64) -> bool {
+    let Some((last, rest)) = chains.split_last() else {
+        return true;
+    };
+    for c in rest {
+        let mut copy = match c.recycled.try_recv() {
+            Ok(f) if crate::media::ffi::is_writable(&f) => f,
+            _ => ff::frame::Video::new(base.format(), base.width(), base.height()),
+        };
+        copy.clone_from(&base);
+        if !send_shown(
+            c.plan,
+            c.overlays,
+            copy,
+            first,
+            count,
+            &c.output,
+            &c.recycled,
+        ) {
+            return false;
+        }
+    }
+    send_shown(
+        last.plan,
+        last.overlays,
+        base,
+        first,
+        count,
+        &last.output,
+        &last.recycled,
+    )
 }
 
 /// Sends a converted picture on as output frames `first..first + count`, each with its

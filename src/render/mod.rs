@@ -198,3 +198,98 @@ pub fn render(
         notices,
     })
 }
+
+/// Renders several plans that share a decode ([`crate::fanout::group`]) in one pipeline run:
+/// one demux and decode, one filter pass per frame, one encode per distinct picture and
+/// sound. Each reel still goes through the output rule on its own (lock, temporary, rename)
+/// and gets its own result, in order: a reel that cannot be written fails alone. Plans that
+/// turn out not to share a decode are rendered one after the other.
+pub fn render_group(
+    plans: &[&RenderPlan],
+    opts: &RenderOptions,
+    progress: &[&dyn Progress],
+    cancel: &AtomicBool,
+) -> Vec<Result<RenderReport, RenderError>> {
+    init_libav();
+    let started = Instant::now();
+    let mut results: Vec<Option<Result<RenderReport, RenderError>>> =
+        plans.iter().map(|_| None).collect();
+    // Each reel's writer, tag and completed plan (or its failure).
+    let mut ready = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let writer = match crate::output::Writer::begin(plan.output(), &[plan.input()]) {
+            Ok(w) => w,
+            Err(e) => {
+                results[i] = Some(Err(e.into()));
+                continue;
+            }
+        };
+        let tag = reel_tag(plan);
+        let mut p = (*plan).clone();
+        if p.needs_loudness_pass() {
+            if let Err(e) = crate::analyse::analyse(&mut p) {
+                results[i] = Some(Err(e));
+                continue;
+            }
+        }
+        ready.push((i, writer, tag, p));
+    }
+    let completed: Vec<RenderPlan> = ready.iter().map(|r| r.3.clone()).collect();
+    match crate::fanout::FanoutPlan::new(completed) {
+        Some(fp) => {
+            let reels: Vec<pipeline::ReelOut> = ready
+                .iter()
+                .map(|(i, w, tag, _)| pipeline::ReelOut {
+                    tag: tag.clone(),
+                    tmp: w.temp(),
+                    progress: progress[*i],
+                })
+                .collect();
+            for r in &reels {
+                r.progress.begin(fp.reels[0].video.frames);
+            }
+            let produced = pipeline::run_fanout(&fp, &reels, opts, cancel);
+            for r in &reels {
+                r.progress.end();
+            }
+            drop(reels);
+            for ((i, writer, _, plan), result) in ready.into_iter().zip(produced) {
+                results[i] = Some(finish_reel(&plan, writer, result, started));
+            }
+        }
+        None => {
+            for (i, writer, tag, plan) in ready {
+                progress[i].begin(plan.video.frames);
+                let result = pipeline::run(&plan, &tag, opts, writer.temp(), progress[i], cancel);
+                progress[i].end();
+                results[i] = Some(finish_reel(&plan, writer, result, started));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every reel has a result"))
+        .collect()
+}
+
+/// A reel's report once its pipeline is done: committed (renamed into place) when it worked.
+fn finish_reel(
+    plan: &RenderPlan,
+    writer: crate::output::Writer,
+    result: Result<pipeline::Produced, RenderError>,
+    started: Instant,
+) -> Result<RenderReport, RenderError> {
+    let (frames, warnings, loudness) = result?;
+    let notices = removed_notice(writer.removed_stale, plan.output())
+        .into_iter()
+        .collect();
+    writer.commit()?;
+    Ok(RenderReport {
+        frames,
+        duration: Micros((frames as i128 * 1_000_000 / plan.video.fps as i128) as i64),
+        render_seconds: started.elapsed().as_secs_f64(),
+        warnings,
+        loudness,
+        notices,
+    })
+}

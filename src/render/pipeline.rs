@@ -4,8 +4,9 @@
 //! flight; converted frames that repeat are pooled, not allocated per frame.
 
 use super::audio::AudioOut;
-use super::compose::{convert_stage, CardsJob, ToEncode};
+use super::compose::{convert_stage, CardsJob, PictureChain, ToEncode};
 use super::{Progress, RenderOptions};
+use crate::fanout::FanoutPlan;
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::encode::{open_audio, open_video, VideoFormat};
 use crate::media::mux::Mp4Writer;
@@ -29,13 +30,166 @@ pub(super) fn run(
     progress: &dyn Progress,
     cancel: &AtomicBool,
 ) -> Result<Produced, RenderError> {
+    let fp = FanoutPlan::new(vec![plan.clone()]).expect("one plan shares a decode with itself");
+    let reel = ReelOut {
+        tag: tag.to_string(),
+        tmp,
+        progress,
+    };
+    run_fanout(&fp, &[reel], opts, cancel)
+        .pop()
+        .expect("one result per reel")
+}
+
+/// One reel of a pipeline run: the tag it carries, the temporary it is written to and its
+/// progress.
+pub(super) struct ReelOut<'a> {
+    /// The comment tag ([`super::reel_tag`] of the plan as asked).
+    pub(super) tag: String,
+    /// The temporary the MP4 is written to.
+    pub(super) tmp: &'a Path,
+    /// Its progress.
+    pub(super) progress: &'a dyn Progress,
+}
+
+/// A reel's MP4 while the pipeline runs: written until a write fails; then the error is kept
+/// and the other reels of the run go on.
+struct OutFile {
+    out: Option<Mp4Writer>,
+    vstream: usize,
+    astream: usize,
+    v_tb: ff::Rational,
+    a_tb: ff::Rational,
+    error: Option<RenderError>,
+}
+
+impl OutFile {
+    fn failed(e: RenderError) -> OutFile {
+        OutFile {
+            out: None,
+            vstream: 0,
+            astream: 0,
+            v_tb: ff::Rational(1, 1),
+            a_tb: ff::Rational(1, 1),
+            error: Some(e),
+        }
+    }
+
+    fn fail(&mut self, e: RenderError) {
+        self.out = None;
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    /// Writes a copy of `pkt` (timestamps in `from`) to its video or audio stream.
+    fn write(&mut self, pkt: &ff::Packet, from: ff::Rational, video: bool) {
+        let Some(out) = self.out.as_mut() else {
+            return;
+        };
+        let mut p = pkt.clone();
+        let (stream, tb, what) = if video {
+            (self.vstream, self.v_tb, "writing video")
+        } else {
+            (self.astream, self.a_tb, "writing audio")
+        };
+        p.set_stream(stream);
+        p.rescale_ts(from, tb);
+        if let Err(e) = out.write(&p, what) {
+            self.fail(e);
+        }
+    }
+}
+
+/// An error's message with its causes (for the reels that shared a failed decode or encode).
+fn chain_text(e: &RenderError) -> String {
+    use std::error::Error;
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let msg = s.to_string();
+        if !text.contains(&msg) {
+            text.push_str(": caused by: ");
+            text.push_str(&msg);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Renders the reels of `fp` (complete plans sharing one decode) from one demux and one
+/// decode: the convert stage filters each frame once and composites each distinct picture's
+/// cards; one x264 per distinct picture and one AAC per distinct sound, their packets muxed
+/// into every reel that shares them. One result per reel, in order: a reel whose file cannot
+/// be written fails alone, a decode failure fails them all.
+pub(super) fn run_fanout(
+    fp: &FanoutPlan,
+    reels: &[ReelOut],
+    opts: &RenderOptions,
+    cancel: &AtomicBool,
+) -> Vec<Result<Produced, RenderError>> {
+    let mut files: Vec<OutFile> = fp
+        .reels
+        .iter()
+        .zip(reels)
+        .map(
+            |(p, r)| match Mp4Writer::create(r.tmp, p.output(), p.input()) {
+                Ok(out) => OutFile {
+                    out: Some(out),
+                    error: None,
+                    ..OutFile::failed(RenderError::Shared(String::new()))
+                },
+                Err(e) => OutFile::failed(e),
+            },
+        )
+        .collect();
+    match run_shared(fp, reels, opts, cancel, &mut files) {
+        Ok((emitted, warnings)) => files
+            .into_iter()
+            .zip(&fp.reels)
+            .map(|(f, p)| match f.error {
+                Some(e) => Err(e),
+                None => Ok((emitted, warnings.clone(), p.audio.normalisation.loudness())),
+            })
+            .collect(),
+        Err(e) => {
+            // The first reel not failed on its own carries the error, the others its text.
+            let text = chain_text(&e);
+            let mut e = Some(e);
+            files
+                .into_iter()
+                .map(|f| {
+                    Err(f.error.unwrap_or_else(|| {
+                        e.take()
+                            .unwrap_or_else(|| RenderError::Shared(text.clone()))
+                    }))
+                })
+                .collect()
+        }
+    }
+}
+
+/// The part of [`run_fanout`] every reel shares; per-reel write failures land in `files`.
+/// The frames emitted and the warnings, for every reel alike.
+fn run_shared(
+    fp: &FanoutPlan,
+    reels: &[ReelOut],
+    opts: &RenderOptions,
+    cancel: &AtomicBool,
+    files: &mut [OutFile],
+) -> Result<(u64, Vec<String>), RenderError> {
+    let plan = &fp.reels[0];
     let input = plan.input();
     let path_s = input.display().to_string();
     let mut warnings = Vec::new();
 
     // The cards are laid out and rasterised (fonts loaded on first use) on their own thread,
-    // overlapping with opening the codecs.
-    let cards = CardsJob::start(plan)?;
+    // overlapping with opening the codecs: once per distinct picture.
+    let cards = fp
+        .video_encodes
+        .iter()
+        .map(|m| CardsJob::start(&fp.reels[m[0]]))
+        .collect::<Result<Vec<_>, _>>()?;
 
     // Above 1080p each decoder frame thread holds large frames: two are enough to keep up,
     // and peak memory stays lower.
@@ -61,40 +215,67 @@ pub(super) fn run(
         }
     }
 
-    // Output.
-    let mut out = Mp4Writer::create(tmp, plan.output(), input)?;
-    let global_header = out.global_header();
+    // Output: the encoders (one per distinct picture and sound), then every file's streams
+    // and header.
+    let global_header = files
+        .iter()
+        .find_map(|f| f.out.as_ref())
+        .is_none_or(Mp4Writer::global_header);
     let fps = plan.video.fps;
-    let venc = open_video(
-        input,
-        plan.encoder(),
-        &VideoFormat {
-            width: plan.video.width,
-            height: plan.video.height,
+    let mut vencs = Vec::new();
+    for m in &fp.video_encodes {
+        let p = &fp.reels[m[0]];
+        let format = VideoFormat {
+            width: p.video.width,
+            height: p.video.height,
             fps,
             threads: opts.threads,
-        },
-        global_header,
-    )?;
-    let vstream = out.add_video(&venc, fps)?;
-    let rate = plan.encoder().sample_rate;
-    let aenc = open_audio(input, plan.encoder(), global_header)?;
-    let astream = out.add_audio(&aenc, rate)?;
-    out.write_header(tag)?;
-    let v_ost_tb = out.time_base(vstream);
-    let a_ost_tb = out.time_base(astream);
+        };
+        vencs.push(open_video(input, p.encoder(), &format, global_header)?);
+    }
+    let mut aencs = Vec::new();
+    for m in &fp.audio_encodes {
+        aencs.push(open_audio(input, fp.reels[m[0]].encoder(), global_header)?);
+    }
+    for (i, f) in files.iter_mut().enumerate() {
+        let Some(out) = f.out.as_mut() else {
+            continue;
+        };
+        let venc = &vencs[fp.video_encode_of(i)];
+        let aenc = &aencs[fp.audio_encode_of(i)];
+        let rate = fp.reels[i].encoder().sample_rate;
+        let opened = out.add_video(venc, fps).and_then(|v| {
+            let a = out.add_audio(aenc, rate)?;
+            out.write_header(&reels[i].tag)?;
+            Ok((v, a))
+        });
+        match opened {
+            Ok((v, a)) => {
+                f.vstream = v;
+                f.astream = a;
+                f.v_tb = out.time_base(v);
+                f.a_tb = out.time_base(a);
+            }
+            Err(e) => f.fail(e),
+        }
+    }
 
     let total_frames = plan.video.frames;
-    let loudness = plan.audio.normalisation.loudness();
-    let mut audio = AudioOut::new(
-        input,
-        aenc,
-        astream,
-        a_ost_tb,
-        plan.audio.edge_fade,
-        plan.audio_samples(total_frames),
-        loudness,
-    );
+    let mut audio: Vec<AudioOut> = fp
+        .audio_encodes
+        .iter()
+        .zip(aencs)
+        .map(|(m, aenc)| {
+            let p = &fp.reels[m[0]];
+            AudioOut::new(
+                input,
+                aenc,
+                p.audio.edge_fade,
+                p.audio_samples(total_frames),
+                p.audio.normalisation.loudness(),
+            )
+        })
+        .collect();
 
     // Seek to the keyframe at or before the start; frames before it are decoded and dropped.
     if plan.trim().start > Micros::ZERO && !source.seek(Micros::ZERO) {
@@ -106,40 +287,64 @@ pub(super) fn run(
     // Decoded frames wait at most one deep (none for large sources: a 4K frame is 12-25 MB);
     // converted 1080x1920 frames (3 MB) may queue a little more for the encoder.
     let (to_convert, convert_in) = std::sync::mpsc::sync_channel(usize::from(!big_source));
-    let (to_encode, encode_in) = std::sync::mpsc::sync_channel(3);
-    let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
-    let (packet_out, packets) = std::sync::mpsc::channel::<ff::Packet>();
+    let (packet_out, packets) = std::sync::mpsc::channel::<(usize, ff::Packet)>();
+    let enc_tb = ff::Rational(1, fps as i32);
 
-    let overlays = cards.join()?;
+    let overlays = cards
+        .into_iter()
+        .map(CardsJob::join)
+        .collect::<Result<Vec<_>, _>>()?;
     let thread_error = |what: String| RenderError::Thread {
         path: path_s.clone(),
         what,
     };
-    let outcome: Result<u64, RenderError> = std::thread::scope(|scope| {
-        let overlays = &overlays;
+    let mut chains = Vec::new();
+    let mut encode_ends = Vec::new();
+    for (k, m) in fp.video_encodes.iter().enumerate() {
+        let (to_encode, encode_in) = std::sync::mpsc::sync_channel(3);
+        let (recycle, recycled) = std::sync::mpsc::sync_channel(4);
+        chains.push(PictureChain {
+            plan: &fp.reels[m[0]],
+            overlays: &overlays[k],
+            output: to_encode,
+            recycled,
+        });
+        let progress: Vec<&dyn Progress> = m.iter().map(|&i| reels[i].progress).collect();
+        encode_ends.push((encode_in, recycle, progress));
+    }
+    let (emitted, encode_errors) = std::thread::scope(|scope| {
         let converter = std::thread::Builder::new()
             .name("failreel-convert".into())
-            .spawn_scoped(scope, move || {
-                convert_stage(plan, overlays, vtb, convert_in, to_encode, recycled)
-            })
+            .spawn_scoped(scope, move || convert_stage(plan, &chains, vtb, convert_in))
             .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?;
-        let encoder = std::thread::Builder::new()
-            .name("failreel-encode".into())
-            .spawn_scoped(scope, move || {
-                encode_stage(
-                    plan, venc, vstream, v_ost_tb, encode_in, packet_out, recycle, progress,
-                )
-            })
-            .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?;
+        let mut encoders = Vec::new();
+        for (k, (venc, (encode_in, recycle, progress))) in
+            vencs.into_iter().zip(encode_ends).enumerate()
+        {
+            let packet_out = packet_out.clone();
+            let p = &fp.reels[fp.video_encodes[k][0]];
+            encoders.push(
+                std::thread::Builder::new()
+                    .name("failreel-encode".into())
+                    .spawn_scoped(scope, move || {
+                        encode_stage(p, venc, k, encode_in, packet_out, recycle, &progress)
+                    })
+                    .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?,
+            );
+        }
+        drop(packet_out);
 
-        // Writes whatever the encoder has produced so far.
-        let write_ready = |out: &mut Mp4Writer| -> Result<(), RenderError> {
-            while let Ok(pkt) = packets.try_recv() {
-                out.write(&pkt, "writing video")?;
+        // Writes a video packet of encode `k` to each of its reels.
+        let write_video = |files: &mut [OutFile], k: usize, pkt: &ff::Packet| {
+            for &i in &fp.video_encodes[k] {
+                files[i].write(pkt, enc_tb, true);
             }
-            Ok(())
         };
         let demuxed = source.run(Some(cancel), |item| {
+            if files.iter().all(|f| f.out.is_none()) {
+                // Every reel's file has failed: nothing left to render for.
+                return Ok(Flow::Stop);
+            }
             let flow = match item {
                 Decoded::Picture(shown) => {
                     if to_convert.send(shown).is_err() {
@@ -149,41 +354,80 @@ pub(super) fn run(
                     Flow::Continue
                 }
                 Decoded::Sound(frame, t) => {
-                    audio.push_decoded(frame, t, &mut out)?;
-                    if audio.full() {
+                    for (a, out) in audio.iter_mut().enumerate() {
+                        let tb = out.time_base();
+                        let members = &fp.audio_encodes[a];
+                        let files = &mut *files;
+                        out.push_decoded(frame, t, &mut |pkt| {
+                            for &i in members {
+                                files[i].write(pkt, tb, false);
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    if audio.iter().all(AudioOut::full) {
                         Flow::EndAudio
                     } else {
                         Flow::Continue
                     }
                 }
             };
-            write_ready(&mut out)?;
+            // Whatever the encoders have produced so far.
+            while let Ok((k, pkt)) = packets.try_recv() {
+                write_video(files, k, &pkt);
+            }
             Ok(flow)
         });
         drop(to_convert);
-        // The encoder's last packets, then its result.
-        let mut written = Ok(());
-        for pkt in packets.iter() {
-            if written.is_ok() {
-                written = out.write(&pkt, "writing video");
-            }
+        // The encoders' last packets, then their results.
+        for (k, pkt) in packets.iter() {
+            write_video(files, k, &pkt);
         }
         let converted = converter.join().unwrap_or_else(|_| {
             Err(thread_error(
                 "the picture conversion thread stopped unexpectedly".into(),
             ))
         });
-        let encoded = encoder.join().unwrap_or_else(|_| {
-            Err(thread_error(
-                "the encoding thread stopped unexpectedly".into(),
-            ))
-        });
+        let encoded: Vec<Result<u64, RenderError>> = encoders
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(thread_error(
+                        "the encoding thread stopped unexpectedly".into(),
+                    ))
+                })
+            })
+            .collect();
         demuxed?;
         converted?;
-        written?;
-        encoded
-    });
-    let emitted = outcome?;
+        // An encode that failed fails its reels; the others go on.
+        let mut emitted = None;
+        let mut errors = Vec::new();
+        for (k, r) in encoded.into_iter().enumerate() {
+            match r {
+                Ok(n) => emitted = Some(emitted.map_or(n, |e: u64| e.max(n))),
+                Err(e) => errors.push((k, e)),
+            }
+        }
+        match emitted {
+            Some(n) => Ok((n, errors)),
+            None => Err(errors
+                .into_iter()
+                .next()
+                .map(|(_, e)| e)
+                .unwrap_or_else(|| thread_error("no encoder ran".into()))),
+        }
+    })?;
+    for (k, e) in encode_errors {
+        let text = chain_text(&e);
+        let mut e = Some(e);
+        for &i in &fp.video_encodes[k] {
+            files[i].fail(
+                e.take()
+                    .unwrap_or_else(|| RenderError::Shared(text.clone())),
+            );
+        }
+    }
     if emitted == 0 {
         return Err(RenderError::NoFrames(path_s));
     }
@@ -201,34 +445,47 @@ pub(super) fn run(
             "{path_s}: {bad_packets} damaged packet(s) were skipped"
         ));
     }
-    audio.finish(plan.audio_samples(emitted), &mut out)?;
-    out.finish()?;
-    Ok((emitted, warnings, loudness))
+    for (a, out) in audio.iter_mut().enumerate() {
+        let tb = out.time_base();
+        let members = &fp.audio_encodes[a];
+        let samples = fp.reels[members[0]].audio_samples(emitted);
+        let files = &mut *files;
+        out.finish(samples, &mut |pkt| {
+            for &i in members {
+                files[i].write(pkt, tb, false);
+            }
+            Ok(())
+        })?;
+    }
+    for f in files.iter_mut() {
+        if let Some(out) = f.out.as_mut() {
+            if let Err(e) = out.finish() {
+                f.fail(e);
+            }
+        }
+    }
+    Ok((emitted, warnings))
 }
 
-/// The encode stage: feeds x264 and hands every packet (in the stream's time base) back to
-/// the muxing thread.
+/// The encode stage: feeds x264 and hands every packet (in the encoder's time base, 1/fps,
+/// with the encode's number) back to the muxing thread.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn encode_stage(
     plan: &RenderPlan,
     mut encoder: ff::encoder::Video,
-    stream: usize,
-    ost_tb: ff::Rational,
+    encode: usize,
     input: Receiver<ToEncode>,
-    packets: std::sync::mpsc::Sender<ff::Packet>,
+    packets: std::sync::mpsc::Sender<(usize, ff::Packet)>,
     recycle: SyncSender<ff::frame::Video>,
-    progress: &dyn Progress,
+    progress: &[&dyn Progress],
 ) -> Result<u64, RenderError> {
-    let enc_tb = ff::Rational(1, plan.video.fps as i32);
     let mut encoded = 0u64;
     let drain = |encoder: &mut ff::encoder::Video| -> Result<(), RenderError> {
         loop {
             let mut pkt = ff::Packet::empty();
             match encoder.receive_packet(&mut pkt) {
                 Ok(()) => {
-                    pkt.set_stream(stream);
-                    pkt.rescale_ts(enc_tb, ost_tb);
-                    if packets.send(pkt).is_err() {
+                    if packets.send((encode, pkt)).is_err() {
                         return Ok(());
                     }
                 }
@@ -251,7 +508,9 @@ pub(super) fn encode_stage(
             .map_err(lav(plan.input(), "encoding video"))?;
         drain(&mut encoder)?;
         encoded += 1;
-        progress.frames_done(encoded);
+        for p in progress {
+            p.frames_done(encoded);
+        }
         if msg.pooled {
             let _ = recycle.try_send(msg.frame);
         }

@@ -122,6 +122,7 @@ impl Sink for JsonLines {
             Event::Plan { plan, would } => self.emit(&json!({
                 "event": "plan", "input": plan.input(), "output": plan.output(),
                 "would": would, "up_to_date": *would == WouldDo::SkipUpToDate, "plan": plan,
+                "shared": crate::fanout::SharedWork::of(plan),
             })),
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) if !s.dry_run => self.emit(&json!({
