@@ -294,3 +294,246 @@ fn a_manifest_preset_list_must_hold_names() {
         assert!(err.contains("bad.toml:1"), "{bad}: {err}");
     }
 }
+
+/// A moving 1280x720 30 fps clip with a tone, `secs` long (pictures and sound that change
+/// every frame, so equal framemd5 means equal content, not two blank reels).
+fn moving_clip(dir: &Path, secs: f64) -> std::path::PathBuf {
+    let out = dir.join("moving.mp4");
+    let t = secs.to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=330:sample_rate=44100",
+        "-t",
+        &t,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        s(&out),
+    ]);
+    out
+}
+
+/// `ffmpeg -c copy -f framemd5` of the video stream: the hashes of the encoded packets.
+fn packet_md5(path: &Path) -> Vec<String> {
+    let o = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-i",
+            s(path),
+            "-map",
+            "0:v",
+            "-c",
+            "copy",
+            "-f",
+            "framemd5",
+            "-",
+        ])
+        .output()
+        .expect("run ffmpeg");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn three_presets_from_one_decode_are_each_identical_to_their_preset_rendered_alone() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = moving_clip(d, 1.5);
+    let outs = d.join("multi");
+    let mut args = vec![
+        "render",
+        s(&clip),
+        "-p",
+        "tiktok,reels,shorts",
+        "--out-dir",
+        s(&outs),
+        "--json",
+    ];
+    args.extend_from_slice(&FAST);
+    args.extend_from_slice(&CARDS);
+    let r = failreel(&args);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let lines = json_lines(&r.stdout);
+    let mut videos = Vec::new();
+    for preset in ["tiktok", "reels", "shorts"] {
+        assert_eq!(status_of(&lines, &format!("moving.{preset}.mp4")), "ok");
+        let alone = d.join(format!("alone.{preset}.mp4"));
+        let mut one = vec!["render", s(&clip), "-p", preset, "-o", s(&alone)];
+        one.extend_from_slice(&FAST);
+        one.extend_from_slice(&CARDS);
+        failreel_ok(&one);
+        let multi = outs.join(format!("moving.{preset}.mp4"));
+        let v = framemd5(&multi, "0:v");
+        assert_eq!(v.len(), 45, "{preset}");
+        assert_eq!(v, framemd5(&alone, "0:v"), "{preset}: pictures differ");
+        assert_eq!(
+            framemd5(&multi, "0:a"),
+            framemd5(&alone, "0:a"),
+            "{preset}: sound differs"
+        );
+        videos.push(v);
+    }
+    // Each reel has its own cards (its own safe zone): three different pictures.
+    assert_ne!(videos[0], videos[1]);
+    assert_ne!(videos[1], videos[2]);
+    assert_ne!(videos[0], videos[2]);
+}
+
+#[test]
+fn identical_pictures_share_one_encode_and_the_dry_run_says_which() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = moving_clip(d, 1.0);
+    let outs = d.join("out");
+    let base = [
+        "render",
+        s(&clip),
+        "-p",
+        "tiktok,reels,shorts",
+        "--out-dir",
+        s(&outs),
+    ];
+    let shared = |extra: &[&str]| -> Vec<Value> {
+        let mut args = base.to_vec();
+        args.extend_from_slice(&["--dry-run", "--json"]);
+        args.extend_from_slice(extra);
+        let r = failreel(&args);
+        assert_eq!(r.status.code(), Some(0));
+        let lines = json_lines(&r.stdout);
+        let plans: Vec<Value> = lines
+            .iter()
+            .filter(|l| l["event"] == "plan")
+            .map(|l| l["shared"].clone())
+            .collect();
+        assert_eq!(plans.len(), 3, "{lines:?}");
+        plans
+    };
+    // Without cards the three pictures are the same: one decode, one video encode; tiktok and
+    // reels take 192 kbps AAC, shorts 256: two audio encodes.
+    let keys = shared(&[]);
+    assert!(
+        keys.iter().all(|k| k["decode"] == keys[0]["decode"]),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().all(|k| k["video"] == keys[0]["video"]),
+        "{keys:?}"
+    );
+    assert_eq!(keys[0]["audio"], keys[1]["audio"]);
+    assert_ne!(keys[0]["audio"], keys[2]["audio"]);
+    // With cards each preset's safe zone gives its own picture, still from one decode.
+    let keys = shared(&CARDS);
+    assert!(
+        keys.iter().all(|k| k["decode"] == keys[0]["decode"]),
+        "{keys:?}"
+    );
+    assert_ne!(keys[0]["video"], keys[1]["video"]);
+    assert_ne!(keys[1]["video"], keys[2]["video"]);
+    // A different trim is a different decode (separate runs).
+    let mut args = vec!["render", s(&clip), "-p", "tiktok", "--end", "0.5"];
+    args.extend_from_slice(&["--dry-run", "--json"]);
+    let r = failreel(&args);
+    let lines = json_lines(&r.stdout);
+    let trimmed = lines.iter().find(|l| l["event"] == "plan").unwrap();
+    assert_ne!(trimmed["shared"]["decode"], keys[0]["decode"]);
+
+    // Rendered: the shared encode's packets are in all three files, the sound differs.
+    let mut args = base.to_vec();
+    args.extend_from_slice(&FAST);
+    failreel_ok(&args);
+    let p: Vec<Vec<String>> = ["tiktok", "reels", "shorts"]
+        .iter()
+        .map(|n| packet_md5(&outs.join(format!("moving.{n}.mp4"))))
+        .collect();
+    assert_eq!(p[0].len(), 30);
+    assert_eq!(p[0], p[1]);
+    assert_eq!(p[0], p[2]);
+    let a: Vec<Vec<String>> = ["tiktok", "reels", "shorts"]
+        .iter()
+        .map(|n| framemd5(&outs.join(format!("moving.{n}.mp4")), "0:a"))
+        .collect();
+    assert_eq!(a[0], a[1]);
+    assert_ne!(a[0], a[2]);
+}
+
+#[test]
+fn one_output_that_cannot_be_written_lets_the_others_of_its_decode_land() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = moving_clip(d, 1.0);
+    let outs = d.join("out");
+    std::fs::create_dir_all(&outs).unwrap();
+    // A file failreel did not write where reels' reel goes, and shorts' reel locked by
+    // "another failreel" (this test holds its lock): both fail, tiktok still lands.
+    let foreign = outs.join("moving.reels.mp4");
+    std::fs::write(&foreign, b"my own notes").unwrap();
+    let lock = std::fs::File::create(outs.join(".moving.shorts.mp4.failreel.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let mut args = vec![
+        "render",
+        s(&clip),
+        "-p",
+        "tiktok,reels,shorts",
+        "--out-dir",
+        s(&outs),
+        "--json",
+    ];
+    args.extend_from_slice(&FAST);
+    args.extend_from_slice(&CARDS);
+    let r = failreel(&args);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let lines = json_lines(&r.stdout);
+    assert_eq!(status_of(&lines, "moving.tiktok.mp4"), "ok");
+    assert_eq!(status_of(&lines, "moving.reels.mp4"), "failed");
+    assert_eq!(status_of(&lines, "moving.shorts.mp4"), "failed");
+    assert_eq!(std::fs::read(&foreign).unwrap(), b"my own notes");
+    assert!(!outs.join("moving.shorts.mp4").exists());
+    let (w, h, frames) = luma_frames(&outs.join("moving.tiktok.mp4"));
+    assert_eq!((w, h, frames.len()), (1080, 1920, 30));
+
+    // Freed, the run renders only what is missing; then everything is up to date.
+    drop(lock);
+    let r = failreel(&args);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(status_of(&lines, "moving.tiktok.mp4"), "skipped");
+    assert_eq!(status_of(&lines, "moving.shorts.mp4"), "ok");
+    assert_eq!(status_of(&lines, "moving.reels.mp4"), "failed");
+    std::fs::remove_file(&foreign).unwrap();
+    let r = failreel(&args);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(status_of(&lines, "moving.tiktok.mp4"), "skipped");
+    assert_eq!(status_of(&lines, "moving.shorts.mp4"), "skipped");
+    assert_eq!(status_of(&lines, "moving.reels.mp4"), "ok");
+    let r = failreel(&args);
+    assert!(json_lines(&r.stdout)
+        .iter()
+        .filter(|l| l.get("status").is_some())
+        .all(|l| l["status"] == "skipped"));
+}
