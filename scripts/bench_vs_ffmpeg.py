@@ -23,8 +23,12 @@ ratios against whichever CLI was faster in that run.
 cleanest before/after figure. `--no-cli` leaves the ffmpeg CLIs out; `--only 1080p,640x360`
 picks inputs by a part of their label.
 
+`--presets N`: N paired runs of the last input (the 4K60 phone-like clip) to tiktok, reels and
+shorts in one failreel run (one decode, issue 15) against the three CLI jobs run one after the
+other (each from its preset's own plan).
+
 Usage: scripts/bench_vs_ffmpeg.py [--runs 5] [--quick] [--batch 8] [--cards 10] [--cores 1,2] [--no-single]
-       [--baseline /work/baseline/failreel] [--no-cli] [--only LABEL,...]
+       [--baseline /work/baseline/failreel] [--no-cli] [--only LABEL,...] [--presets 3]
 """
 import argparse
 import json
@@ -106,9 +110,10 @@ def make_media(quick):
     return inputs
 
 
-def plan_of(inp, trim):
+def plan_of(inp, trim, preset="tiktok"):
     out = subprocess.run([FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
-                          "--dry-run", "--json", "-o", "/tmp/x.mp4"], capture_output=True, text=True, check=True)
+                          "--preset", preset, "--dry-run", "--json", "-o", "/tmp/x.mp4"],
+                         capture_output=True, text=True, check=True)
     for line in out.stdout.splitlines():
         v = json.loads(line)
         if v.get("event") == "plan":
@@ -226,6 +231,52 @@ def bench_batch(inputs, found, n, runs, cores, rows):
             print(f"# batch: failreel {a:.2f} s, sequential {name} {b:.2f} s: throughput x{b / a:.2f}", file=sys.stderr)
 
 
+PRESETS = ["tiktok", "reels", "shorts"]
+
+
+def bench_presets(inputs, found, runs, cores, rows, baseline=None):
+    """The same clip to three presets (issue 15): one failreel run with
+    `--preset tiktok,reels,shorts` (one decode, one pipeline) against three CLI runs of the same
+    jobs one after the other (each preset's own plan: cards, audio bitrate), paired run by run.
+    With --baseline, that binary's multi-preset run is a peer too."""
+    label, inp, trim = inputs[-1]
+    with tempfile.TemporaryDirectory() as tmp:
+        fr = [FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+              "--preset", ",".join(PRESETS), "--out-dir", os.path.join(tmp, "fr"), "--force", "--quiet"]
+        cmds = {"failreel": fr}
+        for name, exe in found:
+            script = os.path.join(tmp, f"seq-{len(cmds)}.sh")
+            with open(script, "w") as f:
+                for preset in PRESETS:
+                    plan = plan_of(inp, trim, preset)
+                    out = os.path.join(tmp, f"ff-{preset}.mp4")
+                    f.write(shlex.join(ffmpeg_cmd(exe, inp, plan, out, tmp)) + "\n")
+            cmds[name + ", 3 runs in a row"] = ["sh", script]
+        if baseline:
+            cmds["failreel baseline"] = [baseline] + [os.path.join(tmp, "base") if a == os.path.join(tmp, "fr")
+                                                       else a for a in fr[1:]]
+        res = {k: ([], []) for k in cmds}
+        for _ in range(runs):
+            for name, cmd in cmds.items():
+                w, m = run_measured(cmd, cores)
+                res[name][0].append(w)
+                res[name][1].append(m)
+        fr_w, fr_m = median(res["failreel"][0]), median(res["failreel"][1])
+        job = f"{label} -> tiktok,reels,shorts in one run"
+        for name in [n for n in cmds if n != "failreel"]:
+            w, m = median(res[name][0]), median(res[name][1])
+            paired = median([a / b for a, b in zip(res["failreel"][0], res[name][0])])
+            rows.append((job, cores or "all", f"{name} ({runs} runs)", fr_w, w, paired, fr_m, m, fr_m / m))
+        cli = [n for n in cmds if n.startswith("ffmpeg")]
+        if len(cli) > 1:
+            fastest = [min(res[n][0][i] for n in cli) for i in range(runs)]
+            paired = median([a / b for a, b in zip(res["failreel"][0], fastest)])
+            rows.append((job, cores or "all", f"faster CLI, 3 runs ({runs} runs)", fr_w, median(fastest), paired,
+                         float("nan"), float("nan"), float("nan")))
+        print(f"# presets: failreel {fr_w:.2f} s {fr_m:.0f} MiB; "
+              + "; ".join(f"{n} {median(res[n][0]):.2f} s" for n in cmds if n != "failreel"), file=sys.stderr)
+
+
 def bench_cards(runs, cores, rows):
     """The cost of the cards: the same reel with and without its two animated cards, paired
     run by run (the machine's speed drifts; a pair shares it), at the presets' x264 setting."""
@@ -262,6 +313,8 @@ def main():
     ap.add_argument("--baseline", default="", help="another failreel binary to run as a peer")
     ap.add_argument("--no-cli", action="store_true", help="leave the ffmpeg CLIs out (with --baseline)")
     ap.add_argument("--only", default="", help="comma list of parts of input labels to run")
+    ap.add_argument("--presets", type=int, default=0,
+                    help="paired runs of the last input to tiktok,reels,shorts in one run vs 3 CLI runs (0: none)")
     args = ap.parse_args()
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
@@ -277,6 +330,8 @@ def main():
             bench_single(inputs, found, args.runs, cores, rows, args.baseline or None)
         if args.cards:
             bench_cards(args.cards, cores, rows)
+        if args.presets:
+            bench_presets(inputs, found, args.presets, cores, rows, args.baseline or None)
         if args.batch:
             bench_batch(inputs, found, args.batch, max(1, args.runs // 2), cores, rows)
     print("| job | cores | peer | failreel wall | peer wall | wall ratio | failreel peak MiB | peer peak MiB | memory ratio |")

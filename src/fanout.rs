@@ -157,3 +157,68 @@ impl FanoutPlan {
             .expect("every reel has an audio encode")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::executor::synthetic_info;
+    use crate::plan::{plan_reel, ReelRequest};
+    use crate::preset::Preset;
+    use crate::probe::SourceStamp;
+    use crate::time::Micros;
+
+    fn plan(preset: &str, secs: f64, req: &ReelRequest) -> RenderPlan {
+        let info = synthetic_info(
+            std::path::Path::new("clip.mp4"),
+            SourceStamp::default(),
+            Micros::from_secs_f64(secs),
+        );
+        let p = Preset::built_in(preset).unwrap();
+        plan_reel(&info, req, &p, format!("clip.{preset}.mp4").into()).unwrap()
+    }
+
+    #[test]
+    fn presets_of_one_clip_share_a_decode_and_identical_pictures_an_encode() {
+        let plain = ReelRequest::default();
+        let plans: Vec<RenderPlan> = ["tiktok", "reels", "shorts"]
+            .iter()
+            .map(|p| plan(p, 20.0, &plain))
+            .collect();
+        let refs: Vec<&RenderPlan> = plans.iter().collect();
+        assert_eq!(group(&refs), vec![vec![0, 1, 2]]);
+        let fp = FanoutPlan::new(plans.clone()).unwrap();
+        // No cards: one picture; shorts' 256 kbps sound is its own encode.
+        assert_eq!(fp.video_encodes, vec![vec![0, 1, 2]]);
+        assert_eq!(fp.audio_encodes, vec![vec![0, 1], vec![2]]);
+        assert_eq!(fp.audio_encode_of(2), 1);
+        // Serialisable, and read back the same.
+        let json = serde_json::to_string(&fp).unwrap();
+        assert_eq!(serde_json::from_str::<FanoutPlan>(&json).unwrap(), fp);
+
+        // With cards, each preset's safe zone gives its own picture.
+        let cards = ReelRequest {
+            went_wrong: Some("Too hot".into()),
+            ..ReelRequest::default()
+        };
+        let carded: Vec<RenderPlan> = ["tiktok", "reels", "shorts"]
+            .iter()
+            .map(|p| plan(p, 20.0, &cards))
+            .collect();
+        let fp = FanoutPlan::new(carded).unwrap();
+        assert_eq!(fp.video_encodes, vec![vec![0], vec![1], vec![2]]);
+    }
+
+    #[test]
+    fn different_length_caps_are_separate_runs() {
+        // 300 s: tiktok keeps it all (600 s cap), reels and shorts cap it at 180 s.
+        let plain = ReelRequest::default();
+        let plans: Vec<RenderPlan> = ["tiktok", "reels", "shorts"]
+            .iter()
+            .map(|p| plan(p, 300.0, &plain))
+            .collect();
+        let refs: Vec<&RenderPlan> = plans.iter().collect();
+        assert_eq!(group(&refs), vec![vec![0], vec![1, 2]]);
+        assert!(FanoutPlan::new(plans).is_none());
+        assert!(FanoutPlan::new(Vec::new()).is_none());
+    }
+}
