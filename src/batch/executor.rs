@@ -45,6 +45,11 @@ pub trait Renderer: Sync {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError>;
+    /// Writes the still `plan.cover` asks for (a cover, or a report thumbnail) under the
+    /// output rule; nothing when it asks for none.
+    fn cover(&self, _plan: &RenderPlan) -> Result<(), RenderError> {
+        Ok(())
+    }
 }
 
 /// The real renderer: libav through [`crate::render`].
@@ -70,6 +75,9 @@ impl Renderer for Libav {
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
         crate::render::render(plan, opts, progress, cancel)
+    }
+    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+        crate::render::write_cover(plan).map(|_| ())
     }
 }
 
@@ -246,5 +254,16 @@ impl Renderer for FakeRenderer {
             loudness: None,
             notices,
         })
+    }
+
+    /// A plain grey still of the planned size, tagged as failreel's (no decoding).
+    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+        let Some(cover) = &plan.cover else {
+            return Ok(());
+        };
+        let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
+        let tag = crate::cover::jpeg_tag(&crate::cover::still_hash(plan, cover));
+        crate::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+        Ok(())
     }
 }

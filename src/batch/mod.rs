@@ -52,6 +52,8 @@ pub struct BatchOptions {
     pub strict: bool,
     /// Free memory in MiB to size the pool against (None: read from the system).
     pub memory_mib: Option<u64>,
+    /// Write a thumbnail beside each reel that has no cover (for `--report`).
+    pub thumbnails: bool,
 }
 
 /// Why one clip failed. The source chain is kept: sinks print it as `X: caused by: Y`.
@@ -259,12 +261,23 @@ pub fn run_batch(
                 })
                 .map_err(ClipError::from)
         });
-        let (plan, mem) = match planned {
+        let (mut plan, mem) = match planned {
             Err(e) => {
                 finish(&mut outcomes, pos, failed(clip, e, Vec::new()));
                 continue;
             }
             Ok(p) => p,
+        };
+        if opts.thumbnails && plan.cover.is_none() {
+            plan.cover = Some(crate::cover::plan_cover(
+                &plan,
+                crate::cover::CoverKind::Thumbnail,
+            ));
+        }
+        let shared = Arc::new(plan.clone());
+        let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, mut o: Outcome| {
+            o.plan = Some(shared.clone());
+            finish(outcomes, pos, o)
         };
         for w in &plan.warnings {
             warnings.add(&clip.input, w);
@@ -287,6 +300,23 @@ pub fn run_batch(
                     failed(clip, e.into(), plan.warnings.clone()),
                 );
                 continue;
+            }
+            // The still beside the reel: the same rule (and a foreign JPEG is kept unless
+            // --force).
+            if let Some(cover) = &plan.cover {
+                if let Err(e) = crate::output::check_target(
+                    &cover.path,
+                    &[&clip.input],
+                    opts.force,
+                    crate::cover::jpeg_is_ours,
+                ) {
+                    finish(
+                        &mut outcomes,
+                        pos,
+                        failed(clip, e.into(), plan.warnings.clone()),
+                    );
+                    continue;
+                }
             }
         }
         let existing = renderer.existing(&clip.output);
@@ -326,6 +356,19 @@ pub fn run_batch(
             );
             o.reason = Some("up to date".into());
             o.warnings = plan.warnings.clone();
+            // An up-to-date reel whose still is missing or out of date gets it now.
+            if let Some(cover) = &plan.cover {
+                let current = crate::cover::jpeg_still_hash(&cover.path)
+                    .is_some_and(|h| h == crate::cover::still_hash(&plan, cover));
+                if !current {
+                    if let Err(e) = renderer.cover(&plan) {
+                        let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
+                        finish(&mut outcomes, pos, o);
+                        continue;
+                    }
+                    o.reason = Some("up to date (its still was written)".into());
+                }
+            }
             finish(&mut outcomes, pos, o);
             continue;
         }
@@ -413,7 +456,10 @@ pub fn run_batch(
                     total: Mutex::new(plan.video.frames),
                     started: Instant::now(),
                 };
-                let outcome = match renderer.render(plan, &ropts, &progress, &stop.cancel) {
+                let rendered = renderer
+                    .render(plan, &ropts, &progress, &stop.cancel)
+                    .and_then(|report| renderer.cover(plan).map(|_| report));
+                let mut outcome = match rendered {
                     Ok(report) => {
                         for n in &report.notices {
                             sink.event(&Event::Notice { message: n.clone() });
@@ -452,6 +498,7 @@ pub fn run_batch(
                     }
                     Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
                 };
+                outcome.plan = Some(Arc::new((**plan).clone()));
                 sink.event(&Event::Finished(Box::new(outcome.clone())));
                 if let Ok(mut d) = done.lock() {
                     d.push((*pos, outcome));
