@@ -44,6 +44,8 @@ pub struct ReelEntry {
     pub moment_s: Option<f64>,
     /// The cover or thumbnail, if it exists.
     pub still: Option<PathBuf>,
+    /// Whether the still is a cover (else a thumbnail).
+    pub still_is_cover: bool,
     /// Why it failed.
     pub error: Option<String>,
     /// Warnings raised.
@@ -75,6 +77,9 @@ impl ReelEntry {
                 .and_then(|p| p.cover.as_ref())
                 .map(|c| c.path.clone())
                 .filter(|p| p.is_file()),
+            still_is_cover: plan
+                .and_then(|p| p.cover.as_ref())
+                .is_some_and(|c| c.kind == crate::cover::CoverKind::Cover),
             error: o.error_text(),
             warnings: o.warnings.clone(),
         }
@@ -387,9 +392,10 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         if let Some(still) = &e.still {
             let _ = writeln!(
                 h,
-                "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\" loading=\"lazy\"></a><figcaption>cover</figcaption></figure>",
+                "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\" loading=\"lazy\"></a><figcaption>{2}</figcaption></figure>",
                 link(dir, still),
-                escape(&format!("still of {}", name_of(&e.output)))
+                escape(&format!("still of {}", name_of(&e.output))),
+                if e.still_is_cover { "cover" } else { "thumbnail" }
             );
         }
         if e.output.is_file() {
