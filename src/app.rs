@@ -333,14 +333,27 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
         // Per clip from the request (`--strict` or the manifest's `strict`).
         strict: false,
         memory_mib: None,
+        thumbnails: args.report,
     };
+    let report = args.report.then(|| report_sink(&args, &clips));
     let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
     if let Some(j) = &jsonl {
         sinks.push(j);
     }
+    if let Some(r) = &report {
+        sinks.push(r);
+    }
     let summary = run_batch(clips, &opts, &stop, &Libav, &Tee(sinks));
     if let Some(e) = out.take_error() {
         return Err(e.into());
+    }
+    if let Some(r) = &report {
+        if let Some(e) = r.take_error() {
+            return Err(e.into());
+        }
+        if let (Some(p), false) = (r.written(), args.quiet) {
+            human.say(&format!("wrote {}", p.display()));
+        }
     }
     Ok(if summary.interrupted {
         EXIT_INTERRUPTED
@@ -349,4 +362,21 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     } else {
         EXIT_OK
     })
+}
+
+/// The `--report` sink: report.html in `--out-dir`, else in the first reel's folder.
+fn report_sink(args: &RenderArgs, clips: &[crate::batch::Clip]) -> crate::report::html::HtmlReport {
+    let dir = args
+        .out_dir
+        .clone()
+        .or_else(|| {
+            clips
+                .first()
+                .and_then(|c| c.output.parent().map(Path::to_path_buf))
+        })
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut inputs: Vec<PathBuf> = clips.iter().map(|c| c.input.clone()).collect();
+    inputs.dedup();
+    crate::report::html::HtmlReport::new(dir, args.force, inputs)
 }

@@ -151,6 +151,11 @@ pub struct RenderArgs {
     /// What each reel is.
     #[command(flatten)]
     pub reel: ReelArgs,
+    /// After the batch, write report.html into the output folder (--out-dir, else the first
+    /// reel's folder): each reel playable with its cover (or a thumbnail, <reel>.thumb.jpg),
+    /// duration, cards and preset, and every failed clip with its error. Rewritten each run.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// What a reel is: shared by `render` and `preview`.

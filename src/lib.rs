@@ -12,6 +12,7 @@ pub mod batch;
 pub mod card;
 pub mod cli;
 pub mod composite;
+pub mod cover;
 pub mod fanout;
 pub mod jobs;
 pub mod manifest;

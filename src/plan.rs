@@ -420,6 +420,10 @@ pub struct RenderPlan {
     pub safe_zone: SafeZone,
     /// Things the user should know (reel too short, capped at the maximum…).
     pub warnings: Vec<String>,
+    /// The still written beside the reel (`--cover`, or a `--report` thumbnail). Not part of
+    /// the reel's hash: asking for a cover never renders an up-to-date reel again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<crate::cover::CoverPlan>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -504,7 +508,14 @@ impl RenderPlan {
     /// A short stable hash of the plan (FNV-1a of its JSON, which includes the input's size
     /// and modification time), for resume and metadata.
     pub fn hash(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
+        let json = if self.cover.is_some() {
+            let mut reel = self.clone();
+            reel.cover = None;
+            serde_json::to_string(&reel)
+        } else {
+            serde_json::to_string(self)
+        }
+        .unwrap_or_default();
         let mut h: u64 = 0xcbf29ce484222325;
         for b in json.bytes() {
             h ^= b as u64;
@@ -823,7 +834,7 @@ pub fn plan_reel(
             lufs: preset.audio.loudness_lufs,
             true_peak_dbtp: preset.audio.true_peak_dbtp,
         });
-    Ok(RenderPlan {
+    let mut plan = RenderPlan {
         segments: vec![Segment {
             input: info.path.clone(),
             source: info.stamp,
@@ -869,7 +880,15 @@ pub fn plan_reel(
         card_style: preset.cards.style.clone(),
         safe_zone: preset.safe_zone,
         warnings,
-    })
+        cover: None,
+    };
+    if req.cover == Some(true) {
+        plan.cover = Some(crate::cover::plan_cover(
+            &plan,
+            crate::cover::CoverKind::Cover,
+        ));
+    }
+    Ok(plan)
 }
 
 /// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`

@@ -167,6 +167,16 @@ pub struct ReelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub strict: Option<bool>,
+    /// Also write a cover beside the reel (`<reel name>.jpg`, the reel's size): the sharpest
+    /// frame around the went-wrong card with its text as a headline. Manifest key:
+    /// `cover = true`.
+    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    #[serde(
+        default,
+        deserialize_with = "deserialize_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cover: Option<bool>,
 }
 
 impl ReelRequest {
@@ -193,6 +203,7 @@ impl ReelRequest {
             encoder_preset: self.encoder_preset.or(base.encoder_preset),
             normalize: self.normalize.or(base.normalize),
             strict: self.strict.or(base.strict),
+            cover: self.cover.or(base.cover),
         }
     }
 

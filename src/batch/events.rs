@@ -47,6 +47,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// Why the clip failed, with its whole source chain.
     pub error: Option<Arc<crate::batch::ClipError>>,
+    /// The clip's plan, when it could be planned (preset, cards, cover: what a report shows).
+    pub plan: Option<Arc<RenderPlan>>,
 }
 
 impl Outcome {
@@ -64,6 +66,7 @@ impl Outcome {
             loudness: None,
             warnings: Vec::new(),
             error: None,
+            plan: None,
         }
     }
 

@@ -61,6 +61,11 @@ pub trait Renderer: Sync {
             .map(|(p, pr)| self.render(p, opts, *pr, cancel))
             .collect()
     }
+    /// Writes the still `plan.cover` asks for (a cover, or a report thumbnail) under the
+    /// output rule; nothing when it asks for none.
+    fn cover(&self, _plan: &RenderPlan) -> Result<(), RenderError> {
+        Ok(())
+    }
 }
 
 /// The real renderer: libav through [`crate::render`].
@@ -98,6 +103,9 @@ impl Renderer for Libav {
             [one] => vec![crate::render::render(one, opts, progress[0], cancel)],
             _ => crate::render::render_group(plans, opts, progress, cancel),
         }
+    }
+    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+        crate::render::write_cover(plan).map(|_| ())
     }
 }
 
@@ -274,5 +282,16 @@ impl Renderer for FakeRenderer {
             loudness: None,
             notices,
         })
+    }
+
+    /// A plain grey still of the planned size, tagged as failreel's (no decoding).
+    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+        let Some(cover) = &plan.cover else {
+            return Ok(());
+        };
+        let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
+        let tag = crate::cover::jpeg_tag(&crate::cover::still_hash(plan, cover));
+        crate::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+        Ok(())
     }
 }

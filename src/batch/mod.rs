@@ -52,6 +52,8 @@ pub struct BatchOptions {
     pub strict: bool,
     /// Free memory in MiB to size the pool against (None: read from the system).
     pub memory_mib: Option<u64>,
+    /// Write a thumbnail beside each reel that has no cover (for `--report`).
+    pub thumbnails: bool,
 }
 
 /// Why one clip failed. The source chain is kept: sinks print it as `X: caused by: Y`.
@@ -268,12 +270,23 @@ pub fn run_batch(
                 })
                 .map_err(ClipError::from)
         });
-        let (plan, mem) = match planned {
+        let (mut plan, mem) = match planned {
             Err(e) => {
                 finish(&mut outcomes, pos, failed(clip, e, Vec::new()));
                 continue;
             }
             Ok(p) => p,
+        };
+        if opts.thumbnails && plan.cover.is_none() {
+            plan.cover = Some(crate::cover::plan_cover(
+                &plan,
+                crate::cover::CoverKind::Thumbnail,
+            ));
+        }
+        let shared = Arc::new(plan.clone());
+        let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, mut o: Outcome| {
+            o.plan = Some(shared.clone());
+            finish(outcomes, pos, o)
         };
         for w in &plan.warnings {
             warnings.add(&clip.input, w);
@@ -296,6 +309,23 @@ pub fn run_batch(
                     failed(clip, e.into(), plan.warnings.clone()),
                 );
                 continue;
+            }
+            // The still beside the reel: the same rule (and a foreign JPEG is kept unless
+            // --force).
+            if let Some(cover) = &plan.cover {
+                if let Err(e) = crate::output::check_target(
+                    &cover.path,
+                    &[&clip.input],
+                    opts.force,
+                    crate::cover::jpeg_is_ours,
+                ) {
+                    finish(
+                        &mut outcomes,
+                        pos,
+                        failed(clip, e.into(), plan.warnings.clone()),
+                    );
+                    continue;
+                }
             }
         }
         let existing = renderer.existing(&clip.output);
@@ -335,6 +365,19 @@ pub fn run_batch(
             );
             o.reason = Some("up to date".into());
             o.warnings = plan.warnings.clone();
+            // An up-to-date reel whose still is missing or out of date gets it now.
+            if let Some(cover) = &plan.cover {
+                let current = crate::cover::jpeg_still_hash(&cover.path)
+                    .is_some_and(|h| h == crate::cover::still_hash(&plan, cover));
+                if !current {
+                    if let Err(e) = renderer.cover(&plan) {
+                        let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
+                        finish(&mut outcomes, pos, o);
+                        continue;
+                    }
+                    o.reason = Some("up to date (its still was written)".into());
+                }
+            }
             finish(&mut outcomes, pos, o);
             continue;
         }
@@ -460,9 +503,11 @@ pub fn run_batch(
             let progress: Vec<&dyn Progress> =
                 progress.iter().map(|p| p as &dyn Progress).collect();
             let results = renderer.render_group(&plans, &ropts, &progress, &stop.cancel);
-            for ((pos, _, _, plan_warnings), result) in items.into_iter().zip(results) {
+            for ((pos, plan, _, plan_warnings), result) in items.into_iter().zip(results) {
                 let clip = &clips[*pos];
-                let outcome = match result {
+                let result =
+                    result.and_then(|report| renderer.cover(plan).map(|_| report));
+                let mut outcome = match result {
                     Ok(report) => {
                         for n in &report.notices {
                             sink.event(&Event::Notice { message: n.clone() });
@@ -501,6 +546,7 @@ pub fn run_batch(
                     }
                     Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
                 };
+                outcome.plan = Some(Arc::new((**plan).clone()));
                 sink.event(&Event::Finished(Box::new(outcome.clone())));
                 if let Ok(mut d) = done.lock() {
                     d.push((*pos, outcome));

@@ -10,13 +10,15 @@
 
 mod audio;
 mod compose;
+mod cover;
 mod pipeline;
 mod preview;
 
 pub use crate::media::filter::filter_chain;
 pub use crate::media::{init_libav, OutputCause, RenderError};
 pub use crate::plan::Loudness;
-pub use preview::{preview, write_png};
+pub use cover::{cover_image, write_cover, CoverReport};
+pub use preview::{clean_frames, preview, write_png};
 
 use crate::plan::RenderPlan;
 use crate::time::Micros;

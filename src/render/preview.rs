@@ -91,3 +91,63 @@ pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result
     writer.commit()?;
     Ok(())
 }
+
+/// The reel's frames at output indices `frames` (sorted or not), without cards, chosen and
+/// converted exactly as the render does (the same selector, the same filter graph), in one
+/// pass of the decoder from the keyframe before the first. Each comes back as
+/// (index, converted frame). Indices past the reel are left out.
+pub fn clean_frames(
+    plan: &RenderPlan,
+    frames: &[u64],
+) -> Result<Vec<(u64, ffmpeg_next::frame::Video)>, RenderError> {
+    init_libav();
+    let mut wanted: Vec<u64> = frames
+        .iter()
+        .copied()
+        .filter(|&f| f < plan.video.frames)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
+    source.with_video(VideoRange {
+        first,
+        total: plan.video.frames,
+        fps: plan.video.fps,
+        threads: 0,
+    })?;
+    let vtb = source.video_time_base();
+    let _ = source.seek(plan.frame_time(first));
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut failure = None;
+    source.run(None, |item| {
+        if let Decoded::Picture(shown) = item {
+            let end = shown.first + shown.count;
+            for &i in wanted.iter().filter(|&&i| i >= shown.first && i < end) {
+                // A graph per frame: one frame in, one out (a deinterlacer is flushed).
+                let converted = build_graph(plan.input(), &plan.video, &shown.frame, vtb)
+                    .and_then(|mut g| filter_one(plan.input(), &mut g, &shown.frame));
+                match converted {
+                    Ok(f) => out.push((i, f)),
+                    Err(e) => {
+                        failure = Some(e);
+                        return Ok(Flow::Stop);
+                    }
+                }
+            }
+            if end > last {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if out.is_empty() {
+        return Err(RenderError::NoFrames(plan.input().display().to_string()));
+    }
+    Ok(out)
+}

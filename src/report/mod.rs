@@ -2,6 +2,7 @@
 //! both [`crate::batch::Sink`]s, and [`Out`], the one way to standard output: a reader that
 //! went away (`| head`) ends the run quietly, any other failed write is an error.
 
+pub mod html;
 pub mod human;
 pub mod jsonl;
 

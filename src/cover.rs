@@ -1,0 +1,371 @@
+//! Covers and thumbnails: a still written beside a reel. The decision (which frames are looked
+//! at, where the headline goes, the file name) is a [`CoverPlan`] in the reel's plan, so
+//! `--dry-run --json` shows it; [`crate::render::write_cover`] executes it. Also here: how
+//! frames are scored for sharpness, and how failreel writes and recognises its own JPEGs (a
+//! JPEG comment naming failreel and the hash of what the still shows).
+
+use crate::card::{CardRect, TextEngine};
+use crate::output::{OutputError, Writer};
+use crate::plan::{CardKind, RenderPlan};
+use crate::preset::{CardPosition, CardStyle};
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Frames scored for sharpness when choosing a cover.
+pub const COVER_CANDIDATES: usize = 9;
+/// JPEG quality of covers and thumbnails.
+pub const JPEG_QUALITY: u8 = 90;
+/// The size of a report thumbnail (9:16).
+pub const THUMB_SIZE: (u32, u32) = (360, 640);
+/// The tallest the cover's headline may be, as a fraction of the safe zone's height.
+pub const HEADLINE_MAX_HEIGHT_FRACTION: f32 = 0.5;
+/// How much larger the headline's text is than the cards' body text.
+pub const HEADLINE_SCALE: f32 = 1.6;
+
+/// What the still is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverKind {
+    /// `--cover`: the reel's size, with the went-wrong text as a headline.
+    Cover,
+    /// A small picture of the reel for `--report` (when there is no cover): no headline.
+    Thumbnail,
+}
+
+/// One frame looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverCandidate {
+    /// Output frame index.
+    pub frame: u64,
+    /// Its time on the reel.
+    pub t: Micros,
+}
+
+/// The headline drawn on a cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Headline {
+    /// The went-wrong text, taken literally.
+    pub text: String,
+    /// Where it is drawn, in output pixels (inside the preset's safe zone).
+    pub rect: CardRect,
+    /// Its look: the cards' style with larger text.
+    pub style: CardStyle,
+}
+
+/// The decision for a reel's still.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverPlan {
+    /// Cover or thumbnail.
+    pub kind: CoverKind,
+    /// The JPEG written.
+    pub path: PathBuf,
+    /// Its size in pixels.
+    pub width: u32,
+    /// Its height in pixels.
+    pub height: u32,
+    /// The moment the candidates are around: the middle of the went-wrong card's time (of
+    /// the reel's first half when there is no such card).
+    pub moment: Micros,
+    /// The frames scored; the sharpest is used.
+    pub candidates: Vec<CoverCandidate>,
+    /// The headline (covers with a went-wrong text).
+    pub headline: Option<Headline>,
+    /// JPEG quality.
+    pub quality: u8,
+}
+
+/// `reels/x.tiktok.mp4` → `reels/x.tiktok.jpg` (or `….thumb.jpg` for a thumbnail). Never the
+/// reel's own name: `-o x.jpg` gives `x.cover.jpg`.
+pub fn still_path(output: &Path, kind: CoverKind) -> PathBuf {
+    let path = match kind {
+        CoverKind::Cover => output.with_extension("jpg"),
+        CoverKind::Thumbnail => output.with_extension("thumb.jpg"),
+    };
+    if path == output {
+        output.with_extension("cover.jpg")
+    } else {
+        path
+    }
+}
+
+/// The window of reel time the candidates come from, and its middle.
+fn window(plan: &RenderPlan) -> (Micros, Micros) {
+    let len = plan.frame_time(plan.video.frames);
+    match plan.cards.iter().find(|c| c.kind == CardKind::WentWrong) {
+        Some(c) => {
+            let at = c.at.max(Micros::ZERO).min(len);
+            let until = c.until.min(len).max(at);
+            (at, until)
+        }
+        None => (Micros::ZERO, Micros(len.0 / 2)),
+    }
+}
+
+/// Up to [`COVER_CANDIDATES`] output frames spread evenly over `[from, to)` (at least one).
+pub fn candidates(plan: &RenderPlan, from: Micros, to: Micros) -> Vec<CoverCandidate> {
+    let fps = plan.video.fps.max(1) as i128;
+    let last = plan.video.frames.saturating_sub(1);
+    let ceil = |t: Micros| ((t.0.max(0) as i128 * fps + 999_999) / 1_000_000) as u64;
+    let first = ceil(from).min(last);
+    let end = ceil(to).clamp(first + 1, last + 1);
+    let span = end - first;
+    let n = (COVER_CANDIDATES as u64).min(span).max(1);
+    let mut out: Vec<CoverCandidate> = (0..n)
+        .map(|k| first + (2 * k + 1) * span / (2 * n))
+        .map(|frame| CoverCandidate {
+            frame,
+            t: plan.frame_time(frame),
+        })
+        .collect();
+    out.dedup_by_key(|c| c.frame);
+    out
+}
+
+/// The cover (or, `kind` [`CoverKind::Thumbnail`], the report thumbnail) for a planned reel.
+pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
+    let (from, to) = window(plan);
+    let (width, height) = match kind {
+        CoverKind::Cover => (plan.video.width, plan.video.height),
+        CoverKind::Thumbnail => THUMB_SIZE,
+    };
+    let headline = match kind {
+        CoverKind::Thumbnail => None,
+        CoverKind::Cover => plan
+            .cards
+            .iter()
+            .find(|c| c.kind == CardKind::WentWrong && !c.text.trim().is_empty())
+            .and_then(|c| {
+                let style = headline_style(&plan.card_style);
+                let rect = TextEngine::new()
+                    .layout_card(
+                        "",
+                        &c.text,
+                        &style,
+                        CardPosition::Top,
+                        (plan.video.width, plan.video.height),
+                        plan.safe_zone,
+                        HEADLINE_MAX_HEIGHT_FRACTION,
+                    )
+                    .ok()?;
+                Some(Headline {
+                    text: c.text.clone(),
+                    rect,
+                    style,
+                })
+            }),
+    };
+    CoverPlan {
+        kind,
+        path: still_path(plan.output(), kind),
+        width,
+        height,
+        moment: Micros((from.0 + to.0) / 2),
+        candidates: candidates(plan, from, to),
+        headline,
+        quality: JPEG_QUALITY,
+    }
+}
+
+/// The cards' style, with text [`HEADLINE_SCALE`] times larger.
+pub fn headline_style(style: &CardStyle) -> CardStyle {
+    let mut s = style.clone();
+    s.body_size *= HEADLINE_SCALE;
+    s.min_body_size *= HEADLINE_SCALE;
+    s.padding *= 1.3;
+    s
+}
+
+/// Sharpness of a luma plane (`width` x `height`, rows `stride` bytes apart): the variance
+/// of its 4-neighbour Laplacian, lowered for motion blur. Motion smears edges along one
+/// direction, so the horizontal and vertical gradient energies drift apart; the score is
+/// multiplied by `0.5 + 0.5 * min/max` of the two. Higher is sharper.
+pub fn sharpness(luma: &[u8], width: usize, height: usize, stride: usize) -> f64 {
+    if width < 3 || height < 3 {
+        return 0.0;
+    }
+    let (mut sum, mut sq, mut n) = (0f64, 0f64, 0f64);
+    let (mut gx, mut gy) = (0f64, 0f64);
+    for y in 1..height - 1 {
+        let row = &luma[y * stride..y * stride + width];
+        let up = &luma[(y - 1) * stride..(y - 1) * stride + width];
+        let down = &luma[(y + 1) * stride..(y + 1) * stride + width];
+        let (mut rs, mut rq, mut rx, mut ry) = (0i64, 0i64, 0i64, 0i64);
+        for x in 1..width - 1 {
+            let c = row[x] as i64;
+            let lap = up[x] as i64 + down[x] as i64 + row[x - 1] as i64 + row[x + 1] as i64 - 4 * c;
+            rs += lap;
+            rq += lap * lap;
+            rx += (row[x + 1] as i64 - row[x - 1] as i64).abs();
+            ry += (down[x] as i64 - up[x] as i64).abs();
+        }
+        sum += rs as f64;
+        sq += rq as f64;
+        gx += rx as f64;
+        gy += ry as f64;
+        n += (width - 2) as f64;
+    }
+    let mean = sum / n;
+    let var = (sq / n - mean * mean).max(0.0);
+    let (lo, hi) = (gx.min(gy), gx.max(gy));
+    let balance = if hi > 0.0 { lo / hi } else { 1.0 };
+    var * (0.5 + 0.5 * balance)
+}
+
+/// The hash a still carries: of the reel's plan and of the still's own plan.
+pub fn still_hash(plan: &RenderPlan, cover: &CoverPlan) -> String {
+    let json = serde_json::to_string(cover).unwrap_or_default();
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in plan.hash().bytes().chain(json.bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The text of failreel's JPEG comment: `failreel <version> still <hash>`.
+pub fn jpeg_tag(hash: &str) -> String {
+    format!("failreel {} still {hash}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The still hash in failreel's comment of the JPEG at `path`, if failreel wrote it. Reads
+/// the first 4 KiB only; never opens a non-regular file.
+pub fn jpeg_still_hash(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    // SOI, then our COM segment first.
+    if head.len() < 6 || head[..4] != [0xFF, 0xD8, 0xFF, 0xFE] {
+        return None;
+    }
+    let len = u16::from_be_bytes([head[4], head[5]]) as usize;
+    let body = head.get(6..4 + len)?;
+    let text = std::str::from_utf8(body).ok()?;
+    let (_, hash) = text.strip_prefix("failreel ")?.split_once(" still ")?;
+    Some(hash.to_string())
+}
+
+/// Whether failreel wrote the JPEG at `path` (for the "never a foreign file" rule).
+pub fn jpeg_is_ours(path: &Path) -> bool {
+    jpeg_still_hash(path).is_some()
+}
+
+/// Encodes `img` as a baseline JPEG at `quality` with failreel's comment (`tag`) right
+/// after the start-of-image marker.
+pub fn encode_jpeg(img: &image::RgbImage, quality: u8, tag: &str) -> Result<Vec<u8>, String> {
+    let mut data = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, quality)
+        .encode_image(img)
+        .map_err(|e| e.to_string())?;
+    let tag = tag.as_bytes();
+    let len = (tag.len() + 2).min(u16::MAX as usize);
+    let mut out = Vec::with_capacity(data.len() + len + 2);
+    out.extend_from_slice(&data[..2]);
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&(len as u16).to_be_bytes());
+    out.extend_from_slice(&tag[..len - 2]);
+    out.extend_from_slice(&data[2..]);
+    Ok(out)
+}
+
+/// Writes a JPEG under failreel's output rule (never an input, never a non-regular file, one
+/// writer, temporary then rename). Whether an existing file may be replaced is the caller's
+/// check ([`crate::output::check_target`] with [`jpeg_is_ours`]).
+pub fn write_jpeg(
+    img: &image::RgbImage,
+    quality: u8,
+    tag: &str,
+    path: &Path,
+    inputs: &[&Path],
+) -> Result<(), OutputError> {
+    let writer = Writer::begin(path, inputs)?;
+    let bytes = encode_jpeg(img, quality, tag)
+        .map_err(|e| OutputError::io(path, std::io::Error::other(e)))?;
+    std::fs::write(writer.temp(), bytes).map_err(|e| OutputError::io(path, e))?;
+    writer.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn still_names_sit_beside_the_reel() {
+        let p = Path::new("reels/x.tiktok.mp4");
+        assert_eq!(
+            still_path(p, CoverKind::Cover),
+            Path::new("reels/x.tiktok.jpg")
+        );
+        assert_eq!(
+            still_path(p, CoverKind::Thumbnail),
+            Path::new("reels/x.tiktok.thumb.jpg")
+        );
+        assert_eq!(
+            still_path(Path::new("a.jpg"), CoverKind::Cover),
+            Path::new("a.cover.jpg")
+        );
+    }
+
+    #[test]
+    fn sharp_scores_above_blurred_and_smeared() {
+        let (w, h) = (64usize, 64usize);
+        let sharp: Vec<u8> = (0..w * h)
+            .map(|i| {
+                if (i % w / 4 + i / w / 4) % 2 == 0 {
+                    30
+                } else {
+                    220
+                }
+            })
+            .collect();
+        let blur = |src: &[u8], dx: usize, dy: usize| -> Vec<u8> {
+            (0..w * h)
+                .map(|i| {
+                    let (x, y) = (i % w, i / w);
+                    let mut s = 0u32;
+                    let mut n = 0u32;
+                    for yy in y.saturating_sub(dy)..(y + dy + 1).min(h) {
+                        for xx in x.saturating_sub(dx)..(x + dx + 1).min(w) {
+                            s += src[yy * w + xx] as u32;
+                            n += 1;
+                        }
+                    }
+                    (s / n) as u8
+                })
+                .collect()
+        };
+        let s = sharpness(&sharp, w, h, w);
+        let b = sharpness(&blur(&sharp, 2, 2), w, h, w);
+        let m = sharpness(&blur(&sharp, 3, 0), w, h, w);
+        assert!(s > b * 2.0, "{s} {b}");
+        assert!(s > m * 2.0, "{s} {m}");
+        assert_eq!(sharpness(&vec![128; w * h], w, h, w), 0.0);
+    }
+
+    #[test]
+    fn jpeg_comment_marks_failreels_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.jpg");
+        let img = image::RgbImage::from_pixel(32, 16, image::Rgb([200, 10, 10]));
+        write_jpeg(&img, 90, &jpeg_tag("0123456789abcdef"), &p, &[]).unwrap();
+        assert_eq!(jpeg_still_hash(&p).as_deref(), Some("0123456789abcdef"));
+        let back = image::open(&p).unwrap().to_rgb8();
+        assert_eq!(back.dimensions(), (32, 16));
+        assert!(back.get_pixel(5, 5).0[0] > 150);
+        let other = dir.path().join("o.jpg");
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes)
+            .encode_image(&img)
+            .unwrap();
+        std::fs::write(&other, bytes).unwrap();
+        assert!(!jpeg_is_ours(&other));
+    }
+}

@@ -1,0 +1,132 @@
+//! Executes a reel's [`CoverPlan`]: decodes the candidate frames through the preview's
+//! machinery (the render's own frame choice and conversion, without the cards), scores each
+//! for sharpness, draws the headline on the sharpest with the cards' text engine, and writes
+//! the JPEG under the output rule.
+
+use super::preview::clean_frames;
+use crate::card::TextEngine;
+use crate::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
+use crate::media::RenderError;
+use crate::plan::RenderPlan;
+use crate::preset::CardPosition;
+use crate::time::Micros;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// What writing a still did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoverReport {
+    /// The JPEG written.
+    pub path: PathBuf,
+    /// Reel time of the frame used.
+    pub chosen: Micros,
+    /// Every candidate's reel time and sharpness score, in reel order.
+    pub scores: Vec<(Micros, f64)>,
+    /// Wall time, in seconds.
+    pub seconds: f64,
+}
+
+/// Writes the still `plan.cover` asks for (nothing when it asks for none).
+pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError> {
+    let Some(cover) = &plan.cover else {
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let (img, chosen, scores) = cover_image(plan, cover)?;
+    let tag = jpeg_tag(&still_hash(plan, cover));
+    write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+    Ok(Some(CoverReport {
+        path: cover.path.clone(),
+        chosen,
+        scores,
+        seconds: started.elapsed().as_secs_f64(),
+    }))
+}
+
+/// The still as RGB, the reel time of the frame used, and every candidate's score.
+#[allow(clippy::type_complexity)]
+pub fn cover_image(
+    plan: &RenderPlan,
+    cover: &CoverPlan,
+) -> Result<(image::RgbImage, Micros, Vec<(Micros, f64)>), RenderError> {
+    let indices: Vec<u64> = cover.candidates.iter().map(|c| c.frame).collect();
+    let frames = clean_frames(plan, &indices)?;
+    let mut best: Option<(usize, f64)> = None;
+    let mut scores = Vec::with_capacity(frames.len());
+    for (k, (i, f)) in frames.iter().enumerate() {
+        let score = sharpness(
+            f.data(0),
+            f.width() as usize,
+            f.height() as usize,
+            f.stride(0),
+        );
+        scores.push((plan.frame_time(*i), score));
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((k, score));
+        }
+    }
+    let (k, _) = best.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
+    let (index, out) = &frames[k];
+    let (w, h) = (out.width(), out.height());
+    let rgb = crate::composite::yuv420_to_rgb709(
+        [
+            (out.data(0), out.stride(0)),
+            (out.data(1), out.stride(1)),
+            (out.data(2), out.stride(2)),
+        ],
+        w,
+        h,
+    );
+    let mut img = image::RgbImage::from_raw(w, h, rgb)
+        .ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
+    if let Some(headline) = &cover.headline {
+        let card = TextEngine::new()
+            .render_card(
+                "",
+                &headline.text,
+                &headline.style,
+                CardPosition::Top,
+                (w, h),
+                plan.safe_zone,
+                crate::cover::HEADLINE_MAX_HEIGHT_FRACTION,
+            )
+            .map_err(|e| RenderError::output(&cover.path, std::io::Error::other(e.to_string())))?;
+        blend_rgba(&mut img, &card);
+    }
+    if cover.kind == CoverKind::Thumbnail || (cover.width, cover.height) != (w, h) {
+        img = image::imageops::resize(
+            &img,
+            cover.width,
+            cover.height,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+    Ok((img, plan.frame_time(*index), scores))
+}
+
+/// Blends a straight-alpha RGBA card onto an RGB picture at the card's place.
+fn blend_rgba(img: &mut image::RgbImage, card: &crate::card::CardImage) {
+    let (iw, ih) = img.dimensions();
+    for cy in 0..card.height {
+        let y = card.y + cy;
+        if y >= ih {
+            break;
+        }
+        for cx in 0..card.width {
+            let x = card.x + cx;
+            if x >= iw {
+                break;
+            }
+            let o = ((cy * card.width + cx) * 4) as usize;
+            let a = card.rgba[o + 3] as u32;
+            if a == 0 {
+                continue;
+            }
+            let p = img.get_pixel_mut(x, y);
+            for c in 0..3 {
+                p.0[c] =
+                    ((card.rgba[o + c] as u32 * a + p.0[c] as u32 * (255 - a) + 127) / 255) as u8;
+            }
+        }
+    }
+}

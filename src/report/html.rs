@@ -1,0 +1,479 @@
+//! `--report`: `report.html` in the output folder, written when a batch ends. A
+//! [`crate::batch::Sink`] fed by the batch's typed events (the summary holds every clip's
+//! outcome and plan): one card per reel (its cover or thumbnail, the reel playable inline,
+//! duration, the cards' texts, the preset, the detected moment when there is one) and every
+//! clip that failed, with its error.
+//!
+//! The page works opened straight from the disk: every link is relative to the report and
+//! percent-encoded, nothing is fetched, no script is needed (there is none), the CSS is
+//! inline and the layout fits a phone's width. Every text is HTML-escaped. The file is
+//! written through the output rule (temporary then rename, never a foreign `report.html`
+//! without `--force`), so each run replaces it whole.
+
+use crate::batch::{Event, Outcome, Sink, Status, Summary};
+use crate::output::{OutputError, Writer};
+use crate::plan::CardKind;
+use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+/// The report's file name.
+pub const REPORT_NAME: &str = "report.html";
+/// The marker by which failreel knows a report it wrote.
+const GENERATOR: &str = "<meta name=\"generator\" content=\"failreel\">";
+
+/// One reel as the report shows it.
+#[derive(Debug, Clone, Default)]
+pub struct ReelEntry {
+    /// The reel file.
+    pub output: PathBuf,
+    /// The input it came from.
+    pub input: PathBuf,
+    /// What happened.
+    pub status: Option<Status>,
+    /// Preset name.
+    pub preset: Option<String>,
+    /// Reel length in seconds.
+    pub duration_s: Option<f64>,
+    /// The went-wrong card's text.
+    pub went_wrong: Option<String>,
+    /// The lesson card's text.
+    pub lesson: Option<String>,
+    /// The detected moment of the fail on the input's clock, in seconds, when detection ran
+    /// (`--start auto`). Nothing fills it yet.
+    pub moment_s: Option<f64>,
+    /// The cover or thumbnail, if it exists.
+    pub still: Option<PathBuf>,
+    /// Whether the still is a cover (else a thumbnail).
+    pub still_is_cover: bool,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Warnings raised.
+    pub warnings: Vec<String>,
+}
+
+impl ReelEntry {
+    /// What the report shows of one outcome.
+    pub fn from_outcome(o: &Outcome) -> ReelEntry {
+        let plan = o.plan.as_deref();
+        let card = |kind: CardKind| {
+            plan.and_then(|p| p.cards.iter().find(|c| c.kind == kind))
+                .map(|c| c.text.clone())
+        };
+        let duration_s = o
+            .duration
+            .map(|d| d.as_secs_f64())
+            .or_else(|| plan.map(|p| p.frame_time(p.video.frames).as_secs_f64()));
+        ReelEntry {
+            output: o.output.clone(),
+            input: o.input.clone(),
+            status: Some(o.status),
+            preset: plan.map(|p| p.preset_name().to_string()),
+            duration_s,
+            went_wrong: card(CardKind::WentWrong),
+            lesson: card(CardKind::Lesson),
+            moment_s: None,
+            still: plan
+                .and_then(|p| p.cover.as_ref())
+                .map(|c| c.path.clone())
+                .filter(|p| p.is_file()),
+            still_is_cover: plan
+                .and_then(|p| p.cover.as_ref())
+                .is_some_and(|c| c.kind == crate::cover::CoverKind::Cover),
+            error: o.error_text(),
+            warnings: o.warnings.clone(),
+        }
+    }
+}
+
+/// The sink: writes `report.html` into `dir` when the batch's summary arrives (not for a dry
+/// run). A failure to write is kept for the caller ([`HtmlReport::take_error`]).
+pub struct HtmlReport {
+    dir: PathBuf,
+    force: bool,
+    inputs: Vec<PathBuf>,
+    written: Mutex<Option<PathBuf>>,
+    error: Mutex<Option<OutputError>>,
+}
+
+impl HtmlReport {
+    /// A report written into `dir`; `force` replaces a `report.html` failreel did not write;
+    /// `inputs` are never overwritten.
+    pub fn new(dir: PathBuf, force: bool, inputs: Vec<PathBuf>) -> HtmlReport {
+        HtmlReport {
+            dir,
+            force,
+            inputs,
+            written: Mutex::new(None),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// The report's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(REPORT_NAME)
+    }
+
+    /// The report written, if it was.
+    pub fn written(&self) -> Option<PathBuf> {
+        self.written.lock().ok().and_then(|w| w.clone())
+    }
+
+    /// Why the report could not be written, if it could not.
+    pub fn take_error(&self) -> Option<OutputError> {
+        self.error.lock().ok().and_then(|mut e| e.take())
+    }
+
+    fn write(&self, summary: &Summary) -> Result<PathBuf, OutputError> {
+        let path = self.path();
+        std::fs::create_dir_all(&self.dir).map_err(|e| OutputError::io(&self.dir, e))?;
+        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
+        crate::output::check_target(&path, &inputs, self.force, report_is_ours)?;
+        let entries: Vec<ReelEntry> = summary
+            .outcomes
+            .iter()
+            .map(ReelEntry::from_outcome)
+            .collect();
+        let html = render_html(&self.dir, summary, &entries);
+        let writer = Writer::begin(&path, &inputs)?;
+        std::fs::write(writer.temp(), html).map_err(|e| OutputError::io(&path, e))?;
+        writer.commit()?;
+        Ok(path)
+    }
+}
+
+impl Sink for HtmlReport {
+    fn event(&self, event: &Event) {
+        if let Event::Summary(summary) = event {
+            if summary.dry_run {
+                return;
+            }
+            match self.write(summary) {
+                Ok(p) => {
+                    if let Ok(mut w) = self.written.lock() {
+                        *w = Some(p);
+                    }
+                }
+                Err(e) => {
+                    if let Ok(mut slot) = self.error.lock() {
+                        *slot = Some(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether failreel wrote the report at `path` (its generator tag is in the first 2 KiB).
+pub fn report_is_ours(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(2048).read_to_end(&mut head))
+        .is_ok()
+        && String::from_utf8_lossy(&head).contains(GENERATOR)
+}
+
+/// `text` with `& < > " '` escaped, for element content and attribute values alike.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A relative path as a URL path: each segment's bytes percent-encoded (UTF-8), except the
+/// unreserved characters `A-Z a-z 0-9 - . _ ~`; segments joined with `/`.
+pub fn url_path(rel: &Path) -> String {
+    let mut out = String::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let seg = match part {
+            Component::ParentDir => "..".to_string(),
+            Component::CurDir => ".".to_string(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        };
+        for b in seg.as_bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    out.push(*b as char)
+                }
+                _ => {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `path` made absolute (against the current folder) with `.` and `..` resolved by name.
+fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `target` relative to the folder `from` (`../reels/x.mp4` when they differ).
+pub fn relative(from: &Path, target: &Path) -> PathBuf {
+    let (from, target) = (absolute(from), absolute(target));
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = target.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut rel = PathBuf::new();
+    for _ in common..f.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    rel
+}
+
+fn link(dir: &Path, target: &Path) -> String {
+    escape(&url_path(&relative(dir, target)))
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Seconds as `m:ss.s`.
+fn clock(s: f64) -> String {
+    let m = (s / 60.0).floor();
+    format!("{}:{:04.1}", m as u64, s - m * 60.0)
+}
+
+/// Today's date and time in UTC, `YYYY-MM-DD HH:MM`.
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+const CSS: &str = "\
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;background:#f4f1ec;color:#1f1b16}
+header{padding:16px;background:#1f1b16;color:#fff}
+header h1{margin:0 0 4px;font-size:1.4rem}
+header p{margin:0;color:#d9d2c7;font-size:.95rem}
+main{padding:12px;max-width:1200px;margin:0 auto}
+h2{font-size:1.15rem;margin:20px 4px 10px}
+.reels{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.reel,.failure{background:#fff;border-radius:12px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.12);overflow-wrap:anywhere}
+.reel h3,.failure h3{margin:0 0 8px;font-size:1rem}
+.media{display:flex;gap:8px}
+.media>*{flex:1 1 0;min-width:0}
+.media img,.media video{display:block;width:100%;aspect-ratio:9/16;object-fit:cover;border-radius:8px;background:#2b2620}
+.media figcaption{font-size:.75rem;color:#6b6257;text-align:center}
+.media figure{margin:0}
+dl{margin:10px 0 0;display:grid;grid-template-columns:auto 1fr;gap:2px 10px;font-size:.92rem}
+dt{color:#6b6257}
+dd{margin:0}
+.badge{display:inline-block;padding:1px 8px;border-radius:99px;font-size:.78rem;font-weight:600;vertical-align:middle;margin-left:6px}
+.ok{background:#d8f0dc;color:#1d5b2a}.skipped{background:#e3e7f3;color:#2c3e73}.failed{background:#f8d7d3;color:#8a1c10}.not_started{background:#eee;color:#555}
+.failure{border-left:5px solid #c0392b}
+.failure pre{white-space:pre-wrap;margin:6px 0 0;font:.85rem/1.4 ui-monospace,Menlo,Consolas,monospace;color:#8a1c10}
+.warn{color:#8a5a00;font-size:.85rem;margin:6px 0 0;padding-left:18px}
+.empty{color:#6b6257}
+";
+
+fn status_label(s: Option<Status>) -> (&'static str, &'static str) {
+    match s {
+        Some(Status::Ok) => ("ok", "rendered"),
+        Some(Status::Skipped) => ("skipped", "up to date"),
+        Some(Status::Failed) => ("failed", "failed"),
+        Some(Status::NotStarted) | None => ("not_started", "not started"),
+    }
+}
+
+/// The whole page for a batch's `entries` (one per clip, in batch order), links relative to
+/// `dir`.
+pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{GENERATOR}\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>failreel report</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<header>\n<h1>failreel report</h1>\n\
+<p>{} rendered · {} up to date · {} failed{} · {:.1} s · written {}</p>\n</header>\n<main>\n",
+        summary.rendered,
+        summary.skipped,
+        summary.failed,
+        if summary.not_started > 0 {
+            format!(" · {} not started", summary.not_started)
+        } else {
+            String::new()
+        },
+        summary.seconds,
+        now_utc()
+    );
+    let failures: Vec<&ReelEntry> = entries
+        .iter()
+        .filter(|e| e.status == Some(Status::Failed))
+        .collect();
+    if !failures.is_empty() {
+        let _ = write!(
+            h,
+            "<section id=\"failed\">\n<h2>Failed ({})</h2>\n<div class=\"reels\">\n",
+            failures.len()
+        );
+        for e in &failures {
+            let _ = write!(
+                h,
+                "<article class=\"failure\">\n<h3>{}<span class=\"badge failed\">failed</span></h3>\n\
+<dl><dt>input</dt><dd>{}</dd><dt>reel</dt><dd>{}</dd></dl>\n<pre>{}</pre>\n</article>\n",
+                escape(&name_of(&e.input)),
+                escape(&e.input.display().to_string()),
+                escape(&name_of(&e.output)),
+                escape(e.error.as_deref().unwrap_or("failed"))
+            );
+        }
+        h.push_str("</div>\n</section>\n");
+    }
+    let reels: Vec<&ReelEntry> = entries
+        .iter()
+        .filter(|e| e.status != Some(Status::Failed))
+        .collect();
+    let _ = write!(
+        h,
+        "<section id=\"reels\">\n<h2>Reels ({})</h2>\n",
+        reels.len()
+    );
+    if reels.is_empty() {
+        h.push_str("<p class=\"empty\">No reels in this batch.</p>\n");
+    }
+    h.push_str("<div class=\"reels\">\n");
+    for e in reels {
+        let (class, label) = status_label(e.status);
+        let _ = write!(
+            h,
+            "<article class=\"reel\">\n<h3>{}<span class=\"badge {class}\">{label}</span></h3>\n<div class=\"media\">\n",
+            escape(&name_of(&e.output))
+        );
+        if let Some(still) = &e.still {
+            let _ = writeln!(
+                h,
+                "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\" loading=\"lazy\"></a><figcaption>{2}</figcaption></figure>",
+                link(dir, still),
+                escape(&format!("still of {}", name_of(&e.output))),
+                if e.still_is_cover { "cover" } else { "thumbnail" }
+            );
+        }
+        if e.output.is_file() {
+            let poster = e
+                .still
+                .as_ref()
+                .map(|s| format!(" poster=\"{}\"", link(dir, s)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "<figure><video controls playsinline preload=\"metadata\"{poster} src=\"{0}\"></video><figcaption><a href=\"{0}\">reel</a></figcaption></figure>",
+                link(dir, &e.output)
+            );
+        }
+        h.push_str("</div>\n<dl>\n");
+        let mut row = |k: &str, v: &str| {
+            let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
+        };
+        if let Some(p) = &e.preset {
+            row("preset", p);
+        }
+        if let Some(d) = e.duration_s {
+            row("duration", &format!("{} ({d:.1} s)", clock(d)));
+        }
+        if let Some(m) = e.moment_s {
+            row("moment", &format!("{} in the clip", clock(m)));
+        }
+        if let Some(t) = &e.went_wrong {
+            row("went wrong", t);
+        }
+        if let Some(t) = &e.lesson {
+            row("lesson", t);
+        }
+        row("input", &e.input.display().to_string());
+        h.push_str("</dl>\n");
+        if !e.warnings.is_empty() {
+            h.push_str("<ul class=\"warn\">\n");
+            for w in &e.warnings {
+                let _ = writeln!(h, "<li>{}</li>", escape(w));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("</article>\n");
+    }
+    h.push_str("</div>\n</section>\n</main>\n</body>\n</html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<script>alert(\"1\")</script> & 'x'"),
+            "&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt; &amp; &#39;x&#39;"
+        );
+    }
+
+    #[test]
+    fn url_paths_encode_every_unsafe_byte() {
+        assert_eq!(
+            url_path(Path::new("a b/#1 100%/crème ☕.mp4")),
+            "a%20b/%231%20100%25/cr%C3%A8me%20%E2%98%95.mp4"
+        );
+        assert_eq!(url_path(Path::new("../x?.mp4")), "../x%3F.mp4");
+    }
+
+    #[test]
+    fn relative_paths_between_folders() {
+        assert_eq!(
+            relative(Path::new("/a/reels"), Path::new("/a/reels/x.mp4")),
+            Path::new("x.mp4")
+        );
+        assert_eq!(
+            relative(Path::new("/a/reels"), Path::new("/a/other/./y.mp4")),
+            Path::new("../other/y.mp4")
+        );
+    }
+}

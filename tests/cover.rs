@@ -1,0 +1,248 @@
+//! `--cover`: a JPEG beside the reel, the reel's size, the sharpest frame around the
+//! went-wrong card with its text drawn as a headline; resume and the foreign-file rule.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+/// Decodes an image file with the ffmpeg CLI (independently of failreel) as 8-bit grey.
+fn gray(path: &Path) -> (usize, usize, Vec<u8>) {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = ffprobe(path, &[]);
+    let v = stream(&p, "video");
+    (
+        v["width"].as_u64().unwrap() as usize,
+        v["height"].as_u64().unwrap() as usize,
+        out.stdout,
+    )
+}
+
+/// Variance of the 4-neighbour Laplacian over rows `y0..y1` (a sharpness measure made here,
+/// not failreel's).
+fn lap_var(img: &[u8], w: usize, y0: usize, y1: usize) -> f64 {
+    let (mut s, mut q, mut n) = (0f64, 0f64, 0f64);
+    for y in y0.max(1)..y1 {
+        for x in 1..w - 1 {
+            let c = img[y * w + x] as f64;
+            let l = img[(y - 1) * w + x] as f64
+                + img[(y + 1) * w + x] as f64
+                + img[y * w + x - 1] as f64
+                + img[y * w + x + 1] as f64
+                - 4.0 * c;
+            s += l;
+            q += l * l;
+            n += 1.0;
+        }
+    }
+    q / n - (s / n) * (s / n)
+}
+
+fn mean_abs_diff(a: &[u8], b: &[u8], w: usize, y0: usize, y1: usize, x0: usize, x1: usize) -> f64 {
+    let mut d = 0f64;
+    let mut n = 0f64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            d += (a[y * w + x] as f64 - b[y * w + x] as f64).abs();
+            n += 1.0;
+        }
+    }
+    d / n
+}
+
+/// 6 s of testsrc2, box-blurred everywhere except 2.0–2.9 s.
+fn blurred_but_one(dir: &Path) -> std::path::PathBuf {
+    let clip = dir.join("blurry fail.mp4");
+    h264_clip(
+        &clip,
+        "testsrc2=s=640x360:r=30:d=6",
+        Some("boxblur=8:enable='not(between(t,2,2.9))'"),
+        &["-g", "30"],
+    );
+    clip
+}
+
+const CARD: [&str; 6] = [
+    "--went-wrong",
+    "Lid on a boiling pot 🔥",
+    "--went-wrong-at",
+    "0",
+    "--went-wrong-until",
+    "6",
+];
+
+#[test]
+fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_resume() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = blurred_but_one(d);
+    let out = d.join("reels");
+    let mut args = vec!["render", s(&clip), "--cover", "--out-dir", s(&out)];
+    args.extend(CARD);
+
+    // The decision is in the plan: candidates over the card's time, the headline's place.
+    let mut dry = args.clone();
+    dry.extend(["--dry-run", "--json"]);
+    let o = failreel(&dry);
+    assert!(o.status.success());
+    let line: Value = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["event"] == "plan")
+        .expect("a plan line");
+    let cover = &line["plan"]["cover"];
+    assert_eq!(cover["kind"], "cover");
+    assert!(cover["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("blurry fail.tiktok.jpg"));
+    assert_eq!(
+        (cover["width"].as_u64(), cover["height"].as_u64()),
+        (Some(1080), Some(1920))
+    );
+    let cands = cover["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 9);
+    let head = &cover["headline"]["rect"];
+    let (hx, hy, hw, hh) = (
+        head["x"].as_u64().unwrap() as usize,
+        head["y"].as_u64().unwrap() as usize,
+        head["width"].as_u64().unwrap() as usize,
+        head["height"].as_u64().unwrap() as usize,
+    );
+    // Inside tiktok's safe zone (250 / 460 / 60 / 180).
+    assert!(
+        hy >= 250 && hy + hh <= 1920 - 460 && hx >= 60 && hx + hw <= 1080 - 180,
+        "{head}"
+    );
+    assert!(hh > 100, "a large headline: {head}");
+
+    failreel_ok(&args);
+    let reel = out.join("blurry fail.tiktok.mp4");
+    let jpg = out.join("blurry fail.tiktok.jpg");
+    assert!(reel.is_file() && jpg.is_file(), "{:?}", list(&out));
+    let (w, h, cov) = gray(&jpg);
+    assert_eq!((w, h), (1080, 1920));
+
+    // The reel's own frames, decoded independently: a sharp one (2.5 s) and a blurred one.
+    let frame_at = |n: u32| {
+        let png = d.join(format!("f{n}.png"));
+        let sel = format!("select=eq(n\\,{n})");
+        ffmpeg(&["-i", s(&reel), "-vf", &sel, "-frames:v", "1", s(&png)]);
+        gray(&png).2
+    };
+    // Candidate frames are 10, 30, 50, 70, … (the middles of nine equal parts of 180); only
+    // 70 (2.33 s) is in the sharp part.
+    let sharp = frame_at(70);
+    let blurred = frame_at(50);
+    // Below the headline and the went-wrong card of the reel (which sits at the top):
+    // the cover shows the sharp frame.
+    let (y0, y1) = (1000, 1400);
+    let (cs, ss, bs) = (
+        lap_var(&cov, w, y0, y1),
+        lap_var(&sharp, w, y0, y1),
+        lap_var(&blurred, w, y0, y1),
+    );
+    assert!(
+        ss > bs * 3.0,
+        "the fixture's frames differ in sharpness: {ss} {bs}"
+    );
+    assert!(cs > bs * 3.0, "the cover is sharp: {cs} vs blurred {bs}");
+    // The same moment of testsrc2 (its picture moves): that frame, not its blurred neighbour.
+    let near = mean_abs_diff(&cov, &sharp, w, y0, y1, 60, 900);
+    let far = mean_abs_diff(&cov, &blurred, w, y0, y1, 60, 900);
+    assert!(near < 6.0 && far > near * 2.0, "near {near} far {far}");
+    // Text drawn: inside the headline the cover differs from the clean frame.
+    let reel_clean = {
+        let png = d.join("clean.png");
+        let mut pv = vec!["preview", s(&clip), "--at", "2.34", "-o", s(&png)];
+        pv.extend(["--went-wrong-at", "0", "--went-wrong-until", "6"]);
+        failreel_ok(&pv);
+        gray(&png).2
+    };
+    let in_head = mean_abs_diff(&cov, &reel_clean, w, hy, hy + hh, hx, hx + hw);
+    let outside = mean_abs_diff(&cov, &reel_clean, w, y0, y1, 60, 900);
+    assert!(
+        in_head > 20.0 && outside < 6.0,
+        "headline {in_head}, elsewhere {outside}"
+    );
+
+    // Resume: an up-to-date reel whose cover is missing gets its cover, and only that.
+    let reel_mtime = std::fs::metadata(&reel).unwrap().modified().unwrap();
+    std::fs::remove_file(&jpg).unwrap();
+    let err = failreel_ok(&args);
+    assert!(err.contains("up to date"), "{err}");
+    assert!(jpg.is_file());
+    assert_eq!(
+        std::fs::metadata(&reel).unwrap().modified().unwrap(),
+        reel_mtime
+    );
+    let (_, _, again) = gray(&jpg);
+    assert!(mean_abs_diff(&again, &cov, w, 0, h, 0, w) < 1.0);
+    // No temporaries or locks left behind.
+    assert!(
+        list(&out).iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        list(&out)
+    );
+}
+
+#[test]
+fn a_foreign_jpeg_where_the_cover_goes_is_kept_without_force() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "pot.mp4", 2.0, 30);
+    let out = d.join("reels");
+    std::fs::create_dir_all(&out).unwrap();
+    let jpg = out.join("pot.tiktok.jpg");
+    std::fs::write(&jpg, b"\xFF\xD8\xFF\xE0 someone's own cover").unwrap();
+    let mut args = vec!["render", s(&clip), "--cover", "--out-dir", s(&out)];
+    args.extend(CARD);
+    let o = failreel(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("pot.tiktok.jpg")
+            && err.contains("not written by failreel")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&jpg).unwrap(),
+        b"\xFF\xD8\xFF\xE0 someone's own cover"
+    );
+    assert!(!out.join("pot.tiktok.mp4").exists(), "nothing rendered");
+}
+
+#[test]
+fn cover_is_a_manifest_key() {
+    let dir = workdir();
+    let d = dir.path();
+    std::fs::write(
+        d.join("week.toml"),
+        "cover = true\nwent_wrong = \"Too hot\"\n[[clip]]\ninput = \"a.mp4\"\n[[clip]]\ninput = \"b.mp4\"\ncover = false\n",
+    )
+    .unwrap();
+    grey_clip(d, "a.mp4", 2.0, 30);
+    grey_clip(d, "b.mp4", 2.0, 30);
+    let m = d.join("week.toml");
+    let o = failreel(&["render", "--manifest", s(&m), "--dry-run", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plans: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["event"] == "plan")
+        .collect();
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[0]["plan"]["cover"]["headline"]["text"], "Too hot");
+    assert!(plans[1]["plan"].get("cover").is_none());
+}

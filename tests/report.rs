@@ -1,0 +1,327 @@
+//! `--report`: report.html after a batch. The page is checked as text with a small scanner
+//! written here (attributes `href`/`src`/`poster` pulled out, percent-decoded and resolved
+//! against the report's folder): failreel writes the markup itself with one attribute
+//! syntax (double quotes, escaped values), so a full HTML parser crate would add a
+//! dependency without checking more. Most tests run on the fake renderer (milliseconds);
+//! one renders real reels and, when Debian's chromium is installed, takes a phone-sized
+//! screenshot of the page.
+
+mod common;
+use common::*;
+use failreel::batch::{run_batch, BatchOptions, Clip, FakeRenderer, Tee};
+use failreel::preset::Preset;
+use failreel::report::html::HtmlReport;
+use failreel::request::ReelRequest;
+use failreel::signals::Stop;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Every value of `attr="…"` in `html`, entity-decoded (`&amp;` and friends).
+fn attrs(html: &str, attr: &str) -> Vec<String> {
+    let needle = format!(" {attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(&needle) {
+        let tail = &rest[at + needle.len()..];
+        let end = tail.find('"').expect("closing quote");
+        out.push(
+            tail[..end]
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&"),
+        );
+        rest = &tail[end..];
+    }
+    out
+}
+
+/// `%XX` sequences to bytes, then UTF-8.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).expect("valid %XX"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8 after decoding")
+}
+
+/// Every link of the page: relative (no scheme, not absolute), URL-safe characters only, and
+/// naming a file that exists beside the report.
+fn assert_links_resolve(report: &Path) -> Vec<PathBuf> {
+    let html = std::fs::read_to_string(report).unwrap();
+    let dir = report.parent().unwrap();
+    let mut files = Vec::new();
+    for attr in ["href", "src", "poster"] {
+        for v in attrs(&html, attr) {
+            assert!(!v.contains(':') && !v.starts_with('/'), "not relative: {v}");
+            assert!(
+                v.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-._~%/".contains(&c)),
+                "not percent-encoded: {v}"
+            );
+            let f = dir.join(percent_decode(&v));
+            assert!(f.is_file(), "{v} -> {} does not exist", f.display());
+            files.push(f);
+        }
+    }
+    files
+}
+
+fn fake_clips(d: &Path, names: &[&str], req: &ReelRequest) -> Vec<Clip> {
+    let preset = Arc::new(Preset::built_in("tiktok").unwrap());
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let input = d.join(name);
+            if !name.starts_with("missing") && !input.exists() {
+                FakeRenderer::write_clip(&input, 4.0).unwrap();
+            }
+            let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
+            Clip {
+                index,
+                input,
+                output: d.join("out dir").join(format!("{stem}.tiktok.mp4")),
+                preset: preset.clone(),
+                request: req.clone(),
+            }
+        })
+        .collect()
+}
+
+const NAMES: [&str; 5] = [
+    "a b.mov",
+    "#1 100%.mov",
+    "crème brûlée ☕.mov",
+    "missing.mov",
+    "breaks.mov",
+];
+
+fn report_run(
+    d: &Path,
+    fake: &FakeRenderer,
+    force: bool,
+) -> (failreel::batch::Summary, HtmlReport) {
+    let req = ReelRequest {
+        went_wrong: Some("<script>alert(1)</script> & \"quotes\"".into()),
+        lesson: Some("Medium heat, not <b>high</b>".into()),
+        ..Default::default()
+    };
+    let clips = fake_clips(d, &NAMES, &req);
+    let inputs = clips.iter().map(|c| c.input.clone()).collect();
+    let report = HtmlReport::new(d.join("out dir"), force, inputs);
+    let opts = BatchOptions {
+        jobs: Some(2),
+        thumbnails: true,
+        ..BatchOptions::default()
+    };
+    let s = run_batch(clips, &opts, &Stop::default(), fake, &Tee(vec![&report]));
+    (s, report)
+}
+
+#[test]
+fn every_reel_and_failure_is_listed_escaped_with_links_that_resolve_and_a_rerun_rewrites() {
+    let dir = workdir();
+    let d = dir.path();
+    let fake = FakeRenderer {
+        fail: [d.join("breaks.mov")].into_iter().collect(),
+        ..Default::default()
+    };
+    let (s, report) = report_run(d, &fake, false);
+    assert!(report.take_error().is_none());
+    assert_eq!((s.rendered, s.failed), (3, 2));
+    let path = d.join("out dir").join("report.html");
+    assert_eq!(report.written().as_deref(), Some(path.as_path()));
+    let html = std::fs::read_to_string(&path).unwrap();
+
+    // A phone-ready, self-contained page.
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width"));
+    assert!(html.contains("<style>"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network"
+    );
+    assert!(
+        !html.to_lowercase().contains("<script"),
+        "no script, none injected"
+    );
+    // Texts escaped: the card texts appear literally.
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"));
+    assert!(html.contains("Medium heat, not &lt;b&gt;high&lt;/b&gt;"));
+    // Every reel: name, preset, duration, a thumbnail and the playable reel.
+    for stem in ["a b", "#1 100%", "crème brûlée ☕"] {
+        let reel = format!("{stem}.tiktok.mp4");
+        assert!(
+            html.contains(&format!("<h3>{reel}<span class=\"badge ok\">")),
+            "{reel}"
+        );
+        assert!(d
+            .join("out dir")
+            .join(format!("{stem}.tiktok.thumb.jpg"))
+            .is_file());
+    }
+    assert_eq!(html.matches("<dt>preset</dt><dd>tiktok</dd>").count(), 3);
+    assert_eq!(
+        html.matches("<dt>duration</dt><dd>0:04.0 (4.0 s)</dd>")
+            .count(),
+        3
+    );
+    assert_eq!(html.matches("<video controls").count(), 3);
+    assert_eq!(
+        html.matches("<figcaption>thumbnail</figcaption>").count(),
+        3
+    );
+    // Every failure, with its error.
+    assert!(html.contains("<h2>Failed (2)</h2>"));
+    assert!(
+        html.contains("missing.mov") && html.contains("no such file"),
+        "{html}"
+    );
+    assert!(html.contains("breaks.mov") && html.contains("the fake renderer was told to fail"));
+    let files = assert_links_resolve(&path);
+    // 3 reels x (img href, img src, video src, reel link, poster).
+    assert_eq!(files.len(), 15, "{files:?}");
+    let (w, h) = image::image_dimensions(d.join("out dir").join("a b.tiktok.thumb.jpg")).unwrap();
+    assert_eq!((w, h), (360, 640));
+
+    // Rerun: the reels are up to date and listed as such; the page is replaced, not appended.
+    let (s2, report2) = report_run(d, &fake, false);
+    assert!(report2.take_error().is_none());
+    assert_eq!((s2.skipped, s2.failed), (3, 2));
+    let again = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(again.matches("<!DOCTYPE html>").count(), 1);
+    assert_eq!(
+        again
+            .matches("<span class=\"badge skipped\">up to date</span>")
+            .count(),
+        3
+    );
+    assert!(again.contains("0 rendered · 3 up to date · 2 failed"));
+    assert_links_resolve(&path);
+    assert!(
+        list(&d.join("out dir")).iter().all(|n| !n.starts_with('.')),
+        "no temporaries or locks left"
+    );
+}
+
+#[test]
+fn a_foreign_report_html_is_kept_without_force() {
+    let dir = workdir();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("out dir")).unwrap();
+    let path = d.join("out dir").join("report.html");
+    std::fs::write(&path, "<html>my own notes</html>").unwrap();
+    let fake = FakeRenderer::default();
+    let (_, report) = report_run(d, &fake, false);
+    let e = report.take_error().expect("refused");
+    assert!(e.to_string().contains("not written by failreel"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "<html>my own notes</html>"
+    );
+    let (_, forced) = report_run(d, &fake, true);
+    assert!(forced.take_error().is_none());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("failreel report"));
+}
+
+#[test]
+fn real_batch_report_with_covers_and_a_phone_screenshot() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("pan fire #2.mp4");
+    h264_clip(&clip, "testsrc2=s=640x360:r=30:d=2", None, &["-g", "30"]);
+    let bad = d.join("broken.mp4");
+    std::fs::write(&bad, b"not a video").unwrap();
+    let out = d.join("week 12");
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        s(&bad),
+        "--cover",
+        "--report",
+        "--went-wrong",
+        "Oil smoking <before> garlic",
+        "--lesson",
+        "Medium heat",
+        "--out-dir",
+        s(&out),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = out.join("report.html");
+    let files = assert_links_resolve(&report);
+    assert!(files.iter().any(|f| f.ends_with("pan fire #2.tiktok.mp4")));
+    assert!(
+        files.iter().any(|f| f.ends_with("pan fire #2.tiktok.jpg")),
+        "the cover, not a thumbnail"
+    );
+    assert!(!out.join("pan fire #2.tiktok.thumb.jpg").exists());
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("Oil smoking &lt;before&gt; garlic"));
+    assert!(html.contains("<figcaption>cover</figcaption>"));
+    assert!(html.contains("broken.mp4") && html.contains("not a video failreel can read"));
+
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        println!("note: /usr/bin/chromium is not installed: the screenshot check is skipped");
+        return;
+    }
+    let shot = d.join("shot.png");
+    let abs = std::path::absolute(&report).unwrap();
+    let url = format!(
+        "file:///{}",
+        failreel::report::html::url_path(abs.strip_prefix("/").unwrap())
+    );
+    let o = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--disable-gpu",
+            "--no-sandbox",
+            "--hide-scrollbars",
+            &format!("--screenshot={}", s(&shot)),
+            "--window-size=412,915",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        shot.is_file(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let img = image::open(&shot).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (412, 915));
+    // Not blank: many colours, and the dark header band over a light page.
+    let mut colours = std::collections::HashSet::new();
+    for p in img.pixels() {
+        colours.insert(p.0);
+    }
+    assert!(colours.len() > 200, "{} colours", colours.len());
+    let top = img.get_pixel(5, 5).0;
+    let below = img.get_pixel(5, 300).0;
+    assert!(top.iter().all(|&c| c < 60), "header {top:?}");
+    assert!(below.iter().all(|&c| c > 200), "page {below:?}");
+    // The cover's picture is on screen: testsrc2's saturated colours appear.
+    assert!(
+        img.pixels()
+            .any(|p| p.0[0] > 200 && p.0[1] > 200 && p.0[2] < 60),
+        "no yellow from the cover on screen"
+    );
+}
