@@ -9,6 +9,7 @@
 pub mod analyse;
 pub mod app;
 pub mod batch;
+pub mod captions;
 pub mod card;
 pub mod cli;
 pub mod composite;

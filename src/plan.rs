@@ -420,6 +420,10 @@ pub struct RenderPlan {
     pub safe_zone: SafeZone,
     /// Things the user should know (reel too short, capped at the maximum…).
     pub warnings: Vec<String>,
+    /// Burned-in captions (`--captions`), each at its time on the reel and laid out clear of
+    /// the cards; none without a subtitle file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<crate::captions::CaptionPlan>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -602,6 +606,9 @@ pub enum PlanError {
         /// Input.
         path: String,
     },
+    /// The subtitle file cannot be used.
+    #[error(transparent)]
+    Captions(#[from] crate::captions::CaptionError),
 }
 
 /// Default output path: `<out_dir>/<input stem>.<preset>.mp4`.
@@ -869,6 +876,7 @@ pub fn plan_reel(
         card_style: preset.cards.style.clone(),
         safe_zone: preset.safe_zone,
         warnings,
+        captions: Vec::new(),
     })
 }
 
