@@ -386,79 +386,85 @@ pub fn free_zone(
 pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<CaptionPlan>, CardError> {
     let trim = plan.trim();
     let len = plan.frame_time(plan.video.frames);
-    let frame = (plan.video.width, plan.video.height);
     let mut engine = TextEngine::new();
     let mut out = Vec::new();
-    let style = &plan.card_style;
     for cue in cues {
         let at = (cue.start - trim.start).max(Micros::ZERO);
         let until = (cue.end - trim.start).min(len);
         if until <= at {
             continue;
         }
-        // Natural height: laid out in the whole safe zone at the bottom.
-        let natural = engine.layout_card_fit(
-            "",
+        out.extend(place_overlay(
+            &mut engine,
+            plan,
             &cue.text,
-            style,
+            at,
+            until,
             CardPosition::Bottom,
-            frame,
-            plan.safe_zone,
-            CAPTION_MAX_HEIGHT_FRACTION,
-        )?;
-        let mut cuts = vec![at, until];
-        for c in &plan.cards {
-            for t in [c.at, c.until] {
-                if t > at && t < until {
-                    cuts.push(t);
-                }
+        )?);
+    }
+    Ok(out)
+}
+
+/// Lays out a text overlay shown from `at` until `until` (reel time) at the `prefer` edge of
+/// the safe zone, clear of the plan's cards: split where a card comes or goes, each piece in
+/// the free band nearest that edge.
+pub fn place_overlay(
+    engine: &mut TextEngine,
+    plan: &RenderPlan,
+    text: &str,
+    at: Micros,
+    until: Micros,
+    prefer: CardPosition,
+) -> Result<Vec<CaptionPlan>, CardError> {
+    let frame = (plan.video.width, plan.video.height);
+    let style = &plan.card_style;
+    let mut out: Vec<CaptionPlan> = Vec::new();
+    // Natural height: laid out in the whole safe zone.
+    let natural = engine.layout_card(
+        "",
+        text,
+        style,
+        prefer,
+        frame,
+        plan.safe_zone,
+        CAPTION_MAX_HEIGHT_FRACTION,
+    )?;
+    let mut cuts = vec![at, until];
+    for c in &plan.cards {
+        for t in [c.at, c.until] {
+            if t > at && t < until {
+                cuts.push(t);
             }
         }
-        cuts.sort();
-        cuts.dedup();
-        for w in cuts.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let busy: Vec<(u32, u32)> = plan
-                .cards
-                .iter()
-                .filter(|c| c.at < b && c.until > a && c.rect.height > 0)
-                .map(card_rows)
-                .collect();
-            let zone = free_zone(
-                plan.safe_zone,
-                frame,
-                &busy,
-                natural.0.height,
-                CardPosition::Bottom,
-            );
-            let fraction = fraction_in(zone, plan.safe_zone, frame.1);
-            let rect = engine.layout_card(
-                "",
-                &cue.text,
-                style,
-                CardPosition::Bottom,
-                frame,
-                zone,
-                fraction,
-            )?;
-            // A piece continuing the previous one in the same place is one caption.
-            if let Some(last) = out
-                .last_mut()
-                .filter(|l: &&mut CaptionPlan| l.until == a && l.text == cue.text && l.rect == rect)
-            {
-                last.until = b;
-                continue;
-            }
-            out.push(CaptionPlan {
-                text: cue.text.clone(),
-                at: a,
-                until: b,
-                zone,
-                position: CardPosition::Bottom,
-                max_height_fraction: fraction,
-                rect,
-            });
+    }
+    cuts.sort();
+    cuts.dedup();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let busy: Vec<(u32, u32)> = plan
+            .cards
+            .iter()
+            .filter(|c| c.at < b && c.until > a && c.rect.height > 0)
+            .map(card_rows)
+            .collect();
+        let zone = free_zone(plan.safe_zone, frame, &busy, natural.height, prefer);
+        let fraction = fraction_in(zone, plan.safe_zone, frame.1);
+        let rect = engine.layout_card("", text, style, prefer, frame, zone, fraction)?;
+        // A piece continuing the previous one in the same place is one overlay.
+        if let Some(last) = out.last_mut().filter(|l| l.until == a && l.rect == rect) {
+            last.until = b;
+            continue;
         }
+        out.push(CaptionPlan {
+            text: text.to_string(),
+            at: a,
+            until: b,
+            zone,
+            position: prefer,
+            max_height_fraction: fraction,
+            rect,
+        });
     }
     Ok(out)
 }

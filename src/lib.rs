@@ -12,6 +12,7 @@ pub mod batch;
 pub mod captions;
 pub mod card;
 pub mod cli;
+pub mod compile;
 pub mod composite;
 pub mod jobs;
 pub mod manifest;
