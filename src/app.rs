@@ -153,6 +153,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Presets { action } => (false, run_presets(action)),
         Command::Probe(args) => (args.json, run_probe(args)),
         Command::Preview(args) => (false, run_preview(*args)),
+        Command::Compile(args) => (args.json, run_compile(*args)),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "failreel", &mut buf);
@@ -277,6 +278,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     )?;
     let info = probe(&args.input)?;
     let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
+    let plan = crate::captions::with_captions(plan, &req)?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(
@@ -285,6 +287,54 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         args.at,
         started.elapsed().as_secs_f64()
     ));
+    Ok(EXIT_OK)
+}
+
+fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
+    use crate::compile::{plan_compilation, render_compilation, CompileError};
+    let mapped = |e: CompileError| match e {
+        CompileError::Usage(p) => AppError::Usage(p),
+        CompileError::Probe(e) => AppError::Probe(e),
+        CompileError::Plan(e) => AppError::Plan(e),
+        CompileError::Render(e) => AppError::Render(e),
+        CompileError::Output(e) => AppError::Output(e),
+    };
+    let (plan, warnings) = plan_compilation(&args).map_err(mapped)?;
+    if !args.quiet {
+        for w in &warnings {
+            eprint_line(&format!("failreel: warning: {w}"));
+        }
+    }
+    if args.dry_run {
+        let line = serde_json::json!({"event": "plan", "output": plan.output, "would": "render", "plan": plan});
+        if args.json {
+            write_stdout(format!("{line}\n").as_bytes())?;
+        } else {
+            write_stdout(format!("{:#}\n", line["plan"]).as_bytes())?;
+        }
+        return Ok(EXIT_OK);
+    }
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = render_compilation(plan, warnings, args.force, &cancel).map_err(mapped)?;
+    if args.json {
+        let line = serde_json::to_string(&report).unwrap_or_default();
+        write_stdout(format!("{line}\n").as_bytes())?;
+    }
+    if !args.quiet {
+        eprint_line(&format!(
+            "failreel: {} {}: {} parts, {:.2} s (parts {:.1} s, join {:.1} s)",
+            if report.status == "ok" {
+                "compiled"
+            } else {
+                "up to date:"
+            },
+            report.output.display(),
+            report.parts,
+            report.duration_s,
+            report.parts_seconds,
+            report.join_seconds
+        ));
+    }
     Ok(EXIT_OK)
 }
 

@@ -56,6 +56,12 @@ pub enum Command {
         after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels"
     )]
     Preview(Box<PreviewArgs>),
+    /// One reel from several clips: a title card, each fail numbered, short crossfades,
+    /// even loudness.
+    #[command(
+        after_help = "Examples:\n  failreel compile a.mov b.mov c.mov --title \"Fail Friday\" -o friday.mp4\n  failreel compile --manifest week.toml --title \"Week 12\" -p reels -o week12.mp4"
+    )]
+    Compile(Box<CompileArgs>),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel"
@@ -156,6 +162,38 @@ pub struct RenderArgs {
     /// duration, cards and preset, and every failed clip with its error. Rewritten each run.
     #[arg(long)]
     pub report: bool,
+}
+
+/// `compile` arguments.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Clips, in the order they are shown.
+    #[arg(required_unless_present = "manifest", value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// A manifest listing the clips (in order) and their settings, as for `render`.
+    #[arg(short, long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Title drawn on the opening card.
+    #[arg(long, value_name = "TEXT", value_parser = |s: &str| Ok::<_, String>(crate::model::clean_card_text(s)))]
+    pub title: Option<String>,
+    /// The reel to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Overwrite the output even if failreel did not write it; render again when up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the compilation's plan and render nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// JSON Lines on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No per-part messages (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// What each part is (flags apply to every clip, as for `render`).
+    #[command(flatten)]
+    pub reel: ReelArgs,
 }
 
 /// What a reel is: shared by `render` and `preview`.

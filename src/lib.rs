@@ -9,8 +9,10 @@
 pub mod analyse;
 pub mod app;
 pub mod batch;
+pub mod captions;
 pub mod card;
 pub mod cli;
+pub mod compile;
 pub mod composite;
 pub mod cover;
 pub mod fanout;

@@ -188,7 +188,9 @@ impl Manifest {
                 spec.apply(e, file, Some(i), &mut problems);
             }
             let origin = where_(file, clip.pos, Some(i));
-            let request = spec.request.or(&default_spec.request);
+            let mut request = spec.request.or(&default_spec.request);
+            // Like every path in a manifest, captions are relative to its folder.
+            request.captions = request.captions.map(|c| base.join(c));
             let output = spec.output.or_else(|| default_spec.output.clone());
             let preset = spec.preset.or_else(|| default_spec.preset.clone());
             let out_dir = spec.out_dir.or_else(|| default_spec.out_dir.clone());

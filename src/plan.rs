@@ -424,6 +424,10 @@ pub struct RenderPlan {
     /// the reel's hash: asking for a cover never renders an up-to-date reel again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover: Option<crate::cover::CoverPlan>,
+    /// Burned-in captions (`--captions`), each at its time on the reel and laid out clear of
+    /// the cards; none without a subtitle file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<crate::captions::CaptionPlan>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -613,6 +617,9 @@ pub enum PlanError {
         /// Input.
         path: String,
     },
+    /// The subtitle file cannot be used.
+    #[error(transparent)]
+    Captions(#[from] crate::captions::CaptionError),
 }
 
 /// Default output path: `<out_dir>/<input stem>.<preset>.mp4`.
@@ -881,6 +888,7 @@ pub fn plan_reel(
         safe_zone: preset.safe_zone,
         warnings,
         cover: None,
+        captions: Vec::new(),
     };
     if req.cover == Some(true) {
         plan.cover = Some(crate::cover::plan_cover(

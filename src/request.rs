@@ -177,6 +177,15 @@ pub struct ReelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub cover: Option<bool>,
+    /// Subtitles to burn in: a SubRip (.srt) or WebVTT (.vtt) file timed on the input's
+    /// clock (any trim works); formatting tags are not drawn.
+    #[arg(long, value_name = "FILE")]
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub captions: Option<std::path::PathBuf>,
 }
 
 impl ReelRequest {
@@ -204,6 +213,7 @@ impl ReelRequest {
             normalize: self.normalize.or(base.normalize),
             strict: self.strict.or(base.strict),
             cover: self.cover.or(base.cover),
+            captions: self.captions.clone().or_else(|| base.captions.clone()),
         }
     }
 
@@ -350,7 +360,7 @@ mod tests {
     #[test]
     fn keys_come_from_serde() {
         let keys = ReelRequest::keys();
-        assert_eq!(keys.len(), 14);
+        assert_eq!(keys.len(), 15);
         assert!(keys.contains(&"went_wrong_until") && keys.contains(&"strict"));
     }
 

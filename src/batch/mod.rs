@@ -264,6 +264,7 @@ pub fn run_batch(
             .clone();
         let planned = info.map_err(ClipError::from).and_then(|info| {
             plan_reel(&info, &clip.request, &clip.preset, clip.output.clone())
+                .and_then(|p| crate::captions::with_captions(p, &clip.request))
                 .map(|p| {
                     let mem = job_memory_mib(&info, &p);
                     (p, mem)

@@ -63,7 +63,7 @@ impl CardsJob {
 /// Lays out and rasterises the plan's cards once, with the layers their animation needs.
 pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
     let mut overlays = Vec::new();
-    if plan.cards.is_empty() {
+    if plan.cards.is_empty() && plan.captions.is_empty() {
         return Ok(overlays);
     }
     let mut engine = TextEngine::new();
@@ -124,6 +124,42 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
             steps,
         });
     }
+    // Captions follow the cards, one layer each (see [`composite`]).
+    for c in &plan.captions {
+        let img = engine
+            .render_card(
+                "",
+                &c.text,
+                &plan.card_style,
+                c.position,
+                (plan.video.width, plan.video.height),
+                c.zone,
+                c.max_height_fraction,
+            )
+            .map_err(|e| RenderError::Card {
+                path: plan.input().display().to_string(),
+                source: e,
+            })?;
+        let drawn = CardRect {
+            x: img.x,
+            y: img.y,
+            width: img.width,
+            height: img.height,
+        };
+        if drawn != c.rect {
+            return Err(RenderError::Card {
+                path: plan.input().display().to_string(),
+                source: CardError::Moved {
+                    planned: c.rect,
+                    drawn,
+                },
+            });
+        }
+        overlays.push(CardLayers {
+            full: YuvOverlay::from_rgba(&img),
+            steps: Vec::new(),
+        });
+    }
     Ok(overlays)
 }
 
@@ -160,11 +196,24 @@ pub(super) fn composite(
             }
         }
     }
+    // Captions: the layers after the cards', shown in full from `at` until `until`.
+    let caption_layers = layers.get(plan.cards.len()..).unwrap_or(&[]);
+    for (c, layer) in plan.captions.iter().zip(caption_layers) {
+        if t >= c.at && t < c.until {
+            for plane in 0..3 {
+                let stride = frame.stride(plane);
+                layer
+                    .full
+                    .blend_plane(plane, frame.data_mut(plane), stride, w, h, 1.0, 0);
+            }
+        }
+    }
 }
 
 fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
     let t = plan.frame_time(index);
     plan.cards.iter().any(|c| c.opacity_at(t) > 0.0)
+        || plan.captions.iter().any(|c| t >= c.at && t < c.until)
 }
 
 /// One picture the convert stage makes of each converted frame, for one video encode: its

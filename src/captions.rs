@@ -1,0 +1,568 @@
+//! Subtitle files (SubRip `.srt` and WebVTT `.vtt`) read strictly into timed cues on the
+//! input's clock, and laid out as caption overlays of a plan ([`plan_captions`]).
+//!
+//! Formatting is not drawn: HTML-like tags (`<i>`, `<b>`, `<font …>`, WebVTT `<v Name>`,
+//! `<c.class>`, inline timestamps), ASS overrides (`{\an8}`) and WebVTT cue settings are
+//! stripped; entities (`&amp;`, `&lt;`…) become their characters. A malformed file is an
+//! error naming `file:line` and what is wrong.
+
+use crate::card::{CardError, CardRect, TextEngine};
+use crate::model::{clean_card_text, CardPosition};
+use crate::plan::{Animation, CardPlan, PlanError, RenderPlan, SLIDE_DISTANCE};
+use crate::preset::SafeZone;
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One subtitle cue: its text (tags stripped) and its time on the input's clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    /// First instant shown.
+    pub start: Micros,
+    /// Instant it is gone.
+    pub end: Micros,
+    /// The text to draw, lines joined with `\n`, formatting removed.
+    pub text: String,
+    /// Line of the cue's timing line in the file (1-based), for messages.
+    pub line: usize,
+}
+
+/// Why a subtitle file cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CaptionError {
+    /// Cannot be read.
+    #[error("{path}: cannot read the captions ({why}): check the path")]
+    Read {
+        /// File.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// Not `.srt` or `.vtt`.
+    #[error("{path}: captions must be a SubRip (.srt) or WebVTT (.vtt) file")]
+    Kind {
+        /// File.
+        path: String,
+    },
+    /// Malformed at a line.
+    #[error("{path}:{line}: {what}")]
+    Malformed {
+        /// File.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong, in plain words.
+        what: String,
+    },
+}
+
+/// Reads the cues of an `.srt` or `.vtt` file.
+pub fn read_captions(path: &Path) -> Result<Vec<Cue>, CaptionError> {
+    let p = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext != "srt" && ext != "vtt" {
+        return Err(CaptionError::Kind { path: p });
+    }
+    let bytes = std::fs::read(path).map_err(|e| CaptionError::Read {
+        path: p.clone(),
+        why: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| CaptionError::Read {
+        path: p.clone(),
+        why: "it is not UTF-8 text".into(),
+    })?;
+    parse_captions(&text, ext == "vtt").map_err(|(line, what)| CaptionError::Malformed {
+        path: p,
+        line,
+        what,
+    })
+}
+
+/// Parses subtitle text (`vtt`: WebVTT, else SubRip). Errors are `(line, what)`.
+pub fn parse_captions(text: &str, vtt: bool) -> Result<Vec<Cue>, (usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<(usize, &str)> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let mut i = 0;
+    if vtt {
+        let first = lines.first().map_or("", |l| l.1);
+        let ok = first == "WEBVTT" || first.starts_with("WEBVTT ") || first.starts_with("WEBVTT\t");
+        if !ok {
+            return Err((1, "a WebVTT file must start with the line `WEBVTT`".into()));
+        }
+        // The header runs to the first blank line.
+        while i < lines.len() && !lines[i].1.trim().is_empty() {
+            i += 1;
+        }
+    }
+    let mut cues = Vec::new();
+    loop {
+        while i < lines.len() && lines[i].1.trim().is_empty() {
+            i += 1;
+        }
+        if i >= lines.len() {
+            break;
+        }
+        let block_start = i;
+        let mut block = Vec::new();
+        while i < lines.len() && !lines[i].1.trim().is_empty() {
+            block.push(lines[i]);
+            i += 1;
+        }
+        let first = block[0].1;
+        if vtt && (first.starts_with("NOTE") || first == "STYLE" || first == "REGION") {
+            continue;
+        }
+        // The timing line: SRT has a number first; WebVTT an optional identifier.
+        let timing_at = if block[0].1.contains("-->") {
+            0
+        } else if !vtt {
+            let n = first.trim();
+            if n.parse::<u64>().is_err() {
+                return Err((
+                    lines[block_start].0,
+                    format!("expected a cue number, found `{}`", short(n)),
+                ));
+            }
+            1
+        } else {
+            1
+        };
+        let Some(&(tline, timing)) = block.get(timing_at) else {
+            return Err((
+                block[block.len() - 1].0,
+                "the cue has no timing line (`00:00:01,000 --> 00:00:02,500`)".into(),
+            ));
+        };
+        let (start, end) = parse_timing(timing, vtt).map_err(|w| (tline, w))?;
+        if end <= start {
+            return Err((
+                tline,
+                format!("the cue ends ({end}) before or when it starts ({start})"),
+            ));
+        }
+        let body: Vec<&str> = block[timing_at + 1..].iter().map(|l| l.1).collect();
+        if let Some(&(l, t)) = block[timing_at + 1..].iter().find(|l| l.1.contains("-->")) {
+            return Err((
+                l,
+                format!(
+                    "a timing line inside a cue's text (`{}`): put a blank line between cues",
+                    short(t)
+                ),
+            ));
+        }
+        let text = strip_formatting(&body.join("\n"));
+        if text.trim().is_empty() {
+            continue;
+        }
+        cues.push(Cue {
+            start,
+            end,
+            text,
+            line: tline,
+        });
+    }
+    Ok(cues)
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn parse_timing(line: &str, vtt: bool) -> Result<(Micros, Micros), String> {
+    let Some((a, b)) = line.split_once("-->") else {
+        return Err("expected a timing line such as `00:00:01,000 --> 00:00:02,500`".into());
+    };
+    // WebVTT cue settings (`align:start line:0`) follow the end time; SRT may carry
+    // coordinates (`X1:…`). Neither is drawn.
+    let b = b.split_whitespace().next().unwrap_or("");
+    Ok((stamp(a.trim(), vtt)?, stamp(b, vtt)?))
+}
+
+/// `hh:mm:ss,mmm` (SRT; `.` accepted) or `[hh:]mm:ss.mmm` (WebVTT).
+fn stamp(s: &str, vtt: bool) -> Result<Micros, String> {
+    let bad = || {
+        format!(
+            "`{}` is not a time: use {}",
+            short(s),
+            if vtt {
+                "mm:ss.mmm or hh:mm:ss.mmm"
+            } else {
+                "hh:mm:ss,mmm"
+            }
+        )
+    };
+    let (hms, frac) = s.split_once([',', '.']).ok_or_else(bad)?;
+    if frac.len() != 3 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let parts: Vec<&str> = hms.split(':').collect();
+    // Minutes and seconds have two digits, hours at least two.
+    let widths_ok =
+        parts.iter().rev().enumerate().all(
+            |(i, p)| {
+                if i < 2 {
+                    p.len() == 2
+                } else {
+                    p.len() >= 2
+                }
+            },
+        );
+    if !widths_ok {
+        return Err(bad());
+    }
+    let nums: Vec<i64> = parts
+        .iter()
+        .map(|p| {
+            (!p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| p.parse::<i64>().ok())
+                .flatten()
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(bad)?;
+    let (h, m, sec) = match nums.as_slice() {
+        [h, m, s] => (*h, *m, *s),
+        [m, s] if vtt => (0, *m, *s),
+        _ => return Err(bad()),
+    };
+    if m > 59 || sec > 59 {
+        return Err(bad());
+    }
+    let ms: i64 = frac.parse().map_err(|_| bad())?;
+    Ok(Micros(((h * 3600 + m * 60 + sec) * 1000 + ms) * 1000))
+}
+
+/// Removes formatting: `<…>` tags, `{\…}` overrides, and decodes the common entities;
+/// control characters go as on cards.
+pub fn strip_formatting(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => {
+                // A tag runs to its `>`; a lone `<` (no `>` on the line) is text.
+                let rest: String = chars.clone().take_while(|&c| c != '\n').collect();
+                if let Some(end) = rest.find('>') {
+                    let n = rest[..end].chars().count() + 1;
+                    for _ in 0..n {
+                        chars.next();
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            '{' if chars.peek() == Some(&'\\') => {
+                let rest: String = chars.clone().take_while(|&c| c != '\n').collect();
+                if let Some(end) = rest.find('}') {
+                    let n = rest[..end].chars().count() + 1;
+                    for _ in 0..n {
+                        chars.next();
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    let decoded = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&lrm;", "\u{200e}")
+        .replace("&rlm;", "\u{200f}")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let lines: Vec<String> = decoded
+        .split('\n')
+        .map(|l| clean_card_text(l).trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
+/// One caption on the reel: text, time on the reel's clock and where it is drawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptionPlan {
+    /// The text drawn (formatting removed).
+    pub text: String,
+    /// First instant shown, on the reel's timeline.
+    pub at: Micros,
+    /// Instant it is gone.
+    pub until: Micros,
+    /// The band of the frame it was laid out in (the safe zone, narrowed to keep clear of
+    /// the cards on screen at the same time).
+    pub zone: SafeZone,
+    /// Top, centre or bottom of that band.
+    pub position: CardPosition,
+    /// The tallest it may be, as a fraction of `zone`'s height.
+    pub max_height_fraction: f32,
+    /// Where it is drawn, in output pixels (laid out at plan time).
+    pub rect: CardRect,
+}
+
+/// The tallest a caption may be, as a fraction of the safe zone's height.
+pub const CAPTION_MAX_HEIGHT_FRACTION: f32 = 0.22;
+
+/// Gap kept between a caption and a card, in pixels.
+pub const CAPTION_GAP: u32 = 16;
+
+/// The height fraction of `zone` that gives a caption the same largest height as
+/// [`CAPTION_MAX_HEIGHT_FRACTION`] of the whole safe zone `safe`.
+fn fraction_in(zone: SafeZone, safe: SafeZone, frame: u32) -> f32 {
+    let h = |z: SafeZone| frame.saturating_sub(z.top + z.bottom).max(1) as f32;
+    (CAPTION_MAX_HEIGHT_FRACTION * h(safe) / h(zone)).min(1.0)
+}
+
+/// The rows a card may cover at reel time span `at..until`: its rectangle, widened by the
+/// distance a sliding card travels.
+fn card_rows(c: &CardPlan) -> (u32, u32) {
+    let extra = if c.animation == Animation::Slide {
+        SLIDE_DISTANCE as u32
+    } else {
+        0
+    };
+    (
+        c.rect.y.saturating_sub(extra),
+        c.rect.y + c.rect.height + extra,
+    )
+}
+
+/// Places a text overlay of `height` px that prefers the `prefer` edge of the safe zone, in
+/// the free vertical bands the `busy` rows leave. Returns the band's zone.
+pub fn free_zone(
+    safe: SafeZone,
+    frame: (u32, u32),
+    busy: &[(u32, u32)],
+    height: u32,
+    prefer: CardPosition,
+) -> SafeZone {
+    let top = safe.top;
+    let bottom = frame.1.saturating_sub(safe.bottom);
+    let mut rows: Vec<(u32, u32)> = busy
+        .iter()
+        .map(|&(a, b)| (a.saturating_sub(CAPTION_GAP), b + CAPTION_GAP))
+        .collect();
+    rows.sort();
+    let mut bands = Vec::new();
+    let mut y = top;
+    for (a, b) in rows {
+        if a > y {
+            bands.push((y, a.min(bottom)));
+        }
+        y = y.max(b);
+    }
+    if y < bottom {
+        bands.push((y, bottom));
+    }
+    let fits: Vec<&(u32, u32)> = bands.iter().filter(|b| b.1 - b.0 >= height).collect();
+    let pick = match prefer {
+        CardPosition::Top => fits.first().copied(),
+        _ => fits.last().copied(),
+    }
+    .or_else(|| bands.iter().max_by_key(|b| b.1 - b.0))
+    .copied()
+    .unwrap_or((top, bottom));
+    SafeZone {
+        top: pick.0,
+        bottom: frame.1 - pick.1,
+        left: safe.left,
+        right: safe.right,
+    }
+}
+
+/// Maps `cues` (input clock) through the plan's trim onto the reel and lays each out in the
+/// preset's safe zone, at the bottom, clear of the cards on screen: a cue is split where a
+/// card comes or goes, and each piece placed in the free band nearest the bottom. Cues
+/// outside the trim are dropped, those across its edges clipped.
+pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<CaptionPlan>, CardError> {
+    let trim = plan.trim();
+    let len = plan.frame_time(plan.video.frames);
+    let mut engine = TextEngine::new();
+    let mut out = Vec::new();
+    for cue in cues {
+        let at = (cue.start - trim.start).max(Micros::ZERO);
+        let until = (cue.end - trim.start).min(len);
+        if until <= at {
+            continue;
+        }
+        out.extend(place_overlay(
+            &mut engine,
+            plan,
+            &cue.text,
+            at,
+            until,
+            CardPosition::Bottom,
+        )?);
+    }
+    Ok(out)
+}
+
+/// Lays out a text overlay shown from `at` until `until` (reel time) at the `prefer` edge of
+/// the safe zone, clear of the plan's cards: split where a card comes or goes, each piece in
+/// the free band nearest that edge.
+pub fn place_overlay(
+    engine: &mut TextEngine,
+    plan: &RenderPlan,
+    text: &str,
+    at: Micros,
+    until: Micros,
+    prefer: CardPosition,
+) -> Result<Vec<CaptionPlan>, CardError> {
+    let frame = (plan.video.width, plan.video.height);
+    let style = &plan.card_style;
+    let mut out: Vec<CaptionPlan> = Vec::new();
+    // Natural height: laid out in the whole safe zone.
+    let natural = engine.layout_card(
+        "",
+        text,
+        style,
+        prefer,
+        frame,
+        plan.safe_zone,
+        CAPTION_MAX_HEIGHT_FRACTION,
+    )?;
+    let mut cuts = vec![at, until];
+    for c in &plan.cards {
+        for t in [c.at, c.until] {
+            if t > at && t < until {
+                cuts.push(t);
+            }
+        }
+    }
+    cuts.sort();
+    cuts.dedup();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let busy: Vec<(u32, u32)> = plan
+            .cards
+            .iter()
+            .filter(|c| c.at < b && c.until > a && c.rect.height > 0)
+            .map(card_rows)
+            .collect();
+        let zone = free_zone(plan.safe_zone, frame, &busy, natural.height, prefer);
+        let fraction = fraction_in(zone, plan.safe_zone, frame.1);
+        let rect = engine.layout_card("", text, style, prefer, frame, zone, fraction)?;
+        // A piece continuing the previous one in the same place is one overlay.
+        if let Some(last) = out.last_mut().filter(|l| l.until == a && l.rect == rect) {
+            last.until = b;
+            continue;
+        }
+        out.push(CaptionPlan {
+            text: text.to_string(),
+            at: a,
+            until: b,
+            zone,
+            position: prefer,
+            max_height_fraction: fraction,
+            rect,
+        });
+    }
+    Ok(out)
+}
+
+/// `plan` with the captions `req` asks for (`--captions`) read and laid out; unchanged
+/// without a subtitle file.
+pub fn with_captions(
+    mut plan: RenderPlan,
+    req: &crate::request::ReelRequest,
+) -> Result<RenderPlan, PlanError> {
+    let Some(file) = &req.captions else {
+        return Ok(plan);
+    };
+    let cues = read_captions(file)?;
+    plan.captions = plan_captions(&plan, &cues).map_err(|source| PlanError::Card {
+        path: plan.input().display().to_string(),
+        card: "caption",
+        source,
+    })?;
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn srt_parses_and_strips_tags() {
+        let srt = "\u{feff}1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Oh no,</i> {\\an8}the <font color=\"red\">lid</font>!\r\n\r\n2\n00:00:03,000 --> 00:00:04,000 X1:10\nA &amp; B\nsecond line\n";
+        let c = parse_captions(srt, false).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].text, "Oh no, the lid!");
+        assert_eq!(
+            (c[0].start, c[0].end),
+            (Micros(1_000_000), Micros(2_500_000))
+        );
+        assert_eq!(c[0].line, 2);
+        assert_eq!(c[1].text, "A & B\nsecond line");
+    }
+
+    #[test]
+    fn vtt_parses_settings_voices_and_notes() {
+        let vtt = "WEBVTT - kitchen\n\nNOTE a comment\nspanning\n\nintro\n00:01.000 --> 00:02.000 align:start line:0\n<v Sam>Too <b>hot</b></v>\n\n01:00:00.500 --> 01:00:01.000\n<c.loud>Bang</c> <00:00:00.700>now\n";
+        let c = parse_captions(vtt, true).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].text, "Too hot");
+        assert_eq!(c[0].start, Micros(1_000_000));
+        assert_eq!(c[1].start, Micros(3_600_500_000));
+        assert_eq!(c[1].text, "Bang now");
+    }
+
+    #[test]
+    fn malformed_files_name_the_line() {
+        let e = parse_captions("1\n00:00:01,000 -> 00:00:02,000\nx\n", false).unwrap_err();
+        assert_eq!(e.0, 2, "{e:?}");
+        let e = parse_captions(
+            "1\n00:00:01,000 --> 00:00:02,000\nx\n\nfoo\n00:00:03,000 --> 00:00:04,000\ny\n",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, 5);
+        assert!(e.1.contains("cue number"), "{e:?}");
+        let e = parse_captions("1\n00:00:03,000 --> 00:00:02,000\nx\n", false).unwrap_err();
+        assert!(e.0 == 2 && e.1.contains("before"), "{e:?}");
+        let e = parse_captions("1\n00:00:61,000 --> 00:01:02,000\nx\n", false).unwrap_err();
+        assert!(e.0 == 2 && e.1.contains("not a time"), "{e:?}");
+        let e = parse_captions("00:01.000 --> 00:02.000\nx\n", true).unwrap_err();
+        assert_eq!(e.0, 1);
+        let e = parse_captions(
+            "1\n00:00:01,000 --> 00:00:02,000\nx\n00:00:03,000 --> 00:00:04,000\n",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, 4);
+    }
+
+    #[test]
+    fn free_zone_keeps_clear_of_cards() {
+        let safe = SafeZone {
+            top: 250,
+            bottom: 460,
+            left: 60,
+            right: 180,
+        };
+        // No card: the whole safe zone.
+        let z = free_zone(safe, (1080, 1920), &[], 100, CardPosition::Bottom);
+        assert_eq!((z.top, z.bottom), (250, 460));
+        // A card at the bottom: the caption goes above it.
+        let z = free_zone(
+            safe,
+            (1080, 1920),
+            &[(1200, 1460)],
+            100,
+            CardPosition::Bottom,
+        );
+        assert_eq!((z.top, 1920 - z.bottom), (250, 1200 - CAPTION_GAP));
+        // A card at the top: the caption stays at the bottom, below it.
+        let z = free_zone(safe, (1080, 1920), &[(250, 600)], 100, CardPosition::Bottom);
+        assert_eq!((z.top, z.bottom), (600 + CAPTION_GAP, 460));
+    }
+}

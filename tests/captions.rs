@@ -1,0 +1,180 @@
+//! `--captions`: subtitles burned in at their times (input clock through the trim), clear of
+//! the cards, tags not drawn, malformed files named by line. Asserted on decoded output.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+
+/// The plan of a dry run (`--dry-run --json`).
+fn plan_of(args: &[&str]) -> Value {
+    let mut a = vec!["render"];
+    a.extend_from_slice(args);
+    a.extend(["--dry-run", "--json"]);
+    let out = failreel(&a);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"plan\""))
+        .expect("a plan line");
+    serde_json::from_str::<Value>(line).unwrap()["plan"].clone()
+}
+
+fn rect(v: &Value) -> (usize, usize, usize, usize) {
+    let r = &v["rect"];
+    let g = |k: &str| r[k].as_u64().unwrap() as usize;
+    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
+}
+
+/// Largest distance of a rectangle's luma from the grey background.
+fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize)) -> u8 {
+    let mut m = 0;
+    for row in r.1..r.3 {
+        for col in r.0..r.2 {
+            m = m.max(y[row * w + col].abs_diff(126));
+        }
+    }
+    m
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    s(&p).to_string()
+}
+
+#[test]
+fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "pan.mp4", 6.0, 30);
+    // Input clock: the first cue is before the trim (dropped), the last runs past its end
+    // (clipped).
+    let tagged = write(
+        dir.path(),
+        "t.srt",
+        "1\n00:00:00,200 --> 00:00:00,800\nbefore the trim\n\n2\n00:00:02,000 --> 00:00:03,000\nOh no, the lid!\n\n3\n00:00:04,000 --> 00:00:09,000\n<i>Too</i> {\\an8}<font color=\"red\">hot</font>\n",
+    );
+    let plain = write(
+        dir.path(),
+        "p.vtt",
+        "WEBVTT\n\n00:02.000 --> 00:03.000\nOh no, the lid!\n\n00:04.000 --> 00:09.000 align:start\nToo hot\n",
+    );
+    let common = [
+        "--start",
+        "1",
+        "--end",
+        "6",
+        "--lesson",
+        "Lid on, heat down",
+        "--lesson-at",
+        "3.5",
+        "--no-normalize",
+    ];
+    let mut args = vec![s(&clip)];
+    args.extend(common);
+    args.extend(["--captions", &tagged]);
+    let plan = plan_of(&args);
+    let caps = plan["captions"].as_array().expect("captions in the plan");
+    // Cue 2 on the reel at 1-2 s; cue 3 from 3 s, split where the lesson comes in (3.5 s),
+    // clipped at the end (5 s).
+    let times: Vec<(i64, i64)> = caps
+        .iter()
+        .map(|c| (c["at"].as_i64().unwrap(), c["until"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        times,
+        vec![
+            (1_000_000, 2_000_000),
+            (3_000_000, 3_500_000),
+            (3_500_000, 5_000_000)
+        ],
+        "{caps:?}"
+    );
+    assert_eq!(caps[1]["text"], "Too hot");
+    let card = rect(&plan["cards"][0]);
+    let (low, moved) = (rect(&caps[1]), rect(&caps[2]));
+    // With the lesson card on screen the caption moves above it; it never overlaps.
+    assert!(
+        moved.3 <= card.1,
+        "caption {moved:?} overlaps card {card:?}"
+    );
+    assert!(
+        low.3 > card.1,
+        "without the card the caption sits at the bottom"
+    );
+
+    let out = dir.path().join("t.mp4");
+    args.extend(["-o", s(&out)]);
+    let mut a = vec!["render"];
+    a.extend(args.iter().copied());
+    failreel_ok(&a);
+    let (w, _, frames) = luma_frames(&out);
+    assert_eq!(frames.len(), 150);
+    let first = rect(&caps[0]);
+    // Text pixels during a cue, none between cues or before the first.
+    assert!(max_dev(&frames[45], w, first) > 60, "cue 1 drawn at 1.5 s");
+    assert!(max_dev(&frames[75], w, first) < 12, "nothing between cues");
+    assert!(max_dev(&frames[75], w, low) < 12, "nothing between cues");
+    assert!(
+        max_dev(&frames[10], w, first) < 12,
+        "the cue before the trim is dropped"
+    );
+    assert!(
+        max_dev(&frames[99], w, low) > 60,
+        "cue 3 at 3.3 s, at the bottom"
+    );
+    assert!(
+        max_dev(&frames[140], w, moved) > 60,
+        "cue 3 above the card at 4.7 s"
+    );
+    // The card is drawn where the plan says, and the moved caption's rows are not its rows.
+    assert!(max_dev(&frames[140], w, card) > 60);
+
+    // Tags are not drawn: the same cues without tags give the same pixels.
+    let out2 = dir.path().join("p.mp4");
+    let mut a2 = vec!["render", s(&clip)];
+    a2.extend(common);
+    a2.extend(["--captions", &plain, "-o", s(&out2)]);
+    failreel_ok(&a2);
+    let (_, _, frames2) = luma_frames(&out2);
+    for i in [45, 99, 140] {
+        let diff = frames[i]
+            .iter()
+            .zip(&frames2[i])
+            .filter(|(a, b)| a.abs_diff(**b) > 3)
+            .count();
+        assert!(
+            diff < 50,
+            "frame {i}: {diff} pixels differ from the untagged cue"
+        );
+    }
+}
+
+#[test]
+fn malformed_captions_name_the_file_and_line() {
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "c.mp4", 2.0, 30);
+    let bad = write(
+        dir.path(),
+        "bad.srt",
+        "1\n00:00:00,500 --> 00:00:01,000\nfine\n\n2\n00:00:01,500 --> 00:00:1,000\nbroken\n",
+    );
+    let out = failreel(&[
+        "render",
+        s(&clip),
+        "--captions",
+        &bad,
+        "-o",
+        s(&dir.path().join("o.mp4")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.srt:6:"), "{err}");
+    assert!(err.contains("is not a time"), "{err}");
+    assert!(!dir.path().join("o.mp4").exists());
+}

@@ -1,0 +1,157 @@
+//! `failreel compile`: a title card, numbered parts, crossfades, continuous sound, one length
+//! rule. Asserted on decoded output.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn clip(dir: &Path, name: &str, color: &str, secs: f64, tone: Option<u32>) -> PathBuf {
+    let p = dir.join(name);
+    let t = format!("{secs}");
+    let v = format!("color=c={color}:s=640x360:r=30");
+    let mut args = vec!["-f", "lavfi", "-i", &v];
+    let a;
+    if let Some(f) = tone {
+        a = format!("sine=frequency={f}:sample_rate=48000");
+        args.extend(["-f", "lavfi", "-i", &a]);
+    }
+    args.extend([
+        "-t",
+        &t,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ]);
+    if tone.is_some() {
+        args.extend(["-c:a", "aac", "-shortest"]);
+    }
+    args.push(s(&p));
+    ffmpeg(&args);
+    p
+}
+
+fn rect(v: &Value) -> (usize, usize, usize, usize) {
+    let g = |k: &str| v[k].as_u64().unwrap() as usize;
+    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
+}
+
+/// Largest luma distance of a rectangle from `bg`.
+fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize), bg: u8) -> u8 {
+    let mut m = 0;
+    for row in r.1..r.3 {
+        for col in r.0..r.2 {
+            m = m.max(y[row * w + col].abs_diff(bg));
+        }
+    }
+    m
+}
+
+#[test]
+fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = clip(d, "a.mp4", "0x808080", 4.0, Some(440));
+    let b = clip(d, "b.mp4", "0x808080", 3.0, None);
+    let c = clip(d, "c.mp4", "0x808080", 6.0, Some(660));
+    let out = d.join("friday.mp4");
+    let common = [s(&a), s(&b), s(&c), "--title", "Fail Friday", "-o", s(&out)];
+    // The plan: where the title and numbers go.
+    let mut dry = vec!["compile"];
+    dry.extend(common);
+    dry.extend(["--dry-run", "--json"]);
+    let o = failreel(&dry);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let plan = &line["plan"];
+    assert_eq!(plan["title_frames"], 75);
+    assert_eq!(plan["transition_frames"], 12);
+    let title = rect(&plan["title_rect"]);
+    let numbers: Vec<_> = plan["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let c = p["captions"].as_array().unwrap();
+            assert_eq!(c.len(), 1);
+            (
+                c[0]["text"].as_str().unwrap().to_string(),
+                rect(&c[0]["rect"]),
+            )
+        })
+        .collect();
+    assert_eq!(numbers[2].0, "#3");
+
+    let mut args = vec!["compile"];
+    args.extend(common);
+    failreel_ok(&args);
+    assert!(
+        !d.join(".friday.mp4.failreel-parts").exists(),
+        "intermediates removed"
+    );
+    // Title 2.5 s + 4 + 3 + 6 − three 0.4 s transitions = 14.3 s, picture and sound alike.
+    let (w, _, frames) = luma_frames(&out);
+    assert_eq!(frames.len(), 429);
+    let sound = audio_mono(&out);
+    let secs = sound.len() as f64 / 48000.0;
+    assert!((secs - 14.3).abs() < 0.03, "audio {secs} s");
+    // Title drawn on the plain background (Y 33), and gone from the parts.
+    assert!(max_dev(&frames[30], w, title, 33) > 80, "title drawn");
+    // Parts start at frames 63, 171, 249 (each overlaps the one before by 12).
+    for (k, at) in [(0usize, 100usize), (1, 200), (2, 300)] {
+        let r = numbers[k].1;
+        assert!(
+            max_dev(&frames[at], w, r, 126) > 60,
+            "#{} drawn at frame {at}",
+            k + 1
+        );
+    }
+    // The background of a part is the clip's grey; the crossfade from the title passes
+    // through the middle.
+    let mid = mean_rect(&frames[69], w, 0, 0, 40, 40);
+    assert!(mid > 45.0 && mid < 115.0, "crossfade at frame 69: {mid}");
+    // Sound: silence on the title and through the clip without audio, the tone elsewhere
+    // with no gap.
+    assert!(rms(&sound, 0.2, 2.0) < 0.001);
+    let mut t = 2.6;
+    while t < 5.6 {
+        assert!(rms(&sound, t, t + 0.1) > 0.05, "sound at {t:.1} s");
+        t += 0.1;
+    }
+    assert!(rms(&sound, 6.2, 8.2) < 0.001, "b has no audio: silence");
+    let mut t = 8.8;
+    while t < 14.1 {
+        assert!(rms(&sound, t, t + 0.1) > 0.05, "sound at {t:.1} s");
+        t += 0.1;
+    }
+    // Both tones at the same loudness (each part normalised to the same target).
+    let (la, lc) = (rms(&sound, 3.0, 5.0), rms(&sound, 10.0, 13.0));
+    assert!((20.0 * (la / lc).log10()).abs() < 1.0, "{la} vs {lc}");
+}
+
+#[test]
+fn a_compilation_longer_than_the_preset_is_refused_with_the_excess() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = clip(d, "a.mp4", "red", 5.0, None);
+    let b = clip(d, "b.mp4", "blue", 5.0, None);
+    let preset = d.join("short.toml");
+    std::fs::write(
+        &preset,
+        "base = \"tiktok\"\nname = \"short\"\n[length]\nmin_s = 1\nmax_s = 10\n",
+    )
+    .unwrap();
+    let out = d.join("o.mp4");
+    let o = failreel(&["compile", s(&a), s(&b), "-p", s(&preset), "-o", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    // 2.5 + 5 + 5 − 0.8 = 11.7 s: 1.7 s too long.
+    assert!(
+        err.contains("11.7 s, 1.7 s longer than short allows (10 s)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
