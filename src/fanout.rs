@@ -10,7 +10,7 @@
 //!   filter graph then serves them all; each reel keeps its own cards, encoder and file.
 //!   Presets that cap the length differently give different trims: separate runs.
 //! - **Video encode** is shared when the pictures are identical: decode key, the same cards
-//!   (text, times, animation, rectangles) in the same look, and the same x264 settings. The
+//!   and captions (text, times, animation, rectangles) in the same look, and the same x264 settings. The
 //!   packets are muxed into each file.
 //! - **Audio encode** likewise: decode key, the same audio plan (fades, loudness target and
 //!   normalisation) and the same AAC settings.
@@ -42,12 +42,14 @@ pub fn decode_key(plan: &RenderPlan) -> String {
 /// What decides the encoded picture: equal keys give identical video streams.
 pub fn picture_key(plan: &RenderPlan) -> String {
     let e = plan.encoder();
-    // The safe zone shapes the cards' text (wrap width): part of the picture only with cards.
-    let zone = (!plan.cards.is_empty()).then_some(plan.safe_zone);
+    // The safe zone shapes the cards' and captions' text (wrap width): part of the picture
+    // only with text on it.
+    let text = !plan.cards.is_empty() || !plan.captions.is_empty();
+    let zone = text.then_some(plan.safe_zone);
     key_of(&(
         decode_key(plan),
-        &plan.cards,
-        (!plan.cards.is_empty()).then_some(&plan.card_style),
+        (&plan.cards, &plan.captions),
+        text.then_some(&plan.card_style),
         zone,
         (&e.video_codec, &e.profile, &e.level, e.crf, &e.preset),
         (e.keyframe_interval, e.max_bitrate_kbps),
