@@ -350,8 +350,12 @@ mod tests {
     #[test]
     fn keys_come_from_serde() {
         let keys = ReelRequest::keys();
-        assert_eq!(keys.len(), 14);
-        assert!(keys.contains(&"went_wrong_until") && keys.contains(&"strict"));
+        assert_eq!(keys.len(), 15);
+        assert!(
+            keys.contains(&"went_wrong_until")
+                && keys.contains(&"strict")
+                && keys.contains(&"cover")
+        );
     }
 
     #[test]
