@@ -360,8 +360,13 @@ mod tests {
     #[test]
     fn keys_come_from_serde() {
         let keys = ReelRequest::keys();
-        assert_eq!(keys.len(), 15);
-        assert!(keys.contains(&"went_wrong_until") && keys.contains(&"strict"));
+        assert_eq!(keys.len(), 16);
+        assert!(
+            keys.contains(&"went_wrong_until")
+                && keys.contains(&"strict")
+                && keys.contains(&"cover")
+                && keys.contains(&"captions")
+        );
     }
 
     #[test]

@@ -525,6 +525,9 @@ pub fn run_batch(
                         if strict(opts, clip) && !report.warnings.is_empty() {
                             // The reel is not what was asked: do not leave it to be resumed.
                             let _ = std::fs::remove_file(&clip.output);
+                            if let Some(c) = &plan.cover {
+                                let _ = std::fs::remove_file(&c.path);
+                            }
                             let e = ClipError::Strict {
                                 input: clip.input.clone(),
                                 warnings: report.warnings.clone(),
