@@ -358,6 +358,8 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
 fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     crate::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
     let clips = crate::jobs::clips_from(&args).map_err(AppError::Usage)?;
+    // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
+    let clips = crate::stories::split_clips(clips, &|p| probe(p).ok());
     let out = Arc::new(Out::default());
     let human = Arc::new(Human::new(
         out.clone(),

@@ -28,4 +28,5 @@ pub mod render;
 pub mod report;
 pub mod request;
 pub mod signals;
+pub mod stories;
 pub mod time;

@@ -25,6 +25,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("reels", include_str!("../presets/reels.toml")),
     ("shorts", include_str!("../presets/shorts.toml")),
     ("everywhere", include_str!("../presets/everywhere.toml")),
+    ("stories", include_str!("../presets/stories.toml")),
 ];
 
 /// The built-in looks of the cards, as (name, TOML text with a `[style]` table of
@@ -109,6 +110,10 @@ pub struct LengthLimits {
     pub min_s: f64,
     /// Longest reel the platform accepts, in seconds; longer reels are capped.
     pub max_s: f64,
+    /// A longer reel is written as numbered parts of at most `max_s` (Stories) instead of
+    /// being capped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub split: bool,
 }
 
 /// Pixels covered by the platform's interface on each edge of the output frame.
@@ -726,7 +731,12 @@ mod tests {
     fn everywhere_fits_inside_every_platform_preset() {
         let all = Preset::built_in("everywhere").unwrap();
         let mut others = 0;
-        for (name, _) in BUILT_IN.iter().filter(|(n, _)| *n != "everywhere") {
+        // Stories are a different product (parts of at most 60 s), not one of the feeds
+        // `everywhere` uploads to.
+        for (name, _) in BUILT_IN
+            .iter()
+            .filter(|(n, _)| *n != "everywhere" && *n != "stories")
+        {
             let p = Preset::built_in(name).unwrap();
             others += 1;
             // Its safe zone contains each preset's: every band at least as wide.

@@ -1,0 +1,101 @@
+//! The stories preset: a long clip written as numbered parts of at most 60 s, cut inside the
+//! sound's pauses, adding up to the whole. Asserted on decoded output.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn a_long_clip_becomes_three_stories_cut_in_quiet_gaps() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("long.mp4");
+    // 130 s: speech-like bursts of 3.1 s with 1.2 s pauses.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x808080:s=320x180:r=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:sample_rate=48000",
+        "-af",
+        "volume=eval=frame:volume='if(lt(mod(t,4.3),3.1),1,0)'",
+        "-t",
+        "130",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        s(&clip),
+    ]);
+    let out_dir = d.join("reels");
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        "stories",
+        "--went-wrong",
+        "Burnt",
+        "--lesson",
+        "Lower heat",
+        "--encoder-preset",
+        "ultrafast",
+        "--out-dir",
+        s(&out_dir),
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // One result line per part.
+    let results: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["status"] == "ok")
+        .collect();
+    assert_eq!(results.len(), 3, "{stdout}");
+    let mut total = 0usize;
+    let mut at = 0.0f64;
+    for k in 1..=3 {
+        let p = out_dir.join(format!("long.stories.{k}.mp4"));
+        let (_, _, frames) = luma_frames(&p);
+        let secs = frames.len() as f64 / 30.0;
+        assert!(secs <= 60.0, "part {k} is {secs} s");
+        total += frames.len();
+        let sound = audio_mono(&p);
+        assert!(((sound.len() as f64 / 48000.0) - secs).abs() < 0.03);
+        at += secs;
+        if k < 3 {
+            // The cut is inside a pause of the source, and the part ends in silence.
+            let phase = at % 4.3;
+            assert!(phase > 3.1 && phase < 4.3, "cut at {at} s (phase {phase})");
+            assert!(
+                rms(&sound, secs - 0.1, secs) < 0.01,
+                "part {k} ends mid-sound"
+            );
+        }
+    }
+    // The whole clip, frame for frame.
+    assert_eq!(total, 3900);
+    // A dry run lists the same three parts, each its own plan.
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        "stories",
+        "--out-dir",
+        s(&out_dir),
+        "--dry-run",
+        "--json",
+    ]);
+    let plans = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("\"plan\""))
+        .count();
+    assert_eq!(plans, 3);
+}
