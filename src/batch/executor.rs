@@ -45,6 +45,10 @@ pub trait Renderer: Sync {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError>;
+    /// Runs the analysis a dry run shows (the `--focus auto` crop path) into `plan`.
+    fn analyse_for_dry_run(&self, plan: &mut RenderPlan) -> Result<(), RenderError> {
+        crate::analyse::reframe::complete(plan)
+    }
 }
 
 /// The real renderer: libav through [`crate::render`].
@@ -155,6 +159,9 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
 }
 
 impl Renderer for FakeRenderer {
+    fn analyse_for_dry_run(&self, _plan: &mut RenderPlan) -> Result<(), RenderError> {
+        Ok(())
+    }
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
         if let Ok(mut p) = self.probed.lock() {
             p.push(input.to_path_buf());

@@ -177,6 +177,9 @@ pub(super) fn convert_stage(
     output: SyncSender<ToEncode>,
     recycled: Receiver<ff::frame::Video>,
 ) -> Result<(), RenderError> {
+    if plan.video.moving() {
+        return super::moving::convert_moving(plan, overlays, tb, input, output, recycled);
+    }
     let path = plan.input();
     let mut graph: Option<ff::filter::Graph> = None;
     // The output frames of source frames sent into the graph whose converted picture has not
@@ -218,7 +221,7 @@ pub(super) fn convert_stage(
 
 /// Sends a converted picture on as output frames `first..first + count`, each with its
 /// cards; false when the encoder has stopped.
-fn send_shown(
+pub(super) fn send_shown(
     plan: &RenderPlan,
     overlays: &[CardLayers],
     mut base: ff::frame::Video,

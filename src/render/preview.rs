@@ -47,8 +47,13 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         Ok(Flow::Continue)
     })?;
     let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
-    let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
-    let mut out = filter_one(plan.input(), &mut graph, &best)?;
+    let mut out = if plan.video.moving() {
+        // The render's own window for this output frame.
+        super::moving::Windows::new(vtb).convert(plan, &best, index)?
+    } else {
+        let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
+        filter_one(plan.input(), &mut graph, &best)?
+    };
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
