@@ -131,6 +131,9 @@ pub struct Reframe {
     /// output's width, the rest filled (its crop key is the whole rotated picture).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fill: Option<Fit>,
+    /// Why the pass could not decide (the window then stays centred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One shot of the reel and its camera.
@@ -839,7 +842,7 @@ pub fn plan_reel(
     };
     // `--focus auto` (the default, for a picture wider than the output) starts from the
     // centred window; the reframe pass then makes it a path.
-    let focus = req.focus.unwrap_or(DEFAULT_FOCUS);
+    let focus = req.focus.or(preset.video.focus).unwrap_or(DEFAULT_FOCUS);
     let crop = crop_window(
         rotated,
         sar,
@@ -938,6 +941,7 @@ pub fn plan_reel(
                 height,
                 fill: preset.video.fill.to_string(),
             }),
+            note: None,
         }
     });
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
@@ -995,9 +999,9 @@ pub fn plan_reel(
     })
 }
 
-/// The focus of a request that names none. Kept at the centre until `--focus auto` is
-/// switched on as the default (issue 14, step 4).
-pub const DEFAULT_FOCUS: Focus = Focus(0.5);
+/// The focus of a request (and preset) that names none: `auto` (issue 14). Only a picture
+/// wider than the output is reframed.
+pub const DEFAULT_FOCUS: Focus = Focus::AUTO;
 
 /// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`
 /// wide, placed at `focus` horizontally (centred vertically when the picture is narrower).

@@ -82,13 +82,22 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
     };
     let decided = match cached {
         Some(d) => d,
-        None => {
-            let d = decide(&spec, v.frames, v.fps, window)?;
-            if cacheable {
-                crate::analyse::cache::put("reframe", &key, &d);
+        None => match decide(&spec, v.frames, v.fps, window) {
+            Ok(d) => {
+                if cacheable {
+                    crate::analyse::cache::put("reframe", &key, &d);
+                }
+                d
             }
-            d
-        }
+            Err(e) => {
+                // A picture the pass cannot read is still rendered (or fails there with
+                // the render's own message): the window stays centred.
+                let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
+                r.analysed = true;
+                r.note = Some(format!("the window stays centred: {e}"));
+                return Ok(());
+            }
+        },
     };
     let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
     r.analysed = true;
