@@ -278,7 +278,9 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     )?;
     let info = probe(&args.input)?;
     let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
-    let plan = crate::captions::with_captions(plan, &req)?;
+    let mut plan = crate::captions::with_captions(plan, &req)?;
+    // `--focus auto`: the same path the render follows (cached after the first run).
+    crate::analyse::reframe::complete(&mut plan)?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(

@@ -113,9 +113,111 @@ pub struct VideoPlan {
     /// Interlaced source: deinterlaced (kerndeint, one frame per frame) before anything else.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deinterlace: bool,
+    /// `--focus auto`: what the reframe pass decided (None: a fixed window from `--focus`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reframe: Option<Reframe>,
+}
+
+/// `--focus auto`: the reframe pass's decisions ([`crate::analyse::reframe`]). Before the pass
+/// has run, `analysed` is false and the crop path holds the centred window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reframe {
+    /// Whether the pass has run and `crop_path` follows the subject.
+    pub analysed: bool,
+    /// The shots found and the camera each got, in time order.
+    #[serde(default)]
+    pub shots: Vec<ShotPlan>,
+    /// How a shot with the camera [`Camera::Fill`] shows the whole picture: fitted to the
+    /// output's width, the rest filled (its crop key is the whole rotated picture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill: Option<Fit>,
+    /// Why the pass could not decide (the window then stays centred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One shot of the reel and its camera.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ShotPlan {
+    /// Reel time of its first frame.
+    pub start: Micros,
+    /// Reel time after its last frame.
+    pub end: Micros,
+    /// How the window moves in it.
+    pub camera: Camera,
+}
+
+/// How the window moves in a shot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Camera {
+    /// Nothing stands out: the centred window.
+    Centre,
+    /// A fixed window that keeps the subject inside with a margin.
+    Steady,
+    /// The window follows the subject (dead zone, eased, speed-capped).
+    Track,
+    /// What matters is wider than the window: the whole picture, fitted, with the fill.
+    Fill,
 }
 
 impl VideoPlan {
+    /// Whether the window changes over the reel (a path of more than one key): rendered by
+    /// cropping each frame before the filter graph instead of inside it.
+    pub fn moving(&self) -> bool {
+        self.crop_path.len() > 1
+            || self
+                .reframe
+                .as_ref()
+                .is_some_and(|r| r.analysed && r.shots.iter().any(|s| s.camera == Camera::Fill))
+    }
+
+    /// The fit of a [`Camera::Fill`] shot, when `rect` is the whole picture of such a shot.
+    pub fn fill_for(&self, rect: Rect) -> Option<&Fit> {
+        let r = self.reframe.as_ref()?;
+        let whole = rect.x == 0 && rect.width + 1 >= self.rotated_size.0;
+        let any_fill = r.shots.iter().any(|s| s.camera == Camera::Fill);
+        r.fill.as_ref().filter(|_| whole && any_fill)
+    }
+
+    /// The window at reel time `t`. Between two keys the window moves linearly (x and y
+    /// rounded down to even); two keys at the same time are a jump (a cut): the second one
+    /// applies from that time on. Before the first key the first applies, after the last the
+    /// last.
+    pub fn window_at(&self, t: Micros) -> Rect {
+        let keys = &self.crop_path;
+        let Some(first) = keys.first() else {
+            return self.crop();
+        };
+        // The last key at or before t (of several at the same time, the last one).
+        let i = keys.partition_point(|k| k.t <= t);
+        if i == 0 {
+            return first.rect;
+        }
+        let a = keys[i - 1];
+        let Some(b) = keys.get(i) else {
+            return a.rect;
+        };
+        if a.rect == b.rect || b.t <= a.t {
+            return a.rect;
+        }
+        let f = (t - a.t).0 as f64 / (b.t - a.t).0 as f64;
+        let lerp = |p: u32, q: u32| {
+            let v = p as f64 + (q as f64 - p as f64) * f;
+            ((v / 2.0).floor().max(0.0) as u32) * 2
+        };
+        if (a.rect.width, a.rect.height) != (b.rect.width, b.rect.height) {
+            // A change of size (a fill shot next to a cropped one) only ever happens at a cut.
+            return a.rect;
+        }
+        Rect {
+            x: lerp(a.rect.x, b.rect.x),
+            y: lerp(a.rect.y, b.rect.y),
+            width: a.rect.width,
+            height: a.rect.height,
+        }
+    }
+
     /// The crop window at reel time 0 (the whole window today: the path has one key).
     pub fn crop(&self) -> Rect {
         self.crop_path.first().map_or(
@@ -499,6 +601,12 @@ impl RenderPlan {
         (frames as i128 * self.encoder().sample_rate as i128 / self.video.fps as i128) as i64
     }
 
+    /// Whether the reframe pass (`--focus auto`) must still run before this plan can be
+    /// rendered or previewed.
+    pub fn needs_reframe_pass(&self) -> bool {
+        self.video.reframe.as_ref().is_some_and(|r| !r.analysed)
+    }
+
     /// Whether the loudness pass must still run before this plan can be rendered.
     pub fn needs_loudness_pass(&self) -> bool {
         self.audio.normalisation == Normalisation::MeasuredAtRender
@@ -750,11 +858,14 @@ pub fn plan_reel(
     } else {
         v.sar.0 as f64 / v.sar.1 as f64
     };
+    // `--focus auto` (the default, for a picture wider than the output) starts from the
+    // centred window; the reframe pass then makes it a path.
+    let focus = req.focus.or(preset.video.focus).unwrap_or(DEFAULT_FOCUS);
     let crop = crop_window(
         rotated,
         sar,
         (preset.video.width, preset.video.height),
-        req.focus.unwrap_or_default().0,
+        if focus.is_auto() { 0.5 } else { focus.0 },
     );
 
     let out = (preset.video.width, preset.video.height);
@@ -836,6 +947,21 @@ pub fn plan_reel(
             v.hdr.to_uppercase()
         ));
     }
+    // Only a window with room to move is reframed (a narrow or 9:16 picture is unaffected).
+    let reframe = (focus.is_auto() && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
+        // A fill shot shows the whole picture fitted to the output's width.
+        let height = (((out.0 as f64 / display_aspect) / 2.0).round() as u32 * 2).clamp(2, out.1);
+        Reframe {
+            analysed: false,
+            shots: Vec::new(),
+            fill: Some(Fit {
+                width: out.0,
+                height,
+                fill: preset.video.fill.to_string(),
+            }),
+            note: None,
+        }
+    });
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
         .then_some(LoudnessTarget {
             lufs: preset.audio.loudness_lufs,
@@ -867,6 +993,7 @@ pub fn plan_reel(
             frames,
             color,
             deinterlace,
+            reframe,
         },
         audio: AudioPlan {
             stream: info.audio.as_ref().map(|a| a.index),
@@ -898,6 +1025,10 @@ pub fn plan_reel(
     }
     Ok(plan)
 }
+
+/// The focus of a request (and preset) that names none: `auto` (issue 14). Only a picture
+/// wider than the output is reframed.
+pub const DEFAULT_FOCUS: Focus = Focus::AUTO;
 
 /// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`
 /// wide, placed at `focus` horizontally (centred vertically when the picture is narrower).

@@ -79,6 +79,10 @@ pub struct VideoSettings {
     /// Beside a picture narrower than 9:16: `blur` (a blurred copy) or a colour `#RRGGBB`.
     #[serde(default)]
     pub fill: Fill,
+    /// Where the 9:16 window sits in a landscape picture (`auto`, `center`, `left`, `right`
+    /// or 0.0–1.0); absent: `auto`. `--focus` and a manifest's `focus` win over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<crate::model::Focus>,
 }
 
 /// Audio settings of a preset.

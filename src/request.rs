@@ -120,7 +120,8 @@ pub struct ReelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub lesson_until: Option<Micros>,
-    /// Horizontal position of the 9:16 window: center, left, right or 0.0–1.0.
+    /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
+    /// landscape input), center, left, right or 0.0–1.0.
     #[arg(long, value_parser = Focus::parse, value_name = "POS")]
     #[serde(
         default,

@@ -331,7 +331,15 @@ fn interlaced_clips_are_deinterlaced_and_the_plan_says_so() {
     assert_eq!(plan["video"]["deinterlace"], true, "{stdout}");
     assert!(stdout.contains("interlaced (top field first)"), "{stdout}");
     let out = d.join("reel.mp4");
-    failreel_ok(&["render", s(&clip), "-o", s(&out), "--quiet"]);
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "-o",
+        s(&out),
+        "--quiet",
+        "--focus",
+        "center",
+    ]);
     // Compare, at the source's own scale, the reel with the woven frames it came from.
     let (w, h, reel) = luma_after(&out, "scale=608:1080:flags=area", 10);
     let (ww, wh, woven) = luma_after(&clip, "crop=608:1080:656:0", 10);

@@ -455,7 +455,7 @@ fn focus_moves_the_window() {
     let left = dir.path().join("left.mp4");
     let centre = dir.path().join("centre.mp4");
     render(&clip, &left, &["--focus", "left"]);
-    render(&clip, &centre, &[]);
+    render(&clip, &centre, &["--focus", "center"]);
     let (w, _, lf) = luma_frames(&left);
     let (_, _, cf) = luma_frames(&centre);
     assert!(

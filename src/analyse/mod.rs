@@ -3,11 +3,12 @@
 //! their results are cached on disk ([`cache`]) by the source's stamp and the pass's inputs,
 //! so a re-run or a resume decodes nothing again.
 //!
-//! Today: [`loudness`] (EBU R128). The plan then decides the gain
+//! Today: [`reframe`] (`--focus auto`: the crop path) and [`loudness`] (EBU R128). The plan then decides the gain
 //! ([`crate::plan::decide_normalisation`]).
 
 pub mod cache;
 pub mod loudness;
+pub mod reframe;
 
 use crate::media::RenderError;
 use crate::plan::{decide_normalisation, Measured, RenderPlan};
@@ -24,6 +25,7 @@ struct LoudnessKey<'a> {
 /// Runs the passes `plan` still needs (reading the cache first) and completes the plan with
 /// their decisions. A plan that needs nothing is left as it is.
 pub fn analyse(plan: &mut RenderPlan) -> Result<(), RenderError> {
+    reframe::complete(plan)?;
     let Some(target) = plan.audio.loudness else {
         return Ok(());
     };

@@ -66,6 +66,10 @@ pub trait Renderer: Sync {
     fn cover(&self, _plan: &RenderPlan) -> Result<(), RenderError> {
         Ok(())
     }
+    /// Runs the analysis a dry run shows (the `--focus auto` crop path) into `plan`.
+    fn analyse_for_dry_run(&self, plan: &mut RenderPlan) -> Result<(), RenderError> {
+        crate::analyse::reframe::complete(plan)
+    }
 }
 
 /// The real renderer: libav through [`crate::render`].
@@ -191,6 +195,9 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
 }
 
 impl Renderer for FakeRenderer {
+    fn analyse_for_dry_run(&self, _plan: &mut RenderPlan) -> Result<(), RenderError> {
+        Ok(())
+    }
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
         if let Ok(mut p) = self.probed.lock() {
             p.push(input.to_path_buf());

@@ -282,6 +282,15 @@ impl RangeDecoder {
         Ok(())
     }
 
+    /// Decodes the video for analysis only (a proxy): the in-loop deblocking filter is
+    /// skipped, which is cheaper and changes the pictures too little to matter there. Never
+    /// for a render.
+    pub fn draft_video(&mut self) {
+        if let Some(v) = self.video.as_mut() {
+            v.dec.skip_loop_filter(ff::Discard::All);
+        }
+    }
+
     /// Decodes audio stream `index` too. Err carries libav's reason when the stream cannot be
     /// decoded (the caller decides what that means); a missing stream is Ok(false).
     pub fn with_audio(&mut self, index: usize) -> Result<bool, ff::Error> {

@@ -1,5 +1,6 @@
 //! The only `unsafe` code in failreel: libav calls that ffmpeg-next does not wrap (a frame's
-//! writability, and capturing libav's log instead of letting it print).
+//! writability, a cropped view of a frame, and capturing libav's log instead of letting it
+//! print).
 #![allow(unsafe_code)]
 
 use ffmpeg_next as ff;
@@ -13,6 +14,47 @@ pub fn is_writable(frame: &ff::frame::Video) -> bool {
     // av_frame_is_writable only reads the frame's buffer reference counts. A frame without
     // buffers reports 0 (not writable), which the callers treat as "make a copy".
     unsafe { ff::ffi::av_frame_is_writable(frame.as_ptr() as *mut _) != 0 }
+}
+
+/// A view of the rectangle `(x, y, width, height)` of `frame` (in its own stored pixels) that
+/// shares its buffers: no pixel is copied, the data pointers are offset (as libavfilter's
+/// `crop` does). The rectangle is clamped inside the frame; even offsets keep 4:2:0 chroma
+/// exact. Used for `--focus auto`, whose window moves from frame to frame.
+pub fn crop_view(
+    frame: &ff::frame::Video,
+    (x, y, width, height): (u32, u32, u32, u32),
+) -> Result<ff::frame::Video, ff::Error> {
+    let (fw, fh) = (frame.width() as usize, frame.height() as usize);
+    let x = (x as usize).min(fw.saturating_sub(1));
+    let y = (y as usize).min(fh.saturating_sub(1));
+    let w = (width as usize).clamp(1, fw - x);
+    let h = (height as usize).clamp(1, fh - y);
+    let mut out = ff::frame::Video::empty();
+    // SAFETY: `out` owns a freshly allocated, empty AVFrame and `frame` a valid decoded one,
+    // both valid for this block. av_frame_ref makes `out` a new reference to the same
+    // (reference-counted) buffers and copies the properties; on failure `out` stays empty
+    // and is freed by its Drop. The crop fields are plain size_t fields of `out` only, set
+    // inside the frame's size (checked above), and av_frame_apply_cropping then offsets
+    // `out`'s data pointers and sets its width and height; the source frame is not touched.
+    unsafe {
+        let r = ff::ffi::av_frame_ref(out.as_mut_ptr(), frame.as_ptr());
+        if r < 0 {
+            return Err(ff::Error::from(r));
+        }
+        let f = out.as_mut_ptr();
+        (*f).crop_left = x;
+        (*f).crop_top = y;
+        (*f).crop_right = fw - x - w;
+        (*f).crop_bottom = fh - y - h;
+        let r = ff::ffi::av_frame_apply_cropping(
+            f,
+            ff::ffi::AV_FRAME_CROP_UNALIGNED as std::ffi::c_int,
+        );
+        if r < 0 {
+            return Err(ff::Error::from(r));
+        }
+    }
+    Ok(out)
 }
 
 /// The field order the decoder reports for its stream (set from the container and the

@@ -94,11 +94,46 @@ pub fn filter_chain(v: &VideoPlan) -> String {
     f.join(",")
 }
 
+/// The chain of a `--focus auto` fill shot: the whole (uncropped) picture fitted to the
+/// output's width (`video` already says so: its output size is the fit's), centred over a
+/// blurred, darkened copy of its middle, or the fill colour.
+pub fn fill_wide_chain(video: &VideoPlan, out: (u32, u32), fill: &str) -> String {
+    let base = filter_chain(video);
+    let (fw, fh) = (video.width, video.height);
+    let y = ((out.1.saturating_sub(fh)) / 4) * 2;
+    match crate::preset::parse_color(fill) {
+        Some([r, g, b]) => format!(
+            "{base},pad={}:{}:0:{y}:color=0x{r:02x}{g:02x}{b:02x},format=yuv420p,setsar=1",
+            out.0, out.1
+        ),
+        None => {
+            let cw = ((fh as u64 * out.0 as u64 / out.1 as u64) as u32 / 2 * 2).clamp(2, fw);
+            let (bw, bh) = ((out.0 / 16).max(1) * 2, (out.1 / 16).max(1) * 2);
+            format!(
+                "{base},split=2[fg][bg];[bg]crop={cw}:{fh}:{}:0,scale={bw}:{bh}:flags=bilinear,boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x=0:y={y},format=yuv420p,setsar=1",
+                (fw - cw) / 4 * 2,
+                out.0,
+                out.1
+            )
+        }
+    }
+}
+
 /// Builds the graph for frames like `f` (size, pixel format, aspect) with time base `tb`,
 /// ending in yuv420p.
 pub fn build_graph(
     path: &Path,
     video: &VideoPlan,
+    f: &ff::frame::Video,
+    tb: ff::Rational,
+) -> Result<ff::filter::Graph, RenderError> {
+    build_graph_chain(path, &filter_chain(video), f, tb)
+}
+
+/// [`build_graph`] with the chain given.
+pub fn build_graph_chain(
+    path: &Path,
+    chain: &str,
     f: &ff::frame::Video,
     tb: ff::Rational,
 ) -> Result<ff::filter::Graph, RenderError> {
@@ -133,7 +168,7 @@ pub fn build_graph(
         .set_pixel_format(ff::format::Pixel::YUV420P);
     g.output("in", 0)
         .and_then(|p| p.input("out", 0))
-        .and_then(|p| p.parse(&filter_chain(video)))
+        .and_then(|p| p.parse(chain))
         .map_err(&err)?;
     g.validate().map_err(&err)?;
     Ok(g)

@@ -18,11 +18,11 @@ pub struct Rect {
 }
 
 /// Horizontal position of the 9:16 window in a wider frame: 0.0 is the left edge, 1.0 the
-/// right edge.
+/// right edge; [`Focus::AUTO`] (`auto`) lets the reframe pass follow the subject.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Focus(pub f64);
 
-const FOCUS_WANTED: &str = "center, left, right or a number from 0.0 to 1.0";
+const FOCUS_WANTED: &str = "auto, center, left, right or a number from 0.0 to 1.0";
 
 impl Default for Focus {
     fn default() -> Focus {
@@ -31,9 +31,19 @@ impl Default for Focus {
 }
 
 impl Focus {
-    /// Parses `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
+    /// `auto`: the window follows what matters in each shot (analyse/reframe). Stored as a
+    /// value outside 0.0–1.0 so every fixed position keeps its meaning.
+    pub const AUTO: Focus = Focus(-1.0);
+
+    /// Whether this is [`Focus::AUTO`].
+    pub fn is_auto(self) -> bool {
+        self.0 < 0.0
+    }
+
+    /// Parses `auto`, `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
     pub fn parse(s: &str) -> Result<Focus, String> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Focus::AUTO),
             "center" | "centre" | "middle" => Ok(Focus(0.5)),
             "left" => Ok(Focus(0.0)),
             "right" => Ok(Focus(1.0)),
@@ -62,6 +72,9 @@ impl FromStr for Focus {
 
 impl Serialize for Focus {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_auto() {
+            return s.serialize_str("auto");
+        }
         s.serialize_f64(self.0)
     }
 }
@@ -92,9 +105,13 @@ mod tests {
         let e = Focus::parse("top").unwrap_err();
         assert_eq!(
             e,
-            "must be center, left, right or a number from 0.0 to 1.0, not \"top\""
+            "must be auto, center, left, right or a number from 0.0 to 1.0, not \"top\""
         );
         let f: Focus = serde_json::from_str("1").unwrap();
         assert_eq!(f, Focus(1.0));
+        assert!(Focus::parse("auto").unwrap().is_auto());
+        assert!(!Focus(0.0).is_auto());
+        let a: Focus = serde_json::from_str("\"auto\"").unwrap();
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"auto\"");
     }
 }

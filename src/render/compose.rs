@@ -239,6 +239,9 @@ pub(super) fn convert_stage(
     tb: ff::Rational,
     input: Receiver<Shown>,
 ) -> Result<(), RenderError> {
+    if plan.video.moving() {
+        return super::moving::convert_moving(plan, chains, tb, input);
+    }
     let path = plan.input();
     let mut graph: Option<ff::filter::Graph> = None;
     // The output frames of source frames sent into the graph whose converted picture has not
@@ -280,7 +283,7 @@ pub(super) fn convert_stage(
 
 /// Sends a converted picture to every chain (a copy to each but the last, which takes it);
 /// false when an encoder has stopped.
-fn send_to_chains(chains: &[PictureChain], base: ff::frame::Video, first: u64, count: u64) -> bool {
+pub(super) fn send_to_chains(chains: &[PictureChain], base: ff::frame::Video, first: u64, count: u64) -> bool {
     let Some((last, rest)) = chains.split_last() else {
         return true;
     };
@@ -315,7 +318,7 @@ fn send_to_chains(chains: &[PictureChain], base: ff::frame::Video, first: u64, c
 
 /// Sends a converted picture on as output frames `first..first + count`, each with its
 /// cards; false when the encoder has stopped.
-fn send_shown(
+pub(super) fn send_shown(
     plan: &RenderPlan,
     overlays: &[CardLayers],
     mut base: ff::frame::Video,

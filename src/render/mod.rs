@@ -11,6 +11,7 @@
 mod audio;
 mod compose;
 mod cover;
+mod moving;
 mod pipeline;
 mod preview;
 
@@ -175,7 +176,7 @@ pub fn render(
     // run yet is completed here (from the cache when it ran before).
     let tag = reel_tag(plan);
     let completed;
-    let plan = if plan.needs_loudness_pass() {
+    let plan = if plan.needs_loudness_pass() || plan.needs_reframe_pass() {
         let mut p = plan.clone();
         crate::analyse::analyse(&mut p)?;
         completed = p;

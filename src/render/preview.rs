@@ -47,8 +47,13 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
         Ok(Flow::Continue)
     })?;
     let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
-    let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
-    let mut out = filter_one(plan.input(), &mut graph, &best)?;
+    let mut out = if plan.video.moving() {
+        // The render's own window for this output frame.
+        super::moving::Windows::new(vtb).convert(plan, &best, index)?
+    } else {
+        let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
+        filter_one(plan.input(), &mut graph, &best)?
+    };
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
@@ -122,13 +127,21 @@ pub fn clean_frames(
     let _ = source.seek(plan.frame_time(first));
     let mut out = Vec::with_capacity(wanted.len());
     let mut failure = None;
+    // A moving window (`--focus auto`): each frame through its own window, as the render does.
+    let mut windows = plan
+        .video
+        .moving()
+        .then(|| super::moving::Windows::new(vtb));
     source.run(None, |item| {
         if let Decoded::Picture(shown) = item {
             let end = shown.first + shown.count;
             for &i in wanted.iter().filter(|&&i| i >= shown.first && i < end) {
                 // A graph per frame: one frame in, one out (a deinterlacer is flushed).
-                let converted = build_graph(plan.input(), &plan.video, &shown.frame, vtb)
-                    .and_then(|mut g| filter_one(plan.input(), &mut g, &shown.frame));
+                let converted = match windows.as_mut() {
+                    Some(w) => w.convert(plan, &shown.frame, i),
+                    None => build_graph(plan.input(), &plan.video, &shown.frame, vtb)
+                        .and_then(|mut g| filter_one(plan.input(), &mut g, &shown.frame)),
+                };
                 match converted {
                     Ok(f) => out.push((i, f)),
                     Err(e) => {

@@ -381,6 +381,31 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         v.width,
         v.height,
     ));
+    if let Some(r) = &v.reframe {
+        let shots: Vec<String> = r
+            .shots
+            .iter()
+            .map(|sh| {
+                format!(
+                    "{} from {}",
+                    serde_json::to_value(sh.camera)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or("?"),
+                    secs(sh.start)
+                )
+            })
+            .collect();
+        s.push_str(&format!(
+            "  focus     auto: {} window key(s); shots: {}\n",
+            v.crop_path.len(),
+            if shots.is_empty() {
+                "not analysed".to_string()
+            } else {
+                shots.join(", ")
+            }
+        ));
+    }
     if let Some(f) = &v.fit {
         s.push_str(&format!(
             "  fit       picture {} px wide, sides filled with {}\n",

@@ -1,0 +1,283 @@
+//! From observations to a camera: shots (cuts in the histogram distance), the subject's extent
+//! per sample, and per shot a camera that looks operated by a person: steady (one window
+//! keeping the subject inside with a margin), track (a dead zone, then an eased,
+//! speed-capped follow that looks a little ahead, smoothed), fill (what matters is wider
+//! than the window) or centre (nothing stands out). All positions are in proxy pixels.
+
+use super::signals::Observation;
+use crate::plan::Camera;
+
+/// The decided camera of one shot: its samples `start..end` and the window's left edge at
+/// each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShotPath {
+    /// First sample.
+    pub start: usize,
+    /// After the last sample.
+    pub end: usize,
+    /// The camera.
+    pub camera: Camera,
+    /// The window's left edge per sample (proxy pixels; empty for fill).
+    pub x: Vec<f32>,
+}
+
+/// Samples where a new shot starts (never 0): a large colour change, or one well above its
+/// neighbourhood's; shots at least `min_len` samples long.
+pub fn cuts(obs: &[Observation], min_len: usize) -> Vec<usize> {
+    let d: Vec<f32> = obs.iter().map(|o| o.cut_distance).collect();
+    let mut out: Vec<usize> = Vec::new();
+    for i in 1..d.len() {
+        let lo = i.saturating_sub(7);
+        let hi = (i + 8).min(d.len());
+        let mut near: Vec<f32> = (lo..hi).filter(|&j| j != i).map(|j| d[j]).collect();
+        near.sort_by(f32::total_cmp);
+        let median = near.get(near.len() / 2).copied().unwrap_or(0.0);
+        let cut = d[i] > 0.45 || (d[i] > 0.15 && d[i] > 4.0 * median.max(0.02));
+        if cut && out.last().is_none_or(|&l| i - l >= min_len) && i >= min_len.min(1) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The subject in one sample: its extent `[left, right]` and centre, or None when nothing
+/// stands out.
+pub fn subject(profile: &[f32]) -> Option<(f32, f32, f32)> {
+    let peak = profile.iter().copied().fold(0f32, f32::max);
+    if peak < 0.04 {
+        return None;
+    }
+    let mean = profile.iter().sum::<f32>() / profile.len().max(1) as f32;
+    // Nothing stands out when the peak is not well above the picture's average.
+    if peak < 1.8 * mean {
+        return None;
+    }
+    let thr = 0.4 * peak;
+    // Columns above the threshold, in runs of at least 3 (a lone spike is noise).
+    let mut l = f32::MAX;
+    let mut r = f32::MIN;
+    let (mut mass, mut moment) = (0f32, 0f32);
+    let mut run_start = None;
+    for i in 0..=profile.len() {
+        let on = profile.get(i).is_some_and(|&v| v >= thr);
+        match (on, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(s)) => {
+                if i - s >= 3 {
+                    l = l.min(s as f32);
+                    r = r.max(i as f32);
+                    for (j, &v) in profile.iter().enumerate().take(i).skip(s) {
+                        mass += v;
+                        moment += v * j as f32;
+                    }
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    (mass > 0.0).then(|| (l, r, moment / mass))
+}
+
+/// Decides every shot's camera for a window `win` proxy pixels wide in a picture `width`
+/// wide, samples at `rate` per second.
+pub fn plan_shots(
+    obs: &[Observation],
+    cuts: &[usize],
+    width: f32,
+    win: f32,
+    rate: f32,
+) -> Vec<ShotPath> {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(obs.len());
+    bounds
+        .windows(2)
+        .filter(|b| b[1] > b[0])
+        .map(|b| plan_shot(&obs[b[0]..b[1]], b[0], width, win, rate))
+        .collect()
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn plan_shot(obs: &[Observation], start: usize, width: f32, win: f32, rate: f32) -> ShotPath {
+    let n = obs.len();
+    let room = (width - win).max(0.0);
+    let centre = room / 2.0;
+    let margin = 0.06 * win;
+    let subj: Vec<Option<(f32, f32, f32)>> = obs.iter().map(|o| subject(&o.profile)).collect();
+    let seen: Vec<(f32, f32, f32)> = subj.iter().flatten().copied().collect();
+    let shot = |camera, x: Vec<f32>| ShotPath {
+        start,
+        end: start + n,
+        camera,
+        x,
+    };
+    if seen.len() * 10 < n * 3 {
+        return shot(Camera::Centre, vec![centre; n]);
+    }
+    let wide = seen.iter().filter(|s| s.1 - s.0 > 0.95 * win).count();
+    if wide * 2 >= seen.len() {
+        return shot(Camera::Fill, Vec::new());
+    }
+    // Steady: one window holding every sample's subject (that can fit) with the margin.
+    let (mut lo, mut hi) = (0f32, room);
+    for &(l, r, _) in &seen {
+        if r - l + 2.0 * margin <= win {
+            lo = lo.max(r + margin - win);
+            hi = hi.min(l - margin);
+        }
+    }
+    if lo <= hi {
+        let mut centres: Vec<f32> = seen.iter().map(|s| s.2 - win / 2.0).collect();
+        let mut x = median(&mut centres).clamp(lo, hi);
+        // A gentle pull to the centre: snap to it when it holds the subject too and is near.
+        if (lo..=hi).contains(&centre) && (x - centre).abs() < 0.08 * width {
+            x = centre;
+        }
+        return shot(Camera::Steady, vec![x.clamp(0.0, room); n]);
+    }
+    // Track: the target keeps the subject inside with the margin where it can.
+    let mut target = Vec::with_capacity(n);
+    let mut last = None;
+    for s in &subj {
+        let t = match s {
+            Some((l, r, c)) => {
+                let mut x = c - win / 2.0;
+                if r - l + 2.0 * margin <= win {
+                    x = x.clamp(r + margin - win, l - margin);
+                }
+                Some(x.clamp(0.0, room))
+            }
+            None => last,
+        };
+        last = t.or(last);
+        target.push(t);
+    }
+    // Samples before the subject is first seen take its first position.
+    let first = target.iter().flatten().next().copied().unwrap_or(centre);
+    let mut target: Vec<f32> = target.into_iter().map(|t| t.unwrap_or(first)).collect();
+    // Median of 3 against single-sample outliers.
+    if n >= 3 {
+        let t0 = target.clone();
+        for i in 1..n - 1 {
+            target[i] = median(&mut [t0[i - 1], t0[i], t0[i + 1]]);
+        }
+    }
+    let x = follow(&target, win, rate);
+    shot(
+        Camera::Track,
+        x.into_iter().map(|v| v.clamp(0.0, room)).collect(),
+    )
+}
+
+/// A camera operator's follow of `target` (sampled at `rate` per second): look two samples
+/// ahead (the whole shot is known), hold inside a dead zone, ease in and out with a capped
+/// acceleration and speed, then smooth (a Gaussian forward and back, so no phase lag).
+pub fn follow(target: &[f32], win: f32, rate: f32) -> Vec<f32> {
+    let n = target.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let ahead = 2usize;
+    let dead = 0.08 * win;
+    let vmax = 0.9 * win / rate; // per sample: at most 0.9 window widths a second
+    let amax = 0.25 * win / rate; // per sample, per sample
+    let mut pos = target[ahead.min(n - 1)];
+    let mut vel = 0f32;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let goal = target[(i + ahead).min(n - 1)];
+        let err = goal - pos;
+        let want = if err.abs() <= dead {
+            0.0
+        } else {
+            ((err - dead * err.signum()) * 0.6).clamp(-vmax, vmax)
+        };
+        vel += (want - vel).clamp(-amax, amax);
+        pos += vel;
+        out.push(pos);
+    }
+    // Gaussian, sigma one sample, forward and back.
+    let k = [0.054f32, 0.244, 0.403, 0.244, 0.054];
+    let mut sm = out.clone();
+    for _ in 0..2 {
+        let src = sm.clone();
+        for (i, out) in sm.iter_mut().enumerate() {
+            let mut s = 0f32;
+            let mut wsum = 0f32;
+            for (j, wk) in k.iter().enumerate() {
+                let t = i as i64 + j as i64 - 2;
+                if t >= 0 && (t as usize) < n {
+                    s += wk * src[t as usize];
+                    wsum += wk;
+                }
+            }
+            *out = s / wsum;
+        }
+    }
+    sm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs_with_peak(w: usize, at: usize, cut: f32) -> Observation {
+        let mut profile = vec![0.05f32; w];
+        for v in profile.iter_mut().skip(at).take(10) {
+            *v = 1.0;
+        }
+        Observation {
+            cut_distance: cut,
+            profile,
+            shift: (0, 0),
+        }
+    }
+
+    #[test]
+    fn a_still_subject_off_centre_gets_a_steady_window_around_it() {
+        let obs: Vec<_> = (0..20).map(|_| obs_with_peak(192, 20, 0.01)).collect();
+        let shots = plan_shots(&obs, &cuts(&obs, 2), 192.0, 60.0, 5.0);
+        assert_eq!(shots.len(), 1);
+        assert_eq!(shots[0].camera, Camera::Steady);
+        let x = shots[0].x[0];
+        assert!(x <= 20.0 - 3.0 && x + 60.0 >= 30.0 + 3.0, "{x}");
+    }
+
+    #[test]
+    fn a_cut_splits_shots_and_each_holds_its_subject() {
+        let mut obs: Vec<_> = (0..10).map(|_| obs_with_peak(192, 10, 0.01)).collect();
+        obs.extend((0..10).map(|i| obs_with_peak(192, 160, if i == 0 { 0.8 } else { 0.01 })));
+        let c = cuts(&obs, 2);
+        assert_eq!(c, vec![10]);
+        let shots = plan_shots(&obs, &c, 192.0, 60.0, 5.0);
+        assert_eq!(shots.len(), 2);
+        assert!(shots[0].x[5] < 10.0);
+        assert!(shots[1].x[5] + 60.0 > 170.0);
+    }
+
+    #[test]
+    fn two_subjects_far_apart_are_filled() {
+        let mut o = obs_with_peak(192, 5, 0.01);
+        for v in o.profile.iter_mut().skip(170).take(10) {
+            *v = 1.0;
+        }
+        let obs = vec![o; 10];
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0);
+        assert_eq!(shots[0].camera, Camera::Fill);
+    }
+
+    #[test]
+    fn the_follow_is_smooth_and_capped() {
+        let target: Vec<f32> = (0..50).map(|i| if i < 20 { 0.0 } else { 100.0 }).collect();
+        let x = follow(&target, 60.0, 5.0);
+        let speeds: Vec<f32> = x.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+        assert!(speeds.iter().all(|&s| s <= 0.9 * 60.0 / 5.0 + 0.01));
+        assert!((x[49] - 100.0).abs() < 6.0, "{}", x[49]);
+        assert!(x[5].abs() < 1.0);
+    }
+}

@@ -1,0 +1,252 @@
+//! The reframe pass (`--focus auto`, issue 14): follows what matters in each shot with the
+//! 9:16 window, without ML weights.
+//!
+//! 1. [`proxy`]: the trimmed range decoded at 5 pictures a second (frames nothing refers to
+//!    and no sample shows are not decoded, deblocking is skipped), each scaled at once to
+//!    192 px wide and turned upright.
+//! 2. [`signals`]: per sample a colour histogram (cuts), the camera's shift and the motion
+//!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
+//! 3. [`camera`]: shots, and per shot steady / track / fill / centre.
+//! 4. Each cut's exact frame is found on tiny thumbnails of the frames between the two
+//!    samples around it, so the window jumps on the cut's own frame and never pans across.
+//!
+//! The plan's crop path gets a key per sample of a tracking shot (linear between keys; see
+//! [`crate::plan::VideoPlan::window_at`]) and two keys at the same time at each cut (a
+//! jump). Results are cached by the source's stamp, the range and the parameters.
+
+pub mod camera;
+pub mod proxy;
+pub mod signals;
+
+use crate::media::RenderError;
+use crate::plan::{Camera, CropKey, Rect, RenderPlan, ShotPlan};
+use crate::time::Micros;
+
+/// Proxy pictures per second.
+pub const RATE: u32 = 5;
+/// Proxy width in pixels.
+pub const WIDTH: usize = 192;
+/// Changes whenever the pass decides differently (part of the cache key).
+const VERSION: u32 = 1;
+
+/// Everything the decision depends on (the cache key).
+#[derive(serde::Serialize)]
+struct Key<'a> {
+    version: u32,
+    input: std::path::PathBuf,
+    size: u64,
+    modified_ns: u128,
+    spec: &'a proxy::ProxySpec<'a>,
+    frames: u64,
+    fps: u32,
+    window: (u32, u32),
+}
+
+/// What the pass decided (cached).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Decided {
+    keys: Vec<CropKey>,
+    shots: Vec<ShotPlan>,
+}
+
+/// Runs the pass if `plan` asks for it (reading the cache first) and puts the path into the
+/// plan.
+pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
+    if !plan.needs_reframe_pass() {
+        return Ok(());
+    }
+    let v = &plan.video;
+    let spec = proxy::ProxySpec {
+        input: plan.input(),
+        stream: v.stream,
+        trim_start: plan.trim().start,
+        rotation: v.rotation,
+        rotated_size: v.rotated_size,
+    };
+    let window = v.crop();
+    let key = Key {
+        version: VERSION,
+        input: std::fs::canonicalize(spec.input).unwrap_or_else(|_| spec.input.to_path_buf()),
+        size: plan.source().size,
+        modified_ns: plan.source().modified_ns,
+        spec: &spec,
+        frames: v.frames,
+        fps: v.fps,
+        window: (window.width, window.height),
+    };
+    let cacheable = plan.source().size > 0;
+    let cached = if cacheable {
+        crate::analyse::cache::get::<_, Decided>("reframe", &key)
+    } else {
+        None
+    };
+    let decided = match cached {
+        Some(d) => d,
+        None => match decide(&spec, v.frames, v.fps, window) {
+            Ok(d) => {
+                if cacheable {
+                    crate::analyse::cache::put("reframe", &key, &d);
+                }
+                d
+            }
+            Err(e) => {
+                // A picture the pass cannot read is still rendered (or fails there with
+                // the render's own message): the window stays centred.
+                let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
+                r.analysed = true;
+                r.note = Some(format!("the window stays centred: {e}"));
+                return Ok(());
+            }
+        },
+    };
+    let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
+    r.analysed = true;
+    r.shots = decided.shots;
+    plan.video.crop_path = decided.keys;
+    Ok(())
+}
+
+fn even(v: f32) -> u32 {
+    ((v.max(0.0) / 2.0).floor() as u32) * 2
+}
+
+/// Decodes the proxy and decides the path: keys in time order, and the shots.
+fn decide(
+    spec: &proxy::ProxySpec<'_>,
+    frames: u64,
+    fps: u32,
+    window: Rect,
+) -> Result<Decided, RenderError> {
+    let samples = (frames * RATE as u64).div_ceil(fps as u64).max(1);
+    let mut analyser = signals::Analyser::new();
+    let mut obs: Vec<signals::Observation> = Vec::new();
+    let mut pw = 0usize;
+    proxy::decode_proxy(spec, RATE, samples, WIDTH, |k, t| {
+        pw = t.width;
+        let o = analyser.push(t);
+        // Samples arrive in order; a sample the source has no frame for repeats the last.
+        while (obs.len() as u64) < k {
+            let last = obs.last().cloned().unwrap_or_default();
+            obs.push(last);
+        }
+        obs.push(o);
+    })?;
+    let (rw, rh) = spec.rotated_size;
+    let full = Rect {
+        x: 0,
+        y: 0,
+        width: even(rw as f32),
+        height: even(rh as f32),
+    };
+    if obs.is_empty() || pw == 0 {
+        return Ok(Decided {
+            keys: vec![CropKey {
+                t: Micros::ZERO,
+                rect: window,
+            }],
+            shots: Vec::new(),
+        });
+    }
+    let scale = rw as f32 / pw as f32;
+    let win = window.width as f32 / scale;
+    let cut_samples = camera::cuts(&obs, 2);
+    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, RATE as f32);
+    let room = full.width.saturating_sub(window.width);
+    let sample_time = |k: usize| Micros((k as i128 * 1_000_000 / RATE as i128) as i64);
+    let frame_time = |i: u64| Micros((i as i128 * 1_000_000 / fps as i128) as i64);
+    let reel_end = frame_time(frames);
+    let rect_at = |s: &camera::ShotPath, j: usize| match s.camera {
+        Camera::Fill => full,
+        _ => Rect {
+            x: even(s.x[j] * scale).min(room),
+            ..window
+        },
+    };
+    let mut keys: Vec<CropKey> = Vec::new();
+    let mut plans = Vec::new();
+    for (n, s) in shots.iter().enumerate() {
+        // The exact frame of the cut that starts this shot.
+        let start = if n == 0 {
+            Micros::ZERO
+        } else {
+            let a = frame_slot(sample_time(s.start - 1), fps);
+            let b = frame_slot(sample_time(s.start), fps).min(frames.saturating_sub(1));
+            frame_time(exact_cut(spec, fps, a, b)?)
+        };
+        if let Some(prev) = keys.last().copied() {
+            keys.push(CropKey {
+                t: start,
+                rect: prev.rect,
+            });
+        }
+        keys.push(CropKey {
+            t: start,
+            rect: rect_at(s, 0),
+        });
+        for j in 0..s.end - s.start {
+            let t = sample_time(s.start + j);
+            if t > start && t < reel_end {
+                keys.push(CropKey {
+                    t,
+                    rect: rect_at(s, j),
+                });
+            }
+        }
+        if let Some(p) = plans.last_mut() {
+            let p: &mut ShotPlan = p;
+            p.end = start;
+        }
+        plans.push(ShotPlan {
+            start,
+            end: reel_end,
+            camera: s.camera,
+        });
+    }
+    Ok(Decided {
+        keys: thin(keys),
+        shots: plans,
+    })
+}
+
+/// The first output frame at or after reel time `t`.
+fn frame_slot(t: Micros, fps: u32) -> u64 {
+    (t.0 as i128 * fps as i128).div_euclid(1_000_000) as u64
+        + u64::from((t.0 as i128 * fps as i128).rem_euclid(1_000_000) != 0)
+}
+
+/// The output frame in `a+1..=b` where the picture changes most from the one before (the
+/// cut between samples at frames `a` and `b`).
+fn exact_cut(spec: &proxy::ProxySpec<'_>, fps: u32, a: u64, b: u64) -> Result<u64, RenderError> {
+    if b <= a + 1 {
+        return Ok(b.max(a + 1));
+    }
+    let thumbs = proxy::decode_stretch(spec, fps, a, b)?;
+    let hists: Vec<(u64, Vec<f32>)> = thumbs
+        .iter()
+        .map(|(k, t)| (*k, signals::histogram(t)))
+        .collect();
+    let best = hists
+        .windows(2)
+        .map(|w| (w[1].0, signals::hist_distance(&w[0].1, &w[1].1)))
+        .max_by(|x, y| x.1.total_cmp(&y.1));
+    Ok(best.map_or(b, |(k, _)| k))
+}
+
+/// Drops keys in the middle of a run of the same window (the path is unchanged: linear
+/// between equal windows is that window).
+fn thin(keys: Vec<CropKey>) -> Vec<CropKey> {
+    let mut out: Vec<CropKey> = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        let prev_same = i > 0 && keys[i - 1].rect == k.rect;
+        let next_same = keys.get(i + 1).is_some_and(|n| n.rect == k.rect);
+        if prev_same && next_same {
+            continue;
+        }
+        out.push(*k);
+    }
+    // A run of one window from the start to the end is one key.
+    if out.iter().all(|k| k.rect == out[0].rect) {
+        out.truncate(1);
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! The reframe pass's proxy: the reel's range decoded at a low rate (the frames no proxy
+//! sample shows and nothing refers to are not decoded; deblocking is skipped), each picture
+//! scaled at once to a small RGB image (about 192 px wide) and turned upright. Also the exact
+//! cut finder: a short stretch decoded at the reel's own rate into tiny thumbnails.
+
+use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
+use crate::media::{lav, RenderError};
+use crate::time::Micros;
+use ffmpeg_next as ff;
+use std::path::Path;
+
+/// What the proxy reads.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProxySpec<'a> {
+    /// The input.
+    pub input: &'a Path,
+    /// Its video stream.
+    pub stream: usize,
+    /// Trim start on the clip's timeline.
+    pub trim_start: Micros,
+    /// Clockwise quarter turns to make the picture upright (0, 90, 180, 270).
+    pub rotation: u32,
+    /// The picture's size after rotation (stored pixels).
+    pub rotated_size: (u32, u32),
+}
+
+/// Small upright RGB pictures, row by row.
+pub struct Thumb {
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+    /// `width * height * 3` bytes.
+    pub rgb: Vec<u8>,
+}
+
+/// Proxy size for an upright picture of `size`: `width` wide at most, the height to keep
+/// the shape (at least 8).
+pub fn proxy_size(size: (u32, u32), width: usize) -> (usize, usize) {
+    let pw = width.min(size.0 as usize).max(8);
+    let ph = ((size.1 as f64 * pw as f64 / size.0.max(1) as f64).round() as usize).max(8);
+    (pw, ph)
+}
+
+/// Scales decoded frames to small upright RGB pictures.
+struct Shrinker {
+    ctx: Option<(ff::software::scaling::Context, ff::format::Pixel, u32, u32)>,
+    out: ff::frame::Video,
+    rotation: u32,
+    upright: (usize, usize),
+    flags: ff::software::scaling::Flags,
+}
+
+impl Shrinker {
+    fn new(rotation: u32, upright: (usize, usize), flags: ff::software::scaling::Flags) -> Self {
+        Shrinker {
+            ctx: None,
+            out: ff::frame::Video::empty(),
+            rotation,
+            upright,
+            flags,
+        }
+    }
+
+    fn shrink(&mut self, path: &Path, f: &ff::frame::Video) -> Result<Thumb, RenderError> {
+        let (pw, ph) = self.upright;
+        let (sw, sh) = if self.rotation % 180 == 90 {
+            (ph, pw)
+        } else {
+            (pw, ph)
+        };
+        let fresh = !matches!(&self.ctx, Some((_, fmt, w, h)) if *fmt == f.format() && *w == f.width() && *h == f.height());
+        if fresh {
+            let c = ff::software::scaling::Context::get(
+                f.format(),
+                f.width(),
+                f.height(),
+                ff::format::Pixel::RGB24,
+                sw as u32,
+                sh as u32,
+                self.flags,
+            )
+            .map_err(lav(path, "scaling the reframe proxy"))?;
+            self.ctx = Some((c, f.format(), f.width(), f.height()));
+        }
+        let (c, ..) = self.ctx.as_mut().expect("set above");
+        c.run(f, &mut self.out)
+            .map_err(lav(path, "scaling the reframe proxy"))?;
+        let stride = self.out.stride(0);
+        let data = self.out.data(0);
+        let at = |x: usize, y: usize| y * stride + x * 3;
+        let mut rgb = vec![0u8; pw * ph * 3];
+        for y in 0..ph {
+            for x in 0..pw {
+                // (x, y) upright comes from (sx, sy) stored.
+                let (sx, sy) = match self.rotation {
+                    90 => (y, sh - 1 - x),
+                    180 => (sw - 1 - x, sh - 1 - y),
+                    270 => (sw - 1 - y, x),
+                    _ => (x, y),
+                };
+                let s = at(sx, sy);
+                let d = (y * pw + x) * 3;
+                rgb[d..d + 3].copy_from_slice(&data[s..s + 3]);
+            }
+        }
+        Ok(Thumb {
+            width: pw,
+            height: ph,
+            rgb,
+        })
+    }
+}
+
+/// Decodes the range's `samples` proxy pictures at `rate` per second (sample k at reel time
+/// k / rate), calling `on(k, picture)` for each in order.
+pub fn decode_proxy(
+    spec: &ProxySpec<'_>,
+    rate: u32,
+    samples: u64,
+    width: usize,
+    mut on: impl FnMut(u64, &Thumb),
+) -> Result<(), RenderError> {
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    dec.with_video(VideoRange {
+        first: 0,
+        total: samples,
+        fps: rate,
+        threads: 0,
+    })?;
+    dec.draft_video();
+    if spec.trim_start > Micros::ZERO {
+        let _ = dec.seek(Micros::ZERO);
+    }
+    let mut shrink = Shrinker::new(
+        spec.rotation,
+        proxy_size(spec.rotated_size, width),
+        ff::software::scaling::Flags::AREA,
+    );
+    let mut failure = None;
+    dec.run(None, |item| {
+        if let Decoded::Picture(shown) = item {
+            match shrink.shrink(spec.input, &shown.frame) {
+                Ok(t) => {
+                    for k in shown.first..shown.first + shown.count {
+                        on(k, &t);
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    return Ok(Flow::Stop);
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// Tiny thumbnails of output frames `first..=last` of a reel at `fps` (for the exact frame
+/// of a cut), as `(frame index, picture)`.
+pub fn decode_stretch(
+    spec: &ProxySpec<'_>,
+    fps: u32,
+    first: u64,
+    last: u64,
+) -> Result<Vec<(u64, Thumb)>, RenderError> {
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    dec.with_video(VideoRange {
+        first,
+        total: last + 1,
+        fps,
+        threads: 0,
+    })?;
+    dec.draft_video();
+    let at = Micros((first as i128 * 1_000_000 / fps as i128) as i64);
+    let _ = dec.seek(at);
+    let mut shrink = Shrinker::new(
+        spec.rotation,
+        proxy_size(spec.rotated_size, 32),
+        ff::software::scaling::Flags::POINT,
+    );
+    let mut out = Vec::new();
+    let mut failure = None;
+    dec.run(None, |item| {
+        if let Decoded::Picture(shown) = item {
+            match shrink.shrink(spec.input, &shown.frame) {
+                Ok(t) => {
+                    for k in shown.first..shown.first + shown.count {
+                        out.push((
+                            k,
+                            Thumb {
+                                width: t.width,
+                                height: t.height,
+                                rgb: t.rgb.clone(),
+                            },
+                        ));
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    return Ok(Flow::Stop);
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    failure.map_or(Ok(out), Err)
+}

@@ -1,0 +1,307 @@
+//! `--focus auto` (issue 14): where the window is, read from the decoded reel (the subject's
+//! colour found in the reel's pixels and matched against where the fixture put it), never
+//! from the plan.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Reel frames scaled down to 270x480 RGB (a quarter of 1080x1920: 4/3 of a 360-line source).
+fn small_frames(path: &Path) -> Vec<Vec<u8>> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            "scale=270:480:flags=area",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(270 * 480 * 3)
+        .map(|c| c.to_vec())
+        .collect()
+}
+
+const W: usize = 270;
+const H: usize = 480;
+/// Reel pixels per source pixel (1920 / 360 at the full size, / 4 here).
+const SCALE: f64 = 480.0 / 360.0;
+
+fn orange(p: &[u8]) -> bool {
+    p[0] > 150 && (p[0] as i32 - p[1] as i32) > 70 && p[2] < 110
+}
+
+/// The orange subject's columns in a small reel frame: (pixel count, left, right).
+fn subject_columns(f: &[u8], rows: std::ops::Range<usize>) -> (usize, usize, usize) {
+    let (mut n, mut l, mut r) = (0, usize::MAX, 0);
+    for y in rows {
+        for x in 0..W {
+            let i = (y * W + x) * 3;
+            if orange(&f[i..i + 3]) {
+                n += 1;
+                l = l.min(x);
+                r = r.max(x);
+            }
+        }
+    }
+    (n, l, r)
+}
+
+/// A 640x360 30 fps clip: a 60x100 textured orange patch over temporal grey noise, its left
+/// edge at `x` (an ffmpeg expression in t), for `secs`.
+fn patch_clip(path: &Path, x: &str, secs: u32, bg: &str) {
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("color=c={bg}:s=640x360:r=30:d={secs},noise=c0s=50:c0f=t+u"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("color=c=0xE05010:s=60x100:r=30:d={secs},noise=alls=12:allf=t"),
+        "-filter_complex",
+        &format!("[0][1]overlay=x='{x}':y=130:shortest=1,format=yuv420p"),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "60",
+        s(path),
+    ]);
+}
+
+fn render(clip: &Path, out: &Path, focus: &str) {
+    failreel_ok(&[
+        "render",
+        s(clip),
+        "-o",
+        s(out),
+        "--focus",
+        focus,
+        "--encoder-preset",
+        "ultrafast",
+        "--crf",
+        "12",
+        "--no-normalize",
+    ]);
+}
+
+/// The window's left edge in source pixels at each frame, from where the reel shows a patch
+/// whose source left edge is `src_left(frame)`; asserts the whole patch is shown with a
+/// margin. Returns the path.
+fn window_path(frames: &[Vec<u8>], src_left: impl Fn(usize) -> f64, skip: &[usize]) -> Vec<f64> {
+    // The whole patch: 60x100 source pixels = 80x133 reel pixels here.
+    let full = (60.0 * SCALE * 100.0 * SCALE * 0.8) as usize;
+    let mut path = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        if skip.contains(&i) {
+            continue;
+        }
+        let (n, l, r) = subject_columns(f, 0..H);
+        assert!(
+            n >= full,
+            "frame {i}: only {n} subject pixels in the reel (the whole patch is {full})"
+        );
+        assert!(
+            l >= 2 && r + 2 < W,
+            "frame {i}: the subject touches the window's edge ({l}..{r})"
+        );
+        path.push(src_left(i) - l as f64 / SCALE);
+    }
+    path
+}
+
+/// Speeds (source px per frame) of a path.
+fn speeds(p: &[f64]) -> Vec<f64> {
+    p.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[test]
+fn a_moving_subject_is_followed_smoothly() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("moving.mp4");
+    patch_clip(&clip, "40+t*130", 4, "gray");
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    assert_eq!(frames.len(), 120);
+    let path = window_path(&frames, |i| (40.0 + 130.0 * i as f64 / 30.0).round(), &[]);
+    let v = speeds(&path);
+    let max = v.iter().fold(0f64, |m, s| m.max(s.abs()));
+    let jerk = v
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0f64, f64::max);
+    eprintln!("moving: window path speed max {max:.2} px/frame; largest change of speed {jerk:.2}");
+    // Never faster than about a window width a second (202 px / 30 frames), no jumps.
+    assert!(max < 8.0, "window speed {max:.1} source px per frame");
+    // It did move: from the left third to the right.
+    assert!(path[path.len() - 1] - path[0] > 250.0, "{path:?}");
+
+    // A centred window loses the subject (the test can fail).
+    let centred = d.join("centred.mp4");
+    render(&clip, &centred, "center");
+    let c = small_frames(&centred);
+    let lost = c
+        .iter()
+        .filter(|f| subject_columns(f, 0..H).0 < 1000)
+        .count();
+    assert!(
+        lost > 30,
+        "the centred reel shows the subject almost always ({lost} frames without)"
+    );
+
+    // preview --at 2 is the reel's frame 60.
+    let png = d.join("at2.png");
+    failreel_ok(&[
+        "preview",
+        s(&clip),
+        "--at",
+        "2",
+        "--focus",
+        "auto",
+        "-o",
+        s(&png),
+    ]);
+    let p = small_frames(&png);
+    let diff: f64 = p[0]
+        .iter()
+        .zip(&frames[60])
+        .map(|(a, b)| (*a as f64 - *b as f64).abs())
+        .sum::<f64>()
+        / p[0].len() as f64;
+    assert!(diff < 4.0, "preview and reel differ by {diff} on average");
+    let (_, lp, _) = subject_columns(&p[0], 0..H);
+    let (_, lr, _) = subject_columns(&frames[60], 0..H);
+    assert!((lp as i64 - lr as i64).abs() <= 1, "{lp} vs {lr}");
+
+    // --dry-run --json shows the path.
+    let out = failreel(&["render", s(&clip), "--focus", "auto", "--dry-run", "--json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let plan: serde_json::Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "plan")
+        .expect("a plan line");
+    let keys = plan["plan"]["video"]["crop_path"].as_array().unwrap();
+    assert!(keys.len() > 5, "{keys:?}");
+    assert_eq!(
+        plan["plan"]["video"]["reframe"]["shots"][0]["camera"],
+        "track"
+    );
+}
+
+#[test]
+fn a_cut_jumps_the_window_on_its_own_frame() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    let b = d.join("b.mp4");
+    patch_clip(&a, "50", 2, "gray");
+    patch_clip(&b, "530", 2, "0x405070");
+    let clip = d.join("cut.mp4");
+    ffmpeg(&[
+        "-i",
+        s(&a),
+        "-i",
+        s(&b),
+        "-filter_complex",
+        "[0][1]concat=n=2:v=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "45",
+        s(&clip),
+    ]);
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    assert_eq!(frames.len(), 120);
+    // Every frame shows its shot's whole subject: the window changes on the cut's frame
+    // (a frame early or late would show the other shot's window without the subject).
+    let path = window_path(&frames, |i| if i < 60 { 50.0 } else { 530.0 }, &[]);
+    let before = &path[..60];
+    let after = &path[60..];
+    let spread = |p: &[f64]| {
+        p.iter().fold(f64::MIN, |m, v| m.max(*v)) - p.iter().fold(f64::MAX, |m, v| m.min(*v))
+    };
+    // Still subjects: a steady window in each shot (never a pan across the cut).
+    assert!(spread(before) <= 2.0, "{before:?}");
+    assert!(spread(after) <= 2.0, "{after:?}");
+    assert!(after[0] - before[59] > 300.0);
+}
+
+#[test]
+fn a_still_subject_off_centre_gets_a_steady_window() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("still.mp4");
+    patch_clip(&clip, "520", 3, "gray");
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    let path = window_path(&frames, |_| 520.0, &[]);
+    let (lo, hi) = path
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    assert!(hi - lo <= 2.0, "the window moved: {lo}..{hi}");
+}
+
+#[test]
+fn two_subjects_far_apart_are_shown_whole_with_the_fill() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("two.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=640x360:r=30:d=3,noise=c0s=50:c0f=t+u",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0xE05010:s=60x100:r=30:d=3",
+        "-filter_complex",
+        "[1]split[p][q];[0][p]overlay=x=20:y=130[a];[a][q]overlay=x=560:y=130:shortest=1,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        s(&clip),
+    ]);
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    // The whole picture fitted to the width: 270x152 in the middle rows; both patches there.
+    let f = &frames[45];
+    let (n_left, l, _) = subject_columns_in(f, 0..W / 2);
+    let (n_right, _, r) = subject_columns_in(f, W / 2..W);
+    assert!(n_left > 300 && n_right > 300, "{n_left} {n_right}");
+    assert!(l < 20 && r > 250, "{l} {r}");
+}
+
+fn subject_columns_in(f: &[u8], cols: std::ops::Range<usize>) -> (usize, usize, usize) {
+    let (mut n, mut l, mut r) = (0, usize::MAX, 0);
+    for y in 0..H {
+        for x in cols.clone() {
+            let i = (y * W + x) * 3;
+            if orange(&f[i..i + 3]) {
+                n += 1;
+                l = l.min(x);
+                r = r.max(x);
+            }
+        }
+    }
+    (n, l, r)
+}
