@@ -229,7 +229,7 @@ pub fn render_group(
         };
         let tag = reel_tag(plan);
         let mut p = (*plan).clone();
-        if p.needs_loudness_pass() {
+        if p.needs_loudness_pass() || p.needs_reframe_pass() {
             if let Err(e) = crate::analyse::analyse(&mut p) {
                 results[i] = Some(Err(e));
                 continue;
