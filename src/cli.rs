@@ -56,6 +56,12 @@ pub enum Command {
         after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels"
     )]
     Preview(Box<PreviewArgs>),
+    /// Find the moments where something went wrong (a bang, a crash, a shout, a smoke
+    /// alarm, the phone knocked), best first.
+    #[command(
+        after_help = "Examples:\n  failreel detect IMG_0412.MOV\n  failreel detect raw/*.MOV --json --top 3"
+    )]
+    Detect(DetectArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel"
@@ -94,6 +100,20 @@ pub struct ProbeArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `detect` arguments.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// The clips.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}]}.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many moments per clip.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
 }
 
 fn time_arg(s: &str) -> Result<Micros, String> {

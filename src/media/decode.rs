@@ -282,6 +282,15 @@ impl RangeDecoder {
         Ok(())
     }
 
+    /// Makes the video decoder cheaper for analysis (the loop filter is skipped: the
+    /// pictures are a little blockier, which a low-resolution proxy does not see). Call it
+    /// after [`RangeDecoder::with_video`].
+    pub fn light_video(&mut self) {
+        if let Some(v) = self.video.as_mut() {
+            v.dec.skip_loop_filter(ff::Discard::All);
+        }
+    }
+
     /// Decodes audio stream `index` too. Err carries libav's reason when the stream cannot be
     /// decoded (the caller decides what that means); a missing stream is Ok(false).
     pub fn with_audio(&mut self, index: usize) -> Result<bool, ff::Error> {
