@@ -277,7 +277,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         crate::output::png_is_ours,
     )?;
     let info = probe(&args.input)?;
-    let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
+    let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(

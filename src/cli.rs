@@ -240,7 +240,10 @@ mod tests {
         let Command::Render(r) = cli.command else {
             panic!("not render")
         };
-        assert_eq!(r.reel.request.start, Some(Micros(3_200_000)));
+        assert_eq!(
+            r.reel.request.start,
+            Some(crate::model::Start::At(Micros(3_200_000)))
+        );
         assert_eq!(r.reel.request.end, Some(Micros(11_000_000)));
         assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
     }

@@ -47,6 +47,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// Why the clip failed, with its whole source chain.
     pub error: Option<Arc<crate::batch::ClipError>>,
+    /// The trim used, on the input's timeline (planned clips).
+    pub trim: Option<crate::plan::Trim>,
 }
 
 impl Outcome {
@@ -64,6 +66,7 @@ impl Outcome {
             loudness: None,
             warnings: Vec::new(),
             error: None,
+            trim: None,
         }
     }
 

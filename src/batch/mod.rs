@@ -13,7 +13,7 @@ pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
 use crate::media::input::ProbeError;
 use crate::output::OutputError;
-use crate::plan::{plan_reel, PlanError, ReelRequest, RenderPlan};
+use crate::plan::{PlanError, ReelRequest, RenderPlan};
 use crate::preset::Preset;
 use crate::probe::MediaInfo;
 use crate::render::{Progress, RenderError, RenderOptions};
@@ -252,12 +252,17 @@ pub fn run_batch(
             .or_insert_with(|| renderer.probe(&clip.input).map(Arc::new).map_err(Arc::new))
             .clone();
         let planned = info.map_err(ClipError::from).and_then(|info| {
-            plan_reel(&info, &clip.request, &clip.preset, clip.output.clone())
-                .map(|p| {
-                    let mem = job_memory_mib(&info, &p);
-                    (p, mem)
-                })
-                .map_err(ClipError::from)
+            crate::analyse::detect::plan_reel_auto(
+                &info,
+                &clip.request,
+                &clip.preset,
+                clip.output.clone(),
+            )
+            .map(|p| {
+                let mem = job_memory_mib(&info, &p);
+                (p, mem)
+            })
+            .map_err(ClipError::from)
         });
         let (plan, mem) = match planned {
             Err(e) => {
@@ -313,6 +318,7 @@ pub fn run_batch(
                 },
             );
             o.warnings = plan.warnings.clone();
+            o.trim = Some(plan.trim());
             outcomes[pos] = Some(o);
             work.push((pos, Box::new(plan), mem, Vec::new()));
             continue;
@@ -326,6 +332,7 @@ pub fn run_batch(
             );
             o.reason = Some("up to date".into());
             o.warnings = plan.warnings.clone();
+            o.trim = Some(plan.trim());
             finish(&mut outcomes, pos, o);
             continue;
         }
@@ -447,6 +454,7 @@ pub fn run_batch(
                             o.render_seconds = Some(report.render_seconds);
                             o.loudness = report.loudness;
                             o.warnings = all;
+                            o.trim = Some(plan.trim());
                             o
                         }
                     }

@@ -156,6 +156,48 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
     })
 }
 
+/// [`crate::plan::plan_reel`], with `--start auto` resolved first: the clip's best moment
+/// from the (cached) detection pass, the trim around it ([`crate::moment::resolve`]), and what
+/// was found kept in the plan. A manual start plans exactly as `plan_reel` does.
+pub fn plan_reel_auto(
+    info: &MediaInfo,
+    req: &crate::request::ReelRequest,
+    preset: &crate::preset::Preset,
+    output: std::path::PathBuf,
+) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
+    if req.start != Some(crate::model::Start::Auto) {
+        return crate::plan::plan_reel(info, req, preset, output);
+    }
+    let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
+        path: info.path.display().to_string(),
+        message: {
+            let mut m = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                m.push_str(&format!(": caused by: {c}"));
+                cause = c.source();
+            }
+            m
+        },
+    })?;
+    let best = found.moments.first();
+    let (resolved, warning) = crate::moment::resolve(
+        req,
+        best.map(|m| m.t),
+        info.duration.as_secs_f64(),
+        preset.length.min_s,
+        preset.length.max_s,
+    );
+    let mut plan = crate::plan::plan_reel(info, &resolved, preset, output)?;
+    plan.warnings.extend(warning);
+    plan.auto_start = Some(crate::moment::AutoStart {
+        moment_s: best.map(|m| m.t),
+        score: best.map(|m| m.score),
+        why: best.map(|m| m.why.clone()).unwrap_or_default(),
+    });
+    Ok(plan)
+}
+
 /// The human table of one clip's moments (time as m:ss.s, score, why).
 pub fn table(input: &str, d: &Detection) -> String {
     let mut out = format!("{input} ({:.1} s)\n", d.duration_s);
