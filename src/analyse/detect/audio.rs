@@ -245,7 +245,7 @@ pub fn onsets(f: &Features) -> Vec<Cue> {
             .iter()
             .fold(0.0f32, |a, &v| a.max(v));
         let score =
-            ramp(z, 4.0, 20.0) * 0.45 + ramp(rise, 6.0, 24.0) * 0.35 + ramp(broad, 0.2, 0.7) * 0.2;
+            ramp(z, 4.0, 20.0) * 0.3 + ramp(rise, 6.0, 24.0) * 0.25 + ramp(broad, 0.15, 0.6) * 0.45;
         let start = backtrack(&f.db, p);
         let label = if broad >= 0.45 {
             "bang"

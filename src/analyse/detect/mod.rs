@@ -63,7 +63,7 @@ const VIDEO_WINDOWS: usize = 8;
 const MIN_SCORE: f64 = 0.3;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Key {
