@@ -216,14 +216,6 @@ fn ramp(x: f32, lo: f32, hi: f32) -> f32 {
 
 /// Knocks, exposure changes and bursts of local motion, away from cuts.
 pub fn cues(s: &[Step], fps: f64) -> Vec<Cue> {
-    if std::env::var_os("FAILREEL_DETECT_DEBUG").is_some() {
-        for x in s {
-            eprintln!(
-                "{:.2} motion {:?} resid {:.1} raw {:.1} hist {:.2} mean {:.1} sat {:.1}",
-                x.t, x.motion, x.residual, x.raw, x.hist, x.mean, x.sat
-            );
-        }
-    }
     let cut_times = cuts(s);
     let at_cut = |t: f64| cut_times.iter().any(|&c| (c - t).abs() < 0.35);
     let mut out = Vec::new();
