@@ -3,7 +3,7 @@
 //! with its causes (and as a JSON line with `--json`), and becomes the exit code.
 
 use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
-use crate::cli::{Cli, Command, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
+use crate::cli::{Cli, Command, DetectArgs, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
 use crate::media::input::{probe, ProbeError};
 use crate::plan::PlanError;
 use crate::preset::{Preset, BUILT_IN};
@@ -152,6 +152,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Render(args) => (args.json, run_render(*args)),
         Command::Presets { action } => (false, run_presets(action)),
         Command::Probe(args) => (args.json, run_probe(args)),
+        Command::Detect(args) => (args.json, run_detect(args)),
         Command::Preview(args) => (false, run_preview(*args)),
         Command::Compile(args) => (args.json, run_compile(*args)),
         Command::Completions { shell } => {
@@ -277,7 +278,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         crate::output::png_is_ours,
     )?;
     let info = probe(&args.input)?;
-    let plan = crate::plan::plan_reel(&info, &req, &preset, args.output.clone())?;
+    let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
     let mut plan = crate::captions::with_captions(plan, &req)?;
     // `--focus auto`: the same path the render follows (cached after the first run).
     crate::analyse::reframe::complete(&mut plan)?;
@@ -433,4 +434,49 @@ fn report_sink(args: &RenderArgs, clips: &[crate::batch::Clip]) -> crate::report
     let mut inputs: Vec<PathBuf> = clips.iter().map(|c| c.input.clone()).collect();
     inputs.dedup();
     crate::report::html::HtmlReport::new(dir, args.force, inputs)
+}
+
+/// `failreel detect`: each input's candidate moments, a table (or a JSON line) per input. A
+/// bad input is an error line and exit 1; the others are still analysed.
+fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
+    let mut failed = false;
+    for input in &args.inputs {
+        let found = probe(input)
+            .map_err(AppError::from)
+            .and_then(|info| crate::analyse::detect::detect_cached(&info).map_err(AppError::from));
+        let mut d = match found {
+            Ok(d) => d,
+            Err(e) => {
+                failed = true;
+                let msg = error_chain(&e);
+                eprint_line(&format!("failreel: error: {msg}"));
+                if args.json {
+                    let line = serde_json::json!({
+                        "event": "error", "kind": e.kind(), "input": input, "message": msg,
+                    });
+                    write_stdout(format!("{line}\n").as_bytes())?;
+                }
+                continue;
+            }
+        };
+        d.moments.truncate(args.top);
+        let text = if args.json {
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                input: &'a Path,
+                duration_s: f64,
+                moments: &'a [crate::analyse::detect::Moment],
+            }
+            let line = Line {
+                input,
+                duration_s: d.duration_s,
+                moments: &d.moments,
+            };
+            format!("{}\n", serde_json::to_string(&line).unwrap_or_default())
+        } else {
+            crate::analyse::detect::table(&input.display().to_string(), &d)
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
 }

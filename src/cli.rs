@@ -62,6 +62,12 @@ pub enum Command {
         after_help = "Examples:\n  failreel compile a.mov b.mov c.mov --title \"Fail Friday\" -o friday.mp4\n  failreel compile --manifest week.toml --title \"Week 12\" -p reels -o week12.mp4"
     )]
     Compile(Box<CompileArgs>),
+    /// Find the moments where something went wrong (a bang, a crash, a shout, a smoke
+    /// alarm, the phone knocked), best first.
+    #[command(
+        after_help = "Examples:\n  failreel detect IMG_0412.MOV\n  failreel detect raw/*.MOV --json --top 3"
+    )]
+    Detect(DetectArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  failreel completions bash > ~/.local/share/bash-completion/completions/failreel\n  failreel completions zsh > ~/.zfunc/_failreel"
@@ -100,6 +106,20 @@ pub struct ProbeArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `detect` arguments.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// The clips.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}]}.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many moments per clip.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
 }
 
 fn time_arg(s: &str) -> Result<Micros, String> {
@@ -263,7 +283,10 @@ mod tests {
         let Command::Render(r) = cli.command else {
             panic!("not render")
         };
-        assert_eq!(r.reel.request.start, Some(Micros(3_200_000)));
+        assert_eq!(
+            r.reel.request.start,
+            Some(crate::model::Start::At(Micros(3_200_000)))
+        );
         assert_eq!(r.reel.request.end, Some(Micros(11_000_000)));
         assert_eq!(r.output, Some(PathBuf::from("x.mp4")));
     }

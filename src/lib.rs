@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod manifest;
 pub mod media;
 pub mod model;
+pub mod moment;
 pub mod output;
 pub mod plan;
 pub mod preset;

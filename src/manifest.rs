@@ -626,7 +626,10 @@ crf = 18
         assert_eq!(clips[0].input, PathBuf::from("/m/raw/IMG_0412.MOV"));
         assert_eq!(clips[0].preset.as_deref(), Some("reels"));
         assert_eq!(clips[0].out_dir, Some(PathBuf::from("/m/reels")));
-        assert_eq!(clips[0].request.start, Some(Micros(3_200_000)));
+        assert_eq!(
+            clips[0].request.start,
+            Some(crate::model::Start::At(Micros(3_200_000)))
+        );
         assert_eq!(clips[0].request.end, Some(Micros(11_000_000)));
         assert_eq!(clips[1].preset.as_deref(), Some("tiktok"));
         assert_eq!(clips[1].output, Some(PathBuf::from("/m/souffle.mp4")));
@@ -683,7 +686,10 @@ crf = 18
         let ok =
             r#"{"preset": "shorts", "clip": [{"input": "a.mov", "start": 1.5, "focus": "left"}]}"#;
         let clips = Manifest::parse(ok, "json", "w.json", Path::new("/m")).unwrap();
-        assert_eq!(clips[0].request.start, Some(Micros(1_500_000)));
+        assert_eq!(
+            clips[0].request.start,
+            Some(crate::model::Start::At(Micros(1_500_000)))
+        );
         assert_eq!(clips[0].request.focus, Some(Focus(0.0)));
         assert_eq!(clips[0].preset.as_deref(), Some("shorts"));
     }

@@ -530,6 +530,9 @@ pub struct RenderPlan {
     /// the cards; none without a subtitle file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captions: Vec<crate::captions::CaptionPlan>,
+    /// What `--start auto` found (absent for a manual start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_start: Option<crate::moment::AutoStart>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -728,6 +731,14 @@ pub enum PlanError {
     /// The subtitle file cannot be used.
     #[error(transparent)]
     Captions(#[from] crate::captions::CaptionError),
+    /// `--start auto` could not analyse the clip.
+    #[error("{path}: --start auto could not analyse the clip ({message}): give --start a time")]
+    Detect {
+        /// Input.
+        path: String,
+        /// Why.
+        message: String,
+    },
 }
 
 /// Default output path: `<out_dir>/<input stem>.<preset>.mp4`.
@@ -756,7 +767,10 @@ pub fn plan_reel(
     let path = info.path.display().to_string();
     let mut warnings = Vec::new();
     let clip_len = info.duration;
-    let start = req.start.unwrap_or(Micros::ZERO);
+    let start = req
+        .start
+        .and_then(crate::model::Start::at)
+        .unwrap_or(Micros::ZERO);
     if clip_len.0 > 0 && start >= clip_len {
         return Err(PlanError::StartPastEnd {
             path,
@@ -1016,6 +1030,7 @@ pub fn plan_reel(
         warnings,
         cover: None,
         captions: Vec::new(),
+        auto_start: None,
     };
     if req.cover == Some(true) {
         plan.cover = Some(crate::cover::plan_cover(
@@ -1381,7 +1396,7 @@ mod tests {
     #[test]
     fn trim_and_frame_count() {
         let req = ReelRequest {
-            start: Some(Micros(3_200_000)),
+            start: Some(crate::model::Start::At(Micros(3_200_000))),
             end: Some(Micros(11_000_000)),
             ..Default::default()
         };
@@ -1389,7 +1404,7 @@ mod tests {
         assert_eq!(p.trim().duration(), Micros(7_800_000));
         assert_eq!(p.video.frames, 234);
         let req = ReelRequest {
-            start: Some(Micros(1_000_000)),
+            start: Some(crate::model::Start::At(Micros(1_000_000))),
             duration: Some(Micros(5_000_000)),
             ..Default::default()
         };
@@ -1402,7 +1417,7 @@ mod tests {
     fn bad_ranges_are_errors() {
         let i = info(1920, 1080, 0, 10.0);
         let past = ReelRequest {
-            start: Some(Micros(12_000_000)),
+            start: Some(crate::model::Start::At(Micros(12_000_000))),
             ..Default::default()
         };
         assert!(matches!(
@@ -1410,7 +1425,7 @@ mod tests {
             Err(PlanError::StartPastEnd { .. })
         ));
         let back = ReelRequest {
-            start: Some(Micros(5_000_000)),
+            start: Some(crate::model::Start::At(Micros(5_000_000))),
             end: Some(Micros(4_000_000)),
             ..Default::default()
         };

@@ -7,8 +7,9 @@
 //! problem, not the first.
 
 use crate::model::{
-    clean_card_text, deserialize_opt_bool, deserialize_opt_text, deserialize_opt_time,
-    parse_time_arg, serialize_opt_time, Crf, Focus, Micros, X264Speed,
+    clean_card_text, deserialize_opt_bool, deserialize_opt_start, deserialize_opt_text,
+    deserialize_opt_time, parse_start_arg, parse_time_arg, serialize_opt_start, serialize_opt_time,
+    Crf, Focus, Micros, Start, X264Speed,
 };
 use clap::builder::TypedValueParser;
 use serde::de::IntoDeserializer;
@@ -40,15 +41,16 @@ fn deserialize_card_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct ReelRequest {
-    /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff); or `auto`: around the
+    /// moment `failreel detect` finds best.
+    #[arg(long, value_parser = parse_start_arg, value_name = "TIME|auto")]
     #[serde(
         default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
+        deserialize_with = "deserialize_opt_start",
+        serialize_with = "serialize_opt_start",
         skip_serializing_if = "Option::is_none"
     )]
-    pub start: Option<Micros>,
+    pub start: Option<Start>,
     /// Trim end on the clip's timeline.
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
     #[serde(
@@ -234,7 +236,7 @@ impl ReelRequest {
     /// `` `went_wrong_at` ``). Empty when the request is consistent.
     pub fn validate(&self, name: &dyn Fn(&str) -> String) -> Vec<String> {
         let mut problems = Vec::new();
-        if let (Some(s), Some(e)) = (self.start, self.end) {
+        if let (Some(s), Some(e)) = (self.start.and_then(Start::at), self.end) {
             if e <= s {
                 problems.push(format!(
                     "{} {e} is not after {} {s}",
@@ -433,7 +435,7 @@ mod tests {
     #[test]
     fn validate_lists_every_problem() {
         let r = ReelRequest {
-            start: Some(Micros(5_000_000)),
+            start: Some(Start::At(Micros(5_000_000))),
             end: Some(Micros(4_000_000)),
             duration: Some(Micros(0)),
             went_wrong_at: Some(Micros(3_000_000)),

@@ -156,7 +156,15 @@ pub fn split_clips(clips: Vec<Clip>, probe: &dyn Fn(&Path) -> Option<MediaInfo>)
             continue;
         };
         let r = &clip.request;
-        let start = r.start.unwrap_or(Micros::ZERO);
+        // `--start auto` cuts a short reel around the moment: nothing to split.
+        let start = match r.start {
+            None => Micros::ZERO,
+            Some(crate::model::Start::At(t)) => t,
+            Some(crate::model::Start::Auto) => {
+                out.push(clip);
+                continue;
+            }
+        };
         let end = match (r.end, r.duration) {
             (Some(e), _) => e,
             (None, Some(d)) => start + d,
@@ -193,7 +201,7 @@ pub fn split_clips(clips: Vec<Clip>, probe: &dyn Fn(&Path) -> Option<MediaInfo>)
         for k in 0..n {
             let (a, b) = (bounds[k], bounds[k + 1]);
             let mut req = r.clone();
-            req.start = Some(start + a);
+            req.start = Some(crate::model::Start::At(start + a));
             req.end = Some(start + b);
             req.duration = None;
             if k != ww_part {

@@ -225,7 +225,7 @@ fn request() -> impl Strategy<Value = ReelRequest> {
         .prop_map(
             |((start, end, duration), (ww, lesson), (wa, wu, la, lu), focus, crf)| {
                 ReelRequest {
-                    start,
+                    start: start.map(failreel::model::Start::At),
                     end,
                     duration,
                     went_wrong: ww.map(|t| clean_card_text(&t)),

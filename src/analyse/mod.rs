@@ -7,6 +7,7 @@
 //! ([`crate::plan::decide_normalisation`]).
 
 pub mod cache;
+pub mod detect;
 pub mod loudness;
 pub mod reframe;
 

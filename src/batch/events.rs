@@ -49,6 +49,8 @@ pub struct Outcome {
     pub error: Option<Arc<crate::batch::ClipError>>,
     /// The clip's plan, when it could be planned (preset, cards, cover: what a report shows).
     pub plan: Option<Arc<RenderPlan>>,
+    /// The trim used, on the input's timeline (planned clips).
+    pub trim: Option<crate::plan::Trim>,
 }
 
 impl Outcome {
@@ -67,6 +69,7 @@ impl Outcome {
             warnings: Vec::new(),
             error: None,
             plan: None,
+            trim: None,
         }
     }
 

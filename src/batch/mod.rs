@@ -13,7 +13,7 @@ pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
 use crate::media::input::ProbeError;
 use crate::output::OutputError;
-use crate::plan::{plan_reel, PlanError, ReelRequest, RenderPlan};
+use crate::plan::{PlanError, ReelRequest, RenderPlan};
 use crate::preset::Preset;
 use crate::probe::MediaInfo;
 use crate::render::{Progress, RenderError, RenderOptions};
@@ -263,13 +263,18 @@ pub fn run_batch(
             .or_insert_with(|| renderer.probe(&clip.input).map(Arc::new).map_err(Arc::new))
             .clone();
         let planned = info.map_err(ClipError::from).and_then(|info| {
-            plan_reel(&info, &clip.request, &clip.preset, clip.output.clone())
-                .and_then(|p| crate::captions::with_captions(p, &clip.request))
-                .map(|p| {
-                    let mem = job_memory_mib(&info, &p);
-                    (p, mem)
-                })
-                .map_err(ClipError::from)
+            crate::analyse::detect::plan_reel_auto(
+                &info,
+                &clip.request,
+                &clip.preset,
+                clip.output.clone(),
+            )
+            .and_then(|p| crate::captions::with_captions(p, &clip.request))
+            .map(|p| {
+                let mem = job_memory_mib(&info, &p);
+                (p, mem)
+            })
+            .map_err(ClipError::from)
         });
         let (mut plan, mem) = match planned {
             Err(e) => {
@@ -363,6 +368,7 @@ pub fn run_batch(
                 },
             );
             o.warnings = plan.warnings.clone();
+            o.trim = Some(plan.trim());
             outcomes[pos] = Some(o);
             work.push((pos, Box::new(plan), mem, Vec::new()));
             continue;
@@ -376,6 +382,7 @@ pub fn run_batch(
             );
             o.reason = Some("up to date".into());
             o.warnings = plan.warnings.clone();
+            o.trim = Some(plan.trim());
             // An up-to-date reel whose still is missing or out of date gets it now.
             if let Some(cover) = &plan.cover {
                 let current = crate::cover::jpeg_still_hash(&cover.path)
@@ -516,8 +523,7 @@ pub fn run_batch(
             let results = renderer.render_group(&plans, &ropts, &progress, &stop.cancel);
             for ((pos, plan, _, plan_warnings), result) in items.into_iter().zip(results) {
                 let clip = &clips[*pos];
-                let result =
-                    result.and_then(|report| renderer.cover(plan).map(|_| report));
+                let result = result.and_then(|report| renderer.cover(plan).map(|_| report));
                 let mut outcome = match result {
                     Ok(report) => {
                         for n in &report.notices {
@@ -555,6 +561,7 @@ pub fn run_batch(
                             o.render_seconds = Some(report.render_seconds);
                             o.loudness = report.loudness;
                             o.warnings = all;
+                            o.trim = Some(plan.trim());
                             o
                         }
                     }

@@ -7,6 +7,7 @@
 //! - [`filter`]: the numeric-only filter graph (rotate, crop, colour, scale, fill).
 //! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
 //! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
+//! - [`proxy`]: a decoded picture scaled down to a small RGB proxy for the analysis passes.
 //! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
 //! - [`ffi`]: the only `unsafe` (frame writability, field order; libav's log kept for error
 //!   messages).
@@ -18,6 +19,7 @@ pub mod ffi;
 pub mod filter;
 pub mod input;
 pub mod mux;
+pub mod proxy;
 pub mod resample;
 
 pub use error::{lav, OutputCause, RenderError};

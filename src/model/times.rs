@@ -38,6 +38,61 @@ pub fn serialize_opt_time<S: Serializer>(t: &Option<Micros>, s: S) -> Result<S::
     }
 }
 
+/// Where a reel starts: at a time on the clip's timeline, or `auto`: around the best moment
+/// the detection pass finds ([`crate::analyse::detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// A time on the clip's timeline.
+    At(Micros),
+    /// Around the detected moment.
+    Auto,
+}
+
+impl Start {
+    /// The time, for a manual start.
+    pub fn at(self) -> Option<Micros> {
+        match self {
+            Start::At(t) => Some(t),
+            Start::Auto => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Start {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Start::At(t) => write!(f, "{t}"),
+            Start::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+/// Reads `--start`: `auto` or a time.
+pub fn parse_start_arg(s: &str) -> Result<Start, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(Start::Auto);
+    }
+    parse_time(s).map(Start::At)
+}
+
+/// serde `deserialize_with` for an optional start (`"auto"` or a time).
+pub fn deserialize_opt_start<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Start>, D::Error> {
+    match Scalar::deserialize(d)? {
+        Scalar::Str(s) if s.trim().eq_ignore_ascii_case("auto") => Ok(Some(Start::Auto)),
+        v => from_scalar(v)
+            .map(|t| Some(Start::At(t)))
+            .map_err(|e| serde::de::Error::custom(format!("{e}, or \"auto\""))),
+    }
+}
+
+/// serde `serialize_with` for an optional start.
+pub fn serialize_opt_start<S: Serializer>(t: &Option<Start>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.collect_str(t),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -283,7 +283,12 @@ pub(super) fn convert_stage(
 
 /// Sends a converted picture to every chain (a copy to each but the last, which takes it);
 /// false when an encoder has stopped.
-pub(super) fn send_to_chains(chains: &[PictureChain], base: ff::frame::Video, first: u64, count: u64) -> bool {
+pub(super) fn send_to_chains(
+    chains: &[PictureChain],
+    base: ff::frame::Video,
+    first: u64,
+    count: u64,
+) -> bool {
     let Some((last, rest)) = chains.split_last() else {
         return true;
     };

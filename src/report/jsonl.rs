@@ -39,6 +39,12 @@ pub fn error_line(kind: &str, message: &str) -> String {
     )
 }
 
+/// A trim as `[start, end]` in seconds of the input (to the millisecond).
+fn trim_s(t: crate::plan::Trim) -> Value {
+    let ms = |m: crate::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
+    json!([ms(t.start), ms(t.end)])
+}
+
 /// One clip's result line.
 pub fn outcome_json(o: &Outcome) -> Value {
     let mut m = serde_json::Map::new();
@@ -63,6 +69,9 @@ pub fn outcome_json(o: &Outcome) -> Value {
     }
     if let Some(e) = o.error_text() {
         m.insert("error".into(), json!(e));
+    }
+    if let Some(t) = o.trim {
+        m.insert("trim_s".into(), trim_s(t));
     }
     if !o.warnings.is_empty() {
         m.insert("warnings".into(), json!(o.warnings));
@@ -121,7 +130,8 @@ impl Sink for JsonLines {
             }
             Event::Plan { plan, would } => self.emit(&json!({
                 "event": "plan", "input": plan.input(), "output": plan.output(),
-                "would": would, "up_to_date": *would == WouldDo::SkipUpToDate, "plan": plan,
+                "would": would, "up_to_date": *would == WouldDo::SkipUpToDate,
+                "trim_s": trim_s(plan.trim()), "plan": plan,
                 "shared": crate::fanout::SharedWork::of(plan),
             })),
             Event::Finished(o) => self.emit(&outcome_json(o)),

@@ -1,0 +1,395 @@
+//! The detection pass: the moments of a clip where something went wrong, found the way a
+//! viewer notices them (a bang, a crash, a shout, a smoke alarm, the phone getting knocked).
+//!
+//! Audio first, because it is cheap: the audio alone is decoded, mono at 16 kHz, and
+//! [`audio`] finds sudden sounds against the local background, shouts and alarm rhythms.
+//! Then the video is decoded only in windows around the strongest audio candidates, at a few
+//! frames a second (the frames in between are left undecoded when nothing refers to them,
+//! the loop filter skipped) and scaled down to a 160 px proxy as each frame arrives;
+//! [`video`] finds knocks, exposure changes, bursts of motion, and the cuts that suppress a
+//! candidate. The whole video is read only when the clip has no sound (no audio stream, or
+//! digital silence). [`fuse`] groups the cues into moments, one 0–1 score each with the
+//! reasons. Results are cached with the other passes ([`super::cache`]).
+
+pub mod audio;
+pub mod video;
+
+use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
+use crate::media::proxy::ProxyScaler;
+use crate::media::resample::AudioTimeline;
+use crate::media::{init_libav, RenderError};
+use crate::probe::MediaInfo;
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+
+/// One cue: something one detector noticed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    /// Onset on the clip's timeline, seconds.
+    pub t: f64,
+    /// How sure, 0–1.
+    pub strength: f32,
+    /// What it was ("bang", "knock"…).
+    pub label: &'static str,
+}
+
+/// A candidate moment of a clip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Moment {
+    /// Onset, seconds on the clip's timeline (the clock `--start` uses).
+    pub t: f64,
+    /// 0–1.
+    pub score: f64,
+    /// The cues that fired, strongest first.
+    pub why: Vec<String>,
+}
+
+/// What the pass found in one clip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    /// The clip's length, seconds.
+    pub duration_s: f64,
+    /// Candidate moments, best first (empty when nothing stands out).
+    pub moments: Vec<Moment>,
+}
+
+/// Proxy frames per second.
+const PROXY_FPS: u32 = 10;
+/// Proxy width, px.
+const PROXY_WIDTH: u32 = 160;
+/// Audio candidates whose surroundings are looked at.
+const VIDEO_WINDOWS: usize = 8;
+/// The lowest score reported.
+const MIN_SCORE: f64 = 0.3;
+/// The version of the detector (part of the cache key: a new detector never reads old
+/// results).
+const VERSION: u32 = 2;
+
+#[derive(Serialize)]
+struct Key {
+    version: u32,
+    input: std::path::PathBuf,
+    size: u64,
+    modified_ns: u128,
+    video_stream: usize,
+    audio_stream: Option<usize>,
+}
+
+/// The detection of `info`'s clip, from the cache when it was run before on the same file.
+pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
+    let key = Key {
+        version: VERSION,
+        input: std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone()),
+        size: info.stamp.size,
+        modified_ns: info.stamp.modified_ns,
+        video_stream: info.video.index,
+        audio_stream: info.audio.as_ref().map(|a| a.index),
+    };
+    let cacheable = info.stamp.size > 0;
+    if cacheable {
+        if let Some(d) = super::cache::get::<_, Detection>("detect", &key) {
+            return Ok(d);
+        }
+    }
+    let d = detect(info)?;
+    if cacheable {
+        super::cache::put("detect", &key, &d);
+    }
+    Ok(d)
+}
+
+/// Runs the detection on `info`'s clip (no cache).
+pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
+    init_libav();
+    let duration = info.duration.as_secs_f64();
+    let samples = match &info.audio {
+        Some(a) => decode_audio(info, a.index)?,
+        None => Vec::new(),
+    };
+    let peak = samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let sound = peak > 0.001;
+    let mut cues = Vec::new();
+    if sound {
+        let f = audio::features(&samples);
+        let alarms = audio::alarms(&f);
+        let span = alarms.first().map(|a| (a.t, audio::tone_end(&f, a.t)));
+        // The beeps of an alarm are the alarm, not bangs or shouts of their own.
+        let outside = |c: &Cue| span.is_none_or(|(a, b)| c.t < a - 0.2 || c.t > b);
+        cues.extend(audio::onsets(&f).into_iter().filter(outside));
+        cues.extend(audio::shouts(&samples, &f).into_iter().filter(outside));
+        cues.extend(alarms);
+    }
+    // The video: around the strongest audio candidates, or all of it without sound.
+    let windows = if sound {
+        let mut c: Vec<&Cue> = cues.iter().collect();
+        c.sort_by(|a, b| b.strength.total_cmp(&a.strength));
+        let mut w: Vec<(f64, f64)> = c
+            .iter()
+            .take(VIDEO_WINDOWS)
+            .map(|c| ((c.t - 3.0).max(0.0), (c.t + 2.0).min(duration)))
+            .collect();
+        w.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::new();
+        for (a, b) in w {
+            match merged.last_mut() {
+                Some(m) if a <= m.1 => m.1 = m.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        merged
+    } else {
+        vec![(0.0, duration)]
+    };
+    let mut cut_times = Vec::new();
+    for (a, b) in windows {
+        if b - a < 0.5 {
+            continue;
+        }
+        let frames = decode_proxy(info, a, b)?;
+        let s = video::steps(&frames);
+        cut_times.extend(video::cuts(&s));
+        cues.extend(video::cues(&s, PROXY_FPS as f64));
+    }
+    Ok(Detection {
+        duration_s: (duration * 1000.0).round() / 1000.0,
+        moments: fuse(cues, &cut_times),
+    })
+}
+
+/// [`crate::plan::plan_reel`], with `--start auto` resolved first: the clip's best moment
+/// from the (cached) detection pass, the trim around it ([`crate::moment::resolve`]), and what
+/// was found kept in the plan. A manual start plans exactly as `plan_reel` does.
+pub fn plan_reel_auto(
+    info: &MediaInfo,
+    req: &crate::request::ReelRequest,
+    preset: &crate::preset::Preset,
+    output: std::path::PathBuf,
+) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
+    if req.start != Some(crate::model::Start::Auto) {
+        return crate::plan::plan_reel(info, req, preset, output);
+    }
+    let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
+        path: info.path.display().to_string(),
+        message: {
+            let mut m = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                m.push_str(&format!(": caused by: {c}"));
+                cause = c.source();
+            }
+            m
+        },
+    })?;
+    let best = found.moments.first();
+    let (resolved, warning) = crate::moment::resolve(
+        req,
+        best.map(|m| m.t),
+        info.duration.as_secs_f64(),
+        preset.length.min_s,
+        preset.length.max_s,
+    );
+    let mut plan = crate::plan::plan_reel(info, &resolved, preset, output)?;
+    plan.warnings.extend(warning);
+    plan.auto_start = Some(crate::moment::AutoStart {
+        moment_s: best.map(|m| m.t),
+        score: best.map(|m| m.score),
+        why: best.map(|m| m.why.clone()).unwrap_or_default(),
+    });
+    Ok(plan)
+}
+
+/// The human table of one clip's moments (time as m:ss.s, score, why).
+pub fn table(input: &str, d: &Detection) -> String {
+    let mut out = format!("{input} ({:.1} s)\n", d.duration_s);
+    if d.moments.is_empty() {
+        out.push_str("  nothing stands out\n");
+        return out;
+    }
+    out.push_str("  time     score  why\n");
+    for m in &d.moments {
+        let tenths = (m.t * 10.0).round() as u64;
+        out.push_str(&format!(
+            "  {}:{:02}.{}  {:.2}   {}\n",
+            tenths / 600,
+            tenths / 10 % 60,
+            tenths % 10,
+            m.score,
+            m.why.join(", ")
+        ));
+    }
+    out
+}
+
+/// How much each cue counts in a moment's score.
+fn weight(label: &str) -> f32 {
+    match label {
+        "smoke alarm" | "CO alarm" => 1.0,
+        "bang" | "knock" | "shout" => 0.9,
+        "sudden sound" => 0.75,
+        "exposure change" => 0.6,
+        _ => 0.5,
+    }
+}
+
+/// Groups cues within 0.6 s into moments (score 1 − Π(1 − wᵢsᵢ); the onset is the strongest
+/// sound's, else the strongest picture cue's), drops those at a cut, keeps the best per 3 s.
+pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
+    cues.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let mut groups: Vec<Vec<Cue>> = Vec::new();
+    for c in cues {
+        match groups.last_mut() {
+            Some(g) if c.t - g[0].t <= 0.6 => g.push(c),
+            _ => groups.push(vec![c]),
+        }
+    }
+    let is_sound = |l: &str| !matches!(l, "knock" | "exposure change" | "motion burst");
+    let mut moments: Vec<Moment> = groups
+        .into_iter()
+        .filter_map(|mut g| {
+            // The onset of the strongest sound (else of the strongest picture cue).
+            let strongest = |sound: bool| {
+                g.iter()
+                    .filter(|c| is_sound(c.label) == sound)
+                    .max_by(|a, b| {
+                        (weight(a.label) * a.strength).total_cmp(&(weight(b.label) * b.strength))
+                    })
+                    .map(|c| c.t)
+            };
+            let t = strongest(true)
+                .or_else(|| strongest(false))
+                .unwrap_or(g[0].t);
+            if cut_times.iter().any(|&c| (c - t).abs() < 0.35) {
+                return None;
+            }
+            let keep = g.iter().fold(1.0f32, |k, c| {
+                k * (1.0 - weight(c.label) * c.strength.clamp(0.0, 1.0))
+            });
+            g.sort_by(|a, b| {
+                (weight(b.label) * b.strength).total_cmp(&(weight(a.label) * a.strength))
+            });
+            let mut why: Vec<String> = Vec::new();
+            for c in &g {
+                if !why.iter().any(|w| w == c.label) {
+                    why.push(c.label.to_string());
+                }
+            }
+            Some(Moment {
+                t: (t.max(0.0) * 100.0).round() / 100.0,
+                score: ((1.0 - keep) as f64 * 100.0).round() / 100.0,
+                why,
+            })
+        })
+        .filter(|m| m.score >= MIN_SCORE)
+        .collect();
+    moments.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.t.total_cmp(&b.t)));
+    let mut kept: Vec<Moment> = Vec::new();
+    for m in moments {
+        if kept.iter().all(|k| (k.t - m.t).abs() >= 3.0) {
+            kept.push(m);
+        }
+    }
+    kept
+}
+
+/// The clip's sound, mono at [`audio::RATE`], sample 0 at the first video frame.
+fn decode_audio(info: &MediaInfo, index: usize) -> Result<Vec<f32>, RenderError> {
+    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    if !matches!(dec.with_audio(index), Ok(true)) {
+        return Ok(Vec::new());
+    }
+    let limit = (info.duration.as_secs_f64() * audio::RATE as f64) as i64;
+    let mut timeline = AudioTimeline::new(audio::RATE, limit);
+    let mut mono = Vec::with_capacity(limit.max(0) as usize);
+    dec.run(None, |item| {
+        if let Decoded::Sound(frame, t) = item {
+            timeline.push_decoded(&info.path, frame, t)?;
+            let [l, r] = &mut timeline.pending;
+            mono.extend(l.iter().zip(r.iter()).map(|(a, b)| 0.5 * (a + b)));
+            l.clear();
+            r.clear();
+            if timeline.full() {
+                return Ok(Flow::EndAudio);
+            }
+        }
+        Ok(Flow::Continue)
+    })?;
+    Ok(mono)
+}
+
+/// Proxy frames of `from..to` seconds at [`PROXY_FPS`].
+fn decode_proxy(info: &MediaInfo, from: f64, to: f64) -> Result<Vec<video::Proxy>, RenderError> {
+    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    let fps = PROXY_FPS;
+    let first = (from * fps as f64).floor() as u64;
+    let total = (to * fps as f64).ceil() as u64;
+    dec.with_video(VideoRange {
+        first,
+        total,
+        fps,
+        threads: 0,
+    })?;
+    dec.draft_video();
+    if first > 0 {
+        let _ = dec.seek(Micros::from_secs_f64(from));
+    }
+    let mut scaler = ProxyScaler::new(PROXY_WIDTH);
+    let mut frames = Vec::new();
+    dec.run(None, |item| {
+        if let Decoded::Picture(shown) = item {
+            let (w, h, rgb) = scaler.rgb(&info.path, &shown.frame)?;
+            let mut grey = Vec::with_capacity(w * h);
+            let mut sat = 0u64;
+            for p in rgb.chunks_exact(3) {
+                let (r, g, b) = (p[0] as u32, p[1] as u32, p[2] as u32);
+                grey.push(((r * 77 + g * 150 + b * 29) >> 8) as u8);
+                sat += (r.max(g).max(b) - r.min(g).min(b)) as u64;
+            }
+            frames.push(video::Proxy {
+                t: shown.first as f64 / fps as f64,
+                w,
+                h,
+                grey,
+                sat: sat as f32 / (w * h).max(1) as f32,
+            });
+        }
+        Ok(Flow::Continue)
+    })?;
+    Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cues_together_make_one_stronger_moment_and_a_cut_drops_one() {
+        let cues = vec![
+            Cue {
+                t: 5.0,
+                strength: 0.6,
+                label: "bang",
+            },
+            Cue {
+                t: 5.2,
+                strength: 0.6,
+                label: "knock",
+            },
+            Cue {
+                t: 9.0,
+                strength: 0.6,
+                label: "bang",
+            },
+            Cue {
+                t: 20.0,
+                strength: 0.6,
+                label: "sudden sound",
+            },
+        ];
+        let m = fuse(cues, &[20.1]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].t, 5.0);
+        assert_eq!(m[0].why, vec!["bang", "knock"]);
+        assert!(m[0].score > m[1].score);
+        assert_eq!(m[1].t, 9.0);
+    }
+}

@@ -1,0 +1,419 @@
+//! `failreel detect` and `--start auto` on generated footage: bangs over a noisy bed, over a
+//! speech-like and a music-like signal, a smoke alarm, a shaken picture against a slow pan, a
+//! hard cut, a clip without sound and a silent still clip.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A short white-noise burst (a crash) mixed at `at_ms` into the audio source `bed`, over a
+/// 320x180 `testsrc2` picture.
+fn clip_with_bang(dir: &Path, name: &str, bed: &str, secs: u32, at_ms: u32) -> PathBuf {
+    let out = dir.join(name);
+    let video = format!("testsrc2=s=320x180:r=30:d={secs}");
+    let mix = format!("[1]adelay={at_ms}:all=1[x];[0][x]amix=inputs=2:normalize=0[a]");
+    let t = secs.to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        bed,
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=0.15:c=white:a=0.9:r=48000,afade=t=out:st=0:d=0.15",
+        "-f",
+        "lavfi",
+        "-i",
+        &video,
+        "-filter_complex",
+        &mix,
+        "-map",
+        "[a]",
+        "-map",
+        "2:v",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-t",
+        &t,
+        s(&out),
+    ]);
+    out
+}
+
+/// `failreel detect --json` of `inputs`: (exit code, one parsed line per stdout line).
+fn detect(inputs: &[&Path]) -> (i32, Vec<Value>) {
+    let mut args = vec!["detect", "--json"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    let out = failreel(&args);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines = text
+        .lines()
+        .map(|l| {
+            // The fields come in the issue's order: input, duration_s, moments; t, score, why.
+            if !l.contains("\"event\"") {
+                let (i, d, m) = (
+                    l.find("\"input\""),
+                    l.find("\"duration_s\""),
+                    l.find("\"moments\""),
+                );
+                assert!(i < d && d < m && i == Some(1), "{l}");
+                assert_eq!(
+                    l.matches("{\"t\":").count(),
+                    l.matches("\"why\":").count(),
+                    "{l}"
+                );
+            }
+            serde_json::from_str(l).expect("each line is JSON")
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), lines)
+}
+
+/// Asserts the schema of one input's line and returns its moments as (t, score, why).
+fn moments(line: &Value) -> Vec<(f64, f64, Vec<String>)> {
+    let mut keys: Vec<&String> = line.as_object().expect("an object").keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["duration_s", "input", "moments"], "{line}");
+    assert!(line["duration_s"].as_f64().unwrap() > 0.0);
+    let ms: Vec<(f64, f64, Vec<String>)> = line["moments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let mut keys: Vec<&String> = m.as_object().unwrap().keys().collect();
+            keys.sort();
+            assert_eq!(keys, ["score", "t", "why"], "{m}");
+            let why: Vec<String> = m["why"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect();
+            assert!(!why.is_empty());
+            (m["t"].as_f64().unwrap(), m["score"].as_f64().unwrap(), why)
+        })
+        .collect();
+    for w in ms.windows(2) {
+        assert!(w[0].1 >= w[1].1, "sorted by score: {line}");
+    }
+    for m in &ms {
+        assert!((0.0..=1.0).contains(&m.1), "{line}");
+    }
+    ms
+}
+
+#[test]
+fn bangs_are_found_at_their_onset_over_a_bed_speech_and_music() {
+    let dir = workdir();
+    let noise = clip_with_bang(
+        dir.path(),
+        "noise.mp4",
+        "anoisesrc=d=16:c=pink:a=0.03:r=48000",
+        16,
+        7300,
+    );
+    // Voiced syllables (a wandering 170 Hz voice with harmonics, smooth 3-4 per second
+    // envelope) over room tone.
+    let speech = clip_with_bang(
+        dir.path(),
+        "speech.mp4",
+        "aevalsrc=0.3*(sin(2*PI*(170+20*sin(2*PI*0.5*t))*t)+0.5*sin(4*PI*(170+20*sin(2*PI*0.5*t))*t)+0.3*sin(6*PI*(170+20*sin(2*PI*0.5*t))*t))*pow(max(0\\,sin(2*PI*3*t+2*sin(1.3*t)))\\,2):s=48000:d=16[v];anoisesrc=d=16:c=pink:a=0.01:r=48000[n];[v][n]amix=inputs=2:normalize=0[out0]",
+        16,
+        11000,
+    );
+    // A chord with a kick every 0.5 s and an off-beat tick: periodic onsets.
+    let music = clip_with_bang(
+        dir.path(),
+        "music.mp4",
+        "aevalsrc=0.12*(sin(2*PI*220*t)+sin(2*PI*277*t)+sin(2*PI*330*t))+0.4*sin(2*PI*60*t)*exp(-12*mod(t\\,0.5))+0.05*sin(2*PI*880*t)*exp(-20*mod(t+0.25\\,0.5)):s=48000:d=16",
+        16,
+        9400,
+    );
+    let (code, lines) = detect(&[&noise, &speech, &music]);
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 3);
+    for (line, planted) in lines.iter().zip([7.3, 11.0, 9.4]) {
+        let ms = moments(line);
+        assert!(!ms.is_empty(), "{line}");
+        let best = &ms[0];
+        assert!(
+            (best.0 - planted).abs() <= 0.3,
+            "best moment at {} not {planted}: {line}",
+            best.0
+        );
+        assert!(best.2.iter().any(|w| w == "bang"), "{line}");
+    }
+}
+
+#[test]
+fn a_smoke_alarm_is_found_at_its_first_beep() {
+    let dir = workdir();
+    let out = dir.path().join("alarm.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc=0.2*sin(2*PI*3150*t)*gte(t\\,2)*lt(mod(t-2\\,4)\\,2.5)*lt(mod(mod(t-2\\,4)\\,1)\\,0.5):s=48000:d=12[t];anoisesrc=d=12:c=pink:a=0.02:r=48000[n];[t][n]amix=inputs=2:normalize=0[out0]",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=30:d=12",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        s(&out),
+    ]);
+    let (code, lines) = detect(&[&out]);
+    assert_eq!(code, 0);
+    let ms = moments(&lines[0]);
+    assert!((ms[0].0 - 2.0).abs() <= 0.3, "{}", lines[0]);
+    assert_eq!(ms[0].2[0], "smoke alarm");
+    // The later beeps are the same alarm, not moments of their own.
+    assert_eq!(ms.len(), 1, "{}", lines[0]);
+}
+
+/// A still scene seen through a 320x180 window moving by `x`/`y` (ffmpeg expressions of t),
+/// no audio.
+fn moving_view(dir: &Path, name: &str, x: &str, y: &str) -> PathBuf {
+    let scene = dir.join("scene.png");
+    if !scene.exists() {
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=480x270:r=1:d=1",
+            "-frames:v",
+            "1",
+            s(&scene),
+        ]);
+    }
+    let out = dir.join(name);
+    let vf = format!("crop=320:180:x='{x}':y='{y}'");
+    ffmpeg(&[
+        "-loop",
+        "1",
+        "-r",
+        "30",
+        "-i",
+        s(&scene),
+        "-t",
+        "14",
+        "-vf",
+        &vf,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        s(&out),
+    ]);
+    out
+}
+
+#[test]
+fn a_shaken_picture_is_a_knock_and_a_slow_pan_is_not_on_a_clip_without_sound() {
+    let dir = workdir();
+    let shaken = moving_view(
+        dir.path(),
+        "shaken.mp4",
+        "80+if(between(t\\,8\\,8.6)\\,35*sin(2*PI*6*(t-8))\\,0)",
+        "45+if(between(t\\,8\\,8.6)\\,20*sin(2*PI*5*(t-8))\\,0)",
+    );
+    let pan = moving_view(dir.path(), "pan.mp4", "t*9", "45");
+    let (code, lines) = detect(&[&shaken, &pan]);
+    assert_eq!(code, 0);
+    let ms = moments(&lines[0]);
+    assert!(!ms.is_empty(), "{}", lines[0]);
+    assert!((ms[0].0 - 8.0).abs() <= 0.3, "{}", lines[0]);
+    assert_eq!(ms[0].2[0], "knock");
+    assert!(moments(&lines[1]).is_empty(), "a pan: {}", lines[1]);
+}
+
+#[test]
+fn a_hard_cut_is_not_a_fail_and_a_silent_still_clip_has_no_moments() {
+    let dir = workdir();
+    let cut = dir.path().join("cut.mp4");
+    // Two shots and two beds; the cut switches both at 6 s.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:r=30:d=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "smptehdbars=s=320x180:r=30:d=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=6:c=pink:a=0.03:r=48000",
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=6:c=brown:a=0.2:r=48000",
+        "-filter_complex",
+        "[0:v][2:a][1:v][3:a]concat=n=2:v=1:a=1[v][a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        s(&cut),
+    ]);
+    let still = dir.path().join("still.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x240:r=30:d=8",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-t",
+        "8",
+        s(&still),
+    ]);
+    let (code, lines) = detect(&[&cut, &still]);
+    assert_eq!(code, 0);
+    let ms = moments(&lines[0]);
+    assert!(
+        ms.iter().all(|m| (m.0 - 6.0).abs() > 0.5),
+        "a cut is not a fail: {}",
+        lines[0]
+    );
+    assert!(moments(&lines[1]).is_empty(), "{}", lines[1]);
+    // The human table says so.
+    let out = failreel(&["detect", s(&still)]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing stands out"));
+    // A bad input is an error line and exit 1; the others are still reported.
+    let missing = dir.path().join("missing.mp4");
+    let (code, lines) = detect(&[&missing, &still]);
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["event"], "error");
+    assert!(lines[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("missing.mp4"));
+    assert_eq!(lines[1]["moments"], serde_json::json!([]));
+}
+
+/// The `plan` lines of `render --dry-run --json`.
+fn plan_lines(args: &[&str]) -> Vec<Value> {
+    let out = failreel(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "plan")
+        .collect()
+}
+
+#[test]
+fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
+    let dir = workdir();
+    let clip = clip_with_bang(
+        dir.path(),
+        "bang.mp4",
+        "anoisesrc=d=30:c=pink:a=0.03:r=48000",
+        30,
+        17500,
+    );
+    let auto = plan_lines(&[
+        "render",
+        s(&clip),
+        "--start",
+        "auto",
+        "--went-wrong",
+        "Dropped the lid",
+        "--dry-run",
+        "--json",
+        "--out-dir",
+        s(dir.path()),
+    ]);
+    let trim = auto[0]["trim_s"].as_array().unwrap();
+    let (a, b) = (trim[0].as_f64().unwrap(), trim[1].as_f64().unwrap());
+    assert!(a <= 17.5 - 1.5 && b >= 17.5 + 2.5, "{a}..{b}");
+    assert!((8.0..=15.0).contains(&(b - a)), "{a}..{b}");
+    let plan = &auto[0]["plan"];
+    let moment = plan["auto_start"]["moment_s"].as_f64().unwrap();
+    assert!((moment - 17.5).abs() <= 0.3, "{plan}");
+    // The went-wrong card starts at the moment, on the reel's clock (microseconds).
+    let card = plan["cards"][0]["at"].as_f64().unwrap() / 1e6;
+    assert!((card - (moment - a)).abs() < 0.01, "{card} {moment} {a}");
+    // A manual trim reports its trim too, and has no auto_start.
+    let manual = plan_lines(&[
+        "render",
+        s(&clip),
+        "--start",
+        "2",
+        "--end",
+        "0:09.5",
+        "--dry-run",
+        "--json",
+        "--out-dir",
+        s(dir.path()),
+    ]);
+    assert_eq!(manual[0]["trim_s"], serde_json::json!([2.0, 9.5]));
+    assert!(manual[0]["plan"].get("auto_start").is_none());
+    // --duration still applies with auto.
+    let short = plan_lines(&[
+        "render",
+        s(&clip),
+        "--start",
+        "auto",
+        "--duration",
+        "5",
+        "--dry-run",
+        "--json",
+        "--out-dir",
+        s(dir.path()),
+    ]);
+    let t = short[0]["trim_s"].as_array().unwrap();
+    assert!((t[1].as_f64().unwrap() - t[0].as_f64().unwrap() - 5.0).abs() < 0.01);
+    // A manifest says it as start = "auto".
+    let manifest = dir.path().join("week.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[clip]]\ninput = \"{}\"\nstart = \"auto\"\n",
+            clip.file_name().unwrap().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let m = plan_lines(&["render", "--manifest", s(&manifest), "--dry-run", "--json"]);
+    assert_eq!(m[0]["trim_s"], auto[0]["trim_s"]);
+}
