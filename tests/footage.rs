@@ -200,7 +200,8 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
         ],
     );
     let sdr_reel = d.join("sdr.reel.mp4");
-    render(&sdr, &sdr_reel, &["--crf", "12"]);
+    // The same centred window for both: this compares the grade, not the framing.
+    render(&sdr, &sdr_reel, &["--crf", "12", "--focus", "center"]);
     let (w, h, base) = rgb_frames(&sdr_reel);
     for (transfer, name) in [("arib-std-b67", "hlg"), ("smpte2084", "pq")] {
         // Reference white (SDR 100%) at 203 nits: 75% HLG signal, 58% PQ signal.
@@ -237,7 +238,7 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
         let info = probe_json(&hdr);
         assert_eq!(info["video"]["hdr"], name);
         let reel = d.join(format!("{name}.reel.mp4"));
-        render(&hdr, &reel, &["--crf", "12"]);
+        render(&hdr, &reel, &["--crf", "12", "--focus", "center"]);
         let p = ffprobe(&reel, &[]);
         let v = stream(&p, "video");
         assert_eq!(
