@@ -573,7 +573,12 @@ fn loudness_analysis_is_cached_and_a_rerun_reads_only_the_cache() {
         .flatten()
         .map(|e| e.path())
         // A landscape clip also has its (--focus auto) reframe entry.
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("reframe-"))
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("reframe-")
+        })
         .collect();
     assert_eq!(entries.len(), 1, "one loudness entry: {entries:?}");
     let entry = &entries[0];
