@@ -110,8 +110,13 @@ def make_media(quick):
     return inputs
 
 
+# The CLI crops one fixed window, so failreel is asked for the same job: a centred window
+# (`--focus auto`, the default for landscape input, is measured against it with --focus auto).
+FOCUS = ["--focus", "center"]
+
+
 def plan_of(inp, trim, preset="tiktok"):
-    out = subprocess.run([FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+    out = subprocess.run([FAILREEL, "render", *FOCUS, inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
                           "--preset", preset, "--dry-run", "--json", "-o", "/tmp/x.mp4"],
                          capture_output=True, text=True, check=True)
     for line in out.stdout.splitlines():
@@ -167,11 +172,11 @@ def bench_single(inputs, found, runs, cores, rows, baseline=None):
         for label, inp, trim in inputs:
             plan = plan_of(inp, trim)
             args = [inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON, "--force", "--quiet"]
-            cmds = {"failreel": [FAILREEL, "render", *args, "-o", os.path.join(tmp, "fr.mp4")]}
+            cmds = {"failreel": [FAILREEL, "render", *FOCUS, *args, "-o", os.path.join(tmp, "fr.mp4")]}
             for name, exe in found:
                 cmds[name] = ffmpeg_cmd(exe, inp, plan, os.path.join(tmp, "ff.mp4"), tmp)
             if baseline:
-                cmds["failreel baseline"] = [baseline, "render", *args, "-o", os.path.join(tmp, "base.mp4")]
+                cmds["failreel baseline"] = [baseline, "render", *FOCUS, *args, "-o", os.path.join(tmp, "base.mp4")]
             res = {k: ([], []) for k in cmds}
             for _ in range(runs):
                 for name, cmd in cmds.items():  # alternate the tools run by run
@@ -207,7 +212,7 @@ def bench_batch(inputs, found, n, runs, cores, rows):
             shutil.copy(inp, p)
             clips.append(p)
         outdir = os.path.join(tmp, "out")
-        fr = [FAILREEL, "render", *clips, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+        fr = [FAILREEL, "render", *FOCUS, *clips, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
               "--out-dir", outdir, "--force", "--quiet"]
         for name, exe in found:
             if "system" not in name:
@@ -241,7 +246,7 @@ def bench_presets(inputs, found, runs, cores, rows, baseline=None):
     With --baseline, that binary's multi-preset run is a peer too."""
     label, inp, trim = inputs[-1]
     with tempfile.TemporaryDirectory() as tmp:
-        fr = [FAILREEL, "render", inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
+        fr = [FAILREEL, "render", *FOCUS, inp, *trim, "--went-wrong", WENT_WRONG, "--lesson", LESSON,
               "--preset", ",".join(PRESETS), "--out-dir", os.path.join(tmp, "fr"), "--force", "--quiet"]
         cmds = {"failreel": fr}
         for name, exe in found:
@@ -286,7 +291,7 @@ def bench_cards(runs, cores, rows):
                         "-f", "lavfi", "-i", "sine=frequency=330:d=4", "-c:v", "libx264", "-preset", "fast",
                         "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", inp], check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        base = [FAILREEL, "render", inp, "--force", "--quiet", "-o", os.path.join(tmp, "r.mp4")]
+        base = [FAILREEL, "render", *FOCUS, inp, "--force", "--quiet", "-o", os.path.join(tmp, "r.mp4")]
         cards = base + ["--went-wrong", WENT_WRONG + " \U0001f525\U0001f605", "--lesson", LESSON]
         pairs, with_w, without_w = [], [], []
         for _ in range(runs):
@@ -305,6 +310,7 @@ def bench_cards(runs, cores, rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--focus", default="center", help="failreel's --focus (center: the CLI's job)")
     ap.add_argument("--quick", action="store_true", help="skip the 4K60 input")
     ap.add_argument("--batch", type=int, default=8, help="clips in the batch comparison (0: none)")
     ap.add_argument("--cores", default="", help="comma list of CPU sets to pin to, e.g. 0,0-1")
@@ -316,6 +322,7 @@ def main():
     ap.add_argument("--presets", type=int, default=0,
                     help="paired runs of the last input to tiktok,reels,shorts in one run vs 3 CLI runs (0: none)")
     args = ap.parse_args()
+    FOCUS[1] = args.focus
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
     found = [] if args.no_cli else peers()
