@@ -31,12 +31,17 @@ fn key_of<T: Serialize>(value: &T) -> String {
 
 /// What decides the decoded and converted pictures and the decoded sound.
 pub fn decode_key(plan: &RenderPlan) -> String {
-    key_of(&(
+    let shown = (
         &plan.segments,
         &plan.video,
         plan.audio.stream,
         plan.audio.source_offset,
-    ))
+    );
+    match &plan.replay {
+        None => key_of(&shown),
+        // A replay decodes a second range: only reels with the same replay share it.
+        Some(r) => key_of(&(shown, r)),
+    }
 }
 
 /// What decides the encoded picture: equal keys give identical video streams.

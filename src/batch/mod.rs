@@ -337,7 +337,6 @@ pub fn run_batch(
         let existing = renderer.existing(&clip.output);
         let up_to_date = !opts.force
             && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
-        let mut plan = plan;
         if opts.dry_run {
             // The plan shown is the one rendered: the `--focus auto` path included.
             if let Err(e) = renderer.analyse_for_dry_run(&mut plan) {
@@ -486,7 +485,7 @@ pub fn run_batch(
                 .iter()
                 .map(|w| (clips[w.0].index, clips[w.0].input.clone()))
                 .collect(),
-            frames: work.iter().map(|w| w.1.video.frames).collect(),
+            frames: work.iter().map(|w| w.1.reel_frames()).collect(),
             jobs,
             threads: ropts.threads,
         });
@@ -506,13 +505,13 @@ pub fn run_batch(
                         index: clip.index,
                         input: clip.input.clone(),
                         output: clip.output.clone(),
-                        frames: plan.video.frames,
+                        frames: plan.reel_frames(),
                     });
                     JobProgress {
                         sink,
                         index: clip.index,
                         input: &clip.input,
-                        total: Mutex::new(plan.video.frames),
+                        total: Mutex::new(plan.reel_frames()),
                         started: Instant::now(),
                     }
                 })
