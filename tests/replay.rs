@@ -181,9 +181,15 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
         let t = mad(replayed, source, w, |x, y| {
             inside(small_rect(&r["tag"]["rect"], 0), x, y)
         });
-        assert!(t > 8.0, "replay frame {k}: the tag region differs by only {t:.2}");
+        assert!(
+            t > 8.0,
+            "replay frame {k}: the tag region differs by only {t:.2}"
+        );
     }
-    assert!(worst < 3.0, "a replay frame differs from its source frame by {worst:.2}");
+    assert!(
+        worst < 3.0,
+        "a replay frame differs from its source frame by {worst:.2}"
+    );
     assert!(
         wrong_speed > 4.0 * worst.max(0.5),
         "the pattern must move enough to tell speeds apart ({wrong_speed:.2} vs {worst:.2})"
@@ -191,7 +197,10 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
 
     // Sound in the main part, silence through the replay.
     let a = audio_mono(&reel);
-    assert!(rms(&a, 0.5, 5.5) > 0.05, "the tone is there before the replay");
+    assert!(
+        rms(&a, 0.5, 5.5) > 0.05,
+        "the tone is there before the replay"
+    );
     let quiet = rms(&a, 6.05, 8.95);
     assert!(quiet < 1e-4, "the replay is muted (rms {quiet})");
 }
@@ -209,16 +218,22 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     assert_eq!(middle["replay"]["moment"], 4_000_000);
     assert_eq!(middle["replay"]["source_from"], 3_266_666);
     assert!(
-        middle["warnings"]
-            .as_array()
+        middle["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("middle of the reel is replayed")),
+            .contains("middle of the reel is replayed")),
         "{middle}"
     );
     // A moment near the start: the range is shifted to lie inside the footage.
-    let early = dry_plans(&[s(&clip), "--replay", "--went-wrong", "x", "--went-wrong-at", "0.2"])
-        .remove(0);
+    let early = dry_plans(&[
+        s(&clip),
+        "--replay",
+        "--went-wrong",
+        "x",
+        "--went-wrong-at",
+        "0.2",
+    ])
+    .remove(0);
     assert_eq!(early["replay"]["first_source_frame"], 0);
     // The manifest key.
     let manifest = dir.path().join("week.toml");
