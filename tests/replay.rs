@@ -168,6 +168,7 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
     let clear = |x: usize, y: usize| !inside(tag, x, y) && !cards.iter().any(|&c| inside(c, x, y));
     let mut worst: f64 = 0.0;
     let mut wrong_speed: f64 = 0.0;
+    let mut tag_least = f64::MAX;
     for k in 0..90usize {
         let replayed = &frames[180 + k];
         let source = &frames[68 + k / 2];
@@ -181,6 +182,7 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
         let t = mad(replayed, source, w, |x, y| {
             inside(small_rect(&r["tag"]["rect"], 0), x, y)
         });
+        tag_least = tag_least.min(t);
         assert!(
             t > 8.0,
             "replay frame {k}: the tag region differs by only {t:.2}"
@@ -197,6 +199,11 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
 
     // Sound in the main part, silence through the replay.
     let a = audio_mono(&reel);
+    eprintln!(
+        "replay vs source frames: worst {worst:.2}; vs full speed {wrong_speed:.2}; tag region {tag_least:.2}; rms main {:.4}, replay {:.2e}",
+        rms(&a, 0.5, 5.5),
+        rms(&a, 6.05, 8.95)
+    );
     assert!(
         rms(&a, 0.5, 5.5) > 0.05,
         "the tone is there before the replay"
