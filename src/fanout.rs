@@ -9,6 +9,8 @@
 //!   fit, size, frame rate, frame count, colour) and the same audio stream and offset. The one
 //!   filter graph then serves them all; each reel keeps its own cards, encoder and file.
 //!   Presets that cap the length differently give different trims: separate runs.
+//!   A reel with a replay (`--replay`) decodes a second range and shares a decode only with
+//!   reels with the same replay (the tag's place included).
 //! - **Video encode** is shared when the pictures are identical: decode key, the same cards
 //!   and captions (text, times, animation, rectangles) in the same look, and the same x264 settings. The
 //!   packets are muxed into each file.
