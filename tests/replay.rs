@@ -242,6 +242,19 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     ])
     .remove(0);
     assert_eq!(early["replay"]["first_source_frame"], 0);
+    let late = dry_plans(&[
+        s(&clip),
+        "--replay",
+        "--went-wrong",
+        "x",
+        "--went-wrong-at",
+        "7.9",
+        "--went-wrong-until",
+        "8",
+    ])
+    .remove(0);
+    assert_eq!(late["replay"]["first_source_frame"], 240 - 45);
+    assert_eq!(late["replay"]["source_to"], 8_000_000);
     // The manifest key.
     let manifest = dir.path().join("week.toml");
     std::fs::write(
