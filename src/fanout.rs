@@ -9,6 +9,8 @@
 //!   fit, size, frame rate, frame count, colour) and the same audio stream and offset. The one
 //!   filter graph then serves them all; each reel keeps its own cards, encoder and file.
 //!   Presets that cap the length differently give different trims: separate runs.
+//!   A reel with a replay (`--replay`) decodes a second range and shares a decode only with
+//!   reels with the same replay (the tag's place included).
 //! - **Video encode** is shared when the pictures are identical: decode key, the same cards
 //!   and captions (text, times, animation, rectangles) in the same look, and the same x264 settings. The
 //!   packets are muxed into each file.
@@ -31,12 +33,17 @@ fn key_of<T: Serialize>(value: &T) -> String {
 
 /// What decides the decoded and converted pictures and the decoded sound.
 pub fn decode_key(plan: &RenderPlan) -> String {
-    key_of(&(
+    let shown = (
         &plan.segments,
         &plan.video,
         plan.audio.stream,
         plan.audio.source_offset,
-    ))
+    );
+    match &plan.replay {
+        None => key_of(&shown),
+        // A replay decodes a second range: only reels with the same replay share it.
+        Some(r) => key_of(&(shown, r)),
+    }
 }
 
 /// What decides the encoded picture: equal keys give identical video streams.

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod preset;
 pub mod probe;
 pub mod render;
+pub mod replay;
 pub mod report;
 pub mod request;
 pub mod signals;

@@ -533,6 +533,9 @@ pub struct RenderPlan {
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_start: Option<crate::moment::AutoStart>,
+    /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<crate::replay::ReplayPlan>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -1031,6 +1034,7 @@ pub fn plan_reel(
         cover: None,
         captions: Vec::new(),
         auto_start: None,
+        replay: None,
     };
     if req.cover == Some(true) {
         plan.cover = Some(crate::cover::plan_cover(

@@ -189,6 +189,16 @@ pub struct ReelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub captions: Option<std::path::PathBuf>,
+    /// After the trimmed footage, the 1.5 s around the moment (the went-wrong card's start,
+    /// or what `--start auto` found) again at half speed, muted, with a "REPLAY" tag: the
+    /// reel grows by 3 s. Manifest key: `replay = true`.
+    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    #[serde(
+        default,
+        deserialize_with = "deserialize_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replay: Option<bool>,
 }
 
 impl ReelRequest {
@@ -217,6 +227,7 @@ impl ReelRequest {
             strict: self.strict.or(base.strict),
             cover: self.cover.or(base.cover),
             captions: self.captions.clone().or_else(|| base.captions.clone()),
+            replay: self.replay.or(base.replay),
         }
     }
 
@@ -363,7 +374,7 @@ mod tests {
     #[test]
     fn keys_come_from_serde() {
         let keys = ReelRequest::keys();
-        assert_eq!(keys.len(), 16);
+        assert_eq!(keys.len(), 17);
         assert!(
             keys.contains(&"went_wrong_until")
                 && keys.contains(&"strict")

@@ -485,7 +485,7 @@ pub fn run_batch(
                 .iter()
                 .map(|w| (clips[w.0].index, clips[w.0].input.clone()))
                 .collect(),
-            frames: work.iter().map(|w| w.1.video.frames).collect(),
+            frames: work.iter().map(|w| w.1.reel_frames()).collect(),
             jobs,
             threads: ropts.threads,
         });
@@ -505,13 +505,13 @@ pub fn run_batch(
                         index: clip.index,
                         input: clip.input.clone(),
                         output: clip.output.clone(),
-                        frames: plan.video.frames,
+                        frames: plan.reel_frames(),
                     });
                     JobProgress {
                         sink,
                         index: clip.index,
                         input: &clip.input,
-                        total: Mutex::new(plan.video.frames),
+                        total: Mutex::new(plan.reel_frames()),
                         started: Instant::now(),
                     }
                 })

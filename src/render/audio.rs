@@ -176,6 +176,40 @@ impl AudioOut {
         self.drain(out)
     }
 
+    /// [`AudioOut::finish`] at `main` samples (faded out there), then `silence` samples of
+    /// silence (a muted replay).
+    pub(super) fn finish_with_silence(
+        &mut self,
+        main: i64,
+        silence: i64,
+        out: &mut PacketOut,
+    ) -> Result<(), RenderError> {
+        self.timeline.close(main);
+        let [l, r] = &mut self.timeline.pending;
+        let len = l.len();
+        let fade = (self.fade as usize).min(len);
+        for k in 0..fade {
+            let g = k as f32 / self.fade as f32;
+            l[len - 1 - k] *= g;
+            r[len - 1 - k] *= g;
+        }
+        if let Some(lim) = self.limiter.as_mut() {
+            // The main part's last samples are limited now (no look-ahead needed into
+            // silence); the silence passes the limiter unchanged.
+            let n = l.len();
+            lim.process(l, r, n);
+            self.limiter = None;
+        }
+        let n = silence.max(0) as usize;
+        l.resize(len + n, 0.0);
+        r.resize(len + n, 0.0);
+        self.encode_ready(out, true)?;
+        self.encoder
+            .send_eof()
+            .map_err(lav(&self.input, "finishing audio"))?;
+        self.drain(out)
+    }
+
     fn drain(&mut self, out: &mut PacketOut) -> Result<(), RenderError> {
         let mut pkt = ff::Packet::empty();
         loop {

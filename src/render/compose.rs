@@ -63,7 +63,7 @@ impl CardsJob {
 /// Lays out and rasterises the plan's cards once, with the layers their animation needs.
 pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
     let mut overlays = Vec::new();
-    if plan.cards.is_empty() && plan.captions.is_empty() {
+    if plan.cards.is_empty() && plan.captions.is_empty() && plan.replay.is_none() {
         return Ok(overlays);
     }
     let mut engine = TextEngine::new();
@@ -160,7 +160,50 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
             steps: Vec::new(),
         });
     }
+    // The replay's tag follows the captions.
+    if let Some(r) = &plan.replay {
+        overlays.push(CardLayers {
+            full: YuvOverlay::from_rgba(&replay_tag_image(plan, &mut engine, r)?),
+            steps: Vec::new(),
+        });
+    }
     Ok(overlays)
+}
+
+/// Draws the replay's tag where the plan put it.
+fn replay_tag_image(
+    plan: &RenderPlan,
+    engine: &mut TextEngine,
+    r: &crate::replay::ReplayPlan,
+) -> Result<crate::card::CardImage, RenderError> {
+    let card_error = |source| RenderError::Card {
+        path: plan.input().display().to_string(),
+        source,
+    };
+    let img = engine
+        .render_card(
+            "",
+            &r.tag.text,
+            &r.tag.style,
+            crate::plan::CardPosition::Top,
+            (plan.video.width, plan.video.height),
+            r.tag.zone,
+            crate::plan::CARD_MAX_HEIGHT_FRACTION,
+        )
+        .map_err(card_error)?;
+    let drawn = CardRect {
+        x: img.x,
+        y: img.y,
+        width: img.width,
+        height: img.height,
+    };
+    if drawn != r.tag.rect {
+        return Err(card_error(CardError::Moved {
+            planned: r.tag.rect,
+            drawn,
+        }));
+    }
+    Ok(img)
 }
 
 /// A frame on its way to the encoder; `pooled` frames are copies that come back for reuse.
@@ -208,12 +251,24 @@ pub(super) fn composite(
             }
         }
     }
+    // The replay's tag: the layer after the captions', through the replay.
+    if plan.replay.as_ref().is_some_and(|r| index >= r.first_frame) {
+        if let Some(layer) = layers.get(plan.cards.len() + plan.captions.len()) {
+            for plane in 0..3 {
+                let stride = frame.stride(plane);
+                layer
+                    .full
+                    .blend_plane(plane, frame.data_mut(plane), stride, w, h, 1.0, 0);
+            }
+        }
+    }
 }
 
 fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
     let t = plan.frame_time(index);
     plan.cards.iter().any(|c| c.opacity_at(t) > 0.0)
         || plan.captions.iter().any(|c| t >= c.at && t < c.until)
+        || plan.replay.as_ref().is_some_and(|r| index >= r.first_frame)
 }
 
 /// One picture the convert stage makes of each converted frame, for one video encode: its

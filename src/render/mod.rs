@@ -14,6 +14,7 @@ mod cover;
 mod moving;
 mod pipeline;
 mod preview;
+mod replay;
 
 pub use crate::media::filter::filter_chain;
 pub use crate::media::{init_libav, OutputCause, RenderError};
@@ -184,7 +185,7 @@ pub fn render(
     } else {
         plan
     };
-    progress.begin(plan.video.frames);
+    progress.begin(plan.reel_frames());
     let result = pipeline::run(plan, &tag, opts, writer.temp(), progress, cancel);
     progress.end();
     let (frames, warnings, loudness) = result?;
@@ -249,7 +250,7 @@ pub fn render_group(
                 })
                 .collect();
             for r in &reels {
-                r.progress.begin(fp.reels[0].video.frames);
+                r.progress.begin(fp.reels[0].reel_frames());
             }
             let produced = pipeline::run_fanout(&fp, &reels, opts, cancel);
             for r in &reels {
@@ -262,7 +263,7 @@ pub fn render_group(
         }
         None => {
             for (i, writer, tag, plan) in ready {
-                progress[i].begin(plan.video.frames);
+                progress[i].begin(plan.reel_frames());
                 let result = pipeline::run(&plan, &tag, opts, writer.temp(), progress[i], cancel);
                 progress[i].end();
                 results[i] = Some(finish_reel(&plan, writer, result, started));

@@ -60,7 +60,7 @@ impl Windows {
     ) -> Result<ff::frame::Video, RenderError> {
         let path = plan.input();
         let v = &plan.video;
-        let rect = v.window_at(plan.frame_time(index));
+        let rect = v.window_at(plan.picture_time(index));
         let stored = stored_rect(v, rect, (frame.width(), frame.height()));
         let view = crate::media::ffi::crop_view(frame, stored)
             .map_err(crate::media::lav(path, "cropping a picture"))?;
@@ -121,9 +121,9 @@ pub(super) fn convert_moving(
         let mut k = shown.first;
         let end = shown.first + shown.count;
         while k < end {
-            let rect = plan.video.window_at(plan.frame_time(k));
+            let rect = plan.video.window_at(plan.picture_time(k));
             let mut run = 1;
-            while k + run < end && plan.video.window_at(plan.frame_time(k + run)) == rect {
+            while k + run < end && plan.video.window_at(plan.picture_time(k + run)) == rect {
                 run += 1;
             }
             let base = windows.convert(plan, &shown.frame, k)?;

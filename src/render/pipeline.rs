@@ -312,7 +312,7 @@ fn run_shared(
         let progress: Vec<&dyn Progress> = m.iter().map(|&i| reels[i].progress).collect();
         encode_ends.push((encode_in, recycle, progress));
     }
-    let (emitted, encode_errors) = std::thread::scope(|scope| {
+    let ((emitted, main_end), encode_errors) = std::thread::scope(|scope| {
         let converter = std::thread::Builder::new()
             .name("failreel-convert".into())
             .spawn_scoped(scope, move || convert_stage(plan, &chains, vtb, convert_in))
@@ -340,6 +340,8 @@ fn run_shared(
                 files[i].write(pkt, enc_tb, true);
             }
         };
+        // The output frame after the last the main range filled (where a replay starts).
+        let mut main_end = 0u64;
         let demuxed = source.run(Some(cancel), |item| {
             if files.iter().all(|f| f.out.is_none()) {
                 // Every reel's file has failed: nothing left to render for.
@@ -347,6 +349,7 @@ fn run_shared(
             }
             let flow = match item {
                 Decoded::Picture(shown) => {
+                    main_end = main_end.max(shown.first + shown.count);
                     if to_convert.send(shown).is_err() {
                         // The converter stopped: its error comes from joining it.
                         return Ok(Flow::Stop);
@@ -378,6 +381,13 @@ fn run_shared(
             }
             Ok(flow)
         });
+        // `--replay`: the replayed range decoded again, its frames after the main part's.
+        let demuxed = match (demuxed, &plan.replay) {
+            (Ok(true), Some(r)) if main_end > 0 => {
+                super::replay::replay_pass(plan, r, main_end, decode_threads, &to_convert, cancel)
+            }
+            (other, _) => other,
+        };
         drop(to_convert);
         // The encoders' last packets, then their results.
         for (k, pkt) in packets.iter() {
@@ -410,7 +420,7 @@ fn run_shared(
             }
         }
         match emitted {
-            Some(n) => Ok((n, errors)),
+            Some(n) => Ok(((n, main_end), errors)),
             None => Err(errors
                 .into_iter()
                 .next()
@@ -431,11 +441,17 @@ fn run_shared(
     if emitted == 0 {
         return Err(RenderError::NoFrames(path_s));
     }
-    if emitted < total_frames {
+    // With a replay, the main part is the frames before it.
+    let main_emitted = if plan.replay.is_some() {
+        main_end.min(emitted)
+    } else {
+        emitted
+    };
+    if main_emitted < total_frames {
         warnings.push(format!(
             "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(emitted),
-            plan.frame_time(emitted).as_secs_f64(),
+            plan.trim().start + plan.frame_time(main_emitted),
+            plan.frame_time(main_emitted).as_secs_f64(),
             plan.frame_time(total_frames).as_secs_f64()
         ));
     }
@@ -450,12 +466,19 @@ fn run_shared(
         let members = &fp.audio_encodes[a];
         let samples = fp.reels[members[0]].audio_samples(emitted);
         let files = &mut *files;
-        out.finish(samples, &mut |pkt| {
+        let mut write = |pkt: &ff::Packet| {
             for &i in members {
                 files[i].write(pkt, tb, false);
             }
             Ok(())
-        })?;
+        };
+        if plan.replay.is_some() {
+            // The replay is muted: silence after the main part.
+            let main = fp.reels[members[0]].audio_samples(main_emitted);
+            out.finish_with_silence(main, samples - main, &mut write)?;
+        } else {
+            out.finish(samples, &mut write)?;
+        }
     }
     for f in files.iter_mut() {
         if let Some(out) = f.out.as_mut() {

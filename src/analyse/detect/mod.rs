@@ -166,7 +166,8 @@ pub fn plan_reel_auto(
     output: std::path::PathBuf,
 ) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
     if req.start != Some(crate::model::Start::Auto) {
-        return crate::plan::plan_reel(info, req, preset, output);
+        return crate::plan::plan_reel(info, req, preset, output)
+            .and_then(|p| crate::replay::with_replay(p, req));
     }
     let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
         path: info.path.display().to_string(),
@@ -195,7 +196,7 @@ pub fn plan_reel_auto(
         score: best.map(|m| m.score),
         why: best.map(|m| m.why.clone()).unwrap_or_default(),
     });
-    Ok(plan)
+    crate::replay::with_replay(plan, req)
 }
 
 /// The human table of one clip's moments (time as m:ss.s, score, why).

@@ -1,0 +1,199 @@
+//! `--replay` (issue 13): after the trimmed footage, the 1.5 s around the moment again at half
+//! speed (each source frame shown twice), muted, with a small "REPLAY" tag in the top corner
+//! of the safe zone; the reel grows by 3 s. Decided here ([`with_replay`], part of the plan
+//! and of `--dry-run --json`); rendered by a second decode pass of the replayed range after
+//! the main one (render/pipeline.rs), its output frames following the main part's.
+
+use crate::card::{CardError, CardRect, TextEngine};
+use crate::plan::{CardKind, CardPosition, PlanError, RenderPlan, CARD_MAX_HEIGHT_FRACTION};
+use crate::preset::{CardStyle, SafeZone};
+use crate::time::Micros;
+use serde::{Deserialize, Serialize};
+
+/// How much of the source is replayed, around the moment.
+pub const REPLAY_SOURCE: Micros = Micros(1_500_000);
+/// The replay's playback speed: half (each source frame twice).
+pub const REPLAY_SPEED: u64 = 2;
+/// The tag's text size relative to the cards' body text.
+const TAG_SCALE: f32 = 0.55;
+
+/// The replay of a reel: which part of the input, where on the reel, and the tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayPlan {
+    /// The moment replayed, on the reel's timeline (0 = the reel's first frame).
+    pub moment: Micros,
+    /// Where the moment came from: `went_wrong_card`, `auto_start` or `middle`.
+    pub moment_from: String,
+    /// First instant of the input replayed (the input's clock, like the trim).
+    pub source_from: Micros,
+    /// Instant after the last one replayed (the input's clock).
+    pub source_to: Micros,
+    /// Output frame slots of source replayed (each shown [`ReplayPlan::speed`]⁻¹ times):
+    /// the reel's frames `first_source_frame..first_source_frame + source_frames` again.
+    pub source_frames: u64,
+    /// The reel's own frame the replay starts from (its picture at `source_from`).
+    pub first_source_frame: u64,
+    /// Where the replay starts on the reel: the end of the trimmed footage.
+    pub reel_at: Micros,
+    /// Its first output frame (the main part's frame count).
+    pub first_frame: u64,
+    /// The output frames it adds (`source_frames` × 2).
+    pub frames: u64,
+    /// Playback speed (0.5).
+    pub speed: f64,
+    /// The sound during the replay: `muted` (silence; the main part's end is faded).
+    pub audio: String,
+    /// The "REPLAY" tag, shown through the replay.
+    pub tag: ReplayTag,
+}
+
+/// The small tag drawn over the replay (with the cards' text engine and look, smaller).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayTag {
+    /// Its text.
+    pub text: String,
+    /// Its look: the cards' style with smaller text.
+    pub style: CardStyle,
+    /// The zone it is laid out in (the safe zone narrowed to the tag's width at its left
+    /// edge, so the tag sits in the top-left corner of the safe zone).
+    pub zone: SafeZone,
+    /// Where it is drawn, in output pixels.
+    pub rect: CardRect,
+}
+
+impl ReplayPlan {
+    /// The reel time whose picture output frame `index` of the replay shows (None before
+    /// the replay): the main part's frame it repeats.
+    pub fn picture_frame(&self, index: u64) -> Option<u64> {
+        (index >= self.first_frame)
+            .then(|| self.first_source_frame + (index - self.first_frame) / REPLAY_SPEED)
+    }
+}
+
+impl RenderPlan {
+    /// Output frames of the whole reel: the trimmed footage and the replay.
+    pub fn reel_frames(&self) -> u64 {
+        self.video.frames + self.replay.as_ref().map_or(0, |r| r.frames)
+    }
+
+    /// The reel time of the picture output frame `index` shows: its own time in the main
+    /// part, the repeated frame's in the replay (where a moving window must be).
+    pub fn picture_time(&self, index: u64) -> Micros {
+        match self.replay.as_ref().and_then(|r| r.picture_frame(index)) {
+            Some(f) => self.frame_time(f),
+            None => self.frame_time(index),
+        }
+    }
+}
+
+/// `plan` with the replay `req` asks for (`--replay`, `replay = true`); unchanged otherwise.
+/// The moment is the went-wrong card's start, else what `--start auto` found, else the middle
+/// of the reel (with a warning). A lesson card that lasts to the end lasts through the replay.
+pub fn with_replay(
+    mut plan: RenderPlan,
+    req: &crate::request::ReelRequest,
+) -> Result<RenderPlan, PlanError> {
+    if req.replay != Some(true) {
+        return Ok(plan);
+    }
+    let fps = plan.video.fps.max(1) as u64;
+    let main = plan.video.frames;
+    let main_len = plan.frame_time(main);
+    let trim_start = plan.trim().start;
+    let went_wrong = plan
+        .cards
+        .iter()
+        .find(|c| c.kind == CardKind::WentWrong)
+        .map(|c| c.at);
+    let auto = plan
+        .auto_start
+        .as_ref()
+        .and_then(|a| a.moment_s)
+        .map(|s| Micros::from_secs_f64(s) - trim_start);
+    let (moment, from) = match (went_wrong, auto) {
+        (Some(t), _) => (t, "went_wrong_card"),
+        (None, Some(t)) => (t, "auto_start"),
+        (None, None) => {
+            plan.warnings.push(format!(
+                "{}: --replay without a went-wrong card or a detected moment: the middle of the reel is replayed",
+                plan.input().display()
+            ));
+            (Micros(main_len.0 / 2), "middle")
+        }
+    };
+    let moment = moment.clamp(Micros::ZERO, main_len);
+    // 1.5 s of output frame slots around the moment, shifted to lie inside the footage.
+    let want = (REPLAY_SOURCE.0 as u128 * fps as u128 / 1_000_000) as u64;
+    let source_frames = want.min(main).max(1);
+    let at = (moment.0 as i128 * fps as i128 / 1_000_000) as i64;
+    let first = (at - (source_frames / 2) as i64).clamp(0, (main - source_frames) as i64) as u64;
+    let tag = plan_tag(&plan).map_err(|source| PlanError::Card {
+        path: plan.input().display().to_string(),
+        card: "replay tag",
+        source,
+    })?;
+    let frames = source_frames * REPLAY_SPEED;
+    let replay = ReplayPlan {
+        moment,
+        moment_from: from.into(),
+        source_from: trim_start + plan.frame_time(first),
+        source_to: trim_start + plan.frame_time(first + source_frames),
+        source_frames,
+        first_source_frame: first,
+        reel_at: main_len,
+        first_frame: main,
+        frames,
+        speed: 1.0 / REPLAY_SPEED as f64,
+        audio: "muted".into(),
+        tag,
+    };
+    let end = plan.frame_time(main + frames);
+    for c in plan.cards.iter_mut() {
+        if c.kind == CardKind::Lesson && c.until >= main_len {
+            c.until = end;
+        }
+    }
+    plan.replay = Some(replay);
+    Ok(plan)
+}
+
+/// Lays the tag out in the top-left corner of the safe zone.
+fn plan_tag(plan: &RenderPlan) -> Result<ReplayTag, CardError> {
+    let mut style = plan.card_style.clone();
+    style.body_size *= TAG_SCALE;
+    style.min_body_size = style.min_body_size.min(style.body_size);
+    style.padding *= TAG_SCALE;
+    style.box_radius *= TAG_SCALE;
+    let text = "REPLAY".to_string();
+    let frame = (plan.video.width, plan.video.height);
+    let mut engine = TextEngine::new();
+    let wide = engine.layout_card(
+        "",
+        &text,
+        &style,
+        CardPosition::Top,
+        frame,
+        plan.safe_zone,
+        CARD_MAX_HEIGHT_FRACTION,
+    )?;
+    let mut zone = plan.safe_zone;
+    zone.right = frame
+        .0
+        .saturating_sub(zone.left + wide.width)
+        .max(zone.right);
+    let rect = engine.layout_card(
+        "",
+        &text,
+        &style,
+        CardPosition::Top,
+        frame,
+        zone,
+        CARD_MAX_HEIGHT_FRACTION,
+    )?;
+    Ok(ReplayTag {
+        text,
+        style,
+        zone,
+        rect,
+    })
+}
