@@ -10,7 +10,7 @@
 //!   filter graph then serves them all; each reel keeps its own cards, encoder and file.
 //!   Presets that cap the length differently give different trims: separate runs.
 //!   A reel with a replay (`--replay`) decodes a second range and shares a decode only with
-//!   reels with the same replay (the tag's place included).
+//!   reels replaying the same range; the replay's tag is part of the picture.
 //! - **Video encode** is shared when the pictures are identical: decode key, the same cards
 //!   and captions (text, times, animation, rectangles) in the same look, and the same x264 settings. The
 //!   packets are muxed into each file.
@@ -41,8 +41,18 @@ pub fn decode_key(plan: &RenderPlan) -> String {
     );
     match &plan.replay {
         None => key_of(&shown),
-        // A replay decodes a second range: only reels with the same replay share it.
-        Some(r) => key_of(&(shown, r)),
+        // A replay decodes a second range: only reels replaying the same range share it (its
+        // tag, placed in each preset's safe zone, is part of the picture, not of the decode).
+        Some(r) => key_of(&(
+            shown,
+            (
+                r.source_from,
+                r.source_to,
+                r.first_source_frame,
+                r.source_frames,
+            ),
+            (r.first_frame, r.frames, r.speed, &r.audio),
+        )),
     }
 }
 
@@ -55,7 +65,7 @@ pub fn picture_key(plan: &RenderPlan) -> String {
     let zone = text.then_some(plan.safe_zone);
     key_of(&(
         decode_key(plan),
-        (&plan.cards, &plan.captions),
+        (&plan.cards, &plan.captions, &plan.replay),
         text.then_some(&plan.card_style),
         zone,
         (&e.video_codec, &e.profile, &e.level, e.crf, &e.preset),
