@@ -337,7 +337,6 @@ pub fn run_batch(
         let existing = renderer.existing(&clip.output);
         let up_to_date = !opts.force
             && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
-        let mut plan = plan;
         if opts.dry_run {
             // The plan shown is the one rendered: the `--focus auto` path included.
             if let Err(e) = renderer.analyse_for_dry_run(&mut plan) {
