@@ -188,6 +188,11 @@ fn a_smoke_alarm_is_found_at_its_first_beep() {
 /// A still scene seen through a 320x180 window moving by `x`/`y` (ffmpeg expressions of t),
 /// no audio.
 fn moving_view(dir: &Path, name: &str, x: &str, y: &str) -> PathBuf {
+    moving_view_for(dir, name, x, y, 14, "null")
+}
+
+/// [`moving_view`], `secs` long, the picture then through the filter `vf2`.
+fn moving_view_for(dir: &Path, name: &str, x: &str, y: &str, secs: u32, vf2: &str) -> PathBuf {
     let scene = dir.join("scene.png");
     if !scene.exists() {
         ffmpeg(&[
@@ -201,7 +206,8 @@ fn moving_view(dir: &Path, name: &str, x: &str, y: &str) -> PathBuf {
         ]);
     }
     let out = dir.join(name);
-    let vf = format!("crop=320:180:x='{x}':y='{y}'");
+    let vf = format!("crop=320:180:x='{x}':y='{y}',{vf2}");
+    let secs = secs.to_string();
     ffmpeg(&[
         "-loop",
         "1",
@@ -210,7 +216,7 @@ fn moving_view(dir: &Path, name: &str, x: &str, y: &str) -> PathBuf {
         "-i",
         s(&scene),
         "-t",
-        "14",
+        &secs,
         "-vf",
         &vf,
         "-c:v",
@@ -241,6 +247,24 @@ fn a_shaken_picture_is_a_knock_and_a_slow_pan_is_not_on_a_clip_without_sound() {
     assert!((ms[0].0 - 8.0).abs() <= 0.3, "{}", lines[0]);
     assert_eq!(ms[0].2[0], "knock");
     assert!(moments(&lines[1]).is_empty(), "a pan: {}", lines[1]);
+}
+
+#[test]
+fn a_knock_late_in_a_long_clip_without_sound_is_found_from_its_packet_sizes() {
+    // 70 s without sound: decoded only around the jumps in packet sizes. Grain keeps the
+    // bytes per frame from being trivially zero; a slow pan from 10 to 25 s raises them for
+    // a while (looked at, not a fail); the knock is at 52 s.
+    let dir = workdir();
+    let x = "80+if(between(t\\,10\\,25)\\,3*(t-10)\\,if(gt(t\\,25)\\,45\\,0))\
+             +if(between(t\\,52\\,52.6)\\,35*sin(2*PI*6*(t-52))\\,0)";
+    let y = "45+if(between(t\\,52\\,52.6)\\,20*sin(2*PI*5*(t-52))\\,0)";
+    let clip = moving_view_for(dir.path(), "long.mp4", x, y, 70, "noise=alls=6:allf=t");
+    let (code, lines) = detect(&[&clip]);
+    assert_eq!(code, 0);
+    let ms = moments(&lines[0]);
+    assert!(!ms.is_empty(), "{}", lines[0]);
+    assert!((ms[0].0 - 52.0).abs() <= 0.3, "{}", lines[0]);
+    assert_eq!(ms[0].2[0], "knock", "{}", lines[0]);
 }
 
 #[test]
@@ -416,4 +440,129 @@ fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
     .unwrap();
     let m = plan_lines(&["render", "--manifest", s(&manifest), "--dry-run", "--json"]);
     assert_eq!(m[0]["trim_s"], auto[0]["trim_s"]);
+}
+
+/// Grey frames of `path` decoded at 108x192 (a cheap look at a 9:16 reel).
+fn small_grey_frames(path: &Path) -> Vec<Vec<u8>> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            "scale=108:192:flags=area,format=gray",
+            "-f",
+            "rawvideo",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg decode");
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(108 * 192)
+        .map(|c| c.to_vec())
+        .collect()
+}
+
+#[test]
+fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
+    let dir = workdir();
+    // A flat grey picture (nothing drawn on it but the cards) with a bang at 17.5 s of 30.
+    let clip = dir.path().join("grey bang.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=30:c=pink:a=0.03:r=48000",
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=0.15:c=white:a=0.9:r=48000,afade=t=out:st=0:d=0.15",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x808080:s=320x180:r=30:d=30",
+        "-filter_complex",
+        "[1]adelay=17500:all=1[x];[0][x]amix=inputs=2:normalize=0[a]",
+        "-map",
+        "[a]",
+        "-map",
+        "2:v",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-t",
+        "30",
+        s(&clip),
+    ]);
+    let out_dir = dir.path().join("reels");
+    let out = failreel(&[
+        "render",
+        s(&clip),
+        "--start",
+        "auto",
+        "--focus",
+        "center",
+        "--went-wrong",
+        "Dropped the lid",
+        "--report",
+        "--json",
+        "--out-dir",
+        s(&out_dir),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["status"] == "ok")
+        .expect("a result line");
+    let trim = result["trim_s"].as_array().unwrap();
+    let (a, b) = (trim[0].as_f64().unwrap(), trim[1].as_f64().unwrap());
+    assert!(a < 17.5 && b > 17.5, "{result}");
+    let reel = Path::new(result["output"].as_str().unwrap()).to_path_buf();
+    let frames = small_grey_frames(&reel);
+    let fps = 30.0;
+    // The decoded reel is as long as its trim (to a frame).
+    assert!(
+        (frames.len() as f64 / fps - (b - a)).abs() <= 1.5 / fps,
+        "{} frames for {a}..{b}",
+        frames.len()
+    );
+    // Before the moment the picture is flat grey; the card's pixels appear at the moment.
+    let drawn = |f: &Vec<u8>| {
+        let mut v = f.clone();
+        v.sort_unstable();
+        let med = v[v.len() / 2] as i32;
+        f.iter().filter(|&&p| (p as i32 - med).abs() > 40).count() > 30
+    };
+    let first = frames.iter().position(drawn).expect("the card is drawn");
+    let at = first as f64 / fps;
+    assert!(
+        (a + at - 17.5).abs() <= 0.35,
+        "card at {} in the clip",
+        a + at
+    );
+    assert!(frames[..first].iter().all(|f| !drawn(f)));
+    // The batch report names the moment and why.
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let row = html
+        .lines()
+        .find(|l| l.contains("<dt>moment</dt>"))
+        .unwrap_or_else(|| panic!("no moment row: {html}"));
+    assert!(row.contains("(bang") || row.contains("(sudden"), "{row}");
+    let clock = row.split("<dd>").nth(1).unwrap();
+    let secs: f64 = clock[2..6].parse().unwrap();
+    assert!(
+        clock.starts_with("0:") && (secs - 17.5).abs() <= 0.3,
+        "{row}"
+    );
 }

@@ -8,6 +8,7 @@
 //! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
 //! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
 //! - [`proxy`]: a decoded picture scaled down to a small RGB proxy for the analysis passes.
+//! - [`packets`]: a video stream's compressed packet sizes, read without decoding.
 //! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
 //! - [`ffi`]: the only `unsafe` (frame writability, field order; libav's log kept for error
 //!   messages).
@@ -19,6 +20,7 @@ pub mod ffi;
 pub mod filter;
 pub mod input;
 pub mod mux;
+pub mod packets;
 pub mod proxy;
 pub mod resample;
 

@@ -39,8 +39,8 @@ pub struct ReelEntry {
     pub went_wrong: Option<String>,
     /// The lesson card's text.
     pub lesson: Option<String>,
-    /// The detected moment of the fail on the input's clock, in seconds, when detection ran
-    /// (`--start auto`). Nothing fills it yet.
+    /// The detected moment of the fail on the input's clock, in seconds, when `--start auto`
+    /// found one (the plan's `auto_start`).
     pub moment_s: Option<f64>,
     /// The cover or thumbnail, if it exists.
     pub still: Option<PathBuf>,
@@ -50,6 +50,8 @@ pub struct ReelEntry {
     pub error: Option<String>,
     /// Warnings raised.
     pub warnings: Vec<String>,
+    /// What was heard and seen at the moment ("bang", "knock"…), when there is one.
+    pub moment_why: Vec<String>,
 }
 
 impl ReelEntry {
@@ -72,7 +74,9 @@ impl ReelEntry {
             duration_s,
             went_wrong: card(CardKind::WentWrong),
             lesson: card(CardKind::Lesson),
-            moment_s: None,
+            moment_s: plan
+                .and_then(|p| p.auto_start.as_ref())
+                .and_then(|a| a.moment_s),
             still: plan
                 .and_then(|p| p.cover.as_ref())
                 .map(|c| c.path.clone())
@@ -82,6 +86,10 @@ impl ReelEntry {
                 .is_some_and(|c| c.kind == crate::cover::CoverKind::Cover),
             error: o.error_text(),
             warnings: o.warnings.clone(),
+            moment_why: plan
+                .and_then(|p| p.auto_start.as_ref())
+                .map(|a| a.why.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -260,6 +268,15 @@ fn name_of(p: &Path) -> String {
 }
 
 /// Seconds as `m:ss.s`.
+/// "m:ss.s (why, why)" for a detected moment; without reasons, "m:ss.s in the clip".
+fn moment_text(t: f64, why: &[String]) -> String {
+    if why.is_empty() {
+        format!("{} in the clip", clock(t))
+    } else {
+        format!("{} ({})", clock(t), why.join(", "))
+    }
+}
+
 fn clock(s: f64) -> String {
     let m = (s / 60.0).floor();
     format!("{}:{:04.1}", m as u64, s - m * 60.0)
@@ -421,7 +438,7 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
             row("duration", &format!("{} ({d:.1} s)", clock(d)));
         }
         if let Some(m) = e.moment_s {
-            row("moment", &format!("{} in the clip", clock(m)));
+            row("moment", &moment_text(m, &e.moment_why));
         }
         if let Some(t) = &e.went_wrong {
             row("went wrong", t);
@@ -447,6 +464,13 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_reads_as_its_clock_time_and_why() {
+        let why = vec!["bang".to_string(), "knock".to_string()];
+        assert_eq!(moment_text(67.24, &why), "1:07.2 (bang, knock)");
+        assert_eq!(moment_text(7.3, &[]), "0:07.3 in the clip");
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

@@ -7,11 +7,13 @@
 //! frames a second (the frames in between are left undecoded when nothing refers to them,
 //! the loop filter skipped) and scaled down to a 160 px proxy as each frame arrives;
 //! [`video`] finds knocks, exposure changes, bursts of motion, and the cuts that suppress a
-//! candidate. The whole video is read only when the clip has no sound (no audio stream, or
-//! digital silence). [`fuse`] groups the cues into moments, one 0–1 score each with the
+//! candidate. A clip with no sound (no audio stream, or digital silence) is decoded whole
+//! when short, otherwise around the jumps in its video packet sizes ([`prescan`], demuxing
+//! only). [`fuse`] groups the cues into moments, one 0–1 score each with the
 //! reasons. Results are cached with the other passes ([`super::cache`]).
 
 pub mod audio;
+pub mod prescan;
 pub mod video;
 
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
@@ -59,11 +61,16 @@ const PROXY_FPS: u32 = 10;
 const PROXY_WIDTH: u32 = 160;
 /// Audio candidates whose surroundings are looked at.
 const VIDEO_WINDOWS: usize = 8;
+/// Without sound, clips up to this long (seconds) are decoded whole; longer ones only
+/// around the jumps in their packet sizes ([`prescan`]).
+const WHOLE_BELOW_S: f64 = 30.0;
+/// Packet-size candidates looked at in a clip without sound.
+const SILENT_WINDOWS: usize = 6;
 /// The lowest score reported.
 const MIN_SCORE: f64 = 0.3;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Key {
@@ -137,6 +144,10 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
             }
         }
         merged
+    } else if duration > WHOLE_BELOW_S {
+        // No sound: where the packet sizes jump (demuxing only), decoded around those.
+        let sizes = crate::media::packets::video_packet_sizes(&info.path, info.video.index)?;
+        prescan::windows(&sizes, duration, SILENT_WINDOWS, 3.0, 2.5)
     } else {
         vec![(0.0, duration)]
     };
