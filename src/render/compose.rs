@@ -285,7 +285,8 @@ pub(super) struct PictureChain<'a> {
     pub(super) recycled: Receiver<ff::frame::Video>,
 }
 
-/// The convert stage: filter each shown frame once (`plan`'s video, which every chain
+/// The convert stage for a static window (a moving one: [`super::moving::convert_moving`]):
+/// filter each shown frame once (`plan`'s video, which every chain
 /// shares), composite each chain's cards per output frame and pass the frames on. Runs on
 /// its own thread; owns the filter graph.
 pub(super) fn convert_stage(
@@ -294,9 +295,6 @@ pub(super) fn convert_stage(
     tb: ff::Rational,
     input: Receiver<Shown>,
 ) -> Result<(), RenderError> {
-    if plan.video.moving() {
-        return super::moving::convert_moving(plan, chains, tb, input);
-    }
     let path = plan.input();
     let mut graph: Option<ff::filter::Graph> = None;
     // The output frames of source frames sent into the graph whose converted picture has not

@@ -315,7 +315,14 @@ fn run_shared(
     let ((emitted, main_end), encode_errors) = std::thread::scope(|scope| {
         let converter = std::thread::Builder::new()
             .name("failreel-convert".into())
-            .spawn_scoped(scope, move || convert_stage(plan, &chains, vtb, convert_in))
+            // A moving window (`--focus auto`) converts each frame through its own window.
+            .spawn_scoped(scope, move || {
+                if plan.video.moving() {
+                    super::moving::convert_moving(plan, &chains, vtb, convert_in)
+                } else {
+                    convert_stage(plan, &chains, vtb, convert_in)
+                }
+            })
             .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?;
         let mut encoders = Vec::new();
         for (k, (venc, (encode_in, recycle, progress))) in
