@@ -68,36 +68,16 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
     }
     let mut engine = TextEngine::new();
     for c in &plan.cards {
-        let img = engine
-            .render_card(
-                &c.heading,
-                &c.text,
-                &plan.card_style,
-                c.position,
-                (plan.video.width, plan.video.height),
-                plan.safe_zone,
-                c.max_height_fraction,
-            )
-            .map_err(|e| RenderError::Card {
-                path: plan.input().display().to_string(),
-                source: e,
-            })?;
-        // The plan decided where the card goes; drawing it must land exactly there.
-        let drawn = CardRect {
-            x: img.x,
-            y: img.y,
-            width: img.width,
-            height: img.height,
-        };
-        if drawn != c.rect {
-            return Err(RenderError::Card {
-                path: plan.input().display().to_string(),
-                source: CardError::Moved {
-                    planned: c.rect,
-                    drawn,
-                },
-            });
-        }
+        let img = draw_planned(
+            plan,
+            &mut engine,
+            (&c.heading, &c.text),
+            &plan.card_style,
+            c.position,
+            plan.safe_zone,
+            c.max_height_fraction,
+            c.rect,
+        )?;
         let mut steps = Vec::new();
         if !c.pop_steps.is_empty() && img.width > 1 && img.height > 1 {
             let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
@@ -126,35 +106,16 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
     }
     // Captions follow the cards, one layer each (see [`composite`]).
     for c in &plan.captions {
-        let img = engine
-            .render_card(
-                "",
-                &c.text,
-                &plan.card_style,
-                c.position,
-                (plan.video.width, plan.video.height),
-                c.zone,
-                c.max_height_fraction,
-            )
-            .map_err(|e| RenderError::Card {
-                path: plan.input().display().to_string(),
-                source: e,
-            })?;
-        let drawn = CardRect {
-            x: img.x,
-            y: img.y,
-            width: img.width,
-            height: img.height,
-        };
-        if drawn != c.rect {
-            return Err(RenderError::Card {
-                path: plan.input().display().to_string(),
-                source: CardError::Moved {
-                    planned: c.rect,
-                    drawn,
-                },
-            });
-        }
+        let img = draw_planned(
+            plan,
+            &mut engine,
+            ("", &c.text),
+            &plan.card_style,
+            c.position,
+            c.zone,
+            c.max_height_fraction,
+            c.rect,
+        )?;
         overlays.push(CardLayers {
             full: YuvOverlay::from_rgba(&img),
             steps: Vec::new(),
@@ -176,19 +137,44 @@ fn replay_tag_image(
     engine: &mut TextEngine,
     r: &crate::replay::ReplayPlan,
 ) -> Result<crate::card::CardImage, RenderError> {
+    draw_planned(
+        plan,
+        engine,
+        ("", &r.tag.text),
+        &r.tag.style,
+        crate::plan::CardPosition::Top,
+        r.tag.zone,
+        crate::plan::CARD_MAX_HEIGHT_FRACTION,
+        r.tag.rect,
+    )
+}
+
+/// Draws one text box (card, caption or tag) and checks it landed on the rectangle the plan
+/// laid out for it: the plan decided where it goes, so drawing elsewhere is an error.
+#[allow(clippy::too_many_arguments)]
+fn draw_planned(
+    plan: &RenderPlan,
+    engine: &mut TextEngine,
+    (heading, text): (&str, &str),
+    style: &crate::preset::CardStyle,
+    position: crate::plan::CardPosition,
+    zone: crate::preset::SafeZone,
+    max_height_fraction: f32,
+    planned: CardRect,
+) -> Result<crate::card::CardImage, RenderError> {
     let card_error = |source| RenderError::Card {
         path: plan.input().display().to_string(),
         source,
     };
     let img = engine
         .render_card(
-            "",
-            &r.tag.text,
-            &r.tag.style,
-            crate::plan::CardPosition::Top,
+            heading,
+            text,
+            style,
+            position,
             (plan.video.width, plan.video.height),
-            r.tag.zone,
-            crate::plan::CARD_MAX_HEIGHT_FRACTION,
+            zone,
+            max_height_fraction,
         )
         .map_err(card_error)?;
     let drawn = CardRect {
@@ -197,11 +183,8 @@ fn replay_tag_image(
         width: img.width,
         height: img.height,
     };
-    if drawn != r.tag.rect {
-        return Err(card_error(CardError::Moved {
-            planned: r.tag.rect,
-            drawn,
-        }));
+    if drawn != planned {
+        return Err(card_error(CardError::Moved { planned, drawn }));
     }
     Ok(img)
 }
