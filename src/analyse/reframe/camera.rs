@@ -25,14 +25,22 @@ pub struct ShotPath {
 /// neighbourhood's; shots at least `min_len` samples long.
 pub fn cuts(obs: &[Observation], min_len: usize) -> Vec<usize> {
     let d: Vec<f32> = obs.iter().map(|o| o.cut_distance).collect();
+    let c: Vec<f32> = obs.iter().map(|o| o.change).collect();
+    let around = |v: &[f32], i: usize| {
+        let lo = i.saturating_sub(7);
+        let hi = (i + 8).min(v.len());
+        let mut near: Vec<f32> = (lo..hi).filter(|&j| j != i).map(|j| v[j]).collect();
+        median(&mut near)
+    };
     let mut out: Vec<usize> = Vec::new();
     for i in 1..d.len() {
-        let lo = i.saturating_sub(7);
-        let hi = (i + 8).min(d.len());
-        let mut near: Vec<f32> = (lo..hi).filter(|&j| j != i).map(|j| d[j]).collect();
-        near.sort_by(f32::total_cmp);
-        let median = near.get(near.len() / 2).copied().unwrap_or(0.0);
-        let cut = d[i] > 0.45 || (d[i] > 0.15 && d[i] > 4.0 * median.max(0.02));
+        let median = around(&d, i);
+        // Colour: a large change, or one well above its neighbours'. Structure: nearly
+        // every pixel changes at once (well above the shot's own motion) with some colour
+        // change too (a cut between two grey scenes).
+        let cut = d[i] > 0.45
+            || (d[i] > 0.15 && d[i] > 4.0 * median.max(0.02))
+            || (d[i] > 0.04 && c[i] > 0.1 && c[i] > 3.0 * around(&c, i).max(0.02));
         if cut && out.last().is_none_or(|&l| i - l >= min_len) && i >= min_len.min(1) {
             out.push(i);
         }
@@ -40,35 +48,54 @@ pub fn cuts(obs: &[Observation], min_len: usize) -> Vec<usize> {
     out
 }
 
-/// The subject in one sample: its extent `[left, right]` and centre, or None when nothing
-/// stands out.
-pub fn subject(profile: &[f32]) -> Option<(f32, f32, f32)> {
+/// What matters in one sample, in proxy columns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Subject {
+    /// Left edge of what stands out (inside `best` when it is wider than the window).
+    pub left: f32,
+    /// Right edge.
+    pub right: f32,
+    /// Its centre of mass.
+    pub centre: f32,
+    /// The window's left edge that holds the most of it.
+    pub best: f32,
+    /// What stands out is spread wider than the window (two subjects far apart, a title, a
+    /// counter filmed side on): no window holds enough of it.
+    pub wide: bool,
+}
+
+/// The subject in one sample for a window `win` columns wide, or None when nothing stands
+/// out.
+///
+/// Columns well above the picture's average, in runs of at least 3 (a lone spike is noise);
+/// runs close together are one object. When they all fit the window with a margin, that is
+/// the subject. Otherwise the window that holds the most of them decides: if it holds most
+/// (a face within head and shoulders, a pan with a spoon beside it), the subject is what
+/// it holds; if not (two people at both ends of the counter, a title), the sample is wide.
+pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
+    let n = profile.len();
     let peak = profile.iter().copied().fold(0f32, f32::max);
-    if peak < 0.04 {
+    if peak < 0.04 || n == 0 {
         return None;
     }
-    let mean = profile.iter().sum::<f32>() / profile.len().max(1) as f32;
+    let mean = profile.iter().sum::<f32>() / n as f32;
     // Nothing stands out when the peak is not well above the picture's average.
     if peak < 1.8 * mean {
         return None;
     }
     let thr = 0.4 * peak;
-    // Columns above the threshold, in runs of at least 3 (a lone spike is noise).
-    let mut l = f32::MAX;
-    let mut r = f32::MIN;
-    let (mut mass, mut moment) = (0f32, 0f32);
+    // Runs above the threshold, merged across small gaps.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut run_start = None;
-    for i in 0..=profile.len() {
+    for i in 0..=n {
         let on = profile.get(i).is_some_and(|&v| v >= thr);
         match (on, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(s)) => {
                 if i - s >= 3 {
-                    l = l.min(s as f32);
-                    r = r.max(i as f32);
-                    for (j, &v) in profile.iter().enumerate().take(i).skip(s) {
-                        mass += v;
-                        moment += v * j as f32;
+                    match runs.last_mut() {
+                        Some(last) if (s - last.1) as f32 <= 0.12 * win => last.1 = i,
+                        _ => runs.push((s, i)),
                     }
                 }
                 run_start = None;
@@ -76,7 +103,70 @@ pub fn subject(profile: &[f32]) -> Option<(f32, f32, f32)> {
             _ => {}
         }
     }
-    (mass > 0.0).then(|| (l, r, moment / mass))
+    // Minor runs beside a clear subject (a door's edge, a lamp) are not a second subject.
+    let mass = |&(a, b): &(usize, usize)| profile[a..b].iter().map(|v| v - 0.5 * thr).sum::<f32>();
+    let heaviest = runs.iter().map(mass).fold(0f32, f32::max);
+    runs.retain(|r| mass(r) >= 0.3 * heaviest);
+    let (&(l0, _), &(_, r0)) = (runs.first()?, runs.last()?);
+    let weight = |i: usize| {
+        if runs.iter().any(|&(s, e)| (s..e).contains(&i)) {
+            profile[i] - thr * 0.5
+        } else {
+            0.0
+        }
+    };
+    let w: Vec<f32> = (0..n).map(weight).collect();
+    let total: f32 = w.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let centre_of = |a: usize, b: usize| {
+        let m: f32 = w[a..b].iter().sum();
+        let c: f32 = (a..b).map(|i| w[i] * i as f32).sum();
+        if m > 0.0 {
+            c / m
+        } else {
+            (a + b) as f32 / 2.0
+        }
+    };
+    let (l, r) = (l0 as f32, r0 as f32);
+    let margin = 0.06 * win;
+    if r - l + 2.0 * margin <= win {
+        let c = centre_of(l0, r0);
+        return Some(Subject {
+            left: l,
+            right: r,
+            centre: c,
+            best: (c - win / 2.0).clamp(0.0, (n as f32 - win).max(0.0)),
+            wide: false,
+        });
+    }
+    // The window holding the most (ties: the one nearest the centre of mass).
+    let span = (win.round() as usize).clamp(1, n);
+    let mut sum: f32 = w[..span].iter().sum();
+    let mut best = (sum, 0usize);
+    for x in 1..=n - span {
+        sum += w[x + span - 1] - w[x - 1];
+        if sum > best.0 + 1e-4 {
+            best = (sum, x);
+        }
+    }
+    let coverage = best.0 / total;
+    let x = best.1;
+    // What the best window holds, as the subject's extent.
+    let inner: Vec<usize> = (x..x + span).filter(|&i| w[i] > 0.0).collect();
+    let (il, ir) = match (inner.first(), inner.last()) {
+        (Some(&a), Some(&b)) => (a as f32, b as f32 + 1.0),
+        _ => (x as f32, (x + span) as f32),
+    };
+    let spread = (r - l) > 1.25 * win;
+    Some(Subject {
+        left: il,
+        right: ir,
+        centre: centre_of(x, x + span),
+        best: x as f32,
+        wide: coverage < 0.7 || (spread && coverage < 0.8),
+    })
 }
 
 /// Decides every shot's camera for a window `win` proxy pixels wide in a picture `width`
@@ -108,8 +198,8 @@ fn plan_shot(obs: &[Observation], start: usize, width: f32, win: f32, rate: f32)
     let room = (width - win).max(0.0);
     let centre = room / 2.0;
     let margin = 0.06 * win;
-    let subj: Vec<Option<(f32, f32, f32)>> = obs.iter().map(|o| subject(&o.profile)).collect();
-    let seen: Vec<(f32, f32, f32)> = subj.iter().flatten().copied().collect();
+    let subj: Vec<Option<Subject>> = obs.iter().map(|o| subject(&o.profile, win)).collect();
+    let seen: Vec<Subject> = subj.iter().flatten().copied().collect();
     let shot = |camera, x: Vec<f32>| ShotPath {
         start,
         end: start + n,
@@ -119,20 +209,25 @@ fn plan_shot(obs: &[Observation], start: usize, width: f32, win: f32, rate: f32)
     if seen.len() * 10 < n * 3 {
         return shot(Camera::Centre, vec![centre; n]);
     }
-    let wide = seen.iter().filter(|s| s.1 - s.0 > 0.95 * win).count();
+    let wide = seen.iter().filter(|s| s.wide).count();
     if wide * 2 >= seen.len() {
         return shot(Camera::Fill, Vec::new());
     }
-    // Steady: one window holding every sample's subject (that can fit) with the margin.
+    let held: Vec<&Subject> = seen.iter().filter(|s| !s.wide).collect();
+    // Steady: one window holding every sample's subject with the margin (one that cannot
+    // fit: its core, the middle 70% of a window around its centre).
     let (mut lo, mut hi) = (0f32, room);
-    for &(l, r, _) in &seen {
-        if r - l + 2.0 * margin <= win {
-            lo = lo.max(r + margin - win);
-            hi = hi.min(l - margin);
+    for s in &held {
+        if s.right - s.left + 2.0 * margin <= win {
+            lo = lo.max(s.right + margin - win);
+            hi = hi.min(s.left - margin);
+        } else {
+            lo = lo.max(s.centre + 0.35 * win - win);
+            hi = hi.min(s.centre - 0.35 * win);
         }
     }
     if lo <= hi {
-        let mut centres: Vec<f32> = seen.iter().map(|s| s.2 - win / 2.0).collect();
+        let mut centres: Vec<f32> = held.iter().map(|s| s.centre - win / 2.0).collect();
         let mut x = median(&mut centres).clamp(lo, hi);
         // A gentle pull to the centre: snap to it when it holds the subject too and is near.
         if (lo..=hi).contains(&centre) && (x - centre).abs() < 0.08 * width {
@@ -145,14 +240,15 @@ fn plan_shot(obs: &[Observation], start: usize, width: f32, win: f32, rate: f32)
     let mut last = None;
     for s in &subj {
         let t = match s {
-            Some((l, r, c)) => {
-                let mut x = c - win / 2.0;
-                if r - l + 2.0 * margin <= win {
-                    x = x.clamp(r + margin - win, l - margin);
-                }
+            Some(s) if !s.wide => {
+                let x = if s.right - s.left + 2.0 * margin <= win {
+                    (s.centre - win / 2.0).clamp(s.right + margin - win, s.left - margin)
+                } else {
+                    s.best
+                };
                 Some(x.clamp(0.0, room))
             }
-            None => last,
+            _ => last,
         };
         last = t.or(last);
         target.push(t);
@@ -235,6 +331,7 @@ mod tests {
             cut_distance: cut,
             profile,
             shift: (0, 0),
+            change: 0.0,
         }
     }
 
@@ -279,5 +376,60 @@ mod tests {
         assert!(speeds.iter().all(|&s| s <= 0.9 * 60.0 / 5.0 + 0.01));
         assert!((x[49] - 100.0).abs() < 6.0, "{}", x[49]);
         assert!(x[5].abs() < 1.0);
+    }
+
+    #[test]
+    fn a_face_inside_wide_shoulders_is_held_not_filled() {
+        // Shoulders (moderate) wider than the window, a face (strong) in the middle of them.
+        let mut profile = vec![0.02f32; 192];
+        for v in profile.iter_mut().skip(60).take(90) {
+            *v = 0.25;
+        }
+        for v in profile.iter_mut().skip(95).take(25) {
+            *v = 1.0;
+        }
+        let s = subject(&profile, 60.0).expect("a subject");
+        assert!(!s.wide, "{s:?}");
+        assert!(s.best <= 95.0 && s.best + 60.0 >= 120.0, "{s:?}");
+        let obs = vec![
+            Observation {
+                cut_distance: 0.01,
+                profile,
+                shift: (0, 0),
+                change: 0.01,
+            };
+            10
+        ];
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0);
+        assert_eq!(shots[0].camera, Camera::Steady);
+        assert!(shots[0].x[0] <= 95.0 && shots[0].x[0] + 60.0 >= 120.0);
+    }
+
+    #[test]
+    fn a_minor_run_beside_the_subject_is_not_a_second_subject() {
+        let mut o = obs_with_peak(192, 100, 0.01);
+        // A door's edge far to the left: a few columns, much less than the subject.
+        for v in o.profile.iter_mut().skip(5).take(3) {
+            *v = 0.8;
+        }
+        let s = subject(&o.profile, 60.0).expect("a subject");
+        assert!(!s.wide && s.left >= 99.0, "{s:?}");
+        let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0);
+        assert_eq!(shots[0].camera, Camera::Steady);
+    }
+
+    #[test]
+    fn a_cut_between_two_grey_scenes_is_found_by_its_change() {
+        let mut obs: Vec<_> = (0..20).map(|_| obs_with_peak(192, 20, 0.02)).collect();
+        for o in obs.iter_mut() {
+            o.change = 0.02;
+        }
+        // Little colour change, but nearly every pixel differs.
+        obs[12].cut_distance = 0.07;
+        obs[12].change = 0.2;
+        assert_eq!(cuts(&obs, 2), vec![12]);
+        // Fast motion inside a shot without a colour change is not a cut.
+        obs[12].cut_distance = 0.02;
+        assert!(cuts(&obs, 2).is_empty());
     }
 }

@@ -36,6 +36,10 @@ pub struct Observation {
     pub profile: Vec<f32>,
     /// The camera's shift against the previous picture, in proxy pixels.
     pub shift: (i32, i32),
+    /// How much the picture changed against the previous one once the camera's shift is
+    /// taken out (mean absolute luma difference, 0–1; 1 across a colour cut). A cut
+    /// between two grey scenes changes little colour but nearly every pixel.
+    pub change: f32,
 }
 
 /// Streams proxy pictures into [`Observation`]s.
@@ -88,6 +92,30 @@ pub fn global_shift(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -
     best.1
 }
 
+/// The mean of `v` (a `w` x `h` picture) over the box of radius `r` around each pixel
+/// (clipped at the borders), by an integral image.
+fn box_mean(v: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let mut sat = vec![0f64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0f64;
+        for x in 0..w {
+            row += v[y * w + x] as f64;
+            sat[(y + 1) * (w + 1) + x + 1] = sat[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let s = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0]
+                + sat[y0 * (w + 1) + x0];
+            out[y * w + x] = (s / ((y1 - y0) * (x1 - x0)) as f64) as f32;
+        }
+    }
+    out
+}
+
 impl Analyser {
     /// A fresh analyser.
     pub fn new() -> Analyser {
@@ -110,6 +138,7 @@ impl Analyser {
 
         // Motion against the camera's own movement (not across a likely cut).
         let mut shift = (0, 0);
+        let mut change = if self.prev_luma.is_some() { 1.0 } else { 0.0 };
         if let Some(prev) = self.prev_luma.as_ref().filter(|_| cut_distance < 0.3) {
             shift = global_shift(prev, &y, w, h, ((w / 24).max(2)) as i32);
             let (dx, dy) = shift;
@@ -134,6 +163,7 @@ impl Analyser {
             }
             let n = n.max(1.0);
             let mean = sum / n;
+            change = (mean / 255.0) as f32;
             let sd = (sum2 / n - mean * mean).max(0.0).sqrt();
             // Above the picture's own noise (sensor noise, a flickering light).
             let floor = (mean + 2.0 * sd).max(6.0) as f32;
@@ -164,6 +194,11 @@ impl Analyser {
             }
         }
         let gmean = (gsum / (w * h).max(1) as f64) as f32;
+        // Texture around each pixel (the gradient's mean over a small box): colour counts
+        // where there is something to see. A flat warm wall, a wooden cabinet door or a
+        // blue sky is background however coloured; a face, food or a flame has detail.
+        let texture = box_mean(&grad, w, h, (w / 48).max(2));
+        let tex_unit = 1.2 * gmean + 3.0;
         for (i, p) in t.rgb.chunks_exact(3).enumerate() {
             let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
             let max = r.max(g).max(b);
@@ -175,7 +210,8 @@ impl Analyser {
             let cr = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b;
             let skin = (77.0..=127.0).contains(&cb) && (138.0..=173.0).contains(&cr) && max > 60.0;
             let edge = ((grad[i] - 2.5 * gmean) / 80.0).clamp(0.0, 1.0);
-            score[i] += 0.8 * colour + if skin { 0.5 } else { 0.0 } + 0.2 * edge;
+            let detail = (texture[i] / tex_unit).clamp(0.25, 1.0);
+            score[i] += detail * (0.8 * colour + if skin { 0.5 } else { 0.0 }) + 0.2 * edge;
         }
 
         // Column profile with a gentle pull to the centre, smoothed across columns.
@@ -207,6 +243,7 @@ impl Analyser {
             cut_distance,
             profile,
             shift,
+            change,
         }
     }
 }
@@ -271,5 +308,35 @@ mod tests {
             .unwrap();
         assert!((68..82).contains(&peak), "{peak}");
         assert!(o.cut_distance < 0.2);
+    }
+
+    #[test]
+    fn a_flat_warm_wall_weighs_less_than_a_textured_warm_patch() {
+        // Left: a flat beige wall (warm, skin-like); right: a textured warm patch of the
+        // same size over grey noise. No motion (one picture).
+        let (w, h) = (96, 54);
+        let grey = noise(w, h, 5);
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                let g = (grey[y * w + x] * 0.1 + 100.0) as u8;
+                if x < 16 {
+                    rgb.extend_from_slice(&[200, 160, 120]);
+                } else if (60..76).contains(&x) && (10..44).contains(&y) {
+                    let t = if (x / 2 + y / 2) % 2 == 0 { 40 } else { 0 };
+                    rgb.extend_from_slice(&[200 - t, 150 - t, 110 - t]);
+                } else {
+                    rgb.extend_from_slice(&[g, g, g]);
+                }
+            }
+        }
+        let o = Analyser::new().push(&Thumb {
+            width: w,
+            height: h,
+            rgb,
+        });
+        let wall = o.profile[4..12].iter().sum::<f32>();
+        let patch = o.profile[64..72].iter().sum::<f32>();
+        assert!(patch > 1.5 * wall, "patch {patch} wall {wall}");
     }
 }
