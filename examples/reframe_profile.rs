@@ -72,7 +72,7 @@ fn main() {
         );
     }
     let cuts = camera::cuts(&obs, 2);
-    for s in camera::plan_shots(&obs, &cuts, pw as f32, win, RATE as f32) {
+    for s in camera::plan_shots(&obs, &cuts, pw as f32, win, RATE as f32, &[]) {
         println!(
             "shot {:.1}-{:.1}s {:?} x {:?}",
             s.start as f32 / RATE as f32,

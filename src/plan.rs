@@ -134,6 +134,9 @@ pub struct Reframe {
     /// Why the pass could not decide (the window then stays centred).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The detected moment (`--start auto`) the pass weighed more, on the reel's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moment: Option<Micros>,
 }
 
 /// One shot of the reel and its camera.
@@ -977,6 +980,7 @@ pub fn plan_reel(
                 fill: preset.video.fill.to_string(),
             }),
             note: None,
+            moment: None,
         }
     });
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))

@@ -19,6 +19,10 @@ pub struct ShotPath {
     pub camera: Camera,
     /// The window's left edge per sample (proxy pixels; empty for fill).
     pub x: Vec<f32>,
+    /// The shot starts with a jump of the window inside one camera shot (to a detected
+    /// moment the window could not reach in time, and back), at its first sample's time,
+    /// rather than at a cut.
+    pub jump: bool,
 }
 
 /// Samples where a new shot starts (never 0): a large colour change, or one well above its
@@ -170,21 +174,112 @@ pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
 }
 
 /// Decides every shot's camera for a window `win` proxy pixels wide in a picture `width`
-/// wide, samples at `rate` per second.
+/// wide, samples at `rate` per second. `emphasis` weighs each sample (1 is plain; more around
+/// a detected moment, see [`emphasis_around`]; missing samples are plain).
 pub fn plan_shots(
     obs: &[Observation],
     cuts: &[usize],
     width: f32,
     win: f32,
     rate: f32,
+    emphasis: &[f32],
 ) -> Vec<ShotPath> {
     let mut bounds = vec![0];
     bounds.extend_from_slice(cuts);
     bounds.push(obs.len());
-    bounds
+    let e: Vec<f32> = (0..obs.len())
+        .map(|k| emphasis.get(k).copied().unwrap_or(1.0).max(1.0))
+        .collect();
+    let plan = |a: usize, b: usize| plan_shot(&obs[a..a + b], &e[a..a + b], a, width, win, rate);
+    let mut shots: Vec<ShotPath> = bounds
         .windows(2)
         .filter(|b| b[1] > b[0])
-        .map(|b| plan_shot(&obs[b[0]..b[1]], b[0], width, win, rate))
+        .map(|b| plan(b[0], b[1] - b[0]))
+        .collect();
+    // A detected moment the window does not hold: the window jumps to it 0.6 s before and
+    // back 1 s after (a reframe jump, as an editor would), rather than panning there late.
+    let Some((km, _)) = e
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| v > 1.5)
+        .max_by(|a, b| a.1.total_cmp(b.1))
+    else {
+        return shots;
+    };
+    let Some(i) = shots.iter().position(|s| (s.start..s.end).contains(&km)) else {
+        return shots;
+    };
+    let held = |s: &ShotPath| {
+        let Some(subj) = subject(&weighted_profile(&obs[km], e[km]), win) else {
+            return true;
+        };
+        if subj.wide || s.camera == Camera::Fill {
+            return true;
+        }
+        let x = s.x[km - s.start];
+        let overlap = (subj.right.min(x + win) - subj.left.max(x)).max(0.0);
+        overlap >= 0.9 * (subj.right - subj.left).min(win)
+    };
+    if held(&shots[i]) {
+        return shots;
+    }
+    let (s0, s1) = (shots[i].start, shots[i].end);
+    let a = km.saturating_sub(3).max(s0);
+    let b = (km + 5).min(s1);
+    let mut parts = Vec::new();
+    if a > s0 {
+        parts.push(plan(s0, a - s0));
+    }
+    let mut mid = plan(a, b - a);
+    mid.jump = a > s0;
+    parts.push(mid);
+    if b < s1 {
+        let mut after = plan(b, s1 - b);
+        after.jump = true;
+        parts.push(after);
+    }
+    if parts.len() > 1
+        && !parts
+            .iter()
+            .any(|p| p.camera == Camera::Fill && p.x.is_empty())
+    {
+        // The first part keeps the shot's own start (a cut or the reel's start).
+        parts[0].jump = shots[i].jump;
+        shots.splice(i..=i, parts);
+    }
+    shots
+}
+
+/// Per-sample weights for `samples` samples at `rate` a second around a detected moment at
+/// sample time `moment_s` (seconds from the first sample): 3 at the moment, falling off over
+/// about a second, 1 beyond 1.5 s. Without a moment every weight is 1.
+pub fn emphasis_around(moment_s: Option<f32>, samples: usize, rate: f32) -> Vec<f32> {
+    (0..samples)
+        .map(|k| match moment_s {
+            Some(m) => {
+                let d = k as f32 / rate - m;
+                if d.abs() <= 1.5 {
+                    1.0 + 2.0 * (-(d / 0.8) * (d / 0.8)).exp()
+                } else {
+                    1.0
+                }
+            }
+            None => 1.0,
+        })
+        .collect()
+}
+
+/// A sample's profile as the camera weighs it: around a detected moment, what moves against
+/// the camera counts more (the fail: the pan that slides, the tray that drops), so the window
+/// goes to it even when the cook stands elsewhere.
+fn weighted_profile(o: &Observation, emphasis: f32) -> Vec<f32> {
+    if emphasis <= 1.0 || o.motion.len() != o.profile.len() {
+        return o.profile.clone();
+    }
+    o.profile
+        .iter()
+        .zip(&o.motion)
+        .map(|(p, m)| p + 2.0 * (emphasis - 1.0) * m)
         .collect()
 }
 
@@ -193,24 +288,45 @@ fn median(v: &mut [f32]) -> f32 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn plan_shot(obs: &[Observation], start: usize, width: f32, win: f32, rate: f32) -> ShotPath {
+fn plan_shot(
+    obs: &[Observation],
+    emphasis: &[f32],
+    start: usize,
+    width: f32,
+    win: f32,
+    rate: f32,
+) -> ShotPath {
     let n = obs.len();
     let room = (width - win).max(0.0);
     let centre = room / 2.0;
     let margin = 0.06 * win;
-    let subj: Vec<Option<Subject>> = obs.iter().map(|o| subject(&o.profile, win)).collect();
+    let subj: Vec<Option<Subject>> = obs
+        .iter()
+        .zip(emphasis)
+        .map(|(o, &e)| subject(&weighted_profile(o, e), win))
+        .collect();
     let seen: Vec<Subject> = subj.iter().flatten().copied().collect();
     let shot = |camera, x: Vec<f32>| ShotPath {
         start,
         end: start + n,
         camera,
         x,
+        jump: false,
     };
-    if seen.len() * 10 < n * 3 {
+    // Counts of samples, weighed by their emphasis.
+    let count = |keep: &dyn Fn(&Subject) -> bool| -> f32 {
+        subj.iter()
+            .zip(emphasis)
+            .filter(|(s, _)| s.as_ref().is_some_and(keep))
+            .map(|(_, &e)| e)
+            .sum()
+    };
+    let all: f32 = emphasis.iter().sum();
+    let seen_w = count(&|_| true);
+    if seen_w * 10.0 < all * 3.0 {
         return shot(Camera::Centre, vec![centre; n]);
     }
-    let wide = seen.iter().filter(|s| s.wide).count();
-    if wide * 2 >= seen.len() {
+    if count(&|s| s.wide) * 2.0 >= seen_w {
         return shot(Camera::Fill, Vec::new());
     }
     let held: Vec<&Subject> = seen.iter().filter(|s| !s.wide).collect();
@@ -329,6 +445,7 @@ mod tests {
         }
         Observation {
             cut_distance: cut,
+            motion: vec![0.0; profile.len()],
             profile,
             shift: (0, 0),
             change: 0.0,
@@ -338,7 +455,7 @@ mod tests {
     #[test]
     fn a_still_subject_off_centre_gets_a_steady_window_around_it() {
         let obs: Vec<_> = (0..20).map(|_| obs_with_peak(192, 20, 0.01)).collect();
-        let shots = plan_shots(&obs, &cuts(&obs, 2), 192.0, 60.0, 5.0);
+        let shots = plan_shots(&obs, &cuts(&obs, 2), 192.0, 60.0, 5.0, &[]);
         assert_eq!(shots.len(), 1);
         assert_eq!(shots[0].camera, Camera::Steady);
         let x = shots[0].x[0];
@@ -351,7 +468,7 @@ mod tests {
         obs.extend((0..10).map(|i| obs_with_peak(192, 160, if i == 0 { 0.8 } else { 0.01 })));
         let c = cuts(&obs, 2);
         assert_eq!(c, vec![10]);
-        let shots = plan_shots(&obs, &c, 192.0, 60.0, 5.0);
+        let shots = plan_shots(&obs, &c, 192.0, 60.0, 5.0, &[]);
         assert_eq!(shots.len(), 2);
         assert!(shots[0].x[5] < 10.0);
         assert!(shots[1].x[5] + 60.0 > 170.0);
@@ -364,7 +481,7 @@ mod tests {
             *v = 1.0;
         }
         let obs = vec![o; 10];
-        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
         assert_eq!(shots[0].camera, Camera::Fill);
     }
 
@@ -394,13 +511,14 @@ mod tests {
         let obs = vec![
             Observation {
                 cut_distance: 0.01,
+                motion: vec![0.0; profile.len()],
                 profile,
                 shift: (0, 0),
                 change: 0.01,
             };
             10
         ];
-        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
         assert!(shots[0].x[0] <= 95.0 && shots[0].x[0] + 60.0 >= 120.0);
     }
@@ -414,7 +532,7 @@ mod tests {
         }
         let s = subject(&o.profile, 60.0).expect("a subject");
         assert!(!s.wide && s.left >= 99.0, "{s:?}");
-        let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0);
+        let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0, &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
     }
 
@@ -431,5 +549,41 @@ mod tests {
         // Fast motion inside a shot without a colour change is not a cut.
         obs[12].cut_distance = 0.02;
         assert!(cuts(&obs, 2).is_empty());
+    }
+
+    #[test]
+    fn around_a_detected_moment_the_window_goes_to_what_moves() {
+        // The cook (a steady warm subject) at the left all along; at samples 18–22 something
+        // moves at the right (the tray that drops), a little less salient than the cook.
+        let obs: Vec<Observation> = (0..40)
+            .map(|k| {
+                let mut o = obs_with_peak(192, 20, 0.01);
+                if (18..=22).contains(&k) {
+                    for c in 150..160 {
+                        o.profile[c] = 0.7;
+                        o.motion[c] = 0.7;
+                    }
+                }
+                o
+            })
+            .collect();
+        let plain = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
+        // Without a moment the cook is held (the tray is a brief distraction).
+        assert!(
+            plain.iter().all(|s| s.x.iter().all(|&x| x <= 20.0)),
+            "{plain:?}"
+        );
+        let e = emphasis_around(Some(4.0), 40, 5.0);
+        assert!((e[20] - 3.0).abs() < 1e-3 && e[0] == 1.0 && e[39] == 1.0);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &e);
+        // At the moment the tray is inside the window; well before it, the cook is.
+        // The window jumps to the tray 0.6 s before the moment and back 1 s after.
+        assert_eq!(shots.len(), 3, "{shots:?}");
+        assert_eq!((shots[1].start, shots[1].end), (17, 25));
+        assert!(!shots[0].jump && shots[1].jump && shots[2].jump);
+        let x = shots[1].x[20 - 17];
+        assert!(x <= 150.0 && x + 60.0 >= 160.0, "{x}");
+        assert!(shots[0].x.iter().all(|&x| x <= 20.0), "{:?}", shots[0]);
+        assert!(shots[2].x.iter().all(|&x| x <= 20.0), "{:?}", shots[2]);
     }
 }

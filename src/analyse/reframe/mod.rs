@@ -12,7 +12,9 @@
 //!
 //! The plan's crop path gets a key per sample of a tracking shot (linear between keys; see
 //! [`crate::plan::VideoPlan::window_at`]) and two keys at the same time at each cut (a
-//! jump). Results are cached by the source's stamp, the range and the parameters.
+//! jump). Around a moment `--start auto` detected, motion against the camera weighs up to
+//! three times more (the fail is in frame even when the cook stands elsewhere). Results are
+//! cached by the source's stamp, the range, the moment and the parameters.
 
 pub mod camera;
 pub mod proxy;
@@ -27,7 +29,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// Everything the decision depends on (the cache key).
 #[derive(serde::Serialize)]
@@ -40,6 +42,7 @@ struct Key<'a> {
     frames: u64,
     fps: u32,
     window: (u32, u32),
+    moment: Option<Micros>,
 }
 
 /// What the pass decided (cached).
@@ -64,6 +67,13 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
         rotated_size: v.rotated_size,
     };
     let window = v.crop();
+    // A detected moment (`--start auto`) inside the range, on the reel's clock.
+    let moment = plan
+        .auto_start
+        .as_ref()
+        .and_then(|a| a.moment_s)
+        .map(|m| Micros((m * 1e6).round() as i64) - plan.trim().start)
+        .filter(|m| m.0 >= 0 && (m.0 as i128) * (v.fps as i128) < (v.frames as i128) * 1_000_000);
     let key = Key {
         version: VERSION,
         input: std::fs::canonicalize(spec.input).unwrap_or_else(|_| spec.input.to_path_buf()),
@@ -73,6 +83,7 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
         frames: v.frames,
         fps: v.fps,
         window: (window.width, window.height),
+        moment,
     };
     let cacheable = plan.source().size > 0;
     let cached = if cacheable {
@@ -82,7 +93,7 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
     };
     let decided = match cached {
         Some(d) => d,
-        None => match decide(&spec, v.frames, v.fps, window) {
+        None => match decide(&spec, v.frames, v.fps, window, moment) {
             Ok(d) => {
                 if cacheable {
                     crate::analyse::cache::put("reframe", &key, &d);
@@ -101,6 +112,7 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
     };
     let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
     r.analysed = true;
+    r.moment = moment;
     r.shots = decided.shots;
     plan.video.crop_path = decided.keys;
     Ok(())
@@ -116,6 +128,7 @@ fn decide(
     frames: u64,
     fps: u32,
     window: Rect,
+    moment: Option<Micros>,
 ) -> Result<Decided, RenderError> {
     let samples = (frames * RATE as u64).div_ceil(fps as u64).max(1);
     let mut analyser = signals::Analyser::new();
@@ -150,7 +163,9 @@ fn decide(
     let scale = rw as f32 / pw as f32;
     let win = window.width as f32 / scale;
     let cut_samples = camera::cuts(&obs, 2);
-    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, RATE as f32);
+    let emphasis =
+        camera::emphasis_around(moment.map(|m| m.0 as f32 / 1e6), obs.len(), RATE as f32);
+    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, RATE as f32, &emphasis);
     let room = full.width.saturating_sub(window.width);
     let sample_time = |k: usize| Micros((k as i128 * 1_000_000 / RATE as i128) as i64);
     let frame_time = |i: u64| Micros((i as i128 * 1_000_000 / fps as i128) as i64);
@@ -168,6 +183,9 @@ fn decide(
         // The exact frame of the cut that starts this shot.
         let start = if n == 0 {
             Micros::ZERO
+        } else if s.jump {
+            // A jump to a detected moment and back: on the sample's own frame.
+            frame_time(frame_slot(sample_time(s.start), fps).min(frames.saturating_sub(1)))
         } else {
             let a = frame_slot(sample_time(s.start - 1), fps);
             let b = frame_slot(sample_time(s.start), fps).min(frames.saturating_sub(1));

@@ -34,6 +34,9 @@ pub struct Observation {
     pub cut_distance: f32,
     /// Salience per column (mean over the column of a 0–~2.5 score).
     pub profile: Vec<f32>,
+    /// The part of `profile` that is motion against the camera (0–1 per pixel): what a
+    /// detected moment weighs more.
+    pub motion: Vec<f32>,
     /// The camera's shift against the previous picture, in proxy pixels.
     pub shift: (i32, i32),
     /// How much the picture changed against the previous one once the camera's shift is
@@ -92,6 +95,34 @@ pub fn global_shift(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -
     best.1
 }
 
+/// A per-pixel score as a column profile (each column's mean), smoothed across columns, with
+/// a gentle pull to the centre.
+fn column_profile(score: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut col = vec![0f32; w];
+    for row in score.chunks_exact(w.max(1)) {
+        for (c, v) in col.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+    let c = (w as f32 - 1.0) / 2.0;
+    const K: [f32; 5] = [1.0, 2.0, 3.0, 2.0, 1.0];
+    (0..w)
+        .map(|xx| {
+            let mut s = 0f32;
+            let mut n = 0f32;
+            for (k, wk) in K.iter().enumerate() {
+                let j = xx as i32 + k as i32 - 2;
+                if j >= 0 && (j as usize) < w {
+                    s += wk * col[j as usize];
+                    n += wk;
+                }
+            }
+            let d = (xx as f32 - c) / c.max(1.0);
+            s / n / h.max(1) as f32 * (1.0 - 0.2 * d * d)
+        })
+        .collect()
+}
+
 /// The mean of `v` (a `w` x `h` picture) over the box of radius `r` around each pixel
 /// (clipped at the borders), by an integral image.
 fn box_mean(v: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
@@ -135,6 +166,7 @@ impl Analyser {
             .as_ref()
             .map_or(0.0, |p| hist_distance(p, &hist));
         let mut score = vec![0f32; w * h];
+        let mut motion = vec![0f32; w * h];
 
         // Motion against the camera's own movement (not across a likely cut).
         let mut shift = (0, 0);
@@ -177,7 +209,9 @@ impl Analyser {
                         }
                     }
                     let r = s / 9.0;
-                    score[yy * w + xx] += ((r - floor) / 30.0).clamp(0.0, 1.0);
+                    let m = ((r - floor) / 30.0).clamp(0.0, 1.0);
+                    motion[yy * w + xx] = m;
+                    score[yy * w + xx] += m;
                 }
             }
         }
@@ -214,34 +248,12 @@ impl Analyser {
             score[i] += detail * (0.8 * colour + if skin { 0.5 } else { 0.0 }) + 0.2 * edge;
         }
 
-        // Column profile with a gentle pull to the centre, smoothed across columns.
-        let mut col = vec![0f32; w];
-        for yy in 0..h {
-            for xx in 0..w {
-                col[xx] += score[yy * w + xx];
-            }
-        }
-        let c = (w as f32 - 1.0) / 2.0;
-        let mut profile = vec![0f32; w];
-        const K: [f32; 5] = [1.0, 2.0, 3.0, 2.0, 1.0];
-        for (xx, out) in profile.iter_mut().enumerate() {
-            let mut s = 0f32;
-            let mut n = 0f32;
-            for (k, wk) in K.iter().enumerate() {
-                let j = xx as i32 + k as i32 - 2;
-                if j >= 0 && (j as usize) < w {
-                    s += wk * col[j as usize];
-                    n += wk;
-                }
-            }
-            let d = (xx as f32 - c) / c.max(1.0);
-            *out = s / n / h as f32 * (1.0 - 0.2 * d * d);
-        }
         self.prev_luma = Some(y);
         self.prev_hist = Some(hist);
         Observation {
             cut_distance,
-            profile,
+            profile: column_profile(&score, w, h),
+            motion: column_profile(&motion, w, h),
             shift,
             change,
         }
