@@ -305,3 +305,50 @@ fn subject_columns_in(f: &[u8], cols: std::ops::Range<usize>) -> (usize, usize, 
     }
     (n, l, r)
 }
+
+/// A phone held sideways stores the picture turned, with a rotation tag: the window is found
+/// and cropped on the upright picture.
+#[test]
+fn a_rotated_clip_is_followed_on_the_upright_picture() {
+    let dir = workdir();
+    let d = dir.path();
+    let upright = d.join("upright.mp4");
+    patch_clip(&upright, "40+t*130", 4, "gray");
+    // Stored turned a quarter clockwise (360x640), tagged to be shown upright again.
+    let turned = d.join("turned.mp4");
+    ffmpeg(&[
+        "-i",
+        s(&upright),
+        "-vf",
+        "transpose=1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "10",
+        "-g",
+        "60",
+        s(&turned),
+    ]);
+    let clip = d.join("rotated.mp4");
+    ffmpeg(&[
+        "-i",
+        s(&turned),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        s(&clip),
+    ]);
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    assert_eq!(frames.len(), 120);
+    // The whole patch is in the window in every frame, and the window moved with it.
+    let path = window_path(&frames, |i| (40.0 + 130.0 * i as f64 / 30.0).round(), &[]);
+    assert!(path[path.len() - 1] - path[0] > 250.0, "{path:?}");
+    let v = speeds(&path);
+    let max = v.iter().fold(0f64, |m, s| m.max(s.abs()));
+    assert!(max < 8.0, "window speed {max:.1} source px per frame");
+}
