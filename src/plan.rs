@@ -888,7 +888,7 @@ pub fn plan_reel(
         rotated,
         sar,
         (preset.video.width, preset.video.height),
-        if focus.is_auto() { 0.5 } else { focus.0 },
+        focus.position().unwrap_or(0.5),
     );
 
     let out = (preset.video.width, preset.video.height);
@@ -1046,7 +1046,7 @@ pub fn plan_reel(
 
 /// The focus of a request (and preset) that names none: `auto` (issue 14). Only a picture
 /// wider than the output is reframed.
-pub const DEFAULT_FOCUS: Focus = Focus::AUTO;
+pub const DEFAULT_FOCUS: Focus = Focus::Auto;
 
 /// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`
 /// wide, placed at `focus` horizontally (centred vertically when the picture is narrower).
