@@ -6,12 +6,12 @@
 //! stripped; entities (`&amp;`, `&lt;`…) become their characters. A malformed file is an
 //! error naming `file:line` and what is wrong.
 
-use crate::card::{CardError, CardRect, TextEngine};
+use crate::card::{CardError, TextEngine};
 use crate::model::{clean_card_text, CardPosition};
 use crate::plan::{Animation, CardPlan, PlanError, RenderPlan, SLIDE_DISTANCE};
+pub use crate::plan::{CaptionError, CaptionPlan};
 use crate::preset::SafeZone;
 use crate::time::Micros;
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One subtitle cue: its text (tags stripped) and its time on the input's clock.
@@ -25,35 +25,6 @@ pub struct Cue {
     pub text: String,
     /// Line of the cue's timing line in the file (1-based), for messages.
     pub line: usize,
-}
-
-/// Why a subtitle file cannot be used.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CaptionError {
-    /// Cannot be read.
-    #[error("{path}: cannot read the captions ({why}): check the path")]
-    Read {
-        /// File.
-        path: String,
-        /// Why.
-        why: String,
-    },
-    /// Not `.srt` or `.vtt`.
-    #[error("{path}: captions must be a SubRip (.srt) or WebVTT (.vtt) file")]
-    Kind {
-        /// File.
-        path: String,
-    },
-    /// Malformed at a line.
-    #[error("{path}:{line}: {what}")]
-    Malformed {
-        /// File.
-        path: String,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong, in plain words.
-        what: String,
-    },
 }
 
 /// Reads the cues of an `.srt` or `.vtt` file.
@@ -287,26 +258,6 @@ pub fn strip_formatting(text: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     lines.join("\n")
-}
-
-/// One caption on the reel: text, time on the reel's clock and where it is drawn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaptionPlan {
-    /// The text drawn (formatting removed).
-    pub text: String,
-    /// First instant shown, on the reel's timeline.
-    pub at: Micros,
-    /// Instant it is gone.
-    pub until: Micros,
-    /// The band of the frame it was laid out in (the safe zone, narrowed to keep clear of
-    /// the cards on screen at the same time).
-    pub zone: SafeZone,
-    /// Top, centre or bottom of that band.
-    pub position: CardPosition,
-    /// The tallest it may be, as a fraction of `zone`'s height.
-    pub max_height_fraction: f32,
-    /// Where it is drawn, in output pixels (laid out at plan time).
-    pub rect: CardRect,
 }
 
 /// The tallest a caption may be, as a fraction of the safe zone's height.

@@ -617,6 +617,7 @@ pub fn plan_compilation(
         let info = crate::media::input::probe(&clip.input)?;
         let out = dir.join(format!("part-{}.mp4", k + 1));
         let plan = crate::plan::plan_reel(&info, &clip.request, &preset, out)?;
+        let plan = crate::cover::with_cover(plan, &clip.request);
         let mut plan = crate::captions::with_captions(plan, &clip.request)?;
         number_part(&mut plan, k + 1).map_err(|source| crate::plan::PlanError::Card {
             path: clip.input.display().to_string(),

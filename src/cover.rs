@@ -4,12 +4,12 @@
 //! frames are scored for sharpness, and how failreel writes and recognises its own JPEGs (a
 //! JPEG comment naming failreel and the hash of what the still shows).
 
-use crate::card::{CardRect, TextEngine};
+use crate::card::TextEngine;
 use crate::output::{OutputError, Writer};
 use crate::plan::{CardKind, RenderPlan};
+pub use crate::plan::{CoverCandidate, CoverKind, CoverPlan, Headline};
 use crate::preset::{CardPosition, CardStyle};
 use crate::time::Micros;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Frames scored for sharpness when choosing a cover.
@@ -22,58 +22,6 @@ pub const THUMB_SIZE: (u32, u32) = (360, 640);
 pub const HEADLINE_MAX_HEIGHT_FRACTION: f32 = 0.5;
 /// How much larger the headline's text is than the cards' body text.
 pub const HEADLINE_SCALE: f32 = 1.6;
-
-/// What the still is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CoverKind {
-    /// `--cover`: the reel's size, with the went-wrong text as a headline.
-    Cover,
-    /// A small picture of the reel for `--report` (when there is no cover): no headline.
-    Thumbnail,
-}
-
-/// One frame looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CoverCandidate {
-    /// Output frame index.
-    pub frame: u64,
-    /// Its time on the reel.
-    pub t: Micros,
-}
-
-/// The headline drawn on a cover.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Headline {
-    /// The went-wrong text, taken literally.
-    pub text: String,
-    /// Where it is drawn, in output pixels (inside the preset's safe zone).
-    pub rect: CardRect,
-    /// Its look: the cards' style with larger text.
-    pub style: CardStyle,
-}
-
-/// The decision for a reel's still.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CoverPlan {
-    /// Cover or thumbnail.
-    pub kind: CoverKind,
-    /// The JPEG written.
-    pub path: PathBuf,
-    /// Its size in pixels.
-    pub width: u32,
-    /// Its height in pixels.
-    pub height: u32,
-    /// The moment the candidates are around: the middle of the went-wrong card's time (of
-    /// the reel's first half when there is no such card).
-    pub moment: Micros,
-    /// The frames scored; the sharpest is used.
-    pub candidates: Vec<CoverCandidate>,
-    /// The headline (covers with a went-wrong text).
-    pub headline: Option<Headline>,
-    /// JPEG quality.
-    pub quality: u8,
-}
 
 /// `reels/x.tiktok.mp4` → `reels/x.tiktok.jpg` (or `….thumb.jpg` for a thumbnail). Never the
 /// reel's own name: `-o x.jpg` gives `x.cover.jpg`.
@@ -165,6 +113,14 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
         headline,
         quality: JPEG_QUALITY,
     }
+}
+
+/// `plan` with the cover `req` asks for (`--cover`, `cover = true`); unchanged otherwise.
+pub fn with_cover(mut plan: RenderPlan, req: &crate::request::ReelRequest) -> RenderPlan {
+    if req.cover == Some(true) {
+        plan.cover = Some(plan_cover(&plan, CoverKind::Cover));
+    }
+    plan
 }
 
 /// The cards' style, with text [`HEADLINE_SCALE`] times larger.

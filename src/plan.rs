@@ -14,6 +14,12 @@ use std::path::{Path, PathBuf};
 pub use crate::model::{Animation, CardPosition, Focus, Rect};
 pub use crate::request::ReelRequest;
 
+mod extras;
+pub use extras::{
+    CaptionError, CaptionPlan, CoverCandidate, CoverKind, CoverPlan, Headline, ReplayPlan,
+    ReplayTag,
+};
+
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -528,17 +534,17 @@ pub struct RenderPlan {
     /// The still written beside the reel (`--cover`, or a `--report` thumbnail). Not part of
     /// the reel's hash: asking for a cover never renders an up-to-date reel again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cover: Option<crate::cover::CoverPlan>,
+    pub cover: Option<CoverPlan>,
     /// Burned-in captions (`--captions`), each at its time on the reel and laid out clear of
     /// the cards; none without a subtitle file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub captions: Vec<crate::captions::CaptionPlan>,
+    pub captions: Vec<CaptionPlan>,
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_start: Option<crate::moment::AutoStart>,
     /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay: Option<crate::replay::ReplayPlan>,
+    pub replay: Option<ReplayPlan>,
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -736,7 +742,7 @@ pub enum PlanError {
     },
     /// The subtitle file cannot be used.
     #[error(transparent)]
-    Captions(#[from] crate::captions::CaptionError),
+    Captions(#[from] CaptionError),
     /// `--start auto` could not analyse the clip.
     #[error("{path}: --start auto could not analyse the clip ({message}): give --start a time")]
     Detect {
@@ -885,7 +891,7 @@ pub fn plan_reel(
         rotated,
         sar,
         (preset.video.width, preset.video.height),
-        if focus.is_auto() { 0.5 } else { focus.0 },
+        focus.position().unwrap_or(0.5),
     );
 
     let out = (preset.video.width, preset.video.height);
@@ -988,7 +994,7 @@ pub fn plan_reel(
             lufs: preset.audio.loudness_lufs,
             true_peak_dbtp: preset.audio.true_peak_dbtp,
         });
-    let mut plan = RenderPlan {
+    Ok(RenderPlan {
         segments: vec![Segment {
             input: info.path.clone(),
             source: info.stamp,
@@ -1039,19 +1045,12 @@ pub fn plan_reel(
         captions: Vec::new(),
         auto_start: None,
         replay: None,
-    };
-    if req.cover == Some(true) {
-        plan.cover = Some(crate::cover::plan_cover(
-            &plan,
-            crate::cover::CoverKind::Cover,
-        ));
-    }
-    Ok(plan)
+    })
 }
 
 /// The focus of a request (and preset) that names none: `auto` (issue 14). Only a picture
 /// wider than the output is reframed.
-pub const DEFAULT_FOCUS: Focus = Focus::AUTO;
+pub const DEFAULT_FOCUS: Focus = Focus::Auto;
 
 /// The largest window of the output's aspect inside a `size` picture whose pixels are `sar`
 /// wide, placed at `focus` horizontally (centred vertically when the picture is narrower).

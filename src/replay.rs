@@ -4,11 +4,10 @@
 //! and of `--dry-run --json`); rendered by a second decode pass of the replayed range after
 //! the main one (render/pipeline.rs), its output frames following the main part's.
 
-use crate::card::{CardError, CardRect, TextEngine};
+use crate::card::{CardError, TextEngine};
 use crate::plan::{CardKind, CardPosition, PlanError, RenderPlan, CARD_MAX_HEIGHT_FRACTION};
-use crate::preset::{CardStyle, SafeZone};
+pub use crate::plan::{ReplayPlan, ReplayTag};
 use crate::time::Micros;
-use serde::{Deserialize, Serialize};
 
 /// How much of the source is replayed, around the moment.
 pub const REPLAY_SOURCE: Micros = Micros(1_500_000);
@@ -16,50 +15,6 @@ pub const REPLAY_SOURCE: Micros = Micros(1_500_000);
 pub const REPLAY_SPEED: u64 = 2;
 /// The tag's text size relative to the cards' body text.
 const TAG_SCALE: f32 = 0.55;
-
-/// The replay of a reel: which part of the input, where on the reel, and the tag.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplayPlan {
-    /// The moment replayed, on the reel's timeline (0 = the reel's first frame).
-    pub moment: Micros,
-    /// Where the moment came from: `went_wrong_card`, `auto_start` or `middle`.
-    pub moment_from: String,
-    /// First instant of the input replayed (the input's clock, like the trim).
-    pub source_from: Micros,
-    /// Instant after the last one replayed (the input's clock).
-    pub source_to: Micros,
-    /// Output frame slots of source replayed (each shown [`ReplayPlan::speed`]⁻¹ times):
-    /// the reel's frames `first_source_frame..first_source_frame + source_frames` again.
-    pub source_frames: u64,
-    /// The reel's own frame the replay starts from (its picture at `source_from`).
-    pub first_source_frame: u64,
-    /// Where the replay starts on the reel: the end of the trimmed footage.
-    pub reel_at: Micros,
-    /// Its first output frame (the main part's frame count).
-    pub first_frame: u64,
-    /// The output frames it adds (`source_frames` × 2).
-    pub frames: u64,
-    /// Playback speed (0.5).
-    pub speed: f64,
-    /// The sound during the replay: `muted` (silence; the main part's end is faded).
-    pub audio: String,
-    /// The "REPLAY" tag, shown through the replay.
-    pub tag: ReplayTag,
-}
-
-/// The small tag drawn over the replay (with the cards' text engine and look, smaller).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplayTag {
-    /// Its text.
-    pub text: String,
-    /// Its look: the cards' style with smaller text.
-    pub style: CardStyle,
-    /// The zone it is laid out in (the safe zone narrowed to the tag's width at its left
-    /// edge, so the tag sits in the top-left corner of the safe zone).
-    pub zone: SafeZone,
-    /// Where it is drawn, in output pixels.
-    pub rect: CardRect,
-}
 
 impl ReplayPlan {
     /// The reel time whose picture output frame `index` of the replay shows (None before

@@ -7,45 +7,10 @@ use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// A short white-noise burst (a crash) mixed at `at_ms` into the audio source `bed`, over a
-/// 320x180 `testsrc2` picture.
+/// [`bang_clip`] over a 320x180 `testsrc2` picture.
 fn clip_with_bang(dir: &Path, name: &str, bed: &str, secs: u32, at_ms: u32) -> PathBuf {
-    let out = dir.join(name);
     let video = format!("testsrc2=s=320x180:r=30:d={secs}");
-    let mix = format!("[1]adelay={at_ms}:all=1[x];[0][x]amix=inputs=2:normalize=0[a]");
-    let t = secs.to_string();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        bed,
-        "-f",
-        "lavfi",
-        "-i",
-        "anoisesrc=d=0.15:c=white:a=0.9:r=48000:seed=1,afade=t=out:st=0:d=0.15",
-        "-f",
-        "lavfi",
-        "-i",
-        &video,
-        "-filter_complex",
-        &mix,
-        "-map",
-        "[a]",
-        "-map",
-        "2:v",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-t",
-        &t,
-        s(&out),
-    ]);
-    out
+    bang_clip(&dir.join(name), bed, &video, secs, at_ms)
 }
 
 /// `failreel detect --json` of `inputs`: (exit code, one parsed line per stdout line).
@@ -156,26 +121,10 @@ fn bangs_are_found_at_their_onset_over_a_bed_speech_and_music() {
 #[test]
 fn a_smoke_alarm_is_found_at_its_first_beep() {
     let dir = workdir();
-    let out = dir.path().join("alarm.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "aevalsrc=0.2*sin(2*PI*3150*t)*gte(t\\,2)*lt(mod(t-2\\,4)\\,2.5)*lt(mod(mod(t-2\\,4)\\,1)\\,0.5):s=48000:d=12[t];anoisesrc=d=12:c=pink:a=0.02:r=48000[n];[t][n]amix=inputs=2:normalize=0[out0]",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x180:r=30:d=12",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        s(&out),
-    ]);
+    let out = Fixture::new()
+        .lavfi("aevalsrc=0.2*sin(2*PI*3150*t)*gte(t\\,2)*lt(mod(t-2\\,4)\\,2.5)*lt(mod(mod(t-2\\,4)\\,1)\\,0.5):s=48000:d=12[t];anoisesrc=d=12:c=pink:a=0.02:r=48000[n];[t][n]amix=inputs=2:normalize=0[out0]")
+        .lavfi("testsrc2=s=320x180:r=30:d=12")
+        .write(&dir.path().join("alarm.mp4"));
     let (code, lines) = detect(&[&out]);
     assert_eq!(code, 0);
     let ms = moments(&lines[0]);
@@ -205,29 +154,12 @@ fn moving_view_for(dir: &Path, name: &str, x: &str, y: &str, secs: u32, vf2: &st
             s(&scene),
         ]);
     }
-    let out = dir.join(name);
     let vf = format!("crop=320:180:x='{x}':y='{y}',{vf2}");
-    let secs = secs.to_string();
-    ffmpeg(&[
-        "-loop",
-        "1",
-        "-r",
-        "30",
-        "-i",
-        s(&scene),
-        "-t",
-        &secs,
-        "-vf",
-        &vf,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        s(&out),
-    ]);
-    out
+    Fixture::new()
+        .input(&["-loop", "1", "-r", "30", "-i", s(&scene)])
+        .secs(secs)
+        .opts(&["-vf", &vf])
+        .write(&dir.join(name))
 }
 
 #[test]
@@ -270,63 +202,26 @@ fn a_knock_late_in_a_long_clip_without_sound_is_found_from_its_packet_sizes() {
 #[test]
 fn a_hard_cut_is_not_a_fail_and_a_silent_still_clip_has_no_moments() {
     let dir = workdir();
-    let cut = dir.path().join("cut.mp4");
     // Two shots and two beds; the cut switches both at 6 s.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x180:r=30:d=6",
-        "-f",
-        "lavfi",
-        "-i",
-        "smptehdbars=s=320x180:r=30:d=6",
-        "-f",
-        "lavfi",
-        "-i",
-        "anoisesrc=d=6:c=pink:a=0.03:r=48000",
-        "-f",
-        "lavfi",
-        "-i",
-        "anoisesrc=d=6:c=brown:a=0.2:r=48000",
-        "-filter_complex",
-        "[0:v][2:a][1:v][3:a]concat=n=2:v=1:a=1[v][a]",
-        "-map",
-        "[v]",
-        "-map",
-        "[a]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        s(&cut),
-    ]);
-    let still = dir.path().join("still.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=320x240:r=30:d=8",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=48000:cl=stereo",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-t",
-        "8",
-        s(&still),
-    ]);
+    let cut = Fixture::new()
+        .lavfi("testsrc2=s=320x180:r=30:d=6")
+        .lavfi("smptehdbars=s=320x180:r=30:d=6")
+        .lavfi("anoisesrc=d=6:c=pink:a=0.03:r=48000")
+        .lavfi("anoisesrc=d=6:c=brown:a=0.2:r=48000")
+        .opts(&[
+            "-filter_complex",
+            "[0:v][2:a][1:v][3:a]concat=n=2:v=1:a=1[v][a]",
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+        ])
+        .write(&dir.path().join("cut.mp4"));
+    let still = Fixture::new()
+        .lavfi("color=c=gray:s=320x240:r=30:d=8")
+        .lavfi("anullsrc=r=48000:cl=stereo")
+        .secs(8)
+        .write(&dir.path().join("still.mp4"));
     let (code, lines) = detect(&[&cut, &still]);
     assert_eq!(code, 0);
     let ms = moments(&lines[0]);
@@ -349,21 +244,6 @@ fn a_hard_cut_is_not_a_fail_and_a_silent_still_clip_has_no_moments() {
         .unwrap()
         .contains("missing.mp4"));
     assert_eq!(lines[1]["moments"], serde_json::json!([]));
-}
-
-/// The `plan` lines of `render --dry-run --json`.
-fn plan_lines(args: &[&str]) -> Vec<Value> {
-    let out = failreel(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| v["event"] == "plan")
-        .collect()
 }
 
 #[test]
@@ -442,63 +322,17 @@ fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
     assert_eq!(m[0]["trim_s"], auto[0]["trim_s"]);
 }
 
-/// Grey frames of `path` decoded at 108x192 (a cheap look at a 9:16 reel).
-fn small_grey_frames(path: &Path) -> Vec<Vec<u8>> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-vf",
-            "scale=108:192:flags=area,format=gray",
-            "-f",
-            "rawvideo",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg decode");
-    assert!(out.status.success());
-    out.stdout
-        .chunks_exact(108 * 192)
-        .map(|c| c.to_vec())
-        .collect()
-}
-
 #[test]
 fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
     let dir = workdir();
     // A flat grey picture (nothing drawn on it but the cards) with a bang at 17.5 s of 30.
-    let clip = dir.path().join("grey bang.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
+    let clip = bang_clip(
+        &dir.path().join("grey bang.mp4"),
         "anoisesrc=d=30:c=pink:a=0.03:r=48000",
-        "-f",
-        "lavfi",
-        "-i",
-        "anoisesrc=d=0.15:c=white:a=0.9:r=48000:seed=1,afade=t=out:st=0:d=0.15",
-        "-f",
-        "lavfi",
-        "-i",
         "color=c=0x808080:s=320x180:r=30:d=30",
-        "-filter_complex",
-        "[1]adelay=17500:all=1[x];[0][x]amix=inputs=2:normalize=0[a]",
-        "-map",
-        "[a]",
-        "-map",
-        "2:v",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-t",
-        "30",
-        s(&clip),
-    ]);
+        30,
+        17500,
+    );
     let out_dir = dir.path().join("reels");
     let out = failreel(&[
         "render",
@@ -529,7 +363,8 @@ fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
     let (a, b) = (trim[0].as_f64().unwrap(), trim[1].as_f64().unwrap());
     assert!(a < 17.5 && b > 17.5, "{result}");
     let reel = Path::new(result["output"].as_str().unwrap()).to_path_buf();
-    let frames = small_grey_frames(&reel);
+    // Grey frames decoded at 108x192 (a cheap look at a 9:16 reel).
+    let frames = small_grey_frames(&reel, 108, 192);
     let fps = 30.0;
     // The decoded reel is as long as its trim (to a frame).
     assert!(

@@ -28,18 +28,20 @@ fn status_of<'a>(lines: &'a [Value], output_suffix: &str) -> &'a str {
 
 /// `ffmpeg -f framemd5` of the chosen streams (`0:v` or `0:a`): one line per frame.
 fn framemd5(path: &Path, map: &str) -> Vec<String> {
+    md5_lines(path, &["-map", map])
+}
+
+/// `ffmpeg -c copy -f framemd5` of the video stream: the hashes of the encoded packets.
+fn packet_md5(path: &Path) -> Vec<String> {
+    md5_lines(path, &["-map", "0:v", "-c", "copy"])
+}
+
+/// The frame lines of `ffmpeg -i PATH OPTS -f framemd5 -`.
+fn md5_lines(path: &Path, opts: &[&str]) -> Vec<String> {
     let o = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-i",
-            s(path),
-            "-map",
-            map,
-            "-f",
-            "framemd5",
-            "-",
-        ])
+        .args(["-v", "error", "-i", s(path)])
+        .args(opts)
+        .args(["-f", "framemd5", "-"])
         .output()
         .expect("run ffmpeg");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -298,56 +300,24 @@ fn a_manifest_preset_list_must_hold_names() {
 /// A moving 1280x720 30 fps clip with a tone, `secs` long (pictures and sound that change
 /// every frame, so equal framemd5 means equal content, not two blank reels).
 fn moving_clip(dir: &Path, secs: f64) -> std::path::PathBuf {
-    let out = dir.join("moving.mp4");
-    let t = secs.to_string();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=1280x720:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=330:sample_rate=44100",
-        "-t",
-        &t,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        s(&out),
-    ]);
-    out
+    Fixture::picture_with_tone("testsrc2", (1280, 720), 330, 44100, secs)
+        .write(&dir.join("moving.mp4"))
 }
 
-/// `ffmpeg -c copy -f framemd5` of the video stream: the hashes of the encoded packets.
-fn packet_md5(path: &Path) -> Vec<String> {
-    let o = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-i",
-            s(path),
-            "-map",
-            "0:v",
-            "-c",
-            "copy",
-            "-f",
-            "framemd5",
-            "-",
-        ])
-        .output()
-        .expect("run ffmpeg");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
+/// `render CLIP -p tiktok,reels,shorts --out-dir OUTS --json`, encoded fast, with both cards.
+fn three_presets_with_cards<'a>(clip: &'a Path, outs: &'a Path) -> Vec<&'a str> {
+    let mut args = vec![
+        "render",
+        s(clip),
+        "-p",
+        "tiktok,reels,shorts",
+        "--out-dir",
+        s(outs),
+        "--json",
+    ];
+    args.extend_from_slice(&FAST);
+    args.extend_from_slice(&CARDS);
+    args
 }
 
 #[test]
@@ -356,17 +326,7 @@ fn three_presets_from_one_decode_are_each_identical_to_their_preset_rendered_alo
     let d = dir.path();
     let clip = moving_clip(d, 1.5);
     let outs = d.join("multi");
-    let mut args = vec![
-        "render",
-        s(&clip),
-        "-p",
-        "tiktok,reels,shorts",
-        "--out-dir",
-        s(&outs),
-        "--json",
-    ];
-    args.extend_from_slice(&FAST);
-    args.extend_from_slice(&CARDS);
+    let args = three_presets_with_cards(&clip, &outs);
     let r = failreel(&args);
     assert_eq!(
         r.status.code(),
@@ -490,17 +450,7 @@ fn one_output_that_cannot_be_written_lets_the_others_of_its_decode_land() {
     std::fs::write(&foreign, b"my own notes").unwrap();
     let lock = std::fs::File::create(outs.join(".moving.shorts.mp4.failreel.lock")).unwrap();
     lock.try_lock().unwrap();
-    let mut args = vec![
-        "render",
-        s(&clip),
-        "-p",
-        "tiktok,reels,shorts",
-        "--out-dir",
-        s(&outs),
-        "--json",
-    ];
-    args.extend_from_slice(&FAST);
-    args.extend_from_slice(&CARDS);
+    let args = three_presets_with_cards(&clip, &outs);
     let r = failreel(&args);
     assert_eq!(
         r.status.code(),

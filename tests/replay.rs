@@ -6,76 +6,26 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Decoded frames scaled down by 4 (270x480), grey: (width, height, frames).
 fn small_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
-    let (w, h) = (270usize, 480usize);
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-vf",
-            "scale=270:480:flags=area",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "gray",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg decode");
-    assert!(out.status.success());
-    let frames = out.stdout.chunks_exact(w * h).map(|c| c.to_vec()).collect();
-    (w, h, frames)
+    (270, 480, small_grey_frames(path, 270, 480))
 }
 
 /// A portrait 360x640 30 fps clip (moving test pattern) with a 440 Hz tone, `secs` long.
 fn pattern_clip(dir: &Path, secs: u32) -> PathBuf {
-    let p = dir.join("pattern.mp4");
-    let t = secs.to_string();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=360x640:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        &t,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        s(&p),
-    ]);
-    p
+    Fixture::picture_with_tone("testsrc2", (360, 640), 440, 48000, secs)
+        .opts(&["-g", "30", "-shortest"])
+        .write(&dir.join("pattern.mp4"))
 }
 
-/// The plan lines of a dry run.
+/// The plans of a dry run.
 fn dry_plans(args: &[&str]) -> Vec<Value> {
     let mut a = vec!["render"];
     a.extend_from_slice(args);
     a.extend(["--dry-run", "--json"]);
-    let out = failreel(&a);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["event"] == "plan")
+    plan_lines(&a)
+        .into_iter()
         .map(|v| v["plan"].clone())
         .collect()
 }

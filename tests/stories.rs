@@ -9,31 +9,13 @@ use serde_json::Value;
 fn a_long_clip_becomes_three_stories_cut_in_quiet_gaps() {
     let dir = workdir();
     let d = dir.path();
-    let clip = d.join("long.mp4");
     // 130 s: speech-like bursts of 3.1 s with 1.2 s pauses.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0x808080:s=320x180:r=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=300:sample_rate=48000",
-        "-af",
-        "volume=eval=frame:volume='if(lt(mod(t,4.3),3.1),1,0)'",
-        "-t",
-        "130",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        s(&clip),
-    ]);
+    let clip = Fixture::picture_with_tone("color=c=0x808080", (320, 180), 300, 48000, 130)
+        .opts(&[
+            "-af",
+            "volume=eval=frame:volume='if(lt(mod(t,4.3),3.1),1,0)'",
+        ])
+        .write(&d.join("long.mp4"));
     let out_dir = d.join("reels");
     let o = failreel(&[
         "render",

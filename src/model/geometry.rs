@@ -17,36 +17,48 @@ pub struct Rect {
     pub height: u32,
 }
 
-/// Horizontal position of the 9:16 window in a wider frame: 0.0 is the left edge, 1.0 the
-/// right edge; [`Focus::AUTO`] (`auto`) lets the reframe pass follow the subject.
+/// Where the 9:16 window sits in a wider frame: following the subject (`auto`), or at a fixed
+/// horizontal position.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-pub struct Focus(pub f64);
+pub enum Focus {
+    /// `auto`: the window follows what matters in each shot (analyse/reframe).
+    Auto,
+    /// A fixed position: 0.0 is the left edge, 1.0 the right edge.
+    At(f64),
+}
 
 const FOCUS_WANTED: &str = "auto, center, left, right or a number from 0.0 to 1.0";
 
 impl Default for Focus {
     fn default() -> Focus {
-        Focus(0.5)
+        Focus::CENTER
     }
 }
 
 impl Focus {
-    /// `auto`: the window follows what matters in each shot (analyse/reframe). Stored as a
-    /// value outside 0.0–1.0 so every fixed position keeps its meaning.
-    pub const AUTO: Focus = Focus(-1.0);
+    /// `center`: the fixed centred window.
+    pub const CENTER: Focus = Focus::At(0.5);
 
-    /// Whether this is [`Focus::AUTO`].
+    /// Whether this is [`Focus::Auto`].
     pub fn is_auto(self) -> bool {
-        self.0 < 0.0
+        matches!(self, Focus::Auto)
+    }
+
+    /// The fixed position (0.0 left edge to 1.0 right edge), or None for [`Focus::Auto`].
+    pub fn position(self) -> Option<f64> {
+        match self {
+            Focus::Auto => None,
+            Focus::At(x) => Some(x),
+        }
     }
 
     /// Parses `auto`, `center`, `left`, `right` or a number from 0.0 (left edge) to 1.0 (right edge).
     pub fn parse(s: &str) -> Result<Focus, String> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(Focus::AUTO),
-            "center" | "centre" | "middle" => Ok(Focus(0.5)),
-            "left" => Ok(Focus(0.0)),
-            "right" => Ok(Focus(1.0)),
+            "auto" => Ok(Focus::Auto),
+            "center" | "centre" | "middle" => Ok(Focus::CENTER),
+            "left" => Ok(Focus::At(0.0)),
+            "right" => Ok(Focus::At(1.0)),
             other => match other.parse::<f64>() {
                 Ok(v) => Focus::from_number(v),
                 _ => Err(format!("must be {FOCUS_WANTED}, not {s:?}")),
@@ -56,7 +68,7 @@ impl Focus {
 
     fn from_number(v: f64) -> Result<Focus, String> {
         if (0.0..=1.0).contains(&v) {
-            Ok(Focus(v))
+            Ok(Focus::At(v))
         } else {
             Err(format!("must be {FOCUS_WANTED}, not {v}"))
         }
@@ -72,10 +84,10 @@ impl FromStr for Focus {
 
 impl Serialize for Focus {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.is_auto() {
-            return s.serialize_str("auto");
+        match self {
+            Focus::Auto => s.serialize_str("auto"),
+            Focus::At(x) => s.serialize_f64(*x),
         }
-        s.serialize_f64(self.0)
     }
 }
 
@@ -97,9 +109,9 @@ mod tests {
 
     #[test]
     fn focus_parses() {
-        assert_eq!(Focus::parse("center"), Ok(Focus(0.5)));
-        assert_eq!(Focus::parse("left"), Ok(Focus(0.0)));
-        assert_eq!(Focus::parse("0.25"), Ok(Focus(0.25)));
+        assert_eq!(Focus::parse("center"), Ok(Focus::At(0.5)));
+        assert_eq!(Focus::parse("left"), Ok(Focus::At(0.0)));
+        assert_eq!(Focus::parse("0.25"), Ok(Focus::At(0.25)));
         assert!(Focus::parse("1.5").is_err());
         assert!(Focus::parse("NaN").is_err());
         let e = Focus::parse("top").unwrap_err();
@@ -108,9 +120,12 @@ mod tests {
             "must be auto, center, left, right or a number from 0.0 to 1.0, not \"top\""
         );
         let f: Focus = serde_json::from_str("1").unwrap();
-        assert_eq!(f, Focus(1.0));
+        assert_eq!(f, Focus::At(1.0));
+        assert_eq!(serde_json::to_string(&f).unwrap(), "1.0");
         assert!(Focus::parse("auto").unwrap().is_auto());
-        assert!(!Focus(0.0).is_auto());
+        assert!(!Focus::At(0.0).is_auto());
+        assert_eq!(Focus::parse("right").unwrap().position(), Some(1.0));
+        assert_eq!(Focus::Auto.position(), None);
         let a: Focus = serde_json::from_str("\"auto\"").unwrap();
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"auto\"");
     }

@@ -79,37 +79,107 @@ pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// A fixture clip made with the ffmpeg CLI: its inputs (lavfi sources, or any input
+/// arguments), encoded as H.264 (x264 ultrafast, yuv420p) with AAC sound (when it has any),
+/// then the output options given (trim, GOP, filters, maps), which may override those.
+#[derive(Default)]
+pub struct Fixture {
+    inputs: Vec<String>,
+    opts: Vec<String>,
+}
+
+impl Fixture {
+    /// A fixture with no input yet.
+    pub fn new() -> Fixture {
+        Fixture::default()
+    }
+
+    /// Adds the lavfi source (or filter graph) `source` as the next input.
+    pub fn lavfi(self, source: &str) -> Fixture {
+        self.input(&["-f", "lavfi", "-i", source])
+    }
+
+    /// Adds input arguments as they are (`-loop 1 -r 30 -i scene.png`).
+    pub fn input(mut self, args: &[&str]) -> Fixture {
+        self.inputs.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Adds output options (after the default codec settings, so they may override them).
+    pub fn opts(mut self, args: &[&str]) -> Fixture {
+        self.opts.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Ends the output after `secs` seconds (`-t`).
+    pub fn secs(self, secs: impl std::fmt::Display) -> Fixture {
+        self.opts(&["-t", &secs.to_string()])
+    }
+
+    /// A `w`x`h` 30 fps picture from the lavfi source `video` (`color=c=0x808080`,
+    /// `testsrc2`…) with a steady `tone_hz` sine at `sample_rate`, `secs` long.
+    pub fn picture_with_tone(
+        video: &str,
+        (w, h): (u32, u32),
+        tone_hz: u32,
+        sample_rate: u32,
+        secs: impl std::fmt::Display,
+    ) -> Fixture {
+        let sep = if video.contains('=') { ':' } else { '=' };
+        Fixture::new()
+            .lavfi(&format!("{video}{sep}s={w}x{h}:r=30"))
+            .lavfi(&format!(
+                "sine=frequency={tone_hz}:sample_rate={sample_rate}"
+            ))
+            .secs(secs)
+    }
+
+    /// Writes the clip to `out` (panicking with ffmpeg's message when it fails); returns `out`.
+    pub fn write(self, out: &Path) -> PathBuf {
+        let codecs = [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ];
+        let mut args: Vec<&str> = self.inputs.iter().map(String::as_str).collect();
+        args.extend(codecs);
+        args.extend(self.opts.iter().map(String::as_str));
+        args.push(s(out));
+        ffmpeg(&args);
+        out.to_path_buf()
+    }
+}
+
 /// A landscape 640x360 30 fps clip of `secs` seconds: a mid-grey picture (Y=126) with a
 /// 440 Hz tone, keyframes every `gop` frames.
 pub fn grey_clip(dir: &Path, name: &str, secs: f64, gop: u32) -> PathBuf {
-    let p = dir.join(name);
-    let t = format!("{secs}");
-    let g = gop.to_string();
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0x808080:s=640x360:r=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        &t,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        &g,
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        s(&p),
-    ]);
-    p
+    Fixture::picture_with_tone("color=c=0x808080", (640, 360), 440, 48000, secs)
+        .opts(&["-g", &gop.to_string(), "-shortest"])
+        .write(&dir.join(name))
+}
+
+/// A short white-noise burst (a crash) mixed at `at_ms` into the audio source `bed`, over the
+/// lavfi picture `video`, `secs` long.
+pub fn bang_clip(out: &Path, bed: &str, video: &str, secs: u32, at_ms: u32) -> PathBuf {
+    Fixture::new()
+        .lavfi(bed)
+        .lavfi("anoisesrc=d=0.15:c=white:a=0.9:r=48000:seed=1,afade=t=out:st=0:d=0.15")
+        .lavfi(video)
+        .opts(&[
+            "-filter_complex",
+            &format!("[1]adelay={at_ms}:all=1[x];[0][x]amix=inputs=2:normalize=0[a]"),
+            "-map",
+            "[a]",
+            "-map",
+            "2:v",
+        ])
+        .secs(secs)
+        .write(out)
 }
 
 /// `failreel probe --json` of a file (asserting it succeeded).
@@ -122,6 +192,22 @@ pub fn probe_json(path: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("probe json")
+}
+
+/// The `plan` lines of a dry run: failreel `args` (which ask for `--dry-run --json`), asserted
+/// to succeed, every line of its output parsed as JSON.
+pub fn plan_lines(args: &[&str]) -> Vec<Value> {
+    let out = failreel(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "plan")
+        .collect()
 }
 
 /// ffprobe's view of a file as JSON (streams, format, frames when asked).
@@ -212,6 +298,19 @@ pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
 /// Decoded frames as RGB24 (width, height, frames).
 pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     raw_frames(path, "rgb24", |w, h| w * h * 3)
+}
+
+/// Decoded frames scaled to `w`x`h` (area average) as grey bytes, one `w * h` buffer a frame.
+pub fn small_grey_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    let scale = format!("scale={w}:{h}:flags=area");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vf", &scale, "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .expect("ffmpeg decode");
+    assert!(out.status.success());
+    out.stdout.chunks_exact(w * h).map(|c| c.to_vec()).collect()
 }
 
 /// Mean of a rectangle of a luma plane.

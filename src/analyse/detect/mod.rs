@@ -169,7 +169,9 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
 
 /// [`crate::plan::plan_reel`], with `--start auto` resolved first: the clip's best moment
 /// from the (cached) detection pass, the trim around it ([`crate::moment::resolve`]), and what
-/// was found kept in the plan. A manual start plans exactly as `plan_reel` does.
+/// was found kept in the plan. A manual start plans exactly as `plan_reel` does. Either way the
+/// cover and the replay the request asks for are added ([`crate::cover::with_cover`],
+/// [`crate::replay::with_replay`]).
 pub fn plan_reel_auto(
     info: &MediaInfo,
     req: &crate::request::ReelRequest,
@@ -178,6 +180,7 @@ pub fn plan_reel_auto(
 ) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
     if req.start != Some(crate::model::Start::Auto) {
         return crate::plan::plan_reel(info, req, preset, output)
+            .map(|p| crate::cover::with_cover(p, req))
             .and_then(|p| crate::replay::with_replay(p, req));
     }
     let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
@@ -200,7 +203,10 @@ pub fn plan_reel_auto(
         preset.length.min_s,
         preset.length.max_s,
     );
-    let mut plan = crate::plan::plan_reel(info, &resolved, preset, output)?;
+    let mut plan = crate::cover::with_cover(
+        crate::plan::plan_reel(info, &resolved, preset, output)?,
+        &resolved,
+    );
     plan.warnings.extend(warning);
     plan.auto_start = Some(crate::moment::AutoStart {
         moment_s: best.map(|m| m.t),
