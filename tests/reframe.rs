@@ -352,3 +352,81 @@ fn a_rotated_clip_is_followed_on_the_upright_picture() {
     let max = v.iter().fold(0f64, |m, s| m.max(s.abs()));
     assert!(max < 8.0, "window speed {max:.1} source px per frame");
 }
+
+fn white(p: &[u8]) -> bool {
+    p[0] > 215 && p[1] > 215 && p[2] > 215
+}
+
+/// With `--start auto` the detected moment weighs more: the cook (a steady orange patch at
+/// the left) is held, and around the crash (a white thing shaking at the right while the
+/// bang sounds) the window goes to the crash. Read from the decoded reel.
+#[test]
+fn around_a_detected_crash_the_window_shows_the_crash() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("crash.mp4");
+    bang_clip(
+        &clip,
+        "anoisesrc=d=9:c=pink:a=0.03:r=48000",
+        "color=c=gray:s=640x360:r=30:d=9,noise=c0s=50:c0f=t+u[bg];\
+         color=c=0xE05010:s=60x100:r=30:d=9,noise=alls=12:allf=t[p];\
+         color=c=white:s=60x100:r=30:d=9[q];\
+         [bg][p]overlay=x=40:y=130[b1];\
+         [b1][q]overlay=x='480+30*sin(2*PI*3*t)':y=130:enable='between(t\\,4\\,5.2)'[out0]",
+        9,
+        4500,
+    );
+    let plans = plan_lines(&["render", s(&clip), "--start", "auto", "--dry-run", "--json"]);
+    let plan = &plans[0]["plan"];
+    let moment_s = plan["auto_start"]["moment_s"].as_f64().expect("a moment");
+    assert!((moment_s - 4.5).abs() < 0.3, "{plan}");
+    let trim = plans[0]["trim_s"][0].as_f64().unwrap();
+    let reel_moment = plan["video"]["reframe"]["moment"]
+        .as_f64()
+        .expect("moment in reframe")
+        / 1e6;
+    assert!(
+        (reel_moment - (moment_s - trim)).abs() < 0.01,
+        "{reel_moment} {moment_s} {trim}"
+    );
+
+    let reel = d.join("reel.mp4");
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "--start",
+        "auto",
+        "-o",
+        s(&reel),
+        "--encoder-preset",
+        "ultrafast",
+        "--went-wrong",
+        "",
+        "--lesson",
+        "",
+    ]);
+    let frames = small_frames(&reel);
+    let at = |t: f64| &frames[((t * 30.0).round() as usize).min(frames.len() - 1)];
+    let count = |f: &[u8], pick: fn(&[u8]) -> bool| f.chunks_exact(3).filter(|p| pick(p)).count();
+    // The whole white thing (60x100 source px = 80x133 here) at the moment...
+    let crash = count(at(reel_moment), white);
+    assert!(crash > 6000, "at the moment only {crash} white pixels");
+    // ...and the cook well before it, with no crash in sight.
+    let early = at(0.2);
+    assert!(
+        count(early, orange) > 6000,
+        "the cook is not in the window at the start"
+    );
+    assert!(count(early, white) < 200);
+
+    // A manual start of the same trim has no moment to weigh.
+    let manual = plan_lines(&[
+        "render",
+        s(&clip),
+        "--start",
+        &format!("{trim}"),
+        "--dry-run",
+        "--json",
+    ]);
+    assert!(manual[0]["plan"]["video"]["reframe"]["moment"].is_null());
+}
