@@ -32,6 +32,17 @@ pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError
         return Ok(None);
     };
     let started = Instant::now();
+    // The still shows the reel's own window: a plan straight from the batch has not had its
+    // reframe pass yet (the render runs it; its result is cached, so this reads it back).
+    let analysed;
+    let plan = if plan.needs_reframe_pass() {
+        let mut p = plan.clone();
+        crate::analyse::reframe::complete(&mut p)?;
+        analysed = p;
+        &analysed
+    } else {
+        plan
+    };
     let (img, chosen, scores) = cover_image(plan, cover)?;
     let tag = jpeg_tag(&still_hash(plan, cover));
     write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
