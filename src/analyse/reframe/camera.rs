@@ -73,7 +73,9 @@ pub struct Subject {
 ///
 /// Columns well above the picture's average, in runs of at least 3 (a lone spike is noise);
 /// runs close together are one object. When they all fit the window with a margin, that is
-/// the subject. Otherwise the window that holds the most of them decides: if it holds most
+/// the subject. Three or more separate runs that do not fit (or runs over most of the
+/// picture) are clutter: nothing stands out. Otherwise the window that holds the most of
+/// them decides: if it holds most
 /// (a face within head and shoulders, a pan with a spoon beside it), the subject is what
 /// it holds; if not (two people at both ends of the counter, a title), the sample is wide.
 pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
@@ -135,6 +137,13 @@ pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
     };
     let (l, r) = (l0 as f32, r0 as f32);
     let margin = 0.06 * win;
+    // Clutter: three or more separate things, or most of the picture, standing out and not
+    // fitting one window (a busy shelf, a test pattern) is nothing in particular, not two
+    // subjects to show whole.
+    let on: usize = runs.iter().map(|(a, b)| b - a).sum();
+    if r - l + 2.0 * margin > win && (runs.len() >= 3 || on * 10 > n * 6) {
+        return None;
+    }
     if r - l + 2.0 * margin <= win {
         let c = centre_of(l0, r0);
         return Some(Subject {
