@@ -143,6 +143,10 @@ pub struct Reframe {
     /// The detected moment (`--start auto`) the pass weighed more, on the reel's clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moment: Option<Micros>,
+    /// The pass sampled the keyframes (a picture of 6 megapixels or more with a keyframe at
+    /// least every 2 s), not 5 pictures a second.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keyframes: bool,
 }
 
 /// One shot of the reel and its camera.
@@ -987,6 +991,7 @@ pub fn plan_reel(
             }),
             note: None,
             moment: None,
+            keyframes: false,
         }
     });
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))

@@ -430,3 +430,68 @@ fn around_a_detected_crash_the_window_shows_the_crash() {
     ]);
     assert!(manual[0]["plan"]["video"]["reframe"]["moment"].is_null());
 }
+
+/// A 4K picture is sampled at its keyframes (decoding it 5 times a second would cost about a
+/// third of the render): the plan says so, and the window still follows a subject that
+/// crosses the picture slowly.
+#[test]
+fn a_4k_clip_is_sampled_at_its_keyframes_and_still_followed() {
+    let dir = workdir();
+    let clip = dir.path().join("uhd.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=3840x2160:r=30:d=6,noise=c0s=30:c0f=t+u",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0xE05010:s=360x600:r=30:d=6,noise=alls=12:allf=t",
+        "-filter_complex",
+        "[0][1]overlay=x='300+t*450':y=780:shortest=1,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "15",
+        s(&clip),
+    ]);
+    let plans = plan_lines(&["render", s(&clip), "--dry-run", "--json"]);
+    let v = &plans[0]["plan"]["video"];
+    assert_eq!(v["reframe"]["keyframes"], true, "{v}");
+    let keys: Vec<(f64, f64, f64)> = v["crop_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["t"].as_f64().unwrap() / 1e6,
+                k["rect"]["x"].as_f64().unwrap(),
+                k["rect"]["width"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let window_at = |t: f64| {
+        let i = keys.iter().rposition(|k| k.0 <= t).unwrap_or(0);
+        match keys.get(i + 1) {
+            Some(n) if n.0 > keys[i].0 => {
+                let f = (t - keys[i].0) / (n.0 - keys[i].0);
+                (keys[i].1 + f * (n.1 - keys[i].1), keys[i].2)
+            }
+            _ => (keys[i].1, keys[i].2),
+        }
+    };
+    // The patch's centre is inside the window at every half second.
+    for k in 0..12 {
+        let t = k as f64 * 0.5;
+        let centre = 300.0 + 450.0 * t + 180.0;
+        let (x, w) = window_at(t);
+        assert!(
+            x <= centre && centre <= x + w,
+            "at {t} s the window {x}..{} misses the subject's centre {centre}",
+            x + w
+        );
+    }
+    assert!(keys.last().unwrap().1 - keys[0].1 > 1500.0, "{keys:?}");
+}

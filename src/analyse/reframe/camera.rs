@@ -233,8 +233,10 @@ pub fn plan_shots(
         return shots;
     }
     let (s0, s1) = (shots[i].start, shots[i].end);
-    let a = km.saturating_sub(3).max(s0);
-    let b = (km + 5).min(s1);
+    let a = km
+        .saturating_sub((0.6 * rate).round().max(1.0) as usize)
+        .max(s0);
+    let b = (km + (rate.round().max(1.0) as usize)).min(s1);
     let mut parts = Vec::new();
     if a > s0 {
         parts.push(plan(s0, a - s0));

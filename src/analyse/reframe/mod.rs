@@ -29,7 +29,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 /// Everything the decision depends on (the cache key).
 #[derive(serde::Serialize)]
@@ -50,6 +50,8 @@ struct Key<'a> {
 struct Decided {
     keys: Vec<CropKey>,
     shots: Vec<ShotPlan>,
+    /// Sampled at the keyframes (a large picture), not 5 times a second.
+    keyframes: bool,
 }
 
 /// Runs the pass if `plan` asks for it (reading the cache first) and puts the path into the
@@ -113,6 +115,7 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
     let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
     r.analysed = true;
     r.moment = moment;
+    r.keyframes = decided.keyframes;
     r.shots = decided.shots;
     plan.video.crop_path = decided.keys;
     Ok(())
@@ -122,6 +125,13 @@ fn even(v: f32) -> u32 {
     ((v.max(0.0) / 2.0).floor() as u32) * 2
 }
 
+/// Pictures at or above this many pixels are sampled at their keyframes when those come
+/// often enough (see [`keyframe_observations`]): decoding them at 5 a second would cost about
+/// a third of the render.
+const KEYFRAME_PROXY_PIXELS: u64 = 6_000_000;
+/// The longest median keyframe interval the keyframe proxy accepts.
+const KEYFRAME_PROXY_MAX_GAP: Micros = Micros(2_000_000);
+
 /// Decodes the proxy and decides the path: keys in time order, and the shots.
 fn decide(
     spec: &proxy::ProxySpec<'_>,
@@ -130,21 +140,28 @@ fn decide(
     window: Rect,
     moment: Option<Micros>,
 ) -> Result<Decided, RenderError> {
-    let samples = (frames * RATE as u64).div_ceil(fps as u64).max(1);
-    let mut analyser = signals::Analyser::new();
-    let mut obs: Vec<signals::Observation> = Vec::new();
-    let mut pw = 0usize;
-    proxy::decode_proxy(spec, RATE, samples, WIDTH, |k, t| {
-        pw = t.width;
-        let o = analyser.push(t);
-        // Samples arrive in order; a sample the source has no frame for repeats the last.
-        while (obs.len() as u64) < k {
-            let last = obs.last().cloned().unwrap_or_default();
-            obs.push(last);
-        }
-        obs.push(o);
-    })?;
+    let frame_time = |i: u64| Micros((i as i128 * 1_000_000 / fps as i128) as i64);
+    let reel_end = frame_time(frames);
     let (rw, rh) = spec.rotated_size;
+    let keyframes = if rw as u64 * rh as u64 >= KEYFRAME_PROXY_PIXELS {
+        let kt = proxy::keyframe_times(spec, reel_end)?;
+        let mut gaps: Vec<i64> = kt.windows(2).map(|w| (w[1] - w[0]).0).collect();
+        gaps.sort();
+        let median = gaps.get(gaps.len() / 2).copied().unwrap_or(i64::MAX);
+        (kt.len() >= 3 && median <= KEYFRAME_PROXY_MAX_GAP.0).then_some(kt)
+    } else {
+        None
+    };
+    let by_keyframes = keyframes.is_some();
+    let (times, obs, pw) = match keyframes {
+        Some(kt) => keyframe_observations(spec, fps, frames, &kt)?,
+        None => rate_observations(spec, fps, frames)?,
+    };
+    let rate = if by_keyframes && reel_end.0 > 0 {
+        (obs.len() as f32 / (reel_end.0 as f32 / 1e6)).max(0.2)
+    } else {
+        RATE as f32
+    };
     let full = Rect {
         x: 0,
         y: 0,
@@ -158,18 +175,16 @@ fn decide(
                 rect: window,
             }],
             shots: Vec::new(),
+            keyframes: by_keyframes,
         });
     }
     let scale = rw as f32 / pw as f32;
     let win = window.width as f32 / scale;
-    let cut_samples = camera::cuts(&obs, 2);
-    let emphasis =
-        camera::emphasis_around(moment.map(|m| m.0 as f32 / 1e6), obs.len(), RATE as f32);
-    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, RATE as f32, &emphasis);
+    let cut_samples = camera::cuts(&obs, if by_keyframes { 1 } else { 2 });
+    let emphasis = camera::emphasis_around(moment.map(|m| m.0 as f32 / 1e6), obs.len(), rate);
+    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis);
     let room = full.width.saturating_sub(window.width);
-    let sample_time = |k: usize| Micros((k as i128 * 1_000_000 / RATE as i128) as i64);
-    let frame_time = |i: u64| Micros((i as i128 * 1_000_000 / fps as i128) as i64);
-    let reel_end = frame_time(frames);
+    let sample_time = |k: usize| times.get(k).copied().unwrap_or(reel_end);
     let rect_at = |s: &camera::ShotPath, j: usize| match s.camera {
         Camera::Fill => full,
         _ => Rect {
@@ -223,7 +238,77 @@ fn decide(
     Ok(Decided {
         keys: thin(keys),
         shots: plans,
+        keyframes: by_keyframes,
     })
+}
+
+/// The proxy at [`RATE`] pictures a second: sample times, observations and the proxy's
+/// width.
+fn rate_observations(
+    spec: &proxy::ProxySpec<'_>,
+    fps: u32,
+    frames: u64,
+) -> Result<(Vec<Micros>, Vec<signals::Observation>, usize), RenderError> {
+    let samples = (frames * RATE as u64).div_ceil(fps as u64).max(1);
+    let mut analyser = signals::Analyser::new();
+    let mut obs: Vec<signals::Observation> = Vec::new();
+    let mut pw = 0usize;
+    proxy::decode_proxy(spec, RATE, samples, WIDTH, |k, t| {
+        pw = t.width;
+        let o = analyser.push(t);
+        // Samples arrive in order; a sample the source has no frame for repeats the last.
+        while (obs.len() as u64) < k {
+            let last = obs.last().cloned().unwrap_or_default();
+            obs.push(last);
+        }
+        obs.push(o);
+    })?;
+    let times = (0..obs.len())
+        .map(|k| Micros((k as i128 * 1_000_000 / RATE as i128) as i64))
+        .collect();
+    Ok((times, obs, pw))
+}
+
+/// The proxy of a large picture (4K): a sample at each keyframe, which decodes alone, and the
+/// picture a tenth of a second after it (a few more frames) for the motion. Cuts and changes
+/// are measured from keyframe to keyframe. Phone footage puts a keyframe every second or
+/// two, so the window is decided about once a second instead of five times: coarser
+/// tracking, for a tenth of the decoding.
+fn keyframe_observations(
+    spec: &proxy::ProxySpec<'_>,
+    fps: u32,
+    frames: u64,
+    keyframes: &[Micros],
+) -> Result<(Vec<Micros>, Vec<signals::Observation>, usize), RenderError> {
+    let last = frames.saturating_sub(1);
+    let mut series = signals::Analyser::new();
+    let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
+    for &t in keyframes {
+        let a = frame_slot(t, fps).min(last);
+        if times
+            .last()
+            .is_some_and(|&p| p >= Micros((a as i128 * 1_000_000 / fps as i128) as i64))
+        {
+            continue;
+        }
+        let b = (a + (fps as u64 / 10).max(1)).min(last);
+        let thumbs = proxy::decode_stretch(spec, fps, a, b, WIDTH)?;
+        let (Some((_, first)), Some((_, after))) = (thumbs.first(), thumbs.last()) else {
+            continue;
+        };
+        pw = first.width;
+        let between = series.push(first);
+        let mut pair = signals::Analyser::new();
+        pair.push(first);
+        let moved = pair.push(after);
+        times.push(Micros((a as i128 * 1_000_000 / fps as i128) as i64));
+        obs.push(signals::Observation {
+            cut_distance: between.cut_distance,
+            change: between.change,
+            ..moved
+        });
+    }
+    Ok((times, obs, pw))
 }
 
 /// The first output frame at or after reel time `t`.
@@ -238,7 +323,7 @@ fn exact_cut(spec: &proxy::ProxySpec<'_>, fps: u32, a: u64, b: u64) -> Result<u6
     if b <= a + 1 {
         return Ok(b.max(a + 1));
     }
-    let thumbs = proxy::decode_stretch(spec, fps, a, b)?;
+    let thumbs = proxy::decode_stretch(spec, fps, a, b, 32)?;
     let hists: Vec<(u64, Vec<f32>)> = thumbs
         .iter()
         .map(|(k, t)| (*k, signals::histogram(t)))

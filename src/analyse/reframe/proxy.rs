@@ -157,13 +157,15 @@ pub fn decode_proxy(
     failure.map_or(Ok(()), Err)
 }
 
-/// Tiny thumbnails of output frames `first..=last` of a reel at `fps` (for the exact frame
-/// of a cut), as `(frame index, picture)`.
+/// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
+/// the exact frame of a cut; the proxy's width for a keyframe and the frames just after it),
+/// as `(frame index, picture)`.
 pub fn decode_stretch(
     spec: &ProxySpec<'_>,
     fps: u32,
     first: u64,
     last: u64,
+    width: usize,
 ) -> Result<Vec<(u64, Thumb)>, RenderError> {
     let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
     dec.with_video(VideoRange {
@@ -177,8 +179,12 @@ pub fn decode_stretch(
     let _ = dec.seek(at);
     let mut shrink = Shrinker::new(
         spec.rotation,
-        proxy_size(spec.rotated_size, 32),
-        ff::software::scaling::Flags::POINT,
+        proxy_size(spec.rotated_size, width),
+        if width > 64 {
+            ff::software::scaling::Flags::AREA
+        } else {
+            ff::software::scaling::Flags::POINT
+        },
     );
     let mut out = Vec::new();
     let mut failure = None;
@@ -206,4 +212,48 @@ pub fn decode_stretch(
         Ok(Flow::Continue)
     })?;
     failure.map_or(Ok(out), Err)
+}
+
+/// Reel times of the keyframes in the first `span` of the reel, by demuxing alone (nothing is
+/// decoded); reel time 0 comes first (the trim's start, decodable from the keyframe before
+/// it).
+pub fn keyframe_times(spec: &ProxySpec<'_>, span: Micros) -> Result<Vec<Micros>, RenderError> {
+    let mut ictx = crate::media::input::open_input(spec.input)?;
+    let Some(stream) = ictx.stream(spec.stream) else {
+        return Ok(vec![Micros::ZERO]);
+    };
+    let tb = stream.time_base();
+    let start = if stream.start_time() == ff::ffi::AV_NOPTS_VALUE {
+        0
+    } else {
+        stream.start_time()
+    };
+    let to_micros = |ts: i64| {
+        Micros(
+            ((ts - start) as i128 * tb.numerator() as i128 * 1_000_000
+                / tb.denominator().max(1) as i128) as i64,
+        )
+    };
+    if spec.trim_start > Micros::ZERO {
+        // AV_TIME_BASE is microseconds.
+        let target = spec.trim_start.0;
+        let _ = ictx.seek(target, ..target);
+    }
+    let mut out = vec![Micros::ZERO];
+    for (s, packet) in ictx.packets() {
+        if s.index() != spec.stream {
+            continue;
+        }
+        let Some(pts) = packet.pts() else { continue };
+        let t = to_micros(pts) - spec.trim_start;
+        if t > span {
+            break;
+        }
+        if packet.is_key() && t > Micros::ZERO {
+            out.push(t);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
