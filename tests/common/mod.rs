@@ -32,21 +32,11 @@ pub fn ffmpeg(args: &[&str]) {
 /// A silent H.264 fixture (x264 ultrafast, yuv420p) at `out` from the lavfi source `video`,
 /// with an optional `-vf` chain and `extra` output options before the file name.
 pub fn h264_clip(out: &Path, video: &str, vf: Option<&str>, extra: &[&str]) {
-    let mut args = vec!["-f", "lavfi", "-i", video];
+    let mut fixture = Fixture::new().lavfi(video);
     if let Some(vf) = vf {
-        args.extend(["-vf", vf]);
+        fixture = fixture.opts(&["-vf", vf]);
     }
-    args.extend([
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
-    args.extend_from_slice(extra);
-    args.push(s(out));
-    ffmpeg(&args);
+    fixture.opts(extra).write(out);
 }
 
 /// Runs failreel with `args`.
@@ -72,6 +62,21 @@ pub fn failreel_ok(args: &[&str]) -> String {
         out.status.code()
     );
     err
+}
+
+/// Renders `input` to `out` with the fastest x264 preset and `extra` flags; asserts it
+/// succeeded and returns stderr.
+pub fn render_reel(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "render",
+        s(input),
+        "-o",
+        s(out),
+        "--encoder-preset",
+        "ultrafast",
+    ];
+    args.extend_from_slice(extra);
+    failreel_ok(&args)
 }
 
 /// Path as &str.
@@ -300,17 +305,37 @@ pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     raw_frames(path, "rgb24", |w, h| w * h * 3)
 }
 
-/// Decoded frames scaled to `w`x`h` (area average) as grey bytes, one `w * h` buffer a frame.
-pub fn small_grey_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+/// Decoded frames scaled to `w`x`h` (area average) as raw `pix_fmt` with `bytes_per_pixel`,
+/// one buffer a frame.
+fn scaled_frames(
+    path: &Path,
+    (w, h): (usize, usize),
+    pix_fmt: &str,
+    bytes_per_pixel: usize,
+) -> Vec<Vec<u8>> {
     let scale = format!("scale={w}:{h}:flags=area");
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-vf", &scale, "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .args(["-vf", &scale, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("ffmpeg decode");
     assert!(out.status.success());
-    out.stdout.chunks_exact(w * h).map(|c| c.to_vec()).collect()
+    out.stdout
+        .chunks_exact(w * h * bytes_per_pixel)
+        .map(|c| c.to_vec())
+        .collect()
+}
+
+/// Decoded frames scaled to `w`x`h` (area average) as grey bytes, one `w * h` buffer a frame.
+pub fn small_grey_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    scaled_frames(path, (w, h), "gray", 1)
+}
+
+/// Decoded frames (or a picture) scaled to `w`x`h` (area average) as RGB24, one `w * h * 3`
+/// buffer a frame.
+pub fn small_rgb_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    scaled_frames(path, (w, h), "rgb24", 3)
 }
 
 /// Mean of a rectangle of a luma plane.
@@ -324,12 +349,13 @@ pub fn mean_rect(y: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize)
     sum as f64 / ((x1 - x0) * (y1 - y0)) as f64
 }
 
-/// Decoded audio as mono f32 at 48 kHz.
-pub fn audio_mono(path: &Path) -> Vec<f32> {
+/// Decoded audio as f32 at 48 kHz, down- or up-mixed to `channels` (interleaved).
+fn audio_f32(path: &Path, channels: u32) -> Vec<f32> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-vn", "-f", "f32le", "-ac", "1", "-ar", "48000", "-"])
+        .args(["-vn", "-f", "f32le", "-ac", &channels.to_string()])
+        .args(["-ar", "48000", "-"])
         .output()
         .expect("ffmpeg decode audio");
     assert!(out.status.success());
@@ -337,6 +363,16 @@ pub fn audio_mono(path: &Path) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
+}
+
+/// Decoded audio as mono f32 at 48 kHz.
+pub fn audio_mono(path: &Path) -> Vec<f32> {
+    audio_f32(path, 1)
+}
+
+/// Decoded audio as interleaved stereo f32 at 48 kHz.
+pub fn audio_stereo(path: &Path) -> Vec<f32> {
+    audio_f32(path, 2)
 }
 
 /// RMS level of `samples` between two times (seconds, 48 kHz).
@@ -370,6 +406,30 @@ pub fn top_level_boxes(path: &Path) -> Vec<String> {
         i += size as usize;
     }
     boxes
+}
+
+/// Largest luma difference from `grey` inside and outside a safe zone `(top, bottom, left,
+/// right)`, over every other row and column of a `w`x`h` luma plane.
+pub fn card_diffs(
+    f: &[u8],
+    w: usize,
+    h: usize,
+    grey: f64,
+    zone: (usize, usize, usize, usize),
+) -> (f64, f64) {
+    let (top, bottom, left, right) = zone;
+    let (mut inside, mut outside) = (0f64, 0f64);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let d = (f[y * w + x] as f64 - grey).abs();
+            if y >= top && y < h - bottom && x >= left && x < w - right {
+                inside = inside.max(d);
+            } else {
+                outside = outside.max(d);
+            }
+        }
+    }
+    (inside, outside)
 }
 
 /// Files in a folder (names), sorted.
