@@ -251,15 +251,7 @@ fn a_rotated_clip_is_followed_on_the_upright_picture() {
         .opts(&["-vf", "transpose=1", "-qp", "10", "-g", "60"])
         .write(&turned);
     let clip = d.join("rotated.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&turned),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        s(&clip),
-    ]);
+    tag_rotated(&turned, &clip);
     let reel = d.join("reel.mp4");
     render(&clip, &reel, "auto");
     let frames = small_frames(&reel);

@@ -160,6 +160,20 @@ impl Fixture {
     }
 }
 
+/// Copies the clip `stored` to `out` (no re-encoding) with a 90° rotation tag, the way phones
+/// store a picture to be turned upright when shown.
+pub fn tag_rotated(stored: &Path, out: &Path) {
+    ffmpeg(&[
+        "-i",
+        s(stored),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        s(out),
+    ]);
+}
+
 /// A landscape 640x360 30 fps clip of `secs` seconds: a mid-grey picture (Y=126) with a
 /// 440 Hz tone, keyframes every `gop` frames.
 pub fn grey_clip(dir: &Path, name: &str, secs: f64, gop: u32) -> PathBuf {
