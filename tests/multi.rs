@@ -62,29 +62,6 @@ fn safe_zone(preset: &str) -> (usize, usize, usize, usize) {
     (z("top"), z("bottom"), z("left"), z("right"))
 }
 
-/// Largest luma difference from `grey` inside and outside a safe zone.
-fn card_diffs(
-    f: &[u8],
-    w: usize,
-    h: usize,
-    grey: f64,
-    zone: (usize, usize, usize, usize),
-) -> (f64, f64) {
-    let (top, bottom, left, right) = zone;
-    let (mut inside, mut outside) = (0f64, 0f64);
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let d = (f[y * w + x] as f64 - grey).abs();
-            if y >= top && y < h - bottom && x >= left && x < w - right {
-                inside = inside.max(d);
-            } else {
-                outside = outside.max(d);
-            }
-        }
-    }
-    (inside, outside)
-}
-
 const CARDS: [&str; 4] = [
     "--went-wrong",
     "Oil was smoking before the garlic went in",
