@@ -6,32 +6,15 @@ use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// A 640x360 30 fps `color` picture of `secs` seconds, with a `tone` sine (48 kHz) when given.
 fn clip(dir: &Path, name: &str, color: &str, secs: f64, tone: Option<u32>) -> PathBuf {
-    let p = dir.join(name);
-    let t = format!("{secs}");
-    let v = format!("color=c={color}:s=640x360:r=30");
-    let mut args = vec!["-f", "lavfi", "-i", &v];
-    let a;
+    let mut fixture = Fixture::new().lavfi(&format!("color=c={color}:s=640x360:r=30"));
     if let Some(f) = tone {
-        a = format!("sine=frequency={f}:sample_rate=48000");
-        args.extend(["-f", "lavfi", "-i", &a]);
+        fixture = fixture
+            .lavfi(&format!("sine=frequency={f}:sample_rate=48000"))
+            .opts(&["-shortest"]);
     }
-    args.extend([
-        "-t",
-        &t,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
-    if tone.is_some() {
-        args.extend(["-c:a", "aac", "-shortest"]);
-    }
-    args.push(s(&p));
-    ffmpeg(&args);
-    p
+    fixture.secs(secs).write(&dir.join(name))
 }
 
 fn rect(v: &Value) -> (usize, usize, usize, usize) {
