@@ -11,18 +11,7 @@ fn plan_of(args: &[&str]) -> Value {
     let mut a = vec!["render"];
     a.extend_from_slice(args);
     a.extend(["--dry-run", "--json"]);
-    let out = failreel(&a);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.contains("\"plan\""))
-        .expect("a plan line");
-    serde_json::from_str::<Value>(line).unwrap()["plan"].clone()
+    plan_lines(&a).first().expect("a plan line")["plan"].clone()
 }
 
 fn rect(v: &Value) -> (usize, usize, usize, usize) {

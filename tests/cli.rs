@@ -7,14 +7,10 @@ use std::path::Path;
 
 /// The `plan` event among JSON Lines.
 fn plan_line(stdout: &[u8]) -> serde_json::Value {
-    let text = String::from_utf8_lossy(stdout);
-    text.lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
-        })
+    json_lines(stdout)
+        .into_iter()
         .find(|v| v["event"] == "plan")
-        .unwrap_or_else(|| panic!("no plan line in {text}"))
+        .unwrap_or_else(|| panic!("no plan line in {}", String::from_utf8_lossy(stdout)))
 }
 
 fn no_leftovers(dir: &Path) {
@@ -298,21 +294,18 @@ fn user_preset_file_overrides_fields() {
         "base = \"reels\"\n[video]\ncrf = 30\n[cards]\nlesson_heading = \"LEÇON\"\n",
     )
     .unwrap();
-    let r = failreel(&[
-        "render",
-        s(&clip),
-        "--dry-run",
-        "--json",
-        "-p",
-        s(&preset),
-        "--lesson",
-        "x",
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
+    let r = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--json",
+            "-p",
+            s(&preset),
+            "--lesson",
+            "x",
+        ],
+        0,
     );
     let line = plan_line(&r.stdout);
     assert_eq!(line["plan"]["outputs"][0]["encoder"]["crf"], 30);

@@ -246,24 +246,21 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
     let bad = d.join("broken.mp4");
     std::fs::write(&bad, b"not a video").unwrap();
     let out = d.join("week 12");
-    let o = failreel(&[
-        "render",
-        s(&clip),
-        s(&bad),
-        "--cover",
-        "--report",
-        "--went-wrong",
-        "Oil smoking <before> garlic",
-        "--lesson",
-        "Medium heat",
-        "--out-dir",
-        s(&out),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            s(&bad),
+            "--cover",
+            "--report",
+            "--went-wrong",
+            "Oil smoking <before> garlic",
+            "--lesson",
+            "Medium heat",
+            "--out-dir",
+            s(&out),
+        ],
+        1,
     );
     let report = out.join("report.html");
     let files = assert_links_resolve(&report);

@@ -79,6 +79,26 @@ pub fn render_reel(input: &Path, out: &Path, extra: &[&str]) -> String {
     failreel_ok(&args)
 }
 
+/// Runs failreel with `args` and asserts it exited with `code` (showing its stderr when not).
+pub fn failreel_exit(args: &[&str], code: i32) -> Output {
+    let out = failreel(args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "failreel {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every line of JSON Lines output, parsed (a line that is not JSON fails the test).
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
 /// Path as &str.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -216,15 +236,8 @@ pub fn probe_json(path: &Path) -> Value {
 /// The `plan` lines of a dry run: failreel `args` (which ask for `--dry-run --json`), asserted
 /// to succeed, every line of its output parsed as JSON.
 pub fn plan_lines(args: &[&str]) -> Vec<Value> {
-    let out = failreel(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    json_lines(&failreel_exit(args, 0).stdout)
+        .into_iter()
         .filter(|v| v["event"] == "plan")
         .collect()
 }
@@ -289,7 +302,12 @@ fn raw_frames(
         .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("ffmpeg decode");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "decoding {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let frames = out
         .stdout
         .chunks_exact(bytes_per_frame(w, h))
@@ -314,7 +332,12 @@ pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     )
 }
 
-/// Decoded frames as RGB24 (width, height, frames).
+/// Decoded frames (or a picture) as 8-bit grey (width, height, frames).
+pub fn grey_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    raw_frames(path, "gray", |w, h| w * h)
+}
+
+/// Decoded frames (or a picture) as RGB24 (width, height, frames).
 pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     raw_frames(path, "rgb24", |w, h| w * h * 3)
 }
