@@ -168,8 +168,7 @@ fn a_file_cut_off_mid_stream_renders_what_it_has_or_fails_cleanly() {
     match r.status.code() {
         Some(0) => {
             assert!(err.contains("warning"), "a shorter reel is said: {err}");
-            let p = ffprobe(&out_file, &[]);
-            let dur = num(&stream(&p, "video")["duration"]);
+            let dur = num(&video_stream(&out_file)["duration"]);
             assert!(dur > 1.0 && dur < 3.9, "renders what it has: {dur}");
         }
         Some(1) => assert!(!out_file.exists()),

@@ -168,8 +168,7 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
         assert_eq!(info["video"]["hdr"], name);
         let reel = d.join(format!("{name}.reel.mp4"));
         render_reel(&hdr, &reel, &["--crf", "12", "--focus", "center"]);
-        let p = ffprobe(&reel, &[]);
-        let v = stream(&p, "video");
+        let v = video_stream(&reel);
         assert_eq!(
             (v["pix_fmt"].as_str(), v["color_transfer"].as_str()),
             (Some("yuv420p"), Some("bt709"))
@@ -285,8 +284,7 @@ fn uhd_60fps_becomes_30_unless_the_preset_asks_for_60() {
     ]);
     let out = d.join("reel30.mp4");
     render_reel(&clip, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    let v = video_stream(&out);
     assert_eq!(
         (v["width"].as_u64(), v["height"].as_u64()),
         (Some(1080), Some(1920))
@@ -298,8 +296,7 @@ fn uhd_60fps_becomes_30_unless_the_preset_asks_for_60() {
     std::fs::write(&preset, "[video]\nfps = 60\nkeyframe_interval_s = 1.0\n").unwrap();
     let out = d.join("reel60.mp4");
     render_reel(&clip, &out, &["--preset", s(&preset)]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    let v = video_stream(&out);
     assert_eq!(v["r_frame_rate"], "60/1");
     assert_eq!(v["nb_frames"], "60");
     assert_eq!(v["level"], 42);
@@ -362,8 +359,7 @@ fn anamorphic_pixels_and_odd_sizes_come_out_undistorted() {
     ]);
     let out = d.join("odd.reel.mp4");
     render_reel(&odd, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    let v = video_stream(&out);
     assert_eq!(
         (
             v["width"].as_u64(),
@@ -410,7 +406,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
     let black = mean_rect(f, w, 700, 900, 1000, 1000);
     assert!((white - 235.0).abs() < 3.0, "white at {white}, want 235");
     assert!((black - 16.0).abs() < 3.0, "black at {black}, want 16");
-    assert_eq!(stream(&ffprobe(&out, &[]), "video")["color_range"], "tv");
+    assert_eq!(video_stream(&out)["color_range"], "tv");
 
     // 10-bit 4:2:2 converts cleanly to 8-bit 4:2:0 with the same picture.
     let ten = d.join("ten.mov");
@@ -434,7 +430,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
     let (a, b) = (d.join("ten.reel.mp4"), d.join("eight.reel.mp4"));
     render_reel(&ten, &a, &[]);
     render_reel(&eight, &b, &[]);
-    assert_eq!(stream(&ffprobe(&a, &[]), "video")["pix_fmt"], "yuv420p");
+    assert_eq!(video_stream(&a)["pix_fmt"], "yuv420p");
     let (w, h, fa) = luma_frames(&a);
     let (_, _, fb) = luma_frames(&b);
     let diff = (mean_rect(&fa[10], w, 0, 0, w, h) - mean_rect(&fb[10], w, 0, 0, w, h)).abs();

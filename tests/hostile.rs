@@ -271,8 +271,7 @@ fn tiny_sources_are_fitted_with_square_pixels_and_the_enlargement_is_said() {
     assert!((aspect - shown).abs() < 0.01, "crop {crop}, fit {fit}");
     let out = d.join("square.reel.mp4");
     failreel_ok(&["render", s(&square), "-o", s(&out), "--quiet"]);
-    let p = ffprobe(&out, &[]);
-    assert_eq!(stream(&p, "video")["width"], 1080);
+    assert_eq!(video_stream(&out)["width"], 1080);
     // 2x2 is too small to make anything of.
     let dot = d.join("dot.mp4");
     h264_clip(&dot, "color=c=red:s=2x2:r=30:d=1", None, &[]);

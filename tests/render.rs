@@ -250,8 +250,7 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
 
     let out = dir.path().join("reel.mp4");
     render_reel(&clip, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    let v = video_stream(&out);
     assert!(
         v.get("side_data_list").is_none(),
         "the stale matrix is not copied"

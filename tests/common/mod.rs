@@ -276,6 +276,11 @@ pub fn stream<'a>(probe: &'a Value, kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} stream"))
 }
 
+/// ffprobe's view of the video stream of a file.
+pub fn video_stream(path: &Path) -> Value {
+    stream(&ffprobe(path, &[]), "video").clone()
+}
+
 /// Parses an ffprobe number field given as a string.
 pub fn num(v: &Value) -> f64 {
     v.as_str()
