@@ -221,6 +221,37 @@ pub fn bang_clip(out: &Path, bed: &str, video: &str, secs: u32, at_ms: u32) -> P
         .write(out)
 }
 
+/// Batch clips for the fake renderer with the built-in tiktok preset and `request`: one for
+/// each of `names` in `d` (written there as a fake `secs`-second input unless it exists or
+/// its name starts with `missing`), rendered to the path `output` gives for its file stem.
+pub fn fake_clips(
+    d: &Path,
+    names: &[&str],
+    secs: f64,
+    request: &failreel::request::ReelRequest,
+    output: impl Fn(&str) -> PathBuf,
+) -> Vec<failreel::batch::Clip> {
+    let preset = std::sync::Arc::new(failreel::preset::Preset::built_in("tiktok").unwrap());
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let input = d.join(name);
+            if !name.starts_with("missing") && !input.exists() {
+                failreel::batch::FakeRenderer::write_clip(&input, secs).unwrap();
+            }
+            let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
+            failreel::batch::Clip {
+                index,
+                input,
+                output: output(&stem),
+                preset: preset.clone(),
+                request: request.clone(),
+            }
+        })
+        .collect()
+}
+
 /// `failreel probe --json` of a file (asserting it succeeded).
 pub fn probe_json(path: &Path) -> Value {
     let out = failreel(&["probe", s(path), "--json"]);
