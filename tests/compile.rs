@@ -17,22 +17,6 @@ fn clip(dir: &Path, name: &str, color: &str, secs: f64, tone: Option<u32>) -> Pa
     fixture.secs(secs).write(&dir.join(name))
 }
 
-fn rect(v: &Value) -> (usize, usize, usize, usize) {
-    let g = |k: &str| v[k].as_u64().unwrap() as usize;
-    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
-}
-
-/// Largest luma distance of a rectangle from `bg`.
-fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize), bg: u8) -> u8 {
-    let mut m = 0;
-    for row in r.1..r.3 {
-        for col in r.0..r.2 {
-            m = m.max(y[row * w + col].abs_diff(bg));
-        }
-    }
-    m
-}
-
 #[test]
 fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     let dir = workdir();

@@ -422,6 +422,23 @@ pub fn mean_rect(y: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize)
     sum as f64 / ((x1 - x0) * (y1 - y0)) as f64
 }
 
+/// Largest luma distance from `bg` inside the rectangle `(x0, y0, x1, y1)` of a luma plane.
+pub fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize), bg: u8) -> u8 {
+    let mut m = 0;
+    for row in r.1..r.3 {
+        for col in r.0..r.2 {
+            m = m.max(y[row * w + col].abs_diff(bg));
+        }
+    }
+    m
+}
+
+/// A plan's rectangle (`{x, y, width, height}`) as `(x0, y0, x1, y1)`.
+pub fn rect(v: &Value) -> (usize, usize, usize, usize) {
+    let g = |k: &str| v[k].as_u64().unwrap() as usize;
+    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
+}
+
 /// Decoded audio as f32 at 48 kHz, down- or up-mixed to `channels` (interleaved).
 fn audio_f32(path: &Path, channels: u32) -> Vec<f32> {
     let out = Command::new("ffmpeg")
