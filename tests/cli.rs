@@ -127,29 +127,11 @@ fn a_file_cut_off_mid_stream_renders_what_it_has_or_fails_cleanly() {
     let dir = workdir();
     let d = dir.path();
     let full = d.join("faststart.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=30:d=4",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=d=4",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "15",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-movflags",
-        "+faststart",
-        s(&full),
-    ]);
+    Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30:d=4")
+        .lavfi("sine=d=4")
+        .opts(&["-g", "15", "-movflags", "+faststart"])
+        .write(&full);
     let bytes = std::fs::read(&full).unwrap();
     let cut = d.join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
