@@ -8,13 +8,6 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect()
-}
-
 fn results(lines: &[Value]) -> Vec<&Value> {
     lines.iter().filter(|l| l.get("status").is_some()).collect()
 }

@@ -11,36 +11,11 @@ fn plan_of(args: &[&str]) -> Value {
     let mut a = vec!["render"];
     a.extend_from_slice(args);
     a.extend(["--dry-run", "--json"]);
-    let out = failreel(&a);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.contains("\"plan\""))
-        .expect("a plan line");
-    serde_json::from_str::<Value>(line).unwrap()["plan"].clone()
+    plan_lines(&a).first().expect("a plan line")["plan"].clone()
 }
 
-fn rect(v: &Value) -> (usize, usize, usize, usize) {
-    let r = &v["rect"];
-    let g = |k: &str| r[k].as_u64().unwrap() as usize;
-    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
-}
-
-/// Largest distance of a rectangle's luma from the grey background.
-fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize)) -> u8 {
-    let mut m = 0;
-    for row in r.1..r.3 {
-        for col in r.0..r.2 {
-            m = m.max(y[row * w + col].abs_diff(126));
-        }
-    }
-    m
-}
+/// The luma of [`grey_clip`]'s picture.
+const GREY: u8 = 126;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -96,8 +71,8 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
         "{caps:?}"
     );
     assert_eq!(caps[1]["text"], "Too hot");
-    let card = rect(&plan["cards"][0]);
-    let (low, moved) = (rect(&caps[1]), rect(&caps[2]));
+    let card = rect(&plan["cards"][0]["rect"]);
+    let (low, moved) = (rect(&caps[1]["rect"]), rect(&caps[2]["rect"]));
     // With the lesson card on screen the caption moves above it; it never overlaps.
     assert!(
         moved.3 <= card.1,
@@ -115,25 +90,34 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
     failreel_ok(&a);
     let (w, _, frames) = luma_frames(&out);
     assert_eq!(frames.len(), 150);
-    let first = rect(&caps[0]);
+    let first = rect(&caps[0]["rect"]);
     // Text pixels during a cue, none between cues or before the first.
-    assert!(max_dev(&frames[45], w, first) > 60, "cue 1 drawn at 1.5 s");
-    assert!(max_dev(&frames[75], w, first) < 12, "nothing between cues");
-    assert!(max_dev(&frames[75], w, low) < 12, "nothing between cues");
     assert!(
-        max_dev(&frames[10], w, first) < 12,
+        max_dev(&frames[45], w, first, GREY) > 60,
+        "cue 1 drawn at 1.5 s"
+    );
+    assert!(
+        max_dev(&frames[75], w, first, GREY) < 12,
+        "nothing between cues"
+    );
+    assert!(
+        max_dev(&frames[75], w, low, GREY) < 12,
+        "nothing between cues"
+    );
+    assert!(
+        max_dev(&frames[10], w, first, GREY) < 12,
         "the cue before the trim is dropped"
     );
     assert!(
-        max_dev(&frames[99], w, low) > 60,
+        max_dev(&frames[99], w, low, GREY) > 60,
         "cue 3 at 3.3 s, at the bottom"
     );
     assert!(
-        max_dev(&frames[140], w, moved) > 60,
+        max_dev(&frames[140], w, moved, GREY) > 60,
         "cue 3 above the card at 4.7 s"
     );
     // The card is drawn where the plan says, and the moved caption's rows are not its rows.
-    assert!(max_dev(&frames[140], w, card) > 60);
+    assert!(max_dev(&frames[140], w, card, GREY) > 60);
 
     // Tags are not drawn: the same cues without tags give the same pixels.
     let out2 = dir.path().join("p.mp4");

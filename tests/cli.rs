@@ -7,14 +7,10 @@ use std::path::Path;
 
 /// The `plan` event among JSON Lines.
 fn plan_line(stdout: &[u8]) -> serde_json::Value {
-    let text = String::from_utf8_lossy(stdout);
-    text.lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
-        })
+    json_lines(stdout)
+        .into_iter()
         .find(|v| v["event"] == "plan")
-        .unwrap_or_else(|| panic!("no plan line in {text}"))
+        .unwrap_or_else(|| panic!("no plan line in {}", String::from_utf8_lossy(stdout)))
 }
 
 fn no_leftovers(dir: &Path) {
@@ -131,29 +127,11 @@ fn a_file_cut_off_mid_stream_renders_what_it_has_or_fails_cleanly() {
     let dir = workdir();
     let d = dir.path();
     let full = d.join("faststart.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=640x360:r=30:d=4",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=d=4",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "15",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-movflags",
-        "+faststart",
-        s(&full),
-    ]);
+    Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30:d=4")
+        .lavfi("sine=d=4")
+        .opts(&["-g", "15", "-movflags", "+faststart"])
+        .write(&full);
     let bytes = std::fs::read(&full).unwrap();
     let cut = d.join("cut.mp4");
     std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
@@ -172,8 +150,7 @@ fn a_file_cut_off_mid_stream_renders_what_it_has_or_fails_cleanly() {
     match r.status.code() {
         Some(0) => {
             assert!(err.contains("warning"), "a shorter reel is said: {err}");
-            let p = ffprobe(&out_file, &[]);
-            let dur = num(&stream(&p, "video")["duration"]);
+            let dur = num(&video_stream(&out_file)["duration"]);
             assert!(dur > 1.0 && dur < 3.9, "renders what it has: {dur}");
         }
         Some(1) => assert!(!out_file.exists()),
@@ -298,21 +275,18 @@ fn user_preset_file_overrides_fields() {
         "base = \"reels\"\n[video]\ncrf = 30\n[cards]\nlesson_heading = \"LEÇON\"\n",
     )
     .unwrap();
-    let r = failreel(&[
-        "render",
-        s(&clip),
-        "--dry-run",
-        "--json",
-        "-p",
-        s(&preset),
-        "--lesson",
-        "x",
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
+    let r = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--json",
+            "-p",
+            s(&preset),
+            "--lesson",
+            "x",
+        ],
+        0,
     );
     let line = plan_line(&r.stdout);
     assert_eq!(line["plan"]["outputs"][0]["encoder"]["crf"], 30);

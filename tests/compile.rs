@@ -6,48 +6,15 @@ use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// A 640x360 30 fps `color` picture of `secs` seconds, with a `tone` sine (48 kHz) when given.
 fn clip(dir: &Path, name: &str, color: &str, secs: f64, tone: Option<u32>) -> PathBuf {
-    let p = dir.join(name);
-    let t = format!("{secs}");
-    let v = format!("color=c={color}:s=640x360:r=30");
-    let mut args = vec!["-f", "lavfi", "-i", &v];
-    let a;
+    let mut fixture = Fixture::new().lavfi(&format!("color=c={color}:s=640x360:r=30"));
     if let Some(f) = tone {
-        a = format!("sine=frequency={f}:sample_rate=48000");
-        args.extend(["-f", "lavfi", "-i", &a]);
+        fixture = fixture
+            .lavfi(&format!("sine=frequency={f}:sample_rate=48000"))
+            .opts(&["-shortest"]);
     }
-    args.extend([
-        "-t",
-        &t,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
-    if tone.is_some() {
-        args.extend(["-c:a", "aac", "-shortest"]);
-    }
-    args.push(s(&p));
-    ffmpeg(&args);
-    p
-}
-
-fn rect(v: &Value) -> (usize, usize, usize, usize) {
-    let g = |k: &str| v[k].as_u64().unwrap() as usize;
-    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
-}
-
-/// Largest luma distance of a rectangle from `bg`.
-fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize), bg: u8) -> u8 {
-    let mut m = 0;
-    for row in r.1..r.3 {
-        for col in r.0..r.2 {
-            m = m.max(y[row * w + col].abs_diff(bg));
-        }
-    }
-    m
+    fixture.secs(secs).write(&dir.join(name))
 }
 
 #[test]

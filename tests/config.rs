@@ -127,33 +127,28 @@ fn flags_beside_a_manifest_are_never_silently_ignored() {
         ),
     )
     .unwrap();
-    let out = failreel(&[
-        "render",
-        "--manifest",
-        s(&m),
-        "--dry-run",
-        "--json",
-        "--crf",
-        "21",
-        "--preset",
-        "shorts",
-        "--out-dir",
-        s(&d.join("elsewhere")),
-        "--went-wrong",
-        "Too hot",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = failreel_exit(
+        &[
+            "render",
+            "--manifest",
+            s(&m),
+            "--dry-run",
+            "--json",
+            "--crf",
+            "21",
+            "--preset",
+            "shorts",
+            "--out-dir",
+            s(&d.join("elsewhere")),
+            "--went-wrong",
+            "Too hot",
+        ],
+        0,
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let plan = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let plan = json_lines(&out.stdout)
+        .into_iter()
         .find(|v| v["event"] == "plan")
-        .unwrap_or_else(|| panic!("no plan in {text}"));
+        .expect("a plan line");
     assert_eq!(plan["plan"]["outputs"][0]["encoder"]["crf"], 21);
     assert_eq!(plan["plan"]["outputs"][0]["preset"], "shorts");
     assert_eq!(plan["plan"]["cards"][0]["text"], "Too hot");

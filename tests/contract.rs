@@ -111,12 +111,8 @@ fn a_full_disk_on_stdout_is_one_error_line_and_status_1() {
 
 /// Every stdout line is JSON; returns the error events.
 fn json_errors(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
-        })
+    json_lines(stdout)
+        .into_iter()
         .filter(|v| v["event"] == "error")
         .collect()
 }
@@ -222,13 +218,7 @@ fn strict_turns_a_warning_into_exit_1() {
 fn man_writes_a_page_for_every_subcommand() {
     let dir = workdir();
     let pages = dir.path().join("man1");
-    let r = failreel(&["man", "--dir", s(&pages)]);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    failreel_exit(&["man", "--dir", s(&pages)], 0);
     let names = list(&pages);
     for page in [
         "failreel.1",

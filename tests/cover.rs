@@ -3,29 +3,12 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
 use std::path::Path;
 
 /// Decodes an image file with the ffmpeg CLI (independently of failreel) as 8-bit grey.
 fn gray(path: &Path) -> (usize, usize, Vec<u8>) {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let p = ffprobe(path, &[]);
-    let v = stream(&p, "video");
-    (
-        v["width"].as_u64().unwrap() as usize,
-        v["height"].as_u64().unwrap() as usize,
-        out.stdout,
-    )
+    let (w, h, mut frames) = grey_frames(path);
+    (w, h, frames.remove(0))
 }
 
 /// Variance of the 4-neighbour Laplacian over rows `y0..y1` (a sharpness measure made here,
@@ -93,13 +76,8 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     // The decision is in the plan: candidates over the card's time, the headline's place.
     let mut dry = args.clone();
     dry.extend(["--dry-run", "--json"]);
-    let o = failreel(&dry);
-    assert!(o.status.success());
-    let line: Value = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["event"] == "plan")
-        .expect("a plan line");
+    let plans = plan_lines(&dry);
+    let line = plans.first().expect("a plan line");
     let cover = &line["plan"]["cover"];
     assert_eq!(cover["kind"], "cover");
     assert!(cover["path"]
@@ -235,13 +213,7 @@ fn cover_is_a_manifest_key() {
     grey_clip(d, "a.mp4", 2.0, 30);
     grey_clip(d, "b.mp4", 2.0, 30);
     let m = d.join("week.toml");
-    let o = failreel(&["render", "--manifest", s(&m), "--dry-run", "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let plans: Vec<Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["event"] == "plan")
-        .collect();
+    let plans = plan_lines(&["render", "--manifest", s(&m), "--dry-run", "--json"]);
     assert_eq!(plans.len(), 2);
     assert_eq!(plans[0]["plan"]["cover"]["headline"]["text"], "Too hot");
     assert!(plans[1]["plan"].get("cover").is_none());

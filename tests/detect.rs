@@ -334,25 +334,22 @@ fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
         17500,
     );
     let out_dir = dir.path().join("reels");
-    let out = failreel(&[
-        "render",
-        s(&clip),
-        "--start",
-        "auto",
-        "--focus",
-        "center",
-        "--went-wrong",
-        "Dropped the lid",
-        "--report",
-        "--json",
-        "--out-dir",
-        s(&out_dir),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--start",
+            "auto",
+            "--focus",
+            "center",
+            "--went-wrong",
+            "Dropped the lid",
+            "--report",
+            "--json",
+            "--out-dir",
+            s(&out_dir),
+        ],
+        0,
     );
     let result: Value = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -6,37 +6,9 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-fn render(input: &Path, out: &Path, extra: &[&str]) -> String {
-    let mut args = vec![
-        "render",
-        s(input),
-        "-o",
-        s(out),
-        "--encoder-preset",
-        "ultrafast",
-    ];
-    args.extend_from_slice(extra);
-    failreel_ok(&args)
-}
-
-/// Interleaved stereo f32 of a file's audio at 48 kHz.
-fn stereo(path: &Path) -> Vec<f32> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-vn", "-f", "f32le", "-ac", "2", "-ar", "48000", "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    out.stdout
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
-}
-
 /// (integrated LUFS, true peak dBTP) of a file's audio, measured with ebur128.
 fn loudness(path: &Path) -> (f64, f64) {
-    let pcm = stereo(path);
+    let pcm = audio_stereo(path);
     let mut m =
         ebur128::EbuR128::new(2, 48000, ebur128::Mode::I | ebur128::Mode::TRUE_PEAK).unwrap();
     m.add_frames_f32(&pcm).unwrap();
@@ -47,31 +19,12 @@ fn loudness(path: &Path) -> (f64, f64) {
 }
 
 fn clip_with_audio(dir: &Path, name: &str, audio_filter: &str) -> PathBuf {
-    let p = dir.join(name);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=320x240:r=30:d=8",
-        "-f",
-        "lavfi",
-        "-i",
-        audio_filter,
-        "-t",
-        "8",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "192k",
-        s(&p),
-    ]);
-    p
+    Fixture::new()
+        .lavfi("color=c=gray:s=320x240:r=30:d=8")
+        .lavfi(audio_filter)
+        .opts(&["-b:a", "192k"])
+        .secs(8)
+        .write(&dir.join(name))
 }
 
 #[test]
@@ -99,7 +52,7 @@ fn loudness_is_normalised_to_the_preset_target() {
     );
     for (clip, name) in [(&quiet, "quiet"), (&clipped, "clipped")] {
         let out = d.join(format!("{name}.reel.mp4"));
-        render(clip, &out, &["--preset", "reels"]);
+        render_reel(clip, &out, &["--preset", "reels"]);
         let (lufs, tp) = loudness(&out);
         assert!(
             (lufs - -14.0).abs() <= 1.0,
@@ -112,7 +65,7 @@ fn loudness_is_normalised_to_the_preset_target() {
     }
     // Switched off: the level is left as it was.
     let out = d.join("off.mp4");
-    render(&quiet, &out, &["--no-normalize"]);
+    render_reel(&quiet, &out, &["--no-normalize"]);
     let (lufs, _) = loudness(&out);
     assert!(
         (lufs - src_quiet).abs() < 0.7,
@@ -127,39 +80,15 @@ fn surround_is_downmixed_and_extra_tracks_are_named() {
     let clip = d.join("surround.mov");
     // A 5.1 track with a tone in the centre channel only, plus a second (silent) stereo track
     // and a data-like subtitle-free layout: the reel takes the main track and says so.
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=320x240:r=30:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=2,pan=5.1|FC=c0",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=48000:cl=stereo:d=2",
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-map",
-        "2:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-t",
-        "2",
-        s(&clip),
-    ]);
+    Fixture::new()
+        .lavfi("color=c=gray:s=320x240:r=30:d=2")
+        .lavfi("sine=f=440:d=2,pan=5.1|FC=c0")
+        .lavfi("anullsrc=r=48000:cl=stereo:d=2")
+        .opts(&["-map", "0:v", "-map", "1:a", "-map", "2:a"])
+        .secs(2)
+        .write(&clip);
     let out = d.join("reel.mp4");
-    let err = render(&clip, &out, &["--no-normalize"]);
+    let err = render_reel(&clip, &out, &["--no-normalize"]);
     assert!(err.contains("2 audio tracks"), "{err}");
     let p = ffprobe(&out, &[]);
     let audio: Vec<_> = p["streams"]
@@ -170,7 +99,7 @@ fn surround_is_downmixed_and_extra_tracks_are_named() {
         .collect();
     assert_eq!(audio.len(), 1);
     assert_eq!(audio[0]["channels"], 2);
-    let pcm = stereo(&out);
+    let pcm = audio_stereo(&out);
     let (l, r): (Vec<f32>, Vec<f32>) = pcm.chunks_exact(2).map(|c| (c[0], c[1])).unzip();
     let (rl, rr) = (rms(&l, 0.2, 1.8), rms(&r, 0.2, 1.8));
     assert!(
@@ -201,7 +130,7 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
     );
     let sdr_reel = d.join("sdr.reel.mp4");
     // The same centred window for both: this compares the grade, not the framing.
-    render(&sdr, &sdr_reel, &["--crf", "12", "--focus", "center"]);
+    render_reel(&sdr, &sdr_reel, &["--crf", "12", "--focus", "center"]);
     let (w, h, base) = rgb_frames(&sdr_reel);
     for (transfer, name) in [("arib-std-b67", "hlg"), ("smpte2084", "pq")] {
         // Reference white (SDR 100%) at 203 nits: 75% HLG signal, 58% PQ signal.
@@ -238,9 +167,8 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
         let info = probe_json(&hdr);
         assert_eq!(info["video"]["hdr"], name);
         let reel = d.join(format!("{name}.reel.mp4"));
-        render(&hdr, &reel, &["--crf", "12", "--focus", "center"]);
-        let p = ffprobe(&reel, &[]);
-        let v = stream(&p, "video");
+        render_reel(&hdr, &reel, &["--crf", "12", "--focus", "center"]);
+        let v = video_stream(&reel);
         assert_eq!(
             (v["pix_fmt"].as_str(), v["color_transfer"].as_str()),
             (Some("yuv420p"), Some("bt709"))
@@ -303,17 +231,15 @@ fn long_variable_rate_clip_stays_in_sync_near_its_end() {
     let clip = d.join("ten-minutes.mp4");
     // 10 minutes; in every other 20 s stretch the phone drops to 6 fps (low light). A white
     // flash and a click happen together at 590.0 s.
-    ffmpeg(&[
-        "-f", "lavfi", "-i",
-        "color=c=black:s=160x120:r=30:d=600,drawbox=x=0:y=0:w=160:h=120:c=white:t=fill:enable='between(t,590,590.1)',select='not(mod(floor(t/20),2))+not(mod(n,5))'",
-        "-f", "lavfi", "-i", "aevalsrc='0.8*between(t,590,590.01)*sin(2*PI*2000*t)':s=48000:d=600",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vsync", "vfr",
-        "-c:a", "aac", s(&clip),
-    ]);
+    Fixture::new()
+        .lavfi("color=c=black:s=160x120:r=30:d=600,drawbox=x=0:y=0:w=160:h=120:c=white:t=fill:enable='between(t,590,590.1)',select='not(mod(floor(t/20),2))+not(mod(n,5))'")
+        .lavfi("aevalsrc='0.8*between(t,590,590.01)*sin(2*PI*2000*t)':s=48000:d=600")
+        .opts(&["-vsync", "vfr"])
+        .write(&clip);
     let info = probe_json(&clip);
     assert!(info["duration"].as_i64().unwrap() > 599_000_000);
     let out = d.join("reel.mp4");
-    render(
+    render_reel(
         &clip,
         &out,
         &["--start", "9:48", "--duration", "4", "--no-normalize"],
@@ -357,9 +283,8 @@ fn uhd_60fps_becomes_30_unless_the_preset_asks_for_60() {
         s(&clip),
     ]);
     let out = d.join("reel30.mp4");
-    render(&clip, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    render_reel(&clip, &out, &[]);
+    let v = video_stream(&out);
     assert_eq!(
         (v["width"].as_u64(), v["height"].as_u64()),
         (Some(1080), Some(1920))
@@ -370,9 +295,8 @@ fn uhd_60fps_becomes_30_unless_the_preset_asks_for_60() {
     let preset = d.join("sixty.toml");
     std::fs::write(&preset, "[video]\nfps = 60\nkeyframe_interval_s = 1.0\n").unwrap();
     let out = d.join("reel60.mp4");
-    render(&clip, &out, &["--preset", s(&preset)]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    render_reel(&clip, &out, &["--preset", s(&preset)]);
+    let v = video_stream(&out);
     assert_eq!(v["r_frame_rate"], "60/1");
     assert_eq!(v["nb_frames"], "60");
     assert_eq!(v["level"], 42);
@@ -408,7 +332,7 @@ fn anamorphic_pixels_and_odd_sizes_come_out_undistorted() {
         &[],
     );
     let out = d.join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let (w, h, frames) = luma_frames(&out);
     let (x0, y0, x1, y1) = bright_box(&frames[5], w, h);
     let (bw, bh) = ((x1 - x0 + 1) as f64, (y1 - y0 + 1) as f64);
@@ -434,9 +358,8 @@ fn anamorphic_pixels_and_odd_sizes_come_out_undistorted() {
         s(&odd),
     ]);
     let out = d.join("odd.reel.mp4");
-    render(&odd, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    render_reel(&odd, &out, &[]);
+    let v = video_stream(&out);
     assert_eq!(
         (
             v["width"].as_u64(),
@@ -475,7 +398,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
     let info = probe_json(&full);
     assert_eq!(info["video"]["full_range"], true);
     let out = d.join("full.reel.mp4");
-    render(&full, &out, &["--focus", "0.5"]);
+    render_reel(&full, &out, &["--focus", "0.5"]);
     let (w, _, frames) = luma_frames(&out);
     let f = &frames[5];
     // The window straddles the middle: left part white, right part black, in limited range.
@@ -483,7 +406,7 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
     let black = mean_rect(f, w, 700, 900, 1000, 1000);
     assert!((white - 235.0).abs() < 3.0, "white at {white}, want 235");
     assert!((black - 16.0).abs() < 3.0, "black at {black}, want 16");
-    assert_eq!(stream(&ffprobe(&out, &[]), "video")["color_range"], "tv");
+    assert_eq!(video_stream(&out)["color_range"], "tv");
 
     // 10-bit 4:2:2 converts cleanly to 8-bit 4:2:0 with the same picture.
     let ten = d.join("ten.mov");
@@ -505,9 +428,9 @@ fn full_range_and_ten_bit_422_are_converted_not_retagged() {
     let eight = d.join("eight.mp4");
     h264_clip(&eight, "testsrc2=s=640x360:r=30:d=1", None, &[]);
     let (a, b) = (d.join("ten.reel.mp4"), d.join("eight.reel.mp4"));
-    render(&ten, &a, &[]);
-    render(&eight, &b, &[]);
-    assert_eq!(stream(&ffprobe(&a, &[]), "video")["pix_fmt"], "yuv420p");
+    render_reel(&ten, &a, &[]);
+    render_reel(&eight, &b, &[]);
+    assert_eq!(video_stream(&a)["pix_fmt"], "yuv420p");
     let (w, h, fa) = luma_frames(&a);
     let (_, _, fb) = luma_frames(&b);
     let diff = (mean_rect(&fa[10], w, 0, 0, w, h) - mean_rect(&fb[10], w, 0, 0, w, h)).abs();
@@ -527,7 +450,7 @@ fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
         &[],
     );
     let out = d.join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let (w, h, frames) = luma_frames(&out);
     let f = &frames[5];
     let (x0, y0, x1, y1) = bright_box(f, w, h);
@@ -551,7 +474,7 @@ fn a_picture_narrower_than_9_16_is_fitted_with_a_fill_never_stretched() {
     let preset = d.join("black-bars.toml");
     std::fs::write(&preset, "[video]\nfill = \"#000000\"\n").unwrap();
     let out = d.join("bars.mp4");
-    render(&clip, &out, &["--preset", s(&preset)]);
+    render_reel(&clip, &out, &["--preset", s(&preset)]);
     let (w, _, frames) = luma_frames(&out);
     assert!((mean_rect(&frames[5], w, 20, 200, 160, 400) - 16.0).abs() < 3.0);
 }
@@ -574,33 +497,22 @@ fn an_interlaced_moving_edge_comes_out_straight() {
     // A white bar moving 150 px/s, at 60 fields per second woven into 30 interlaced frames
     // (top field first): undeinterlaced, its edge alternates by 2.5 px from row to row.
     let clip = d.join("interlaced.mp4");
-    ffmpeg(&[
-        "-filter_complex",
-        "color=c=black:s=640x360:r=60:d=1[bg];color=c=white:s=40x360:r=60:d=1[bar];[bg][bar]overlay=x='230+150*t':y=0,tinterlace=mode=interleave_top,setfield=tff",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-flags",
-        "+ilme+ildct",
-        "-x264-params",
-        "tff=1",
-        "-crf",
-        "4",
-        s(&clip),
-    ]);
+    Fixture::new()
+        .opts(&[
+            "-filter_complex",
+            "color=c=black:s=640x360:r=60:d=1[bg];color=c=white:s=40x360:r=60:d=1[bar];[bg][bar]overlay=x='230+150*t':y=0,tinterlace=mode=interleave_top,setfield=tff",
+            "-flags",
+            "+ilme+ildct",
+            "-x264-params",
+            "tff=1",
+            "-crf",
+            "4",
+        ])
+        .write(&clip);
     assert_eq!(probe_json(&clip)["video"]["interlaced"], "tt");
 
-    let plan = failreel(&["render", s(&clip), "--dry-run", "--json"]);
-    let line: serde_json::Value = serde_json::from_slice(
-        plan.stdout
-            .split(|&b| b == b'\n')
-            .find(|l| l.starts_with(b"{\"event\":\"plan\""))
-            .expect("a plan line"),
-    )
-    .unwrap();
+    let plans = plan_lines(&["render", s(&clip), "--dry-run", "--json"]);
+    let line = plans.first().expect("a plan line");
     assert_eq!(line["plan"]["video"]["deinterlace"], true);
     assert!(line["plan"]["warnings"]
         .as_array()
@@ -609,7 +521,7 @@ fn an_interlaced_moving_edge_comes_out_straight() {
         .any(|w| w.as_str().unwrap().contains("interlaced")));
 
     let reel = d.join("reel.mp4");
-    let err = render(&clip, &reel, &["--crf", "12"]);
+    let err = render_reel(&clip, &reel, &["--crf", "12"]);
     assert!(err.contains("deinterlaced"), "{err}");
     let (w, h, frames) = luma_frames(&reel);
     assert_eq!(frames.len(), 30, "one frame per frame");
@@ -684,7 +596,7 @@ fn a_60fps_phone_clip_in_a_30fps_reel_shows_every_other_frame_exactly() {
         for (trim, first) in [(&[][..], 0), (&["--start", "0.41"][..], 25)] {
             let trim = [trim, &["--crf", "10"]].concat();
             let out = d.join("reel.mp4");
-            render(clip, &out, &[&trim[..], &["--force"]].concat());
+            render_reel(clip, &out, &[&trim[..], &["--force"]].concat());
             let shown = shown_frames(&out);
             assert!(shown.len() >= 20, "{clip:?}: {} frames", shown.len());
             for (k, v) in shown.iter().enumerate() {

@@ -24,6 +24,16 @@ fn render_within(input: &Path, out: &Path, limit: Duration) -> std::process::Out
     failreel_within(&["render", s(input), "-o", s(out), "--quiet"], limit)
 }
 
+/// Renders `input` to `out`, asserting it fails (exit 1) within 30 s and writes nothing;
+/// returns stderr.
+fn render_fails(input: &Path, out: &Path) -> String {
+    let o = render_within(input, out, Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!out.exists(), "nothing under the final name: {err}");
+    err
+}
+
 /// A clean error (exit 1, a message naming the input, no panic, nothing written) or a reel
 /// that meets the spec.
 fn assert_clean(case: &str, input: &Path, out: &Path) {
@@ -106,11 +116,8 @@ fn a_still_image_is_refused_with_a_clear_message() {
     ffmpeg(&["-i", s(&png), s(&jpg)]);
     for img in [&png, &jpg] {
         let out = d.join("reel.mp4");
-        let o = render_within(img, &out, Duration::from_secs(30));
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{err}");
+        let err = render_fails(img, &out);
         assert!(err.contains("still image"), "{err}");
-        assert!(!out.exists());
     }
 }
 
@@ -148,14 +155,11 @@ fn audio_with_more_channels_than_a_downmix_knows_names_the_limit() {
         s(&clip),
     ]);
     let out = d.join("reel.mp4");
-    let o = render_within(&clip, &out, Duration::from_secs(30));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = render_fails(&clip, &out);
     assert!(
         err.contains("64 channels") && err.contains("at most 8"),
         "{err}"
     );
-    assert!(!out.exists());
 }
 
 #[test]
@@ -224,14 +228,11 @@ fn a_picture_much_shorter_than_its_sound_fails_with_the_reason() {
         s(&clip),
     ]);
     let out = d.join("reel.mp4");
-    let o = render_within(&clip, &out, Duration::from_secs(30));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = render_fails(&clip, &out);
     assert!(
         err.contains("the picture ends at") && err.contains("--end"),
         "{err}"
     );
-    assert!(!out.exists());
 }
 
 fn plan_json(args: &[&str]) -> (serde_json::Value, String) {
@@ -270,8 +271,7 @@ fn tiny_sources_are_fitted_with_square_pixels_and_the_enlargement_is_said() {
     assert!((aspect - shown).abs() < 0.01, "crop {crop}, fit {fit}");
     let out = d.join("square.reel.mp4");
     failreel_ok(&["render", s(&square), "-o", s(&out), "--quiet"]);
-    let p = ffprobe(&out, &[]);
-    assert_eq!(stream(&p, "video")["width"], 1080);
+    assert_eq!(video_stream(&out)["width"], 1080);
     // 2x2 is too small to make anything of.
     let dot = d.join("dot.mp4");
     h264_clip(&dot, "color=c=red:s=2x2:r=30:d=1", None, &[]);

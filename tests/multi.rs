@@ -9,13 +9,6 @@ use std::process::Command;
 
 const FAST: [&str; 2] = ["--encoder-preset", "ultrafast"];
 
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 fn status_of<'a>(lines: &'a [Value], output_suffix: &str) -> &'a str {
     lines
         .iter()
@@ -60,29 +53,6 @@ fn safe_zone(preset: &str) -> (usize, usize, usize, usize) {
     let v: toml::Value = toml::from_str(&text).unwrap();
     let z = |k: &str| v["safe_zone"][k].as_integer().unwrap() as usize;
     (z("top"), z("bottom"), z("left"), z("right"))
-}
-
-/// Largest luma difference from `grey` inside and outside a safe zone.
-fn card_diffs(
-    f: &[u8],
-    w: usize,
-    h: usize,
-    grey: f64,
-    zone: (usize, usize, usize, usize),
-) -> (f64, f64) {
-    let (top, bottom, left, right) = zone;
-    let (mut inside, mut outside) = (0f64, 0f64);
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let d = (f[y * w + x] as f64 - grey).abs();
-            if y >= top && y < h - bottom && x >= left && x < w - right {
-                inside = inside.max(d);
-            } else {
-                outside = outside.max(d);
-            }
-        }
-    }
-    (inside, outside)
 }
 
 const CARDS: [&str; 4] = [
@@ -171,30 +141,21 @@ fn output_needs_a_preset_placeholder_for_several_presets() {
     assert!(err.contains("{preset}"), "{err}");
     assert!(!plain.exists());
     // An empty name in the list is a usage error too.
-    let r = failreel(&["render", s(&clip), "-p", "tiktok,,reels", "--dry-run"]);
-    assert_eq!(
-        r.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    failreel_exit(&["render", s(&clip), "-p", "tiktok,,reels", "--dry-run"], 2);
     // With the placeholder, each reel is named after its preset; --dry-run plans each.
     let pattern = d.join("fail.{preset}.mp4");
-    let r = failreel(&[
-        "render",
-        s(&clip),
-        "-p",
-        "tiktok,everywhere",
-        "-o",
-        s(&pattern),
-        "--dry-run",
-        "--json",
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
+    let r = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "-p",
+            "tiktok,everywhere",
+            "-o",
+            s(&pattern),
+            "--dry-run",
+            "--json",
+        ],
+        0,
     );
     let lines = json_lines(&r.stdout);
     let plans: Vec<&str> = lines
@@ -225,13 +186,7 @@ fn a_reel_rendered_alone_is_the_same_as_from_a_multi_preset_run_and_resume_is_pe
         "preset = [\"reels\", \"shorts\"]\nencoder_preset = \"ultrafast\"\n\n[[clip]]\ninput = \"clip.mp4\"\nwent_wrong = \"Too hot\"\n",
     )
     .unwrap();
-    let r = failreel(&["render", "--manifest", s(&manifest), "--json"]);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let r = failreel_exit(&["render", "--manifest", s(&manifest), "--json"], 0);
     let lines = json_lines(&r.stdout);
     assert_eq!(status_of(&lines, "clip.reels.mp4"), "ok");
     assert_eq!(status_of(&lines, "clip.shorts.mp4"), "ok");
@@ -327,13 +282,7 @@ fn three_presets_from_one_decode_are_each_identical_to_their_preset_rendered_alo
     let clip = moving_clip(d, 1.5);
     let outs = d.join("multi");
     let args = three_presets_with_cards(&clip, &outs);
-    let r = failreel(&args);
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let r = failreel_exit(&args, 0);
     let lines = json_lines(&r.stdout);
     let mut videos = Vec::new();
     for preset in ["tiktok", "reels", "shorts"] {
@@ -451,13 +400,7 @@ fn one_output_that_cannot_be_written_lets_the_others_of_its_decode_land() {
     let lock = std::fs::File::create(outs.join(".moving.shorts.mp4.failreel.lock")).unwrap();
     lock.try_lock().unwrap();
     let args = three_presets_with_cards(&clip, &outs);
-    let r = failreel(&args);
-    assert_eq!(
-        r.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let r = failreel_exit(&args, 1);
     let lines = json_lines(&r.stdout);
     assert_eq!(status_of(&lines, "moving.tiktok.mp4"), "ok");
     assert_eq!(status_of(&lines, "moving.reels.mp4"), "failed");

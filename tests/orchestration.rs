@@ -3,43 +3,21 @@
 //! warning collapsing, --strict, the memory warning and the summary's counts. Each test takes
 //! milliseconds.
 
+mod common;
+use common::*;
 use failreel::batch::{
     run_batch, BatchOptions, Clip, Event, FakeRenderer, Recorder, Sink, Status, Summary, WouldDo,
 };
-use failreel::preset::Preset;
 use failreel::signals::Stop;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-fn dir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("failreel-orch-")
-        .tempdir()
-        .unwrap()
-}
-
 /// Fake inputs `names` of `secs` seconds in `d`, and one clip each to `d/reels/<stem>.mp4`.
 fn clips(d: &Path, names: &[&str], secs: f64) -> Vec<Clip> {
-    let preset = Arc::new(Preset::built_in("tiktok").unwrap());
-    names
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            let input = d.join(name);
-            if !input.exists() {
-                FakeRenderer::write_clip(&input, secs).unwrap();
-            }
-            let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
-            Clip {
-                index,
-                input,
-                output: d.join("reels").join(format!("{stem}.mp4")),
-                preset: preset.clone(),
-                request: Default::default(),
-            }
-        })
-        .collect()
+    fake_clips(d, names, secs, &Default::default(), |stem| {
+        d.join("reels").join(format!("{stem}.mp4"))
+    })
 }
 
 fn run(clips: &[Clip], opts: &BatchOptions, fake: &FakeRenderer) -> (Summary, Vec<Event>) {
@@ -63,7 +41,7 @@ fn names(paths: &[PathBuf]) -> Vec<String> {
 
 #[test]
 fn resume_skips_up_to_date_reels_and_renders_only_what_changed() {
-    let d = dir();
+    let d = workdir();
     let mut clips = clips(d.path(), &["a.mp4", "b.mov", "c.mp4"], 4.0);
     let opts = BatchOptions {
         jobs: Some(2),
@@ -130,7 +108,7 @@ fn resume_skips_up_to_date_reels_and_renders_only_what_changed() {
 
 #[test]
 fn files_failreel_did_not_write_are_refused_unless_forced() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4", "b.mp4"], 4.0);
     std::fs::create_dir_all(d.path().join("reels")).unwrap();
     std::fs::write(&clips[1].output, b"my own edit").unwrap();
@@ -154,7 +132,7 @@ fn files_failreel_did_not_write_are_refused_unless_forced() {
 
 #[test]
 fn failures_are_isolated_and_counted_with_their_cause() {
-    let d = dir();
+    let d = workdir();
     let mut clips = clips(d.path(), &["a.mp4", "b.mp4", "c.mp4", "d.mp4"], 4.0);
     std::fs::remove_file(&clips[1].input).unwrap();
     std::fs::write(&clips[2].input, b"not a video at all").unwrap();
@@ -205,7 +183,7 @@ fn failures_are_isolated_and_counted_with_their_cause() {
 
 #[test]
 fn an_interrupted_batch_counts_the_clips_never_started() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(
         d.path(),
         &["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4"],
@@ -234,7 +212,7 @@ fn an_interrupted_batch_counts_the_clips_never_started() {
 
 #[test]
 fn a_cancelled_render_fails_and_leaves_no_reel() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4"], 4.0);
     let stop = Arc::new(Stop::default());
     let mut fake = FakeRenderer::default();
@@ -271,7 +249,7 @@ impl Sink for ClosesAfterOne {
 
 #[test]
 fn a_closed_output_starts_no_further_clip() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4", "b.mp4", "c.mp4"], 4.0);
     let fake = FakeRenderer::default();
     let opts = BatchOptions {
@@ -308,7 +286,7 @@ fn a_closed_output_starts_no_further_clip() {
 
 #[test]
 fn ten_thousand_clip_dry_run_probes_each_input_once_and_collapses_warnings() {
-    let d = dir();
+    let d = workdir();
     let inputs: Vec<String> = (0..10).map(|i| format!("in{i}.mp4")).collect();
     // 2 s clips: shorter than TikTok's 3 s minimum, so every plan warns.
     let few = clips(
@@ -350,7 +328,7 @@ fn ten_thousand_clip_dry_run_probes_each_input_once_and_collapses_warnings() {
 
 #[test]
 fn strict_makes_any_warning_a_failure() {
-    let d = dir();
+    let d = workdir();
     // Planning warns (2 s is under TikTok's 3 s minimum): the clip fails before rendering.
     let short = clips(d.path(), &["short.mp4"], 2.0);
     let strict = BatchOptions {
@@ -388,7 +366,7 @@ fn strict_makes_any_warning_a_failure() {
 
 #[test]
 fn jobs_far_above_what_memory_allows_warn_with_the_estimate() {
-    let d = dir();
+    let d = workdir();
     let names: Vec<String> = (0..64).map(|i| format!("c{i}.mp4")).collect();
     let clips = clips(
         d.path(),
@@ -434,7 +412,7 @@ fn jobs_far_above_what_memory_allows_warn_with_the_estimate() {
 
 #[test]
 fn leftover_temporaries_of_these_reels_are_removed_and_no_others() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4"], 4.0);
     let reels = d.path().join("reels");
     std::fs::create_dir_all(&reels).unwrap();
@@ -460,7 +438,7 @@ fn leftover_temporaries_of_these_reels_are_removed_and_no_others() {
 
 #[test]
 fn resume_renders_again_a_reel_that_is_no_longer_complete() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4", "b.mp4"], 4.0);
     let (s, _) = run(&clips, &BatchOptions::default(), &FakeRenderer::default());
     assert_eq!(s.rendered, 2);
@@ -479,7 +457,7 @@ fn resume_renders_again_a_reel_that_is_no_longer_complete() {
 
 #[test]
 fn an_output_that_is_a_fifo_fails_at_once_even_with_force() {
-    let d = dir();
+    let d = workdir();
     let clips = clips(d.path(), &["a.mp4", "b.mp4"], 4.0);
     std::fs::create_dir_all(d.path().join("reels")).unwrap();
     let made = std::process::Command::new("mkfifo")
@@ -506,7 +484,7 @@ fn an_output_that_is_a_fifo_fails_at_once_even_with_force() {
 
 #[test]
 fn strict_is_per_clip_from_the_request() {
-    let d = dir();
+    let d = workdir();
     // Both 2 s: under TikTok's 3 s minimum, so both plans warn; only `a` asks to be strict
     // (`strict = true` on its manifest entry, or --strict).
     let mut clips = clips(d.path(), &["a.mp4", "b.mp4"], 2.0);

@@ -3,23 +3,6 @@
 mod common;
 use common::*;
 
-fn png_rgb(path: &std::path::Path) -> (usize, usize, Vec<u8>) {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let p = ffprobe(path, &[]);
-    let v = stream(&p, "video");
-    (
-        v["width"].as_u64().unwrap() as usize,
-        v["height"].as_u64().unwrap() as usize,
-        out.stdout,
-    )
-}
-
 #[test]
 fn preview_matches_the_rendered_frame_cards_included() {
     let dir = workdir();
@@ -53,7 +36,8 @@ fn preview_matches_the_rendered_frame_cards_included() {
     ];
     args.extend_from_slice(&card);
     failreel_ok(&args);
-    let (w, h, preview) = png_rgb(&png);
+    let (w, h, mut pictures) = rgb_frames(&png);
+    let preview = pictures.remove(0);
     assert_eq!((w, h), (1080, 1920));
     let (_, _, frames) = rgb_frames(&reel);
     let frame = &frames[42]; // 1.4 s at 30 fps

@@ -8,25 +8,7 @@ use std::path::Path;
 
 /// Reel frames scaled down to 270x480 RGB (a quarter of 1080x1920: 4/3 of a 360-line source).
 fn small_frames(path: &Path) -> Vec<Vec<u8>> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-vf",
-            "scale=270:480:flags=area",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    out.stdout
-        .chunks_exact(270 * 480 * 3)
-        .map(|c| c.to_vec())
-        .collect()
+    small_rgb_frames(path, W, H)
 }
 
 const W: usize = 270;
@@ -38,11 +20,12 @@ fn orange(p: &[u8]) -> bool {
     p[0] > 150 && (p[0] as i32 - p[1] as i32) > 70 && p[2] < 110
 }
 
-/// The orange subject's columns in a small reel frame: (pixel count, left, right).
-fn subject_columns(f: &[u8], rows: std::ops::Range<usize>) -> (usize, usize, usize) {
+/// The orange subject's pixels among columns `cols` of a small reel frame: (pixel count,
+/// left, right).
+fn subject_columns(f: &[u8], cols: std::ops::Range<usize>) -> (usize, usize, usize) {
     let (mut n, mut l, mut r) = (0, usize::MAX, 0);
-    for y in rows {
-        for x in 0..W {
+    for y in 0..H {
+        for x in cols.clone() {
             let i = (y * W + x) * 3;
             if orange(&f[i..i + 3]) {
                 n += 1;
@@ -57,41 +40,28 @@ fn subject_columns(f: &[u8], rows: std::ops::Range<usize>) -> (usize, usize, usi
 /// A 640x360 30 fps clip: a 60x100 textured orange patch over temporal grey noise, its left
 /// edge at `x` (an ffmpeg expression in t), for `secs`.
 fn patch_clip(path: &Path, x: &str, secs: u32, bg: &str) {
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("color=c={bg}:s=640x360:r=30:d={secs},noise=c0s=50:c0f=t+u"),
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("color=c=0xE05010:s=60x100:r=30:d={secs},noise=alls=12:allf=t"),
-        "-filter_complex",
-        &format!("[0][1]overlay=x='{x}':y=130:shortest=1,format=yuv420p"),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "60",
-        s(path),
-    ]);
+    Fixture::new()
+        .lavfi(&format!(
+            "color=c={bg}:s=640x360:r=30:d={secs},noise=c0s=50:c0f=t+u"
+        ))
+        .lavfi(&format!(
+            "color=c=0xE05010:s=60x100:r=30:d={secs},noise=alls=12:allf=t"
+        ))
+        .opts(&[
+            "-filter_complex",
+            &format!("[0][1]overlay=x='{x}':y=130:shortest=1,format=yuv420p"),
+            "-g",
+            "60",
+        ])
+        .write(path);
 }
 
 fn render(clip: &Path, out: &Path, focus: &str) {
-    failreel_ok(&[
-        "render",
-        s(clip),
-        "-o",
-        s(out),
-        "--focus",
-        focus,
-        "--encoder-preset",
-        "ultrafast",
-        "--crf",
-        "12",
-        "--no-normalize",
-    ]);
+    render_reel(
+        clip,
+        out,
+        &["--focus", focus, "--crf", "12", "--no-normalize"],
+    );
 }
 
 /// The window's left edge in source pixels at each frame, from where the reel shows a patch
@@ -105,7 +75,7 @@ fn window_path(frames: &[Vec<u8>], src_left: impl Fn(usize) -> f64, skip: &[usiz
         if skip.contains(&i) {
             continue;
         }
-        let (n, l, r) = subject_columns(f, 0..H);
+        let (n, l, r) = subject_columns(f, 0..W);
         assert!(
             n >= full,
             "frame {i}: only {n} subject pixels in the reel (the whole patch is {full})"
@@ -153,7 +123,7 @@ fn a_moving_subject_is_followed_smoothly() {
     let c = small_frames(&centred);
     let lost = c
         .iter()
-        .filter(|f| subject_columns(f, 0..H).0 < 1000)
+        .filter(|f| subject_columns(f, 0..W).0 < 1000)
         .count();
     assert!(
         lost > 30,
@@ -180,18 +150,13 @@ fn a_moving_subject_is_followed_smoothly() {
         .sum::<f64>()
         / p[0].len() as f64;
     assert!(diff < 4.0, "preview and reel differ by {diff} on average");
-    let (_, lp, _) = subject_columns(&p[0], 0..H);
-    let (_, lr, _) = subject_columns(&frames[60], 0..H);
+    let (_, lp, _) = subject_columns(&p[0], 0..W);
+    let (_, lr, _) = subject_columns(&frames[60], 0..W);
     assert!((lp as i64 - lr as i64).abs() <= 1, "{lp} vs {lr}");
 
     // --dry-run --json shows the path.
-    let out = failreel(&["render", s(&clip), "--focus", "auto", "--dry-run", "--json"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let plan: serde_json::Value = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|v| v["event"] == "plan")
-        .expect("a plan line");
+    let plans = plan_lines(&["render", s(&clip), "--focus", "auto", "--dry-run", "--json"]);
+    let plan = plans.first().expect("a plan line");
     let keys = plan["plan"]["video"]["crop_path"].as_array().unwrap();
     assert!(keys.len() > 5, "{keys:?}");
     assert_eq!(
@@ -209,21 +174,10 @@ fn a_cut_jumps_the_window_on_its_own_frame() {
     patch_clip(&a, "50", 2, "gray");
     patch_clip(&b, "530", 2, "0x405070");
     let clip = d.join("cut.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&a),
-        "-i",
-        s(&b),
-        "-filter_complex",
-        "[0][1]concat=n=2:v=1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-g",
-        "45",
-        s(&clip),
-    ]);
+    Fixture::new()
+        .input(&["-i", s(&a), "-i", s(&b)])
+        .opts(&["-filter_complex", "[0][1]concat=n=2:v=1", "-g", "45"])
+        .write(&clip);
     let reel = d.join("reel.mp4");
     render(&clip, &reel, "auto");
     let frames = small_frames(&reel);
@@ -263,47 +217,23 @@ fn two_subjects_far_apart_are_shown_whole_with_the_fill() {
     let dir = workdir();
     let d = dir.path();
     let clip = d.join("two.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=640x360:r=30:d=3,noise=c0s=50:c0f=t+u",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=0xE05010:s=60x100:r=30:d=3",
-        "-filter_complex",
-        "[1]split[p][q];[0][p]overlay=x=20:y=130[a];[a][q]overlay=x=560:y=130:shortest=1,format=yuv420p",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        s(&clip),
-    ]);
+    Fixture::new()
+        .lavfi("color=c=gray:s=640x360:r=30:d=3,noise=c0s=50:c0f=t+u")
+        .lavfi("color=c=0xE05010:s=60x100:r=30:d=3")
+        .opts(&[
+            "-filter_complex",
+            "[1]split[p][q];[0][p]overlay=x=20:y=130[a];[a][q]overlay=x=560:y=130:shortest=1,format=yuv420p",
+        ])
+        .write(&clip);
     let reel = d.join("reel.mp4");
     render(&clip, &reel, "auto");
     let frames = small_frames(&reel);
     // The whole picture fitted to the width: 270x152 in the middle rows; both patches there.
     let f = &frames[45];
-    let (n_left, l, _) = subject_columns_in(f, 0..W / 2);
-    let (n_right, _, r) = subject_columns_in(f, W / 2..W);
+    let (n_left, l, _) = subject_columns(f, 0..W / 2);
+    let (n_right, _, r) = subject_columns(f, W / 2..W);
     assert!(n_left > 300 && n_right > 300, "{n_left} {n_right}");
     assert!(l < 20 && r > 250, "{l} {r}");
-}
-
-fn subject_columns_in(f: &[u8], cols: std::ops::Range<usize>) -> (usize, usize, usize) {
-    let (mut n, mut l, mut r) = (0, usize::MAX, 0);
-    for y in 0..H {
-        for x in cols.clone() {
-            let i = (y * W + x) * 3;
-            if orange(&f[i..i + 3]) {
-                n += 1;
-                l = l.min(x);
-                r = r.max(x);
-            }
-        }
-    }
-    (n, l, r)
 }
 
 /// A phone held sideways stores the picture turned, with a rotation tag: the window is found
@@ -316,31 +246,12 @@ fn a_rotated_clip_is_followed_on_the_upright_picture() {
     patch_clip(&upright, "40+t*130", 4, "gray");
     // Stored turned a quarter clockwise (360x640), tagged to be shown upright again.
     let turned = d.join("turned.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&upright),
-        "-vf",
-        "transpose=1",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-qp",
-        "10",
-        "-g",
-        "60",
-        s(&turned),
-    ]);
+    Fixture::new()
+        .input(&["-i", s(&upright)])
+        .opts(&["-vf", "transpose=1", "-qp", "10", "-g", "60"])
+        .write(&turned);
     let clip = d.join("rotated.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&turned),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        s(&clip),
-    ]);
+    tag_rotated(&turned, &clip);
     let reel = d.join("reel.mp4");
     render(&clip, &reel, "auto");
     let frames = small_frames(&reel);
@@ -391,20 +302,11 @@ fn around_a_detected_crash_the_window_shows_the_crash() {
     );
 
     let reel = d.join("reel.mp4");
-    failreel_ok(&[
-        "render",
-        s(&clip),
-        "--start",
-        "auto",
-        "-o",
-        s(&reel),
-        "--encoder-preset",
-        "ultrafast",
-        "--went-wrong",
-        "",
-        "--lesson",
-        "",
-    ]);
+    render_reel(
+        &clip,
+        &reel,
+        &["--start", "auto", "--went-wrong", "", "--lesson", ""],
+    );
     let frames = small_frames(&reel);
     let at = |t: f64| &frames[((t * 30.0).round() as usize).min(frames.len() - 1)];
     let count = |f: &[u8], pick: fn(&[u8]) -> bool| f.chunks_exact(3).filter(|p| pick(p)).count();

@@ -5,15 +5,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const FAST: [&str; 2] = ["--encoder-preset", "ultrafast"];
-
-fn render(input: &Path, out: &Path, extra: &[&str]) -> String {
-    let mut args = vec!["render", s(input), "-o", s(out)];
-    args.extend_from_slice(&FAST);
-    args.extend_from_slice(extra);
-    failreel_ok(&args)
-}
-
 #[test]
 fn landscape_reel_meets_the_platform_spec() {
     let dir = workdir();
@@ -138,7 +129,7 @@ fn trim_is_frame_accurate_not_snapped_to_keyframes() {
     let dir = workdir();
     let clip = ramp_clip(dir.path(), "ramp.mp4", "", &[]);
     let out = dir.path().join("reel.mp4");
-    render(
+    render_reel(
         &clip,
         &out,
         &["--start", "1.0", "--duration", "1.0", "--crf", "10"],
@@ -160,7 +151,7 @@ fn trim_lands_on_the_right_frame_when_the_frames_before_it_are_skipped() {
     for first in [31usize, 32, 33, 34] {
         let out = dir.path().join(format!("reel{first}.mp4"));
         let start = format!("{:.4}", first as f64 / 30.0);
-        render(
+        render_reel(
             &clip,
             &out,
             &["--start", &start, "--duration", "0.2", "--crf", "10"],
@@ -202,7 +193,7 @@ fn variable_frame_rate_becomes_constant_by_timestamp() {
     let info = probe_json(&clip);
     assert_eq!(info["video"]["variable_frame_rate"], true);
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &["--crf", "10"]);
+    render_reel(&clip, &out, &["--crf", "10"]);
     let (w, h, frames) = luma_frames(&out);
     assert_eq!(frames.len(), 90);
     for (k, y) in centre_luma(&frames, w, h).iter().enumerate() {
@@ -232,15 +223,7 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
         &[],
     );
     let clip = dir.path().join("rot.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&stored),
-        "-c",
-        "copy",
-        "-metadata:s:v:0",
-        "rotate=90",
-        s(&clip),
-    ]);
+    tag_rotated(&stored, &clip);
     let info = probe_json(&clip);
     let rotation = info["video"]["rotation"].as_u64().unwrap();
     assert!(
@@ -256,15 +239,7 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
     );
     // What players show: the ffmpeg CLI's own autorotation of the same file.
     let upright = dir.path().join("upright.mp4");
-    ffmpeg(&[
-        "-i",
-        s(&clip),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        s(&upright),
-    ]);
+    Fixture::new().input(&["-i", s(&clip)]).write(&upright);
     let (uw, _, uf) = rgb_frames(&upright);
     let top_red = uf[0][(50 * uw + 180) * 3] > 200;
     assert_eq!(
@@ -274,9 +249,8 @@ fn rotated_phone_clip_is_turned_upright_before_cropping() {
     );
 
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &[]);
-    let p = ffprobe(&out, &[]);
-    let v = stream(&p, "video");
+    render_reel(&clip, &out, &[]);
+    let v = video_stream(&out);
     assert!(
         v.get("side_data_list").is_none(),
         "the stale matrix is not copied"
@@ -308,29 +282,11 @@ fn late_audio_keeps_its_moment_and_is_padded_with_silence() {
         s(&tone),
     ]);
     let clip = dir.path().join("late.mov");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=gray:s=640x360:r=30:d=5",
-        "-itsoffset",
-        "2.4",
-        "-i",
-        s(&tone),
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        s(&clip),
-    ]);
+    Fixture::new()
+        .lavfi("color=c=gray:s=640x360:r=30:d=5")
+        .input(&["-itsoffset", "2.4", "-i", s(&tone)])
+        .opts(&["-map", "0:v", "-map", "1:a"])
+        .write(&clip);
     let info = probe_json(&clip);
     let offset = info["audio"]["offset"].as_i64().unwrap();
     assert!(
@@ -339,7 +295,7 @@ fn late_audio_keeps_its_moment_and_is_padded_with_silence() {
     );
 
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let p = ffprobe(&out, &[]);
     assert_eq!(
         num(&stream(&p, "audio")["start_time"]),
@@ -356,7 +312,7 @@ fn late_audio_keeps_its_moment_and_is_padded_with_silence() {
 
     // Trimmed: the sound starts 1.4 s into a reel that starts at 1.0 s.
     let out2 = dir.path().join("reel2.mp4");
-    render(&clip, &out2, &["--start", "1.0"]);
+    render_reel(&clip, &out2, &["--start", "1.0"]);
     let pcm = audio_mono(&out2);
     let onset = pcm.iter().position(|x| x.abs() > 0.05).unwrap() as f64 / 48000.0;
     assert!((onset - 1.4).abs() < 0.03, "trimmed onset at {onset}");
@@ -368,7 +324,7 @@ fn clip_without_sound_gets_a_silent_track() {
     let clip = dir.path().join("mute.mp4");
     h264_clip(&clip, "color=c=gray:s=640x360:r=25:d=2", None, &[]);
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let p = ffprobe(&out, &[]);
     let a = stream(&p, "audio");
     assert_eq!(a["codec_name"], "aac");
@@ -405,7 +361,7 @@ fn home_metadata_is_not_copied() {
         "the fixture carries the metadata"
     );
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let bytes = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
     for secret in ["iPhone", "Apple", "+37.7749", "2026-01-01"] {
         assert!(!bytes.contains(secret), "{secret} leaked into the reel");
@@ -430,7 +386,7 @@ fn portrait_9_16_clip_is_scaled_not_cropped() {
         &[],
     );
     let out = dir.path().join("reel.mp4");
-    render(&clip, &out, &[]);
+    render_reel(&clip, &out, &[]);
     let (w, _h, frames) = luma_frames(&out);
     let f = &frames[5];
     assert!(mean_rect(f, w, 100, 10, 900, 40) > 200.0, "top band kept");
@@ -454,8 +410,8 @@ fn focus_moves_the_window() {
     );
     let left = dir.path().join("left.mp4");
     let centre = dir.path().join("centre.mp4");
-    render(&clip, &left, &["--focus", "left"]);
-    render(&clip, &centre, &["--focus", "center"]);
+    render_reel(&clip, &left, &["--focus", "left"]);
+    render_reel(&clip, &centre, &["--focus", "center"]);
     let (w, _, lf) = luma_frames(&left);
     let (_, _, cf) = luma_frames(&centre);
     assert!(
@@ -468,22 +424,8 @@ fn focus_moves_the_window() {
     );
 }
 
-/// Largest luma difference from `grey` inside and outside the tiktok safe zone.
-fn card_diffs(f: &[u8], w: usize, h: usize, grey: f64) -> (f64, f64) {
-    let (top, bottom, left, right) = (250, 460, 60, 180);
-    let (mut inside, mut outside) = (0f64, 0f64);
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
-            let d = (f[y * w + x] as f64 - grey).abs();
-            if y >= top && y < h - bottom && x >= left && x < w - right {
-                inside = inside.max(d);
-            } else {
-                outside = outside.max(d);
-            }
-        }
-    }
-    (inside, outside)
-}
+/// The tiktok preset's safe zone (top, bottom, left, right).
+const TIKTOK_ZONE: (usize, usize, usize, usize) = (250, 460, 60, 180);
 
 #[test]
 fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
@@ -493,7 +435,7 @@ fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
         let preset = dir.path().join(format!("{animation}.toml"));
         std::fs::write(&preset, format!("[cards]\nanimation = \"{animation}\"\n")).unwrap();
         let out = dir.path().join(format!("{animation}.mp4"));
-        render(
+        render_reel(
             &clip,
             &out,
             &[
@@ -515,7 +457,7 @@ fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
         assert_eq!(frames.len(), 90);
         let grey = mean_rect(&frames[3], w, 0, 0, w, h);
         for (i, f) in frames.iter().enumerate() {
-            let (inside, outside) = card_diffs(f, w, h, grey);
+            let (inside, outside) = card_diffs(f, w, h, grey, TIKTOK_ZONE);
             assert!(
                 outside <= 6.0,
                 "{animation}: frame {i} drew outside the safe zone ({outside})"
@@ -554,7 +496,7 @@ fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
 fn render_cached(input: &Path, out: &Path, cache: &Path) {
     let r = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
         .args(["render", s(input), "-o", s(out), "--force", "-q"])
-        .args(FAST)
+        .args(["--encoder-preset", "ultrafast"])
         .env("FAILREEL_CACHE_DIR", cache)
         .output()
         .expect("run failreel");

@@ -8,13 +8,11 @@
 
 mod common;
 use common::*;
-use failreel::batch::{run_batch, BatchOptions, Clip, FakeRenderer, Tee};
-use failreel::preset::Preset;
+use failreel::batch::{run_batch, BatchOptions, FakeRenderer, Tee};
 use failreel::report::html::HtmlReport;
 use failreel::request::ReelRequest;
 use failreel::signals::Stop;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Every value of `attr="…"` in `html`, entity-decoded (`&amp;` and friends).
 fn attrs(html: &str, attr: &str) -> Vec<String> {
@@ -77,28 +75,6 @@ fn assert_links_resolve(report: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn fake_clips(d: &Path, names: &[&str], req: &ReelRequest) -> Vec<Clip> {
-    let preset = Arc::new(Preset::built_in("tiktok").unwrap());
-    names
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            let input = d.join(name);
-            if !name.starts_with("missing") && !input.exists() {
-                FakeRenderer::write_clip(&input, 4.0).unwrap();
-            }
-            let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
-            Clip {
-                index,
-                input,
-                output: d.join("out dir").join(format!("{stem}.tiktok.mp4")),
-                preset: preset.clone(),
-                request: req.clone(),
-            }
-        })
-        .collect()
-}
-
 const NAMES: [&str; 5] = [
     "a b.mov",
     "#1 100%.mov",
@@ -117,7 +93,9 @@ fn report_run(
         lesson: Some("Medium heat, not <b>high</b>".into()),
         ..Default::default()
     };
-    let clips = fake_clips(d, &NAMES, &req);
+    let clips = fake_clips(d, &NAMES, 4.0, &req, |stem| {
+        d.join("out dir").join(format!("{stem}.tiktok.mp4"))
+    });
     let inputs = clips.iter().map(|c| c.input.clone()).collect();
     let report = HtmlReport::new(d.join("out dir"), force, inputs);
     let opts = BatchOptions {
@@ -246,24 +224,21 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
     let bad = d.join("broken.mp4");
     std::fs::write(&bad, b"not a video").unwrap();
     let out = d.join("week 12");
-    let o = failreel(&[
-        "render",
-        s(&clip),
-        s(&bad),
-        "--cover",
-        "--report",
-        "--went-wrong",
-        "Oil smoking <before> garlic",
-        "--lesson",
-        "Medium heat",
-        "--out-dir",
-        s(&out),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            s(&bad),
+            "--cover",
+            "--report",
+            "--went-wrong",
+            "Oil smoking <before> garlic",
+            "--lesson",
+            "Medium heat",
+            "--out-dir",
+            s(&out),
+        ],
+        1,
     );
     let report = out.join("report.html");
     let files = assert_links_resolve(&report);

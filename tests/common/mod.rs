@@ -32,21 +32,11 @@ pub fn ffmpeg(args: &[&str]) {
 /// A silent H.264 fixture (x264 ultrafast, yuv420p) at `out` from the lavfi source `video`,
 /// with an optional `-vf` chain and `extra` output options before the file name.
 pub fn h264_clip(out: &Path, video: &str, vf: Option<&str>, extra: &[&str]) {
-    let mut args = vec!["-f", "lavfi", "-i", video];
+    let mut fixture = Fixture::new().lavfi(video);
     if let Some(vf) = vf {
-        args.extend(["-vf", vf]);
+        fixture = fixture.opts(&["-vf", vf]);
     }
-    args.extend([
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
-    args.extend_from_slice(extra);
-    args.push(s(out));
-    ffmpeg(&args);
+    fixture.opts(extra).write(out);
 }
 
 /// Runs failreel with `args`.
@@ -72,6 +62,41 @@ pub fn failreel_ok(args: &[&str]) -> String {
         out.status.code()
     );
     err
+}
+
+/// Renders `input` to `out` with the fastest x264 preset and `extra` flags; asserts it
+/// succeeded and returns stderr.
+pub fn render_reel(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "render",
+        s(input),
+        "-o",
+        s(out),
+        "--encoder-preset",
+        "ultrafast",
+    ];
+    args.extend_from_slice(extra);
+    failreel_ok(&args)
+}
+
+/// Runs failreel with `args` and asserts it exited with `code` (showing its stderr when not).
+pub fn failreel_exit(args: &[&str], code: i32) -> Output {
+    let out = failreel(args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "failreel {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every line of JSON Lines output, parsed (a line that is not JSON fails the test).
+pub fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
 }
 
 /// Path as &str.
@@ -155,6 +180,20 @@ impl Fixture {
     }
 }
 
+/// Copies the clip `stored` to `out` (no re-encoding) with a 90° rotation tag, the way phones
+/// store a picture to be turned upright when shown.
+pub fn tag_rotated(stored: &Path, out: &Path) {
+    ffmpeg(&[
+        "-i",
+        s(stored),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        s(out),
+    ]);
+}
+
 /// A landscape 640x360 30 fps clip of `secs` seconds: a mid-grey picture (Y=126) with a
 /// 440 Hz tone, keyframes every `gop` frames.
 pub fn grey_clip(dir: &Path, name: &str, secs: f64, gop: u32) -> PathBuf {
@@ -182,6 +221,37 @@ pub fn bang_clip(out: &Path, bed: &str, video: &str, secs: u32, at_ms: u32) -> P
         .write(out)
 }
 
+/// Batch clips for the fake renderer with the built-in tiktok preset and `request`: one for
+/// each of `names` in `d` (written there as a fake `secs`-second input unless it exists or
+/// its name starts with `missing`), rendered to the path `output` gives for its file stem.
+pub fn fake_clips(
+    d: &Path,
+    names: &[&str],
+    secs: f64,
+    request: &failreel::request::ReelRequest,
+    output: impl Fn(&str) -> PathBuf,
+) -> Vec<failreel::batch::Clip> {
+    let preset = std::sync::Arc::new(failreel::preset::Preset::built_in("tiktok").unwrap());
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let input = d.join(name);
+            if !name.starts_with("missing") && !input.exists() {
+                failreel::batch::FakeRenderer::write_clip(&input, secs).unwrap();
+            }
+            let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
+            failreel::batch::Clip {
+                index,
+                input,
+                output: output(&stem),
+                preset: preset.clone(),
+                request: request.clone(),
+            }
+        })
+        .collect()
+}
+
 /// `failreel probe --json` of a file (asserting it succeeded).
 pub fn probe_json(path: &Path) -> Value {
     let out = failreel(&["probe", s(path), "--json"]);
@@ -197,15 +267,8 @@ pub fn probe_json(path: &Path) -> Value {
 /// The `plan` lines of a dry run: failreel `args` (which ask for `--dry-run --json`), asserted
 /// to succeed, every line of its output parsed as JSON.
 pub fn plan_lines(args: &[&str]) -> Vec<Value> {
-    let out = failreel(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    json_lines(&failreel_exit(args, 0).stdout)
+        .into_iter()
         .filter(|v| v["event"] == "plan")
         .collect()
 }
@@ -244,6 +307,11 @@ pub fn stream<'a>(probe: &'a Value, kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} stream"))
 }
 
+/// ffprobe's view of the video stream of a file.
+pub fn video_stream(path: &Path) -> Value {
+    stream(&ffprobe(path, &[]), "video").clone()
+}
+
 /// Parses an ffprobe number field given as a string.
 pub fn num(v: &Value) -> f64 {
     v.as_str()
@@ -270,7 +338,12 @@ fn raw_frames(
         .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("ffmpeg decode");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "decoding {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let frames = out
         .stdout
         .chunks_exact(bytes_per_frame(w, h))
@@ -295,22 +368,47 @@ pub fn luma_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     )
 }
 
-/// Decoded frames as RGB24 (width, height, frames).
+/// Decoded frames (or a picture) as 8-bit grey (width, height, frames).
+pub fn grey_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
+    raw_frames(path, "gray", |w, h| w * h)
+}
+
+/// Decoded frames (or a picture) as RGB24 (width, height, frames).
 pub fn rgb_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
     raw_frames(path, "rgb24", |w, h| w * h * 3)
 }
 
-/// Decoded frames scaled to `w`x`h` (area average) as grey bytes, one `w * h` buffer a frame.
-pub fn small_grey_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+/// Decoded frames scaled to `w`x`h` (area average) as raw `pix_fmt` with `bytes_per_pixel`,
+/// one buffer a frame.
+fn scaled_frames(
+    path: &Path,
+    (w, h): (usize, usize),
+    pix_fmt: &str,
+    bytes_per_pixel: usize,
+) -> Vec<Vec<u8>> {
     let scale = format!("scale={w}:{h}:flags=area");
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-vf", &scale, "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .args(["-vf", &scale, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
         .output()
         .expect("ffmpeg decode");
     assert!(out.status.success());
-    out.stdout.chunks_exact(w * h).map(|c| c.to_vec()).collect()
+    out.stdout
+        .chunks_exact(w * h * bytes_per_pixel)
+        .map(|c| c.to_vec())
+        .collect()
+}
+
+/// Decoded frames scaled to `w`x`h` (area average) as grey bytes, one `w * h` buffer a frame.
+pub fn small_grey_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    scaled_frames(path, (w, h), "gray", 1)
+}
+
+/// Decoded frames (or a picture) scaled to `w`x`h` (area average) as RGB24, one `w * h * 3`
+/// buffer a frame.
+pub fn small_rgb_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    scaled_frames(path, (w, h), "rgb24", 3)
 }
 
 /// Mean of a rectangle of a luma plane.
@@ -324,12 +422,30 @@ pub fn mean_rect(y: &[u8], w: usize, x0: usize, y0: usize, x1: usize, y1: usize)
     sum as f64 / ((x1 - x0) * (y1 - y0)) as f64
 }
 
-/// Decoded audio as mono f32 at 48 kHz.
-pub fn audio_mono(path: &Path) -> Vec<f32> {
+/// Largest luma distance from `bg` inside the rectangle `(x0, y0, x1, y1)` of a luma plane.
+pub fn max_dev(y: &[u8], w: usize, r: (usize, usize, usize, usize), bg: u8) -> u8 {
+    let mut m = 0;
+    for row in r.1..r.3 {
+        for col in r.0..r.2 {
+            m = m.max(y[row * w + col].abs_diff(bg));
+        }
+    }
+    m
+}
+
+/// A plan's rectangle (`{x, y, width, height}`) as `(x0, y0, x1, y1)`.
+pub fn rect(v: &Value) -> (usize, usize, usize, usize) {
+    let g = |k: &str| v[k].as_u64().unwrap() as usize;
+    (g("x"), g("y"), g("x") + g("width"), g("y") + g("height"))
+}
+
+/// Decoded audio as f32 at 48 kHz, down- or up-mixed to `channels` (interleaved).
+fn audio_f32(path: &Path, channels: u32) -> Vec<f32> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)
-        .args(["-vn", "-f", "f32le", "-ac", "1", "-ar", "48000", "-"])
+        .args(["-vn", "-f", "f32le", "-ac", &channels.to_string()])
+        .args(["-ar", "48000", "-"])
         .output()
         .expect("ffmpeg decode audio");
     assert!(out.status.success());
@@ -337,6 +453,16 @@ pub fn audio_mono(path: &Path) -> Vec<f32> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
+}
+
+/// Decoded audio as mono f32 at 48 kHz.
+pub fn audio_mono(path: &Path) -> Vec<f32> {
+    audio_f32(path, 1)
+}
+
+/// Decoded audio as interleaved stereo f32 at 48 kHz.
+pub fn audio_stereo(path: &Path) -> Vec<f32> {
+    audio_f32(path, 2)
 }
 
 /// RMS level of `samples` between two times (seconds, 48 kHz).
@@ -370,6 +496,30 @@ pub fn top_level_boxes(path: &Path) -> Vec<String> {
         i += size as usize;
     }
     boxes
+}
+
+/// Largest luma difference from `grey` inside and outside a safe zone `(top, bottom, left,
+/// right)`, over every other row and column of a `w`x`h` luma plane.
+pub fn card_diffs(
+    f: &[u8],
+    w: usize,
+    h: usize,
+    grey: f64,
+    zone: (usize, usize, usize, usize),
+) -> (f64, f64) {
+    let (top, bottom, left, right) = zone;
+    let (mut inside, mut outside) = (0f64, 0f64);
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let d = (f[y * w + x] as f64 - grey).abs();
+            if y >= top && y < h - bottom && x >= left && x < w - right {
+                inside = inside.max(d);
+            } else {
+                outside = outside.max(d);
+            }
+        }
+    }
+    (inside, outside)
 }
 
 /// Files in a folder (names), sorted.
