@@ -65,12 +65,18 @@ pub fn cover_image(
     let mut best: Option<(usize, f64)> = None;
     let mut scores = Vec::with_capacity(frames.len());
     for (k, (i, f)) in frames.iter().enumerate() {
-        let score = sharpness(
-            f.data(0),
-            f.width() as usize,
-            f.height() as usize,
-            f.stride(0),
-        );
+        // Only the picture counts: around a filled shot's picture the blurred fill's edge
+        // with the picture would pass for detail.
+        let (w, h, stride) = (f.width() as usize, f.height() as usize, f.stride(0));
+        let v = &plan.video;
+        let (top, rows) = match v.fill_for(v.window_at(plan.picture_time(*i))) {
+            Some(fit) => {
+                let ph = (fit.height as usize).min(h);
+                ((h - ph) / 2, ph)
+            }
+            None => (0, h),
+        };
+        let score = sharpness(&f.data(0)[top * stride..], w, rows, stride);
         scores.push((plan.frame_time(*i), score));
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((k, score));
