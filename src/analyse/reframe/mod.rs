@@ -280,19 +280,24 @@ fn keyframe_observations(
     frames: u64,
     keyframes: &[Micros],
 ) -> Result<(Vec<Micros>, Vec<signals::Observation>, usize), RenderError> {
+    use rayon::prelude::*;
     let last = frames.saturating_sub(1);
+    let mut starts: Vec<u64> = keyframes
+        .iter()
+        .map(|&t| frame_slot(t, fps).min(last))
+        .collect();
+    starts.dedup();
+    // Each keyframe decodes alone: the stretches are decoded side by side.
+    let stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = starts
+        .par_iter()
+        .map(|&a| {
+            let b = (a + (fps as u64 / 10).max(1)).min(last);
+            proxy::decode_stretch(spec, fps, a, b, WIDTH).map(|t| (a, t))
+        })
+        .collect::<Result<_, _>>()?;
     let mut series = signals::Analyser::new();
     let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
-    for &t in keyframes {
-        let a = frame_slot(t, fps).min(last);
-        if times
-            .last()
-            .is_some_and(|&p| p >= Micros((a as i128 * 1_000_000 / fps as i128) as i64))
-        {
-            continue;
-        }
-        let b = (a + (fps as u64 / 10).max(1)).min(last);
-        let thumbs = proxy::decode_stretch(spec, fps, a, b, WIDTH)?;
+    for (a, thumbs) in &stretches {
         let (Some((_, first)), Some((_, after))) = (thumbs.first(), thumbs.last()) else {
             continue;
         };
@@ -301,7 +306,7 @@ fn keyframe_observations(
         let mut pair = signals::Analyser::new();
         pair.push(first);
         let moved = pair.push(after);
-        times.push(Micros((a as i128 * 1_000_000 / fps as i128) as i64));
+        times.push(Micros((*a as i128 * 1_000_000 / fps as i128) as i64));
         obs.push(signals::Observation {
             cut_distance: between.cut_distance,
             change: between.change,

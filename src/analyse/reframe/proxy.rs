@@ -172,7 +172,8 @@ pub fn decode_stretch(
         first,
         total: last + 1,
         fps,
-        threads: 0,
+        // A few frames after a seek: frame threads would only add their start-up.
+        threads: 1,
     })?;
     dec.draft_video();
     let at = Micros((first as i128 * 1_000_000 / fps as i128) as i64);
