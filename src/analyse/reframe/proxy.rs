@@ -216,8 +216,9 @@ pub fn decode_stretch(
 }
 
 /// Reel times of the keyframes in the first `span` of the reel, by demuxing alone (nothing is
-/// decoded); reel time 0 comes first (the trim's start, decodable from the keyframe before
-/// it).
+/// decoded). Reel time 0 (the trim's start, decodable only from the keyframe before it) is
+/// added only when no keyframe comes within its first 2 s: the window before the first
+/// keyframe is that keyframe's.
 pub fn keyframe_times(spec: &ProxySpec<'_>, span: Micros) -> Result<Vec<Micros>, RenderError> {
     let mut ictx = crate::media::input::open_input(spec.input)?;
     let Some(stream) = ictx.stream(spec.stream) else {
@@ -240,7 +241,7 @@ pub fn keyframe_times(spec: &ProxySpec<'_>, span: Micros) -> Result<Vec<Micros>,
         let target = spec.trim_start.0;
         let _ = ictx.seek(target, ..target);
     }
-    let mut out = vec![Micros::ZERO];
+    let mut out = Vec::new();
     for (s, packet) in ictx.packets() {
         if s.index() != spec.stream {
             continue;
@@ -250,11 +251,14 @@ pub fn keyframe_times(spec: &ProxySpec<'_>, span: Micros) -> Result<Vec<Micros>,
         if t > span {
             break;
         }
-        if packet.is_key() && t > Micros::ZERO {
+        if packet.is_key() && t >= Micros::ZERO {
             out.push(t);
         }
     }
     out.sort();
     out.dedup();
+    if out.first().is_none_or(|&t| t > Micros(2_000_000)) {
+        out.insert(0, Micros::ZERO);
+    }
     Ok(out)
 }
