@@ -7,9 +7,8 @@
 //! problem, not the first.
 
 use crate::model::{
-    clean_card_text, deserialize_opt_bool, deserialize_opt_start, deserialize_opt_text,
-    deserialize_opt_time, parse_start_arg, parse_time_arg, serialize_opt_start, serialize_opt_time,
-    Crf, Focus, Micros, Start, X264Speed,
+    clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time,
+    parse_start_arg, parse_time_arg, Crf, Focus, Micros, Start, X264Speed,
 };
 use clap::builder::TypedValueParser;
 use serde::de::IntoDeserializer;
@@ -44,30 +43,15 @@ pub struct ReelRequest {
     /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff); or `auto`: around the
     /// moment `failreel detect` finds best.
     #[arg(long, value_parser = parse_start_arg, value_name = "TIME|auto")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_start",
-        serialize_with = "serialize_opt_start",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Start>,
     /// Trim end on the clip's timeline.
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub end: Option<Micros>,
     /// Reel length (instead of --end).
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub duration: Option<Micros>,
     /// "What went wrong" card text (control characters and terminal escapes are removed;
     /// empty or blank: no card).
@@ -88,39 +72,19 @@ pub struct ReelRequest {
     pub lesson: Option<String>,
     /// When the went-wrong card appears, on the reel's timeline (default 0).
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub went_wrong_at: Option<Micros>,
     /// When the went-wrong card goes (default: half the reel).
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub went_wrong_until: Option<Micros>,
     /// When the lesson card appears (default: two thirds into the reel).
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub lesson_at: Option<Micros>,
     /// When the lesson card goes (default: the end).
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
-    #[serde(
-        default,
-        deserialize_with = "deserialize_opt_time",
-        serialize_with = "serialize_opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub lesson_until: Option<Micros>,
     /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
     /// landscape input), center, left, right or 0.0–1.0.

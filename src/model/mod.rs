@@ -23,8 +23,8 @@ pub use message::{line_col, one_line, plain_serde_message, suggest, LineIndex};
 pub use name::check_file_name_part;
 pub use scalar::{deserialize_opt_bool, deserialize_opt_text, Scalar};
 pub use times::{
-    deserialize_opt_start, deserialize_opt_time, parse_start_arg, parse_time_arg,
-    serialize_opt_start, serialize_opt_time, Start,
+    deserialize_opt_start, deserialize_opt_time, opt_start, opt_time, parse_start_arg,
+    parse_time_arg, serialize_opt_start, serialize_opt_time, Start,
 };
 
 pub use crate::time::Micros;

@@ -23,6 +23,21 @@ fn from_scalar(v: Scalar) -> Result<Micros, String> {
     }
 }
 
+/// serde `with` for an optional time field: [`deserialize_opt_time`] and
+/// [`serialize_opt_time`] (`#[serde(default, with = "opt_time", skip_serializing_if =
+/// "Option::is_none")]`).
+pub mod opt_time {
+    pub use super::deserialize_opt_time as deserialize;
+    pub use super::serialize_opt_time as serialize;
+}
+
+/// serde `with` for an optional trim start: [`deserialize_opt_start`] and
+/// [`serialize_opt_start`].
+pub mod opt_start {
+    pub use super::deserialize_opt_start as deserialize;
+    pub use super::serialize_opt_start as serialize;
+}
+
 /// serde `deserialize_with` for an optional time field (absent: `None`).
 pub fn deserialize_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Micros>, D::Error> {
     from_scalar(Scalar::deserialize(d)?)
