@@ -232,11 +232,7 @@ impl RangeDecoder {
             .stream(video_stream)
             .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
         let tb = s.time_base();
-        let st = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
-            0
-        } else {
-            s.start_time()
-        };
+        let st = super::input::start_ts(&s);
         let vstart = Micros::from_ts(st, tb.numerator(), tb.denominator());
         Ok(RangeDecoder {
             path: path.to_path_buf(),

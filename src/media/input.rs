@@ -54,6 +54,16 @@ pub enum ProbeError {
     NoVideo(PathBuf),
 }
 
+/// A stream's first timestamp in its own time base (0 when the container gives none): the
+/// origin of the clip's timeline.
+pub(crate) fn start_ts(s: &ff::Stream) -> i64 {
+    if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
+        0
+    } else {
+        s.start_time()
+    }
+}
+
 /// Opens `path` for demuxing, with a clear error for the usual ways a file is bad.
 pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError> {
     let meta = std::fs::metadata(path).map_err(|e| {
@@ -155,11 +165,7 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     .map(str::to_string);
     let color_space = color_space_name(dec.color_space()).to_string();
     let color_primaries = format!("{:?}", dec.color_primaries()).to_lowercase();
-    let vstart = if vst.start_time() == ff::ffi::AV_NOPTS_VALUE {
-        Micros::ZERO
-    } else {
-        Micros::from_ts(vst.start_time(), vtb.numerator(), vtb.denominator())
-    };
+    let vstart = Micros::from_ts(start_ts(&vst), vtb.numerator(), vtb.denominator());
     let mut duration = if vst.duration() > 0 {
         Micros::from_ts(vst.duration(), vtb.numerator(), vtb.denominator())
     } else {

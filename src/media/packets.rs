@@ -3,9 +3,9 @@
 //! on a frame the more it differs from the frames it refers to.
 
 use super::error::RenderError;
-use super::input::open_input;
 use super::input::ProbeError;
-use ffmpeg_next as ff;
+use super::input::{open_input, start_ts};
+use crate::time::Micros;
 use std::path::Path;
 
 /// One video packet.
@@ -27,11 +27,7 @@ pub fn video_packet_sizes(path: &Path, index: usize) -> Result<Vec<PacketSize>, 
         .stream(index)
         .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
     let tb = s.time_base();
-    let start = if s.start_time() == ff::ffi::AV_NOPTS_VALUE {
-        0
-    } else {
-        s.start_time()
-    };
+    let start = start_ts(&s);
     let sec = tb.numerator() as f64 / tb.denominator().max(1) as f64;
     let mut out = Vec::new();
     for (stream, packet) in ictx.packets() {
@@ -46,5 +42,42 @@ pub fn video_packet_sizes(path: &Path, index: usize) -> Result<Vec<PacketSize>, 
         });
     }
     out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    Ok(out)
+}
+
+/// Times of video stream `index`'s keyframes from `from` to `from + span` on the clip's
+/// timeline, as offsets from `from` (ascending), by demuxing alone from the keyframe before
+/// `from`.
+pub fn video_keyframes(
+    path: &Path,
+    index: usize,
+    from: Micros,
+    span: Micros,
+) -> Result<Vec<Micros>, RenderError> {
+    let mut ictx = open_input(path)?;
+    let s = ictx
+        .stream(index)
+        .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
+    let (tb, start) = (s.time_base(), start_ts(&s));
+    if from > Micros::ZERO {
+        // AV_TIME_BASE is microseconds.
+        let _ = ictx.seek(from.0, ..from.0);
+    }
+    let mut out = Vec::new();
+    for (stream, packet) in ictx.packets() {
+        if stream.index() != index {
+            continue;
+        }
+        let Some(pts) = packet.pts() else { continue };
+        let t = Micros::from_ts(pts - start, tb.numerator(), tb.denominator()) - from;
+        if t > span {
+            break;
+        }
+        if packet.is_key() && t >= Micros::ZERO {
+            out.push(t);
+        }
+    }
+    out.sort();
+    out.dedup();
     Ok(out)
 }

@@ -130,20 +130,12 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
     let windows = if sound {
         let mut c: Vec<&Cue> = cues.iter().collect();
         c.sort_by(|a, b| b.strength.total_cmp(&a.strength));
-        let mut w: Vec<(f64, f64)> = c
-            .iter()
-            .take(VIDEO_WINDOWS)
-            .map(|c| ((c.t - 3.0).max(0.0), (c.t + 2.0).min(duration)))
-            .collect();
-        w.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut merged: Vec<(f64, f64)> = Vec::new();
-        for (a, b) in w {
-            match merged.last_mut() {
-                Some(m) if a <= m.1 => m.1 = m.1.max(b),
-                _ => merged.push((a, b)),
-            }
-        }
-        merged
+        prescan::merge_windows(
+            c.iter()
+                .take(VIDEO_WINDOWS)
+                .map(|c| ((c.t - 3.0).max(0.0), (c.t + 2.0).min(duration)))
+                .collect(),
+        )
     } else if duration > WHOLE_BELOW_S {
         // No sound: where the packet sizes jump (demuxing only), decoded around those.
         let sizes = crate::media::packets::video_packet_sizes(&info.path, info.video.index)?;

@@ -80,7 +80,7 @@ pub fn windows(
             picked.push(i);
         }
     }
-    let mut w: Vec<(f64, f64)> = picked
+    let w: Vec<(f64, f64)> = picked
         .iter()
         // The rise of the smoothed level starts up to a quarter second before the event.
         .map(|&i| {
@@ -88,6 +88,11 @@ pub fn windows(
             ((t - before).max(0.0), (t + after).min(duration))
         })
         .collect();
+    merge_windows(w)
+}
+
+/// Time windows `(start, end)` in seconds, sorted and with overlapping ones joined.
+pub fn merge_windows(mut w: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     w.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut merged: Vec<(f64, f64)> = Vec::new();
     for (a, b) in w {

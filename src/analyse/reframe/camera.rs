@@ -4,7 +4,7 @@
 //! speed-capped follow that looks a little ahead, smoothed), fill (what matters is wider
 //! than the window) or centre (nothing stands out). All positions are in proxy pixels.
 
-use super::signals::Observation;
+use super::signals::{smooth5, Observation};
 use crate::plan::Camera;
 
 /// The decided camera of one shot: its samples `start..end` and the window's left edge at
@@ -426,23 +426,7 @@ pub fn follow(target: &[f32], win: f32, rate: f32) -> Vec<f32> {
     }
     // Gaussian, sigma one sample, forward and back.
     let k = [0.054f32, 0.244, 0.403, 0.244, 0.054];
-    let mut sm = out.clone();
-    for _ in 0..2 {
-        let src = sm.clone();
-        for (i, out) in sm.iter_mut().enumerate() {
-            let mut s = 0f32;
-            let mut wsum = 0f32;
-            for (j, wk) in k.iter().enumerate() {
-                let t = i as i64 + j as i64 - 2;
-                if t >= 0 && (t as usize) < n {
-                    s += wk * src[t as usize];
-                    wsum += wk;
-                }
-            }
-            *out = s / wsum;
-        }
-    }
-    sm
+    smooth5(&smooth5(&out, k), k)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 
 /// Everything the decision depends on (the cache key).
 #[derive(serde::Serialize)]

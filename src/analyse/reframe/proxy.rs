@@ -220,43 +220,8 @@ pub fn decode_stretch(
 /// added only when no keyframe comes within its first 2 s: the window before the first
 /// keyframe is that keyframe's.
 pub fn keyframe_times(spec: &ProxySpec<'_>, span: Micros) -> Result<Vec<Micros>, RenderError> {
-    let mut ictx = crate::media::input::open_input(spec.input)?;
-    let Some(stream) = ictx.stream(spec.stream) else {
-        return Ok(vec![Micros::ZERO]);
-    };
-    let tb = stream.time_base();
-    let start = if stream.start_time() == ff::ffi::AV_NOPTS_VALUE {
-        0
-    } else {
-        stream.start_time()
-    };
-    let to_micros = |ts: i64| {
-        Micros(
-            ((ts - start) as i128 * tb.numerator() as i128 * 1_000_000
-                / tb.denominator().max(1) as i128) as i64,
-        )
-    };
-    if spec.trim_start > Micros::ZERO {
-        // AV_TIME_BASE is microseconds.
-        let target = spec.trim_start.0;
-        let _ = ictx.seek(target, ..target);
-    }
-    let mut out = Vec::new();
-    for (s, packet) in ictx.packets() {
-        if s.index() != spec.stream {
-            continue;
-        }
-        let Some(pts) = packet.pts() else { continue };
-        let t = to_micros(pts) - spec.trim_start;
-        if t > span {
-            break;
-        }
-        if packet.is_key() && t >= Micros::ZERO {
-            out.push(t);
-        }
-    }
-    out.sort();
-    out.dedup();
+    let mut out =
+        crate::media::packets::video_keyframes(spec.input, spec.stream, spec.trim_start, span)?;
     if out.first().is_none_or(|&t| t > Micros(2_000_000)) {
         out.insert(0, Micros::ZERO);
     }

@@ -105,20 +105,29 @@ fn column_profile(score: &[f32], w: usize, h: usize) -> Vec<f32> {
         }
     }
     let c = (w as f32 - 1.0) / 2.0;
-    const K: [f32; 5] = [1.0, 2.0, 3.0, 2.0, 1.0];
-    (0..w)
-        .map(|xx| {
-            let mut s = 0f32;
-            let mut n = 0f32;
-            for (k, wk) in K.iter().enumerate() {
-                let j = xx as i32 + k as i32 - 2;
-                if j >= 0 && (j as usize) < w {
-                    s += wk * col[j as usize];
+    smooth5(&col, [1.0, 2.0, 3.0, 2.0, 1.0])
+        .into_iter()
+        .enumerate()
+        .map(|(xx, s)| {
+            let d = (xx as f32 - c) / c.max(1.0);
+            s / h.max(1) as f32 * (1.0 - 0.2 * d * d)
+        })
+        .collect()
+}
+
+/// `v` smoothed by the 5-tap kernel `k` (centred), renormalised where it runs past an end.
+pub fn smooth5(v: &[f32], k: [f32; 5]) -> Vec<f32> {
+    (0..v.len())
+        .map(|i| {
+            let (mut s, mut n) = (0f32, 0f32);
+            for (j, wk) in k.iter().enumerate() {
+                let t = i as i64 + j as i64 - 2;
+                if t >= 0 && (t as usize) < v.len() {
+                    s += wk * v[t as usize];
                     n += wk;
                 }
             }
-            let d = (xx as f32 - c) / c.max(1.0);
-            s / n / h.max(1) as f32 * (1.0 - 0.2 * d * d)
+            s / n
         })
         .collect()
 }
