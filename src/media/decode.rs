@@ -260,13 +260,31 @@ impl RangeDecoder {
             .ok_or_else(|| ProbeError::NoVideo(self.path.clone()))?
             .parameters();
         let err = lav(&self.path, "opening the video decoder");
+        let id = params.id();
         let mut ctx = ff::codec::context::Context::from_parameters(params).map_err(&err)?;
         ctx.set_threading(ff::codec::threading::Config {
             kind: ff::codec::threading::Type::Frame,
             count: range.threads,
             ..Default::default()
         });
-        let dec = ctx.decoder().video().map_err(&err)?;
+        let codec = ff::decoder::find(id)
+            .ok_or(ff::Error::DecoderNotFound)
+            .map_err(&err)?;
+        let mut options = ff::Dictionary::new();
+        if id == ff::codec::Id::H264 {
+            // libav's H.264 decoder decodes an old x264 build's stream bug for bug, but
+            // learns the build from the version note in the stream's first frame: a decoder
+            // that starts after a seek never sees it and turns an old build's pictures to
+            // green garbage (x264 before build 151, 2017). Tell it.
+            if let Some(build) = super::packets::x264_build(&self.path, self.video_index) {
+                options.set("x264_build", &build.to_string());
+            }
+        }
+        let dec = ctx
+            .decoder()
+            .open_as_with(codec, options)
+            .and_then(|o| o.video())
+            .map_err(&err)?;
         let timeline = Timeline::new(self.video_tb, self.origin);
         self.video = Some(VideoSide {
             dec,

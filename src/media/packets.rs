@@ -81,3 +81,42 @@ pub fn video_keyframes(
     out.dedup();
     Ok(out)
 }
+
+/// The x264 build that wrote video stream `index` (the "x264 - core N" version note x264
+/// writes into its first frame), read from the stream's first packet; None for other
+/// encoders.
+pub fn x264_build(path: &Path, index: usize) -> Option<u32> {
+    let mut ictx = open_input(path).ok()?;
+    let packet = ictx
+        .packets()
+        .find(|(s, _)| s.index() == index)
+        .map(|(_, p)| p)?;
+    x264_build_in(packet.data()?)
+}
+
+/// The build number after "x264 - core " in `data`.
+pub fn x264_build_in(data: &[u8]) -> Option<u32> {
+    const NOTE: &[u8] = b"x264 - core ";
+    let at = data.windows(NOTE.len()).position(|w| w == NOTE)? + NOTE.len();
+    let digits: Vec<u8> = data[at..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .take(9)
+        .collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::x264_build_in;
+
+    #[test]
+    fn x264_build_from_version_note() {
+        let mut sei = vec![0, 0, 2, 0x9e, 6, 5, 0xff, 0xa3];
+        sei.extend_from_slice(b"x264 - core 142 r50 dd79a61 - H.264/MPEG-4 AVC codec");
+        assert_eq!(x264_build_in(&sei), Some(142));
+        assert_eq!(x264_build_in(b"Lavc60.3.100 libx265"), None);
+        assert_eq!(x264_build_in(b"x264 - core "), None);
+    }
+}
