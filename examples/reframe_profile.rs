@@ -37,7 +37,7 @@ fn main() {
     let mut an = signals::Analyser::new();
     let mut obs = Vec::new();
     let mut pw = 0;
-    proxy::decode_proxy(&spec, RATE, samples, WIDTH, |_, t| {
+    proxy::decode_proxy(&spec, RATE, 0..samples, Micros::ZERO, 0, WIDTH, |_, t| {
         pw = t.width;
         obs.push(an.push(t));
     })

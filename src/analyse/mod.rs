@@ -24,9 +24,9 @@ struct LoudnessKey<'a> {
 }
 
 /// Runs the passes `plan` still needs (reading the cache first) and completes the plan with
-/// their decisions. A plan that needs nothing is left as it is.
-pub fn analyse(plan: &mut RenderPlan) -> Result<(), RenderError> {
-    reframe::complete(plan)?;
+/// their decisions, using up to `cores` threads. A plan that needs nothing is left as it is.
+pub fn analyse(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> {
+    reframe::complete(plan, cores)?;
     let Some(target) = plan.audio.loudness else {
         return Ok(());
     };

@@ -37,7 +37,7 @@ pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError
     let analysed;
     let plan = if plan.needs_reframe_pass() {
         let mut p = plan.clone();
-        crate::analyse::reframe::complete(&mut p)?;
+        crate::analyse::reframe::complete(&mut p, 1)?;
         analysed = p;
         &analysed
     } else {

@@ -46,6 +46,17 @@ pub struct RenderOptions {
     pub threads: usize,
 }
 
+impl RenderOptions {
+    /// The cores this render may use at once (an analysis pass decodes that many stretches
+    /// side by side): `threads`, or every core when that is libav's choice.
+    pub fn cores(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |c| c.get()),
+            n => n,
+        }
+    }
+}
+
 /// The text failreel writes into a reel's `comment` tag: its version and the plan hash.
 pub fn reel_tag(plan: &RenderPlan) -> String {
     format!(
@@ -179,7 +190,7 @@ pub fn render(
     let completed;
     let plan = if plan.needs_loudness_pass() || plan.needs_reframe_pass() {
         let mut p = plan.clone();
-        crate::analyse::analyse(&mut p)?;
+        crate::analyse::analyse(&mut p, opts.cores())?;
         completed = p;
         &completed
     } else {
@@ -231,7 +242,7 @@ pub fn render_group(
         let tag = reel_tag(plan);
         let mut p = (*plan).clone();
         if p.needs_loudness_pass() || p.needs_reframe_pass() {
-            if let Err(e) = crate::analyse::analyse(&mut p) {
+            if let Err(e) = crate::analyse::analyse(&mut p, opts.cores()) {
                 results[i] = Some(Err(e));
                 continue;
             }

@@ -55,8 +55,9 @@ struct Decided {
 }
 
 /// Runs the pass if `plan` asks for it (reading the cache first) and puts the path into the
-/// plan.
-pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
+/// plan. The proxy is decoded in up to `cores` stretches side by side (the result does not
+/// depend on it).
+pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> {
     if !plan.needs_reframe_pass() {
         return Ok(());
     }
@@ -95,7 +96,7 @@ pub fn complete(plan: &mut RenderPlan) -> Result<(), RenderError> {
     };
     let decided = match cached {
         Some(d) => d,
-        None => match decide(&spec, v.frames, v.fps, window, moment) {
+        None => match decide(&spec, v.frames, v.fps, window, moment, cores) {
             Ok(d) => {
                 if cacheable {
                     crate::analyse::cache::put("reframe", &key, &d);
@@ -139,6 +140,7 @@ fn decide(
     fps: u32,
     window: Rect,
     moment: Option<Micros>,
+    cores: usize,
 ) -> Result<Decided, RenderError> {
     let frame_time = |i: u64| Micros((i as i128 * 1_000_000 / fps as i128) as i64);
     let reel_end = frame_time(frames);
@@ -153,9 +155,14 @@ fn decide(
         None
     };
     let by_keyframes = keyframes.is_some();
-    let (times, obs, pw) = match keyframes {
-        Some(kt) => keyframe_observations(spec, fps, frames, &kt)?,
-        None => rate_observations(spec, fps, frames)?,
+    let Sampled {
+        times,
+        obs,
+        width: pw,
+        ..
+    } = match keyframes {
+        Some(kt) => keyframe_observations(spec, fps, frames, &kt, cores)?,
+        None => rate_observations(spec, fps, frames, cores.min(4))?,
     };
     let rate = if by_keyframes && reel_end.0 > 0 {
         (obs.len() as f32 / (reel_end.0 as f32 / 1e6)).max(0.2)
@@ -242,31 +249,162 @@ fn decide(
     })
 }
 
-/// The proxy at [`RATE`] pictures a second: sample times, observations and the proxy's
-/// width.
-fn rate_observations(
+/// What the proxy saw: a time and an observation per sample, and the proxy's width.
+pub struct Sampled {
+    /// Reel time of each sample.
+    pub times: Vec<Micros>,
+    /// The observation at each sample.
+    pub obs: Vec<signals::Observation>,
+    /// The proxy pictures' width (0: nothing was decoded).
+    pub width: usize,
+    /// The samples where a stretch decoded on its own began (besides 0).
+    pub splits: Vec<u64>,
+}
+
+/// The shortest stretch of the full-rate proxy worth decoding on its own, in samples (2 s).
+const MIN_STRETCH: u64 = 2 * RATE as u64;
+
+/// The proxy at [`RATE`] pictures a second, decoded in up to `parts` stretches side by side.
+/// A stretch begins only at an exact entry point (an IDR or IRAP picture: decoding from there
+/// gives the same pictures as decoding from the start), each stretch's first observation is
+/// made again against the previous stretch's last picture, so the result is the same as one
+/// decode from the start, whatever `parts` is.
+pub fn rate_observations(
     spec: &proxy::ProxySpec<'_>,
     fps: u32,
     frames: u64,
-) -> Result<(Vec<Micros>, Vec<signals::Observation>, usize), RenderError> {
+    parts: usize,
+) -> Result<Sampled, RenderError> {
     let samples = (frames * RATE as u64).div_ceil(fps as u64).max(1);
-    let mut analyser = signals::Analyser::new();
-    let mut obs: Vec<signals::Observation> = Vec::new();
-    let mut pw = 0usize;
-    proxy::decode_proxy(spec, RATE, samples, WIDTH, |k, t| {
-        pw = t.width;
-        let o = analyser.push(t);
-        // Samples arrive in order; a sample the source has no frame for repeats the last.
-        while (obs.len() as u64) < k {
-            let last = obs.last().cloned().unwrap_or_default();
-            obs.push(last);
+    let splits = if parts > 1 && samples >= 2 * MIN_STRETCH {
+        let span = Micros((samples as i128 * 1_000_000 / RATE as i128) as i64);
+        let entries = crate::media::packets::exact_entry_points(
+            spec.input,
+            spec.stream,
+            spec.trim_start,
+            span,
+        )?;
+        split_at_entries(&entries, samples, parts)
+    } else {
+        Vec::new()
+    };
+    let mut bounds: Vec<(u64, Micros)> = vec![(0, Micros::ZERO)];
+    bounds.extend(splits.iter().copied());
+    let ends: Vec<u64> = bounds
+        .iter()
+        .skip(1)
+        .map(|b| b.0)
+        .chain([samples])
+        .collect();
+    // One stretch: libav's own decoder threads; several: one thread each, side by side.
+    let threads = if bounds.len() > 1 { 1 } else { 0 };
+    let jobs: Vec<(u64, Micros, u64)> = bounds
+        .iter()
+        .zip(&ends)
+        .map(|(&(first, entry), &end)| (first, entry, end))
+        .collect();
+    let stretches: Vec<Stretch> = side_by_side(&jobs, jobs.len(), |&(first, entry, end)| {
+        observe_stretch(spec, first..end, entry, threads)
+    })
+    .into_iter()
+    .collect::<Result<_, _>>()?;
+    let mut obs: Vec<signals::Observation> = Vec::with_capacity(samples as usize);
+    let mut width = 0;
+    let mut prev: Option<proxy::Thumb> = None;
+    for (s, &(first_sample, _)) in stretches.into_iter().zip(&bounds) {
+        // A stretch that ended early (its input did) leaves samples to repeat the last.
+        while (obs.len() as u64) < first_sample {
+            obs.push(obs.last().cloned().unwrap_or_default());
         }
-        obs.push(o);
-    })?;
+        let mut part = s.obs;
+        if let (Some(before), Some(first), Some(o)) =
+            (prev.as_ref(), s.first.as_ref(), part.first_mut())
+        {
+            // Made again as one decode from the start makes it: against the picture before.
+            let mut a = signals::Analyser::new();
+            a.push(before);
+            *o = a.push(first);
+        }
+        obs.extend(part);
+        width = width.max(s.width);
+        prev = s.last.or(prev);
+    }
     let times = (0..obs.len())
         .map(|k| Micros((k as i128 * 1_000_000 / RATE as i128) as i64))
         .collect();
-    Ok((times, obs, pw))
+    Ok(Sampled {
+        times,
+        obs,
+        width,
+        splits: splits.iter().map(|s| s.0).collect(),
+    })
+}
+
+/// One stretch of the full-rate proxy.
+struct Stretch {
+    obs: Vec<signals::Observation>,
+    first: Option<proxy::Thumb>,
+    last: Option<proxy::Thumb>,
+    width: usize,
+}
+
+fn observe_stretch(
+    spec: &proxy::ProxySpec<'_>,
+    samples: std::ops::Range<u64>,
+    entry: Micros,
+    threads: usize,
+) -> Result<Stretch, RenderError> {
+    let first_sample = samples.start;
+    let mut analyser = signals::Analyser::new();
+    let mut out = Stretch {
+        obs: Vec::new(),
+        first: None,
+        last: None,
+        width: 0,
+    };
+    proxy::decode_proxy(spec, RATE, samples, entry, threads, WIDTH, |k, t| {
+        out.width = t.width;
+        let o = analyser.push(t);
+        // Samples arrive in order; a sample the source has no frame for repeats the last.
+        while (out.obs.len() as u64) < k - first_sample {
+            let last = out.obs.last().cloned().unwrap_or_default();
+            out.obs.push(last);
+        }
+        out.obs.push(o);
+        if out.first.is_none() {
+            out.first = Some(t.clone());
+        }
+        out.last = Some(t.clone());
+    })?;
+    Ok(out)
+}
+
+/// Where the full-rate proxy may be split into `parts` stretches: for each even split point,
+/// the nearest sample that an entry point (reel time, ascending) precedes, each stretch at
+/// least [`MIN_STRETCH`] long; as `(first sample, entry point)`, ascending.
+fn split_at_entries(entries: &[Micros], samples: u64, parts: usize) -> Vec<(u64, Micros)> {
+    // Each entry point with the first sample at or after it (the latest entry per sample).
+    let mut at: Vec<(u64, Micros)> = Vec::new();
+    for &e in entries {
+        let k = frame_slot(e, RATE);
+        match at.last_mut() {
+            Some(l) if l.0 == k => l.1 = e,
+            _ => at.push((k, e)),
+        }
+    }
+    let mut out: Vec<(u64, Micros)> = Vec::new();
+    for i in 1..parts as u64 {
+        let target = samples * i / parts as u64;
+        let lo = out.last().map_or(0, |l| l.0) + MIN_STRETCH;
+        let best = at
+            .iter()
+            .filter(|(k, _)| *k >= lo && *k + MIN_STRETCH <= samples)
+            .min_by_key(|(k, _)| k.abs_diff(target));
+        if let Some(&b) = best {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// The proxy of a large picture (4K): a sample at each keyframe, which decodes alone, and the
@@ -279,8 +417,8 @@ fn keyframe_observations(
     fps: u32,
     frames: u64,
     keyframes: &[Micros],
-) -> Result<(Vec<Micros>, Vec<signals::Observation>, usize), RenderError> {
-    use rayon::prelude::*;
+    cores: usize,
+) -> Result<Sampled, RenderError> {
     let last = frames.saturating_sub(1);
     let mut starts: Vec<u64> = keyframes
         .iter()
@@ -288,13 +426,12 @@ fn keyframe_observations(
         .collect();
     starts.dedup();
     // Each keyframe decodes alone: the stretches are decoded side by side.
-    let stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = starts
-        .par_iter()
-        .map(|&a| {
-            let b = (a + (fps as u64 / 10).max(1)).min(last);
-            proxy::decode_stretch(spec, fps, a, b, WIDTH).map(|t| (a, t))
-        })
-        .collect::<Result<_, _>>()?;
+    let stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = side_by_side(&starts, cores, |&a| {
+        let b = (a + (fps as u64 / 10).max(1)).min(last);
+        proxy::decode_stretch(spec, fps, a, b, WIDTH).map(|t| (a, t))
+    })
+    .into_iter()
+    .collect::<Result<_, _>>()?;
     let mut series = signals::Analyser::new();
     let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
     for (a, thumbs) in &stretches {
@@ -313,7 +450,45 @@ fn keyframe_observations(
             ..moved
         });
     }
-    Ok((times, obs, pw))
+    Ok(Sampled {
+        times,
+        obs,
+        width: pw,
+        splits: Vec::new(),
+    })
+}
+
+/// `f` of each item, on up to `threads` threads of its own (item i on thread i mod threads),
+/// in the items' order. Its own threads, not rayon's: a batch runs each reel's render in a
+/// pool of one thread per reel, where a parallel iterator would run one item at a time.
+fn side_by_side<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..items.len())
+                        .step_by(threads)
+                        .map(|i| (i, f(&items[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
 }
 
 /// The first output frame at or after reel time `t`.

@@ -25,6 +25,7 @@ pub struct ProxySpec<'a> {
 }
 
 /// Small upright RGB pictures, row by row.
+#[derive(Clone)]
 pub struct Thumb {
     /// Width.
     pub width: usize,
@@ -112,25 +113,30 @@ impl Shrinker {
     }
 }
 
-/// Decodes the range's `samples` proxy pictures at `rate` per second (sample k at reel time
-/// k / rate), calling `on(k, picture)` for each in order.
+/// Decodes proxy pictures `samples.start..samples.end` of the range at `rate` per second
+/// (sample k at reel time k / rate), calling `on(k, picture)` for each in order. A range that
+/// starts after sample 0 decodes from the entry point at reel time `entry` (at or before the
+/// range's first sample; see [`crate::media::packets::exact_entry_points`]), with `threads`
+/// decoder threads (0: libav's choice).
 pub fn decode_proxy(
     spec: &ProxySpec<'_>,
     rate: u32,
-    samples: u64,
+    samples: std::ops::Range<u64>,
+    entry: Micros,
+    threads: usize,
     width: usize,
     mut on: impl FnMut(u64, &Thumb),
 ) -> Result<(), RenderError> {
     let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
     dec.with_video(VideoRange {
-        first: 0,
-        total: samples,
+        first: samples.start,
+        total: samples.end,
         fps: rate,
-        threads: 0,
+        threads,
     })?;
     dec.draft_video();
-    if spec.trim_start > Micros::ZERO {
-        let _ = dec.seek(Micros::ZERO);
+    if spec.trim_start > Micros::ZERO || entry > Micros::ZERO {
+        let _ = dec.seek(entry);
     }
     let mut shrink = Shrinker::new(
         spec.rotation,

@@ -28,7 +28,7 @@ pub fn hist_distance(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// What one proxy picture says.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
     /// Histogram distance to the previous picture (0 for the first).
     pub cut_distance: f32,
