@@ -323,6 +323,20 @@ impl RangeDecoder {
         Ok(true)
     }
 
+    /// Starts over for output frames `first..total` (at the rate given to
+    /// [`RangeDecoder::with_video`]) from the keyframe at or before reel time `at`: the video
+    /// decoder is flushed and kept (its buffers are reused), and the frame choice starts
+    /// afresh, as a new decoder's would. False when the file cannot seek.
+    pub fn restart(&mut self, first: u64, total: u64, at: Micros) -> bool {
+        if let Some(v) = self.video.as_mut() {
+            v.dec.flush();
+            let fps = v.selector.grid().fps;
+            v.clock = VideoClock::new(v.timeline, fps);
+            v.selector = Selector::from_slot(first, total, fps);
+        }
+        self.seek(at)
+    }
+
     /// Seeks to the keyframe at or before reel time `at`; false when the file cannot seek
     /// (decoding then starts at the beginning, which is still exact, only slower).
     pub fn seek(&mut self, at: Micros) -> bool {

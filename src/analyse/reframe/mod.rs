@@ -425,13 +425,25 @@ fn keyframe_observations(
         .map(|&t| frame_slot(t, fps).min(last))
         .collect();
     starts.dedup();
-    // Each keyframe decodes alone: the stretches are decoded side by side.
-    let stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = side_by_side(&starts, cores, |&a| {
-        let b = (a + (fps as u64 / 10).max(1)).min(last);
-        proxy::decode_stretch(spec, fps, a, b, WIDTH).map(|t| (a, t))
-    })
-    .into_iter()
-    .collect::<Result<_, _>>()?;
+    // Each keyframe decodes alone: the stretches are decoded side by side, each thread's
+    // with one decoder (stretch i on thread i mod threads).
+    let threads = cores.clamp(1, starts.len().max(1));
+    let groups: Vec<Vec<(u64, u64)>> = (0..threads)
+        .map(|t| {
+            (t..starts.len())
+                .step_by(threads)
+                .map(|i| (starts[i], (starts[i] + (fps as u64 / 10).max(1)).min(last)))
+                .collect()
+        })
+        .collect();
+    let decoded = side_by_side(&groups, threads, |g| {
+        proxy::decode_stretches(spec, fps, g, WIDTH)
+    });
+    let mut stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = Vec::with_capacity(starts.len());
+    for (g, d) in groups.iter().zip(decoded) {
+        stretches.extend(g.iter().map(|s| s.0).zip(d?));
+    }
+    stretches.sort_by_key(|s| s.0);
     let mut series = signals::Analyser::new();
     let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
     for (a, thumbs) in &stretches {

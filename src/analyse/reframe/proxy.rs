@@ -164,8 +164,7 @@ pub fn decode_proxy(
 }
 
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
-/// the exact frame of a cut; the proxy's width for a keyframe and the frames just after it),
-/// as `(frame index, picture)`.
+/// the exact frame of a cut), as `(frame index, picture)`.
 pub fn decode_stretch(
     spec: &ProxySpec<'_>,
     fps: u32,
@@ -173,6 +172,23 @@ pub fn decode_stretch(
     last: u64,
     width: usize,
 ) -> Result<Vec<(u64, Thumb)>, RenderError> {
+    let mut all = decode_stretches(spec, fps, &[(first, last)], width)?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// [`decode_stretch`] for several stretches `(first, last)` (the proxy's width for each
+/// keyframe and the frames just after it) with one decoder, flushed and sought between them
+/// (a 4K decoder's buffers are large: opening one per keyframe cost more in the kernel than
+/// in decoding).
+pub fn decode_stretches(
+    spec: &ProxySpec<'_>,
+    fps: u32,
+    stretches: &[(u64, u64)],
+    width: usize,
+) -> Result<Vec<Vec<(u64, Thumb)>>, RenderError> {
+    let Some(&(first, last)) = stretches.first() else {
+        return Ok(Vec::new());
+    };
     let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
     dec.with_video(VideoRange {
         first,
@@ -182,8 +198,6 @@ pub fn decode_stretch(
         threads: 1,
     })?;
     dec.draft_video();
-    let at = Micros((first as i128 * 1_000_000 / fps as i128) as i64);
-    let _ = dec.seek(at);
     let mut shrink = Shrinker::new(
         spec.rotation,
         proxy_size(spec.rotated_size, width),
@@ -193,32 +207,38 @@ pub fn decode_stretch(
             ff::software::scaling::Flags::POINT
         },
     );
-    let mut out = Vec::new();
-    let mut failure = None;
-    dec.run(None, |item| {
-        if let Decoded::Picture(shown) = item {
-            match shrink.shrink(spec.input, &shown.frame) {
-                Ok(t) => {
-                    for k in shown.first..shown.first + shown.count {
-                        out.push((
-                            k,
-                            Thumb {
-                                width: t.width,
-                                height: t.height,
-                                rgb: t.rgb.clone(),
-                            },
-                        ));
+    let mut all = Vec::with_capacity(stretches.len());
+    for (n, &(first, last)) in stretches.iter().enumerate() {
+        let at = Micros((first as i128 * 1_000_000 / fps as i128) as i64);
+        if n == 0 {
+            let _ = dec.seek(at);
+        } else {
+            let _ = dec.restart(first, last + 1, at);
+        }
+        let mut out = Vec::new();
+        let mut failure = None;
+        dec.run(None, |item| {
+            if let Decoded::Picture(shown) = item {
+                match shrink.shrink(spec.input, &shown.frame) {
+                    Ok(t) => {
+                        for k in shown.first..shown.first + shown.count {
+                            out.push((k, t.clone()));
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        return Ok(Flow::Stop);
                     }
                 }
-                Err(e) => {
-                    failure = Some(e);
-                    return Ok(Flow::Stop);
-                }
             }
+            Ok(Flow::Continue)
+        })?;
+        if let Some(e) = failure {
+            return Err(e);
         }
-        Ok(Flow::Continue)
-    })?;
-    failure.map_or(Ok(out), Err)
+        all.push(out);
+    }
+    Ok(all)
 }
 
 /// Reel times of the keyframes in the first `span` of the reel, by demuxing alone (nothing is
