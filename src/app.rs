@@ -281,8 +281,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
     let mut plan = crate::captions::with_captions(plan, &req)?;
     // `--focus auto`: the same path the render follows (cached after the first run).
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    crate::analyse::reframe::complete(&mut plan, cores)?;
+    crate::analyse::reframe::complete(&mut plan, crate::render::cores())?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(

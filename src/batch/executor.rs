@@ -69,8 +69,7 @@ pub trait Renderer: Sync {
     /// Runs the analysis a dry run shows (the `--focus auto` crop path) into `plan`.
     fn analyse_for_dry_run(&self, plan: &mut RenderPlan) -> Result<(), RenderError> {
         // Dry runs plan one clip after another: the pass may use every core.
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        crate::analyse::reframe::complete(plan, cores)
+        crate::analyse::reframe::complete(plan, crate::render::cores())
     }
 }
 

@@ -112,16 +112,10 @@ pub fn encode_memory_mib(plan: &RenderPlan) -> u64 {
 /// A reel to render: its position in the batch, plan, memory estimate and warnings so far.
 type WorkItem = (usize, Box<RenderPlan>, u64, Vec<String>);
 
-fn cores() -> usize {
-    std::thread::available_parallelism()
-        .map(|c| c.get())
-        .unwrap_or(1)
-}
-
 /// Parallel reels for `n` clips whose largest needs `peak_mib`, with `free_mib` free: no more
 /// than cores, clips or what 70% of free memory holds.
 pub fn auto_jobs(n: usize, peak_mib: u64, free_mib: Option<u64>) -> usize {
-    let cores = cores();
+    let cores = crate::render::cores();
     let by_mem = free_mib
         .map(|m| ((m as f64 * 0.7) / peak_mib.max(1) as f64) as usize)
         .unwrap_or(cores);
@@ -477,7 +471,7 @@ pub fn run_batch(
             threads: if jobs == 1 {
                 0
             } else {
-                (cores() / jobs).max(1)
+                (crate::render::cores() / jobs).max(1)
             },
         };
         sink.event(&Event::Rendering {

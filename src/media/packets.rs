@@ -6,7 +6,10 @@ use super::error::RenderError;
 use super::input::ProbeError;
 use super::input::{open_input, start_ts};
 use crate::time::Micros;
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 /// One video packet.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,32 +57,9 @@ pub fn video_keyframes(
     from: Micros,
     span: Micros,
 ) -> Result<Vec<Micros>, RenderError> {
-    let mut ictx = open_input(path)?;
-    let s = ictx
-        .stream(index)
-        .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
-    let (tb, start) = (s.time_base(), start_ts(&s));
-    if from > Micros::ZERO {
-        // AV_TIME_BASE is microseconds.
-        let _ = ictx.seek(from.0, ..from.0);
-    }
-    let mut out = Vec::new();
-    for (stream, packet) in ictx.packets() {
-        if stream.index() != index {
-            continue;
-        }
-        let Some(pts) = packet.pts() else { continue };
-        let t = Micros::from_ts(pts - start, tb.numerator(), tb.denominator()) - from;
-        if t > span {
-            break;
-        }
-        if packet.is_key() && t >= Micros::ZERO {
-            out.push(t);
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    packet_times(path, index, from, span, |_| {
+        Some(|_: &ffmpeg_next::Packet| true)
+    })
 }
 
 /// Times of video stream `index`'s exact entry points from `from` to `from + span` on the
@@ -99,15 +79,36 @@ pub fn exact_entry_points(
     from: Micros,
     span: Micros,
 ) -> Result<Vec<Micros>, RenderError> {
+    packet_times(path, index, from, span, |id| {
+        let is_entry: fn(u8) -> bool = match id {
+            ffmpeg_next::codec::Id::H264 => |h| h & 0x1F == 5,
+            ffmpeg_next::codec::Id::HEVC => |h| (16..=21).contains(&((h >> 1) & 0x3F)),
+            _ => return None,
+        };
+        Some(move |p: &ffmpeg_next::Packet| {
+            p.data()
+                .is_some_and(|d| nal_headers(d).into_iter().any(is_entry))
+        })
+    })
+}
+
+/// The times (offsets from `from`, within `span`, ascending) of video stream `index`'s
+/// keyframe packets that `pick(codec)` accepts (None: the codec has none to accept), by
+/// demuxing alone from the keyframe before `from`.
+fn packet_times<F: Fn(&ffmpeg_next::Packet) -> bool>(
+    path: &Path,
+    index: usize,
+    from: Micros,
+    span: Micros,
+    pick: impl FnOnce(ffmpeg_next::codec::Id) -> Option<F>,
+) -> Result<Vec<Micros>, RenderError> {
     let mut ictx = open_input(path)?;
     let s = ictx
         .stream(index)
         .ok_or_else(|| ProbeError::NoVideo(path.to_path_buf()))?;
     let (tb, start) = (s.time_base(), start_ts(&s));
-    let is_entry: fn(u8) -> bool = match s.parameters().id() {
-        ffmpeg_next::codec::Id::H264 => |h| h & 0x1F == 5,
-        ffmpeg_next::codec::Id::HEVC => |h| (16..=21).contains(&((h >> 1) & 0x3F)),
-        _ => return Ok(Vec::new()),
+    let Some(accept) = pick(s.parameters().id()) else {
+        return Ok(Vec::new());
     };
     if from > Micros::ZERO {
         // AV_TIME_BASE is microseconds.
@@ -123,11 +124,7 @@ pub fn exact_entry_points(
         if t > span {
             break;
         }
-        let entry = packet.is_key()
-            && packet
-                .data()
-                .is_some_and(|d| nal_headers(d).into_iter().any(is_entry));
-        if entry && t >= Micros::ZERO {
+        if packet.is_key() && t >= Micros::ZERO && accept(&packet) {
             out.push(t);
         }
     }
@@ -138,18 +135,33 @@ pub fn exact_entry_points(
 
 /// The x264 build that wrote video stream `index` (the "x264 - core N" version note x264
 /// writes into its first frame), read from the stream's first packet; None for other
-/// encoders.
+/// encoders. Read once per file (by its size and time of change) and remembered: every
+/// H.264 decoder the render and the analysis passes open asks.
 pub fn x264_build(path: &Path, index: usize) -> Option<u32> {
-    let mut ictx = open_input(path).ok()?;
-    let packet = ictx
-        .packets()
-        .find(|(s, _)| s.index() == index)
-        .map(|(_, p)| p)?;
-    x264_build_in(packet.data()?)
+    type Seen = HashMap<(PathBuf, usize, u64, Option<SystemTime>), Option<u32>>;
+    static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
+    let meta = std::fs::metadata(path).ok()?;
+    let key = (path.to_path_buf(), index, meta.len(), meta.modified().ok());
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(b) = seen.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return b;
+    }
+    let build = (|| {
+        let mut ictx = open_input(path).ok()?;
+        let packet = ictx
+            .packets()
+            .find(|(s, _)| s.index() == index)
+            .map(|(_, p)| p)?;
+        x264_build_in(packet.data()?)
+    })();
+    if let Ok(mut m) = seen.lock() {
+        m.insert(key, build);
+    }
+    build
 }
 
 /// The build number after "x264 - core " in `data`.
-pub fn x264_build_in(data: &[u8]) -> Option<u32> {
+fn x264_build_in(data: &[u8]) -> Option<u32> {
     const NOTE: &[u8] = b"x264 - core ";
     let at = data.windows(NOTE.len()).position(|w| w == NOTE)? + NOTE.len();
     let digits: Vec<u8> = data[at..]
@@ -164,7 +176,7 @@ pub fn x264_build_in(data: &[u8]) -> Option<u32> {
 /// The first header byte of each NAL unit in an H.264/HEVC packet: length-prefixed (MP4,
 /// Matroska: 4-byte big-endian lengths that must walk exactly to the packet's end) or, failing
 /// that, Annex B start codes (MPEG-TS). Empty when neither reads.
-pub fn nal_headers(data: &[u8]) -> Vec<u8> {
+fn nal_headers(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = 0usize;
     while i + 4 < data.len() {

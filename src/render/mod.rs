@@ -51,10 +51,15 @@ impl RenderOptions {
     /// side by side): `threads`, or every core when that is libav's choice.
     pub fn cores(&self) -> usize {
         match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |c| c.get()),
+            0 => cores(),
             n => n,
         }
     }
+}
+
+/// The machine's cores (1 when it cannot tell).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |c| c.get())
 }
 
 /// The text failreel writes into a reel's `comment` tag: its version and the plan hash.

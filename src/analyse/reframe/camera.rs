@@ -283,9 +283,9 @@ pub fn emphasis_around(moment_s: Option<f32>, samples: usize, rate: f32) -> Vec<
 /// A sample's profile as the camera weighs it: around a detected moment, what moves against
 /// the camera counts more (the fail: the pan that slides, the tray that drops), so the window
 /// goes to it even when the cook stands elsewhere.
-fn weighted_profile(o: &Observation, emphasis: f32) -> Vec<f32> {
+fn weighted_profile(o: &Observation, emphasis: f32) -> std::borrow::Cow<'_, [f32]> {
     if emphasis <= 1.0 || o.motion.len() != o.profile.len() {
-        return o.profile.clone();
+        return std::borrow::Cow::Borrowed(&o.profile);
     }
     o.profile
         .iter()

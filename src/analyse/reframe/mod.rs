@@ -288,30 +288,30 @@ pub fn rate_observations(
     } else {
         Vec::new()
     };
-    let mut bounds: Vec<(u64, Micros)> = vec![(0, Micros::ZERO)];
-    bounds.extend(splits.iter().copied());
-    let ends: Vec<u64> = bounds
+    // Each stretch: (first sample, entry point, end sample).
+    let starts: Vec<(u64, Micros)> = [(0, Micros::ZERO)]
+        .into_iter()
+        .chain(splits.clone())
+        .collect();
+    let jobs: Vec<(u64, Micros, u64)> = starts
         .iter()
-        .skip(1)
-        .map(|b| b.0)
-        .chain([samples])
+        .enumerate()
+        .map(|(i, &(first, entry))| (first, entry, starts.get(i + 1).map_or(samples, |s| s.0)))
         .collect();
     // One stretch: libav's own decoder threads; several: one thread each, side by side.
-    let threads = if bounds.len() > 1 { 1 } else { 0 };
-    let jobs: Vec<(u64, Micros, u64)> = bounds
-        .iter()
-        .zip(&ends)
-        .map(|(&(first, entry), &end)| (first, entry, end))
-        .collect();
+    let threads = if jobs.len() > 1 { 1 } else { 0 };
     let stretches: Vec<Stretch> = side_by_side(&jobs, jobs.len(), |&(first, entry, end)| {
         observe_stretch(spec, first..end, entry, threads)
     })
     .into_iter()
     .collect::<Result<_, _>>()?;
+    let width = stretches
+        .iter()
+        .find_map(|s| s.first.as_ref())
+        .map_or(0, |t| t.width);
     let mut obs: Vec<signals::Observation> = Vec::with_capacity(samples as usize);
-    let mut width = 0;
     let mut prev: Option<proxy::Thumb> = None;
-    for (s, &(first_sample, _)) in stretches.into_iter().zip(&bounds) {
+    for (s, &(first_sample, ..)) in stretches.into_iter().zip(&jobs) {
         // A stretch that ended early (its input did) leaves samples to repeat the last.
         while (obs.len() as u64) < first_sample {
             obs.push(obs.last().cloned().unwrap_or_default());
@@ -326,7 +326,6 @@ pub fn rate_observations(
             *o = a.push(first);
         }
         obs.extend(part);
-        width = width.max(s.width);
         prev = s.last.or(prev);
     }
     let times = (0..obs.len())
@@ -340,12 +339,12 @@ pub fn rate_observations(
     })
 }
 
-/// One stretch of the full-rate proxy.
+/// One stretch of the full-rate proxy: its observations, and its first and last pictures
+/// (to join it to its neighbours).
 struct Stretch {
     obs: Vec<signals::Observation>,
     first: Option<proxy::Thumb>,
     last: Option<proxy::Thumb>,
-    width: usize,
 }
 
 fn observe_stretch(
@@ -360,10 +359,8 @@ fn observe_stretch(
         obs: Vec::new(),
         first: None,
         last: None,
-        width: 0,
     };
     proxy::decode_proxy(spec, RATE, samples, entry, threads, WIDTH, |k, t| {
-        out.width = t.width;
         let o = analyser.push(t);
         // Samples arrive in order; a sample the source has no frame for repeats the last.
         while (out.obs.len() as u64) < k - first_sample {

@@ -53,14 +53,48 @@ struct Shrinker {
 }
 
 impl Shrinker {
-    fn new(rotation: u32, upright: (usize, usize), flags: ff::software::scaling::Flags) -> Self {
+    /// For `spec`'s pictures at `width` px wide: averaged over areas, or the nearest pixel for
+    /// tiny thumbnails (a cut's exact frame).
+    fn for_proxy(spec: &ProxySpec<'_>, width: usize) -> Self {
         Shrinker {
             ctx: None,
             out: ff::frame::Video::empty(),
-            rotation,
-            upright,
-            flags,
+            rotation: spec.rotation,
+            upright: proxy_size(spec.rotated_size, width),
+            flags: if width > 64 {
+                ff::software::scaling::Flags::AREA
+            } else {
+                ff::software::scaling::Flags::POINT
+            },
         }
+    }
+
+    /// Runs `dec` to its end: each chosen picture shrunk and handed to `on` once for every
+    /// output frame it fills, in order.
+    fn run(
+        &mut self,
+        dec: &mut RangeDecoder,
+        path: &Path,
+        mut on: impl FnMut(u64, &Thumb),
+    ) -> Result<(), RenderError> {
+        let mut failure = None;
+        dec.run(None, |item| {
+            if let Decoded::Picture(shown) = item {
+                match self.shrink(path, &shown.frame) {
+                    Ok(t) => {
+                        for k in shown.first..shown.first + shown.count {
+                            on(k, &t);
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        return Ok(Flow::Stop);
+                    }
+                }
+            }
+            Ok(Flow::Continue)
+        })?;
+        failure.map_or(Ok(()), Err)
     }
 
     fn shrink(&mut self, path: &Path, f: &ff::frame::Video) -> Result<Thumb, RenderError> {
@@ -125,7 +159,7 @@ pub fn decode_proxy(
     entry: Micros,
     threads: usize,
     width: usize,
-    mut on: impl FnMut(u64, &Thumb),
+    on: impl FnMut(u64, &Thumb),
 ) -> Result<(), RenderError> {
     let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
     dec.with_video(VideoRange {
@@ -138,29 +172,7 @@ pub fn decode_proxy(
     if spec.trim_start > Micros::ZERO || entry > Micros::ZERO {
         let _ = dec.seek(entry);
     }
-    let mut shrink = Shrinker::new(
-        spec.rotation,
-        proxy_size(spec.rotated_size, width),
-        ff::software::scaling::Flags::AREA,
-    );
-    let mut failure = None;
-    dec.run(None, |item| {
-        if let Decoded::Picture(shown) = item {
-            match shrink.shrink(spec.input, &shown.frame) {
-                Ok(t) => {
-                    for k in shown.first..shown.first + shown.count {
-                        on(k, &t);
-                    }
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    return Ok(Flow::Stop);
-                }
-            }
-        }
-        Ok(Flow::Continue)
-    })?;
-    failure.map_or(Ok(()), Err)
+    Shrinker::for_proxy(spec, width).run(&mut dec, spec.input, on)
 }
 
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
@@ -198,15 +210,7 @@ pub fn decode_stretches(
         threads: 1,
     })?;
     dec.draft_video();
-    let mut shrink = Shrinker::new(
-        spec.rotation,
-        proxy_size(spec.rotated_size, width),
-        if width > 64 {
-            ff::software::scaling::Flags::AREA
-        } else {
-            ff::software::scaling::Flags::POINT
-        },
-    );
+    let mut shrink = Shrinker::for_proxy(spec, width);
     let mut all = Vec::with_capacity(stretches.len());
     for (n, &(first, last)) in stretches.iter().enumerate() {
         let at = Micros((first as i128 * 1_000_000 / fps as i128) as i64);
@@ -216,26 +220,7 @@ pub fn decode_stretches(
             let _ = dec.restart(first, last + 1, at);
         }
         let mut out = Vec::new();
-        let mut failure = None;
-        dec.run(None, |item| {
-            if let Decoded::Picture(shown) = item {
-                match shrink.shrink(spec.input, &shown.frame) {
-                    Ok(t) => {
-                        for k in shown.first..shown.first + shown.count {
-                            out.push((k, t.clone()));
-                        }
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        return Ok(Flow::Stop);
-                    }
-                }
-            }
-            Ok(Flow::Continue)
-        })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        shrink.run(&mut dec, spec.input, |k, t| out.push((k, t.clone())))?;
         all.push(out);
     }
     Ok(all)
