@@ -8,6 +8,7 @@
 
 pub mod analyse;
 pub mod batch;
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod media;

@@ -58,6 +58,15 @@ pub enum AppError {
     Render(#[from] RenderError),
 }
 
+impl From<crate::chain::ChainError> for AppError {
+    fn from(e: crate::chain::ChainError) -> AppError {
+        match e {
+            crate::chain::ChainError::Plan(e) => AppError::Plan(e),
+            crate::chain::ChainError::Analyse(e) => AppError::Render(e),
+        }
+    }
+}
+
 impl AppError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
@@ -278,10 +287,15 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         crate::render::output::png_is_ours,
     )?;
     let info = probe(&args.input)?;
-    let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
-    let mut plan = crate::plan::captions::with_captions(plan, &req)?;
-    // `--focus auto`: the same path the render follows (cached after the first run).
-    crate::analyse::reframe::complete(&mut plan, crate::render::cores())?;
+    // The same chain as the render's: the frame shows exactly what the reel would.
+    let plan = crate::chain::plan(
+        &info,
+        &req,
+        &preset,
+        args.output.clone(),
+        crate::chain::Extras::default(),
+        crate::render::cores(),
+    )?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(

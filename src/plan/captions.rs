@@ -438,6 +438,23 @@ pub fn with_captions(
     Ok(plan)
 }
 
+/// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
+/// cards, for the whole part.
+pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
+    let mut engine = TextEngine::new();
+    let len = plan.frame_time(plan.video.frames);
+    let badge = place_overlay(
+        &mut engine,
+        plan,
+        &format!("#{k}"),
+        Micros::ZERO,
+        len,
+        CardPosition::Top,
+    )?;
+    plan.captions.extend(badge);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -555,6 +555,56 @@ pub struct RenderPlan {
     /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayPlan>,
+    /// The key of what was asked ([`crate::chain::request_key`]): carried in the reel's tag,
+    /// so resume knows an up-to-date reel without running any pass again.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub request: String,
+}
+
+/// A plan whose every decision is made: the measuring passes it needs have run (the
+/// `--focus auto` crop path, the loudness gain). Only [`crate::chain::complete`] makes one;
+/// render, preview, cover and compile accept nothing else, so what `--dry-run` shows is what
+/// is drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CompletePlan(RenderPlan);
+
+impl CompletePlan {
+    /// Wraps a plan the passes have completed.
+    pub(crate) fn new(plan: RenderPlan) -> CompletePlan {
+        debug_assert!(
+            !plan.needs_reframe_pass() && !plan.needs_loudness_pass(),
+            "a complete plan has had its passes"
+        );
+        CompletePlan(plan)
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &RenderPlan {
+        &self.0
+    }
+
+    /// The plan, owned.
+    pub fn into_plan(self) -> RenderPlan {
+        self.0
+    }
+}
+
+impl std::ops::Deref for CompletePlan {
+    type Target = RenderPlan;
+    fn deref(&self) -> &RenderPlan {
+        &self.0
+    }
+}
+
+/// A short stable hash (FNV-1a, 16 hex digits) of `bytes`.
+pub fn fnv_hex(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -653,12 +703,7 @@ impl RenderPlan {
             serde_json::to_string(self)
         }
         .unwrap_or_default();
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in json.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        format!("{h:016x}")
+        fnv_hex(json.as_bytes())
     }
 }
 
@@ -1056,6 +1101,7 @@ pub fn plan_reel(
         captions: Vec::new(),
         auto_start: None,
         replay: None,
+        request: String::new(),
     })
 }
 

@@ -23,7 +23,7 @@ use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
 use crate::model::CardPosition;
-use crate::plan::captions::{place_overlay, CaptionPlan};
+use crate::plan::captions::CaptionPlan;
 use crate::plan::{EncoderPlan, RenderPlan};
 use crate::text::card::TextEngine;
 use crate::text::composite::YuvOverlay;
@@ -81,23 +81,6 @@ impl CompilePlan {
         }
         format!("{h:016x}")
     }
-}
-
-/// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
-/// cards, for the whole part.
-pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), crate::text::card::CardError> {
-    let mut engine = TextEngine::new();
-    let len = plan.frame_time(plan.video.frames);
-    let badge = place_overlay(
-        &mut engine,
-        plan,
-        &format!("#{k}"),
-        Micros::ZERO,
-        len,
-        CardPosition::Top,
-    )?;
-    plan.captions.extend(badge);
-    Ok(())
 }
 
 /// The encoder settings of an intermediate: near-lossless and fast.
@@ -616,14 +599,11 @@ pub fn plan_compilation(
     for (k, clip) in clips.iter().enumerate() {
         let info = crate::media::input::probe(&clip.input)?;
         let out = dir.join(format!("part-{}.mp4", k + 1));
-        let plan = crate::plan::plan_reel(&info, &clip.request, &preset, out)?;
-        let plan = crate::plan::cover::with_cover(plan, &clip.request);
-        let mut plan = crate::plan::captions::with_captions(plan, &clip.request)?;
-        number_part(&mut plan, k + 1).map_err(|source| crate::plan::PlanError::Card {
-            path: clip.input.display().to_string(),
-            card: "number",
-            source,
-        })?;
+        let extras = crate::chain::Extras {
+            thumbnail: false,
+            number: Some(k + 1),
+        };
+        let mut plan = crate::chain::draft(&info, &clip.request, &preset, out, extras)?;
         for w in &plan.warnings {
             warnings.push(format!("{}: {w}", clip.input.display()));
         }
@@ -732,6 +712,7 @@ pub fn render_compilation(
         if let crate::render::ExistingReel::Ours {
             hash: h,
             complete: true,
+            ..
         } = crate::render::existing_reel(&plan.output)
         {
             if h == hash {
@@ -756,8 +737,9 @@ pub fn render_compilation(
     let started = std::time::Instant::now();
     let mut parts = Vec::new();
     for p in &plan.parts {
+        let p = crate::chain::complete(p.clone(), crate::render::cores())?;
         let r = crate::render::render(
-            p,
+            &p,
             &crate::render::RenderOptions::default(),
             &crate::render::NoProgress,
             cancel,

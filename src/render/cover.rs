@@ -8,7 +8,7 @@ use crate::config::preset::CardPosition;
 use crate::media::RenderError;
 use crate::model::time::Micros;
 use crate::plan::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
-use crate::plan::RenderPlan;
+use crate::plan::CompletePlan;
 use crate::text::card::TextEngine;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -27,22 +27,11 @@ pub struct CoverReport {
 }
 
 /// Writes the still `plan.cover` asks for (nothing when it asks for none).
-pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError> {
+pub fn write_cover(plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
     let Some(cover) = &plan.cover else {
         return Ok(None);
     };
     let started = Instant::now();
-    // The still shows the reel's own window: a plan straight from the batch has not had its
-    // reframe pass yet (the render runs it; its result is cached, so this reads it back).
-    let analysed;
-    let plan = if plan.needs_reframe_pass() {
-        let mut p = plan.clone();
-        crate::analyse::reframe::complete(&mut p, 1)?;
-        analysed = p;
-        &analysed
-    } else {
-        plan
-    };
     let (img, chosen, scores) = cover_image(plan, cover)?;
     let tag = jpeg_tag(&still_hash(plan, cover));
     write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
@@ -57,7 +46,7 @@ pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError
 /// The still as RGB, the reel time of the frame used, and every candidate's score.
 #[allow(clippy::type_complexity)]
 pub fn cover_image(
-    plan: &RenderPlan,
+    plan: &CompletePlan,
     cover: &CoverPlan,
 ) -> Result<(image::RgbImage, Micros, Vec<(Micros, f64)>), RenderError> {
     let indices: Vec<u64> = cover.candidates.iter().map(|c| c.frame).collect();

@@ -78,6 +78,7 @@ struct Key {
     input: std::path::PathBuf,
     size: u64,
     modified_ns: u128,
+    fingerprint: u64,
     video_stream: usize,
     audio_stream: Option<usize>,
 }
@@ -89,6 +90,7 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         input: std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone()),
         size: info.stamp.size,
         modified_ns: info.stamp.modified_ns,
+        fingerprint: info.stamp.fingerprint,
         video_stream: info.video.index,
         audio_stream: info.audio.as_ref().map(|a| a.index),
     };
