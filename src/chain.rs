@@ -132,3 +132,77 @@ pub enum ChainError {
     #[error(transparent)]
     Analyse(#[from] RenderError),
 }
+
+/// One part of a compilation as asked: the probed input and its request.
+pub struct PartRequest<'a> {
+    /// What the input is.
+    pub info: &'a MediaInfo,
+    /// What the user asked of the part (flags, then the manifest clip's keys).
+    pub request: &'a ReelRequest,
+}
+
+/// The chain for a compilation: every part drafted (numbered `#1`, `#2`, …; the same input
+/// may appear any number of times) and completed like any reel, then joined under the
+/// title. The reel's encoder is the preset's with the command line's CRF and speed.
+/// Warnings come back with the plan, each prefixed by its part's input.
+pub fn plan_compilation(
+    parts: &[PartRequest],
+    flags: &ReelRequest,
+    preset: &Preset,
+    title: &str,
+    output: PathBuf,
+    cores: usize,
+) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
+    let mut complete = Vec::new();
+    let mut warnings = Vec::new();
+    for (k, p) in parts.iter().enumerate() {
+        let extras = Extras {
+            thumbnail: false,
+            number: Some(k + 1),
+        };
+        let mut d = draft(p.info, p.request, preset, output.clone(), extras)?;
+        // A part is never written on its own: no still beside it.
+        d.cover = None;
+        for w in &d.warnings {
+            warnings.push(format!("{}: {w}", p.info.path.display()));
+        }
+        complete.push(self::complete(d, cores).map_err(ChainError::from)?);
+    }
+    let Some(first) = complete.first() else {
+        return Err(CompileError::Usage("a compilation needs clips".into()));
+    };
+    let encoder = crate::plan::EncoderPlan {
+        crf: flags.crf.unwrap_or(preset.video.crf).get(),
+        preset: flags
+            .encoder_preset
+            .unwrap_or(preset.video.x264_preset)
+            .to_string(),
+        max_bitrate_kbps: preset.video.max_bitrate_kbps,
+        ..first.encoder().clone()
+    };
+    let plan =
+        crate::plan::compile::assemble(complete, title, preset, output, encoder).map_err(|e| {
+            match e {
+                crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
+                crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
+            }
+        })?;
+    Ok((plan, warnings))
+}
+
+/// Why a compilation could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A usage problem (exit 2): too long, a part too short, no clips.
+    #[error("{0}")]
+    Usage(String),
+    /// A part could not be planned or analysed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl From<PlanError> for CompileError {
+    fn from(e: PlanError) -> CompileError {
+        CompileError::Chain(ChainError::Plan(e))
+    }
+}

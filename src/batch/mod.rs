@@ -149,8 +149,8 @@ fn mib(m: u64) -> String {
     }
 }
 
-/// Forwards a render's progress to the sink as events.
-struct JobProgress<'a> {
+/// Forwards a render's progress to a sink as [`Event::Progress`].
+pub struct EventProgress<'a> {
     sink: &'a dyn Sink,
     index: usize,
     input: &'a PathBuf,
@@ -158,7 +158,20 @@ struct JobProgress<'a> {
     started: Instant,
 }
 
-impl Progress for JobProgress<'_> {
+impl<'a> EventProgress<'a> {
+    /// Progress of reel `index` (of `input`, `total` frames) told to `sink`.
+    pub fn new(sink: &'a dyn Sink, index: usize, input: &'a PathBuf, total: u64) -> Self {
+        EventProgress {
+            sink,
+            index,
+            input,
+            total: Mutex::new(total),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Progress for EventProgress<'_> {
     fn begin(&self, total: u64) {
         if let Ok(mut t) = self.total.lock() {
             *t = total;
@@ -502,7 +515,7 @@ pub fn run_batch(
                 return;
             }
             let items: Vec<&WorkItem> = members.iter().map(|&m| &work[m]).collect();
-            let progress: Vec<JobProgress> = items
+            let progress: Vec<EventProgress> = items
                 .iter()
                 .map(|(pos, plan, _, _)| {
                     let clip = &clips[*pos];
@@ -512,13 +525,7 @@ pub fn run_batch(
                         output: clip.output.clone(),
                         frames: plan.reel_frames(),
                     });
-                    JobProgress {
-                        sink,
-                        index: clip.index,
-                        input: &clip.input,
-                        total: Mutex::new(plan.reel_frames()),
-                        started: Instant::now(),
-                    }
+                    EventProgress::new(sink, clip.index, &clip.input, plan.reel_frames())
                 })
                 .collect();
             // The chain's second step, in the job: the measuring passes each draft still

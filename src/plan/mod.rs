@@ -15,6 +15,7 @@ pub use crate::config::request::ReelRequest;
 pub use crate::model::{Animation, CardPosition, Focus, Rect};
 
 pub mod captions;
+pub mod compile;
 pub mod cover;
 mod extras;
 pub mod fanout;
