@@ -29,6 +29,7 @@ fn main() {
     let spec = proxy::ProxySpec {
         input: path,
         stream: index,
+        x264_build: None,
         trim_start: Micros::ZERO,
         rotation: 0,
         rotated_size: size,

@@ -172,11 +172,8 @@ pub fn plan_compilation(
         return Err(CompileError::Usage("a compilation needs clips".into()));
     };
     let encoder = crate::plan::EncoderPlan {
-        crf: flags.crf.unwrap_or(preset.video.crf).get(),
-        preset: flags
-            .encoder_preset
-            .unwrap_or(preset.video.x264_preset)
-            .to_string(),
+        crf: flags.crf.unwrap_or(preset.video.crf),
+        preset: flags.encoder_preset.unwrap_or(preset.video.x264_preset),
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         ..first.encoder().clone()
     };

@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A 640x360 30 fps `color` picture of `secs` seconds, with a `tone` sine (48 kHz) when given.

@@ -185,7 +185,8 @@ fn media(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
             full_range: false,
             color_space: "bt709".into(),
             color_primaries: "bt709".into(),
-            hdr: "sdr".into(),
+            hdr: failreel::model::Transfer::Sdr,
+            x264_build: None,
             interlaced: None,
             start: Micros::ZERO,
         },
@@ -322,7 +323,7 @@ proptest! {
                     prop_assert!(card.at < card.until && card.until <= reel);
                     prop_assert!(!card.text.trim().is_empty(), "no card over nothing");
                 }
-                prop_assert!((1..=51).contains(&p.encoder().crf));
+                prop_assert!((1..=51).contains(&p.encoder().crf.get()));
             }
             Err(e) => prop_assert!(e.to_string().contains("clip.mov")),
         }

@@ -476,6 +476,7 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
             let spec = ProxySpec {
                 input: &clip,
                 stream: 0,
+                x264_build: None,
                 trim_start: trim,
                 rotation: 0,
                 rotated_size: (320, 180),

@@ -123,7 +123,12 @@ pub struct VideoInfo {
     /// Colour primaries name.
     pub color_primaries: String,
     /// Transfer characteristic: `sdr`, `hlg` or `pq`.
-    pub hdr: String,
+    pub hdr: crate::model::Transfer,
+    /// The x264 build that wrote the stream (x264's version note in its first frame), None
+    /// for other encoders: libav's H.264 decoder must be told an old build's number to
+    /// decode it right after a seek.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x264_build: Option<u32>,
     /// Start time of the video stream in the file's timeline.
     pub start: Micros,
     /// Interlaced field order (`tt`, `bb`, `tb`, `bt`), or None for progressive (or unknown).

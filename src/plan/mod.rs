@@ -104,6 +104,9 @@ pub struct CropKey {
 pub struct VideoPlan {
     /// Stream index of the source video.
     pub stream: usize,
+    /// The x264 build that wrote the stream (the probe's), told to every decoder of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x264_build: Option<u32>,
     /// Clockwise quarter turns applied to the pixels before cropping (0, 90, 180, 270).
     pub rotation: u32,
     /// Source size after rotation, in stored pixels.
@@ -263,7 +266,7 @@ pub struct Fit {
     /// Height of the picture in the output (even).
     pub height: u32,
     /// `blur` (a blurred, darkened copy of the picture) or a colour `#RRGGBB`.
-    pub fill: String,
+    pub fill: crate::model::Fill,
 }
 
 /// Which card.
@@ -419,9 +422,9 @@ pub struct EncoderPlan {
     /// H.264 level.
     pub level: String,
     /// Constant rate factor.
-    pub crf: u8,
+    pub crf: crate::model::Crf,
     /// x264 speed preset.
-    pub preset: String,
+    pub preset: crate::model::X264Speed,
     /// Frames between keyframes (closed GOP).
     pub keyframe_interval: u32,
     /// VBV maximum bitrate in kbit/s (0 = none).
@@ -961,7 +964,7 @@ pub fn plan_reel(
         .map(|width| Fit {
             width,
             height: out.1,
-            fill: preset.video.fill.to_string(),
+            fill: preset.video.fill,
         });
     let shown_height = crop.height as f64;
     let enlarge = preset.video.height as f64 / shown_height;
@@ -988,11 +991,8 @@ pub fn plan_reel(
         video_codec: "libx264".into(),
         profile: "high".into(),
         level: if fps > 30 { "4.2".into() } else { "4.1".into() },
-        crf: req.crf.unwrap_or(preset.video.crf).get(),
-        preset: req
-            .encoder_preset
-            .unwrap_or(preset.video.x264_preset)
-            .to_string(),
+        crf: req.crf.unwrap_or(preset.video.crf),
+        preset: req.encoder_preset.unwrap_or(preset.video.x264_preset),
         keyframe_interval: preset.gop_frames(),
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         audio_codec: "aac".into(),
@@ -1000,7 +1000,7 @@ pub fn plan_reel(
         audio_bitrate_kbps: preset.audio.bitrate_kbps,
     };
     let full_range = v.full_range;
-    let color = match v.hdr.parse().unwrap_or(Transfer::Sdr) {
+    let color = match v.hdr {
         Transfer::Hlg => ColorPath::Hlg { full_range },
         Transfer::Pq => ColorPath::Pq { full_range },
         Transfer::Sdr => ColorPath::Sdr {
@@ -1023,10 +1023,10 @@ pub fn plan_reel(
             ));
         }
     }
-    if v.hdr != "sdr" {
+    if v.hdr != Transfer::Sdr {
         warnings.push(format!(
             "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
-            v.hdr.to_uppercase()
+            v.hdr.as_str().to_uppercase()
         ));
     }
     // Only a window with room to move is reframed (a narrow or 9:16 picture is unaffected).
@@ -1039,7 +1039,7 @@ pub fn plan_reel(
             fill: Some(Fit {
                 width: out.0,
                 height,
-                fill: preset.video.fill.to_string(),
+                fill: preset.video.fill,
             }),
             note: None,
             moment: None,
@@ -1064,6 +1064,7 @@ pub fn plan_reel(
         }],
         video: VideoPlan {
             stream: v.index,
+            x264_build: v.x264_build,
             rotation: v.rotation,
             rotated_size: rotated,
             crop_path: vec![CropKey {
@@ -1301,7 +1302,8 @@ mod tests {
                 full_range: false,
                 color_space: "bt709".into(),
                 color_primaries: "bt709".into(),
-                hdr: "sdr".into(),
+                hdr: Transfer::Sdr,
+                x264_build: None,
                 start: Micros::ZERO,
                 interlaced: None,
             },
@@ -1412,7 +1414,7 @@ mod tests {
             Some(Fit {
                 width: 600,
                 height: 1920,
-                fill: "blur".into()
+                fill: crate::model::Fill::Blur
             })
         );
     }
@@ -1658,8 +1660,8 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        assert_eq!(p.encoder().crf, 18);
-        assert_eq!(p.encoder().preset, "veryfast");
+        assert_eq!(p.encoder().crf.get(), 18);
+        assert_eq!(p.encoder().preset, crate::model::X264Speed::Veryfast);
         assert_eq!(p.encoder().level, "4.1");
         assert_eq!(p.encoder().keyframe_interval, 60);
         assert_eq!(p.audio.source_offset, Micros(2_400_000));

@@ -198,7 +198,12 @@ impl Source {
             0 if big_source => 2,
             n => n,
         };
-        let mut source = RangeDecoder::open(input, plan.video.stream, plan.trim().start)?;
+        let mut source = RangeDecoder::open(
+            input,
+            plan.video.stream,
+            plan.video.x264_build,
+            plan.trim().start,
+        )?;
         source.with_video(VideoRange {
             first: 0,
             total: plan.video.frames,

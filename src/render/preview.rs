@@ -29,7 +29,12 @@ pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, Rende
     let cards = CardsJob::start(plan)?;
 
     // The render's own frame choice (Selector, VideoClock), started at this output frame.
-    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
+    let mut source = RangeDecoder::open(
+        plan.input(),
+        plan.video.stream,
+        plan.video.x264_build,
+        plan.trim().start,
+    )?;
     source.with_video(VideoRange {
         first: index,
         total: plan.video.frames,
@@ -116,7 +121,12 @@ pub fn clean_frames(
     let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
-    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
+    let mut source = RangeDecoder::open(
+        plan.input(),
+        plan.video.stream,
+        plan.video.x264_build,
+        plan.trim().start,
+    )?;
     source.with_video(VideoRange {
         first,
         total: plan.video.frames,

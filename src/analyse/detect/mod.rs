@@ -305,7 +305,12 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
 
 /// The clip's sound, mono at [`audio::RATE`], sample 0 at the first video frame.
 fn decode_audio(info: &MediaInfo, index: usize) -> Result<Vec<f32>, RenderError> {
-    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    let mut dec = RangeDecoder::open(
+        &info.path,
+        info.video.index,
+        info.video.x264_build,
+        Micros::ZERO,
+    )?;
     if !matches!(dec.with_audio(index), Ok(true)) {
         return Ok(Vec::new());
     }
@@ -330,7 +335,12 @@ fn decode_audio(info: &MediaInfo, index: usize) -> Result<Vec<f32>, RenderError>
 
 /// Proxy frames of `from..to` seconds at [`PROXY_FPS`].
 fn decode_proxy(info: &MediaInfo, from: f64, to: f64) -> Result<Vec<video::Proxy>, RenderError> {
-    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    let mut dec = RangeDecoder::open(
+        &info.path,
+        info.video.index,
+        info.video.x264_build,
+        Micros::ZERO,
+    )?;
     let fps = PROXY_FPS;
     let first = (from * fps as f64).floor() as u64;
     let total = (to * fps as f64).ceil() as u64;

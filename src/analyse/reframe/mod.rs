@@ -66,6 +66,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     let spec = proxy::ProxySpec {
         input: plan.input(),
         stream: v.stream,
+        x264_build: v.x264_build,
         trim_start: plan.trim().start,
         rotation: v.rotation,
         rotated_size: v.rotated_size,

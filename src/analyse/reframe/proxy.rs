@@ -16,6 +16,8 @@ pub struct ProxySpec<'a> {
     pub input: &'a Path,
     /// Its video stream.
     pub stream: usize,
+    /// The x264 build that wrote it (the probe's).
+    pub x264_build: Option<u32>,
     /// Trim start on the clip's timeline.
     pub trim_start: Micros,
     /// Clockwise quarter turns to make the picture upright (0, 90, 180, 270).
@@ -161,7 +163,7 @@ pub fn decode_proxy(
     width: usize,
     on: impl FnMut(u64, &Thumb),
 ) -> Result<(), RenderError> {
-    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.x264_build, spec.trim_start)?;
     dec.with_video(VideoRange {
         first: samples.start,
         total: samples.end,
@@ -201,7 +203,7 @@ pub fn decode_stretches(
     let Some(&(first, last)) = stretches.first() else {
         return Ok(Vec::new());
     };
-    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.x264_build, spec.trim_start)?;
     dec.with_video(VideoRange {
         first,
         total: last + 1,
