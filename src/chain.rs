@@ -109,14 +109,22 @@ pub fn request_key(
     let mut request = req.clone();
     request.cover = None;
     request.strict = None;
+    // However the paths were spelled (from the manifest's folder, from above it, absolute),
+    // the same files give the same key.
+    let input = crate::model::same_file_path(&info.path);
+    let output = crate::model::same_file_path(output);
+    request.captions = request
+        .captions
+        .as_deref()
+        .map(crate::model::same_file_path);
     let key = Key {
         version: PLAN_VERSION,
         crate_version: env!("CARGO_PKG_VERSION"),
-        input: &info.path,
+        input: &input,
         stamp: info.stamp,
         request,
         preset,
-        output,
+        output: &output,
         number: extras.number,
     };
     crate::plan::fnv_hex(serde_json::to_string(&key).unwrap_or_default().as_bytes())

@@ -34,22 +34,6 @@ pub fn check_usage(args: &RenderArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// An absolute, lexically normalised path, to compare outputs and inputs.
-fn normalise(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out.canonicalize().unwrap_or(out)
-}
-
 /// One clip before its preset is resolved.
 struct Spec {
     input: PathBuf,
@@ -303,11 +287,11 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
     let mut problems = Vec::new();
     let inputs: HashMap<PathBuf, &Path> = clips
         .iter()
-        .map(|(c, _)| (normalise(&c.input), c.input.as_path()))
+        .map(|(c, _)| (crate::model::same_file_path(&c.input), c.input.as_path()))
         .collect();
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     for (k, (c, from)) in clips.iter().enumerate() {
-        let key = normalise(&c.output);
+        let key = crate::model::same_file_path(&c.output);
         if let Some(inp) = inputs.get(&key) {
             let fix = match from {
                 Some((n, _)) => format!("give clip {n} another `output`"),
