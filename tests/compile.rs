@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A 640x360 30 fps `color` picture of `secs` seconds, with a `tone` sine (48 kHz) when given.
@@ -40,13 +41,18 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     let plan = &line["plan"];
     assert_eq!(plan["title_frames"], 75);
     assert_eq!(plan["transition_frames"], 12);
-    let title = rect(&plan["title_rect"]);
+    let title = rect(&plan["title_card"]["rect"]);
     let numbers: Vec<_> = plan["parts"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| {
-            let c = p["captions"].as_array().unwrap();
+            let c: Vec<&Value> = p["overlays"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["role"] == "number")
+                .collect();
             assert_eq!(c.len(), 1);
             (
                 c[0]["text"].as_str().unwrap().to_string(),

@@ -319,7 +319,7 @@ proptest! {
                 prop_assert!(c.x + c.width <= p.video.rotated_size.0);
                 prop_assert!(c.y + c.height <= p.video.rotated_size.1);
                 let reel = p.frame_time(p.video.frames);
-                for card in &p.cards {
+                for card in p.overlays.iter().filter(|o| o.is_card()) {
                     prop_assert!(card.at < card.until && card.until <= reel);
                     prop_assert!(!card.text.trim().is_empty(), "no card over nothing");
                 }

@@ -276,7 +276,7 @@ fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
     let moment = plan["auto_start"]["moment_s"].as_f64().unwrap();
     assert!((moment - 17.5).abs() <= 0.3, "{plan}");
     // The went-wrong card starts at the moment, on the reel's clock (microseconds).
-    let card = plan["cards"][0]["at"].as_f64().unwrap() / 1e6;
+    let card = plan["overlays"][0]["at"].as_f64().unwrap() / 1e6;
     assert!((card - (moment - a)).abs() < 0.01, "{card} {moment} {a}");
     // A manual trim reports its trim too, and has no auto_start.
     let manual = plan_lines(&[

@@ -7,7 +7,7 @@
 
 use crate::config::preset::{CardPosition, CardStyle, Preset};
 use crate::plan::{CompletePlan, EncoderPlan, PlanError};
-use crate::text::card::{CardRect, TextEngine};
+use crate::text::card::TextEngine;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -15,6 +15,8 @@ use std::path::PathBuf;
 pub const TITLE_S: f64 = 2.5;
 /// Length of each transition (crossfade), seconds.
 pub const TRANSITION_S: f64 = 0.4;
+/// The tallest the title may be, as a fraction of the safe zone's height.
+pub const TITLE_MAX_HEIGHT_FRACTION: f32 = 0.6;
 
 /// What a compilation is: its parts' complete plans and how they join.
 #[derive(Debug, Clone, Serialize)]
@@ -34,10 +36,8 @@ pub struct CompilePlan {
     /// Each part, complete (its number among its captions). Its output is the reel's: a
     /// part is never written on its own.
     pub parts: Vec<CompletePlan>,
-    /// Where the title is drawn, and in which look.
-    pub title_rect: Option<CardRect>,
-    /// The title's look.
-    pub title_style: CardStyle,
+    /// The title card's text as drawn (none without a title).
+    pub title_card: Option<crate::plan::Overlay>,
     /// The reel's frames: title + parts − transitions.
     pub frames: u64,
     /// Frame rate.
@@ -108,28 +108,40 @@ pub fn assemble(
     }
     let title = title.trim().to_string();
     let style = title_style(&preset.cards.style);
-    let title_rect = if title.is_empty() {
+    let title_card = if title.is_empty() {
         None
     } else {
-        Some(
-            TextEngine::new()
-                .layout_card(
-                    "",
-                    &title,
-                    &style,
-                    CardPosition::Center,
-                    (preset.video.width, preset.video.height),
-                    preset.safe_zone,
-                    0.6,
-                )
-                .map_err(|source| {
-                    CompileProblem::Plan(PlanError::Card {
-                        path: output.display().to_string(),
-                        card: "title",
-                        source,
-                    })
-                })?,
-        )
+        let rect = TextEngine::new()
+            .layout_card(
+                "",
+                &title,
+                &style,
+                CardPosition::Center,
+                (preset.video.width, preset.video.height),
+                preset.safe_zone,
+                TITLE_MAX_HEIGHT_FRACTION,
+            )
+            .map_err(|source| {
+                CompileProblem::Plan(PlanError::Card {
+                    path: output.display().to_string(),
+                    card: "title",
+                    source,
+                })
+            })?;
+        let shown = (
+            crate::model::time::Micros::ZERO,
+            crate::model::time::Micros((title_frames as i128 * 1_000_000 / fps as i128) as i64),
+        );
+        Some(crate::plan::Overlay::still(
+            crate::plan::Role::Title,
+            &title,
+            &style,
+            CardPosition::Center,
+            preset.safe_zone,
+            TITLE_MAX_HEIGHT_FRACTION,
+            rect,
+            shown,
+        ))
     };
     let keys: Vec<&str> = parts.iter().map(|p| p.request.as_str()).collect();
     let request = crate::plan::fnv_hex(
@@ -145,8 +157,7 @@ pub fn assemble(
         transition_frames,
         loudness: "per part, to the preset's target",
         parts,
-        title_rect,
-        title_style: style,
+        title_card,
         frames,
         fps,
         encoder,

@@ -20,12 +20,11 @@ pub mod cover;
 mod extras;
 pub mod fanout;
 pub mod moment;
+pub mod overlay;
 pub mod replay;
 pub mod stories;
-pub use extras::{
-    CaptionError, CaptionPlan, CoverCandidate, CoverKind, CoverPlan, Headline, ReplayPlan,
-    ReplayTag,
-};
+pub use extras::{CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan};
+pub use overlay::{pop_steps, Appearance, Overlay, Role, SLIDE_DISTANCE};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -269,148 +268,8 @@ pub struct Fit {
     pub fill: crate::model::Fill,
 }
 
-/// Which card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CardKind {
-    /// "What went wrong", over the fail.
-    WentWrong,
-    /// "Lesson learned", at the end.
-    Lesson,
-}
-
-/// One overlay card and its time on the reel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CardPlan {
-    /// Which card.
-    pub kind: CardKind,
-    /// Heading line (may be empty).
-    pub heading: String,
-    /// Body text, taken literally.
-    pub text: String,
-    /// First instant shown, on the reel's timeline.
-    pub at: Micros,
-    /// Instant it is gone.
-    pub until: Micros,
-    /// How the card comes in and goes out.
-    pub animation: Animation,
-    /// Length of the in animation (0 when the card is there from the first frame).
-    pub in_length: Micros,
-    /// Length of the out animation (0 when the card stays to the last frame).
-    pub out_length: Micros,
-    /// Where in the safe zone.
-    pub position: CardPosition,
-    /// The tallest the card may be, as a fraction of the safe zone's height (its body
-    /// shrinks, then is cut with "…", to fit): [`CARD_MAX_HEIGHT_FRACTION`].
-    pub max_height_fraction: f32,
-    /// Where the card is drawn at full size, in output pixels (laid out at plan time).
-    pub rect: CardRect,
-    /// The sizes a popping card steps through, relative to its full size (each drawn once
-    /// per render); empty for the other animations.
-    pub pop_steps: Vec<f32>,
-}
-
 /// The tallest a card may be, as a fraction of the safe zone's height.
 pub const CARD_MAX_HEIGHT_FRACTION: f32 = 0.45;
-
-/// The sizes a popping card is drawn at: 0.8 to 0.975 in steps of 0.025 (then full size).
-pub fn pop_steps() -> Vec<f32> {
-    (0..8).map(|k| 0.8 + 0.025 * k as f32).collect()
-}
-
-/// How a card looks at one moment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Appearance {
-    /// Opacity, 0–1.
-    pub alpha: f32,
-    /// Vertical offset in output pixels (slide).
-    pub offset_y: i32,
-    /// Size relative to the card (pop), 0.8–1.
-    pub scale: f32,
-}
-
-/// Smoothstep easing: starts and ends at rest.
-fn ease(p: f32) -> f32 {
-    let p = p.clamp(0.0, 1.0);
-    p * p * (3.0 - 2.0 * p)
-}
-
-/// Distance a sliding card travels, in output pixels.
-pub const SLIDE_DISTANCE: f32 = 64.0;
-
-impl CardPlan {
-    /// Which of [`CardPlan::pop_steps`] draws the card at `scale` (the one within half a
-    /// step), or None for full size.
-    pub fn step_for(&self, scale: f32) -> Option<usize> {
-        self.pop_steps
-            .iter()
-            .position(|s| (s - scale).abs() < 0.0125)
-    }
-
-    /// How far in the card is at reel time `t`: 0 = hidden, 1 = fully shown (between its
-    /// in and out animations).
-    pub fn progress_at(&self, t: Micros) -> f32 {
-        if t < self.at || t >= self.until {
-            return 0.0;
-        }
-        let since = (t - self.at).0 as f32;
-        let left = (self.until - t).0 as f32;
-        let mut p: f32 = 1.0;
-        if self.in_length.0 > 0 {
-            p = p.min(since / self.in_length.0 as f32);
-        }
-        if self.out_length.0 > 0 {
-            p = p.min(left / self.out_length.0 as f32);
-        }
-        p.clamp(0.0, 1.0)
-    }
-
-    /// Opacity of the card at reel time `t` (0 = hidden, 1 = fully shown).
-    pub fn opacity_at(&self, t: Micros) -> f32 {
-        self.appearance_at(t).map_or(0.0, |a| a.alpha)
-    }
-
-    /// How the card looks at reel time `t`, or None when it is not on screen.
-    pub fn appearance_at(&self, t: Micros) -> Option<Appearance> {
-        if t < self.at || t >= self.until {
-            return None;
-        }
-        let p = self.progress_at(t);
-        let settled = Appearance {
-            alpha: 1.0,
-            offset_y: 0,
-            scale: 1.0,
-        };
-        let a = match self.animation {
-            Animation::None => settled,
-            Animation::Fade => Appearance {
-                alpha: p,
-                ..settled
-            },
-            Animation::Slide => {
-                // Slide in from the side away from the safe zone's nearer edge, so that the
-                // card never crosses into the app's interface: top cards rise into place,
-                // bottom cards settle down into place.
-                let dir = if self.position == CardPosition::Bottom {
-                    -1.0
-                } else {
-                    1.0
-                };
-                Appearance {
-                    alpha: (p * 1.5).min(1.0),
-                    offset_y: (dir * (1.0 - ease(p)) * SLIDE_DISTANCE).round() as i32,
-                    scale: 1.0,
-                }
-            }
-            Animation::Pop => Appearance {
-                alpha: (p * 2.0).min(1.0),
-                offset_y: 0,
-                scale: 0.8 + 0.2 * ease(p),
-            },
-        };
-        (a.alpha > 0.0).then_some(a)
-    }
-}
 
 /// Encoder settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -537,8 +396,9 @@ pub struct RenderPlan {
     pub video: VideoPlan,
     /// Sound.
     pub audio: AudioPlan,
-    /// Overlay cards.
-    pub cards: Vec<CardPlan>,
+    /// Everything drawn over the picture, in drawing order: the cards, then captions, part
+    /// numbers and the replay's tag ([`Overlay`]), each laid out at plan time.
+    pub overlays: Vec<Overlay>,
     /// The look of the cards.
     pub card_style: CardStyle,
     /// The preset's safe zone the cards stay inside.
@@ -549,10 +409,6 @@ pub struct RenderPlan {
     /// the reel's hash: asking for a cover never renders an up-to-date reel again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover: Option<CoverPlan>,
-    /// Burned-in captions (`--captions`), each at its time on the reel and laid out clear of
-    /// the cards; none without a subtitle file.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub captions: Vec<CaptionPlan>,
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_start: Option<crate::plan::moment::AutoStart>,
@@ -1095,12 +951,11 @@ pub fn plan_reel(
                 Normalisation::Off
             },
         },
-        cards,
+        overlays: cards,
         card_style: preset.cards.style.clone(),
         safe_zone: preset.safe_zone,
         warnings,
         cover: None,
-        captions: Vec::new(),
         auto_start: None,
         replay: None,
         request: String::new(),
@@ -1166,12 +1021,12 @@ fn plan_cards(
     len: Micros,
     path: &str,
     warnings: &mut Vec<String>,
-) -> Result<Vec<CardPlan>, PlanError> {
+) -> Result<Vec<Overlay>, PlanError> {
     let fade = Micros::from_secs_f64(preset.cards.animation_s.min(0.5));
     let mut cards = Vec::new();
     let specs = [
         (
-            CardKind::WentWrong,
+            Role::WentWrong,
             &req.went_wrong,
             req.went_wrong_at,
             req.went_wrong_until,
@@ -1182,7 +1037,7 @@ fn plan_cards(
             "went-wrong",
         ),
         (
-            CardKind::Lesson,
+            Role::Lesson,
             &req.lesson,
             req.lesson_at,
             req.lesson_until,
@@ -1221,9 +1076,11 @@ fn plan_cards(
                 style.min_body_size
             ));
         }
-        cards.push(CardPlan {
+        cards.push(Overlay {
             rect,
-            kind,
+            role: kind,
+            style: style.clone(),
+            zone: preset.safe_zone,
             animation,
             heading: heading.clone(),
             text: text.clone(),
@@ -1539,12 +1396,12 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        let ww = &p.cards[0];
+        let ww = &p.overlays[0];
         assert_eq!((ww.at, ww.until), (Micros(0), Micros(4_500_000)));
         assert_eq!(ww.in_length, Micros::ZERO);
         assert_eq!(ww.out_length, Micros(300_000));
         assert_eq!(ww.animation, Animation::Slide);
-        let l = &p.cards[1];
+        let l = &p.overlays[1];
         assert_eq!((l.at, l.until), (Micros(6_000_000), Micros(9_000_000)));
         assert_eq!(l.out_length, Micros::ZERO);
         assert_eq!(ww.opacity_at(Micros(1_000_000)), 1.0);
@@ -1557,8 +1414,10 @@ mod tests {
 
     #[test]
     fn animations_are_continuous_and_settle() {
-        let mut c = CardPlan {
-            kind: CardKind::Lesson,
+        let mut c = Overlay {
+            role: Role::Lesson,
+            style: Preset::built_in("tiktok").unwrap().cards.style,
+            zone: Preset::built_in("tiktok").unwrap().safe_zone,
             heading: String::new(),
             text: "x".into(),
             at: Micros(1_000_000),
@@ -1636,7 +1495,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        let c = &p.cards[0];
+        let c = &p.overlays[0];
         assert_eq!((c.at, c.until), (Micros(1_000_000), Micros(1_300_000)));
         assert_eq!(c.in_length, Micros(150_000));
         assert_eq!(c.out_length, Micros(150_000));

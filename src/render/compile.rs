@@ -14,7 +14,6 @@ use super::audio::{send_pcm, Shaper};
 use super::compose::{CardsJob, PictureChain, ToEncode};
 use super::pipeline::{encode_stage, Source};
 use super::{Progress, RenderOptions, RenderReport};
-use crate::config::preset::CardPosition;
 use crate::media::decode::{Decoded, Flow, Shown};
 use crate::media::encode::{open_audio, open_video, VideoFormat};
 use crate::media::mux::Mp4Writer;
@@ -115,26 +114,19 @@ fn owned(f: ff::frame::Video) -> ff::frame::Video {
     c
 }
 
-/// The title card's picture: a plain dark background with the title drawn in the middle of
-/// the safe zone with the title's look.
+/// The title card's picture: a plain dark background with the title drawn where the plan
+/// laid it out.
 fn title_frame(plan: &CompilePlan, first: &RenderPlan) -> Result<ff::frame::Video, RenderError> {
     let (w, h) = (first.video.width, first.video.height);
     // #141414 in limited-range BT.709.
     let mut f = solid_frame(w, h, [33, 128, 128]);
-    if !plan.title.is_empty() {
-        let img = TextEngine::new()
-            .render_card(
-                "",
-                &plan.title,
-                &plan.title_style,
-                CardPosition::Center,
-                (w, h),
-                first.safe_zone,
-                0.6,
-            )
-            .map_err(|e| RenderError::Card {
-                path: plan.output.display().to_string(),
-                source: e,
+    if let Some(title) = &plan.title_card {
+        let img =
+            super::compose::draw_overlay(&mut TextEngine::new(), title, (w, h)).map_err(|e| {
+                RenderError::Card {
+                    path: plan.output.display().to_string(),
+                    source: e,
+                }
             })?;
         let overlay = YuvOverlay::from_rgba(&img);
         for plane in 0..3 {

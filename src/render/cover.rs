@@ -4,7 +4,6 @@
 //! the JPEG under the output rule.
 
 use super::preview::clean_frames;
-use crate::config::preset::CardPosition;
 use crate::media::RenderError;
 use crate::model::time::Micros;
 use crate::plan::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
@@ -86,16 +85,7 @@ pub fn cover_image(
     let mut img = image::RgbImage::from_raw(w, h, rgb)
         .ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
     if let Some(headline) = &cover.headline {
-        let card = TextEngine::new()
-            .render_card(
-                "",
-                &headline.text,
-                &headline.style,
-                CardPosition::Top,
-                (w, h),
-                plan.safe_zone,
-                crate::plan::cover::HEADLINE_MAX_HEIGHT_FRACTION,
-            )
+        let card = super::compose::draw_overlay(&mut TextEngine::new(), headline, (w, h))
             .map_err(|e| RenderError::output(&cover.path, std::io::Error::other(e.to_string())))?;
         blend_rgba(&mut img, &card);
     }

@@ -3,7 +3,7 @@
 
 use super::{duration_text, eprint_line, fps_text, Out};
 use crate::batch::{Event, Outcome, Sink, Status, Summary, WouldDo};
-use crate::plan::{CardKind, RenderPlan};
+use crate::plan::{RenderPlan, Role};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -471,10 +471,28 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         },
         v.color.transfer_name().to_uppercase()
     ));
-    for c in &plan.cards {
-        let kind = match c.kind {
-            CardKind::WentWrong => "went-wrong",
-            CardKind::Lesson => "lesson",
+    for c in &plan.overlays {
+        let kind = match c.role {
+            Role::WentWrong => "went-wrong",
+            Role::Lesson => "lesson",
+            Role::Caption => {
+                s.push_str(&format!(
+                    "  caption   from {} to {}: {:?}\n",
+                    secs(c.at),
+                    secs(c.until),
+                    c.text
+                ));
+                continue;
+            }
+            Role::Number | Role::ReplayTag | Role::Title | Role::Headline => {
+                s.push_str(&format!(
+                    "  text      {:?} from {} to {}\n",
+                    c.text,
+                    secs(c.at),
+                    secs(c.until)
+                ));
+                continue;
+            }
         };
         s.push_str(&format!(
             "  card      {kind} from {} to {}, {} in {} / out {}: {:?}\n",
