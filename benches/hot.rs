@@ -6,18 +6,18 @@
 //! The side-by-side comparison with the ffmpeg CLI is `scripts/bench_vs_ffmpeg.py`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use failreel::card::TextEngine;
-use failreel::composite::{yuv420_to_rgb709, YuvOverlay};
+use failreel::config::preset::Preset;
 use failreel::plan::{plan_reel, ReelRequest};
-use failreel::preset::Preset;
 use failreel::render::{render, NoProgress, RenderOptions};
+use failreel::text::card::TextEngine;
+use failreel::text::composite::{yuv420_to_rgb709, YuvOverlay};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 const BODY: &str = "Oil was smoking before the garlic went in, so it burnt in seconds 🔥";
 
-fn card(engine: &mut TextEngine, p: &Preset) -> failreel::card::CardImage {
+fn card(engine: &mut TextEngine, p: &Preset) -> failreel::text::card::CardImage {
     engine
         .render_card(
             &p.cards.went_wrong_heading,

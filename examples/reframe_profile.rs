@@ -4,7 +4,7 @@
 //! `cargo run --release --example reframe_profile -- clip.mp4 [seconds]`.
 
 use failreel::analyse::reframe::{camera, proxy, signals, RATE, WIDTH};
-use failreel::time::Micros;
+use failreel::model::time::Micros;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -2,13 +2,13 @@
 //! texts fed to the parsers and the planner. Whatever comes in: no panic, and either a clear
 //! error (naming the file) or a valid result.
 
-use failreel::manifest::Manifest;
+use failreel::config::manifest::Manifest;
+use failreel::config::preset::Preset;
+use failreel::config::request::ReelRequest;
+use failreel::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use failreel::model::time::{parse_time, Micros};
 use failreel::model::{clean_card_text, Focus};
 use failreel::plan::plan_reel;
-use failreel::preset::Preset;
-use failreel::probe::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
-use failreel::request::ReelRequest;
-use failreel::time::{parse_time, Micros};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -130,7 +130,7 @@ fn check_manifest(text: &str, ext: &str) -> Result<(), TestCaseError> {
             for c in clips {
                 prop_assert!(c.input.starts_with("/m"));
                 // What was accepted is consistent or will be reported by validate.
-                let _ = c.request.validate(&failreel::request::key_name);
+                let _ = c.request.validate(&failreel::config::request::key_name);
             }
         }
         Err(e) => {

@@ -5,10 +5,10 @@
 
 mod common;
 use common::*;
+use failreel::batch::signals::Stop;
 use failreel::batch::{
     run_batch, BatchOptions, Clip, Event, FakeRenderer, Recorder, Sink, Status, Summary, WouldDo,
 };
-use failreel::signals::Stop;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

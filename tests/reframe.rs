@@ -416,7 +416,7 @@ fn stretch_clip(path: &Path, codec: &[&str]) {
 fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
     use failreel::analyse::reframe::{proxy::ProxySpec, rate_observations};
     use failreel::media::packets::{exact_entry_points, video_keyframes};
-    use failreel::time::Micros;
+    use failreel::model::time::Micros;
     failreel::media::init_libav();
     let dir = workdir();
     // (name, encoder options, stretches expected)

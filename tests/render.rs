@@ -564,7 +564,7 @@ fn a_failing_encoder_reports_libavs_own_last_lines() {
     h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);
     let out = dir.path().join("reel.mp4");
     let info = failreel::media::input::probe(&clip).expect("probe");
-    let preset = failreel::preset::Preset::built_in("tiktok").expect("tiktok");
+    let preset = failreel::config::preset::Preset::built_in("tiktok").expect("tiktok");
     let mut plan = failreel::plan::plan_reel(
         &info,
         &failreel::plan::ReelRequest::default(),

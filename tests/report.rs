@@ -8,10 +8,10 @@
 
 mod common;
 use common::*;
+use failreel::batch::signals::Stop;
 use failreel::batch::{run_batch, BatchOptions, FakeRenderer, Tee};
+use failreel::config::request::ReelRequest;
 use failreel::report::html::HtmlReport;
-use failreel::request::ReelRequest;
-use failreel::signals::Stop;
 use std::path::{Path, PathBuf};
 
 /// Every value of `attr="…"` in `html`, entity-decoded (`&amp;` and friends).

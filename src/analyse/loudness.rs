@@ -6,8 +6,8 @@
 use crate::media::decode::{Decoded, Flow, RangeDecoder};
 use crate::media::resample::AudioTimeline;
 use crate::media::RenderError;
+use crate::model::time::Micros;
 use crate::plan::Measured;
-use crate::time::Micros;
 use std::path::Path;
 
 /// What the pass reads: the input, its streams, the range and the reel's audio format.

@@ -1,9 +1,9 @@
 //! What a batch tells the world: typed events delivered to [`Sink`]s. The batch never formats
 //! text or knows about terminals; the terminal, JSON Lines and (later) an HTML report are sinks.
 
+use crate::model::time::Micros;
 use crate::plan::RenderPlan;
 use crate::render::Loudness;
-use crate::time::Micros;
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;

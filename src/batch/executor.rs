@@ -4,10 +4,10 @@
 //! collisions, failures, interruption) is tested in milliseconds without encoding.
 
 use crate::media::input::ProbeError;
+use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use crate::model::time::Micros;
 use crate::plan::RenderPlan;
-use crate::probe::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
-use crate::time::Micros;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,7 +36,7 @@ pub trait Renderer: Sync {
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError>;
     /// What is at `output` already (reads headers only; never opens a non-regular file).
     fn existing(&self, output: &Path) -> Existing;
-    /// Renders `plan` to `plan.output()` under the output rule of [`crate::output`]: locked,
+    /// Renders `plan` to `plan.output()` under the output rule of [`crate::render::output`]: locked,
     /// temporary then rename, leftovers of killed runs removed.
     fn render(
         &self,
@@ -45,7 +45,7 @@ pub trait Renderer: Sync {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError>;
-    /// Renders plans that share a decode ([`crate::fanout::group`]), one result per plan in
+    /// Renders plans that share a decode ([`crate::plan::fanout::group`]), one result per plan in
     /// order; each plan's output still goes through the output rule on its own. By default
     /// one after the other.
     fn render_group(
@@ -250,7 +250,7 @@ impl Renderer for FakeRenderer {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
-        let writer = crate::output::Writer::begin(plan.output(), &[plan.input()])?;
+        let writer = crate::render::output::Writer::begin(plan.output(), &[plan.input()])?;
         if let Some(f) = &self.before_render {
             f(plan.input());
         }
@@ -274,7 +274,7 @@ impl Renderer for FakeRenderer {
         progress.frames_done(plan.video.frames);
         progress.end();
         std::fs::write(writer.temp(), format!("{FAKE_REEL}{}\n", plan.hash()))
-            .map_err(|e| crate::output::OutputError::io(writer.temp(), e))?;
+            .map_err(|e| crate::render::output::OutputError::io(writer.temp(), e))?;
         let warnings: Vec<String> = self.render_warning.iter().cloned().collect();
         let notices = crate::render::removed_notice(writer.removed_stale, plan.output())
             .into_iter()
@@ -298,8 +298,8 @@ impl Renderer for FakeRenderer {
             return Ok(());
         };
         let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
-        let tag = crate::cover::jpeg_tag(&crate::cover::still_hash(plan, cover));
-        crate::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+        let tag = crate::plan::cover::jpeg_tag(&crate::plan::cover::still_hash(plan, cover));
+        crate::plan::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
         Ok(())
     }
 }

@@ -5,19 +5,20 @@
 
 pub mod events;
 pub mod executor;
+pub mod signals;
 
 pub use events::{
     error_chain, Event, NoSink, Outcome, Recorder, Sink, Status, Summary, Tee, WouldDo,
 };
 pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
+use crate::batch::signals::Stop;
+use crate::config::preset::Preset;
 use crate::media::input::ProbeError;
-use crate::output::OutputError;
+use crate::model::source::MediaInfo;
 use crate::plan::{PlanError, ReelRequest, RenderPlan};
-use crate::preset::Preset;
-use crate::probe::MediaInfo;
+use crate::render::output::OutputError;
 use crate::render::{Progress, RenderError, RenderOptions};
-use crate::signals::Stop;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -263,7 +264,7 @@ pub fn run_batch(
                 &clip.preset,
                 clip.output.clone(),
             )
-            .and_then(|p| crate::captions::with_captions(p, &clip.request))
+            .and_then(|p| crate::plan::captions::with_captions(p, &clip.request))
             .map(|p| {
                 let mem = job_memory_mib(&info, &p);
                 (p, mem)
@@ -278,9 +279,9 @@ pub fn run_batch(
             Ok(p) => p,
         };
         if opts.thumbnails && plan.cover.is_none() {
-            plan.cover = Some(crate::cover::plan_cover(
+            plan.cover = Some(crate::plan::cover::plan_cover(
                 &plan,
-                crate::cover::CoverKind::Thumbnail,
+                crate::plan::cover::CoverKind::Thumbnail,
             ));
         }
         let shared = Arc::new(plan.clone());
@@ -302,7 +303,7 @@ pub fn run_batch(
         // Never an input, never a FIFO, device or link, whatever --force says (checked from
         // metadata before anything opens the output).
         if !opts.dry_run {
-            if let Err(e) = crate::output::check_kind(&clip.output, &[&clip.input]) {
+            if let Err(e) = crate::render::output::check_kind(&clip.output, &[&clip.input]) {
                 finish(
                     &mut outcomes,
                     pos,
@@ -313,11 +314,11 @@ pub fn run_batch(
             // The still beside the reel: the same rule (and a foreign JPEG is kept unless
             // --force).
             if let Some(cover) = &plan.cover {
-                if let Err(e) = crate::output::check_target(
+                if let Err(e) = crate::render::output::check_target(
                     &cover.path,
                     &[&clip.input],
                     opts.force,
-                    crate::cover::jpeg_is_ours,
+                    crate::plan::cover::jpeg_is_ours,
                 ) {
                     finish(
                         &mut outcomes,
@@ -378,8 +379,8 @@ pub fn run_batch(
             o.trim = Some(plan.trim());
             // An up-to-date reel whose still is missing or out of date gets it now.
             if let Some(cover) = &plan.cover {
-                let current = crate::cover::jpeg_still_hash(&cover.path)
-                    .is_some_and(|h| h == crate::cover::still_hash(&plan, cover));
+                let current = crate::plan::cover::jpeg_still_hash(&cover.path)
+                    .is_some_and(|h| h == crate::plan::cover::still_hash(&plan, cover));
                 if !current {
                     if let Err(e) = renderer.cover(&plan) {
                         let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
@@ -425,7 +426,7 @@ pub fn run_batch(
         Vec::new()
     } else {
         let plans: Vec<&RenderPlan> = work.iter().map(|w| &*w.1).collect();
-        crate::fanout::group(&plans)
+        crate::plan::fanout::group(&plans)
     };
     let group_mem = |g: &Vec<usize>| -> u64 {
         // One decode, one encode per reel at most.

@@ -4,7 +4,7 @@
 //! loop: the render, the preview and the loudness pass all read through it.
 //!
 //! The skipping rule: a frame must be decoded only if an output frame shows it or a later
-//! frame refers to it. [`Thinning`] looks a few video packets ahead and marks the ones no
+//! frame refers to it. `Thinning` looks a few video packets ahead and marks the ones no
 //! output frame can show (a later frame falls into the same slot of the output grid); the
 //! decoder discards a marked one only when it is non-reference. That covers a seek's pre-roll
 //! (what mpv's precise seek does) and, for a source faster than the reel (a phone's 60 or 120
@@ -13,7 +13,7 @@
 
 use super::error::{lav, RenderError};
 use super::input::{open_input, ProbeError};
-use crate::time::Micros;
+use crate::model::time::Micros;
 use ffmpeg_next as ff;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

@@ -43,7 +43,7 @@ pub enum RenderError {
     },
     /// The output may not be written (it is the input, not a regular file, busy…).
     #[error(transparent)]
-    Target(#[from] crate::output::OutputError),
+    Target(#[from] crate::render::output::OutputError),
     /// Nothing decodable in the range.
     #[error("{0}: no picture could be decoded in the chosen range: the file may be damaged")]
     NoFrames(String),
@@ -53,9 +53,9 @@ pub enum RenderError {
         /// The input.
         path: String,
         /// The time asked for.
-        at: crate::time::Micros,
+        at: crate::model::time::Micros,
         /// The reel's length.
-        length: crate::time::Micros,
+        length: crate::model::time::Micros,
     },
     /// Cancelled by the user.
     #[error("{0}: cancelled")]
@@ -75,7 +75,7 @@ pub enum RenderError {
         path: String,
         /// The reason.
         #[source]
-        source: crate::card::CardError,
+        source: crate::text::card::CardError,
     },
     /// A failure of the decode (or an encode) several reels shared, as told for each of
     /// them but the first (which carries the error itself): its message with its causes.

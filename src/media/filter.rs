@@ -71,7 +71,7 @@ pub fn filter_chain(v: &VideoPlan) -> String {
         let x = (v.width - fit.width) / 2;
         // Even, so chroma lines up (0 for a picture fitted to the height).
         let y = ((v.height - fit.height) / 4) * 2;
-        match crate::preset::parse_color(&fit.fill) {
+        match crate::config::preset::parse_color(&fit.fill) {
             Some([r, g, b]) => f.push(format!(
                 "pad={}:{}:{x}:{y}:color=0x{r:02x}{g:02x}{b:02x}",
                 v.width, v.height
@@ -101,7 +101,7 @@ pub fn fill_wide_chain(video: &VideoPlan, out: (u32, u32), fill: &str) -> String
     let base = filter_chain(video);
     let (fw, fh) = (video.width, video.height);
     let y = ((out.1.saturating_sub(fh)) / 4) * 2;
-    match crate::preset::parse_color(fill) {
+    match crate::config::preset::parse_color(fill) {
         Some([r, g, b]) => format!(
             "{base},pad={}:{}:0:{y}:color=0x{r:02x}{g:02x}{b:02x},format=yuv420p,setsar=1",
             out.0, out.1

@@ -1,9 +1,9 @@
-//! Reading what an input file is ([`crate::probe::MediaInfo`]: display size after rotation,
+//! Reading what an input file is ([`crate::model::source::MediaInfo`]: display size after rotation,
 //! frame rate, colour, audio layout and offsets) with libav. Probing demuxes a few seconds of
 //! packets at most; it decodes nothing.
 
-use crate::probe::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
-use crate::time::Micros;
+use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use crate::model::time::Micros;
 use ffmpeg_next as ff;
 use std::path::{Path, PathBuf};
 use std::sync::Once;

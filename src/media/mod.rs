@@ -1,6 +1,6 @@
 //! The media layer: one file per libav concept, and the only place failreel touches libav.
 //!
-//! - [`input`]: open and probe a file ([`input::MediaInfo`]); libav's one-time set-up.
+//! - [`input`]: open and probe a file ([`crate::model::source::MediaInfo`]); libav's one-time set-up.
 //! - [`decode`]: a decoder over a time range of one input: seek, the frames no output frame
 //!   shows left undecoded, the timestamp clock and the frame [`decode::Selector`]; the one
 //!   demux loop that render, preview and the analysis passes all read through.

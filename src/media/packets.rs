@@ -5,7 +5,7 @@
 use super::error::RenderError;
 use super::input::ProbeError;
 use super::input::{open_input, start_ts};
-use crate::time::Micros;
+use crate::model::time::Micros;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};

@@ -4,7 +4,7 @@
 
 use super::encode::fltp;
 use super::error::{lav, RenderError};
-use crate::time::Micros;
+use crate::model::time::Micros;
 use ffmpeg_next as ff;
 use std::path::Path;
 

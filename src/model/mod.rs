@@ -4,7 +4,7 @@
 //! Each type reads itself from the command line (`FromStr`) and from every configuration
 //! format (serde: TOML, JSON, CSV cells) with the same plain-words message ("must be …, not
 //! …"); the caller adds the key and the position. These are leaf modules: they import nothing
-//! of failreel's but [`crate::time`].
+//! of failreel's but [`crate::model::time`].
 
 mod card;
 mod color;
@@ -13,6 +13,8 @@ mod geometry;
 mod message;
 mod name;
 mod scalar;
+pub mod source;
+pub mod time;
 mod times;
 
 pub use card::{clean_card_text, Animation, CardPosition, FontWeight};
@@ -27,4 +29,4 @@ pub use times::{
     parse_time_arg, serialize_opt_start, serialize_opt_time, Start,
 };
 
-pub use crate::time::Micros;
+pub use time::Micros;

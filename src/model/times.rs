@@ -1,7 +1,7 @@
 //! Times in configuration: `"0:03.2"`, `3.2` or `"3.2"` all mean 3.2 s.
 
 use super::scalar::Scalar;
-use crate::time::{parse_time, Micros};
+use crate::model::time::{parse_time, Micros};
 use serde::{Deserialize, Deserializer, Serializer};
 
 const TIME_WANTED: &str = "a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds)";

@@ -1,12 +1,12 @@
 //! The parts of a plan that the optional features add: burned-in captions (`--captions`), the
 //! still beside the reel (`--cover`, a `--report` thumbnail) and the slow-motion replay
 //! (`--replay`). Data only, like the rest of the plan: each is decided by its own module
-//! ([`crate::captions`], [`crate::cover`], [`crate::replay`]) and executed by `render`.
+//! ([`crate::plan::captions`], [`crate::plan::cover`], [`crate::plan::replay`]) and executed by `render`.
 
-use crate::card::CardRect;
+use crate::config::preset::{CardStyle, SafeZone};
+use crate::model::time::Micros;
 use crate::model::CardPosition;
-use crate::preset::{CardStyle, SafeZone};
-use crate::time::Micros;
+use crate::text::card::CardRect;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 

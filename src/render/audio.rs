@@ -5,8 +5,8 @@
 use crate::media::encode::fltp;
 use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
+use crate::model::time::Micros;
 use crate::plan::Loudness;
-use crate::time::Micros;
 use ffmpeg_next as ff;
 use std::path::{Path, PathBuf};
 

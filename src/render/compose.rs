@@ -4,11 +4,11 @@
 //! runs the filter graph once per shown source frame and composites per output frame.
 
 use super::RenderError;
-use crate::card::{CardError, CardRect, TextEngine};
-use crate::composite::YuvOverlay;
 use crate::media::decode::Shown;
 use crate::media::filter::{build_graph, filter_flush, filter_pull, filter_push};
 use crate::plan::RenderPlan;
+use crate::text::card::{CardError, CardRect, TextEngine};
+use crate::text::composite::YuvOverlay;
 use ffmpeg_next as ff;
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -89,7 +89,7 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
                 );
                 let small =
                     image::imageops::resize(&rgba, w, h, image::imageops::FilterType::Triangle);
-                let step = crate::card::CardImage {
+                let step = crate::text::card::CardImage {
                     x: img.x + (img.width - w) / 2,
                     y: img.y + (img.height - h) / 2,
                     width: w,
@@ -135,8 +135,8 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
 fn replay_tag_image(
     plan: &RenderPlan,
     engine: &mut TextEngine,
-    r: &crate::replay::ReplayPlan,
-) -> Result<crate::card::CardImage, RenderError> {
+    r: &crate::plan::replay::ReplayPlan,
+) -> Result<crate::text::card::CardImage, RenderError> {
     draw_planned(
         plan,
         engine,
@@ -156,12 +156,12 @@ fn draw_planned(
     plan: &RenderPlan,
     engine: &mut TextEngine,
     (heading, text): (&str, &str),
-    style: &crate::preset::CardStyle,
+    style: &crate::config::preset::CardStyle,
     position: crate::plan::CardPosition,
-    zone: crate::preset::SafeZone,
+    zone: crate::config::preset::SafeZone,
     max_height_fraction: f32,
     planned: CardRect,
-) -> Result<crate::card::CardImage, RenderError> {
+) -> Result<crate::text::card::CardImage, RenderError> {
     let card_error = |source| RenderError::Card {
         path: plan.input().display().to_string(),
         source,

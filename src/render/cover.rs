@@ -4,12 +4,12 @@
 //! the JPEG under the output rule.
 
 use super::preview::clean_frames;
-use crate::card::TextEngine;
-use crate::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
+use crate::config::preset::CardPosition;
 use crate::media::RenderError;
+use crate::model::time::Micros;
+use crate::plan::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
 use crate::plan::RenderPlan;
-use crate::preset::CardPosition;
-use crate::time::Micros;
+use crate::text::card::TextEngine;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -85,7 +85,7 @@ pub fn cover_image(
     let (k, _) = best.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
     let (index, out) = &frames[k];
     let (w, h) = (out.width(), out.height());
-    let rgb = crate::composite::yuv420_to_rgb709(
+    let rgb = crate::text::composite::yuv420_to_rgb709(
         [
             (out.data(0), out.stride(0)),
             (out.data(1), out.stride(1)),
@@ -105,7 +105,7 @@ pub fn cover_image(
                 CardPosition::Top,
                 (w, h),
                 plan.safe_zone,
-                crate::cover::HEADLINE_MAX_HEIGHT_FRACTION,
+                crate::plan::cover::HEADLINE_MAX_HEIGHT_FRACTION,
             )
             .map_err(|e| RenderError::output(&cover.path, std::io::Error::other(e.to_string())))?;
         blend_rgba(&mut img, &card);
@@ -122,7 +122,7 @@ pub fn cover_image(
 }
 
 /// Blends a straight-alpha RGBA card onto an RGB picture at the card's place.
-fn blend_rgba(img: &mut image::RgbImage, card: &crate::card::CardImage) {
+fn blend_rgba(img: &mut image::RgbImage, card: &crate::text::card::CardImage) {
     let (iw, ih) = img.dimensions();
     for cy in 0..card.height {
         let y = card.y + cy;

@@ -3,15 +3,17 @@
 //! the cards, encode H.264 + AAC and mux a fast-start MP4 under a temporary name that is
 //! renamed into place only when complete.
 //!
-//! Text never enters the filter graph: cards are rasterised by [`crate::card`] and blended by
-//! [`crate::composite`]. The picture runs as a pipeline ([`video`]): decode on the job's
+//! Text never enters the filter graph: cards are rasterised by [`crate::text::card`] and blended by
+//! [`crate::text::composite`]. The picture runs as a pipeline (`pipeline.rs`): decode on the job's
 //! thread, convert and composite on a second, encode on a third, so decoding and scaling
 //! overlap with x264 instead of waiting for it.
 
 mod audio;
+pub mod compile;
 mod compose;
 mod cover;
 mod moving;
+pub mod output;
 mod pipeline;
 mod preview;
 mod replay;
@@ -22,8 +24,8 @@ pub use crate::plan::Loudness;
 pub use cover::{cover_image, write_cover, CoverReport};
 pub use preview::{clean_frames, preview, write_png};
 
+use crate::model::time::Micros;
 use crate::plan::RenderPlan;
-use crate::time::Micros;
 use ffmpeg_next as ff;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -79,7 +81,7 @@ pub enum ExistingReel {
     /// A file failreel did not write (or cannot be read as a reel at all).
     Foreign,
     /// A reel failreel wrote: its plan hash, and whether it is complete as written
-    /// ([`crate::output::mp4_is_complete`]).
+    /// ([`crate::render::output::mp4_is_complete`]).
     Ours {
         /// The plan hash in its metadata.
         hash: String,
@@ -97,7 +99,7 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
         Ok(m) if !m.file_type().is_file() => return ExistingReel::Foreign,
         Ok(_) => {}
     }
-    let complete = crate::output::mp4_is_complete(path);
+    let complete = crate::render::output::mp4_is_complete(path);
     let comment = ff::format::input(&path)
         .ok()
         .and_then(|ictx| ictx.metadata().get("comment").map(str::to_string));
@@ -188,7 +190,7 @@ pub fn render(
     let out = plan.output();
     // Never the input, never a FIFO or device, one writer at a time; leftovers of killed
     // runs are removed under the lock.
-    let writer = crate::output::Writer::begin(out, &[plan.input()])?;
+    let writer = crate::render::output::Writer::begin(out, &[plan.input()])?;
     // The reel carries the hash of the plan it was asked for; a plan whose analysis has not
     // run yet is completed here (from the cache when it ran before).
     let tag = reel_tag(plan);
@@ -219,7 +221,7 @@ pub fn render(
     })
 }
 
-/// Renders several plans that share a decode ([`crate::fanout::group`]) in one pipeline run:
+/// Renders several plans that share a decode ([`crate::plan::fanout::group`]) in one pipeline run:
 /// one demux and decode, one filter pass per frame, one encode per distinct picture and
 /// sound. Each reel still goes through the output rule on its own (lock, temporary, rename)
 /// and gets its own result, in order: a reel that cannot be written fails alone. Plans that
@@ -237,7 +239,7 @@ pub fn render_group(
     // Each reel's writer, tag and completed plan (or its failure).
     let mut ready = Vec::new();
     for (i, plan) in plans.iter().enumerate() {
-        let writer = match crate::output::Writer::begin(plan.output(), &[plan.input()]) {
+        let writer = match crate::render::output::Writer::begin(plan.output(), &[plan.input()]) {
             Ok(w) => w,
             Err(e) => {
                 results[i] = Some(Err(e.into()));
@@ -255,7 +257,7 @@ pub fn render_group(
         ready.push((i, writer, tag, p));
     }
     let completed: Vec<RenderPlan> = ready.iter().map(|r| r.3.clone()).collect();
-    match crate::fanout::FanoutPlan::new(completed) {
+    match crate::plan::fanout::FanoutPlan::new(completed) {
         Some(fp) => {
             let reels: Vec<pipeline::ReelOut> = ready
                 .iter()
@@ -295,7 +297,7 @@ pub fn render_group(
 /// A reel's report once its pipeline is done: committed (renamed into place) when it worked.
 fn finish_reel(
     plan: &RenderPlan,
-    writer: crate::output::Writer,
+    writer: crate::render::output::Writer,
     result: Result<pipeline::Produced, RenderError>,
     started: Instant,
 ) -> Result<RenderReport, RenderError> {

@@ -74,7 +74,7 @@ impl Windows {
             let mut g = v.clone();
             g.rotated_size = (rect.width, rect.height);
             g.crop_path = vec![crate::plan::CropKey {
-                t: crate::time::Micros::ZERO,
+                t: crate::model::time::Micros::ZERO,
                 rect: Rect {
                     x: 0,
                     y: 0,

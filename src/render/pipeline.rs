@@ -6,13 +6,13 @@
 use super::audio::AudioOut;
 use super::compose::{convert_stage, CardsJob, PictureChain, ToEncode};
 use super::{Progress, RenderOptions};
-use crate::fanout::FanoutPlan;
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::encode::{open_audio, open_video, VideoFormat};
 use crate::media::mux::Mp4Writer;
 use crate::media::{lav, RenderError};
+use crate::model::time::Micros;
+use crate::plan::fanout::FanoutPlan;
 use crate::plan::{Loudness, RenderPlan};
-use crate::time::Micros;
 use ffmpeg_next as ff;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

@@ -6,8 +6,8 @@ use super::compose::{composite, CardsJob};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::filter::{build_graph, filter_one};
 use crate::media::{init_libav, RenderError};
+use crate::model::time::Micros;
 use crate::plan::RenderPlan;
-use crate::time::Micros;
 use std::path::Path;
 
 /// The reel's frame at reel time `at` (clamped to the reel), as RGB.
@@ -57,7 +57,7 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
-    let rgb = crate::composite::yuv420_to_rgb709(
+    let rgb = crate::text::composite::yuv420_to_rgb709(
         [
             (out.data(0), out.stride(0)),
             (out.data(1), out.stride(1)),
@@ -74,10 +74,10 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
 /// given in `inputs`, never a non-regular file, one writer at a time, through a temporary
 /// renamed into place. The PNG carries a `Software` text chunk naming failreel, by which a
 /// later run knows it may replace it. Whether an existing file may be replaced at all is the
-/// caller's check ([`crate::output::check_target`]).
+/// caller's check ([`crate::render::output::check_target`]).
 pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result<(), RenderError> {
-    let writer = crate::output::Writer::begin(path, inputs)?;
-    let io = |e: std::io::Error| crate::output::OutputError::io(path, e);
+    let writer = crate::render::output::Writer::begin(path, inputs)?;
+    let io = |e: std::io::Error| crate::render::output::OutputError::io(path, e);
     let png_err = |e: png::EncodingError| match e {
         png::EncodingError::IoError(e) => RenderError::Target(io(e)),
         other => RenderError::output(path, other),
@@ -88,7 +88,7 @@ pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Fast);
     enc.set_filter(png::Filter::Sub);
-    enc.add_text_chunk("Software".into(), crate::output::png_software_tag())
+    enc.add_text_chunk("Software".into(), crate::render::output::png_software_tag())
         .map_err(png_err)?;
     let mut w = enc.write_header().map_err(png_err)?;
     w.write_image_data(img.as_raw()).map_err(png_err)?;

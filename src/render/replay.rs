@@ -5,9 +5,9 @@
 
 use crate::media::decode::{Decoded, Flow, RangeDecoder, Shown, VideoRange};
 use crate::media::RenderError;
+use crate::model::time::Micros;
+use crate::plan::replay::{ReplayPlan, REPLAY_SPEED};
 use crate::plan::RenderPlan;
-use crate::replay::{ReplayPlan, REPLAY_SPEED};
-use crate::time::Micros;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::SyncSender;
 

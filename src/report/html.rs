@@ -11,8 +11,8 @@
 //! without `--force`), so each run replaces it whole.
 
 use crate::batch::{Event, Outcome, Sink, Status, Summary};
-use crate::output::{OutputError, Writer};
 use crate::plan::CardKind;
+use crate::render::output::{OutputError, Writer};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -83,7 +83,7 @@ impl ReelEntry {
                 .filter(|p| p.is_file()),
             still_is_cover: plan
                 .and_then(|p| p.cover.as_ref())
-                .is_some_and(|c| c.kind == crate::cover::CoverKind::Cover),
+                .is_some_and(|c| c.kind == crate::plan::cover::CoverKind::Cover),
             error: o.error_text(),
             warnings: o.warnings.clone(),
             moment_why: plan
@@ -136,7 +136,7 @@ impl HtmlReport {
         let path = self.path();
         std::fs::create_dir_all(&self.dir).map_err(|e| OutputError::io(&self.dir, e))?;
         let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
-        crate::output::check_target(&path, &inputs, self.force, report_is_ours)?;
+        crate::render::output::check_target(&path, &inputs, self.force, report_is_ours)?;
         let entries: Vec<ReelEntry> = summary
             .outcomes
             .iter()

@@ -340,7 +340,7 @@ impl Sink for Human {
     }
 }
 
-fn secs(m: crate::time::Micros) -> String {
+fn secs(m: crate::model::time::Micros) -> String {
     format!("{:.3} s", m.as_secs_f64())
 }
 
@@ -529,9 +529,9 @@ mod tests {
         let info = crate::batch::executor::synthetic_info(
             &input,
             Default::default(),
-            crate::time::Micros(4_000_000),
+            crate::model::time::Micros(4_000_000),
         );
-        let preset = crate::preset::Preset::built_in("reels").unwrap();
+        let preset = crate::config::preset::Preset::built_in("reels").unwrap();
         let plan =
             crate::plan::plan_reel(&info, &Default::default(), &preset, d.join("o.mp4")).unwrap();
         let text = plan_text(&plan, WouldDo::SkipUpToDate);

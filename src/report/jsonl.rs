@@ -41,7 +41,7 @@ pub fn error_line(kind: &str, message: &str) -> String {
 
 /// A trim as `[start, end]` in seconds of the input (to the millisecond).
 fn trim_s(t: crate::plan::Trim) -> Value {
-    let ms = |m: crate::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
+    let ms = |m: crate::model::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
     json!([ms(t.start), ms(t.end)])
 }
 
@@ -132,7 +132,7 @@ impl Sink for JsonLines {
                 "event": "plan", "input": plan.input(), "output": plan.output(),
                 "would": would, "up_to_date": *would == WouldDo::SkipUpToDate,
                 "trim_s": trim_s(plan.trim()), "plan": plan,
-                "shared": crate::fanout::SharedWork::of(plan),
+                "shared": crate::plan::fanout::SharedWork::of(plan),
             })),
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) if !s.dry_run => self.emit(&json!({
@@ -153,7 +153,7 @@ impl Sink for JsonLines {
 mod tests {
     use super::*;
     use crate::batch::ClipError;
-    use crate::time::Micros;
+    use crate::model::time::Micros;
     use std::path::PathBuf;
 
     #[test]
@@ -181,7 +181,7 @@ mod tests {
             Status::Failed,
         );
         failed.error = Some(Arc::new(ClipError::Output(
-            crate::output::OutputError::NotOurs(PathBuf::from("r/b.mp4")),
+            crate::render::output::OutputError::NotOurs(PathBuf::from("r/b.mp4")),
         )));
         let v = outcome_json(&failed);
         assert_eq!(v["status"], "failed");

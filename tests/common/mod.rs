@@ -228,10 +228,10 @@ pub fn fake_clips(
     d: &Path,
     names: &[&str],
     secs: f64,
-    request: &failreel::request::ReelRequest,
+    request: &failreel::config::request::ReelRequest,
     output: impl Fn(&str) -> PathBuf,
 ) -> Vec<failreel::batch::Clip> {
-    let preset = std::sync::Arc::new(failreel::preset::Preset::built_in("tiktok").unwrap());
+    let preset = std::sync::Arc::new(failreel::config::preset::Preset::built_in("tiktok").unwrap());
     names
         .iter()
         .enumerate()

@@ -20,8 +20,8 @@ use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::proxy::ProxyScaler;
 use crate::media::resample::AudioTimeline;
 use crate::media::{init_libav, RenderError};
-use crate::probe::MediaInfo;
-use crate::time::Micros;
+use crate::model::source::MediaInfo;
+use crate::model::time::Micros;
 use serde::{Deserialize, Serialize};
 
 /// One cue: something one detector noticed.
@@ -160,20 +160,20 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
 }
 
 /// [`crate::plan::plan_reel`], with `--start auto` resolved first: the clip's best moment
-/// from the (cached) detection pass, the trim around it ([`crate::moment::resolve`]), and what
+/// from the (cached) detection pass, the trim around it ([`crate::plan::moment::resolve`]), and what
 /// was found kept in the plan. A manual start plans exactly as `plan_reel` does. Either way the
-/// cover and the replay the request asks for are added ([`crate::cover::with_cover`],
-/// [`crate::replay::with_replay`]).
+/// cover and the replay the request asks for are added ([`crate::plan::cover::with_cover`],
+/// [`crate::plan::replay::with_replay`]).
 pub fn plan_reel_auto(
     info: &MediaInfo,
-    req: &crate::request::ReelRequest,
-    preset: &crate::preset::Preset,
+    req: &crate::config::request::ReelRequest,
+    preset: &crate::config::preset::Preset,
     output: std::path::PathBuf,
 ) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
     if req.start != Some(crate::model::Start::Auto) {
         return crate::plan::plan_reel(info, req, preset, output)
-            .map(|p| crate::cover::with_cover(p, req))
-            .and_then(|p| crate::replay::with_replay(p, req));
+            .map(|p| crate::plan::cover::with_cover(p, req))
+            .and_then(|p| crate::plan::replay::with_replay(p, req));
     }
     let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
         path: info.path.display().to_string(),
@@ -188,24 +188,24 @@ pub fn plan_reel_auto(
         },
     })?;
     let best = found.moments.first();
-    let (resolved, warning) = crate::moment::resolve(
+    let (resolved, warning) = crate::plan::moment::resolve(
         req,
         best.map(|m| m.t),
         info.duration.as_secs_f64(),
         preset.length.min_s,
         preset.length.max_s,
     );
-    let mut plan = crate::cover::with_cover(
+    let mut plan = crate::plan::cover::with_cover(
         crate::plan::plan_reel(info, &resolved, preset, output)?,
         &resolved,
     );
     plan.warnings.extend(warning);
-    plan.auto_start = Some(crate::moment::AutoStart {
+    plan.auto_start = Some(crate::plan::moment::AutoStart {
         moment_s: best.map(|m| m.t),
         score: best.map(|m| m.score),
         why: best.map(|m| m.why.clone()).unwrap_or_default(),
     });
-    crate::replay::with_replay(plan, req)
+    crate::plan::replay::with_replay(plan, req)
 }
 
 /// The human table of one clip's moments (time as m:ss.s, score, why).

@@ -21,8 +21,8 @@ pub mod proxy;
 pub mod signals;
 
 use crate::media::RenderError;
+use crate::model::time::Micros;
 use crate::plan::{Camera, CropKey, Rect, RenderPlan, ShotPlan};
-use crate::time::Micros;
 
 /// Proxy pictures per second.
 pub const RATE: u32 = 5;

@@ -5,7 +5,7 @@
 
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::{lav, RenderError};
-use crate::time::Micros;
+use crate::model::time::Micros;
 use ffmpeg_next as ff;
 use std::path::Path;
 

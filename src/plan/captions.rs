@@ -6,12 +6,12 @@
 //! stripped; entities (`&amp;`, `&lt;`…) become their characters. A malformed file is an
 //! error naming `file:line` and what is wrong.
 
-use crate::card::{CardError, TextEngine};
+use crate::config::preset::SafeZone;
+use crate::model::time::Micros;
 use crate::model::{clean_card_text, CardPosition};
 use crate::plan::{Animation, CardPlan, PlanError, RenderPlan, SLIDE_DISTANCE};
 pub use crate::plan::{CaptionError, CaptionPlan};
-use crate::preset::SafeZone;
-use crate::time::Micros;
+use crate::text::card::{CardError, TextEngine};
 use std::path::Path;
 
 /// One subtitle cue: its text (tags stripped) and its time on the input's clock.
@@ -424,7 +424,7 @@ pub fn place_overlay(
 /// without a subtitle file.
 pub fn with_captions(
     mut plan: RenderPlan,
-    req: &crate::request::ReelRequest,
+    req: &crate::config::request::ReelRequest,
 ) -> Result<RenderPlan, PlanError> {
     let Some(file) = &req.captions else {
         return Ok(plan);

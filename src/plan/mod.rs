@@ -3,18 +3,24 @@
 //! [`plan_reel`] turns what the user asked for ([`ReelRequest`]), what the input is
 //! ([`MediaInfo`]) and the platform ([`Preset`]) into a [`RenderPlan`]; `render` executes it.
 
-use crate::card::{CardError, CardRect, TextEngine};
+use crate::config::preset::{CardStyle, Preset, SafeZone};
+use crate::model::source::{MediaInfo, SourceStamp};
+use crate::model::time::Micros;
 use crate::model::Transfer;
-use crate::preset::{CardStyle, Preset, SafeZone};
-use crate::probe::{MediaInfo, SourceStamp};
-use crate::time::Micros;
+use crate::text::card::{CardError, CardRect, TextEngine};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub use crate::config::request::ReelRequest;
 pub use crate::model::{Animation, CardPosition, Focus, Rect};
-pub use crate::request::ReelRequest;
 
+pub mod captions;
+pub mod cover;
 mod extras;
+pub mod fanout;
+pub mod moment;
+pub mod replay;
+pub mod stories;
 pub use extras::{
     CaptionError, CaptionPlan, CoverCandidate, CoverKind, CoverPlan, Headline, ReplayPlan,
     ReplayTag,
@@ -545,7 +551,7 @@ pub struct RenderPlan {
     pub captions: Vec<CaptionPlan>,
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_start: Option<crate::moment::AutoStart>,
+    pub auto_start: Option<crate::plan::moment::AutoStart>,
     /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayPlan>,
@@ -1203,7 +1209,7 @@ fn layout_card(
     text: &str,
     preset: &Preset,
     position: CardPosition,
-) -> Result<(CardRect, crate::card::CardFit), CardError> {
+) -> Result<(CardRect, crate::text::card::CardFit), CardError> {
     thread_local! {
         // One engine per thread: shaping state and glyph caches are reused across plans.
         static ENGINE: std::cell::RefCell<Option<TextEngine>> = const { std::cell::RefCell::new(None) };
@@ -1225,7 +1231,7 @@ fn layout_card(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{AudioInfo, VideoInfo};
+    use crate::model::source::{AudioInfo, VideoInfo};
 
     fn info(w: u32, h: u32, rotation: u32, secs: f64) -> MediaInfo {
         MediaInfo {

@@ -4,7 +4,7 @@
 //! planes ([`YuvOverlay`]); per frame only the card's rectangle is touched, with the card's
 //! current opacity (fades) applied in integer arithmetic.
 
-use crate::card::CardImage;
+use crate::text::card::CardImage;
 
 /// A card converted to Y, U, V and alpha planes, placed at an even position.
 #[derive(Debug, Clone)]

@@ -4,10 +4,10 @@
 //! and of `--dry-run --json`); rendered by a second decode pass of the replayed range after
 //! the main one (render/pipeline.rs), its output frames following the main part's.
 
-use crate::card::{CardError, TextEngine};
+use crate::model::time::Micros;
 use crate::plan::{CardKind, CardPosition, PlanError, RenderPlan, CARD_MAX_HEIGHT_FRACTION};
 pub use crate::plan::{ReplayPlan, ReplayTag};
-use crate::time::Micros;
+use crate::text::card::{CardError, TextEngine};
 
 /// How much of the source is replayed, around the moment.
 pub const REPLAY_SOURCE: Micros = Micros(1_500_000);
@@ -46,7 +46,7 @@ impl RenderPlan {
 /// of the reel (with a warning). A lesson card that lasts to the end lasts through the replay.
 pub fn with_replay(
     mut plan: RenderPlan,
-    req: &crate::request::ReelRequest,
+    req: &crate::config::request::ReelRequest,
 ) -> Result<RenderPlan, PlanError> {
     if req.replay != Some(true) {
         return Ok(plan);

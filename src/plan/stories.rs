@@ -14,8 +14,8 @@ use crate::batch::Clip;
 use crate::media::decode::{Decoded, Flow, RangeDecoder};
 use crate::media::resample::AudioTimeline;
 use crate::media::RenderError;
-use crate::probe::MediaInfo;
-use crate::time::Micros;
+use crate::model::source::MediaInfo;
+use crate::model::time::Micros;
 use std::path::{Path, PathBuf};
 
 /// Length of one level window, seconds.

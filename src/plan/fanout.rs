@@ -181,10 +181,10 @@ impl FanoutPlan {
 mod tests {
     use super::*;
     use crate::batch::executor::synthetic_info;
+    use crate::config::preset::Preset;
+    use crate::model::source::SourceStamp;
+    use crate::model::time::Micros;
     use crate::plan::{plan_reel, ReelRequest};
-    use crate::preset::Preset;
-    use crate::probe::SourceStamp;
-    use crate::time::Micros;
 
     fn plan(preset: &str, secs: f64, req: &ReelRequest) -> RenderPlan {
         let info = synthetic_info(

@@ -2,7 +2,7 @@
 //! rate, colour, audio layout and offsets. [`crate::media::input::probe`] reads it with libav;
 //! planning reads only this, so the plan never depends on the media layer.
 
-use crate::time::Micros;
+use crate::model::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

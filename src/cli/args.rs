@@ -1,8 +1,10 @@
 //! The command-line definition (clap derive). No I/O happens here: values are parsed and
 //! validated, then `app` turns them into plans.
+// Help texts name placeholders like <preset>; they are clap help, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
-use crate::request::ReelRequest;
-use crate::time::{parse_time, Micros};
+use crate::config::request::ReelRequest;
+use crate::model::time::{parse_time, Micros};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -8,10 +8,10 @@
 
 use crate::batch::Clip;
 use crate::cli::{ReelArgs, RenderArgs};
-use crate::manifest::Manifest;
+use crate::config::manifest::Manifest;
+use crate::config::preset::Preset;
+use crate::config::request::{flag_name, key_name, ReelRequest};
 use crate::plan::default_output;
-use crate::preset::Preset;
-use crate::request::{flag_name, key_name, ReelRequest};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,16 +2,16 @@
 //! through the sinks (human on stderr, JSON Lines on stdout). Every error ends here, printed
 //! with its causes (and as a JSON line with `--json`), and becomes the exit code.
 
+use crate::batch::signals::Stop;
 use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
 use crate::cli::{Cli, Command, DetectArgs, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
+use crate::config::preset::{Preset, BUILT_IN};
 use crate::media::input::{probe, ProbeError};
 use crate::plan::PlanError;
-use crate::preset::{Preset, BUILT_IN};
 use crate::render::RenderError;
 use crate::report::human::{Human, HumanOptions};
 use crate::report::jsonl::{error_line, JsonLines};
 use crate::report::{eprint_line, write_stdout, Out, StdoutError};
-use crate::signals::Stop;
 use clap::{CommandFactory, Parser};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ pub enum AppError {
     },
     /// The output may not be written.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] crate::render::output::OutputError),
     /// The input could not be read.
     #[error(transparent)]
     Probe(#[from] ProbeError),
@@ -267,19 +267,19 @@ fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
 fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     let preset = Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok"))
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
-    let req = crate::jobs::request(&args.reel);
+    let req = crate::cli::jobs::request(&args.reel);
     let started = std::time::Instant::now();
     // The output rule of every write: never the input, never a FIFO or device, never a file
     // failreel did not write unless --force.
-    crate::output::check_target(
+    crate::render::output::check_target(
         &args.output,
         &[&args.input],
         args.force,
-        crate::output::png_is_ours,
+        crate::render::output::png_is_ours,
     )?;
     let info = probe(&args.input)?;
     let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
-    let mut plan = crate::captions::with_captions(plan, &req)?;
+    let mut plan = crate::plan::captions::with_captions(plan, &req)?;
     // `--focus auto`: the same path the render follows (cached after the first run).
     crate::analyse::reframe::complete(&mut plan, crate::render::cores())?;
     let img = crate::render::preview(&plan, args.at)?;
@@ -294,7 +294,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
 }
 
 fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
-    use crate::compile::{plan_compilation, render_compilation, CompileError};
+    use crate::render::compile::{plan_compilation, render_compilation, CompileError};
     let mapped = |e: CompileError| match e {
         CompileError::Usage(p) => AppError::Usage(p),
         CompileError::Probe(e) => AppError::Probe(e),
@@ -352,17 +352,17 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
             ),
         }
     } else {
-        crate::probe::describe(&info)
+        crate::model::source::describe(&info)
     };
     write_stdout(text.as_bytes())?;
     Ok(EXIT_OK)
 }
 
 fn run_render(args: RenderArgs) -> Result<i32, AppError> {
-    crate::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
-    let clips = crate::jobs::clips_from(&args).map_err(AppError::Usage)?;
+    crate::cli::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
+    let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
     // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
-    let clips = crate::stories::split_clips(clips, &|p| probe(p).ok());
+    let clips = crate::plan::stories::split_clips(clips, &|p| probe(p).ok());
     let out = Arc::new(Out::default());
     let human = Arc::new(Human::new(
         out.clone(),
@@ -378,7 +378,7 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
         let human = human.clone();
         move |msg: &str| human.say(msg)
     };
-    if let Err(e) = crate::signals::install(stop.clone(), notify) {
+    if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
         human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
     }
     let opts = BatchOptions {

@@ -16,7 +16,7 @@
 //! Noto Sans CJK (Japanese, Korean or Chinese glyph shapes, chosen from the text) and Noto
 //! Color Emoji. `assets/fonts/README.md` lists the files and their licences.
 
-use crate::preset::{CardPosition, CardStyle, FontWeight, SafeZone};
+use crate::config::preset::{CardPosition, CardStyle, FontWeight, SafeZone};
 use cosmic_text::{
     fontdb, Attrs, Buffer, Color, Fallback, Family, FontSystem, LayoutRun, Metrics, Shaping,
     SwashCache, Weight, Wrap,
@@ -27,24 +27,24 @@ use unicode_script::{Script, UnicodeScript};
 /// Every font failreel carries, as static bytes: each engine shares them, none copies them.
 /// All are licensed under the SIL Open Font License 1.1 (`assets/fonts/OFL.txt`).
 const FONTS: &[&[u8]] = &[
-    include_bytes!("../assets/fonts/NotoSans-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSans-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansArabic-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansArabic-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansHebrew-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansHebrew-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansDevanagari-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansDevanagari-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansBengali-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansBengali-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansTamil-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansTamil-Regular.ttf"),
-    include_bytes!("../assets/fonts/NotoSansThai-Bold.ttf"),
-    include_bytes!("../assets/fonts/NotoSansThai-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansArabic-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansArabic-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansHebrew-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansHebrew-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansDevanagari-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansDevanagari-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansBengali-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansBengali-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansTamil-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansTamil-Regular.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansThai-Bold.ttf"),
+    include_bytes!("../../assets/fonts/NotoSansThai-Regular.ttf"),
     // Bold only: it stands in for the regular weight too (see `fill_in_weights`).
-    include_bytes!("../assets/fonts/NotoSansCJK-Bold.ttc"),
+    include_bytes!("../../assets/fonts/NotoSansCJK-Bold.ttc"),
     // Colour bitmaps, one (regular) weight.
-    include_bytes!("../assets/fonts/NotoColorEmoji.ttf"),
+    include_bytes!("../../assets/fonts/NotoColorEmoji.ttf"),
 ];
 /// Family name of the main font.
 const FAMILY: &str = "Noto Sans";
@@ -94,9 +94,9 @@ const SHRINK_STEP: f32 = 2.0;
 /// Largest outline width honoured, in pixels (keeps rasterising fast whatever the preset says).
 const MAX_OUTLINE: f32 = 24.0;
 /// Largest shadow blur honoured, in pixels.
-const MAX_BLUR: f32 = crate::preset::MAX_SHADOW_BLUR;
+const MAX_BLUR: f32 = crate::config::preset::MAX_SHADOW_BLUR;
 /// Largest shadow offset honoured on either axis, in pixels.
-const MAX_OFFSET: f32 = crate::preset::MAX_SHADOW_OFFSET;
+const MAX_OFFSET: f32 = crate::config::preset::MAX_SHADOW_OFFSET;
 /// Largest text size honoured, in pixels.
 const MAX_TEXT_SIZE: f32 = 1000.0;
 /// Size [`TextEngine::shape`] lays text out at, in pixels.
@@ -1281,7 +1281,7 @@ fn to_u8(v: f32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::preset::Preset;
+    use crate::config::preset::Preset;
 
     const FRAME: (u32, u32) = (1080, 1920);
     const FRACTION: f32 = 0.45;
@@ -1423,7 +1423,7 @@ mod tests {
             ("many newlines", many_lines),
         ];
         let mut engine = TextEngine::new();
-        for (name, _) in crate::preset::BUILT_IN {
+        for (name, _) in crate::config::preset::BUILT_IN {
             let p = preset(name);
             let safe = p.safe_zone;
             let safe_h = (FRAME.1 - safe.top - safe.bottom) as f32;
@@ -1970,7 +1970,7 @@ mod tests {
             .unwrap();
         composite(&mut stress, &card);
         stress.save("/tmp/card_stress.png").unwrap();
-        for (name, _) in crate::preset::BUILT_IN {
+        for (name, _) in crate::config::preset::BUILT_IN {
             let p = preset(name);
             for body in ["Oops", &lorem(2000)] {
                 let start = std::time::Instant::now();

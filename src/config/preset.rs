@@ -21,19 +21,19 @@ pub use crate::model::{CardPosition, FontWeight};
 
 /// The built-in presets, as (name, TOML text), in the order `failreel presets` lists them.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("tiktok", include_str!("../presets/tiktok.toml")),
-    ("reels", include_str!("../presets/reels.toml")),
-    ("shorts", include_str!("../presets/shorts.toml")),
-    ("everywhere", include_str!("../presets/everywhere.toml")),
-    ("stories", include_str!("../presets/stories.toml")),
+    ("tiktok", include_str!("../../presets/tiktok.toml")),
+    ("reels", include_str!("../../presets/reels.toml")),
+    ("shorts", include_str!("../../presets/shorts.toml")),
+    ("everywhere", include_str!("../../presets/everywhere.toml")),
+    ("stories", include_str!("../../presets/stories.toml")),
 ];
 
 /// The built-in looks of the cards, as (name, TOML text with a `[style]` table of
 /// [`CardStyle`] fields), in the order error messages list them.
 pub const LOOKS: &[(&str, &str)] = &[
-    ("boxed", include_str!("../presets/looks/boxed.toml")),
-    ("outline", include_str!("../presets/looks/outline.toml")),
-    ("banner", include_str!("../presets/looks/banner.toml")),
+    ("boxed", include_str!("../../presets/looks/boxed.toml")),
+    ("outline", include_str!("../../presets/looks/outline.toml")),
+    ("banner", include_str!("../../presets/looks/banner.toml")),
 ];
 
 /// A complete, validated preset.

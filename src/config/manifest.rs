@@ -6,8 +6,8 @@
 //! Each key is read on its own, so every problem (unknown keys, wrong types, bad times) is
 //! reported, together, as `file:line:column: plain words` (CSV: the cell's row and column).
 
+use crate::config::request::ReelRequest;
 use crate::model::{one_line, plain_serde_message, suggest, LineIndex, Scalar};
-use crate::request::ReelRequest;
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

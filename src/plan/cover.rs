@@ -4,12 +4,12 @@
 //! frames are scored for sharpness, and how failreel writes and recognises its own JPEGs (a
 //! JPEG comment naming failreel and the hash of what the still shows).
 
-use crate::card::TextEngine;
-use crate::output::{OutputError, Writer};
+use crate::config::preset::{CardPosition, CardStyle};
+use crate::model::time::Micros;
 use crate::plan::{CardKind, RenderPlan};
 pub use crate::plan::{CoverCandidate, CoverKind, CoverPlan, Headline};
-use crate::preset::{CardPosition, CardStyle};
-use crate::time::Micros;
+use crate::render::output::{OutputError, Writer};
+use crate::text::card::TextEngine;
 use std::path::{Path, PathBuf};
 
 /// Frames scored for sharpness when choosing a cover.
@@ -116,7 +116,7 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
 }
 
 /// `plan` with the cover `req` asks for (`--cover`, `cover = true`); unchanged otherwise.
-pub fn with_cover(mut plan: RenderPlan, req: &crate::request::ReelRequest) -> RenderPlan {
+pub fn with_cover(mut plan: RenderPlan, req: &crate::config::request::ReelRequest) -> RenderPlan {
     if req.cover == Some(true) {
         plan.cover = Some(plan_cover(&plan, CoverKind::Cover));
     }
@@ -234,7 +234,7 @@ pub fn encode_jpeg(img: &image::RgbImage, quality: u8, tag: &str) -> Result<Vec<
 
 /// Writes a JPEG under failreel's output rule (never an input, never a non-regular file, one
 /// writer, temporary then rename). Whether an existing file may be replaced is the caller's
-/// check ([`crate::output::check_target`] with [`jpeg_is_ours`]).
+/// check ([`crate::render::output::check_target`] with [`jpeg_is_ours`]).
 pub fn write_jpeg(
     img: &image::RgbImage,
     quality: u8,

@@ -16,17 +16,17 @@
 //! Durations: title + Σ parts − one transition per part (each part overlaps what precedes
 //! it). Picture and sound have exactly the same number of frames and samples.
 
-use crate::captions::{place_overlay, CaptionPlan};
-use crate::card::TextEngine;
-use crate::composite::YuvOverlay;
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::encode::{fltp, open_audio, open_video, VideoFormat};
 use crate::media::mux::Mp4Writer;
 use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
+use crate::model::time::Micros;
 use crate::model::CardPosition;
+use crate::plan::captions::{place_overlay, CaptionPlan};
 use crate::plan::{EncoderPlan, RenderPlan};
-use crate::time::Micros;
+use crate::text::card::TextEngine;
+use crate::text::composite::YuvOverlay;
 use ffmpeg_next as ff;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ pub struct CompilePlan {
     /// Each part as it is rendered to its intermediate (its number among its captions).
     pub parts: Vec<RenderPlan>,
     /// Where the title is drawn.
-    pub title_rect: Option<crate::card::CardRect>,
+    pub title_rect: Option<crate::text::card::CardRect>,
     /// The reel's frames: title + parts − transitions.
     pub frames: u64,
     /// Frame rate.
@@ -85,7 +85,7 @@ impl CompilePlan {
 
 /// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
 /// cards, for the whole part.
-pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), crate::card::CardError> {
+pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), crate::text::card::CardError> {
     let mut engine = TextEngine::new();
     let len = plan.frame_time(plan.video.frames);
     let badge = place_overlay(
@@ -299,7 +299,7 @@ impl ReelVideo {
 }
 
 /// The title's look: the cards' style, its text 1.6 times the body size.
-pub fn title_style(style: &crate::preset::CardStyle) -> crate::preset::CardStyle {
+pub fn title_style(style: &crate::config::preset::CardStyle) -> crate::config::preset::CardStyle {
     let mut s = style.clone();
     s.body_size *= 1.6;
     s.min_body_size = s.min_body_size.max(s.body_size * 0.5);
@@ -530,7 +530,7 @@ pub enum CompileError {
     Render(#[from] RenderError),
     /// The output may not be written.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] crate::render::output::OutputError),
 }
 
 /// What a finished compilation did.
@@ -596,7 +596,7 @@ pub fn plan_compilation(
             "give either a --manifest or input files, not both".into(),
         ]));
     }
-    let clips = crate::jobs::clips_from(&render_args).map_err(CompileError::Usage)?;
+    let clips = crate::cli::jobs::clips_from(&render_args).map_err(CompileError::Usage)?;
     if clips.is_empty() {
         return Err(CompileError::Usage(
             vec!["a compilation needs clips".into()],
@@ -617,8 +617,8 @@ pub fn plan_compilation(
         let info = crate::media::input::probe(&clip.input)?;
         let out = dir.join(format!("part-{}.mp4", k + 1));
         let plan = crate::plan::plan_reel(&info, &clip.request, &preset, out)?;
-        let plan = crate::cover::with_cover(plan, &clip.request);
-        let mut plan = crate::captions::with_captions(plan, &clip.request)?;
+        let plan = crate::plan::cover::with_cover(plan, &clip.request);
+        let mut plan = crate::plan::captions::with_captions(plan, &clip.request)?;
         number_part(&mut plan, k + 1).map_err(|source| crate::plan::PlanError::Card {
             path: clip.input.display().to_string(),
             card: "number",
@@ -725,7 +725,7 @@ pub fn render_compilation(
     cancel: &AtomicBool,
 ) -> Result<CompileReport, CompileError> {
     let inputs: Vec<&Path> = plan.parts.iter().map(|p| p.input()).collect();
-    crate::output::check_target(&plan.output, &inputs, force, crate::render::reel_is_ours)?;
+    crate::render::output::check_target(&plan.output, &inputs, force, crate::render::reel_is_ours)?;
     let hash = plan.hash();
     let tag = format!("failreel {} plan {hash}", env!("CARGO_PKG_VERSION"));
     if !force {
@@ -748,10 +748,10 @@ pub fn render_compilation(
             }
         }
     }
-    let writer = crate::output::Writer::begin(&plan.output, &inputs)?;
+    let writer = crate::render::output::Writer::begin(&plan.output, &inputs)?;
     let dir = parts_dir(&plan.output);
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| crate::output::OutputError::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| crate::render::output::OutputError::io(&dir, e))?;
     let _cleanup = PartsDir(dir);
     let started = std::time::Instant::now();
     let mut parts = Vec::new();

@@ -2,9 +2,9 @@
 //! detection itself is a cached analysis pass ([`crate::analyse::detect`]); this is the pure
 //! rule that turns its best moment into a start, an end and the went-wrong card's time.
 
+use crate::config::request::ReelRequest;
+use crate::model::time::Micros;
 use crate::model::Start;
-use crate::request::ReelRequest;
-use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 
 /// At least this much of the clip before the moment (when the clip has it).
