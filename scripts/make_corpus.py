@@ -293,7 +293,7 @@ def room(a, rng, rt60=0.3, wet=0.25):
     n = int(rt60 * SR)
     ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)
     ir /= np.sqrt(np.sum(ir ** 2))
-    w = np.fft.irfft(np.fft.rfft(a, len(a) + n) * np.fft.rfft(ir, len(a) + n))[: len(a) + n]
+    w = np.fft.irfft(np.fft.rfft(a, len(a) + n) * np.fft.rfft(ir, len(a) + n), len(a) + n)
     out = np.concatenate([a, np.zeros(n)])
     return out + wet * w * (np.max(np.abs(a)) / (np.max(np.abs(w)) + 1e-12))
 
@@ -308,8 +308,15 @@ def add(dst, src, at):
 
 # ---------------------------------------------------------------- beds
 
-def speech_bed(x, part, n, rng, dense=1.0):
+def speech_files(x, part):
+    """The spoken prompts (not the packages' silences, beeps and monkey noises)."""
     files = sorted(glob.glob(os.path.join(x, SPEECH[part], "**", "*.g722"), recursive=True))
+    skip = ("/silence/", "/beep", "tt-monkeys")
+    return [f for f in files if not any(s in f for s in skip)]
+
+
+def speech_bed(x, part, n, rng, dense=1.0):
+    files = speech_files(x, part)
     out = np.zeros(n)
     t = float(rng.uniform(0, 0.6))
     while t * SR < n:
@@ -539,7 +546,7 @@ def render_clip(x, root, name, p, seed, reaction):
         add(mix, e * g, t)
         events.append({"t": round(t, 3), "kind": kind, "level_db": lvl, "source": ref_name(ref_ev)})
         if p["over_speech"] and kind == p["kind"]:
-            files = sorted(glob.glob(os.path.join(x, SPEECH[part], "**", "*.g722"), recursive=True))
+            files = speech_files(x, part)
             u = trim_lead(load(x, ("file", os.path.relpath(files[rng.integers(len(files))], x))))
             add(mix, u / (peak50(u) + 1e-12) * ref, max(0.0, t - rng.uniform(0.0, 0.3)))
     # Level of the whole clip: a phone's automatic gain, -1 dBFS peak at most.
@@ -598,12 +605,12 @@ def render_clip(x, root, name, p, seed, reaction):
         + inputs
         + ["-f", "f32le", "-ar", str(SR), "-ac", "1", "-i", wav]
         + ["-filter_complex", vf, "-map", "[v]", "-map", f"{len(inputs) // 4}:a"]
-        + ["-t", str(dur), "-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-g", "30", "-threads", "1"]
+        + ["-t", str(dur), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-g", "30", "-threads", "1"]
         + ["-c:a", "aac", "-b:a", "160k", "-ac", "2", "-ar", str(SR), "-movflags", "+faststart", out]
     )
     run(cmd)
     os.remove(wav)
-    return {
+    truth = {
         "clip": name + ".mp4",
         "part": part,
         "duration_s": dur,
@@ -616,6 +623,9 @@ def render_clip(x, root, name, p, seed, reaction):
         "speech_over_event": p["over_speech"],
         "footage": [os.path.basename(v) for v in ([first] + ([second] if p["cut"] else []))],
     }
+    with open(os.path.join(root, "clips", name + ".json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    return truth
 
 
 def main():
@@ -627,6 +637,7 @@ def main():
     ap.add_argument("--heldout", type=int, default=22)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
+    ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
     ap.add_argument(
         "--reaction",
         default=os.path.join(repo, "..", "shared", "media", "reaction_640x360.mp4"),
@@ -646,11 +657,12 @@ def main():
             name = f"{part}-{i:02d}"
             if a.only and a.only != name:
                 continue
+            done = all(os.path.exists(os.path.join(root, "clips", name + e)) for e in (".mp4", ".json"))
+            if done and not a.force and not a.only:
+                continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    old = {}
-    if a.only and os.path.exists(truth_path):
-        old = {c["clip"]: c for c in json.load(open(truth_path))["clips"]}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}
@@ -658,7 +670,13 @@ def main():
             c = f.result()
             print(c["clip"], c["bed"], [(e["t"], e["kind"], e["level_db"]) for e in c["events"]], flush=True)
             clips.append(c)
-    old.update({c["clip"]: c for c in clips})
+    # The truth of every clip built (this run or an earlier one).
+    old = {}
+    for name in sorted(names):
+        side = os.path.join(root, "clips", name + ".json")
+        if os.path.exists(side) and os.path.exists(os.path.join(root, "clips", name + ".mp4")):
+            c = json.load(open(side))
+            old[c["clip"]] = c
     truth = {
         "about": "onsets (s) of the events mixed into each clip; 'first_heard' for alarms caught mid-cycle",
         "packages": versions,
