@@ -511,3 +511,78 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
         }
     }
 }
+
+#[test]
+fn focus_keys_on_the_reels_clock_move_the_window_where_they_say() {
+    let dir = workdir();
+    let d = dir.path();
+    // A horizontal ramp: a column's brightness says which source column it is.
+    let clip = d.join("ramp.mp4");
+    Fixture::new()
+        .lavfi("color=c=gray:s=640x360:r=30:d=3,geq=lum='X*250/639':cb=128:cr=128")
+        .opts(&["-g", "30"])
+        .write(&clip);
+    let keys = "0.2,1s=0.8,2s=center";
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, keys);
+    let (_, _, frames) = grey_frames(&reel);
+    assert_eq!(frames.len(), 90);
+    // Each span shows what that focus alone shows (a reel rendered with it fixed), from the
+    // key's own frame on.
+    let diff = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (*x as f64 - *y as f64).abs())
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    for (focus, span) in [("0.2", 0..30), ("0.8", 30..60), ("center", 60..90)] {
+        let fixed = d.join(format!("fixed-{focus}.mp4"));
+        render(&clip, &fixed, focus);
+        let (_, _, f) = grey_frames(&fixed);
+        for i in 0..90 {
+            let same = diff(&frames[i], &f[i]) < 2.0;
+            assert_eq!(same, span.contains(&i), "frame {i} against --focus {focus}");
+        }
+    }
+    // --dry-run --json shows the path; the same keys from a manifest give the same path.
+    let plans = plan_lines(&["render", s(&clip), "--focus", keys, "--dry-run", "--json"]);
+    let path = plans[0]["plan"]["video"]["crop_path"].clone();
+    let xs: Vec<(i64, u64)> = path
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["t"].as_i64().unwrap(), k["rect"]["x"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        xs,
+        vec![
+            (0, 88),
+            (1_000_000, 88),
+            (1_000_000, 350),
+            (2_000_000, 350),
+            (2_000_000, 218)
+        ]
+    );
+    let manifest = d.join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!("[[clip]]\ninput = {:?}\nfocus = {keys:?}\n", s(&clip)),
+    )
+    .unwrap();
+    let from_manifest = plan_lines(&["render", "--manifest", s(&manifest), "--dry-run", "--json"]);
+    assert_eq!(from_manifest[0]["plan"]["video"]["crop_path"], path);
+    // A bad list is a usage error naming the flag and the bad part.
+    for (bad, part) in [
+        ("0.2,1s=up", "1s=up"),
+        ("0.2,0.8", "\"0.8\""),
+        ("0.2,2s=0.5,1s=auto", "1s=auto"),
+    ] {
+        let out = failreel_exit(&["render", s(&clip), "--focus", bad, "--dry-run"], 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--focus") && err.contains(part),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -69,7 +69,15 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
         rotation: v.rotation,
         rotated_size: v.rotated_size,
     };
-    let window = v.crop();
+    // The pass decides for the centred window's size (a `--focus` list may start fixed).
+    let window = {
+        let w = v.crop();
+        let room = (v.rotated_size.0 & !1).saturating_sub(w.width);
+        Rect {
+            x: even((room as f64 * 0.5).round() as f32),
+            ..w
+        }
+    };
     // A detected moment (`--start auto`) inside the range, on the reel's clock.
     let moment = plan
         .auto_start
@@ -109,6 +117,13 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
                 let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
                 r.analysed = true;
                 r.note = Some(format!("the window stays centred: {e}"));
+                if !r.fixed.is_empty() {
+                    let centred = vec![CropKey {
+                        t: Micros::ZERO,
+                        rect: window,
+                    }];
+                    plan.video.crop_path = crate::plan::with_fixed(&centred, &r.fixed);
+                }
                 return Ok(());
             }
         },
@@ -118,7 +133,8 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     r.moment = moment;
     r.keyframes = decided.keyframes;
     r.shots = decided.shots;
-    plan.video.crop_path = decided.keys;
+    // A `--focus` list's fixed stretches keep their windows.
+    plan.video.crop_path = crate::plan::with_fixed(&decided.keys, &r.fixed);
     Ok(())
 }
 
