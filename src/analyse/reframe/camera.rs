@@ -154,6 +154,25 @@ pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
             wide: false,
         });
     }
+    // One run that clearly outweighs the others and fits the window is the subject: a
+    // single thing that fits is never shown small (a stone or a bright sky beside the bunny
+    // is not a second subject). Two of about the same weight stay two (fill, if most of the
+    // shot is like that).
+    let mut masses: Vec<(f32, (usize, usize))> = runs.iter().map(|r| (mass(r), *r)).collect();
+    masses.sort_by(|x, y| y.0.total_cmp(&x.0));
+    if let [(m0, (a, b)), rest @ ..] = masses.as_slice() {
+        let second = rest.first().map_or(0.0, |r| r.0);
+        if (b - a) as f32 + 2.0 * margin <= win && second < 0.6 * m0 {
+            let c = centre_of(*a, *b);
+            return Some(Subject {
+                left: *a as f32,
+                right: *b as f32,
+                centre: c,
+                best: (c - win / 2.0).clamp(0.0, (n as f32 - win).max(0.0)),
+                wide: false,
+            });
+        }
+    }
     // The window holding the most (ties: the one nearest the centre of mass).
     let span = (win.round() as usize).clamp(1, n);
     let mut sum: f32 = w[..span].iter().sum();
@@ -409,11 +428,58 @@ fn plan_shot(
             target[i] = median(&mut [t0[i - 1], t0[i], t0[i + 1]]);
         }
     }
-    let x = follow(&target, win, rate);
+    let x = settle(&follow(&target, win, rate), win, rate);
     shot(
         Camera::Track,
         x.into_iter().map(|v| v.clamp(0.0, room)).collect(),
     )
+}
+
+/// Holds still where a path only drifts: each stretch of at least 0.8 s that stays within
+/// 5% of a window width (a head swaying, a cook shifting weight) becomes one still window at
+/// its middle, and the path eases (a short smoothing) in and out of it. A moving window
+/// costs the encoder more than a still one (every frame's picture shifts), and a drift of a
+/// few pixels frames nothing better; pans where the subject really moves are kept.
+pub fn settle(x: &[f32], win: f32, rate: f32) -> Vec<f32> {
+    let n = x.len();
+    let band = 0.05 * win;
+    let min_len = ((0.8 * rate).round() as usize).max(3);
+    let mut out = x.to_vec();
+    let mut i = 0;
+    while i < n {
+        // The longest run from i whose spread stays within the band.
+        let (mut lo, mut hi) = (x[i], x[i]);
+        let mut j = i + 1;
+        while j < n {
+            let (l, h) = (lo.min(x[j]), hi.max(x[j]));
+            if h - l > 2.0 * band {
+                break;
+            }
+            (lo, hi) = (l, h);
+            j += 1;
+        }
+        if j - i >= min_len {
+            let mid = (lo + hi) / 2.0;
+            out[i..j].iter_mut().for_each(|v| *v = mid);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    // Ease between holds and moves (the steps between them are at most a band).
+    let k = [0.054f32, 0.244, 0.403, 0.244, 0.054];
+    let eased = smooth5(&out, k);
+    // Keep the holds exactly still where they are not next to a change.
+    (0..n)
+        .map(|i| {
+            let still = |j: usize| out.get(j).is_some_and(|&v| v == out[i]);
+            if (i.saturating_sub(2)..=(i + 2).min(n - 1)).all(still) {
+                out[i]
+            } else {
+                eased[i]
+            }
+        })
+        .collect()
 }
 
 /// A camera operator's follow of `target` (sampled at `rate` per second): look two samples
