@@ -92,8 +92,9 @@ pub fn cover_image(
         let n = finder.find(&grey).len();
         scores.push((plan.frame_time(*i), score));
         faces.push(n);
+        // A face first, then sharpness.
         let rank = (n > 0, score);
-        if best.is_none_or(|(_, b)| rank.0 > b.0 || (rank.0 == b.0 && rank.1 > b.1)) {
+        if best.is_none_or(|(_, b)| (rank.0, rank.1) > (b.0, b.1)) {
             best = Some((k, rank));
         }
     }

@@ -302,7 +302,9 @@ pub struct Sampled {
 /// where a cut may start (the colour or nearly every pixel changes), so that the window can
 /// start a new shot on its person.
 fn looks_for_faces(k: u64, o: &signals::Observation) -> bool {
-    k % DETECT_EVERY == 0 || o.cut_distance > 0.15 || (o.cut_distance > 0.04 && o.change > 0.1)
+    k.is_multiple_of(DETECT_EVERY)
+        || o.cut_distance > 0.15
+        || (o.cut_distance > 0.04 && o.change > 0.1)
 }
 
 /// The shortest stretch of the full-rate proxy worth decoding on its own, in samples (2 s).

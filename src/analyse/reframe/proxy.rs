@@ -268,6 +268,10 @@ pub fn decode_proxy(
     Shrinker::for_proxy(spec, width).run(&mut dec, spec.input, on)
 }
 
+/// One decoded stretch: its thumbnails `(frame index, picture)`, and its first picture for the
+/// face detector when asked.
+pub type Stretched = (Vec<(u64, Thumb)>, Option<Grey>);
+
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
 /// the exact frame of a cut), as `(frame index, picture)`.
 pub fn decode_stretch(
@@ -291,7 +295,7 @@ pub fn decode_stretches(
     stretches: &[(u64, u64)],
     width: usize,
     grey_first: bool,
-) -> Result<Vec<(Vec<(u64, Thumb)>, Option<Grey>)>, RenderError> {
+) -> Result<Vec<Stretched>, RenderError> {
     let Some(&(first, last)) = stretches.first() else {
         return Ok(Vec::new());
     };
