@@ -235,7 +235,7 @@ fn request() -> impl Strategy<Value = ReelRequest> {
                     went_wrong_until: wu,
                     lesson_at: la,
                     lesson_until: lu,
-                    focus: focus.map(Focus::At),
+                    focus: focus.map(|f| Focus::At(f).into()),
                     crf: crf.and_then(|c| failreel::model::Crf::new(c).ok()),
                     ..Default::default()
                 }

@@ -6,7 +6,7 @@
 use crate::config::request::ReelRequest;
 use crate::model::time::{parse_time, Micros};
 use crate::model::{
-    clean_card_text, parse_start_arg, parse_time_arg, Crf, Focus, Start, X264Speed,
+    clean_card_text, parse_start_arg, parse_time_arg, Crf, FocusKeys, Start, X264Speed,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -286,9 +286,10 @@ pub struct ReelFlags {
     #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     pub lesson_until: Option<Micros>,
     /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
-    /// landscape input), center, left, right or 0.0–1.0.
-    #[arg(long, value_parser = Focus::parse, value_name = "POS")]
-    pub focus: Option<Focus>,
+    /// landscape input), center, left, right or 0.0–1.0; or a list of keys on the reel's
+    /// clock, e.g. 0.3,2.5s=0.7,6s=auto (the first value from 0, each T=POS from T on).
+    #[arg(long, value_parser = FocusKeys::parse, value_name = "POS[,T=POS…]")]
+    pub focus: Option<FocusKeys>,
     /// x264 quality (1–51, lower is better), overriding the preset.
     #[arg(long, value_parser = |s: &str| s.parse::<Crf>(), value_name = "N")]
     pub crf: Option<Crf>,

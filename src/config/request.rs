@@ -8,8 +8,8 @@
 //! problem, not the first.
 
 use crate::model::{
-    clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time, Crf, Focus,
-    Micros, Start, X264Speed,
+    clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time, Crf,
+    FocusKeys, Micros, Start, X264Speed,
 };
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -71,13 +71,14 @@ pub struct ReelRequest {
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub lesson_until: Option<Micros>,
     /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
-    /// landscape input), center, left, right or 0.0–1.0.
+    /// landscape input), center, left, right or 0.0–1.0; or a list of keys on the reel's
+    /// clock, e.g. 0.3,2.5s=0.7,6s=auto (the first value from 0, each T=POS from T on).
     #[serde(
         default,
         deserialize_with = "some",
         skip_serializing_if = "Option::is_none"
     )]
-    pub focus: Option<Focus>,
+    pub focus: Option<FocusKeys>,
     /// x264 quality (1–51, lower is better), overriding the preset.
     #[serde(
         default,
@@ -155,7 +156,7 @@ impl ReelRequest {
             went_wrong_until: self.went_wrong_until.or(base.went_wrong_until),
             lesson_at: self.lesson_at.or(base.lesson_at),
             lesson_until: self.lesson_until.or(base.lesson_until),
-            focus: self.focus.or(base.focus),
+            focus: self.focus.clone().or_else(|| base.focus.clone()),
             crf: self.crf.or(base.crf),
             encoder_preset: self.encoder_preset.or(base.encoder_preset),
             normalize: self.normalize.or(base.normalize),

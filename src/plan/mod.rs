@@ -156,6 +156,96 @@ pub struct Reframe {
     /// least every 2 s), not 5 pictures a second.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keyframes: bool,
+    /// The stretches a `--focus` list fixes (e.g. `auto,4s=0.3`): the window there is this
+    /// one whatever the pass decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<FixedSpan>,
+}
+
+/// A stretch of the reel whose window a `--focus` list fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FixedSpan {
+    /// Reel time it starts.
+    pub start: Micros,
+    /// Reel time it ends.
+    pub end: Micros,
+    /// The window.
+    pub rect: Rect,
+}
+
+/// The window a crop path (keys in time order) gives at reel time `t`; see
+/// [`VideoPlan::window_at`]. None for an empty path.
+pub fn window_on(keys: &[CropKey], t: Micros) -> Option<Rect> {
+    let first = keys.first()?;
+    // The last key at or before t (of several at the same time, the last one).
+    let i = keys.partition_point(|k| k.t <= t);
+    if i == 0 {
+        return Some(first.rect);
+    }
+    let a = keys[i - 1];
+    let Some(b) = keys.get(i) else {
+        return Some(a.rect);
+    };
+    if a.rect == b.rect || b.t <= a.t {
+        return Some(a.rect);
+    }
+    let f = (t - a.t).0 as f64 / (b.t - a.t).0 as f64;
+    let lerp = |p: u32, q: u32| {
+        let v = p as f64 + (q as f64 - p as f64) * f;
+        ((v / 2.0).floor().max(0.0) as u32) * 2
+    };
+    if (a.rect.width, a.rect.height) != (b.rect.width, b.rect.height) {
+        // A change of size (a fill shot next to a cropped one) only ever happens at a cut.
+        return Some(a.rect);
+    }
+    Some(Rect {
+        x: lerp(a.rect.x, b.rect.x),
+        y: lerp(a.rect.y, b.rect.y),
+        width: a.rect.width,
+        height: a.rect.height,
+    })
+}
+
+/// The crop path of the pass (`auto`) with the stretches a `--focus` list fixes put in:
+/// the fixed window from each stretch's start to its end, the pass's path elsewhere, a jump
+/// at each boundary.
+pub fn with_fixed(auto: &[CropKey], fixed: &[FixedSpan]) -> Vec<CropKey> {
+    if fixed.is_empty() || auto.is_empty() {
+        return auto.to_vec();
+    }
+    let at = |t: Micros| window_on(auto, t).expect("a path of one key at least");
+    let mut out: Vec<CropKey> = Vec::new();
+    let mut from = Micros::ZERO;
+    let auto_part = |out: &mut Vec<CropKey>, a: Micros, b: Option<Micros>| {
+        out.push(CropKey { t: a, rect: at(a) });
+        out.extend(
+            auto.iter()
+                .filter(|k| k.t > a && b.is_none_or(|b| k.t < b))
+                .copied(),
+        );
+        if let Some(b) = b {
+            out.push(CropKey { t: b, rect: at(b) });
+        }
+    };
+    for f in fixed {
+        if f.start > from {
+            auto_part(&mut out, from, Some(f.start));
+        }
+        out.push(CropKey {
+            t: f.start,
+            rect: f.rect,
+        });
+        out.push(CropKey {
+            t: f.end,
+            rect: f.rect,
+        });
+        from = f.end;
+    }
+    let end = fixed.last().map_or(Micros::ZERO, |f| f.end);
+    if auto.iter().any(|k| k.t > end) || from < end {
+        auto_part(&mut out, from, None);
+    }
+    out
 }
 
 /// One shot of the reel and its camera.
@@ -207,37 +297,7 @@ impl VideoPlan {
     /// applies from that time on. Before the first key the first applies, after the last the
     /// last.
     pub fn window_at(&self, t: Micros) -> Rect {
-        let keys = &self.crop_path;
-        let Some(first) = keys.first() else {
-            return self.crop();
-        };
-        // The last key at or before t (of several at the same time, the last one).
-        let i = keys.partition_point(|k| k.t <= t);
-        if i == 0 {
-            return first.rect;
-        }
-        let a = keys[i - 1];
-        let Some(b) = keys.get(i) else {
-            return a.rect;
-        };
-        if a.rect == b.rect || b.t <= a.t {
-            return a.rect;
-        }
-        let f = (t - a.t).0 as f64 / (b.t - a.t).0 as f64;
-        let lerp = |p: u32, q: u32| {
-            let v = p as f64 + (q as f64 - p as f64) * f;
-            ((v / 2.0).floor().max(0.0) as u32) * 2
-        };
-        if (a.rect.width, a.rect.height) != (b.rect.width, b.rect.height) {
-            // A change of size (a fill shot next to a cropped one) only ever happens at a cut.
-            return a.rect;
-        }
-        Rect {
-            x: lerp(a.rect.x, b.rect.x),
-            y: lerp(a.rect.y, b.rect.y),
-            width: a.rect.width,
-            height: a.rect.height,
-        }
+        window_on(&self.crop_path, t).unwrap_or_else(|| self.crop())
     }
 
     /// The crop window at reel time 0 (the whole window today: the path has one key).
@@ -801,13 +861,23 @@ pub fn plan_reel(
     };
     // `--focus auto` (the default, for a picture wider than the output) starts from the
     // centred window; the reframe pass then makes it a path.
-    let focus = req.focus.or(preset.video.focus).unwrap_or(DEFAULT_FOCUS);
-    let crop = crop_window(
-        rotated,
-        sar,
-        (preset.video.width, preset.video.height),
-        focus.position().unwrap_or(0.5),
-    );
+    // A `--focus` list (`0.3,2.5s=0.7,6s=auto`) is a span per key on the reel's clock.
+    let preset_focus = preset.video.focus.unwrap_or(DEFAULT_FOCUS);
+    let spans = req
+        .focus
+        .clone()
+        .unwrap_or_else(|| preset_focus.into())
+        .spans(preset_focus, reel_len);
+    let focus = spans[0].focus;
+    let window_of = |f: Focus| {
+        crop_window(
+            rotated,
+            sar,
+            (preset.video.width, preset.video.height),
+            f.position().unwrap_or(0.5),
+        )
+    };
+    let crop = window_of(focus);
 
     let out = (preset.video.width, preset.video.height);
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
@@ -886,7 +956,8 @@ pub fn plan_reel(
         ));
     }
     // Only a window with room to move is reframed (a narrow or 9:16 picture is unaffected).
-    let reframe = (focus.is_auto() && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
+    let any_auto = spans.iter().any(|s| s.focus.is_auto());
+    let reframe = (any_auto && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
         // A fill shot shows the whole picture fitted to the output's width.
         let height = (((out.0 as f64 / display_aspect) / 2.0).round() as u32 * 2).clamp(2, out.1);
         Reframe {
@@ -900,8 +971,40 @@ pub fn plan_reel(
             note: None,
             moment: None,
             keyframes: false,
+            fixed: if spans.len() > 1 {
+                spans
+                    .iter()
+                    .filter(|s| !s.focus.is_auto())
+                    .map(|s| FixedSpan {
+                        start: s.start,
+                        end: s.end,
+                        rect: window_of(s.focus),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     });
+    // The path before any pass: one key for one focus (rendered inside the filter graph, as
+    // always); a list's spans each at its window (auto ones centred until the pass), jumping
+    // at each key's time.
+    let crop_path = if spans.len() > 1 && fit.is_none() {
+        let mut keys = Vec::new();
+        for s in &spans {
+            let rect = window_of(s.focus);
+            keys.push(CropKey { t: s.start, rect });
+            if s.end < reel_len {
+                keys.push(CropKey { t: s.end, rect });
+            }
+        }
+        keys
+    } else {
+        vec![CropKey {
+            t: Micros::ZERO,
+            rect: crop,
+        }]
+    };
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
         .then_some(LoudnessTarget {
             lufs: preset.audio.loudness_lufs,
@@ -923,10 +1026,7 @@ pub fn plan_reel(
             x264_build: v.x264_build,
             rotation: v.rotation,
             rotated_size: rotated,
-            crop_path: vec![CropKey {
-                t: Micros::ZERO,
-                rect: crop,
-            }],
+            crop_path,
             fit,
             width: preset.video.width,
             height: preset.video.height,
