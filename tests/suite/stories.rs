@@ -1,8 +1,7 @@
 //! The stories preset: a long clip written as numbered parts of at most 60 s, cut inside the
 //! sound's pauses, adding up to the whole. Asserted on decoded output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]
