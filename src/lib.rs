@@ -7,12 +7,12 @@
 //! same chain, which has one owner:
 //!
 //! 1. [`probe`] reads what an input is ([`MediaInfo`]);
-//! 2. [`plan`] turns a [`ReelRequest`], the source's facts and a [`Preset`] into a
+//! 2. [`plan()`] turns a [`ReelRequest`], the source's facts and a [`Preset`] into a
 //!    [`CompletePlan`]: the trim (`start: Some(Start::Auto)` finds the moment with the
 //!    detection pass), the crop path (`--focus auto` follows faces), every [`Overlay`] with
 //!    its rectangle, the loudness gain, the encoder settings. ([`draft`] and [`complete`] are
 //!    its two halves: planning, then the cached measuring passes.)
-//! 3. [`render`] executes a complete plan with libav (temporary file, renamed into place when
+//! 3. [`render()`] executes a complete plan with libav (temporary file, renamed into place when
 //!    complete); [`preview`] draws one frame of it, [`write_cover`] its still.
 //!
 //! ```no_run
