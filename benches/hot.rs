@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use failreel::config::preset::Preset;
-use failreel::plan::{plan_reel, ReelRequest};
+use failreel::plan::ReelRequest;
 use failreel::render::{render, NoProgress, RenderOptions};
 use failreel::text::card::TextEngine;
 use failreel::text::composite::{yuv420_to_rgb709, YuvOverlay};
@@ -130,7 +130,15 @@ fn whole_render(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("render_4s_1080p_{label}"));
         g.sample_size(10);
         for (name, req) in [("two_animated_cards", &with_cards), ("no_cards", &without)] {
-            let plan = plan_reel(&info, req, &preset, out.clone()).expect("plan");
+            let plan = failreel::chain::plan(
+                &info,
+                req,
+                &preset,
+                out.clone(),
+                failreel::chain::Extras::default(),
+                1,
+            )
+            .expect("plan");
             g.bench_function(name, |b| {
                 b.iter(|| {
                     render(

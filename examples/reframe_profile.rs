@@ -29,6 +29,7 @@ fn main() {
     let spec = proxy::ProxySpec {
         input: path,
         stream: index,
+        x264_build: None,
         trim_start: Micros::ZERO,
         rotation: 0,
         rotated_size: size,
@@ -37,10 +38,19 @@ fn main() {
     let mut an = signals::Analyser::new();
     let mut obs = Vec::new();
     let mut pw = 0;
-    proxy::decode_proxy(&spec, RATE, 0..samples, Micros::ZERO, 0, WIDTH, |_, t| {
-        pw = t.width;
-        obs.push(an.push(t));
-    })
+    proxy::decode_proxy(
+        &spec,
+        RATE,
+        0..samples,
+        Micros::ZERO,
+        0,
+        WIDTH,
+        |_, t, _| {
+            pw = t.width;
+            obs.push(an.push(t));
+            Ok(())
+        },
+    )
     .expect("proxy");
     let win = size.1 as f32 * 9.0 / 16.0 * pw as f32 / size.0 as f32;
     for (k, o) in obs.iter().enumerate() {
@@ -72,7 +82,7 @@ fn main() {
         );
     }
     let cuts = camera::cuts(&obs, 2);
-    for s in camera::plan_shots(&obs, &cuts, pw as f32, win, RATE as f32, &[]) {
+    for s in camera::plan_shots(&obs, &cuts, pw as f32, win, RATE as f32, &[], &[]) {
         println!(
             "shot {:.1}-{:.1}s {:?} x {:?}",
             s.start as f32 / RATE as f32,

@@ -144,7 +144,8 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
     c = v["crop_path"][0]["rect"] if "crop_path" in v else v["crop"]
     chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
     chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
-    for i, card in enumerate(plan["cards"]):
+    cards = [o for o in plan["overlays"] if o["role"] in ("went_wrong", "lesson")]
+    for i, card in enumerate(cards):
         path = os.path.join(textdir, f"card{i}.txt")
         with open(path, "w") as f:
             f.write(card["heading"] + "\n" + card["text"])

@@ -29,7 +29,13 @@ pub struct LoudnessPass<'a> {
 
 /// Measures the audio of the range; None when it cannot be decoded or is silent.
 pub fn measure(pass: &LoudnessPass<'_>) -> Result<Option<Measured>, RenderError> {
-    let mut dec = RangeDecoder::open(pass.input, pass.video_stream, pass.trim_start)?;
+    let mut dec = RangeDecoder::open(
+        pass.input,
+        pass.video_stream,
+        // Sound only: no picture is decoded.
+        None,
+        pass.trim_start,
+    )?;
     if !matches!(dec.with_audio(pass.audio_stream), Ok(true)) {
         return Ok(None);
     }

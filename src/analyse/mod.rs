@@ -20,6 +20,7 @@ struct LoudnessKey<'a> {
     input: std::path::PathBuf,
     size: u64,
     modified_ns: u128,
+    fingerprint: u64,
     pass: &'a loudness::LoudnessPass<'a>,
 }
 
@@ -59,6 +60,7 @@ fn measure_cached(
         input: std::fs::canonicalize(pass.input).unwrap_or_else(|_| pass.input.to_path_buf()),
         size: plan.source().size,
         modified_ns: plan.source().modified_ns,
+        fingerprint: plan.source().fingerprint,
         pass,
     };
     // A stamp of zero means the file was not stamped: never trust a cache entry for it.

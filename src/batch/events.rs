@@ -194,6 +194,13 @@ pub enum Event {
         /// What a real run would do.
         would: WouldDo,
     },
+    /// A dry run's plan for a compilation.
+    CompilePlan {
+        /// The plan.
+        plan: Box<crate::plan::compile::CompilePlan>,
+        /// What a real run would do.
+        would: WouldDo,
+    },
     /// One clip is done (rendered, skipped or failed), with its full outcome.
     Finished(Box<Outcome>),
     /// The batch is over.

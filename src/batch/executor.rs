@@ -6,7 +6,7 @@
 use crate::media::input::ProbeError;
 use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::model::time::Micros;
-use crate::plan::RenderPlan;
+use crate::plan::{CompletePlan, RenderPlan};
 use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,11 +20,14 @@ pub enum Existing {
     Absent,
     /// A file failreel did not write (or cannot read).
     Foreign,
-    /// A reel failreel wrote: the hash of the plan it was rendered from, and whether it is
-    /// complete as written (resume trusts only complete reels).
+    /// A reel failreel wrote: the hash of the plan it was rendered from, the key of what was
+    /// asked ([`crate::chain::request_key`]), and whether it is complete as written (resume
+    /// trusts only complete reels).
     Reel {
         /// The plan hash in its metadata.
         hash: String,
+        /// The request key in its metadata (absent in reels from before it was written).
+        request: Option<String>,
         /// Whether every part is there as written (not cut short or changed since).
         complete: bool,
     },
@@ -36,11 +39,14 @@ pub trait Renderer: Sync {
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError>;
     /// What is at `output` already (reads headers only; never opens a non-regular file).
     fn existing(&self, output: &Path) -> Existing;
+    /// Completes a draft: runs the measuring passes it still needs
+    /// ([`crate::chain::complete`]), on up to `cores` threads.
+    fn complete(&self, draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError>;
     /// Renders `plan` to `plan.output()` under the output rule of [`crate::render::output`]: locked,
     /// temporary then rename, leftovers of killed runs removed.
     fn render(
         &self,
-        plan: &RenderPlan,
+        plan: &CompletePlan,
         opts: &RenderOptions,
         progress: &dyn Progress,
         cancel: &AtomicBool,
@@ -50,7 +56,7 @@ pub trait Renderer: Sync {
     /// one after the other.
     fn render_group(
         &self,
-        plans: &[&RenderPlan],
+        plans: &[&CompletePlan],
         opts: &RenderOptions,
         progress: &[&dyn Progress],
         cancel: &AtomicBool,
@@ -63,17 +69,12 @@ pub trait Renderer: Sync {
     }
     /// Writes the still `plan.cover` asks for (a cover, or a report thumbnail) under the
     /// output rule; nothing when it asks for none.
-    fn cover(&self, _plan: &RenderPlan) -> Result<(), RenderError> {
+    fn cover(&self, _plan: &CompletePlan) -> Result<(), RenderError> {
         Ok(())
-    }
-    /// Runs the analysis a dry run shows (the `--focus auto` crop path) into `plan`.
-    fn analyse_for_dry_run(&self, plan: &mut RenderPlan) -> Result<(), RenderError> {
-        // Dry runs plan one clip after another: the pass may use every core.
-        crate::analyse::reframe::complete(plan, crate::render::cores())
     }
 }
 
-/// The real renderer: libav through [`crate::render`].
+/// The real renderer: libav through [`crate::render()`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Libav;
 
@@ -85,12 +86,23 @@ impl Renderer for Libav {
         match crate::render::existing_reel(output) {
             ExistingReel::Absent => Existing::Absent,
             ExistingReel::Foreign => Existing::Foreign,
-            ExistingReel::Ours { hash, complete } => Existing::Reel { hash, complete },
+            ExistingReel::Ours {
+                hash,
+                request,
+                complete,
+            } => Existing::Reel {
+                hash,
+                request,
+                complete,
+            },
         }
+    }
+    fn complete(&self, draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError> {
+        crate::chain::complete(draft, cores)
     }
     fn render(
         &self,
-        plan: &RenderPlan,
+        plan: &CompletePlan,
         opts: &RenderOptions,
         progress: &dyn Progress,
         cancel: &AtomicBool,
@@ -99,7 +111,7 @@ impl Renderer for Libav {
     }
     fn render_group(
         &self,
-        plans: &[&RenderPlan],
+        plans: &[&CompletePlan],
         opts: &RenderOptions,
         progress: &[&dyn Progress],
         cancel: &AtomicBool,
@@ -109,7 +121,7 @@ impl Renderer for Libav {
             _ => crate::render::render_group(plans, opts, progress, cancel),
         }
     }
-    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+    fn cover(&self, plan: &CompletePlan) -> Result<(), RenderError> {
         crate::render::write_cover(plan).map(|_| ())
     }
 }
@@ -178,7 +190,8 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
             full_range: false,
             color_space: "bt709".into(),
             color_primaries: "bt709".into(),
-            hdr: "sdr".into(),
+            hdr: crate::model::Transfer::Sdr,
+            x264_build: None,
             start: Micros::ZERO,
             interlaced: None,
         },
@@ -196,8 +209,23 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
 }
 
 impl Renderer for FakeRenderer {
-    fn analyse_for_dry_run(&self, _plan: &mut RenderPlan) -> Result<(), RenderError> {
-        Ok(())
+    /// Completes without decoding: a centred window, and a loudness "measured" at -20 LUFS.
+    fn complete(&self, mut draft: RenderPlan, _cores: usize) -> Result<CompletePlan, RenderError> {
+        if let Some(r) = draft.video.reframe.as_mut() {
+            r.analysed = true;
+        }
+        if let Some(target) = draft.audio.loudness {
+            if draft.needs_loudness_pass() {
+                draft.audio.normalisation = crate::plan::decide_normalisation(
+                    target,
+                    Some(crate::plan::Measured {
+                        lufs: -20.0,
+                        true_peak_dbtp: -3.0,
+                    }),
+                );
+            }
+        }
+        Ok(CompletePlan::new(draft))
     }
     fn probe(&self, input: &Path) -> Result<MediaInfo, ProbeError> {
         if let Ok(mut p) = self.probed.lock() {
@@ -234,10 +262,17 @@ impl Renderer for FakeRenderer {
             Err(_) => Existing::Foreign,
             Ok(t) => match t.lines().next().and_then(|l| l.strip_prefix(FAKE_REEL)) {
                 // Complete only as written: one line.
-                Some(h) => Existing::Reel {
-                    hash: h.to_string(),
-                    complete: t.len() == FAKE_REEL.len() + h.len() + 1,
-                },
+                Some(line) => {
+                    let (hash, request) = match line.split_once(" request ") {
+                        Some((h, r)) => (h.to_string(), Some(r.to_string())),
+                        None => (line.to_string(), None),
+                    };
+                    Existing::Reel {
+                        hash,
+                        request,
+                        complete: t.len() == FAKE_REEL.len() + line.len() + 1,
+                    }
+                }
                 None => Existing::Foreign,
             },
         }
@@ -245,7 +280,7 @@ impl Renderer for FakeRenderer {
 
     fn render(
         &self,
-        plan: &RenderPlan,
+        plan: &CompletePlan,
         _opts: &RenderOptions,
         progress: &dyn Progress,
         cancel: &AtomicBool,
@@ -273,8 +308,11 @@ impl Renderer for FakeRenderer {
         progress.frames_done(plan.video.frames / 2);
         progress.frames_done(plan.video.frames);
         progress.end();
-        std::fs::write(writer.temp(), format!("{FAKE_REEL}{}\n", plan.hash()))
-            .map_err(|e| crate::render::output::OutputError::io(writer.temp(), e))?;
+        std::fs::write(
+            writer.temp(),
+            format!("{FAKE_REEL}{} request {}\n", plan.hash(), plan.request),
+        )
+        .map_err(|e| crate::render::output::OutputError::io(writer.temp(), e))?;
         let warnings: Vec<String> = self.render_warning.iter().cloned().collect();
         let notices = crate::render::removed_notice(writer.removed_stale, plan.output())
             .into_iter()
@@ -293,7 +331,7 @@ impl Renderer for FakeRenderer {
     }
 
     /// A plain grey still of the planned size, tagged as failreel's (no decoding).
-    fn cover(&self, plan: &RenderPlan) -> Result<(), RenderError> {
+    fn cover(&self, plan: &CompletePlan) -> Result<(), RenderError> {
         let Some(cover) = &plan.cover else {
             return Ok(());
         };

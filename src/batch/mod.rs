@@ -16,9 +16,9 @@ use crate::batch::signals::Stop;
 use crate::config::preset::Preset;
 use crate::media::input::ProbeError;
 use crate::model::source::MediaInfo;
-use crate::plan::{PlanError, ReelRequest, RenderPlan};
+use crate::plan::{CompletePlan, PlanError, ReelRequest, RenderPlan};
 use crate::render::output::OutputError;
-use crate::render::{Progress, RenderError, RenderOptions};
+use crate::render::{Progress, RenderError, RenderOptions, RenderReport};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -149,8 +149,8 @@ fn mib(m: u64) -> String {
     }
 }
 
-/// Forwards a render's progress to the sink as events.
-struct JobProgress<'a> {
+/// Forwards a render's progress to a sink as [`Event::Progress`].
+pub struct EventProgress<'a> {
     sink: &'a dyn Sink,
     index: usize,
     input: &'a PathBuf,
@@ -158,7 +158,20 @@ struct JobProgress<'a> {
     started: Instant,
 }
 
-impl Progress for JobProgress<'_> {
+impl<'a> EventProgress<'a> {
+    /// Progress of reel `index` (of `input`, `total` frames) told to `sink`.
+    pub fn new(sink: &'a dyn Sink, index: usize, input: &'a PathBuf, total: u64) -> Self {
+        EventProgress {
+            sink,
+            index,
+            input,
+            total: Mutex::new(total),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Progress for EventProgress<'_> {
     fn begin(&self, total: u64) {
         if let Ok(mut t) = self.total.lock() {
             *t = total;
@@ -257,14 +270,20 @@ pub fn run_batch(
             .entry(clip.input.clone())
             .or_insert_with(|| renderer.probe(&clip.input).map(Arc::new).map_err(Arc::new))
             .clone();
+        // The chain's first step: everything planning decides before the measuring passes
+        // (the trim, with `--start auto` around the cached detection's moment).
+        let extras = crate::chain::Extras {
+            thumbnail: opts.thumbnails,
+            number: None,
+        };
         let planned = info.map_err(ClipError::from).and_then(|info| {
-            crate::analyse::detect::plan_reel_auto(
+            crate::chain::draft(
                 &info,
                 &clip.request,
                 &clip.preset,
                 clip.output.clone(),
+                extras,
             )
-            .and_then(|p| crate::plan::captions::with_captions(p, &clip.request))
             .map(|p| {
                 let mem = job_memory_mib(&info, &p);
                 (p, mem)
@@ -278,12 +297,6 @@ pub fn run_batch(
             }
             Ok(p) => p,
         };
-        if opts.thumbnails && plan.cover.is_none() {
-            plan.cover = Some(crate::plan::cover::plan_cover(
-                &plan,
-                crate::plan::cover::CoverKind::Thumbnail,
-            ));
-        }
         let shared = Arc::new(plan.clone());
         let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, mut o: Outcome| {
             o.plan = Some(shared.clone());
@@ -329,19 +342,25 @@ pub fn run_batch(
                 }
             }
         }
+        // Up to date: the reel there was made for the same request (the request, preset,
+        // output and the input's stamp and fingerprint), so no measuring pass runs again.
         let existing = renderer.existing(&clip.output);
         let up_to_date = !opts.force
-            && matches!(&existing, Existing::Reel { hash, complete: true } if *hash == plan.hash());
+            && matches!(&existing, Existing::Reel { request: Some(r), complete: true, .. } if *r == plan.request);
         if opts.dry_run {
-            // The plan shown is the one rendered: the `--focus auto` path included.
-            if let Err(e) = renderer.analyse_for_dry_run(&mut plan) {
-                finish(
-                    &mut outcomes,
-                    pos,
-                    failed(clip, ClipError::Render(e), plan.warnings.clone()),
-                );
-                continue;
-            }
+            // The plan shown is the one rendered: complete, every pass run.
+            let complete = match renderer.complete(plan.clone(), crate::render::cores()) {
+                Ok(c) => c,
+                Err(e) => {
+                    finish(
+                        &mut outcomes,
+                        pos,
+                        failed(clip, ClipError::Render(e), plan.warnings.clone()),
+                    );
+                    continue;
+                }
+            };
+            plan = complete.into_plan();
             let would = if up_to_date {
                 WouldDo::SkipUpToDate
             } else {
@@ -377,12 +396,16 @@ pub fn run_batch(
             o.reason = Some("up to date".into());
             o.warnings = plan.warnings.clone();
             o.trim = Some(plan.trim());
-            // An up-to-date reel whose still is missing or out of date gets it now.
+            // An up-to-date reel whose still is missing or out of date gets it now (from the
+            // complete plan: the passes read back from the cache).
             if let Some(cover) = &plan.cover {
                 let current = crate::plan::cover::jpeg_still_hash(&cover.path)
                     .is_some_and(|h| h == crate::plan::cover::still_hash(&plan, cover));
                 if !current {
-                    if let Err(e) = renderer.cover(&plan) {
+                    let written = renderer
+                        .complete(plan.clone(), crate::render::cores())
+                        .and_then(|c| renderer.cover(&c));
+                    if let Err(e) = written {
                         let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
                         finish(&mut outcomes, pos, o);
                         continue;
@@ -492,7 +515,7 @@ pub fn run_batch(
                 return;
             }
             let items: Vec<&WorkItem> = members.iter().map(|&m| &work[m]).collect();
-            let progress: Vec<JobProgress> = items
+            let progress: Vec<EventProgress> = items
                 .iter()
                 .map(|(pos, plan, _, _)| {
                     let clip = &clips[*pos];
@@ -502,22 +525,47 @@ pub fn run_batch(
                         output: clip.output.clone(),
                         frames: plan.reel_frames(),
                     });
-                    JobProgress {
-                        sink,
-                        index: clip.index,
-                        input: &clip.input,
-                        total: Mutex::new(plan.reel_frames()),
-                        started: Instant::now(),
-                    }
+                    EventProgress::new(sink, clip.index, &clip.input, plan.reel_frames())
                 })
                 .collect();
-            let plans: Vec<&RenderPlan> = items.iter().map(|w| &*w.1).collect();
-            let progress: Vec<&dyn Progress> =
-                progress.iter().map(|p| p as &dyn Progress).collect();
-            let results = renderer.render_group(&plans, &ropts, &progress, &stop.cancel);
-            for ((pos, plan, _, plan_warnings), result) in items.into_iter().zip(results) {
+            // The chain's second step, in the job: the measuring passes each draft still
+            // needs (cached), then the complete plans render together.
+            let completed: Vec<Result<CompletePlan, RenderError>> = items
+                .iter()
+                .map(|w| renderer.complete((*w.1).clone(), ropts.cores()))
+                .collect();
+            let ready: Vec<(usize, &CompletePlan)> = completed
+                .iter()
+                .enumerate()
+                .filter_map(|(k, c)| c.as_ref().ok().map(|c| (k, c)))
+                .collect();
+            let plans: Vec<&CompletePlan> = ready.iter().map(|r| r.1).collect();
+            let ready_progress: Vec<&dyn Progress> = ready
+                .iter()
+                .map(|r| &progress[r.0] as &dyn Progress)
+                .collect();
+            let mut rendered = renderer
+                .render_group(&plans, &ropts, &ready_progress, &stop.cancel)
+                .into_iter();
+            let results: Vec<Result<RenderReport, RenderError>> = completed
+                .iter()
+                .map(|c| match c {
+                    Ok(_) => rendered.next().expect("one result per complete plan"),
+                    Err(e) => Err(RenderError::Shared(error_chain(e))),
+                })
+                .collect();
+            for (((pos, draft, _, plan_warnings), complete), result) in
+                items.into_iter().zip(completed).zip(results)
+            {
                 let clip = &clips[*pos];
-                let result = result.and_then(|report| renderer.cover(plan).map(|_| report));
+                let result = match &complete {
+                    Ok(plan) => result.and_then(|report| renderer.cover(plan).map(|_| report)),
+                    Err(_) => result,
+                };
+                let plan: &RenderPlan = match &complete {
+                    Ok(c) => c.plan(),
+                    Err(_) => draft,
+                };
                 let mut outcome = match result {
                     Ok(report) => {
                         for n in &report.notices {
@@ -561,7 +609,7 @@ pub fn run_batch(
                     }
                     Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
                 };
-                outcome.plan = Some(Arc::new((**plan).clone()));
+                outcome.plan = Some(Arc::new(plan.clone()));
                 sink.event(&Event::Finished(Box::new(outcome.clone())));
                 if let Ok(mut d) = done.lock() {
                     d.push((*pos, outcome));

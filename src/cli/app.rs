@@ -58,6 +58,15 @@ pub enum AppError {
     Render(#[from] RenderError),
 }
 
+impl From<crate::chain::ChainError> for AppError {
+    fn from(e: crate::chain::ChainError) -> AppError {
+        match e {
+            crate::chain::ChainError::Plan(e) => AppError::Plan(e),
+            crate::chain::ChainError::Analyse(e) => AppError::Render(e),
+        }
+    }
+}
+
 impl AppError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
@@ -278,10 +287,15 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         crate::render::output::png_is_ours,
     )?;
     let info = probe(&args.input)?;
-    let plan = crate::analyse::detect::plan_reel_auto(&info, &req, &preset, args.output.clone())?;
-    let mut plan = crate::plan::captions::with_captions(plan, &req)?;
-    // `--focus auto`: the same path the render follows (cached after the first run).
-    crate::analyse::reframe::complete(&mut plan, crate::render::cores())?;
+    // The same chain as the render's: the frame shows exactly what the reel would.
+    let plan = crate::chain::plan(
+        &info,
+        &req,
+        &preset,
+        args.output.clone(),
+        crate::chain::Extras::default(),
+        crate::render::cores(),
+    )?;
     let img = crate::render::preview(&plan, args.at)?;
     crate::render::write_png(&img, &args.output, &[&args.input])?;
     eprint_line(&format!(
@@ -294,51 +308,196 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
 }
 
 fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
-    use crate::render::compile::{plan_compilation, render_compilation, CompileError};
-    let mapped = |e: CompileError| match e {
-        CompileError::Usage(p) => AppError::Usage(p),
-        CompileError::Probe(e) => AppError::Probe(e),
-        CompileError::Plan(e) => AppError::Plan(e),
-        CompileError::Render(e) => AppError::Render(e),
-        CompileError::Output(e) => AppError::Output(e),
-    };
-    let (plan, warnings) = plan_compilation(&args).map_err(mapped)?;
-    if !args.quiet {
-        for w in &warnings {
-            eprint_line(&format!("failreel: warning: {w}"));
-        }
+    use crate::batch::{Event, Outcome, Status, Summary, WouldDo};
+    use crate::chain::CompileError;
+    let started = std::time::Instant::now();
+    let parts = crate::cli::jobs::compile_parts(&args).map_err(AppError::Usage)?;
+    let preset = parts[0].preset.clone();
+    let flags = crate::cli::jobs::request(&args.reel);
+    let Terminal {
+        out,
+        human,
+        jsonl,
+        stop,
+    } = Terminal::open(args.json, args.quiet);
+    let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
+    if let Some(j) = &jsonl {
+        sinks.push(j);
     }
+    let sink = Tee(sinks);
+    let inputs: Vec<&Path> = parts.iter().map(|c| c.input.as_path()).collect();
+    // The output rule first: never an input, never a FIFO, device or link; a file failreel
+    // did not write only with --force.
     if args.dry_run {
-        let line = serde_json::json!({"event": "plan", "output": plan.output, "would": "render", "plan": plan});
-        if args.json {
-            write_stdout(format!("{line}\n").as_bytes())?;
-        } else {
-            write_stdout(format!("{:#}\n", line["plan"]).as_bytes())?;
+        crate::render::output::check_kind(&args.output, &inputs)?;
+    } else {
+        crate::render::output::check_target(
+            &args.output,
+            &inputs,
+            args.force,
+            crate::render::reel_is_ours,
+        )?;
+    }
+    // Each distinct input probed once: the same clip may be several parts.
+    let mut infos: std::collections::HashMap<PathBuf, Arc<crate::model::source::MediaInfo>> =
+        std::collections::HashMap::new();
+    for c in &parts {
+        if !infos.contains_key(&c.input) {
+            infos.insert(c.input.clone(), Arc::new(probe(&c.input)?));
         }
-        return Ok(EXIT_OK);
     }
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let report = render_compilation(plan, warnings, args.force, &cancel).map_err(mapped)?;
-    if args.json {
-        let line = serde_json::to_string(&report).unwrap_or_default();
-        write_stdout(format!("{line}\n").as_bytes())?;
+    let requests: Vec<crate::chain::PartRequest> = parts
+        .iter()
+        .map(|c| crate::chain::PartRequest {
+            info: &infos[&c.input],
+            request: &c.request,
+        })
+        .collect();
+    let (plan, warnings) = crate::chain::plan_compilation(
+        &requests,
+        &flags,
+        &preset,
+        args.title.as_deref().unwrap_or(""),
+        args.output.clone(),
+        crate::render::cores(),
+    )
+    .map_err(|e| match e {
+        CompileError::Usage(m) => AppError::Usage(vec![m]),
+        CompileError::Chain(e) => e.into(),
+    })?;
+    for w in &warnings {
+        sink.event(&Event::Warning {
+            input: None,
+            message: w.clone(),
+            count: 1,
+        });
     }
-    if !args.quiet {
-        eprint_line(&format!(
-            "failreel: {} {}: {} parts, {:.2} s (parts {:.1} s, join {:.1} s)",
-            if report.status == "ok" {
-                "compiled"
+    let strict = flags.strict == Some(true) || parts.iter().any(|c| c.request.strict == Some(true));
+    let existing = crate::render::existing_reel(&args.output);
+    let up_to_date = !args.force
+        && matches!(&existing, crate::render::ExistingReel::Ours { request: Some(r), complete: true, .. } if *r == plan.request);
+    let first_input = parts[0].input.clone();
+    let outcome =
+        |status: Status| Outcome::new(0, first_input.clone(), args.output.clone(), status);
+    let finish = |mut o: Outcome, warnings: Vec<String>, interrupted: bool| -> i32 {
+        o.warnings = warnings;
+        let mut summary = Summary {
+            seconds: started.elapsed().as_secs_f64(),
+            interrupted,
+            dry_run: args.dry_run,
+            warnings: o.warnings.len(),
+            ..Summary::default()
+        };
+        match o.status {
+            Status::Ok => summary.rendered = 1,
+            Status::Skipped => summary.skipped = 1,
+            Status::Failed => summary.failed = 1,
+            Status::NotStarted => summary.not_started = 1,
+        }
+        let code = if interrupted {
+            EXIT_INTERRUPTED
+        } else if o.status == Status::Failed {
+            EXIT_SOME_FAILED
+        } else {
+            EXIT_OK
+        };
+        if !args.dry_run {
+            sink.event(&Event::Finished(Box::new(o.clone())));
+        }
+        summary.outcomes.push(o);
+        sink.event(&Event::Summary(Box::new(summary)));
+        code
+    };
+    if args.dry_run {
+        let would = if up_to_date {
+            WouldDo::SkipUpToDate
+        } else {
+            WouldDo::Render
+        };
+        sink.event(&Event::CompilePlan {
+            plan: Box::new(plan),
+            would,
+        });
+        let code = finish(outcome(Status::Ok), warnings, false);
+        return out.take_error().map_or(Ok(code), |e| Err(e.into()));
+    }
+    if strict && !warnings.is_empty() {
+        let mut o = outcome(Status::Failed);
+        o.error = Some(Arc::new(crate::batch::ClipError::Strict {
+            input: args.output.clone(),
+            warnings: warnings.clone(),
+        }));
+        let code = finish(o, warnings, false);
+        return out.take_error().map_or(Ok(code), |e| Err(e.into()));
+    }
+    if up_to_date {
+        let mut o = outcome(Status::Skipped);
+        o.reason = Some("up to date".into());
+        let code = finish(o, warnings, false);
+        return out.take_error().map_or(Ok(code), |e| Err(e.into()));
+    }
+    if !stop.may_start() {
+        let code = finish(outcome(Status::NotStarted), warnings, true);
+        return out.take_error().map_or(Ok(code), |e| Err(e.into()));
+    }
+    sink.event(&Event::Rendering {
+        reels: vec![(0, args.output.clone())],
+        frames: vec![plan.frames],
+        jobs: 1,
+        threads: 0,
+    });
+    sink.event(&Event::Started {
+        index: 0,
+        input: args.output.clone(),
+        output: args.output.clone(),
+        frames: plan.frames,
+    });
+    let progress = crate::batch::EventProgress::new(&sink, 0, &args.output, plan.frames);
+    let result = crate::render::compile::render_compilation(
+        &plan,
+        &crate::render::RenderOptions::default(),
+        &progress,
+        &stop.cancel,
+    );
+    let mut all = warnings.clone();
+    let o = match result {
+        Ok(report) => {
+            for n in &report.notices {
+                sink.event(&Event::Notice { message: n.clone() });
+            }
+            for w in &report.warnings {
+                sink.event(&Event::Warning {
+                    input: None,
+                    message: w.clone(),
+                    count: 1,
+                });
+            }
+            all.extend(report.warnings.iter().cloned());
+            if strict && !report.warnings.is_empty() {
+                // Not what was asked: do not leave it to be resumed.
+                let _ = std::fs::remove_file(&args.output);
+                let mut o = outcome(Status::Failed);
+                o.error = Some(Arc::new(crate::batch::ClipError::Strict {
+                    input: args.output.clone(),
+                    warnings: report.warnings.clone(),
+                }));
+                o
             } else {
-                "up to date:"
-            },
-            report.output.display(),
-            report.parts,
-            report.duration_s,
-            report.parts_seconds,
-            report.join_seconds
-        ));
-    }
-    Ok(EXIT_OK)
+                let mut o = outcome(Status::Ok);
+                o.duration = Some(report.duration);
+                o.frames = Some(report.frames);
+                o.render_seconds = Some(report.render_seconds);
+                o
+            }
+        }
+        Err(e) => {
+            let mut o = outcome(Status::Failed);
+            o.error = Some(Arc::new(crate::batch::ClipError::Render(e)));
+            o
+        }
+    };
+    let code = finish(o, all, !stop.may_start());
+    out.take_error().map_or(Ok(code), |e| Err(e.into()))
 }
 
 fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
@@ -358,29 +517,55 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
     Ok(EXIT_OK)
 }
 
+/// What a command that renders talks through: standard output, the terminal sink, JSON
+/// Lines when asked, and the stop flags Ctrl-C and SIGTERM raise.
+struct Terminal {
+    out: Arc<Out>,
+    human: Arc<Human>,
+    jsonl: Option<JsonLines>,
+    stop: Arc<Stop>,
+}
+
+impl Terminal {
+    fn open(json: bool, quiet: bool) -> Terminal {
+        let out = Arc::new(Out::default());
+        let human = Arc::new(Human::new(
+            out.clone(),
+            HumanOptions {
+                quiet,
+                bars: std::io::stderr().is_terminal() && !json && !quiet,
+                plans: !json,
+            },
+        ));
+        let jsonl = json.then(|| JsonLines::new(out.clone()));
+        let stop = Arc::new(Stop::default());
+        let notify = {
+            let human = human.clone();
+            move |msg: &str| human.say(msg)
+        };
+        if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
+            human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
+        }
+        Terminal {
+            out,
+            human,
+            jsonl,
+            stop,
+        }
+    }
+}
+
 fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     crate::cli::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
     let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
     // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
     let clips = crate::plan::stories::split_clips(clips, &|p| probe(p).ok());
-    let out = Arc::new(Out::default());
-    let human = Arc::new(Human::new(
-        out.clone(),
-        HumanOptions {
-            quiet: args.quiet,
-            bars: std::io::stderr().is_terminal() && !args.json && !args.quiet,
-            plans: !args.json,
-        },
-    ));
-    let jsonl = args.json.then(|| JsonLines::new(out.clone()));
-    let stop = Arc::new(Stop::default());
-    let notify = {
-        let human = human.clone();
-        move |msg: &str| human.say(msg)
-    };
-    if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
-        human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
-    }
+    let Terminal {
+        out,
+        human,
+        jsonl,
+        stop,
+    } = Terminal::open(args.json, args.quiet);
     let opts = BatchOptions {
         jobs: args.jobs.map(usize::from),
         force: args.force,

@@ -5,6 +5,9 @@
 
 use crate::config::request::ReelRequest;
 use crate::model::time::{parse_time, Micros};
+use crate::model::{
+    clean_card_text, parse_start_arg, parse_time_arg, Crf, FocusKeys, Start, X264Speed,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -229,7 +232,123 @@ pub struct ReelArgs {
     pub preset: Option<String>,
     /// What the user asks of the reel (the same keys a manifest clip has).
     #[command(flatten)]
-    pub request: ReelRequest,
+    pub request: ReelFlags,
+}
+
+impl ReelArgs {
+    /// The flags as the core's plain request.
+    pub fn request(&self) -> ReelRequest {
+        self.request.to_request()
+    }
+}
+
+fn speed_arg() -> impl clap::builder::TypedValueParser<Value = X264Speed> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(X264Speed::NAMES).try_map(|s| s.parse::<X264Speed>())
+}
+
+fn card_text_arg(s: &str) -> Result<String, String> {
+    Ok(clean_card_text(s))
+}
+
+/// A reel's flags: each is a [`ReelRequest`] field as `--kebab-case` (a manifest clip's keys
+/// as flags). Parsing checks each value ([`ReelFlags::to_request`] converts them once); the
+/// core never sees clap.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReelFlags {
+    /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff); or `auto`: around the
+    /// moment `failreel detect` finds best.
+    #[arg(long, value_parser = parse_start_arg, value_name = "TIME|auto")]
+    pub start: Option<Start>,
+    /// Trim end on the clip's timeline.
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
+    pub end: Option<Micros>,
+    /// Reel length (instead of --end).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub duration: Option<Micros>,
+    /// "What went wrong" card text (control characters and terminal escapes are removed;
+    /// empty or blank: no card).
+    #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
+    pub went_wrong: Option<String>,
+    /// "Lesson learned" card text (as for --went-wrong).
+    #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
+    pub lesson: Option<String>,
+    /// When the went-wrong card appears, on the reel's timeline (default 0).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub went_wrong_at: Option<Micros>,
+    /// When the went-wrong card goes (default: half the reel).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub went_wrong_until: Option<Micros>,
+    /// When the lesson card appears (default: two thirds into the reel).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub lesson_at: Option<Micros>,
+    /// When the lesson card goes (default: the end).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub lesson_until: Option<Micros>,
+    /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
+    /// landscape input), center, left, right or 0.0–1.0; or a list of keys on the reel's
+    /// clock, e.g. 0.3,2.5s=0.7,6s=auto (the first value from 0, each T=POS from T on).
+    #[arg(long, value_parser = FocusKeys::parse, value_name = "POS[,T=POS…]")]
+    pub focus: Option<FocusKeys>,
+    /// x264 quality (1–51, lower is better), overriding the preset.
+    #[arg(long, value_parser = |s: &str| s.parse::<Crf>(), value_name = "N")]
+    pub crf: Option<Crf>,
+    /// x264 speed preset, overriding the preset.
+    #[arg(long, value_parser = speed_arg(), value_name = "SPEED")]
+    pub encoder_preset: Option<X264Speed>,
+    /// Leave the loudness as it is (no EBU R128 normalisation to the preset's target).
+    /// Manifest key: `normalize = false`.
+    #[arg(
+        long = "no-normalize",
+        num_args = 0,
+        default_missing_value = "false",
+        value_parser = clap::value_parser!(bool),
+    )]
+    pub normalize: Option<bool>,
+    /// Treat every warning (a reel shorter than asked, a capped length…) as a failure, for
+    /// scripts. Manifest key: `strict = true`.
+    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub strict: Option<bool>,
+    /// Also write a cover beside the reel (`<reel name>.jpg`, the reel's size): the sharpest
+    /// frame around the went-wrong card with its text as a headline. Manifest key:
+    /// `cover = true`.
+    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub cover: Option<bool>,
+    /// Subtitles to burn in: a SubRip (.srt) or WebVTT (.vtt) file timed on the input's
+    /// clock (any trim works); formatting tags are not drawn.
+    #[arg(long, value_name = "FILE")]
+    pub captions: Option<PathBuf>,
+    /// After the trimmed footage, the 1.5 s around the moment (the went-wrong card's start,
+    /// or what `--start auto` found) again at half speed, muted, with a "REPLAY" tag: the
+    /// reel grows by 3 s. Manifest key: `replay = true`.
+    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
+    pub replay: Option<bool>,
+}
+
+impl ReelFlags {
+    /// The flags as the core's plain request (every field as given; nothing decided here).
+    pub fn to_request(&self) -> ReelRequest {
+        let f = self.clone();
+        ReelRequest {
+            start: f.start,
+            end: f.end,
+            duration: f.duration,
+            went_wrong: f.went_wrong,
+            lesson: f.lesson,
+            went_wrong_at: f.went_wrong_at,
+            went_wrong_until: f.went_wrong_until,
+            lesson_at: f.lesson_at,
+            lesson_until: f.lesson_until,
+            focus: f.focus,
+            crf: f.crf,
+            encoder_preset: f.encoder_preset,
+            normalize: f.normalize,
+            strict: f.strict,
+            cover: f.cover,
+            captions: f.captions,
+            replay: f.replay,
+        }
+    }
 }
 
 /// `preview` arguments.
@@ -255,7 +374,83 @@ pub struct PreviewArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::request::ReelRequest;
     use clap::CommandFactory;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        req: ReelFlags,
+    }
+
+    fn flags(args: &[&str]) -> Result<ReelRequest, clap::Error> {
+        Flags::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+            .map(|f| f.req.to_request())
+    }
+
+    #[test]
+    fn every_request_key_has_its_flag() {
+        // The flags and the core's request are declared apart: they must not drift.
+        let cmd = Flags::command();
+        for key in ReelRequest::keys() {
+            let flag = crate::config::request::flag_name(key);
+            let long = flag.trim_start_matches("--");
+            assert!(
+                cmd.get_arguments().any(|a| a.get_long() == Some(long)),
+                "no {flag} for the request key `{key}`"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_and_files_read_the_same_request() {
+        let from_flags = flags(&[
+            "--start",
+            "0:03.2",
+            "--duration",
+            "5",
+            "--crf",
+            "20",
+            "--encoder-preset",
+            "veryfast",
+            "--focus",
+            "left",
+            "--no-normalize",
+            "--strict",
+            "--went-wrong",
+            "\u{1b}[31mOil\u{1b}[0m",
+        ])
+        .unwrap();
+        let toml_text = "start = \"0:03.2\"\nduration = 5\ncrf = 20\nencoder_preset = \"veryfast\"\nfocus = \"left\"\nnormalize = false\nstrict = true\nwent_wrong = \"\\u001b[31mOil\\u001b[0m\"\n";
+        let from_toml: ReelRequest = toml::from_str(toml_text).unwrap();
+        assert_eq!(from_flags, from_toml);
+        assert_eq!(from_flags.went_wrong.as_deref(), Some("Oil"));
+        let json = r#"{"start": 3.2, "duration": "5", "crf": "20", "encoder_preset": "veryfast", "focus": 0, "normalize": "false", "strict": true, "went_wrong": "Oil"}"#;
+        let from_json: ReelRequest = serde_json::from_str(json).unwrap();
+        assert_eq!(from_flags, from_json);
+        // And it reads back what it writes.
+        let again: ReelRequest =
+            serde_json::from_str(&serde_json::to_string(&from_json).unwrap()).unwrap();
+        assert_eq!(again, from_json);
+        assert_eq!(flags(&[]).unwrap(), ReelRequest::default());
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for args in [
+            &["--crf", "0"][..],
+            &["--crf", "52"],
+            &["--encoder-preset", "warp"],
+            &["--focus", "up"],
+            &["--start", "soon"],
+            &["--end", "3", "--duration", "2"],
+        ] {
+            let e = flags(args).err().unwrap_or_else(|| panic!("{args:?}"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+        let e = flags(&["--crf", "0"]).unwrap_err().to_string();
+        assert!(e.contains("from 1 to 51"), "{e}");
+    }
 
     #[test]
     fn definition_is_consistent() {

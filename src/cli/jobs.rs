@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// The request the reel flags describe (shared by `render` and `preview`), blank card texts
 /// taken as no card.
 pub fn request(args: &ReelArgs) -> ReelRequest {
-    args.request.clone().without_blank_cards()
+    args.request().without_blank_cards()
 }
 
 /// Checks what can be checked without opening any file; returns a usage error message.
@@ -32,22 +32,6 @@ pub fn check_usage(args: &RenderArgs) -> Result<(), String> {
         return Err("give either a --manifest or input files, not both".into());
     }
     Ok(())
-}
-
-/// An absolute, lexically normalised path, to compare outputs and inputs.
-fn normalise(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out.canonicalize().unwrap_or(out)
 }
 
 /// One clip before its preset is resolved.
@@ -64,7 +48,53 @@ struct Spec {
 /// Turns the command line (and manifest) into the batch's clips; usage errors are returned
 /// as messages (exit 2), all of them.
 pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
-    let flags = &args.reel.request;
+    clips(args, None)
+}
+
+/// The parts of a compilation written to `output`: the same precedence as `render`'s
+/// clips; the same input may appear any number of times (every part's output is the
+/// compilation's: a part is never written on its own).
+pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<String>> {
+    if args.manifest.is_some() && !args.inputs.is_empty() {
+        return Err(vec![
+            "give either a --manifest or input files, not both".into()
+        ]);
+    }
+    let render_args = RenderArgs {
+        inputs: args.inputs.clone(),
+        manifest: args.manifest.clone(),
+        output: None,
+        out_dir: None,
+        jobs: None,
+        force: args.force,
+        shard: None,
+        dry_run: args.dry_run,
+        json: args.json,
+        quiet: args.quiet,
+        report: false,
+        reel: ReelArgs {
+            preset: args.reel.preset.clone(),
+            request: args.reel.request.clone(),
+        },
+    };
+    let parts = clips(&render_args, Some(&args.output))?;
+    if parts.is_empty() {
+        return Err(vec!["a compilation needs clips".into()]);
+    }
+    let first = &parts[0].preset;
+    if let Some(c) = parts.iter().find(|c| c.preset.name != first.name) {
+        return Err(vec![format!(
+            "a compilation is one reel with one preset, but its clips ask for {} and {} ({}): give -p to choose one",
+            first.name,
+            c.preset.name,
+            c.input.display()
+        )]);
+    }
+    Ok(parts)
+}
+
+fn clips(args: &RenderArgs, compilation: Option<&Path>) -> Result<Vec<Clip>, Vec<String>> {
+    let flags = &args.reel.request();
     let problems = flags.validate(&flag_name);
     if !problems.is_empty() {
         return Err(problems);
@@ -168,6 +198,14 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
         if names.is_empty() {
             continue;
         }
+        if names.len() > 1 && compilation.is_some() {
+            problems.push(format!(
+                "{}a compilation is one reel with one preset, not {}: give -p with one preset",
+                where_prefix(&s.from_manifest),
+                names.join(",")
+            ));
+            continue;
+        }
         if names.len() > 1 {
             if let Some(o) = &s.output {
                 if !o.to_string_lossy().contains(PRESET_PLACEHOLDER) {
@@ -189,9 +227,10 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
             let Some(preset) = preset_for(name, &mut problems) else {
                 continue;
             };
-            let output = match &s.output {
-                Some(o) => with_preset(o, &preset.name),
-                None => default_output(&s.input, &s.out_dir, &preset.name),
+            let output = match (compilation, &s.output) {
+                (Some(c), _) => c.to_path_buf(),
+                (None, Some(o)) => with_preset(o, &preset.name),
+                (None, None) => default_output(&s.input, &s.out_dir, &preset.name),
             };
             numbers.push(s.from_manifest.clone());
             clips.push(Clip {
@@ -210,7 +249,9 @@ pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
             kept.push((c, n));
         }
     }
-    problems.extend(output_problems(&kept, args));
+    if compilation.is_none() {
+        problems.extend(output_problems(&kept, args));
+    }
     if problems.is_empty() {
         Ok(kept.into_iter().map(|(c, _)| c).collect())
     } else {
@@ -246,11 +287,11 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
     let mut problems = Vec::new();
     let inputs: HashMap<PathBuf, &Path> = clips
         .iter()
-        .map(|(c, _)| (normalise(&c.input), c.input.as_path()))
+        .map(|(c, _)| (crate::model::same_file_path(&c.input), c.input.as_path()))
         .collect();
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     for (k, (c, from)) in clips.iter().enumerate() {
-        let key = normalise(&c.output);
+        let key = crate::model::same_file_path(&c.output);
         if let Some(inp) = inputs.get(&key) {
             let fix = match from {
                 Some((n, _)) => format!("give clip {n} another `output`"),

@@ -690,7 +690,7 @@ crf = 18
             clips[0].request.start,
             Some(crate::model::Start::At(Micros(1_500_000)))
         );
-        assert_eq!(clips[0].request.focus, Some(Focus::At(0.0)));
+        assert_eq!(clips[0].request.focus, Some(Focus::At(0.0).into()));
         assert_eq!(clips[0].preset.as_deref(), Some("shorts"));
     }
 

@@ -1,27 +1,19 @@
-//! One [`ReelRequest`]: what the user asks of one reel, declared once and read alike from the
-//! command line (clap), from manifests (TOML, JSON, CSV through serde) and from a manifest's
-//! top-level defaults.
+//! One [`ReelRequest`]: what the user asks of one reel, a plain type that knows nothing of
+//! the command line. Manifests (TOML, JSON, CSV through serde) and a manifest's top-level
+//! defaults read it directly; the command line's flags are converted into it once
+//! (`cli::ReelFlags`).
 //!
 //! Reading checks each value's type ("`crf` must be a whole number from 1 to 51, not 0");
 //! [`ReelRequest::validate`] then checks how the values fit together and returns every
 //! problem, not the first.
 
 use crate::model::{
-    clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time,
-    parse_start_arg, parse_time_arg, Crf, Focus, Micros, Start, X264Speed,
+    clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time, Crf,
+    FocusKeys, Micros, Start, X264Speed,
 };
-use clap::builder::TypedValueParser;
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::sync::OnceLock;
-
-fn speed_arg() -> impl TypedValueParser<Value = X264Speed> {
-    clap::builder::PossibleValuesParser::new(X264Speed::NAMES).try_map(|s| s.parse::<X264Speed>())
-}
-
-fn card_text_arg(s: &str) -> Result<String, String> {
-    Ok(clean_card_text(s))
-}
 
 /// A present value (every format gives its values as the type itself, never as an option:
 /// CSV cells are text).
@@ -36,26 +28,23 @@ fn deserialize_card_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
 /// Everything the user asked of one reel. Every field is optional: unset fields come from
 /// the manifest's defaults, then the preset.
 ///
-/// As flags each field is `--kebab-case`; in manifests it is the `snake_case` key.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
+/// As flags each field is `--kebab-case`; in manifests it is the `snake_case` key; from Rust,
+/// build it with struct update syntax (`ReelRequest { lesson: Some(..), ..Default::default() }`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReelRequest {
     /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff); or `auto`: around the
     /// moment `failreel detect` finds best.
-    #[arg(long, value_parser = parse_start_arg, value_name = "TIME|auto")]
     #[serde(default, with = "opt_start", skip_serializing_if = "Option::is_none")]
     pub start: Option<Start>,
     /// Trim end on the clip's timeline.
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub end: Option<Micros>,
     /// Reel length (instead of --end).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub duration: Option<Micros>,
     /// "What went wrong" card text (control characters and terminal escapes are removed;
     /// empty or blank: no card).
-    #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
     #[serde(
         default,
         deserialize_with = "deserialize_card_text",
@@ -63,7 +52,6 @@ pub struct ReelRequest {
     )]
     pub went_wrong: Option<String>,
     /// "Lesson learned" card text (as for --went-wrong).
-    #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
     #[serde(
         default,
         deserialize_with = "deserialize_card_text",
@@ -71,32 +59,27 @@ pub struct ReelRequest {
     )]
     pub lesson: Option<String>,
     /// When the went-wrong card appears, on the reel's timeline (default 0).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub went_wrong_at: Option<Micros>,
     /// When the went-wrong card goes (default: half the reel).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub went_wrong_until: Option<Micros>,
     /// When the lesson card appears (default: two thirds into the reel).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub lesson_at: Option<Micros>,
     /// When the lesson card goes (default: the end).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub lesson_until: Option<Micros>,
     /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
-    /// landscape input), center, left, right or 0.0–1.0.
-    #[arg(long, value_parser = Focus::parse, value_name = "POS")]
+    /// landscape input), center, left, right or 0.0–1.0; or a list of keys on the reel's
+    /// clock, e.g. 0.3,2.5s=0.7,6s=auto (the first value from 0, each T=POS from T on).
     #[serde(
         default,
         deserialize_with = "some",
         skip_serializing_if = "Option::is_none"
     )]
-    pub focus: Option<Focus>,
+    pub focus: Option<FocusKeys>,
     /// x264 quality (1–51, lower is better), overriding the preset.
-    #[arg(long, value_parser = |s: &str| s.parse::<Crf>(), value_name = "N")]
     #[serde(
         default,
         deserialize_with = "some",
@@ -104,7 +87,6 @@ pub struct ReelRequest {
     )]
     pub crf: Option<Crf>,
     /// x264 speed preset, overriding the preset.
-    #[arg(long, value_parser = speed_arg(), value_name = "SPEED")]
     #[serde(
         default,
         deserialize_with = "some",
@@ -113,12 +95,6 @@ pub struct ReelRequest {
     pub encoder_preset: Option<X264Speed>,
     /// Leave the loudness as it is (no EBU R128 normalisation to the preset's target).
     /// Manifest key: `normalize = false`.
-    #[arg(
-        long = "no-normalize",
-        num_args = 0,
-        default_missing_value = "false",
-        value_parser = clap::value_parser!(bool),
-    )]
     #[serde(
         default,
         deserialize_with = "deserialize_opt_bool",
@@ -127,7 +103,6 @@ pub struct ReelRequest {
     pub normalize: Option<bool>,
     /// Treat every warning (a reel shorter than asked, a capped length…) as a failure, for
     /// scripts. Manifest key: `strict = true`.
-    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     #[serde(
         default,
         deserialize_with = "deserialize_opt_bool",
@@ -137,7 +112,6 @@ pub struct ReelRequest {
     /// Also write a cover beside the reel (`<reel name>.jpg`, the reel's size): the sharpest
     /// frame around the went-wrong card with its text as a headline. Manifest key:
     /// `cover = true`.
-    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     #[serde(
         default,
         deserialize_with = "deserialize_opt_bool",
@@ -146,7 +120,6 @@ pub struct ReelRequest {
     pub cover: Option<bool>,
     /// Subtitles to burn in: a SubRip (.srt) or WebVTT (.vtt) file timed on the input's
     /// clock (any trim works); formatting tags are not drawn.
-    #[arg(long, value_name = "FILE")]
     #[serde(
         default,
         deserialize_with = "some",
@@ -156,7 +129,6 @@ pub struct ReelRequest {
     /// After the trimmed footage, the 1.5 s around the moment (the went-wrong card's start,
     /// or what `--start auto` found) again at half speed, muted, with a "REPLAY" tag: the
     /// reel grows by 3 s. Manifest key: `replay = true`.
-    #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     #[serde(
         default,
         deserialize_with = "deserialize_opt_bool",
@@ -184,7 +156,7 @@ impl ReelRequest {
             went_wrong_until: self.went_wrong_until.or(base.went_wrong_until),
             lesson_at: self.lesson_at.or(base.lesson_at),
             lesson_until: self.lesson_until.or(base.lesson_until),
-            focus: self.focus.or(base.focus),
+            focus: self.focus.clone().or_else(|| base.focus.clone()),
             crf: self.crf.or(base.crf),
             encoder_preset: self.encoder_preset.or(base.encoder_preset),
             normalize: self.normalize.or(base.normalize),
@@ -323,17 +295,6 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Flags {
-        #[command(flatten)]
-        req: ReelRequest,
-    }
-
-    fn flags(args: &[&str]) -> Result<ReelRequest, clap::Error> {
-        Flags::try_parse_from(std::iter::once("t").chain(args.iter().copied())).map(|f| f.req)
-    }
 
     #[test]
     fn keys_come_from_serde() {
@@ -345,56 +306,6 @@ mod tests {
                 && keys.contains(&"cover")
                 && keys.contains(&"captions")
         );
-    }
-
-    #[test]
-    fn flags_and_files_read_the_same_request() {
-        let from_flags = flags(&[
-            "--start",
-            "0:03.2",
-            "--duration",
-            "5",
-            "--crf",
-            "20",
-            "--encoder-preset",
-            "veryfast",
-            "--focus",
-            "left",
-            "--no-normalize",
-            "--strict",
-            "--went-wrong",
-            "\u{1b}[31mOil\u{1b}[0m",
-        ])
-        .unwrap();
-        let toml_text = "start = \"0:03.2\"\nduration = 5\ncrf = 20\nencoder_preset = \"veryfast\"\nfocus = \"left\"\nnormalize = false\nstrict = true\nwent_wrong = \"\\u001b[31mOil\\u001b[0m\"\n";
-        let from_toml: ReelRequest = toml::from_str(toml_text).unwrap();
-        assert_eq!(from_flags, from_toml);
-        assert_eq!(from_flags.went_wrong.as_deref(), Some("Oil"));
-        let json = r#"{"start": 3.2, "duration": "5", "crf": "20", "encoder_preset": "veryfast", "focus": 0, "normalize": "false", "strict": true, "went_wrong": "Oil"}"#;
-        let from_json: ReelRequest = serde_json::from_str(json).unwrap();
-        assert_eq!(from_flags, from_json);
-        // And it reads back what it writes.
-        let again: ReelRequest =
-            serde_json::from_str(&serde_json::to_string(&from_json).unwrap()).unwrap();
-        assert_eq!(again, from_json);
-        assert_eq!(flags(&[]).unwrap(), ReelRequest::default());
-    }
-
-    #[test]
-    fn bad_flags_are_usage_errors() {
-        for args in [
-            &["--crf", "0"][..],
-            &["--crf", "52"],
-            &["--encoder-preset", "warp"],
-            &["--focus", "up"],
-            &["--start", "soon"],
-            &["--end", "3", "--duration", "2"],
-        ] {
-            let e = flags(args).err().unwrap_or_else(|| panic!("{args:?}"));
-            assert_eq!(e.exit_code(), 2, "{args:?}");
-        }
-        let e = flags(&["--crf", "0"]).unwrap_err().to_string();
-        assert!(e.contains("from 1 to 51"), "{e}");
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub struct RangeDecoder {
     path: PathBuf,
     ictx: ff::format::context::Input,
     video_index: usize,
+    /// The x264 build that wrote the stream (None: another encoder, or unknown).
+    x264_build: Option<u32>,
     video_tb: ff::Rational,
     /// The clip time of reel time 0, on the file's timeline.
     origin: Micros,
@@ -221,10 +223,13 @@ pub struct RangeDecoder {
 
 impl RangeDecoder {
     /// Opens `path` for the range starting at `trim_start` on the clip's timeline, whose 0 is
-    /// the first frame of video stream `video_stream`. No decoder is opened yet.
+    /// the first frame of video stream `video_stream`, written by `x264_build` (the probe's
+    /// [`crate::model::source::VideoInfo::x264_build`]: an old x264's stream decodes right
+    /// only when the decoder is told). No decoder is opened yet.
     pub fn open(
         path: &Path,
         video_stream: usize,
+        x264_build: Option<u32>,
         trim_start: Micros,
     ) -> Result<RangeDecoder, RenderError> {
         let ictx = open_input(path)?;
@@ -238,6 +243,7 @@ impl RangeDecoder {
             path: path.to_path_buf(),
             ictx,
             video_index: video_stream,
+            x264_build,
             video_tb: tb,
             origin: vstart + trim_start,
             video: None,
@@ -276,7 +282,7 @@ impl RangeDecoder {
             // learns the build from the version note in the stream's first frame: a decoder
             // that starts after a seek never sees it and turns an old build's pictures to
             // green garbage (x264 before build 151, 2017). Tell it.
-            if let Some(build) = super::packets::x264_build(&self.path, self.video_index) {
+            if let Some(build) = self.x264_build {
                 options.set("x264_build", &build.to_string());
             }
         }
@@ -368,6 +374,7 @@ impl RangeDecoder {
             video_index,
             video_tb,
             origin,
+            ..
         } = self;
         let mut video_done = video.is_none();
         let mut audio_done = audio.is_none();

@@ -62,7 +62,7 @@ pub fn open_video(
         venc.set_flags(ff::codec::Flags::GLOBAL_HEADER);
     }
     let mut vopts = ff::Dictionary::new();
-    vopts.set("preset", &enc.preset);
+    vopts.set("preset", enc.preset.as_str());
     vopts.set("crf", &enc.crf.to_string());
     vopts.set("profile", &enc.profile);
     vopts.set("level", &enc.level);

@@ -71,12 +71,12 @@ pub fn filter_chain(v: &VideoPlan) -> String {
         let x = (v.width - fit.width) / 2;
         // Even, so chroma lines up (0 for a picture fitted to the height).
         let y = ((v.height - fit.height) / 4) * 2;
-        match crate::config::preset::parse_color(&fit.fill) {
-            Some([r, g, b]) => f.push(format!(
+        match fit.fill {
+            crate::model::Fill::Color(crate::model::Rgb([r, g, b])) => f.push(format!(
                 "pad={}:{}:{x}:{y}:color=0x{r:02x}{g:02x}{b:02x}",
                 v.width, v.height
             )),
-            None => {
+            crate::model::Fill::Blur => {
                 // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
                 let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
                 let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
@@ -97,16 +97,16 @@ pub fn filter_chain(v: &VideoPlan) -> String {
 /// The chain of a `--focus auto` fill shot: the whole (uncropped) picture fitted to the
 /// output's width (`video` already says so: its output size is the fit's), centred over a
 /// blurred, darkened copy of its middle, or the fill colour.
-pub fn fill_wide_chain(video: &VideoPlan, out: (u32, u32), fill: &str) -> String {
+pub fn fill_wide_chain(video: &VideoPlan, out: (u32, u32), fill: crate::model::Fill) -> String {
     let base = filter_chain(video);
     let (fw, fh) = (video.width, video.height);
     let y = ((out.1.saturating_sub(fh)) / 4) * 2;
-    match crate::config::preset::parse_color(fill) {
-        Some([r, g, b]) => format!(
+    match fill {
+        crate::model::Fill::Color(crate::model::Rgb([r, g, b])) => format!(
             "{base},pad={}:{}:0:{y}:color=0x{r:02x}{g:02x}{b:02x},format=yuv420p,setsar=1",
             out.0, out.1
         ),
-        None => {
+        crate::model::Fill::Blur => {
             let cw = ((fh as u64 * out.0 as u64 / out.1 as u64) as u32 / 2 * 2).clamp(2, fw);
             let (bw, bh) = ((out.0 / 16).max(1) * 2, (out.1 / 16).max(1) * 2);
             format!(

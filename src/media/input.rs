@@ -4,6 +4,7 @@
 
 use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::model::time::Micros;
+use crate::model::Transfer;
 use ffmpeg_next as ff;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -150,11 +151,10 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     let full_range =
         dec.color_range() == ff::color::Range::JPEG || pixel_format.starts_with("yuvj");
     let hdr = match dec.color_transfer_characteristic() {
-        ff::color::TransferCharacteristic::ARIB_STD_B67 => "hlg",
-        ff::color::TransferCharacteristic::SMPTE2084 => "pq",
-        _ => "sdr",
-    }
-    .to_string();
+        ff::color::TransferCharacteristic::ARIB_STD_B67 => Transfer::Hlg,
+        ff::color::TransferCharacteristic::SMPTE2084 => Transfer::Pq,
+        _ => Transfer::Sdr,
+    };
     let interlaced = match super::ffi::field_order(&dec) {
         ff::codec::field_order::FieldOrder::TT => Some("tt"),
         ff::codec::field_order::FieldOrder::BB => Some("bb"),
@@ -204,6 +204,12 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     });
 
     let variable_frame_rate = measure_vfr(&mut ictx, vindex);
+    // Read once here, carried by the plan to every decoder of this stream.
+    let x264_build = if codec == "h264" {
+        super::packets::x264_build(path, vindex)
+    } else {
+        None
+    };
     let stamp = SourceStamp::of(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
     Ok(MediaInfo {
         path: path.to_path_buf(),
@@ -226,6 +232,7 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
             color_space,
             color_primaries,
             hdr,
+            x264_build,
             start: vstart,
             interlaced,
         },

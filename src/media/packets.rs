@@ -6,10 +6,7 @@ use super::error::RenderError;
 use super::input::ProbeError;
 use super::input::{open_input, start_ts};
 use crate::model::time::Micros;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::SystemTime;
+use std::path::Path;
 
 /// One video packet.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,29 +132,14 @@ fn packet_times<F: Fn(&ffmpeg_next::Packet) -> bool>(
 
 /// The x264 build that wrote video stream `index` (the "x264 - core N" version note x264
 /// writes into its first frame), read from the stream's first packet; None for other
-/// encoders. Read once per file (by its size and time of change) and remembered: every
-/// H.264 decoder the render and the analysis passes open asks.
+/// encoders. The probe reads it once into [`crate::model::source::VideoInfo::x264_build`].
 pub fn x264_build(path: &Path, index: usize) -> Option<u32> {
-    type Seen = HashMap<(PathBuf, usize, u64, Option<SystemTime>), Option<u32>>;
-    static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
-    let meta = std::fs::metadata(path).ok()?;
-    let key = (path.to_path_buf(), index, meta.len(), meta.modified().ok());
-    let seen = SEEN.get_or_init(Default::default);
-    if let Some(b) = seen.lock().ok().and_then(|m| m.get(&key).copied()) {
-        return b;
-    }
-    let build = (|| {
-        let mut ictx = open_input(path).ok()?;
-        let packet = ictx
-            .packets()
-            .find(|(s, _)| s.index() == index)
-            .map(|(_, p)| p)?;
-        x264_build_in(packet.data()?)
-    })();
-    if let Ok(mut m) = seen.lock() {
-        m.insert(key, build);
-    }
-    build
+    let mut ictx = open_input(path).ok()?;
+    let packet = ictx
+        .packets()
+        .find(|(s, _)| s.index() == index)
+        .map(|(_, p)| p)?;
+    x264_build_in(packet.data()?)
 }
 
 /// The build number after "x264 - core " in `data`.

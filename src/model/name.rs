@@ -31,6 +31,31 @@ pub fn check_file_name_part(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `path` made absolute and lexically normal, links resolved (through its folder when the
+/// file does not exist yet, as an output may not), so that two spellings of one file
+/// compare equal: `week.toml` from its folder, `week/week.toml` from above, an absolute path.
+pub fn same_file_path(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::{Component, PathBuf};
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    if let Ok(real) = out.canonicalize() {
+        return real;
+    }
+    match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)).unwrap_or(out),
+        _ => out,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

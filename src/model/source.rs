@@ -32,10 +32,20 @@ pub struct SourceStamp {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub modified_ns: u128,
+    /// A hash of the file's first and last [`FINGERPRINT_BYTES`] bytes: a different clip
+    /// copied over this one with the same size and modification time (`cp -p`,
+    /// `rsync -a`) changes it, though its stamp would not.
+    #[serde(default)]
+    pub fingerprint: u64,
 }
 
+/// How much of each end of a file its fingerprint reads (a phone clip's header and index
+/// are at its ends, and they differ between any two recordings).
+pub const FINGERPRINT_BYTES: u64 = 256 * 1024;
+
 impl SourceStamp {
-    /// Reads the stamp of `path`.
+    /// Reads the stamp of `path`: its size and modification time, and the fingerprint of
+    /// its ends (512 KiB read at most). A non-regular file (a FIFO, a device) is never read.
     pub fn of(path: &Path) -> std::io::Result<SourceStamp> {
         let m = std::fs::metadata(path)?;
         let modified_ns = m
@@ -44,11 +54,41 @@ impl SourceStamp {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_nanos())
             .unwrap_or(0);
+        let fingerprint = if m.is_file() {
+            fingerprint(path, m.len())?
+        } else {
+            0
+        };
         Ok(SourceStamp {
             size: m.len(),
             modified_ns,
+            fingerprint,
         })
     }
+}
+
+/// FNV-1a over the first and last [`FINGERPRINT_BYTES`] of a `len`-byte file (the whole
+/// file when it is shorter than both).
+fn fingerprint(path: &Path, len: u64) -> std::io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut eat = |buf: &[u8]| {
+        for &b in buf {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    let mut buf = Vec::with_capacity(FINGERPRINT_BYTES as usize);
+    (&mut f).take(FINGERPRINT_BYTES).read_to_end(&mut buf)?;
+    eat(&buf);
+    if len > 2 * FINGERPRINT_BYTES {
+        f.seek(SeekFrom::Start(len - FINGERPRINT_BYTES))?;
+    }
+    buf.clear();
+    f.take(FINGERPRINT_BYTES).read_to_end(&mut buf)?;
+    eat(&buf);
+    Ok(h)
 }
 
 /// The main video stream.
@@ -83,7 +123,12 @@ pub struct VideoInfo {
     /// Colour primaries name.
     pub color_primaries: String,
     /// Transfer characteristic: `sdr`, `hlg` or `pq`.
-    pub hdr: String,
+    pub hdr: crate::model::Transfer,
+    /// The x264 build that wrote the stream (x264's version note in its first frame), None
+    /// for other encoders: libav's H.264 decoder must be told an old build's number to
+    /// decode it right after a seek.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x264_build: Option<u32>,
     /// Start time of the video stream in the file's timeline.
     pub start: Micros,
     /// Interlaced field order (`tt`, `bb`, `tb`, `bt`), or None for progressive (or unknown).

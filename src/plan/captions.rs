@@ -9,8 +9,8 @@
 use crate::config::preset::SafeZone;
 use crate::model::time::Micros;
 use crate::model::{clean_card_text, CardPosition};
-use crate::plan::{Animation, CardPlan, PlanError, RenderPlan, SLIDE_DISTANCE};
-pub use crate::plan::{CaptionError, CaptionPlan};
+pub use crate::plan::CaptionError;
+use crate::plan::{Overlay, PlanError, RenderPlan, Role};
 use crate::text::card::{CardError, TextEngine};
 use std::path::Path;
 
@@ -273,20 +273,6 @@ fn fraction_in(zone: SafeZone, safe: SafeZone, frame: u32) -> f32 {
     (CAPTION_MAX_HEIGHT_FRACTION * h(safe) / h(zone)).min(1.0)
 }
 
-/// The rows a card may cover at reel time span `at..until`: its rectangle, widened by the
-/// distance a sliding card travels.
-fn card_rows(c: &CardPlan) -> (u32, u32) {
-    let extra = if c.animation == Animation::Slide {
-        SLIDE_DISTANCE as u32
-    } else {
-        0
-    };
-    (
-        c.rect.y.saturating_sub(extra),
-        c.rect.y + c.rect.height + extra,
-    )
-}
-
 /// Places a text overlay of `height` px that prefers the `prefer` edge of the safe zone, in
 /// the free vertical bands the `busy` rows leave. Returns the band's zone.
 pub fn free_zone(
@@ -334,7 +320,7 @@ pub fn free_zone(
 /// preset's safe zone, at the bottom, clear of the cards on screen: a cue is split where a
 /// card comes or goes, and each piece placed in the free band nearest the bottom. Cues
 /// outside the trim are dropped, those across its edges clipped.
-pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<CaptionPlan>, CardError> {
+pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<Overlay>, CardError> {
     let trim = plan.trim();
     let len = plan.frame_time(plan.video.frames);
     let mut engine = TextEngine::new();
@@ -348,6 +334,7 @@ pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<CaptionPlan>
         out.extend(place_overlay(
             &mut engine,
             plan,
+            Role::Caption,
             &cue.text,
             at,
             until,
@@ -360,17 +347,20 @@ pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<CaptionPlan>
 /// Lays out a text overlay shown from `at` until `until` (reel time) at the `prefer` edge of
 /// the safe zone, clear of the plan's cards: split where a card comes or goes, each piece in
 /// the free band nearest that edge.
+#[allow(clippy::too_many_arguments)]
 pub fn place_overlay(
     engine: &mut TextEngine,
     plan: &RenderPlan,
+    role: Role,
     text: &str,
     at: Micros,
     until: Micros,
     prefer: CardPosition,
-) -> Result<Vec<CaptionPlan>, CardError> {
+) -> Result<Vec<Overlay>, CardError> {
     let frame = (plan.video.width, plan.video.height);
     let style = &plan.card_style;
-    let mut out: Vec<CaptionPlan> = Vec::new();
+    let mut out: Vec<Overlay> = Vec::new();
+    let cards: Vec<&Overlay> = plan.overlays.iter().filter(|o| o.is_card()).collect();
     // Natural height: laid out in the whole safe zone.
     let natural = engine.layout_card(
         "",
@@ -382,7 +372,7 @@ pub fn place_overlay(
         CAPTION_MAX_HEIGHT_FRACTION,
     )?;
     let mut cuts = vec![at, until];
-    for c in &plan.cards {
+    for c in &cards {
         for t in [c.at, c.until] {
             if t > at && t < until {
                 cuts.push(t);
@@ -393,11 +383,10 @@ pub fn place_overlay(
     cuts.dedup();
     for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let busy: Vec<(u32, u32)> = plan
-            .cards
+        let busy: Vec<(u32, u32)> = cards
             .iter()
             .filter(|c| c.at < b && c.until > a && c.rect.height > 0)
-            .map(card_rows)
+            .map(|c| c.rows())
             .collect();
         let zone = free_zone(plan.safe_zone, frame, &busy, natural.height, prefer);
         let fraction = fraction_in(zone, plan.safe_zone, frame.1);
@@ -407,15 +396,16 @@ pub fn place_overlay(
             last.until = b;
             continue;
         }
-        out.push(CaptionPlan {
-            text: text.to_string(),
-            at: a,
-            until: b,
+        out.push(Overlay::still(
+            role,
+            text,
+            style,
+            prefer,
             zone,
-            position: prefer,
-            max_height_fraction: fraction,
+            fraction,
             rect,
-        });
+            (a, b),
+        ));
     }
     Ok(out)
 }
@@ -430,12 +420,31 @@ pub fn with_captions(
         return Ok(plan);
     };
     let cues = read_captions(file)?;
-    plan.captions = plan_captions(&plan, &cues).map_err(|source| PlanError::Card {
+    let captions = plan_captions(&plan, &cues).map_err(|source| PlanError::Card {
         path: plan.input().display().to_string(),
         card: "caption",
         source,
     })?;
+    plan.overlays.extend(captions);
     Ok(plan)
+}
+
+/// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
+/// cards, for the whole part.
+pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
+    let mut engine = TextEngine::new();
+    let len = plan.frame_time(plan.video.frames);
+    let badge = place_overlay(
+        &mut engine,
+        plan,
+        Role::Number,
+        &format!("#{k}"),
+        Micros::ZERO,
+        len,
+        CardPosition::Top,
+    )?;
+    plan.overlays.extend(badge);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 
 use crate::config::preset::{CardPosition, CardStyle};
 use crate::model::time::Micros;
-use crate::plan::{CardKind, RenderPlan};
-pub use crate::plan::{CoverCandidate, CoverKind, CoverPlan, Headline};
+pub use crate::plan::{CoverCandidate, CoverKind, CoverPlan};
+use crate::plan::{Overlay, RenderPlan, Role};
 use crate::render::output::{OutputError, Writer};
 use crate::text::card::TextEngine;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,7 @@ pub fn still_path(output: &Path, kind: CoverKind) -> PathBuf {
 /// The window of reel time the candidates come from, and its middle.
 fn window(plan: &RenderPlan) -> (Micros, Micros) {
     let len = plan.frame_time(plan.video.frames);
-    match plan.cards.iter().find(|c| c.kind == CardKind::WentWrong) {
+    match plan.overlays.iter().find(|c| c.role == Role::WentWrong) {
         Some(c) => {
             let at = c.at.max(Micros::ZERO).min(len);
             let until = c.until.min(len).max(at);
@@ -80,9 +80,9 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
     let headline = match kind {
         CoverKind::Thumbnail => None,
         CoverKind::Cover => plan
-            .cards
+            .overlays
             .iter()
-            .find(|c| c.kind == CardKind::WentWrong && !c.text.trim().is_empty())
+            .find(|c| c.role == Role::WentWrong && !c.text.trim().is_empty())
             .and_then(|c| {
                 let style = headline_style(&plan.card_style);
                 let rect = TextEngine::new()
@@ -96,11 +96,16 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
                         HEADLINE_MAX_HEIGHT_FRACTION,
                     )
                     .ok()?;
-                Some(Headline {
-                    text: c.text.clone(),
+                Some(Overlay::still(
+                    Role::Headline,
+                    &c.text,
+                    &style,
+                    CardPosition::Top,
+                    plan.safe_zone,
+                    HEADLINE_MAX_HEIGHT_FRACTION,
                     rect,
-                    style,
-                })
+                    (Micros::ZERO, Micros::ZERO),
+                ))
             }),
     };
     CoverPlan {

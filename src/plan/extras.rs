@@ -1,34 +1,11 @@
-//! The parts of a plan that the optional features add: burned-in captions (`--captions`), the
-//! still beside the reel (`--cover`, a `--report` thumbnail) and the slow-motion replay
-//! (`--replay`). Data only, like the rest of the plan: each is decided by its own module
+//! The parts of a plan that the optional features add: the still beside the reel (`--cover`,
+//! a `--report` thumbnail) and the slow-motion replay (`--replay`); their text (captions, the
+//! replay's tag, the cover's headline) is [`super::Overlay`]s. Data only, like the rest of the plan: each is decided by its own module
 //! ([`crate::plan::captions`], [`crate::plan::cover`], [`crate::plan::replay`]) and executed by `render`.
 
-use crate::config::preset::{CardStyle, SafeZone};
 use crate::model::time::Micros;
-use crate::model::CardPosition;
-use crate::text::card::CardRect;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-
-/// One caption on the reel: text, time on the reel's clock and where it is drawn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaptionPlan {
-    /// The text drawn (formatting removed).
-    pub text: String,
-    /// First instant shown, on the reel's timeline.
-    pub at: Micros,
-    /// Instant it is gone.
-    pub until: Micros,
-    /// The band of the frame it was laid out in (the safe zone, narrowed to keep clear of
-    /// the cards on screen at the same time).
-    pub zone: SafeZone,
-    /// Top, centre or bottom of that band.
-    pub position: CardPosition,
-    /// The tallest it may be, as a fraction of `zone`'s height.
-    pub max_height_fraction: f32,
-    /// Where it is drawn, in output pixels (laid out at plan time).
-    pub rect: CardRect,
-}
 
 /// Why a subtitle file cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -78,17 +55,6 @@ pub struct CoverCandidate {
     pub t: Micros,
 }
 
-/// The headline drawn on a cover.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Headline {
-    /// The went-wrong text, taken literally.
-    pub text: String,
-    /// Where it is drawn, in output pixels (inside the preset's safe zone).
-    pub rect: CardRect,
-    /// Its look: the cards' style with larger text.
-    pub style: CardStyle,
-}
-
 /// The decision for a reel's still.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoverPlan {
@@ -105,8 +71,8 @@ pub struct CoverPlan {
     pub moment: Micros,
     /// The frames scored; the sharpest is used.
     pub candidates: Vec<CoverCandidate>,
-    /// The headline (covers with a went-wrong text).
-    pub headline: Option<Headline>,
+    /// The headline (covers with a went-wrong text), laid out on the still.
+    pub headline: Option<super::Overlay>,
     /// JPEG quality.
     pub quality: u8,
 }
@@ -137,20 +103,4 @@ pub struct ReplayPlan {
     pub speed: f64,
     /// The sound during the replay: `muted` (silence; the main part's end is faded).
     pub audio: String,
-    /// The "REPLAY" tag, shown through the replay.
-    pub tag: ReplayTag,
-}
-
-/// The small tag drawn over the replay (with the cards' text engine and look, smaller).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReplayTag {
-    /// Its text.
-    pub text: String,
-    /// Its look: the cards' style with smaller text.
-    pub style: CardStyle,
-    /// The zone it is laid out in (the safe zone narrowed to the tag's width at its left
-    /// edge, so the tag sits in the top-left corner of the safe zone).
-    pub zone: SafeZone,
-    /// Where it is drawn, in output pixels.
-    pub rect: CardRect,
 }

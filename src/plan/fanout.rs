@@ -61,11 +61,11 @@ pub fn picture_key(plan: &RenderPlan) -> String {
     let e = plan.encoder();
     // The safe zone shapes the cards' and captions' text (wrap width): part of the picture
     // only with text on it.
-    let text = !plan.cards.is_empty() || !plan.captions.is_empty();
+    let text = !plan.overlays.is_empty();
     let zone = text.then_some(plan.safe_zone);
     key_of(&(
         decode_key(plan),
-        (&plan.cards, &plan.captions, &plan.replay),
+        (&plan.overlays, &plan.replay),
         text.then_some(&plan.card_style),
         zone,
         (&e.video_codec, &e.profile, &e.level, e.crf, &e.preset),

@@ -15,16 +15,16 @@ pub use crate::config::request::ReelRequest;
 pub use crate::model::{Animation, CardPosition, Focus, Rect};
 
 pub mod captions;
+pub mod compile;
 pub mod cover;
 mod extras;
 pub mod fanout;
 pub mod moment;
+pub mod overlay;
 pub mod replay;
 pub mod stories;
-pub use extras::{
-    CaptionError, CaptionPlan, CoverCandidate, CoverKind, CoverPlan, Headline, ReplayPlan,
-    ReplayTag,
-};
+pub use extras::{CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan};
+pub use overlay::{pop_steps, Appearance, Overlay, Role, SLIDE_DISTANCE};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -103,6 +103,9 @@ pub struct CropKey {
 pub struct VideoPlan {
     /// Stream index of the source video.
     pub stream: usize,
+    /// The x264 build that wrote the stream (the probe's), told to every decoder of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x264_build: Option<u32>,
     /// Clockwise quarter turns applied to the pixels before cropping (0, 90, 180, 270).
     pub rotation: u32,
     /// Source size after rotation, in stored pixels.
@@ -153,6 +156,96 @@ pub struct Reframe {
     /// least every 2 s), not 5 pictures a second.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keyframes: bool,
+    /// The stretches a `--focus` list fixes (e.g. `auto,4s=0.3`): the window there is this
+    /// one whatever the pass decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<FixedSpan>,
+}
+
+/// A stretch of the reel whose window a `--focus` list fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FixedSpan {
+    /// Reel time it starts.
+    pub start: Micros,
+    /// Reel time it ends.
+    pub end: Micros,
+    /// The window.
+    pub rect: Rect,
+}
+
+/// The window a crop path (keys in time order) gives at reel time `t`; see
+/// [`VideoPlan::window_at`]. None for an empty path.
+pub fn window_on(keys: &[CropKey], t: Micros) -> Option<Rect> {
+    let first = keys.first()?;
+    // The last key at or before t (of several at the same time, the last one).
+    let i = keys.partition_point(|k| k.t <= t);
+    if i == 0 {
+        return Some(first.rect);
+    }
+    let a = keys[i - 1];
+    let Some(b) = keys.get(i) else {
+        return Some(a.rect);
+    };
+    if a.rect == b.rect || b.t <= a.t {
+        return Some(a.rect);
+    }
+    let f = (t - a.t).0 as f64 / (b.t - a.t).0 as f64;
+    let lerp = |p: u32, q: u32| {
+        let v = p as f64 + (q as f64 - p as f64) * f;
+        ((v / 2.0).floor().max(0.0) as u32) * 2
+    };
+    if (a.rect.width, a.rect.height) != (b.rect.width, b.rect.height) {
+        // A change of size (a fill shot next to a cropped one) only ever happens at a cut.
+        return Some(a.rect);
+    }
+    Some(Rect {
+        x: lerp(a.rect.x, b.rect.x),
+        y: lerp(a.rect.y, b.rect.y),
+        width: a.rect.width,
+        height: a.rect.height,
+    })
+}
+
+/// The crop path of the pass (`auto`) with the stretches a `--focus` list fixes put in:
+/// the fixed window from each stretch's start to its end, the pass's path elsewhere, a jump
+/// at each boundary.
+pub fn with_fixed(auto: &[CropKey], fixed: &[FixedSpan]) -> Vec<CropKey> {
+    if fixed.is_empty() || auto.is_empty() {
+        return auto.to_vec();
+    }
+    let at = |t: Micros| window_on(auto, t).expect("a path of one key at least");
+    let mut out: Vec<CropKey> = Vec::new();
+    let mut from = Micros::ZERO;
+    let auto_part = |out: &mut Vec<CropKey>, a: Micros, b: Option<Micros>| {
+        out.push(CropKey { t: a, rect: at(a) });
+        out.extend(
+            auto.iter()
+                .filter(|k| k.t > a && b.is_none_or(|b| k.t < b))
+                .copied(),
+        );
+        if let Some(b) = b {
+            out.push(CropKey { t: b, rect: at(b) });
+        }
+    };
+    for f in fixed {
+        if f.start > from {
+            auto_part(&mut out, from, Some(f.start));
+        }
+        out.push(CropKey {
+            t: f.start,
+            rect: f.rect,
+        });
+        out.push(CropKey {
+            t: f.end,
+            rect: f.rect,
+        });
+        from = f.end;
+    }
+    let end = fixed.last().map_or(Micros::ZERO, |f| f.end);
+    if auto.iter().any(|k| k.t > end) || from < end {
+        auto_part(&mut out, from, None);
+    }
+    out
 }
 
 /// One shot of the reel and its camera.
@@ -204,37 +297,7 @@ impl VideoPlan {
     /// applies from that time on. Before the first key the first applies, after the last the
     /// last.
     pub fn window_at(&self, t: Micros) -> Rect {
-        let keys = &self.crop_path;
-        let Some(first) = keys.first() else {
-            return self.crop();
-        };
-        // The last key at or before t (of several at the same time, the last one).
-        let i = keys.partition_point(|k| k.t <= t);
-        if i == 0 {
-            return first.rect;
-        }
-        let a = keys[i - 1];
-        let Some(b) = keys.get(i) else {
-            return a.rect;
-        };
-        if a.rect == b.rect || b.t <= a.t {
-            return a.rect;
-        }
-        let f = (t - a.t).0 as f64 / (b.t - a.t).0 as f64;
-        let lerp = |p: u32, q: u32| {
-            let v = p as f64 + (q as f64 - p as f64) * f;
-            ((v / 2.0).floor().max(0.0) as u32) * 2
-        };
-        if (a.rect.width, a.rect.height) != (b.rect.width, b.rect.height) {
-            // A change of size (a fill shot next to a cropped one) only ever happens at a cut.
-            return a.rect;
-        }
-        Rect {
-            x: lerp(a.rect.x, b.rect.x),
-            y: lerp(a.rect.y, b.rect.y),
-            width: a.rect.width,
-            height: a.rect.height,
-        }
+        window_on(&self.crop_path, t).unwrap_or_else(|| self.crop())
     }
 
     /// The crop window at reel time 0 (the whole window today: the path has one key).
@@ -262,151 +325,11 @@ pub struct Fit {
     /// Height of the picture in the output (even).
     pub height: u32,
     /// `blur` (a blurred, darkened copy of the picture) or a colour `#RRGGBB`.
-    pub fill: String,
-}
-
-/// Which card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CardKind {
-    /// "What went wrong", over the fail.
-    WentWrong,
-    /// "Lesson learned", at the end.
-    Lesson,
-}
-
-/// One overlay card and its time on the reel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CardPlan {
-    /// Which card.
-    pub kind: CardKind,
-    /// Heading line (may be empty).
-    pub heading: String,
-    /// Body text, taken literally.
-    pub text: String,
-    /// First instant shown, on the reel's timeline.
-    pub at: Micros,
-    /// Instant it is gone.
-    pub until: Micros,
-    /// How the card comes in and goes out.
-    pub animation: Animation,
-    /// Length of the in animation (0 when the card is there from the first frame).
-    pub in_length: Micros,
-    /// Length of the out animation (0 when the card stays to the last frame).
-    pub out_length: Micros,
-    /// Where in the safe zone.
-    pub position: CardPosition,
-    /// The tallest the card may be, as a fraction of the safe zone's height (its body
-    /// shrinks, then is cut with "…", to fit): [`CARD_MAX_HEIGHT_FRACTION`].
-    pub max_height_fraction: f32,
-    /// Where the card is drawn at full size, in output pixels (laid out at plan time).
-    pub rect: CardRect,
-    /// The sizes a popping card steps through, relative to its full size (each drawn once
-    /// per render); empty for the other animations.
-    pub pop_steps: Vec<f32>,
+    pub fill: crate::model::Fill,
 }
 
 /// The tallest a card may be, as a fraction of the safe zone's height.
 pub const CARD_MAX_HEIGHT_FRACTION: f32 = 0.45;
-
-/// The sizes a popping card is drawn at: 0.8 to 0.975 in steps of 0.025 (then full size).
-pub fn pop_steps() -> Vec<f32> {
-    (0..8).map(|k| 0.8 + 0.025 * k as f32).collect()
-}
-
-/// How a card looks at one moment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Appearance {
-    /// Opacity, 0–1.
-    pub alpha: f32,
-    /// Vertical offset in output pixels (slide).
-    pub offset_y: i32,
-    /// Size relative to the card (pop), 0.8–1.
-    pub scale: f32,
-}
-
-/// Smoothstep easing: starts and ends at rest.
-fn ease(p: f32) -> f32 {
-    let p = p.clamp(0.0, 1.0);
-    p * p * (3.0 - 2.0 * p)
-}
-
-/// Distance a sliding card travels, in output pixels.
-pub const SLIDE_DISTANCE: f32 = 64.0;
-
-impl CardPlan {
-    /// Which of [`CardPlan::pop_steps`] draws the card at `scale` (the one within half a
-    /// step), or None for full size.
-    pub fn step_for(&self, scale: f32) -> Option<usize> {
-        self.pop_steps
-            .iter()
-            .position(|s| (s - scale).abs() < 0.0125)
-    }
-
-    /// How far in the card is at reel time `t`: 0 = hidden, 1 = fully shown (between its
-    /// in and out animations).
-    pub fn progress_at(&self, t: Micros) -> f32 {
-        if t < self.at || t >= self.until {
-            return 0.0;
-        }
-        let since = (t - self.at).0 as f32;
-        let left = (self.until - t).0 as f32;
-        let mut p: f32 = 1.0;
-        if self.in_length.0 > 0 {
-            p = p.min(since / self.in_length.0 as f32);
-        }
-        if self.out_length.0 > 0 {
-            p = p.min(left / self.out_length.0 as f32);
-        }
-        p.clamp(0.0, 1.0)
-    }
-
-    /// Opacity of the card at reel time `t` (0 = hidden, 1 = fully shown).
-    pub fn opacity_at(&self, t: Micros) -> f32 {
-        self.appearance_at(t).map_or(0.0, |a| a.alpha)
-    }
-
-    /// How the card looks at reel time `t`, or None when it is not on screen.
-    pub fn appearance_at(&self, t: Micros) -> Option<Appearance> {
-        if t < self.at || t >= self.until {
-            return None;
-        }
-        let p = self.progress_at(t);
-        let settled = Appearance {
-            alpha: 1.0,
-            offset_y: 0,
-            scale: 1.0,
-        };
-        let a = match self.animation {
-            Animation::None => settled,
-            Animation::Fade => Appearance {
-                alpha: p,
-                ..settled
-            },
-            Animation::Slide => {
-                // Slide in from the side away from the safe zone's nearer edge, so that the
-                // card never crosses into the app's interface: top cards rise into place,
-                // bottom cards settle down into place.
-                let dir = if self.position == CardPosition::Bottom {
-                    -1.0
-                } else {
-                    1.0
-                };
-                Appearance {
-                    alpha: (p * 1.5).min(1.0),
-                    offset_y: (dir * (1.0 - ease(p)) * SLIDE_DISTANCE).round() as i32,
-                    scale: 1.0,
-                }
-            }
-            Animation::Pop => Appearance {
-                alpha: (p * 2.0).min(1.0),
-                offset_y: 0,
-                scale: 0.8 + 0.2 * ease(p),
-            },
-        };
-        (a.alpha > 0.0).then_some(a)
-    }
-}
 
 /// Encoder settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -418,9 +341,9 @@ pub struct EncoderPlan {
     /// H.264 level.
     pub level: String,
     /// Constant rate factor.
-    pub crf: u8,
+    pub crf: crate::model::Crf,
     /// x264 speed preset.
-    pub preset: String,
+    pub preset: crate::model::X264Speed,
     /// Frames between keyframes (closed GOP).
     pub keyframe_interval: u32,
     /// VBV maximum bitrate in kbit/s (0 = none).
@@ -533,8 +456,9 @@ pub struct RenderPlan {
     pub video: VideoPlan,
     /// Sound.
     pub audio: AudioPlan,
-    /// Overlay cards.
-    pub cards: Vec<CardPlan>,
+    /// Everything drawn over the picture, in drawing order: the cards, then captions, part
+    /// numbers and the replay's tag ([`Overlay`]), each laid out at plan time.
+    pub overlays: Vec<Overlay>,
     /// The look of the cards.
     pub card_style: CardStyle,
     /// The preset's safe zone the cards stay inside.
@@ -545,16 +469,62 @@ pub struct RenderPlan {
     /// the reel's hash: asking for a cover never renders an up-to-date reel again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover: Option<CoverPlan>,
-    /// Burned-in captions (`--captions`), each at its time on the reel and laid out clear of
-    /// the cards; none without a subtitle file.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub captions: Vec<CaptionPlan>,
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_start: Option<crate::plan::moment::AutoStart>,
     /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayPlan>,
+    /// The key of what was asked ([`crate::chain::request_key`]): carried in the reel's tag,
+    /// so resume knows an up-to-date reel without running any pass again.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub request: String,
+}
+
+/// A plan whose every decision is made: the measuring passes it needs have run (the
+/// `--focus auto` crop path, the loudness gain). Only [`crate::chain::complete`] makes one;
+/// render, preview, cover and compile accept nothing else, so what `--dry-run` shows is what
+/// is drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CompletePlan(RenderPlan);
+
+impl CompletePlan {
+    /// Wraps a plan the passes have completed.
+    pub(crate) fn new(plan: RenderPlan) -> CompletePlan {
+        debug_assert!(
+            !plan.needs_reframe_pass() && !plan.needs_loudness_pass(),
+            "a complete plan has had its passes"
+        );
+        CompletePlan(plan)
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &RenderPlan {
+        &self.0
+    }
+
+    /// The plan, owned.
+    pub fn into_plan(self) -> RenderPlan {
+        self.0
+    }
+}
+
+impl std::ops::Deref for CompletePlan {
+    type Target = RenderPlan;
+    fn deref(&self) -> &RenderPlan {
+        &self.0
+    }
+}
+
+/// A short stable hash (FNV-1a, 16 hex digits) of `bytes`.
+pub fn fnv_hex(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
 }
 
 /// One piece of footage on the reel: an input and the part of it shown.
@@ -653,12 +623,7 @@ impl RenderPlan {
             serde_json::to_string(self)
         }
         .unwrap_or_default();
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in json.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        format!("{h:016x}")
+        fnv_hex(json.as_bytes())
     }
 }
 
@@ -896,13 +861,23 @@ pub fn plan_reel(
     };
     // `--focus auto` (the default, for a picture wider than the output) starts from the
     // centred window; the reframe pass then makes it a path.
-    let focus = req.focus.or(preset.video.focus).unwrap_or(DEFAULT_FOCUS);
-    let crop = crop_window(
-        rotated,
-        sar,
-        (preset.video.width, preset.video.height),
-        focus.position().unwrap_or(0.5),
-    );
+    // A `--focus` list (`0.3,2.5s=0.7,6s=auto`) is a span per key on the reel's clock.
+    let preset_focus = preset.video.focus.unwrap_or(DEFAULT_FOCUS);
+    let spans = req
+        .focus
+        .clone()
+        .unwrap_or_else(|| preset_focus.into())
+        .spans(preset_focus, reel_len);
+    let focus = spans[0].focus;
+    let window_of = |f: Focus| {
+        crop_window(
+            rotated,
+            sar,
+            (preset.video.width, preset.video.height),
+            f.position().unwrap_or(0.5),
+        )
+    };
+    let crop = window_of(focus);
 
     let out = (preset.video.width, preset.video.height);
     let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
@@ -915,7 +890,7 @@ pub fn plan_reel(
         .map(|width| Fit {
             width,
             height: out.1,
-            fill: preset.video.fill.to_string(),
+            fill: preset.video.fill,
         });
     let shown_height = crop.height as f64;
     let enlarge = preset.video.height as f64 / shown_height;
@@ -942,11 +917,8 @@ pub fn plan_reel(
         video_codec: "libx264".into(),
         profile: "high".into(),
         level: if fps > 30 { "4.2".into() } else { "4.1".into() },
-        crf: req.crf.unwrap_or(preset.video.crf).get(),
-        preset: req
-            .encoder_preset
-            .unwrap_or(preset.video.x264_preset)
-            .to_string(),
+        crf: req.crf.unwrap_or(preset.video.crf),
+        preset: req.encoder_preset.unwrap_or(preset.video.x264_preset),
         keyframe_interval: preset.gop_frames(),
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         audio_codec: "aac".into(),
@@ -954,7 +926,7 @@ pub fn plan_reel(
         audio_bitrate_kbps: preset.audio.bitrate_kbps,
     };
     let full_range = v.full_range;
-    let color = match v.hdr.parse().unwrap_or(Transfer::Sdr) {
+    let color = match v.hdr {
         Transfer::Hlg => ColorPath::Hlg { full_range },
         Transfer::Pq => ColorPath::Pq { full_range },
         Transfer::Sdr => ColorPath::Sdr {
@@ -977,14 +949,15 @@ pub fn plan_reel(
             ));
         }
     }
-    if v.hdr != "sdr" {
+    if v.hdr != Transfer::Sdr {
         warnings.push(format!(
             "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
-            v.hdr.to_uppercase()
+            v.hdr.as_str().to_uppercase()
         ));
     }
     // Only a window with room to move is reframed (a narrow or 9:16 picture is unaffected).
-    let reframe = (focus.is_auto() && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
+    let any_auto = spans.iter().any(|s| s.focus.is_auto());
+    let reframe = (any_auto && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
         // A fill shot shows the whole picture fitted to the output's width.
         let height = (((out.0 as f64 / display_aspect) / 2.0).round() as u32 * 2).clamp(2, out.1);
         Reframe {
@@ -993,13 +966,45 @@ pub fn plan_reel(
             fill: Some(Fit {
                 width: out.0,
                 height,
-                fill: preset.video.fill.to_string(),
+                fill: preset.video.fill,
             }),
             note: None,
             moment: None,
             keyframes: false,
+            fixed: if spans.len() > 1 {
+                spans
+                    .iter()
+                    .filter(|s| !s.focus.is_auto())
+                    .map(|s| FixedSpan {
+                        start: s.start,
+                        end: s.end,
+                        rect: window_of(s.focus),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     });
+    // The path before any pass: one key for one focus (rendered inside the filter graph, as
+    // always); a list's spans each at its window (auto ones centred until the pass), jumping
+    // at each key's time.
+    let crop_path = if spans.len() > 1 && fit.is_none() {
+        let mut keys = Vec::new();
+        for s in &spans {
+            let rect = window_of(s.focus);
+            keys.push(CropKey { t: s.start, rect });
+            if s.end < reel_len {
+                keys.push(CropKey { t: s.end, rect });
+            }
+        }
+        keys
+    } else {
+        vec![CropKey {
+            t: Micros::ZERO,
+            rect: crop,
+        }]
+    };
     let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
         .then_some(LoudnessTarget {
             lufs: preset.audio.loudness_lufs,
@@ -1018,12 +1023,10 @@ pub fn plan_reel(
         }],
         video: VideoPlan {
             stream: v.index,
+            x264_build: v.x264_build,
             rotation: v.rotation,
             rotated_size: rotated,
-            crop_path: vec![CropKey {
-                t: Micros::ZERO,
-                rect: crop,
-            }],
+            crop_path,
             fit,
             width: preset.video.width,
             height: preset.video.height,
@@ -1048,14 +1051,14 @@ pub fn plan_reel(
                 Normalisation::Off
             },
         },
-        cards,
+        overlays: cards,
         card_style: preset.cards.style.clone(),
         safe_zone: preset.safe_zone,
         warnings,
         cover: None,
-        captions: Vec::new(),
         auto_start: None,
         replay: None,
+        request: String::new(),
     })
 }
 
@@ -1118,12 +1121,12 @@ fn plan_cards(
     len: Micros,
     path: &str,
     warnings: &mut Vec<String>,
-) -> Result<Vec<CardPlan>, PlanError> {
+) -> Result<Vec<Overlay>, PlanError> {
     let fade = Micros::from_secs_f64(preset.cards.animation_s.min(0.5));
     let mut cards = Vec::new();
     let specs = [
         (
-            CardKind::WentWrong,
+            Role::WentWrong,
             &req.went_wrong,
             req.went_wrong_at,
             req.went_wrong_until,
@@ -1134,7 +1137,7 @@ fn plan_cards(
             "went-wrong",
         ),
         (
-            CardKind::Lesson,
+            Role::Lesson,
             &req.lesson,
             req.lesson_at,
             req.lesson_until,
@@ -1173,9 +1176,11 @@ fn plan_cards(
                 style.min_body_size
             ));
         }
-        cards.push(CardPlan {
+        cards.push(Overlay {
             rect,
-            kind,
+            role: kind,
+            style: style.clone(),
+            zone: preset.safe_zone,
             animation,
             heading: heading.clone(),
             text: text.clone(),
@@ -1254,7 +1259,8 @@ mod tests {
                 full_range: false,
                 color_space: "bt709".into(),
                 color_primaries: "bt709".into(),
-                hdr: "sdr".into(),
+                hdr: Transfer::Sdr,
+                x264_build: None,
                 start: Micros::ZERO,
                 interlaced: None,
             },
@@ -1365,7 +1371,7 @@ mod tests {
             Some(Fit {
                 width: 600,
                 height: 1920,
-                fill: "blur".into()
+                fill: crate::model::Fill::Blur
             })
         );
     }
@@ -1490,12 +1496,12 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        let ww = &p.cards[0];
+        let ww = &p.overlays[0];
         assert_eq!((ww.at, ww.until), (Micros(0), Micros(4_500_000)));
         assert_eq!(ww.in_length, Micros::ZERO);
         assert_eq!(ww.out_length, Micros(300_000));
         assert_eq!(ww.animation, Animation::Slide);
-        let l = &p.cards[1];
+        let l = &p.overlays[1];
         assert_eq!((l.at, l.until), (Micros(6_000_000), Micros(9_000_000)));
         assert_eq!(l.out_length, Micros::ZERO);
         assert_eq!(ww.opacity_at(Micros(1_000_000)), 1.0);
@@ -1508,8 +1514,10 @@ mod tests {
 
     #[test]
     fn animations_are_continuous_and_settle() {
-        let mut c = CardPlan {
-            kind: CardKind::Lesson,
+        let mut c = Overlay {
+            role: Role::Lesson,
+            style: Preset::built_in("tiktok").unwrap().cards.style,
+            zone: Preset::built_in("tiktok").unwrap().safe_zone,
             heading: String::new(),
             text: "x".into(),
             at: Micros(1_000_000),
@@ -1587,7 +1595,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        let c = &p.cards[0];
+        let c = &p.overlays[0];
         assert_eq!((c.at, c.until), (Micros(1_000_000), Micros(1_300_000)));
         assert_eq!(c.in_length, Micros(150_000));
         assert_eq!(c.out_length, Micros(150_000));
@@ -1611,8 +1619,8 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&info(1920, 1080, 0, 20.0), &req).unwrap();
-        assert_eq!(p.encoder().crf, 18);
-        assert_eq!(p.encoder().preset, "veryfast");
+        assert_eq!(p.encoder().crf.get(), 18);
+        assert_eq!(p.encoder().preset, crate::model::X264Speed::Veryfast);
         assert_eq!(p.encoder().level, "4.1");
         assert_eq!(p.encoder().keyframe_interval, 60);
         assert_eq!(p.audio.source_offset, Micros(2_400_000));

@@ -5,8 +5,8 @@
 //! the main one (render/pipeline.rs), its output frames following the main part's.
 
 use crate::model::time::Micros;
-use crate::plan::{CardKind, CardPosition, PlanError, RenderPlan, CARD_MAX_HEIGHT_FRACTION};
-pub use crate::plan::{ReplayPlan, ReplayTag};
+pub use crate::plan::ReplayPlan;
+use crate::plan::{CardPosition, Overlay, PlanError, RenderPlan, Role, CARD_MAX_HEIGHT_FRACTION};
 use crate::text::card::{CardError, TextEngine};
 
 /// How much of the source is replayed, around the moment.
@@ -56,9 +56,9 @@ pub fn with_replay(
     let main_len = plan.frame_time(main);
     let trim_start = plan.trim().start;
     let went_wrong = plan
-        .cards
+        .overlays
         .iter()
-        .find(|c| c.kind == CardKind::WentWrong)
+        .find(|c| c.role == Role::WentWrong)
         .map(|c| c.at);
     let auto = plan
         .auto_start
@@ -82,12 +82,13 @@ pub fn with_replay(
     let source_frames = want.min(main).max(1);
     let at = (moment.0 as i128 * fps as i128 / 1_000_000) as i64;
     let first = (at - (source_frames / 2) as i64).clamp(0, (main - source_frames) as i64) as u64;
-    let tag = plan_tag(&plan).map_err(|source| PlanError::Card {
+    let frames = source_frames * REPLAY_SPEED;
+    let end = plan.frame_time(main + frames);
+    let tag = plan_tag(&plan, (main_len, end)).map_err(|source| PlanError::Card {
         path: plan.input().display().to_string(),
         card: "replay tag",
         source,
     })?;
-    let frames = source_frames * REPLAY_SPEED;
     let replay = ReplayPlan {
         moment,
         moment_from: from.into(),
@@ -100,20 +101,20 @@ pub fn with_replay(
         frames,
         speed: 1.0 / REPLAY_SPEED as f64,
         audio: "muted".into(),
-        tag,
     };
-    let end = plan.frame_time(main + frames);
-    for c in plan.cards.iter_mut() {
-        if c.kind == CardKind::Lesson && c.until >= main_len {
+    for c in plan.overlays.iter_mut() {
+        if c.role == Role::Lesson && c.until >= main_len {
             c.until = end;
         }
     }
+    plan.overlays.push(tag);
     plan.replay = Some(replay);
     Ok(plan)
 }
 
-/// Lays the tag out in the top-left corner of the safe zone.
-fn plan_tag(plan: &RenderPlan) -> Result<ReplayTag, CardError> {
+/// Lays the tag out in the top-left corner of the safe zone, shown over the replay
+/// (`shown`: from its start to the reel's end).
+fn plan_tag(plan: &RenderPlan, shown: (Micros, Micros)) -> Result<Overlay, CardError> {
     let mut style = plan.card_style.clone();
     style.body_size *= TAG_SCALE;
     style.min_body_size = style.min_body_size.min(style.body_size);
@@ -145,10 +146,14 @@ fn plan_tag(plan: &RenderPlan) -> Result<ReplayTag, CardError> {
         zone,
         CARD_MAX_HEIGHT_FRACTION,
     )?;
-    Ok(ReplayTag {
-        text,
-        style,
+    Ok(Overlay::still(
+        Role::ReplayTag,
+        &text,
+        &style,
+        CardPosition::Top,
         zone,
+        CARD_MAX_HEIGHT_FRACTION,
         rect,
-    })
+        shown,
+    ))
 }

@@ -33,7 +33,7 @@ pub fn levels(
     };
     let rate = 48_000u32;
     let samples = (len.as_secs_f64() * rate as f64) as i64;
-    let mut dec = RangeDecoder::open(&info.path, info.video.index, start)?;
+    let mut dec = RangeDecoder::open(&info.path, info.video.index, info.video.x264_build, start)?;
     if !matches!(dec.with_audio(a.index), Ok(true)) {
         return Ok(None);
     }

@@ -59,16 +59,130 @@ impl Limiter {
 /// reels sharing this encode.
 pub(super) type PacketOut<'a> = dyn FnMut(&ff::Packet) -> Result<(), RenderError> + 'a;
 
-/// The audio side of a render: timeline, gain, limiter, fades and the AAC encoder.
-pub(super) struct AudioOut {
-    encoder: ff::encoder::Audio,
+/// A reel's (or a compilation part's) sound as PCM: the decoded audio on the timeline, the
+/// plan's gain, the peak limiter at its ceiling, and the edge fades. It hands out chunks that
+/// are final, keeping back what a fade-out or the limiter's look-ahead may still change.
+pub(super) struct Shaper {
     input: PathBuf,
     timeline: AudioTimeline,
-    frame_size: usize,
-    /// Samples already sent to the encoder.
-    encoded: i64,
+    /// Samples already handed out.
+    emitted: i64,
     fade: i64,
     limiter: Option<Limiter>,
+}
+
+impl Shaper {
+    /// A shaper of `limit` samples at `rate`; with `loudness`, its gain and a peak limiter at
+    /// its ceiling.
+    pub(super) fn new(
+        input: &Path,
+        rate: u32,
+        fade: Micros,
+        limit: i64,
+        loudness: Option<Loudness>,
+    ) -> Shaper {
+        let mut timeline = AudioTimeline::new(rate, limit);
+        timeline.gain = 10f32.powf(loudness.map_or(0.0, |l| l.gain_db) as f32 / 20.0);
+        Shaper {
+            input: input.to_path_buf(),
+            timeline,
+            emitted: 0,
+            fade: (fade.0 as i128 * rate as i128 / 1_000_000) as i64,
+            limiter: loudness.map(|l| Limiter::new(l.ceiling_dbfs, rate)),
+        }
+    }
+
+    /// Whether every planned sample is placed.
+    pub(super) fn full(&self) -> bool {
+        self.timeline.full()
+    }
+
+    /// The sample rate.
+    pub(super) fn rate(&self) -> u32 {
+        self.timeline.rate
+    }
+
+    /// Places a decoded frame at reel time `t`.
+    pub(super) fn push_decoded(
+        &mut self,
+        frame: &mut ff::frame::Audio,
+        t: Micros,
+    ) -> Result<(), RenderError> {
+        self.timeline.push_decoded(&self.input, frame, t)
+    }
+
+    /// The next final chunk of at most `n` samples (limited, faded in at the start), or
+    /// None when not enough is final yet. With `all`, everything pending is final.
+    pub(super) fn next_chunk(&mut self, n: usize, all: bool) -> Option<(Vec<f32>, Vec<f32>)> {
+        let keep = if all {
+            0
+        } else {
+            (self.fade as usize).max(LOOKAHEAD)
+        };
+        let have = self.timeline.pending[0].len();
+        if !(have >= n + keep || (all && have > 0)) {
+            return None;
+        }
+        let n = n.min(have);
+        let [l, r] = &mut self.timeline.pending;
+        if let Some(lim) = self.limiter.as_mut() {
+            lim.process(l, r, n);
+        }
+        for k in 0..n {
+            let idx = self.emitted + k as i64;
+            if idx < self.fade {
+                let g = idx as f32 / self.fade as f32;
+                l[k] *= g;
+                r[k] *= g;
+            }
+        }
+        let chunk = (l.drain(..n).collect(), r.drain(..n).collect());
+        self.emitted += n as i64;
+        Some(chunk)
+    }
+
+    /// Samples handed out so far.
+    pub(super) fn emitted(&self) -> i64 {
+        self.emitted
+    }
+
+    /// Ends the sound at exactly `total` samples (padded or cut) and fades it out there.
+    pub(super) fn close(&mut self, total: i64) {
+        self.timeline.close(total);
+        // Fade out over the last samples (still pending: next_chunk keeps them back).
+        let [l, r] = &mut self.timeline.pending;
+        let len = l.len();
+        let fade = (self.fade as usize).min(len);
+        for k in 0..fade {
+            let g = k as f32 / self.fade as f32;
+            l[len - 1 - k] *= g;
+            r[len - 1 - k] *= g;
+        }
+    }
+
+    /// [`Shaper::close`] at `main` samples, then `silence` samples of silence after it (a
+    /// muted replay).
+    pub(super) fn close_with_silence(&mut self, main: i64, silence: i64) {
+        self.close(main);
+        let [l, r] = &mut self.timeline.pending;
+        let len = l.len();
+        if let Some(lim) = self.limiter.as_mut() {
+            // The main part's last samples are limited now (no look-ahead needed into
+            // silence); the silence passes the limiter unchanged.
+            lim.process(l, r, len);
+            self.limiter = None;
+        }
+        let n = silence.max(0) as usize;
+        l.resize(len + n, 0.0);
+        r.resize(len + n, 0.0);
+    }
+}
+
+/// The audio side of a render: the [`Shaper`] and the AAC encoder.
+pub(super) struct AudioOut {
+    encoder: ff::encoder::Audio,
+    shaper: Shaper,
+    frame_size: usize,
 }
 
 impl AudioOut {
@@ -82,22 +196,16 @@ impl AudioOut {
         loudness: Option<Loudness>,
     ) -> AudioOut {
         let rate = encoder.rate();
-        let mut timeline = AudioTimeline::new(rate, limit);
-        timeline.gain = 10f32.powf(loudness.map_or(0.0, |l| l.gain_db) as f32 / 20.0);
         AudioOut {
-            input: input.to_path_buf(),
             frame_size: (encoder.frame_size() as usize).max(1),
+            shaper: Shaper::new(input, rate, fade, limit, loudness),
             encoder,
-            timeline,
-            encoded: 0,
-            fade: (fade.0 as i128 * rate as i128 / 1_000_000) as i64,
-            limiter: loudness.map(|l| Limiter::new(l.ceiling_dbfs, rate)),
         }
     }
 
     /// Whether every planned sample is placed.
     pub(super) fn full(&self) -> bool {
-        self.timeline.full()
+        self.shaper.full()
     }
 
     /// Places a decoded frame at reel time `t` and encodes what is ready.
@@ -107,73 +215,29 @@ impl AudioOut {
         t: Micros,
         out: &mut PacketOut,
     ) -> Result<(), RenderError> {
-        self.timeline.push_decoded(&self.input, frame, t)?;
+        self.shaper.push_decoded(frame, t)?;
         self.encode_ready(out, false)
     }
 
-    /// Sends whole frames to the encoder, keeping the last `fade` samples (at least the
-    /// limiter's look-ahead) back so the end can still be faded; with `all`, sends everything.
+    /// Sends whole final frames to the encoder (everything with `all`).
     fn encode_ready(&mut self, out: &mut PacketOut, all: bool) -> Result<(), RenderError> {
-        let keep = if all {
-            0
-        } else {
-            (self.fade as usize).max(LOOKAHEAD)
-        };
-        loop {
-            let have = self.timeline.pending[0].len();
-            if !(have >= self.frame_size + keep || (all && have > 0)) {
-                return Ok(());
-            }
-            let n = self.frame_size.min(have);
-            let [l, r] = &mut self.timeline.pending;
-            if let Some(lim) = self.limiter.as_mut() {
-                lim.process(l, r, n);
-            }
-            for k in 0..n {
-                let idx = self.encoded + k as i64;
-                if idx < self.fade {
-                    let g = idx as f32 / self.fade as f32;
-                    l[k] *= g;
-                    r[k] *= g;
-                }
-            }
-            let mut f = ff::frame::Audio::new(fltp(), n, ff::ChannelLayout::default(2));
-            f.set_rate(self.timeline.rate);
-            f.plane_mut::<f32>(0)[..n].copy_from_slice(&l[..n]);
-            f.plane_mut::<f32>(1)[..n].copy_from_slice(&r[..n]);
-            l.drain(..n);
-            r.drain(..n);
-            f.set_pts(Some(self.encoded));
-            self.encoded += n as i64;
-            self.encoder
-                .send_frame(&f)
-                .map_err(lav(&self.input, "encoding audio"))?;
+        while let Some((l, r)) = self.shaper.next_chunk(self.frame_size, all) {
+            let pts = self.shaper.emitted() - l.len() as i64;
+            send_pcm(&mut self.encoder, &l, &r, pts, &self.shaper.input)?;
             self.drain(out)?;
         }
+        Ok(())
     }
 
     /// The time base of the packets it hands out: 1/sample rate.
     pub(super) fn time_base(&self) -> ff::Rational {
-        ff::Rational(1, self.timeline.rate as i32)
+        ff::Rational(1, self.shaper.rate() as i32)
     }
 
     /// Ends the audio at exactly `total` samples: pads or cuts, fades out, flushes.
     pub(super) fn finish(&mut self, total: i64, out: &mut PacketOut) -> Result<(), RenderError> {
-        self.timeline.close(total);
-        // Fade out over the reel's last samples (still pending: encode_ready keeps them back).
-        let [l, r] = &mut self.timeline.pending;
-        let len = l.len();
-        let fade = (self.fade as usize).min(len);
-        for k in 0..fade {
-            let g = k as f32 / self.fade as f32;
-            l[len - 1 - k] *= g;
-            r[len - 1 - k] *= g;
-        }
-        self.encode_ready(out, true)?;
-        self.encoder
-            .send_eof()
-            .map_err(lav(&self.input, "finishing audio"))?;
-        self.drain(out)
+        self.shaper.close(total);
+        self.flush(out)
     }
 
     /// [`AudioOut::finish`] at `main` samples (faded out there), then `silence` samples of
@@ -184,29 +248,15 @@ impl AudioOut {
         silence: i64,
         out: &mut PacketOut,
     ) -> Result<(), RenderError> {
-        self.timeline.close(main);
-        let [l, r] = &mut self.timeline.pending;
-        let len = l.len();
-        let fade = (self.fade as usize).min(len);
-        for k in 0..fade {
-            let g = k as f32 / self.fade as f32;
-            l[len - 1 - k] *= g;
-            r[len - 1 - k] *= g;
-        }
-        if let Some(lim) = self.limiter.as_mut() {
-            // The main part's last samples are limited now (no look-ahead needed into
-            // silence); the silence passes the limiter unchanged.
-            let n = l.len();
-            lim.process(l, r, n);
-            self.limiter = None;
-        }
-        let n = silence.max(0) as usize;
-        l.resize(len + n, 0.0);
-        r.resize(len + n, 0.0);
+        self.shaper.close_with_silence(main, silence);
+        self.flush(out)
+    }
+
+    fn flush(&mut self, out: &mut PacketOut) -> Result<(), RenderError> {
         self.encode_ready(out, true)?;
         self.encoder
             .send_eof()
-            .map_err(lav(&self.input, "finishing audio"))?;
+            .map_err(lav(&self.shaper.input, "finishing audio"))?;
         self.drain(out)
     }
 
@@ -217,8 +267,25 @@ impl AudioOut {
                 Ok(()) => out(&pkt)?,
                 Err(ff::Error::Eof) => return Ok(()),
                 Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
-                Err(e) => return Err(lav(&self.input, "encoding audio")(e)),
+                Err(e) => return Err(lav(&self.shaper.input, "encoding audio")(e)),
             }
         }
     }
+}
+
+/// Sends `l`/`r` (one AAC frame or the last, shorter one) at sample `pts` to `encoder`.
+pub(super) fn send_pcm(
+    encoder: &mut ff::encoder::Audio,
+    l: &[f32],
+    r: &[f32],
+    pts: i64,
+    input: &Path,
+) -> Result<(), RenderError> {
+    let n = l.len();
+    let mut f = ff::frame::Audio::new(fltp(), n, ff::ChannelLayout::default(2));
+    f.set_rate(encoder.rate());
+    f.plane_mut::<f32>(0)[..n].copy_from_slice(l);
+    f.plane_mut::<f32>(1)[..n].copy_from_slice(r);
+    f.set_pts(Some(pts));
+    encoder.send_frame(&f).map_err(lav(input, "encoding audio"))
 }

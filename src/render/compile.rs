@@ -1,121 +1,75 @@
-//! `failreel compile`: one reel from several clips ("Fail Friday").
+//! Executes a [`CompilePlan`] on the render's own pipeline: the title, then each part
+//! decoded once and converted by the render's convert stage (its window, cards, captions,
+//! number and replay), crossfaded into its neighbours by a joiner, and encoded once by one
+//! x264 and one AAC into one MP4 under the output rule.
 //!
-//! Two stages, so that the per-clip machinery is reused as it is (plan, analysis, pipeline):
-//!
-//! 1. each part is planned like a `render` reel (its own trim, cards, captions) plus its
-//!    number (`#1`, `#2`… drawn by the caption compositor, clear of the cards) and rendered
-//!    by [`crate::render::render`] into a near-lossless intermediate (x264 CRF 8, ultrafast)
-//!    in a hidden folder beside the output. Loudness is normalised **per part to the same
-//!    target** (the preset's, two-pass EBU R128 as for any reel), so every fail plays at the
-//!    same level and the silent title does not drag the measurement;
-//! 2. the join decodes the intermediates in order, after a title card (plain background,
-//!    the title drawn with the cards' typography), crossfades picture and sound over
-//!    [`TRANSITION_S`] between neighbours (equal-power for the sound), and encodes the reel
-//!    once with the preset's settings through the output rule (temporary, then rename).
-//!
-//! Durations: title + Σ parts − one transition per part (each part overlaps what precedes
-//! it). Picture and sound have exactly the same number of frames and samples.
+//! Threads: the demux loop of each part runs on the caller's thread (it also shapes the
+//! part's sound and mixes it into the reel's), each part's convert stage on its own, the
+//! joiner and the encoder on theirs, joined by bounded channels. The joiner holds back the
+//! last [`CompilePlan::transition_frames`] pictures of each segment until the next segment's
+//! first pictures arrive and are blended with them, so a part that ends early still joins
+//! cleanly.
 
-use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
-use crate::media::encode::{fltp, open_audio, open_video, VideoFormat};
+use super::audio::{send_pcm, Shaper};
+use super::compose::{CardsJob, PictureChain, ToEncode};
+use super::pipeline::{encode_stage, range_warnings, then_replay, Source};
+use super::{Progress, RenderOptions, RenderReport};
+use crate::media::decode::{Decoded, Flow, Shown};
+use crate::media::encode::{open_audio, open_video, VideoFormat};
 use crate::media::mux::Mp4Writer;
-use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
-use crate::model::CardPosition;
-use crate::plan::captions::{place_overlay, CaptionPlan};
-use crate::plan::{EncoderPlan, RenderPlan};
+use crate::plan::compile::CompilePlan;
+use crate::plan::RenderPlan;
 use crate::text::card::TextEngine;
 use crate::text::composite::YuvOverlay;
 use ffmpeg_next as ff;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::time::Instant;
 
-/// Length of the title card, seconds.
-pub const TITLE_S: f64 = 2.5;
-/// Length of each transition (crossfade), seconds.
-pub const TRANSITION_S: f64 = 0.4;
-
-/// What a compilation is: its parts' plans (rendered to intermediates) and how they join.
-#[derive(Debug, Clone, Serialize)]
-pub struct CompilePlan {
-    /// The reel written.
-    pub output: PathBuf,
-    /// Preset name.
-    pub preset: String,
-    /// Title drawn on the opening card (empty: a card with the preset's went-wrong heading
-    /// is not drawn; the title card is plain).
-    pub title: String,
-    /// Title card length in frames.
-    pub title_frames: u64,
-    /// Crossfade length in frames.
-    pub transition_frames: u64,
-    /// How loudness is made even: per part, to the preset's target.
-    pub loudness: &'static str,
-    /// Each part as it is rendered to its intermediate (its number among its captions).
-    pub parts: Vec<RenderPlan>,
-    /// Where the title is drawn.
-    pub title_rect: Option<crate::text::card::CardRect>,
-    /// The reel's frames: title + parts − transitions.
-    pub frames: u64,
-    /// Frame rate.
-    pub fps: u32,
-    /// The reel's encoder settings (the preset's).
-    pub encoder: EncoderPlan,
+/// The comment tag of a compilation: the plan's hash and its request key.
+pub fn compile_tag(plan: &CompilePlan) -> String {
+    super::tag_text(&plan.hash(), &plan.request)
 }
 
-impl CompilePlan {
-    /// Frames the reel has for parts of `lens` frames.
-    pub fn total_frames(title: u64, transition: u64, lens: &[u64]) -> u64 {
-        title + lens.iter().sum::<u64>() - transition * lens.len() as u64
-    }
-
-    /// A short stable hash (FNV-1a of its JSON), for the reel's tag and resume.
-    pub fn hash(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in json.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        format!("{h:016x}")
-    }
-}
-
-/// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
-/// cards, for the whole part.
-pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), crate::text::card::CardError> {
-    let mut engine = TextEngine::new();
-    let len = plan.frame_time(plan.video.frames);
-    let badge = place_overlay(
-        &mut engine,
+/// Renders `plan` to `plan.output`, atomically (temporary, then rename), reporting frames
+/// to `progress`.
+pub fn render_compilation(
+    plan: &CompilePlan,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<RenderReport, RenderError> {
+    super::init_libav();
+    let started = Instant::now();
+    let inputs: Vec<&Path> = plan.parts.iter().map(|p| p.input()).collect();
+    let writer = super::output::Writer::begin(&plan.output, &inputs)?;
+    progress.begin(plan.frames);
+    let result = join(
         plan,
-        &format!("#{k}"),
-        Micros::ZERO,
-        len,
-        CardPosition::Top,
-    )?;
-    plan.captions.extend(badge);
-    Ok(())
-}
-
-/// The encoder settings of an intermediate: near-lossless and fast.
-pub fn intermediate_encoder(enc: &EncoderPlan) -> EncoderPlan {
-    EncoderPlan {
-        crf: 8,
-        preset: "ultrafast".into(),
-        max_bitrate_kbps: 0,
-        ..enc.clone()
-    }
-}
-
-/// A finished stage-1 part: its intermediate file and frames.
-pub struct Part {
-    /// The intermediate.
-    pub path: PathBuf,
-    /// Its frames.
-    pub frames: u64,
+        &compile_tag(plan),
+        opts,
+        writer.temp(),
+        progress,
+        cancel,
+    );
+    progress.end();
+    let (frames, warnings) = result?;
+    let notices = super::removed_notice(writer.removed_stale, &plan.output)
+        .into_iter()
+        .collect();
+    writer.commit()?;
+    Ok(RenderReport {
+        frames,
+        duration: Micros((frames as i128 * 1_000_000 / plan.fps.max(1) as i128) as i64),
+        render_seconds: started.elapsed().as_secs_f64(),
+        warnings,
+        loudness: None,
+        notices,
+    })
 }
 
 /// A plain frame of `color` (Y, U, V).
@@ -127,10 +81,9 @@ fn solid_frame(w: u32, h: u32, yuv: [u8; 3]) -> ff::frame::Video {
     f
 }
 
-/// `a` crossfaded into `b` at `alpha` (0 = a, 1 = b), into a new frame.
-fn blend(a: &ff::frame::Video, b: &ff::frame::Video, alpha: f32) -> ff::frame::Video {
-    let (w, h) = (a.width(), a.height());
-    let mut out = ff::frame::Video::new(ff::format::Pixel::YUV420P, w, h);
+/// `a` crossfaded into `b` at `alpha` (0 = a, 1 = b), into `b`.
+fn blend_into(a: &ff::frame::Video, b: &mut ff::frame::Video, alpha: f32) {
+    let (w, h) = (b.width(), b.height());
     let k = (alpha.clamp(0.0, 1.0) * 256.0) as u32;
     for plane in 0..3 {
         let (pw, ph) = if plane == 0 {
@@ -138,70 +91,139 @@ fn blend(a: &ff::frame::Video, b: &ff::frame::Video, alpha: f32) -> ff::frame::V
         } else {
             (w.div_ceil(2) as usize, h.div_ceil(2) as usize)
         };
-        let (sa, sb, so) = (a.stride(plane), b.stride(plane), out.stride(plane));
-        let (da, db) = (a.data(plane), b.data(plane));
-        let dout = out.data_mut(plane);
+        let (sa, sb) = (a.stride(plane), b.stride(plane));
+        let da = a.data(plane);
+        let db = b.data_mut(plane);
         for row in 0..ph {
-            let (ra, rb) = (&da[row * sa..row * sa + pw], &db[row * sb..row * sb + pw]);
-            let ro = &mut dout[row * so..row * so + pw];
-            for i in 0..pw {
-                ro[i] = ((ra[i] as u32 * (256 - k) + rb[i] as u32 * k + 128) >> 8) as u8;
+            let ra = &da[row * sa..row * sa + pw];
+            let rb = &mut db[row * sb..row * sb + pw];
+            for (o, x) in rb.iter_mut().zip(ra) {
+                *o = ((*x as u32 * (256 - k) + *o as u32 * k + 128) >> 8) as u8;
             }
         }
     }
-    out
 }
 
-fn copy_frame(f: &ff::frame::Video) -> ff::frame::Video {
-    let mut c = ff::frame::Video::new(ff::format::Pixel::YUV420P, f.width(), f.height());
-    for plane in 0..3 {
-        let rows = if plane == 0 {
-            f.height() as usize
-        } else {
-            f.height().div_ceil(2) as usize
-        };
-        let w = if plane == 0 {
-            f.width() as usize
-        } else {
-            f.width().div_ceil(2) as usize
-        };
-        let (ss, sd) = (f.stride(plane), c.stride(plane));
-        let src = f.data(plane);
-        let dst = c.data_mut(plane);
-        for r in 0..rows {
-            dst[r * sd..r * sd + w].copy_from_slice(&src[r * ss..r * ss + w]);
-        }
+/// A frame the joiner may keep and change: a writable copy unless it already is one.
+fn owned(f: ff::frame::Video) -> ff::frame::Video {
+    if crate::media::ffi::is_writable(&f) {
+        return f;
     }
+    let mut c = ff::frame::Video::new(f.format(), f.width(), f.height());
+    c.clone_from(&f);
     c
 }
 
-/// The reel's sound: every sample, mixed in place, encoded as soon as it is final.
-struct ReelAudio {
+/// The title card's picture: a plain dark background with the title drawn where the plan
+/// laid it out.
+fn title_frame(plan: &CompilePlan, first: &RenderPlan) -> Result<ff::frame::Video, RenderError> {
+    let (w, h) = (first.video.width, first.video.height);
+    // #141414 in limited-range BT.709.
+    let mut f = solid_frame(w, h, [33, 128, 128]);
+    if let Some(title) = &plan.title_card {
+        let img =
+            super::compose::draw_overlay(&mut TextEngine::new(), title, (w, h)).map_err(|e| {
+                RenderError::Card {
+                    path: plan.output.display().to_string(),
+                    source: e,
+                }
+            })?;
+        let overlay = YuvOverlay::from_rgba(&img);
+        for plane in 0..3 {
+            let stride = f.stride(plane);
+            overlay.blend_plane(plane, f.data_mut(plane), stride, w, h, 1.0, 0);
+        }
+    }
+    Ok(f)
+}
+
+/// The joiner: reads each segment's pictures in turn (a channel per segment, handed over on
+/// `segments`), blends the first `x` of each segment after the first with the last `x` of
+/// the one before, and sends every picture on to the encoder with its index on the reel.
+/// The number of pictures sent.
+fn joiner(
+    segments: Receiver<Receiver<ToEncode>>,
+    x: usize,
+    to_encode: SyncSender<ToEncode>,
+) -> u64 {
+    let mut sent = 0u64;
+    let mut send = |frame: ff::frame::Video| -> bool {
+        let ok = to_encode
+            .send(ToEncode {
+                frame,
+                index: sent,
+                pooled: false,
+            })
+            .is_ok();
+        sent += 1;
+        ok
+    };
+    let mut tail: Vec<ff::frame::Video> = Vec::new();
+    let mut held: VecDeque<ff::frame::Video> = VecDeque::new();
+    for seg in segments {
+        for (local, msg) in seg.into_iter().enumerate() {
+            let mut f = owned(msg.frame);
+            if local < tail.len() {
+                let alpha = (local + 1) as f32 / (tail.len() + 1) as f32;
+                blend_into(&tail[local], &mut f, alpha);
+            }
+            held.push_back(f);
+            while held.len() > x {
+                if !send(held.pop_front().expect("longer than x")) {
+                    return sent;
+                }
+            }
+        }
+        tail = held.drain(..).collect();
+    }
+    for f in tail {
+        if !send(f) {
+            break;
+        }
+    }
+    sent
+}
+
+/// The reel's sound: every segment's samples mixed in place (equal-power crossfades), encoded
+/// once they are final.
+struct ReelSound {
     l: Vec<f32>,
     r: Vec<f32>,
     encoded: usize,
     frame_size: usize,
-    enc: ff::encoder::Audio,
+    encoder: ff::encoder::Audio,
     stream: usize,
     ost_tb: ff::Rational,
     rate: u32,
 }
 
-impl ReelAudio {
-    /// Adds `l`/`r` at reel sample `pos`, scaled by `gain(i)` for the part's sample `i`.
+impl ReelSound {
+    /// Adds `l`/`r` at reel sample `pos`, scaled by `gain(i)` for the segment's sample `first + i`.
     fn add(&mut self, pos: usize, first: usize, l: &[f32], r: &[f32], gain: &dyn Fn(usize) -> f32) {
+        let end = pos + l.len();
+        if self.l.len() < end {
+            self.l.resize(end, 0.0);
+            self.r.resize(end, 0.0);
+        }
         for k in 0..l.len() {
-            let at = pos + k;
-            if at >= self.l.len() {
-                break;
-            }
             let g = gain(first + k);
-            self.l[at] += l[k] * g;
-            self.r[at] += r[k] * g;
+            self.l[pos + k] += l[k] * g;
+            self.r[pos + k] += r[k] * g;
         }
     }
 
-    /// Encodes whole frames up to reel sample `upto` (everything with `all`).
+    /// Multiplies samples `from..to` by `gain(i)` for their index `i` from `from` (the part's
+    /// fade-out once its length is known).
+    fn scale(&mut self, from: usize, to: usize, gain: &dyn Fn(usize) -> f32) {
+        let to = to.min(self.l.len());
+        for i in from..to {
+            let g = gain(i - from);
+            self.l[i] *= g;
+            self.r[i] *= g;
+        }
+    }
+
+    /// Encodes whole frames up to reel sample `upto` (the rest too with `all`).
     fn encode_until(
         &mut self,
         upto: usize,
@@ -214,20 +236,11 @@ impl ReelAudio {
             && (upto - self.encoded >= self.frame_size || (all && upto == self.l.len()))
         {
             let n = self.frame_size.min(upto - self.encoded);
-            let mut f = ff::frame::Audio::new(fltp(), n, ff::ChannelLayout::default(2));
-            f.set_rate(self.rate);
             let s = self.encoded;
-            for (plane, src) in [&self.l, &self.r].into_iter().enumerate() {
-                let dst = &mut f.plane_mut::<f32>(plane)[..n];
-                for (d, v) in dst.iter_mut().zip(&src[s..s + n]) {
-                    *d = v.clamp(-1.0, 1.0);
-                }
-            }
-            f.set_pts(Some(s as i64));
+            let clamp = |v: &[f32]| v.iter().map(|x| x.clamp(-1.0, 1.0)).collect::<Vec<f32>>();
+            let (l, r) = (clamp(&self.l[s..s + n]), clamp(&self.r[s..s + n]));
+            send_pcm(&mut self.encoder, &l, &r, s as i64, path)?;
             self.encoded += n;
-            self.enc
-                .send_frame(&f)
-                .map_err(lav(path, "encoding audio"))?;
             self.drain(out, path)?;
         }
         Ok(())
@@ -236,7 +249,7 @@ impl ReelAudio {
     fn drain(&mut self, out: &mut Mp4Writer, path: &Path) -> Result<(), RenderError> {
         let mut pkt = ff::Packet::empty();
         loop {
-            match self.enc.receive_packet(&mut pkt) {
+            match self.encoder.receive_packet(&mut pkt) {
                 Ok(()) => {
                     pkt.set_stream(self.stream);
                     pkt.rescale_ts(ff::Rational(1, self.rate as i32), self.ost_tb);
@@ -250,539 +263,359 @@ impl ReelAudio {
     }
 }
 
-/// The reel's picture encoder.
-struct ReelVideo {
-    enc: ff::encoder::Video,
+/// The reel's video packets as the encoder hands them back, written to the MP4.
+fn write_video(
+    out: &mut Mp4Writer,
+    packets: &Receiver<(usize, ff::Packet)>,
     stream: usize,
-    ost_tb: ff::Rational,
-    fps: u32,
-    next: u64,
-}
-
-impl ReelVideo {
-    fn send(
-        &mut self,
-        f: Option<&mut ff::frame::Video>,
-        out: &mut Mp4Writer,
-        path: &Path,
-    ) -> Result<(), RenderError> {
-        match f {
-            Some(f) => {
-                f.set_pts(Some(self.next as i64));
-                f.set_kind(ff::picture::Type::None);
-                f.set_color_range(ff::color::Range::MPEG);
-                f.set_color_space(ff::color::Space::BT709);
-                f.set_color_primaries(ff::color::Primaries::BT709);
-                f.set_color_transfer_characteristic(ff::color::TransferCharacteristic::BT709);
-                self.next += 1;
-                self.enc
-                    .send_frame(f)
-                    .map_err(lav(path, "encoding video"))?;
-            }
-            None => self.enc.send_eof().map_err(lav(path, "finishing video"))?,
+    from: ff::Rational,
+    to: ff::Rational,
+    wait: bool,
+) -> Result<(), RenderError> {
+    let mut write = |mut p: ff::Packet| -> Result<(), RenderError> {
+        p.set_stream(stream);
+        p.rescale_ts(from, to);
+        out.write(&p, "writing video")
+    };
+    if wait {
+        for (_, p) in packets.iter() {
+            write(p)?;
         }
-        let tb = ff::Rational(1, self.fps as i32);
-        loop {
-            let mut pkt = ff::Packet::empty();
-            match self.enc.receive_packet(&mut pkt) {
-                Ok(()) => {
-                    pkt.set_stream(self.stream);
-                    pkt.rescale_ts(tb, self.ost_tb);
-                    out.write(&pkt, "writing video")?;
-                }
-                Err(ff::Error::Eof) => return Ok(()),
-                Err(ff::Error::Other { errno }) if errno == ff::error::EAGAIN => return Ok(()),
-                Err(e) => return Err(lav(path, "encoding video")(e)),
-            }
+    } else {
+        while let Ok((_, p)) = packets.try_recv() {
+            write(p)?;
         }
     }
+    Ok(())
 }
 
-/// The title's look: the cards' style, its text 1.6 times the body size.
-pub fn title_style(style: &crate::config::preset::CardStyle) -> crate::config::preset::CardStyle {
-    let mut s = style.clone();
-    s.body_size *= 1.6;
-    s.min_body_size = s.min_body_size.max(s.body_size * 0.5);
-    s
-}
-
-/// The title card's picture: a plain dark background with the title drawn in the middle of
-/// the safe zone with the cards' look.
-pub fn title_frame(
+/// Title and parts into `tmp`, tagged `tag`: the frames written and the warnings.
+fn join(
     plan: &CompilePlan,
-    first: &RenderPlan,
-) -> Result<ff::frame::Video, RenderError> {
-    let (w, h) = (first.video.width, first.video.height);
-    // #141414 in limited-range BT.709.
-    let mut f = solid_frame(w, h, [33, 128, 128]);
-    if !plan.title.is_empty() {
-        let mut engine = TextEngine::new();
-        let img = engine
-            .render_card(
-                "",
-                &plan.title,
-                &title_style(&first.card_style),
-                CardPosition::Center,
-                (w, h),
-                first.safe_zone,
-                0.6,
-            )
-            .map_err(|e| RenderError::Card {
-                path: plan.output.display().to_string(),
-                source: e,
-            })?;
-        let overlay = YuvOverlay::from_rgba(&img);
-        for plane in 0..3 {
-            let stride = f.stride(plane);
-            overlay.blend_plane(plane, f.data_mut(plane), stride, w, h, 1.0, 0);
-        }
-    }
-    Ok(f)
-}
-
-/// Stage 2: joins the title and the `parts` into `tmp` (the output's temporary), tagged `tag`.
-pub fn join(
-    plan: &CompilePlan,
-    parts: &[Part],
     tag: &str,
+    opts: &RenderOptions,
     tmp: &Path,
+    progress: &dyn Progress,
     cancel: &AtomicBool,
-) -> Result<u64, RenderError> {
-    let first = &plan.parts[0];
+) -> Result<(u64, Vec<String>), RenderError> {
+    let first = plan
+        .parts
+        .first()
+        .ok_or_else(|| RenderError::NoFrames(format!("{}: no parts", plan.output.display())))?;
     let out_path = plan.output.as_path();
-    let input0 = parts[0].path.as_path();
     let fps = plan.fps;
     let rate = plan.encoder.sample_rate;
     let x = plan.transition_frames;
     let samples_of = |frames: u64| (frames as u128 * rate as u128 / fps as u128) as usize;
+    let mut warnings = Vec::new();
 
-    let mut out = Mp4Writer::create(tmp, out_path, input0)?;
+    // The cards of every part are rasterised on their own threads while the codecs open.
+    let cards = plan
+        .parts
+        .iter()
+        .map(|p| CardsJob::start(p))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut out = Mp4Writer::create(tmp, out_path, first.input())?;
     let gh = out.global_header();
     let venc = open_video(
-        out_path,
+        first.input(),
         &plan.encoder,
         &VideoFormat {
             width: first.video.width,
             height: first.video.height,
             fps,
-            threads: 0,
+            threads: opts.threads,
         },
         gh,
     )?;
     let vstream = out.add_video(&venc, fps)?;
-    let aenc = open_audio(out_path, &plan.encoder, gh)?;
+    let aenc = open_audio(first.input(), &plan.encoder, gh)?;
     let frame_size = match aenc.frame_size() {
         0 => 1024,
         n => n as usize,
     };
     let astream = out.add_audio(&aenc, rate)?;
     out.write_header(tag)?;
-    let mut video = ReelVideo {
-        enc: venc,
-        stream: vstream,
-        ost_tb: out.time_base(vstream),
-        fps,
-        next: 0,
-    };
-    let total_samples = samples_of(plan.frames);
-    let mut audio = ReelAudio {
-        l: vec![0.0; total_samples],
-        r: vec![0.0; total_samples],
+    let v_tb = out.time_base(vstream);
+    let enc_tb = ff::Rational(1, fps as i32);
+    let mut sound = ReelSound {
+        l: Vec::new(),
+        r: Vec::new(),
         encoded: 0,
         frame_size,
-        enc: aenc,
+        encoder: aenc,
         stream: astream,
         ost_tb: out.time_base(astream),
         rate,
     };
-
-    // The title: its last `x` frames are the first crossfade's "before".
+    let overlays = cards
+        .into_iter()
+        .map(CardsJob::join)
+        .collect::<Result<Vec<_>, _>>()?;
     let title = title_frame(plan, first)?;
-    for _ in 0..plan.title_frames - x {
-        let mut f = copy_frame(&title);
-        video.send(Some(&mut f), &mut out, out_path)?;
-    }
-    let mut tail: Vec<ff::frame::Video> = (0..x).map(|_| copy_frame(&title)).collect();
-    let mut start = plan.title_frames - x;
-    let xs = samples_of(x);
-    for (j, part) in parts.iter().enumerate() {
-        let last = j + 1 == parts.len();
-        let n = part.frames;
-        let next_start = if last { plan.frames } else { start + n - x };
-        let mut next_tail = Vec::new();
-        let mut dec = RangeDecoder::open(&part.path, 0, Micros::ZERO)?;
-        dec.with_video(VideoRange {
-            first: 0,
-            total: n,
-            fps,
-            threads: 0,
-        })?;
-        let has_audio = dec
-            .with_audio(1)
-            .map_err(lav(&part.path, "opening audio"))?;
-        let part_samples = samples_of(n);
-        let mut timeline = AudioTimeline::new(rate, part_samples as i64);
-        let mut placed = 0usize;
-        let pos0 = samples_of(start);
-        let fade_out_from = part_samples.saturating_sub(xs);
-        let gain = |i: usize| -> f32 {
-            let mut g = 1.0f32;
-            if i < xs {
-                g *= (std::f32::consts::FRAC_PI_2 * i as f32 / xs as f32).sin();
-            }
-            if !last && i >= fade_out_from {
-                g *= (std::f32::consts::FRAC_PI_2 * (i - fade_out_from) as f32 / xs as f32).cos();
-            }
-            g
-        };
-        let audio_final = samples_of(next_start);
-        let mut shown = 0u64;
-        let path = part.path.clone();
-        dec.run(Some(cancel), |item| {
-            match item {
-                Decoded::Picture(s) => {
-                    for _ in 0..s.count {
-                        let i = shown;
-                        shown += 1;
-                        if i >= n {
-                            break;
-                        }
-                        if i < x {
-                            let alpha = (i + 1) as f32 / (x + 1) as f32;
-                            let mut f = blend(&tail[i as usize], &s.frame, alpha);
-                            video.send(Some(&mut f), &mut out, out_path)?;
-                        } else if !last && i >= n - x {
-                            next_tail.push(copy_frame(&s.frame));
-                        } else {
-                            let mut f = copy_frame(&s.frame);
-                            video.send(Some(&mut f), &mut out, out_path)?;
-                        }
-                    }
+    let thread_error = |what: &str| RenderError::Thread {
+        path: out_path.display().to_string(),
+        what: what.to_string(),
+    };
+
+    let (segment_out, segments) = std::sync::mpsc::sync_channel::<Receiver<ToEncode>>(1);
+    let (to_encode, encode_in) = std::sync::mpsc::sync_channel::<ToEncode>(3);
+    let (packet_out, packets) = std::sync::mpsc::channel::<(usize, ff::Packet)>();
+    let (recycle, _recycled) = std::sync::mpsc::sync_channel(4);
+    let emitted = std::thread::scope(|scope| -> Result<u64, RenderError> {
+        let joined = std::thread::Builder::new()
+            .name("failreel-join".into())
+            .spawn_scoped(scope, move || joiner(segments, x as usize, to_encode))
+            .map_err(|e| thread_error(&format!("cannot start a thread: {e}")))?;
+        let encoder = std::thread::Builder::new()
+            .name("failreel-encode".into())
+            .spawn_scoped(scope, move || {
+                encode_stage(first, venc, 0, encode_in, packet_out, recycle, &[progress])
+            })
+            .map_err(|e| thread_error(&format!("cannot start a thread: {e}")))?;
+
+        // Segment 0: the title, silent.
+        let fed = (|| -> Result<(), RenderError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            segment_out
+                .send(rx)
+                .map_err(|_| thread_error("the joiner stopped"))?;
+            for _ in 0..plan.title_frames {
+                let mut f = ff::frame::Video::new(title.format(), title.width(), title.height());
+                f.clone_from(&title);
+                let msg = ToEncode {
+                    frame: f,
+                    index: 0,
+                    pooled: false,
+                };
+                if tx.send(msg).is_err() {
+                    return Ok(());
                 }
-                Decoded::Sound(frame, t) => {
-                    timeline.push_decoded(&path, frame, t)?;
-                    let [l, r] = &mut timeline.pending;
-                    audio.add(pos0 + placed, placed, l, r, &gain);
-                    placed += l.len();
-                    l.clear();
-                    r.clear();
-                    audio.encode_until(
-                        (pos0 + placed).min(audio_final),
-                        false,
-                        &mut out,
-                        out_path,
-                    )?;
-                }
+                write_video(&mut out, &packets, vstream, enc_tb, v_tb, false)?;
             }
-            Ok(Flow::Continue)
-        })?;
-        // Pads (silence) or cuts the part's sound to its picture's length.
-        timeline.close(part_samples as i64);
-        let [l, r] = &mut timeline.pending;
-        let take = part_samples.saturating_sub(placed).min(l.len());
-        audio.add(pos0 + placed, placed, &l[..take], &r[..take], &gain);
-        let _ = has_audio;
-        if shown < n {
-            return Err(RenderError::Thread {
-                path: part.path.display().to_string(),
-                what: format!("the intermediate part has {shown} frames, expected {n}"),
-            });
-        }
-        audio.encode_until(audio_final, last, &mut out, out_path)?;
-        if !last {
-            tail = next_tail;
-        }
-        start = next_start;
+            drop(tx);
+            // Each part starts `x` frames before the end of what precedes it.
+            let mut start = plan.title_frames;
+            for (j, part) in plan.parts.iter().enumerate() {
+                if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(RenderError::Cancelled(out_path.display().to_string()));
+                }
+                start -= x;
+                let last = j + 1 == plan.parts.len();
+                let (tx, rx) = std::sync::mpsc::sync_channel(3);
+                segment_out
+                    .send(rx)
+                    .map_err(|_| thread_error("the joiner stopped"))?;
+                let n = run_part(
+                    part,
+                    &overlays[j],
+                    tx,
+                    opts,
+                    cancel,
+                    &mut warnings,
+                    samples_of(start),
+                    samples_of(x),
+                    &mut sound,
+                    &mut out,
+                    &mut |out| write_video(out, &packets, vstream, enc_tb, v_tb, false),
+                )?;
+                // The part's fade-out under the next part's fade-in, now that its end is
+                // known.
+                let (from, to) = (samples_of(start + n - x), samples_of(start + n));
+                if !last {
+                    let xs = (to - from).max(1);
+                    sound.scale(from, to, &|i| {
+                        (std::f32::consts::FRAC_PI_2 * i as f32 / xs as f32).cos()
+                    });
+                }
+                start += n;
+                sound.encode_until(from, false, &mut out, out_path)?;
+            }
+            Ok(())
+        })();
+        drop(segment_out);
+        let joined = joined
+            .join()
+            .map_err(|_| thread_error("the joining thread stopped unexpectedly"));
+        write_video(&mut out, &packets, vstream, enc_tb, v_tb, true)?;
+        let encoded = encoder
+            .join()
+            .map_err(|_| thread_error("the encoding thread stopped unexpectedly"))?;
+        fed?;
+        let sent = joined?;
+        let encoded = encoded?;
+        Ok(sent.min(encoded))
+    })?;
+    // Sound and picture end together.
+    let total = samples_of(emitted);
+    if sound.l.len() < total {
+        sound.l.resize(total, 0.0);
+        sound.r.resize(total, 0.0);
     }
-    audio.encode_until(total_samples, true, &mut out, out_path)?;
-    audio
-        .enc
+    sound.l.truncate(total);
+    sound.r.truncate(total);
+    sound.encode_until(total, true, &mut out, out_path)?;
+    sound
+        .encoder
         .send_eof()
         .map_err(lav(out_path, "finishing audio"))?;
-    audio.drain(&mut out, out_path)?;
-    video.send(None, &mut out, out_path)?;
+    sound.drain(&mut out, out_path)?;
     out.finish()?;
-    Ok(video.next)
-}
-
-/// The number captions of a plan (for tests and the dry run).
-pub fn numbers(plan: &RenderPlan) -> Vec<&CaptionPlan> {
-    plan.captions
-        .iter()
-        .filter(|c| c.text.starts_with('#'))
-        .collect()
-}
-
-/// Why a compilation stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum CompileError {
-    /// Usage or configuration problems (exit 2), before anything was rendered.
-    #[error("{}", .0.join("; "))]
-    Usage(Vec<String>),
-    /// A clip cannot be read.
-    #[error(transparent)]
-    Probe(#[from] crate::media::input::ProbeError),
-    /// A part cannot be planned.
-    #[error(transparent)]
-    Plan(#[from] crate::plan::PlanError),
-    /// Rendering failed.
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// The output may not be written.
-    #[error(transparent)]
-    Output(#[from] crate::render::output::OutputError),
-}
-
-/// What a finished compilation did.
-#[derive(Debug, Clone, Serialize)]
-pub struct CompileReport {
-    /// The reel.
-    pub output: PathBuf,
-    /// `ok` or `skipped` (up to date).
-    pub status: &'static str,
-    /// Frames written.
-    pub frames: u64,
-    /// Reel length, seconds.
-    pub duration_s: f64,
-    /// Parts.
-    pub parts: usize,
-    /// Wall time of stage 1 (the parts), seconds.
-    pub parts_seconds: f64,
-    /// Wall time of the join, seconds.
-    pub join_seconds: f64,
-    /// Warnings (from planning and rendering the parts).
-    pub warnings: Vec<String>,
-}
-
-/// The hidden folder of a compilation's intermediates, beside its output.
-pub fn parts_dir(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "reel.mp4".into());
-    output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join(format!(".{name}.failreel-parts"))
-}
-
-/// Plans a compilation: every part planned (probed, trimmed, cards, captions, its number),
-/// the title laid out, the length checked against the preset (too long: a usage error
-/// saying by how much). Renders nothing.
-pub fn plan_compilation(
-    args: &crate::cli::CompileArgs,
-) -> Result<(CompilePlan, Vec<String>), CompileError> {
-    let dir = parts_dir(&args.output);
-    let render_args = crate::cli::RenderArgs {
-        inputs: args.inputs.clone(),
-        manifest: args.manifest.clone(),
-        output: None,
-        out_dir: Some(dir.clone()),
-        jobs: None,
-        force: args.force,
-        shard: None,
-        dry_run: args.dry_run,
-        json: args.json,
-        quiet: args.quiet,
-        report: false,
-        reel: crate::cli::ReelArgs {
-            preset: args.reel.preset.clone(),
-            request: args.reel.request.clone(),
-        },
-    };
-    if args.manifest.is_some() && !args.inputs.is_empty() {
-        return Err(CompileError::Usage(vec![
-            "give either a --manifest or input files, not both".into(),
-        ]));
-    }
-    let clips = crate::cli::jobs::clips_from(&render_args).map_err(CompileError::Usage)?;
-    if clips.is_empty() {
-        return Err(CompileError::Usage(
-            vec!["a compilation needs clips".into()],
+    if emitted < plan.frames {
+        warnings.push(format!(
+            "{}: the compilation is {:.2} s instead of {:.2} s (a clip ended early)",
+            out_path.display(),
+            emitted as f64 / fps as f64,
+            plan.frames as f64 / fps as f64
         ));
     }
-    let preset = clips[0].preset.clone();
-    if let Some(c) = clips.iter().find(|c| c.preset.name != preset.name) {
-        return Err(CompileError::Usage(vec![format!(
-            "a compilation is one reel with one preset, but clips ask for {} and {} ({}): give -p",
-            preset.name,
-            c.preset.name,
-            c.input.display()
-        )]));
-    }
-    let mut parts = Vec::new();
-    let mut warnings = Vec::new();
-    for (k, clip) in clips.iter().enumerate() {
-        let info = crate::media::input::probe(&clip.input)?;
-        let out = dir.join(format!("part-{}.mp4", k + 1));
-        let plan = crate::plan::plan_reel(&info, &clip.request, &preset, out)?;
-        let plan = crate::plan::cover::with_cover(plan, &clip.request);
-        let mut plan = crate::plan::captions::with_captions(plan, &clip.request)?;
-        number_part(&mut plan, k + 1).map_err(|source| crate::plan::PlanError::Card {
-            path: clip.input.display().to_string(),
-            card: "number",
-            source,
-        })?;
-        for w in &plan.warnings {
-            warnings.push(format!("{}: {w}", clip.input.display()));
-        }
-        plan.outputs[0].encoder = intermediate_encoder(plan.encoder());
-        parts.push(plan);
-    }
-    let fps = preset.video.fps;
-    let frames_of = |s: f64| (s * fps as f64).round() as u64;
-    let title_frames = frames_of(TITLE_S);
-    let transition_frames = frames_of(TRANSITION_S);
-    let lens: Vec<u64> = parts.iter().map(|p| p.video.frames).collect();
-    if let Some((k, _)) = lens
-        .iter()
-        .enumerate()
-        .find(|(_, &n)| n < 2 * transition_frames + 1)
-    {
-        return Err(CompileError::Usage(vec![format!(
-            "{}: the part is shorter than two transitions ({:.1} s): give it at least {:.1} s",
-            clips[k].input.display(),
-            TRANSITION_S * 2.0,
-            TRANSITION_S * 2.0 + 0.1
-        )]));
-    }
-    let frames = CompilePlan::total_frames(title_frames, transition_frames, &lens);
-    let secs = frames as f64 / fps as f64;
-    if secs > preset.length.max_s + 1e-9 {
-        return Err(CompileError::Usage(vec![format!(
-            "the compilation would be {secs:.1} s, {:.1} s longer than {} allows ({:.0} s): shorten the clips (--end/--duration, or `end` in the manifest) or leave some out",
-            secs - preset.length.max_s,
-            preset.name,
-            preset.length.max_s
-        )]));
-    }
-    let title = args.title.clone().unwrap_or_default();
-    let title_rect = if title.trim().is_empty() {
-        None
-    } else {
-        Some(
-            TextEngine::new()
-                .layout_card(
-                    "",
-                    &title,
-                    &title_style(&preset.cards.style),
-                    CardPosition::Center,
-                    (preset.video.width, preset.video.height),
-                    preset.safe_zone,
-                    0.6,
-                )
-                .map_err(|source| crate::plan::PlanError::Card {
-                    path: args.output.display().to_string(),
-                    card: "title",
-                    source,
-                })?,
-        )
-    };
-    let encoder = EncoderPlan {
-        crf: args.reel.request.crf.unwrap_or(preset.video.crf).get(),
-        preset: args
-            .reel
-            .request
-            .encoder_preset
-            .unwrap_or(preset.video.x264_preset)
-            .to_string(),
-        max_bitrate_kbps: preset.video.max_bitrate_kbps,
-        ..parts[0].encoder().clone()
-    };
-    Ok((
-        CompilePlan {
-            output: args.output.clone(),
-            preset: preset.name.clone(),
-            title: title.trim().to_string(),
-            title_frames,
-            transition_frames,
-            loudness: "per part, to the preset's target",
-            parts,
-            title_rect,
-            frames,
-            fps,
-            encoder,
+    Ok((emitted, warnings))
+}
+
+/// Decodes one part and sends its pictures (converted with its own window, cards, captions,
+/// number and replay) on `frames`; shapes its sound (its gain, limiter, edge fades; the
+/// replay silent) and mixes it into `sound` from reel sample `pos0` with an equal-power fade
+/// in over `xs` samples. Returns the part's frames.
+#[allow(clippy::too_many_arguments)]
+fn run_part(
+    plan: &RenderPlan,
+    overlays: &[super::compose::CardLayers],
+    frames: SyncSender<ToEncode>,
+    opts: &RenderOptions,
+    cancel: &AtomicBool,
+    warnings: &mut Vec<String>,
+    pos0: usize,
+    xs: usize,
+    sound: &mut ReelSound,
+    out: &mut Mp4Writer,
+    drain_video: &mut dyn FnMut(&mut Mp4Writer) -> Result<(), RenderError>,
+) -> Result<u64, RenderError> {
+    let path_s = plan.input().display().to_string();
+    let Source {
+        mut source,
+        decode_threads,
+        big_source,
+    } = Source::open(
+        plan,
+        &RenderOptions {
+            threads: opts.threads,
         },
         warnings,
-    ))
-}
-
-/// Removes the intermediates' folder when dropped.
-struct PartsDir(PathBuf);
-impl Drop for PartsDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Renders a planned compilation: the parts to intermediates, then the join, through the
-/// output rule. Skips (status `skipped`) a reel that is up to date unless `force`.
-pub fn render_compilation(
-    mut plan: CompilePlan,
-    mut warnings: Vec<String>,
-    force: bool,
-    cancel: &AtomicBool,
-) -> Result<CompileReport, CompileError> {
-    let inputs: Vec<&Path> = plan.parts.iter().map(|p| p.input()).collect();
-    crate::render::output::check_target(&plan.output, &inputs, force, crate::render::reel_is_ours)?;
-    let hash = plan.hash();
-    let tag = format!("failreel {} plan {hash}", env!("CARGO_PKG_VERSION"));
-    if !force {
-        if let crate::render::ExistingReel::Ours {
-            hash: h,
-            complete: true,
-        } = crate::render::existing_reel(&plan.output)
-        {
-            if h == hash {
-                return Ok(CompileReport {
-                    output: plan.output.clone(),
-                    status: "skipped",
-                    frames: plan.frames,
-                    duration_s: plan.frames as f64 / plan.fps as f64,
-                    parts: plan.parts.len(),
-                    parts_seconds: 0.0,
-                    join_seconds: 0.0,
-                    warnings,
-                });
-            }
+    )?;
+    let vtb = source.video_time_base();
+    let total = plan.reel_frames();
+    let main_frames = plan.video.frames;
+    let samples = |f: u64| plan.audio_samples(f);
+    let mut shaper = Shaper::new(
+        plan.input(),
+        plan.encoder().sample_rate,
+        plan.audio.edge_fade,
+        samples(main_frames),
+        plan.audio.normalisation.loudness(),
+    );
+    let fade_in = |i: usize| -> f32 {
+        if i < xs {
+            (std::f32::consts::FRAC_PI_2 * i as f32 / xs as f32).sin()
+        } else {
+            1.0
         }
-    }
-    let writer = crate::render::output::Writer::begin(&plan.output, &inputs)?;
-    let dir = parts_dir(&plan.output);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| crate::render::output::OutputError::io(&dir, e))?;
-    let _cleanup = PartsDir(dir);
-    let started = std::time::Instant::now();
-    let mut parts = Vec::new();
-    for p in &plan.parts {
-        let r = crate::render::render(
-            p,
-            &crate::render::RenderOptions::default(),
-            &crate::render::NoProgress,
-            cancel,
-        )?;
-        warnings.extend(r.warnings);
-        parts.push(Part {
-            path: p.output().to_path_buf(),
-            frames: r.frames,
+    };
+    let (recycle_tx, recycled) = std::sync::mpsc::sync_channel(4);
+    drop(recycle_tx);
+    let chains = [PictureChain {
+        plan,
+        overlays,
+        output: frames,
+        recycled,
+    }];
+    let (to_convert, convert_in) = std::sync::mpsc::sync_channel::<Shown>(usize::from(!big_source));
+    let thread_error = |what: String| RenderError::Thread {
+        path: path_s.clone(),
+        what,
+    };
+    let mut placed = 0usize;
+    let (demuxed, main_end) = std::thread::scope(|scope| {
+        let converter = std::thread::Builder::new()
+            .name("failreel-convert".into())
+            .spawn_scoped(scope, move || {
+                if plan.video.moving() {
+                    super::moving::convert_moving(plan, &chains, vtb, convert_in)
+                } else {
+                    super::compose::convert_stage(plan, &chains, vtb, convert_in)
+                }
+            })
+            .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?;
+        let mut main_end = 0u64;
+        let mix = |shaper: &mut Shaper,
+                   all: bool,
+                   sound: &mut ReelSound,
+                   placed: &mut usize,
+                   out: &mut Mp4Writer|
+         -> Result<(), RenderError> {
+            while let Some((l, r)) = shaper.next_chunk(4096, all) {
+                sound.add(pos0 + *placed, *placed, &l, &r, &fade_in);
+                *placed += l.len();
+            }
+            // Final up to where a fade-out could still change it.
+            sound.encode_until(
+                (pos0 + *placed).saturating_sub(xs),
+                false,
+                out,
+                plan.input(),
+            )
+        };
+        let demuxed = source.run(Some(cancel), |item| {
+            let flow = match item {
+                Decoded::Picture(shown) => {
+                    main_end = main_end.max(shown.first + shown.count);
+                    if to_convert.send(shown).is_err() {
+                        return Ok(Flow::Stop);
+                    }
+                    Flow::Continue
+                }
+                Decoded::Sound(frame, t) => {
+                    shaper.push_decoded(frame, t)?;
+                    mix(&mut shaper, false, sound, &mut placed, out)?;
+                    if shaper.full() {
+                        Flow::EndAudio
+                    } else {
+                        Flow::Continue
+                    }
+                }
+            };
+            drain_video(out)?;
+            Ok(flow)
         });
+        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
+        drop(to_convert);
+        let converted = converter.join().unwrap_or_else(|_| {
+            Err(thread_error(
+                "the picture conversion thread stopped unexpectedly".into(),
+            ))
+        });
+        converted?;
+        Ok::<_, RenderError>((demuxed, main_end))
+    })?;
+    demuxed?;
+    let main_emitted = main_end.min(main_frames);
+    let emitted = if plan.replay.is_some() {
+        main_emitted + (total - main_frames)
+    } else {
+        main_emitted
+    };
+    warnings.extend(range_warnings(plan, &source, main_emitted, "part"));
+    if plan.replay.is_some() {
+        shaper.close_with_silence(
+            samples(main_emitted),
+            samples(emitted) - samples(main_emitted),
+        );
+    } else {
+        shaper.close(samples(emitted));
     }
-    let parts_seconds = started.elapsed().as_secs_f64();
-    // A clip that ended early gives a shorter part: the reel follows what was rendered.
-    let lens: Vec<u64> = parts.iter().map(|p| p.frames).collect();
-    plan.frames = CompilePlan::total_frames(plan.title_frames, plan.transition_frames, &lens);
-    let joined = std::time::Instant::now();
-    let frames = join(&plan, &parts, &tag, writer.temp(), cancel)?;
-    writer.commit()?;
-    Ok(CompileReport {
-        output: plan.output.clone(),
-        status: "ok",
-        frames,
-        duration_s: frames as f64 / plan.fps as f64,
-        parts: parts.len(),
-        parts_seconds,
-        join_seconds: joined.elapsed().as_secs_f64(),
-        warnings,
-    })
+    while let Some((l, r)) = shaper.next_chunk(4096, true) {
+        sound.add(pos0 + placed, placed, &l, &r, &fade_in);
+        placed += l.len();
+    }
+    Ok(emitted)
 }

@@ -6,7 +6,7 @@
 use super::RenderError;
 use crate::media::decode::Shown;
 use crate::media::filter::{build_graph, filter_flush, filter_pull, filter_push};
-use crate::plan::RenderPlan;
+use crate::plan::{Overlay, RenderPlan};
 use crate::text::card::{CardError, CardRect, TextEngine};
 use crate::text::composite::YuvOverlay;
 use ffmpeg_next as ff;
@@ -60,29 +60,24 @@ impl CardsJob {
     }
 }
 
-/// Lays out and rasterises the plan's cards once, with the layers their animation needs.
+/// Rasterises the plan's overlays once, with the layers their animation needs.
 pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, RenderError> {
-    let mut overlays = Vec::new();
-    if plan.cards.is_empty() && plan.captions.is_empty() && plan.replay.is_none() {
-        return Ok(overlays);
+    let mut layers = Vec::new();
+    if plan.overlays.is_empty() {
+        return Ok(layers);
     }
     let mut engine = TextEngine::new();
-    for c in &plan.cards {
-        let img = draw_planned(
-            plan,
-            &mut engine,
-            (&c.heading, &c.text),
-            &plan.card_style,
-            c.position,
-            plan.safe_zone,
-            c.max_height_fraction,
-            c.rect,
-        )?;
+    let frame = (plan.video.width, plan.video.height);
+    for o in &plan.overlays {
+        let img = draw_overlay(&mut engine, o, frame).map_err(|source| RenderError::Card {
+            path: plan.input().display().to_string(),
+            source,
+        })?;
         let mut steps = Vec::new();
-        if !c.pop_steps.is_empty() && img.width > 1 && img.height > 1 {
+        if !o.pop_steps.is_empty() && img.width > 1 && img.height > 1 {
             let rgba = image::RgbaImage::from_raw(img.width, img.height, img.rgba.clone())
                 .expect("a card image has width * height * 4 bytes");
-            for &scale in &c.pop_steps {
+            for &scale in &o.pop_steps {
                 let (w, h) = (
                     ((img.width as f32 * scale) as u32).max(1),
                     ((img.height as f32 * scale) as u32).max(1),
@@ -99,92 +94,42 @@ pub(crate) fn rasterise_cards(plan: &RenderPlan) -> Result<Vec<CardLayers>, Rend
                 steps.push(YuvOverlay::from_rgba(&step));
             }
         }
-        overlays.push(CardLayers {
+        layers.push(CardLayers {
             full: YuvOverlay::from_rgba(&img),
             steps,
         });
     }
-    // Captions follow the cards, one layer each (see [`composite`]).
-    for c in &plan.captions {
-        let img = draw_planned(
-            plan,
-            &mut engine,
-            ("", &c.text),
-            &plan.card_style,
-            c.position,
-            c.zone,
-            c.max_height_fraction,
-            c.rect,
-        )?;
-        overlays.push(CardLayers {
-            full: YuvOverlay::from_rgba(&img),
-            steps: Vec::new(),
-        });
-    }
-    // The replay's tag follows the captions.
-    if let Some(r) = &plan.replay {
-        overlays.push(CardLayers {
-            full: YuvOverlay::from_rgba(&replay_tag_image(plan, &mut engine, r)?),
-            steps: Vec::new(),
-        });
-    }
-    Ok(overlays)
+    Ok(layers)
 }
 
-/// Draws the replay's tag where the plan put it.
-fn replay_tag_image(
-    plan: &RenderPlan,
+/// Draws one overlay with exactly the plan's values (text, look, band, position, largest
+/// height) in a `frame`-sized output, and checks it landed on the rectangle the plan laid
+/// out for it: the plan decided where it goes, so drawing elsewhere is an error.
+pub(crate) fn draw_overlay(
     engine: &mut TextEngine,
-    r: &crate::plan::replay::ReplayPlan,
-) -> Result<crate::text::card::CardImage, RenderError> {
-    draw_planned(
-        plan,
-        engine,
-        ("", &r.tag.text),
-        &r.tag.style,
-        crate::plan::CardPosition::Top,
-        r.tag.zone,
-        crate::plan::CARD_MAX_HEIGHT_FRACTION,
-        r.tag.rect,
-    )
-}
-
-/// Draws one text box (card, caption or tag) and checks it landed on the rectangle the plan
-/// laid out for it: the plan decided where it goes, so drawing elsewhere is an error.
-#[allow(clippy::too_many_arguments)]
-fn draw_planned(
-    plan: &RenderPlan,
-    engine: &mut TextEngine,
-    (heading, text): (&str, &str),
-    style: &crate::config::preset::CardStyle,
-    position: crate::plan::CardPosition,
-    zone: crate::config::preset::SafeZone,
-    max_height_fraction: f32,
-    planned: CardRect,
-) -> Result<crate::text::card::CardImage, RenderError> {
-    let card_error = |source| RenderError::Card {
-        path: plan.input().display().to_string(),
-        source,
-    };
-    let img = engine
-        .render_card(
-            heading,
-            text,
-            style,
-            position,
-            (plan.video.width, plan.video.height),
-            zone,
-            max_height_fraction,
-        )
-        .map_err(card_error)?;
+    o: &Overlay,
+    frame: (u32, u32),
+) -> Result<crate::text::card::CardImage, CardError> {
+    let img = engine.render_card(
+        &o.heading,
+        &o.text,
+        &o.style,
+        o.position,
+        frame,
+        o.zone,
+        o.max_height_fraction,
+    )?;
     let drawn = CardRect {
         x: img.x,
         y: img.y,
         width: img.width,
         height: img.height,
     };
-    if drawn != planned {
-        return Err(card_error(CardError::Moved { planned, drawn }));
+    if drawn != o.rect {
+        return Err(CardError::Moved {
+            planned: o.rect,
+            drawn,
+        });
     }
     Ok(img)
 }
@@ -196,7 +141,8 @@ pub(super) struct ToEncode {
     pub(super) pooled: bool,
 }
 
-/// Blends the cards showing at output frame `index` onto `frame`.
+/// Blends the overlays showing at output frame `index` onto `frame`, each at its
+/// appearance.
 pub(super) fn composite(
     plan: &RenderPlan,
     layers: &[CardLayers],
@@ -205,9 +151,9 @@ pub(super) fn composite(
 ) {
     let t = plan.frame_time(index);
     let (w, h) = (frame.width(), frame.height());
-    for (card, layer) in plan.cards.iter().zip(layers) {
-        if let Some(a) = card.appearance_at(t) {
-            let overlay = layer.at_step(card.step_for(a.scale));
+    for (o, layer) in plan.overlays.iter().zip(layers) {
+        if let Some(a) = o.appearance_at(t) {
+            let overlay = layer.at_step(o.step_for(a.scale));
             for plane in 0..3 {
                 let stride = frame.stride(plane);
                 overlay.blend_plane(
@@ -222,36 +168,11 @@ pub(super) fn composite(
             }
         }
     }
-    // Captions: the layers after the cards', shown in full from `at` until `until`.
-    let caption_layers = layers.get(plan.cards.len()..).unwrap_or(&[]);
-    for (c, layer) in plan.captions.iter().zip(caption_layers) {
-        if t >= c.at && t < c.until {
-            for plane in 0..3 {
-                let stride = frame.stride(plane);
-                layer
-                    .full
-                    .blend_plane(plane, frame.data_mut(plane), stride, w, h, 1.0, 0);
-            }
-        }
-    }
-    // The replay's tag: the layer after the captions', through the replay.
-    if plan.replay.as_ref().is_some_and(|r| index >= r.first_frame) {
-        if let Some(layer) = layers.get(plan.cards.len() + plan.captions.len()) {
-            for plane in 0..3 {
-                let stride = frame.stride(plane);
-                layer
-                    .full
-                    .blend_plane(plane, frame.data_mut(plane), stride, w, h, 1.0, 0);
-            }
-        }
-    }
 }
 
 fn any_card_at(plan: &RenderPlan, index: u64) -> bool {
     let t = plan.frame_time(index);
-    plan.cards.iter().any(|c| c.opacity_at(t) > 0.0)
-        || plan.captions.iter().any(|c| t >= c.at && t < c.until)
-        || plan.replay.as_ref().is_some_and(|r| index >= r.first_frame)
+    plan.overlays.iter().any(|o| o.opacity_at(t) > 0.0)
 }
 
 /// One picture the convert stage makes of each converted frame, for one video encode: its

@@ -4,11 +4,10 @@
 //! the JPEG under the output rule.
 
 use super::preview::clean_frames;
-use crate::config::preset::CardPosition;
 use crate::media::RenderError;
 use crate::model::time::Micros;
 use crate::plan::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
-use crate::plan::RenderPlan;
+use crate::plan::CompletePlan;
 use crate::text::card::TextEngine;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,48 +21,47 @@ pub struct CoverReport {
     pub chosen: Micros,
     /// Every candidate's reel time and sharpness score, in reel order.
     pub scores: Vec<(Micros, f64)>,
+    /// How many faces each candidate shows (in reel order).
+    pub faces: Vec<usize>,
     /// Wall time, in seconds.
     pub seconds: f64,
 }
 
 /// Writes the still `plan.cover` asks for (nothing when it asks for none).
-pub fn write_cover(plan: &RenderPlan) -> Result<Option<CoverReport>, RenderError> {
+pub fn write_cover(plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
     let Some(cover) = &plan.cover else {
         return Ok(None);
     };
     let started = Instant::now();
-    // The still shows the reel's own window: a plan straight from the batch has not had its
-    // reframe pass yet (the render runs it; its result is cached, so this reads it back).
-    let analysed;
-    let plan = if plan.needs_reframe_pass() {
-        let mut p = plan.clone();
-        crate::analyse::reframe::complete(&mut p, 1)?;
-        analysed = p;
-        &analysed
-    } else {
-        plan
-    };
-    let (img, chosen, scores) = cover_image(plan, cover)?;
+    let (img, chosen, scores, faces) = cover_image(plan, cover)?;
     let tag = jpeg_tag(&still_hash(plan, cover));
     write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
     Ok(Some(CoverReport {
         path: cover.path.clone(),
         chosen,
         scores,
+        faces,
         seconds: started.elapsed().as_secs_f64(),
     }))
 }
 
-/// The still as RGB, the reel time of the frame used, and every candidate's score.
+/// The still as RGB, the reel time of the frame used, every candidate's score and how many
+/// faces each shows.
+///
+/// A candidate that shows a face (the face detector of the reframe pass, run on the decoded
+/// candidate itself, as the reel shows it) beats one that shows none: the sharpest candidate
+/// with a face wins, and the sharpest of all only when none shows one.
 #[allow(clippy::type_complexity)]
 pub fn cover_image(
-    plan: &RenderPlan,
+    plan: &CompletePlan,
     cover: &CoverPlan,
-) -> Result<(image::RgbImage, Micros, Vec<(Micros, f64)>), RenderError> {
+) -> Result<(image::RgbImage, Micros, Vec<(Micros, f64)>, Vec<usize>), RenderError> {
     let indices: Vec<u64> = cover.candidates.iter().map(|c| c.frame).collect();
     let frames = clean_frames(plan, &indices)?;
-    let mut best: Option<(usize, f64)> = None;
+    let mut best: Option<(usize, (bool, f64))> = None;
     let mut scores = Vec::with_capacity(frames.len());
+    let mut faces = Vec::with_capacity(frames.len());
+    let mut finder = crate::analyse::reframe::people::FaceFinder::new();
     for (k, (i, f)) in frames.iter().enumerate() {
         // Only the picture counts: around a filled shot's picture the blurred fill's edge
         // with the picture would pass for detail.
@@ -76,10 +74,16 @@ pub fn cover_image(
             }
             None => (0, h),
         };
-        let score = sharpness(&f.data(0)[top * stride..], w, rows, stride);
+        let picture = &f.data(0)[top * stride..];
+        let score = sharpness(picture, w, rows, stride);
+        let grey = crate::analyse::reframe::people::Grey::shrunk(picture, w, rows, stride, 360);
+        let n = finder.find(&grey).len();
         scores.push((plan.frame_time(*i), score));
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((k, score));
+        faces.push(n);
+        // A face first, then sharpness.
+        let rank = (n > 0, score);
+        if best.is_none_or(|(_, b)| (rank.0, rank.1) > (b.0, b.1)) {
+            best = Some((k, rank));
         }
     }
     let (k, _) = best.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
@@ -97,16 +101,7 @@ pub fn cover_image(
     let mut img = image::RgbImage::from_raw(w, h, rgb)
         .ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
     if let Some(headline) = &cover.headline {
-        let card = TextEngine::new()
-            .render_card(
-                "",
-                &headline.text,
-                &headline.style,
-                CardPosition::Top,
-                (w, h),
-                plan.safe_zone,
-                crate::plan::cover::HEADLINE_MAX_HEIGHT_FRACTION,
-            )
+        let card = super::compose::draw_overlay(&mut TextEngine::new(), headline, (w, h))
             .map_err(|e| RenderError::output(&cover.path, std::io::Error::other(e.to_string())))?;
         blend_rgba(&mut img, &card);
     }
@@ -118,7 +113,7 @@ pub fn cover_image(
             image::imageops::FilterType::Triangle,
         );
     }
-    Ok((img, plan.frame_time(*index), scores))
+    Ok((img, plan.frame_time(*index), scores, faces))
 }
 
 /// Blends a straight-alpha RGBA card onto an RGB picture at the card's place.

@@ -25,7 +25,7 @@ pub use cover::{cover_image, write_cover, CoverReport};
 pub use preview::{clean_frames, preview, write_png};
 
 use crate::model::time::Micros;
-use crate::plan::RenderPlan;
+use crate::plan::{CompletePlan, RenderPlan};
 use ffmpeg_next as ff;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -64,13 +64,40 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |c| c.get())
 }
 
-/// The text failreel writes into a reel's `comment` tag: its version and the plan hash.
-pub fn reel_tag(plan: &RenderPlan) -> String {
-    format!(
-        "failreel {} plan {}",
-        env!("CARGO_PKG_VERSION"),
-        plan.hash()
-    )
+/// The text failreel writes into a reel's `comment` tag: its version, the hash of the
+/// complete plan drawn, and the key of what was asked ([`crate::chain::request_key`]), which
+/// resume compares.
+pub fn reel_tag(plan: &CompletePlan) -> String {
+    tag_text(&plan.hash(), &plan.request)
+}
+
+/// The comment tag for a plan hash and a request key.
+pub fn tag_text(hash: &str, request: &str) -> String {
+    if request.is_empty() {
+        format!("failreel {} plan {hash}", env!("CARGO_PKG_VERSION"))
+    } else {
+        format!(
+            "failreel {} plan {hash} request {request}",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}
+
+/// The plan hash and the request key in a comment tag (the key is absent in reels made
+/// before it was written).
+fn parse_tag(text: &str) -> Option<(String, Option<String>)> {
+    let rest = text.strip_prefix("failreel ")?;
+    let (_, rest) = rest.split_once(" plan ")?;
+    let hex = |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_hexdigit()).collect() };
+    let hash = hex(rest);
+    if hash.len() != 16 {
+        return None;
+    }
+    let request = rest
+        .split_once(" request ")
+        .map(|(_, r)| hex(r))
+        .filter(|r| r.len() == 16);
+    Some((hash, request))
 }
 
 /// An existing file at a reel's output path, as resume sees it.
@@ -80,11 +107,13 @@ pub enum ExistingReel {
     Absent,
     /// A file failreel did not write (or cannot be read as a reel at all).
     Foreign,
-    /// A reel failreel wrote: its plan hash, and whether it is complete as written
-    /// ([`crate::render::output::mp4_is_complete`]).
+    /// A reel failreel wrote: its plan hash, the request key, and whether it is complete as
+    /// written ([`crate::render::output::mp4_is_complete`]).
     Ours {
         /// The plan hash in its metadata.
         hash: String,
+        /// The request key in its metadata (none in reels from before it was written).
+        request: Option<String>,
         /// Whether every box is there as written (not cut short, grown or shrunk since).
         complete: bool,
     },
@@ -103,18 +132,18 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
     let comment = ff::format::input(&path)
         .ok()
         .and_then(|ictx| ictx.metadata().get("comment").map(str::to_string));
-    let hash = comment.and_then(|c| {
-        c.strip_prefix("failreel ")
-            .and_then(|rest| rest.split_once(" plan "))
-            .map(|(_, h)| h.to_string())
-    });
-    match hash {
-        Some(hash) => ExistingReel::Ours { hash, complete },
+    match comment.as_deref().and_then(parse_tag) {
+        Some((hash, request)) => ExistingReel::Ours {
+            hash,
+            request,
+            complete,
+        },
         // A reel whose index is damaged so badly that libav cannot read it is still known by
         // the tag failreel wrote into it.
         None => match tag_in_head(path) {
-            Some(hash) => ExistingReel::Ours {
+            Some((hash, request)) => ExistingReel::Ours {
                 hash,
+                request,
                 complete: false,
             },
             None => ExistingReel::Foreign,
@@ -124,7 +153,7 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
 
 /// Looks for failreel's comment tag in the first megabyte of a file (where a fast-start reel
 /// keeps its index).
-fn tag_in_head(path: &Path) -> Option<String> {
+fn tag_in_head(path: &Path) -> Option<(String, Option<String>)> {
     use std::io::Read;
     let mut head = Vec::new();
     std::fs::File::open(path)
@@ -134,10 +163,8 @@ fn tag_in_head(path: &Path) -> Option<String> {
         .ok()?;
     let needle = b"failreel ";
     let at = head.windows(needle.len()).position(|w| w == needle)?;
-    let text = String::from_utf8_lossy(&head[at..(at + 80).min(head.len())]).into_owned();
-    let (_, rest) = text.split_once(" plan ")?;
-    let hash: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-    (hash.len() == 16).then_some(hash)
+    let text = String::from_utf8_lossy(&head[at..(at + 120).min(head.len())]).into_owned();
+    parse_tag(&text)
 }
 
 /// Whether failreel wrote the reel at `path` (for the "never a file failreel did not write"
@@ -180,7 +207,7 @@ pub fn removed_notice(removed: usize, output: &std::path::Path) -> Option<String
 
 /// Renders `plan` to `plan.output()`, atomically: the file appears complete or not at all.
 pub fn render(
-    plan: &RenderPlan,
+    plan: &CompletePlan,
     opts: &RenderOptions,
     progress: &dyn Progress,
     cancel: &AtomicBool,
@@ -191,18 +218,7 @@ pub fn render(
     // Never the input, never a FIFO or device, one writer at a time; leftovers of killed
     // runs are removed under the lock.
     let writer = crate::render::output::Writer::begin(out, &[plan.input()])?;
-    // The reel carries the hash of the plan it was asked for; a plan whose analysis has not
-    // run yet is completed here (from the cache when it ran before).
     let tag = reel_tag(plan);
-    let completed;
-    let plan = if plan.needs_loudness_pass() || plan.needs_reframe_pass() {
-        let mut p = plan.clone();
-        crate::analyse::analyse(&mut p, opts.cores())?;
-        completed = p;
-        &completed
-    } else {
-        plan
-    };
     progress.begin(plan.reel_frames());
     let result = pipeline::run(plan, &tag, opts, writer.temp(), progress, cancel);
     progress.end();
@@ -227,7 +243,7 @@ pub fn render(
 /// and gets its own result, in order: a reel that cannot be written fails alone. Plans that
 /// turn out not to share a decode are rendered one after the other.
 pub fn render_group(
-    plans: &[&RenderPlan],
+    plans: &[&CompletePlan],
     opts: &RenderOptions,
     progress: &[&dyn Progress],
     cancel: &AtomicBool,
@@ -246,17 +262,9 @@ pub fn render_group(
                 continue;
             }
         };
-        let tag = reel_tag(plan);
-        let mut p = (*plan).clone();
-        if p.needs_loudness_pass() || p.needs_reframe_pass() {
-            if let Err(e) = crate::analyse::analyse(&mut p, opts.cores()) {
-                results[i] = Some(Err(e));
-                continue;
-            }
-        }
-        ready.push((i, writer, tag, p));
+        ready.push((i, writer, reel_tag(plan), *plan));
     }
-    let completed: Vec<RenderPlan> = ready.iter().map(|r| r.3.clone()).collect();
+    let completed: Vec<RenderPlan> = ready.iter().map(|r| r.3.plan().clone()).collect();
     match crate::plan::fanout::FanoutPlan::new(completed) {
         Some(fp) => {
             let reels: Vec<pipeline::ReelOut> = ready
@@ -276,15 +284,15 @@ pub fn render_group(
             }
             drop(reels);
             for ((i, writer, _, plan), result) in ready.into_iter().zip(produced) {
-                results[i] = Some(finish_reel(&plan, writer, result, started));
+                results[i] = Some(finish_reel(plan, writer, result, started));
             }
         }
         None => {
             for (i, writer, tag, plan) in ready {
                 progress[i].begin(plan.reel_frames());
-                let result = pipeline::run(&plan, &tag, opts, writer.temp(), progress[i], cancel);
+                let result = pipeline::run(plan, &tag, opts, writer.temp(), progress[i], cancel);
                 progress[i].end();
-                results[i] = Some(finish_reel(&plan, writer, result, started));
+                results[i] = Some(finish_reel(plan, writer, result, started));
             }
         }
     }

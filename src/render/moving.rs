@@ -88,7 +88,7 @@ impl Windows {
                 Some(f) => {
                     g.width = f.width;
                     g.height = f.height;
-                    fill_wide_chain(&g, (v.width, v.height), &f.fill)
+                    fill_wide_chain(&g, (v.width, v.height), f.fill)
                 }
                 None => filter_chain(&g),
             };

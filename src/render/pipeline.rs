@@ -169,6 +169,116 @@ pub(super) fn run_fanout(
     }
 }
 
+/// After a range's demux loop (`demuxed`, Ok(true) when it ran to its end): with `--replay`,
+/// the replayed range decoded again, its frames sent on after the main part's (from
+/// `main_end`).
+pub(super) fn then_replay(
+    demuxed: Result<bool, RenderError>,
+    plan: &RenderPlan,
+    main_end: u64,
+    threads: usize,
+    to_convert: &std::sync::mpsc::SyncSender<crate::media::decode::Shown>,
+    cancel: &AtomicBool,
+) -> Result<bool, RenderError> {
+    match (demuxed, &plan.replay) {
+        (Ok(true), Some(r)) if main_end > 0 => {
+            super::replay::replay_pass(plan, r, main_end, threads, to_convert, cancel)
+        }
+        (other, _) => other,
+    }
+}
+
+/// What the user should know about a decoded range: it ended before the plan's frames (at
+/// `main_emitted`; `what` is "reel" or "part"), or damaged packets were skipped.
+pub(super) fn range_warnings(
+    plan: &RenderPlan,
+    source: &RangeDecoder,
+    main_emitted: u64,
+    what: &str,
+) -> Vec<String> {
+    let path_s = plan.input().display();
+    let mut warnings = Vec::new();
+    let planned = plan.video.frames;
+    if main_emitted < planned {
+        warnings.push(format!(
+            "{path_s}: the clip ends (or breaks off) at {}: the {what} is {:.2} s instead of {:.2} s",
+            plan.trim().start + plan.frame_time(main_emitted),
+            plan.frame_time(main_emitted).as_secs_f64(),
+            plan.frame_time(planned).as_secs_f64()
+        ));
+    }
+    let bad_packets = source.bad_packets();
+    if bad_packets > 0 {
+        warnings.push(format!(
+            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+        ));
+    }
+    warnings
+}
+
+/// A plan's range of its input, open for decoding: video (and sound, when the plan has it)
+/// set up, sought to the keyframe at or before the trim's start.
+pub(super) struct Source {
+    /// The decoder.
+    pub(super) source: RangeDecoder,
+    /// Its frame threads.
+    pub(super) decode_threads: usize,
+    /// Whether the picture is larger than 1080p (frames queue less).
+    pub(super) big_source: bool,
+}
+
+impl Source {
+    /// Opens `plan`'s range; problems that still leave a reel (sound that cannot be decoded,
+    /// a file that cannot seek) are added to `warnings`.
+    pub(super) fn open(
+        plan: &RenderPlan,
+        opts: &RenderOptions,
+        warnings: &mut Vec<String>,
+    ) -> Result<Source, RenderError> {
+        let input = plan.input();
+        let path_s = input.display().to_string();
+        // Above 1080p each decoder frame thread holds large frames: two are enough to keep
+        // up, and peak memory stays lower.
+        let (src_w, src_h) = plan.video.rotated_size;
+        let big_source = src_w as u64 * src_h as u64 > 1920 * 1088;
+        let decode_threads = match opts.threads {
+            0 if big_source => 2,
+            n => n,
+        };
+        let mut source = RangeDecoder::open(
+            input,
+            plan.video.stream,
+            plan.video.x264_build,
+            plan.trim().start,
+        )?;
+        source.with_video(VideoRange {
+            first: 0,
+            total: plan.video.frames,
+            fps: plan.video.fps,
+            threads: decode_threads,
+        })?;
+        if let Some(ai) = plan.audio.stream {
+            if let Err(e) = source.with_audio(ai) {
+                warnings.push(format!(
+                    "{path_s}: the audio cannot be decoded ({e}): the reel gets a silent track"
+                ));
+            }
+        }
+        // Seek to the keyframe at or before the start; frames before it are decoded and
+        // dropped.
+        if plan.trim().start > Micros::ZERO && !source.seek(Micros::ZERO) {
+            warnings.push(format!(
+                "{path_s}: cannot seek; decoding from the beginning"
+            ));
+        }
+        Ok(Source {
+            source,
+            decode_threads,
+            big_source,
+        })
+    }
+}
+
 /// The part of [`run_fanout`] every reel shares; per-reel write failures land in `files`.
 /// The frames emitted and the warnings, for every reel alike.
 fn run_shared(
@@ -191,29 +301,12 @@ fn run_shared(
         .map(|m| CardsJob::start(&fp.reels[m[0]]))
         .collect::<Result<Vec<_>, _>>()?;
 
-    // Above 1080p each decoder frame thread holds large frames: two are enough to keep up,
-    // and peak memory stays lower.
-    let (src_w, src_h) = plan.video.rotated_size;
-    let big_source = src_w as u64 * src_h as u64 > 1920 * 1088;
-    let decode_threads = match opts.threads {
-        0 if big_source => 2,
-        n => n,
-    };
-    let mut source = RangeDecoder::open(input, plan.video.stream, plan.trim().start)?;
-    source.with_video(VideoRange {
-        first: 0,
-        total: plan.video.frames,
-        fps: plan.video.fps,
-        threads: decode_threads,
-    })?;
+    let Source {
+        mut source,
+        decode_threads,
+        big_source,
+    } = Source::open(plan, opts, &mut warnings)?;
     let vtb = source.video_time_base();
-    if let Some(ai) = plan.audio.stream {
-        if let Err(e) = source.with_audio(ai) {
-            warnings.push(format!(
-                "{path_s}: the audio cannot be decoded ({e}): the reel gets a silent track"
-            ));
-        }
-    }
 
     // Output: the encoders (one per distinct picture and sound), then every file's streams
     // and header.
@@ -276,13 +369,6 @@ fn run_shared(
             )
         })
         .collect();
-
-    // Seek to the keyframe at or before the start; frames before it are decoded and dropped.
-    if plan.trim().start > Micros::ZERO && !source.seek(Micros::ZERO) {
-        warnings.push(format!(
-            "{path_s}: cannot seek; decoding from the beginning"
-        ));
-    }
 
     // Decoded frames wait at most one deep (none for large sources: a 4K frame is 12-25 MB);
     // converted 1080x1920 frames (3 MB) may queue a little more for the encoder.
@@ -388,13 +474,7 @@ fn run_shared(
             }
             Ok(flow)
         });
-        // `--replay`: the replayed range decoded again, its frames after the main part's.
-        let demuxed = match (demuxed, &plan.replay) {
-            (Ok(true), Some(r)) if main_end > 0 => {
-                super::replay::replay_pass(plan, r, main_end, decode_threads, &to_convert, cancel)
-            }
-            (other, _) => other,
-        };
+        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
         drop(to_convert);
         // The encoders' last packets, then their results.
         for (k, pkt) in packets.iter() {
@@ -454,20 +534,7 @@ fn run_shared(
     } else {
         emitted
     };
-    if main_emitted < total_frames {
-        warnings.push(format!(
-            "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(main_emitted),
-            plan.frame_time(main_emitted).as_secs_f64(),
-            plan.frame_time(total_frames).as_secs_f64()
-        ));
-    }
-    let bad_packets = source.bad_packets();
-    if bad_packets > 0 {
-        warnings.push(format!(
-            "{path_s}: {bad_packets} damaged packet(s) were skipped"
-        ));
-    }
+    warnings.extend(range_warnings(plan, &source, main_emitted, "reel"));
     for (a, out) in audio.iter_mut().enumerate() {
         let tb = out.time_base();
         let members = &fp.audio_encodes[a];

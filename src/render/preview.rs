@@ -7,11 +7,11 @@ use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::filter::{build_graph, filter_one};
 use crate::media::{init_libav, RenderError};
 use crate::model::time::Micros;
-use crate::plan::RenderPlan;
+use crate::plan::CompletePlan;
 use std::path::Path;
 
 /// The reel's frame at reel time `at` (clamped to the reel), as RGB.
-pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderError> {
+pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, RenderError> {
     init_libav();
     let length = plan.frame_time(plan.video.frames);
     if at >= length {
@@ -29,7 +29,12 @@ pub fn preview(plan: &RenderPlan, at: Micros) -> Result<image::RgbImage, RenderE
     let cards = CardsJob::start(plan)?;
 
     // The render's own frame choice (Selector, VideoClock), started at this output frame.
-    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
+    let mut source = RangeDecoder::open(
+        plan.input(),
+        plan.video.stream,
+        plan.video.x264_build,
+        plan.trim().start,
+    )?;
     source.with_video(VideoRange {
         first: index,
         total: plan.video.frames,
@@ -102,7 +107,7 @@ pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result
 /// pass of the decoder from the keyframe before the first. Each comes back as
 /// (index, converted frame). Indices past the reel are left out.
 pub fn clean_frames(
-    plan: &RenderPlan,
+    plan: &CompletePlan,
     frames: &[u64],
 ) -> Result<Vec<(u64, ffmpeg_next::frame::Video)>, RenderError> {
     init_libav();
@@ -116,7 +121,12 @@ pub fn clean_frames(
     let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
-    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, plan.trim().start)?;
+    let mut source = RangeDecoder::open(
+        plan.input(),
+        plan.video.stream,
+        plan.video.x264_build,
+        plan.trim().start,
+    )?;
     source.with_video(VideoRange {
         first,
         total: plan.video.frames,

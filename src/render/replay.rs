@@ -22,7 +22,12 @@ pub(super) fn replay_pass(
     to_convert: &SyncSender<Shown>,
     cancel: &AtomicBool,
 ) -> Result<bool, RenderError> {
-    let mut source = RangeDecoder::open(plan.input(), plan.video.stream, replay.source_from)?;
+    let mut source = RangeDecoder::open(
+        plan.input(),
+        plan.video.stream,
+        plan.video.x264_build,
+        replay.source_from,
+    )?;
     source.with_video(VideoRange {
         first: 0,
         total: replay.source_frames,

@@ -11,7 +11,7 @@
 //! without `--force`), so each run replaces it whole.
 
 use crate::batch::{Event, Outcome, Sink, Status, Summary};
-use crate::plan::CardKind;
+use crate::plan::Role;
 use crate::render::output::{OutputError, Writer};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
@@ -58,8 +58,8 @@ impl ReelEntry {
     /// What the report shows of one outcome.
     pub fn from_outcome(o: &Outcome) -> ReelEntry {
         let plan = o.plan.as_deref();
-        let card = |kind: CardKind| {
-            plan.and_then(|p| p.cards.iter().find(|c| c.kind == kind))
+        let card = |role: Role| {
+            plan.and_then(|p| p.overlays.iter().find(|c| c.role == role))
                 .map(|c| c.text.clone())
         };
         let duration_s = o
@@ -72,8 +72,8 @@ impl ReelEntry {
             status: Some(o.status),
             preset: plan.map(|p| p.preset_name().to_string()),
             duration_s,
-            went_wrong: card(CardKind::WentWrong),
-            lesson: card(CardKind::Lesson),
+            went_wrong: card(Role::WentWrong),
+            lesson: card(Role::Lesson),
             moment_s: plan
                 .and_then(|p| p.auto_start.as_ref())
                 .and_then(|a| a.moment_s),

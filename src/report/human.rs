@@ -3,7 +3,7 @@
 
 use super::{duration_text, eprint_line, fps_text, Out};
 use crate::batch::{Event, Outcome, Sink, Status, Summary, WouldDo};
-use crate::plan::{CardKind, RenderPlan};
+use crate::plan::{RenderPlan, Role};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -330,6 +330,11 @@ impl Sink for Human {
                     self.out.write(&plan_text(plan, *would));
                 }
             }
+            Event::CompilePlan { plan, would } => {
+                if self.opts.plans {
+                    self.out.write(&compile_plan_text(plan, *would));
+                }
+            }
             Event::Finished(o) => self.finished(o),
             Event::Summary(s) => self.summary(s),
         }
@@ -342,6 +347,41 @@ impl Sink for Human {
 
 fn secs(m: crate::model::time::Micros) -> String {
     format!("{:.3} s", m.as_secs_f64())
+}
+
+/// A compilation's plan as people read it: the title, the join, then each part's plan.
+pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldDo) -> String {
+    let fps = plan.fps.max(1) as f64;
+    let mut s = format!(
+        "compilation -> {}{}\n",
+        plan.output.display(),
+        match would {
+            WouldDo::SkipUpToDate => "   (would skip: up to date)",
+            WouldDo::Render => "",
+        }
+    );
+    s.push_str(&format!("  preset    {}\n", plan.preset));
+    s.push_str(&format!(
+        "  length    {:.3} s ({} frames at {} fps): title {:.1} s, {} parts, {:.1} s crossfades\n",
+        plan.frames as f64 / fps,
+        plan.frames,
+        plan.fps,
+        plan.title_frames as f64 / fps,
+        plan.parts.len(),
+        plan.transition_frames as f64 / fps
+    ));
+    if !plan.title.is_empty() {
+        s.push_str(&format!("  title     \"{}\"\n", plan.title));
+    }
+    s.push_str(&format!(
+        "  encoder   x264 {} crf {}, loudness {}\n",
+        plan.encoder.preset, plan.encoder.crf, plan.loudness
+    ));
+    for (k, p) in plan.parts.iter().enumerate() {
+        s.push_str(&format!("part {}: ", k + 1));
+        s.push_str(&plan_text(p, WouldDo::Render));
+    }
+    s
 }
 
 /// A plan as people read it: names and seconds, no raw microseconds or long floats.
@@ -431,10 +471,28 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         },
         v.color.transfer_name().to_uppercase()
     ));
-    for c in &plan.cards {
-        let kind = match c.kind {
-            CardKind::WentWrong => "went-wrong",
-            CardKind::Lesson => "lesson",
+    for c in &plan.overlays {
+        let kind = match c.role {
+            Role::WentWrong => "went-wrong",
+            Role::Lesson => "lesson",
+            Role::Caption => {
+                s.push_str(&format!(
+                    "  caption   from {} to {}: {:?}\n",
+                    secs(c.at),
+                    secs(c.until),
+                    c.text
+                ));
+                continue;
+            }
+            Role::Number | Role::ReplayTag | Role::Title | Role::Headline => {
+                s.push_str(&format!(
+                    "  text      {:?} from {} to {}\n",
+                    c.text,
+                    secs(c.at),
+                    secs(c.until)
+                ));
+                continue;
+            }
         };
         s.push_str(&format!(
             "  card      {kind} from {} to {}, {} in {} / out {}: {:?}\n",

@@ -134,6 +134,10 @@ impl Sink for JsonLines {
                 "trim_s": trim_s(plan.trim()), "plan": plan,
                 "shared": crate::plan::fanout::SharedWork::of(plan),
             })),
+            Event::CompilePlan { plan, would } => self.emit(&json!({
+                "event": "plan", "output": plan.output, "would": would,
+                "up_to_date": *would == WouldDo::SkipUpToDate, "plan": plan,
+            })),
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) if !s.dry_run => self.emit(&json!({
                 "event": "summary", "rendered": s.rendered, "skipped": s.skipped,

@@ -278,3 +278,36 @@ fn csv_manifest_and_files_failreel_did_not_write() {
     let p = ffprobe(&d.join("reels/b.tiktok.mp4"), &[]);
     assert_eq!(stream(&p, "video")["width"], 1080);
 }
+
+#[test]
+fn resume_does_not_depend_on_how_the_manifests_path_is_spelled() {
+    // Issue 24: the same manifest given as `week.toml` from its folder, as `week/week.toml`
+    // from above it, or by an absolute path, renders nothing the second time.
+    let dir = workdir();
+    let top = dir.path();
+    let week_dir = top.join("week");
+    let manifest = week(&week_dir, "b's lesson");
+    let run = |cwd: &Path, m: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+            .args(["render", "--manifest", m, "--json"])
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json_lines(&o.stdout)
+    };
+    let first = run(&week_dir, "week.toml");
+    assert!(results(&first).iter().all(|r| r["status"] == "ok"));
+    for (cwd, m) in [
+        (top.to_path_buf(), "week/week.toml".to_string()),
+        (week_dir.join("raw"), "../week.toml".to_string()),
+        (top.to_path_buf(), manifest.display().to_string()),
+    ] {
+        let again = run(&cwd, &m);
+        assert!(
+            results(&again).iter().all(|r| r["status"] == "skipped"),
+            "{m} from {}: {again:?}",
+            cwd.display()
+        );
+    }
+}

@@ -53,7 +53,12 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
     args.extend(common);
     args.extend(["--captions", &tagged]);
     let plan = plan_of(&args);
-    let caps = plan["captions"].as_array().expect("captions in the plan");
+    let caps: Vec<&serde_json::Value> = plan["overlays"]
+        .as_array()
+        .expect("overlays in the plan")
+        .iter()
+        .filter(|o| o["role"] == "caption")
+        .collect();
     // Cue 2 on the reel at 1-2 s; cue 3 from 3 s, split where the lesson comes in (3.5 s),
     // clipped at the end (5 s).
     let times: Vec<(i64, i64)> = caps
@@ -70,7 +75,7 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
         "{caps:?}"
     );
     assert_eq!(caps[1]["text"], "Too hot");
-    let card = rect(&plan["cards"][0]["rect"]);
+    let card = rect(&plan["overlays"][0]["rect"]);
     let (low, moved) = (rect(&caps[1]["rect"]), rect(&caps[2]["rect"]));
     // With the lesson card on screen the caption moves above it; it never overlaps.
     assert!(

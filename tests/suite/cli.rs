@@ -248,8 +248,8 @@ fn dry_run_prints_the_plan_and_renders_nothing() {
     assert_eq!(plan["segments"][0]["trim"]["start"], 500_000);
     assert_eq!(plan["video"]["crop_path"][0]["rect"]["width"], 202);
     assert_eq!(plan["outputs"][0]["encoder"]["crf"], 23);
-    assert_eq!(plan["cards"][0]["text"], "Too hot");
-    assert_eq!(plan["cards"][1]["kind"], "lesson");
+    assert_eq!(plan["overlays"][0]["text"], "Too hot");
+    assert_eq!(plan["overlays"][1]["role"], "lesson");
     assert!(plan["outputs"][0]["path"]
         .as_str()
         .unwrap()
@@ -293,7 +293,7 @@ fn user_preset_file_overrides_fields() {
         line["plan"]["safe_zone"]["top"], 269,
         "the rest comes from reels"
     );
-    assert_eq!(line["plan"]["cards"][0]["heading"], "LEÇON");
+    assert_eq!(line["plan"]["overlays"][0]["heading"], "LEÇON");
     assert!(line["plan"]["outputs"][0]["path"]
         .as_str()
         .unwrap()

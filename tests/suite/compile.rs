@@ -31,17 +31,27 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     dry.extend(["--dry-run", "--json"]);
     let o = failreel(&dry);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let line: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // JSON Lines like `render`'s: warnings, then the plan.
+    let lines = json_lines(&o.stdout);
+    let line = lines
+        .iter()
+        .find(|l| l["event"] == "plan")
+        .expect("a plan line");
     let plan = &line["plan"];
     assert_eq!(plan["title_frames"], 75);
     assert_eq!(plan["transition_frames"], 12);
-    let title = rect(&plan["title_rect"]);
+    let title = rect(&plan["title_card"]["rect"]);
     let numbers: Vec<_> = plan["parts"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| {
-            let c = p["captions"].as_array().unwrap();
+            let c: Vec<&Value> = p["overlays"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["role"] == "number")
+                .collect();
             assert_eq!(c.len(), 1);
             (
                 c[0]["text"].as_str().unwrap().to_string(),
@@ -120,4 +130,137 @@ fn a_compilation_longer_than_the_preset_is_refused_with_the_excess() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn compile_honours_start_auto_and_replay_per_part_and_takes_one_clip_twice() {
+    // Issue 23: `compile a a --start auto --replay` used to exit 0 with both clips whole, no
+    // replay, and refused the same clip twice.
+    let dir = workdir();
+    let d = dir.path();
+    let bang = bang_clip(
+        &d.join("bang.mp4"),
+        "anoisesrc=c=pink:a=0.02:r=48000:seed=3",
+        "testsrc2=s=640x360:r=30",
+        12,
+        7000,
+    );
+    let out = d.join("twice.mp4");
+    let common = [
+        s(&bang),
+        s(&bang),
+        "--start",
+        "auto",
+        "--replay",
+        "-o",
+        s(&out),
+    ];
+    let mut dry = vec!["compile"];
+    dry.extend(common);
+    dry.extend(["--dry-run", "--json"]);
+    let o = failreel(&dry);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o.stdout);
+    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    let parts = plan["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+    for p in parts {
+        let moment = p["auto_start"]["moment_s"].as_f64().expect("a moment");
+        assert!((moment - 7.0).abs() < 0.2, "moment {moment}");
+        // Cut around the moment (10 s of the 12, at least 1.5 s before it), not the whole
+        // clip.
+        let start = p["segments"][0]["trim"]["start"].as_i64().unwrap() as f64 / 1e6;
+        assert!(start > 0.5 && start <= moment - 1.5, "trim start {start}");
+        assert!(p["replay"].is_object(), "the replay is planned");
+    }
+    let frames = plan["frames"].as_u64().unwrap();
+    failreel_ok(&[
+        "compile",
+        s(&bang),
+        s(&bang),
+        "--start",
+        "auto",
+        "--replay",
+        "-o",
+        s(&out),
+    ]);
+    let (_, _, pictures) = luma_frames(&out);
+    assert_eq!(
+        pictures.len() as u64,
+        frames,
+        "the reel is the plan's length"
+    );
+    let sound = audio_mono(&out);
+    let secs = sound.len() as f64 / 48000.0;
+    assert!(
+        (secs - frames as f64 / 30.0).abs() < 0.03,
+        "sound {secs} s for {frames} frames"
+    );
+    // Each part is 3 s before the moment + its rest (5 s) + the 3 s replay: longer than the
+    // part alone (8 s).
+    assert!(frames > 75 + 2 * 10 * 30, "{frames} frames");
+}
+
+#[test]
+fn compile_prints_its_warnings_and_strict_fails_it() {
+    let dir = workdir();
+    let d = dir.path();
+    // 320x240 is enlarged 8x: a warning.
+    let a = Fixture::new()
+        .lavfi("testsrc2=s=320x240:r=30")
+        .secs(2)
+        .write(&d.join("small.mp4"));
+    let out = d.join("small-reel.mp4");
+    let o = failreel(&["compile", s(&a), s(&a), "-o", s(&out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning") && err.contains("enlarged"), "{err}");
+    let strict_out = d.join("strict.mp4");
+    let o = failreel(&["compile", s(&a), s(&a), "--strict", "-o", s(&strict_out)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("--strict"), "{err}");
+    assert!(!strict_out.exists());
+}
+
+#[test]
+fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 12.0, 30);
+    let out_dir = d.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("friday.mp4");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args([
+            "compile",
+            s(&a),
+            s(&a),
+            "--encoder-preset",
+            "medium",
+            "-o",
+            s(&out),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !list(&out_dir).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(t.elapsed().as_secs() < 60, "the compilation never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert_eq!(
+        list(&out_dir),
+        Vec::<String>::new(),
+        "no temporary, lock or reel left"
+    );
 }

@@ -150,7 +150,7 @@ fn flags_beside_a_manifest_are_never_silently_ignored() {
         .expect("a plan line");
     assert_eq!(plan["plan"]["outputs"][0]["encoder"]["crf"], 21);
     assert_eq!(plan["plan"]["outputs"][0]["preset"], "shorts");
-    assert_eq!(plan["plan"]["cards"][0]["text"], "Too hot");
+    assert_eq!(plan["plan"]["overlays"][0]["text"], "Too hot");
     assert!(plan["plan"]["outputs"][0]["path"]
         .as_str()
         .unwrap()

@@ -185,7 +185,8 @@ fn media(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
             full_range: false,
             color_space: "bt709".into(),
             color_primaries: "bt709".into(),
-            hdr: "sdr".into(),
+            hdr: failreel::model::Transfer::Sdr,
+            x264_build: None,
             interlaced: None,
             start: Micros::ZERO,
         },
@@ -234,7 +235,7 @@ fn request() -> impl Strategy<Value = ReelRequest> {
                     went_wrong_until: wu,
                     lesson_at: la,
                     lesson_until: lu,
-                    focus: focus.map(Focus::At),
+                    focus: focus.map(|f| Focus::At(f).into()),
                     crf: crf.and_then(|c| failreel::model::Crf::new(c).ok()),
                     ..Default::default()
                 }
@@ -318,11 +319,11 @@ proptest! {
                 prop_assert!(c.x + c.width <= p.video.rotated_size.0);
                 prop_assert!(c.y + c.height <= p.video.rotated_size.1);
                 let reel = p.frame_time(p.video.frames);
-                for card in &p.cards {
+                for card in p.overlays.iter().filter(|o| o.is_card()) {
                     prop_assert!(card.at < card.until && card.until <= reel);
                     prop_assert!(!card.text.trim().is_empty(), "no card over nothing");
                 }
-                prop_assert!((1..=51).contains(&p.encoder().crf));
+                prop_assert!((1..=51).contains(&p.encoder().crf.get()));
             }
             Err(e) => prop_assert!(e.to_string().contains("clip.mov")),
         }

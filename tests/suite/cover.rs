@@ -217,3 +217,83 @@ fn cover_is_a_manifest_key() {
     assert_eq!(plans[0]["plan"]["cover"]["headline"]["text"], "Too hot");
     assert!(plans[1]["plan"].get("cover").is_none());
 }
+
+#[test]
+fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
+    let dir = workdir();
+    let d = dir.path();
+    // 6 s of sharp testsrc2; from 1.5 to 2.5 s it is blurred and a drawn person stands in
+    // the middle: sharper frames exist, but only those show someone.
+    let png = d.join("person.png");
+    person_png(&png, 96);
+    let clip = d.join("person.mp4");
+    Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30:d=6")
+        .input(&["-loop", "1", "-framerate", "30", "-i", s(&png)])
+        .opts(&[
+            "-filter_complex",
+            "[0]boxblur=6:enable='between(t,1.5,2.5)'[b];[b][1]overlay=x=205:y=40:enable='between(t,1.5,2.5)':shortest=1,format=yuv420p",
+            "-t",
+            "6",
+            "-g",
+            "30",
+        ])
+        .write(&clip);
+    let out = d.join("reels");
+    let mut args = vec![
+        "render",
+        s(&clip),
+        "--cover",
+        "--focus",
+        "center",
+        "--out-dir",
+        s(&out),
+    ];
+    args.extend(CARD);
+    failreel_ok(&args);
+    let reel = out.join("person.tiktok.mp4");
+    let skin = |path: &Path| {
+        let img = image::open(path).unwrap().to_rgb8();
+        img.pixels()
+            .filter(|p| {
+                let (r, g, b) = (p[0] as i32, p[1] as i32, p[2] as i32);
+                (140..230).contains(&r)
+                    && (20..70).contains(&(r - g))
+                    && (10..50).contains(&(g - b))
+            })
+            .count()
+    };
+    // The reel's candidate frames (10, 30, …, 170 of 180), decoded independently: the
+    // sharpest has nobody (so the sharpest frame alone would not do: the test can fail), and
+    // only 50 and 70 (1.67 s, 2.33 s) show the person.
+    let frame_at = |n: u32| {
+        let png = d.join(format!("f{n}.png"));
+        let sel = format!("select=eq(n\\,{n})");
+        ffmpeg(&["-i", s(&reel), "-vf", &sel, "-frames:v", "1", s(&png)]);
+        png
+    };
+    let (y0, y1) = (1000, 1400);
+    let mut sharpest = (0, 0.0);
+    for n in (10..180).step_by(20) {
+        let f = frame_at(n);
+        let (w, _, g) = gray(&f);
+        let sharp = lap_var(&g, w, y0, y1);
+        if sharp > sharpest.1 {
+            sharpest = (n, sharp);
+        }
+        assert_eq!(
+            skin(&f) > 20_000,
+            n == 50 || n == 70,
+            "frame {n}: {} skin pixels",
+            skin(&f)
+        );
+    }
+    assert!(sharpest.0 != 50 && sharpest.0 != 70, "{sharpest:?}");
+    // The cover shows the person (the headline covers the top of the head).
+    let jpg = out.join("person.tiktok.jpg");
+    assert!(
+        skin(&jpg) > 20_000,
+        "{} skin pixels in the cover",
+        skin(&jpg)
+    );
+}

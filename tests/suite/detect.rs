@@ -275,7 +275,7 @@ fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
     let moment = plan["auto_start"]["moment_s"].as_f64().unwrap();
     assert!((moment - 17.5).abs() <= 0.3, "{plan}");
     // The went-wrong card starts at the moment, on the reel's clock (microseconds).
-    let card = plan["cards"][0]["at"].as_f64().unwrap() / 1e6;
+    let card = plan["overlays"][0]["at"].as_f64().unwrap() / 1e6;
     assert!((card - (moment - a)).abs() < 0.01, "{card} {moment} {a}");
     // A manual trim reports its trim too, and has no auto_start.
     let manual = plan_lines(&[
@@ -396,4 +396,89 @@ fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
         clock.starts_with("0:") && (secs - 17.5).abs() <= 0.3,
         "{row}"
     );
+}
+
+/// Voiced syllables (a wandering 170 Hz voice with harmonics, 3-4 a second), `secs` long: an
+/// ffmpeg audio source.
+fn speech_like(secs: u32) -> String {
+    format!(
+        "aevalsrc=0.3*(sin(2*PI*(170+20*sin(2*PI*0.5*t))*t)+0.5*sin(4*PI*(170+20*sin(2*PI*0.5*t))*t)+0.3*sin(6*PI*(170+20*sin(2*PI*0.5*t))*t))*pow(max(0\\,sin(2*PI*3*t+2*sin(1.3*t)))\\,2):s=48000:d={secs}"
+    )
+}
+
+#[test]
+fn a_smoke_alarm_caught_mid_cycle_under_speech_is_found_at_its_first_whole_cycle() {
+    // The alarm was already sounding: the clip catches it at 3.0 s in the middle of a
+    // cycle's second beep (cycles start at 1.8 + 4k s), under speech as loud as the beeps.
+    // The first whole cycle starts at 5.8 s.
+    let dir = workdir();
+    let alarm = "aevalsrc=0.12*sin(2*PI*3150*t)*gte(t\\,3)*lt(mod(t-1.8\\,4)\\,2.5)*lt(mod(mod(t-1.8\\,4)\\,1)\\,0.5):s=48000:d=16";
+    let out = Fixture::new()
+        .lavfi(alarm)
+        .lavfi(&speech_like(16))
+        .lavfi("testsrc2=s=320x180:r=30:d=16")
+        .opts(&[
+            "-filter_complex",
+            "[0][1]amix=inputs=2:normalize=0[a]",
+            "-map",
+            "[a]",
+            "-map",
+            "2:v",
+        ])
+        .secs(16)
+        .write(&dir.path().join("alarm mid-cycle.mp4"));
+    let (code, lines) = detect(&[&out]);
+    assert_eq!(code, 0);
+    let ms = moments(&lines[0]);
+    assert!(!ms.is_empty(), "{}", lines[0]);
+    assert_eq!(ms[0].2[0], "smoke alarm", "{}", lines[0]);
+    assert!((ms[0].0 - 5.8).abs() <= 0.1, "{}", lines[0]);
+}
+
+#[test]
+fn a_dc_offset_and_a_50_hz_hum_do_not_hide_a_bang_and_an_early_bang_is_found() {
+    let dir = workdir();
+    let hum = clip_with_bang(
+        dir.path(),
+        "hum.mp4",
+        "aevalsrc=0.35+0.3*sin(2*PI*50*t)+0.1*sin(2*PI*100*t):s=48000:d=14[h];anoisesrc=d=14:c=pink:a=0.02:r=48000[n];[h][n]amix=inputs=2:normalize=0[out0]",
+        14,
+        8600,
+    );
+    let early = clip_with_bang(
+        dir.path(),
+        "early.mp4",
+        "anoisesrc=d=12:c=pink:a=0.03:r=48000",
+        12,
+        250,
+    );
+    let (code, lines) = detect(&[&hum, &early]);
+    assert_eq!(code, 0);
+    for (line, planted) in lines.iter().zip([8.6, 0.25]) {
+        let ms = moments(line);
+        assert!(!ms.is_empty(), "{line}");
+        assert!((ms[0].0 - planted).abs() <= 0.3, "{line}");
+        assert_eq!(ms[0].2[0], "bang", "{line}");
+    }
+}
+
+#[test]
+fn a_steady_loud_fan_or_a_periodic_beat_alone_gives_no_moment() {
+    let dir = workdir();
+    let video = "color=c=0x606060:s=320x180:r=30:d=16";
+    let fan = Fixture::new()
+        .lavfi("anoisesrc=d=16:c=pink:a=0.4:r=48000,lowpass=f=3000")
+        .lavfi(video)
+        .secs(16)
+        .write(&dir.path().join("fan.mp4"));
+    let beat = Fixture::new()
+        .lavfi("aevalsrc=0.12*(sin(2*PI*220*t)+sin(2*PI*277*t)+sin(2*PI*330*t))+0.4*sin(2*PI*60*t)*exp(-12*mod(t\\,0.5))+0.05*sin(2*PI*880*t)*exp(-20*mod(t+0.25\\,0.5)):s=48000:d=16")
+        .lavfi(video)
+        .secs(16)
+        .write(&dir.path().join("beat.mp4"));
+    let (code, lines) = detect(&[&fan, &beat]);
+    assert_eq!(code, 0);
+    for line in &lines {
+        assert!(moments(line).is_empty(), "{line}");
+    }
 }

@@ -476,6 +476,7 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
             let spec = ProxySpec {
                 input: &clip,
                 stream: 0,
+                x264_build: None,
                 trim_start: trim,
                 rotation: 0,
                 rotated_size: (320, 180),
@@ -509,5 +510,201 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
                 assert_eq!(side.obs.len(), one.obs.len(), "{name}");
             }
         }
+    }
+}
+
+/// A drawn face's skin (see common::person_png) in a small reel frame: (pixels, left, right).
+fn skin_columns(f: &[u8]) -> (usize, usize, usize) {
+    let (mut n, mut l, mut r) = (0, usize::MAX, 0);
+    for y in 0..H {
+        for x in 0..W {
+            let i = (y * W + x) * 3;
+            let (pr, pg, pb) = (f[i] as i32, f[i + 1] as i32, f[i + 2] as i32);
+            if (140..230).contains(&pr)
+                && (20..70).contains(&(pr - pg))
+                && (10..50).contains(&(pg - pb))
+            {
+                n += 1;
+                l = l.min(x);
+                r = r.max(x);
+            }
+        }
+    }
+    (n, l, r)
+}
+
+/// A 640x360 30 fps clip `secs` long: a drawn person (face 96 px wide) whose picture's left
+/// edge is at `person_x` (an ffmpeg expression in t) over temporal grey noise, and the
+/// textured orange patch of [`patch_clip`] at `patch_x`: warmer, more saturated and more
+/// detailed than the person, which is what the colour and texture cues alone would follow.
+fn person_and_patch_clip(
+    dir: &Path,
+    name: &str,
+    person_x: &str,
+    patch_x: &str,
+    secs: u32,
+    bg: &str,
+) -> std::path::PathBuf {
+    let png = dir.join(format!("{name}.person.png"));
+    person_png(&png, 96);
+    let clip = dir.join(name);
+    Fixture::new()
+        .lavfi(&format!(
+            "color=c={bg}:s=640x360:r=30:d={secs},noise=c0s=50:c0f=t+u"
+        ))
+        .lavfi(&format!(
+            "color=c=0xE05010:s=60x100:r=30:d={secs},noise=alls=12:allf=t"
+        ))
+        .input(&["-loop", "1", "-framerate", "30", "-i", s(&png)])
+        .opts(&[
+            "-filter_complex",
+            &format!(
+                "[0][1]overlay=x='{patch_x}':y=130:shortest=1[a];[a][2]overlay=x='{person_x}':y=40:shortest=1,format=yuv420p"
+            ),
+            "-t",
+            &secs.to_string(),
+            "-g",
+            "60",
+        ])
+        .write(&clip);
+    clip
+}
+
+/// Frames of `frames` whose window does not show the drawn face whole (at least 2500 skin
+/// pixels, clear of the window's edges).
+fn frames_without_the_face(frames: &[Vec<u8>]) -> Vec<usize> {
+    frames
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            let (n, l, r) = skin_columns(f);
+            n < 2500 || l < 2 || r + 2 >= W
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[test]
+fn a_person_is_held_in_the_window_not_a_brighter_moving_patch() {
+    let dir = workdir();
+    let d = dir.path();
+    // The person drifts right slowly at the left; the orange patch sways at the right.
+    let clip = person_and_patch_clip(d, "person.mp4", "20+t*15", "480+40*sin(3*t)", 5, "gray");
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    assert_eq!(frames.len(), 150);
+    let missed = frames_without_the_face(&frames);
+    assert!(
+        missed.len() <= 3,
+        "the face is not in the window in {} of 150 frames: {missed:?}",
+        missed.len()
+    );
+    // The plan says why: the face detector saw the person.
+    let plans = plan_lines(&["render", s(&clip), "--focus", "auto", "--dry-run", "--json"]);
+    let r = &plans[0]["plan"]["video"]["reframe"];
+    assert!(r["shots"].as_array().unwrap().len() == 1, "{r}");
+    // A window at the patch (what colour and texture alone choose) loses the person: the
+    // test can fail.
+    let at_patch = d.join("patch.mp4");
+    render(&clip, &at_patch, "0.95");
+    assert!(frames_without_the_face(&small_frames(&at_patch)).len() > 140);
+}
+
+#[test]
+fn after_a_cut_the_window_starts_on_the_new_person() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = person_and_patch_clip(d, "a.mp4", "10", "540", 2, "gray");
+    let b = person_and_patch_clip(d, "b.mp4", "400", "40", 2, "0x405070");
+    let clip = d.join("cut.mp4");
+    Fixture::new()
+        .input(&["-i", s(&a), "-i", s(&b)])
+        .opts(&["-filter_complex", "[0][1]concat=n=2:v=1", "-g", "45"])
+        .write(&clip);
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, "auto");
+    let frames = small_frames(&reel);
+    assert_eq!(frames.len(), 120);
+    let missed = frames_without_the_face(&frames);
+    // Every frame, the cut's own included, shows the person of its shot.
+    assert!(missed.is_empty(), "frames without the face: {missed:?}");
+    let (_, l59, _) = skin_columns(&frames[59]);
+    let (_, l60, _) = skin_columns(&frames[60]);
+    assert!(l59 < W && l60 < W, "{l59} {l60}");
+}
+
+#[test]
+fn focus_keys_on_the_reels_clock_move_the_window_where_they_say() {
+    let dir = workdir();
+    let d = dir.path();
+    // A horizontal ramp: a column's brightness says which source column it is.
+    let clip = d.join("ramp.mp4");
+    Fixture::new()
+        .lavfi("color=c=gray:s=640x360:r=30:d=3,geq=lum='X*250/639':cb=128:cr=128")
+        .opts(&["-g", "30"])
+        .write(&clip);
+    let keys = "0.2,1s=0.8,2s=center";
+    let reel = d.join("reel.mp4");
+    render(&clip, &reel, keys);
+    let (_, _, frames) = grey_frames(&reel);
+    assert_eq!(frames.len(), 90);
+    // Each span shows what that focus alone shows (a reel rendered with it fixed), from the
+    // key's own frame on.
+    let diff = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (*x as f64 - *y as f64).abs())
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    for (focus, span) in [("0.2", 0..30), ("0.8", 30..60), ("center", 60..90)] {
+        let fixed = d.join(format!("fixed-{focus}.mp4"));
+        render(&clip, &fixed, focus);
+        let (_, _, f) = grey_frames(&fixed);
+        for i in 0..90 {
+            let same = diff(&frames[i], &f[i]) < 2.0;
+            assert_eq!(same, span.contains(&i), "frame {i} against --focus {focus}");
+        }
+    }
+    // --dry-run --json shows the path; the same keys from a manifest give the same path.
+    let plans = plan_lines(&["render", s(&clip), "--focus", keys, "--dry-run", "--json"]);
+    let path = plans[0]["plan"]["video"]["crop_path"].clone();
+    let xs: Vec<(i64, u64)> = path
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["t"].as_i64().unwrap(), k["rect"]["x"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        xs,
+        vec![
+            (0, 88),
+            (1_000_000, 88),
+            (1_000_000, 350),
+            (2_000_000, 350),
+            (2_000_000, 218)
+        ]
+    );
+    let manifest = d.join("m.toml");
+    std::fs::write(
+        &manifest,
+        format!("[[clip]]\ninput = {:?}\nfocus = {keys:?}\n", s(&clip)),
+    )
+    .unwrap();
+    let from_manifest = plan_lines(&["render", "--manifest", s(&manifest), "--dry-run", "--json"]);
+    assert_eq!(from_manifest[0]["plan"]["video"]["crop_path"], path);
+    // A bad list is a usage error naming the flag and the bad part.
+    for (bad, part) in [
+        ("0.2,1s=up", "1s=up"),
+        ("0.2,0.8", "\"0.8\""),
+        ("0.2,2s=0.5,1s=auto", "1s=auto"),
+    ] {
+        let out = failreel_exit(&["render", s(&clip), "--focus", bad, "--dry-run"], 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--focus") && err.contains(part),
+            "{bad}: {err}"
+        );
     }
 }

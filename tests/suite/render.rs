@@ -574,6 +574,7 @@ fn a_failing_encoder_reports_libavs_own_last_lines() {
     .expect("plan");
     // A profile x264 does not know: libav's wrapper says why before the open fails.
     plan.outputs[0].encoder.profile = "cinema".into();
+    let plan = failreel::chain::complete(plan, 1).expect("complete");
     let err = failreel::render::render(
         &plan,
         &failreel::render::RenderOptions::default(),

@@ -83,11 +83,10 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
     assert_eq!(r["frames"], 90);
     assert_eq!(r["speed"], 0.5);
     // The lesson card, at the end, lasts through the replay.
-    let lesson = plan["cards"]
-        .as_array()
-        .unwrap()
+    let overlays = plan["overlays"].as_array().unwrap();
+    let lesson = overlays
         .iter()
-        .find(|c| c["kind"] == "lesson")
+        .find(|c| c["role"] == "lesson")
         .expect("a lesson card");
     assert_eq!(lesson["until"], 9_000_000);
 
@@ -106,11 +105,14 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
 
     let (w, _, frames) = small_frames(&reel);
     assert_eq!(frames.len(), 270);
-    let tag = small_rect(&r["tag"]["rect"], 2);
-    let cards: Vec<_> = plan["cards"]
-        .as_array()
-        .unwrap()
+    let tag_overlay = overlays
         .iter()
+        .find(|o| o["role"] == "replay_tag")
+        .expect("the replay's tag");
+    let tag = small_rect(&tag_overlay["rect"], 2);
+    let cards: Vec<_> = overlays
+        .iter()
+        .filter(|o| o["role"] == "went_wrong" || o["role"] == "lesson")
         .map(|c| small_rect(&c["rect"], 2))
         .collect();
     let clear = |x: usize, y: usize| !inside(tag, x, y) && !cards.iter().any(|&c| inside(c, x, y));
@@ -128,7 +130,7 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
         }
         // The tag is drawn over the replay.
         let t = mad(replayed, source, w, |x, y| {
-            inside(small_rect(&r["tag"]["rect"], 0), x, y)
+            inside(small_rect(&tag_overlay["rect"], 0), x, y)
         });
         tag_least = tag_least.min(t);
         assert!(

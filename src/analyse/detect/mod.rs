@@ -1,16 +1,17 @@
 //! The detection pass: the moments of a clip where something went wrong, found the way a
-//! viewer notices them (a bang, a crash, a shout, a smoke alarm, the phone getting knocked).
+//! viewer notices them (a crash, breaking glass, a shout, a smoke or CO alarm, the phone
+//! getting knocked).
 //!
-//! Audio first, because it is cheap: the audio alone is decoded, mono at 16 kHz, and
-//! [`audio`] finds sudden sounds against the local background, shouts and alarm rhythms.
-//! Then the video is decoded only in windows around the strongest audio candidates, at a few
-//! frames a second (the frames in between are left undecoded when nothing refers to them,
-//! the loop filter skipped) and scaled down to a 160 px proxy as each frame arrives;
-//! [`video`] finds knocks, exposure changes, bursts of motion, and the cuts that suppress a
-//! candidate. A clip with no sound (no audio stream, or digital silence) is decoded whole
-//! when short, otherwise around the jumps in its video packet sizes ([`prescan`], demuxing
-//! only). [`fuse`] groups the cues into moments, one 0–1 score each with the
-//! reasons. Results are cached with the other passes ([`super::cache`]).
+//! Audio first, because it is cheap: the audio alone is decoded, mono at 16 kHz, high-passed
+//! (a DC offset or a hum is not sound), and [`audio`] finds sudden sounds against each band's
+//! usual peaks and the T3/T4 alarm rhythms. Then the video is read only where its compressed
+//! packet sizes jump ([`prescan`], demuxing only), with or without sound, since a knock on
+//! the phone has no sound of its own: a few short windows, at a few frames a second, scaled
+//! down to a 160 px proxy as each frame arrives; [`video`] finds knocks (and, in a clip
+//! without sound, exposure changes and bursts of motion), and the hard cuts that explain a
+//! picture cue away. A short clip without sound is decoded whole. [`fuse`] groups the cues
+//! into moments, one 0–1 score each with the reasons. Results are cached with the other
+//! passes ([`super::cache`]); the cache key carries the detector's version.
 
 pub mod audio;
 pub mod prescan;
@@ -59,8 +60,10 @@ pub struct Detection {
 const PROXY_FPS: u32 = 10;
 /// Proxy width, px.
 const PROXY_WIDTH: u32 = 160;
-/// Audio candidates whose surroundings are looked at.
-const VIDEO_WINDOWS: usize = 8;
+/// Packet-size windows looked at in a clip with sound (for knocks without a sound).
+const SOUND_PRESCAN: usize = 3;
+/// The least strength of a sudden sound kept as a candidate.
+const CANDIDATE: f32 = 0.2;
 /// Without sound, clips up to this long (seconds) are decoded whole; longer ones only
 /// around the jumps in their packet sizes ([`prescan`]).
 const WHOLE_BELOW_S: f64 = 30.0;
@@ -70,7 +73,7 @@ const SILENT_WINDOWS: usize = 6;
 const MIN_SCORE: f64 = 0.3;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 #[derive(Serialize)]
 struct Key {
@@ -78,6 +81,7 @@ struct Key {
     input: std::path::PathBuf,
     size: u64,
     modified_ns: u128,
+    fingerprint: u64,
     video_stream: usize,
     audio_stream: Option<usize>,
 }
@@ -89,6 +93,7 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         input: std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone()),
         size: info.stamp.size,
         modified_ns: info.stamp.modified_ns,
+        fingerprint: info.stamp.fingerprint,
         video_stream: info.video.index,
         audio_stream: info.audio.as_ref().map(|a| a.index),
     };
@@ -109,10 +114,12 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
 pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
     init_libav();
     let duration = info.duration.as_secs_f64();
-    let samples = match &info.audio {
+    let mut samples = match &info.audio {
         Some(a) => decode_audio(info, a.index)?,
         None => Vec::new(),
     };
+    // A DC offset or mains hum is not sound: high-pass before deciding there is any.
+    audio::high_pass(&mut samples);
     let peak = samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     let sound = peak > 0.001;
     let mut cues = Vec::new();
@@ -120,28 +127,29 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
         let f = audio::features(&samples);
         let alarms = audio::alarms(&f);
         let span = alarms.first().map(|a| (a.t, audio::tone_end(&f, a.t)));
-        // The beeps of an alarm are the alarm, not bangs or shouts of their own.
+        // The beeps of an alarm are the alarm, not sudden sounds of their own.
         let outside = |c: &Cue| span.is_none_or(|(a, b)| c.t < a - 0.2 || c.t > b);
-        cues.extend(audio::onsets(&f).into_iter().filter(outside));
-        cues.extend(audio::shouts(&samples, &f).into_iter().filter(outside));
+        cues.extend(
+            audio::onsets(&f)
+                .into_iter()
+                .filter(|c| c.strength >= CANDIDATE)
+                .filter(outside),
+        );
         cues.extend(alarms);
     }
-    // The video: around the strongest audio candidates, or all of it without sound.
-    let windows = if sound {
-        let mut c: Vec<&Cue> = cues.iter().collect();
-        c.sort_by(|a, b| b.strength.total_cmp(&a.strength));
-        prescan::merge_windows(
-            c.iter()
-                .take(VIDEO_WINDOWS)
-                .map(|c| ((c.t - 3.0).max(0.0), (c.t + 2.0).min(duration)))
-                .collect(),
-        )
-    } else if duration > WHOLE_BELOW_S {
-        // No sound: where the packet sizes jump (demuxing only), decoded around those.
-        let sizes = crate::media::packets::video_packet_sizes(&info.path, info.video.index)?;
-        prescan::windows(&sizes, duration, SILENT_WINDOWS, 3.0, 2.5)
-    } else {
+    // The video: where its packet sizes jump (demuxing only), with or without sound (a knock
+    // has no sound of its own); all of it when a clip without sound is short.
+    let windows = if !sound && duration <= WHOLE_BELOW_S {
         vec![(0.0, duration)]
+    } else {
+        let sizes = crate::media::packets::video_packet_sizes(&info.path, info.video.index)?;
+        prescan::windows(
+            &sizes,
+            duration,
+            if sound { SOUND_PRESCAN } else { SILENT_WINDOWS },
+            if sound { 1.5 } else { 3.0 },
+            if sound { 1.0 } else { 2.5 },
+        )
     };
     let mut cut_times = Vec::new();
     for (a, b) in windows {
@@ -151,7 +159,13 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
         let frames = decode_proxy(info, a, b)?;
         let s = video::steps(&frames);
         cut_times.extend(video::cuts(&s));
-        cues.extend(video::cues(&s, PROXY_FPS as f64));
+        // With sound, only knocks: exposure changes and bursts of motion with no sound did not
+        // mark events on the corpus (they fire on the footage's own action).
+        cues.extend(
+            video::cues(&s, PROXY_FPS as f64)
+                .into_iter()
+                .filter(|c| !sound || c.label == "knock"),
+        );
     }
     Ok(Detection {
         duration_s: (duration * 1000.0).round() / 1000.0,
@@ -233,16 +247,18 @@ pub fn table(input: &str, d: &Detection) -> String {
 /// How much each cue counts in a moment's score.
 fn weight(label: &str) -> f32 {
     match label {
-        "smoke alarm" | "CO alarm" => 1.0,
-        "bang" | "knock" | "shout" => 0.9,
-        "sudden sound" => 0.75,
+        // A sudden sound's strength is already a probability (fitted on real recordings).
+        "smoke alarm" | "CO alarm" | "bang" | "sudden sound" => 1.0,
+        "knock" | "shout" => 0.9,
         "exposure change" => 0.6,
         _ => 0.5,
     }
 }
 
-/// Groups cues within 0.6 s into moments (score 1 − Π(1 − wᵢsᵢ); the onset is the strongest
-/// sound's, else the strongest picture cue's), drops those at a cut, keeps the best per 3 s.
+/// Groups cues within 0.6 s into moments (score 1 − Π(1 − wᵢsᵢ) over the detectors, each
+/// counted once at its strongest; the onset is the strongest
+/// sound's, else the strongest picture cue's), drops picture-only ones at a cut, keeps the best
+/// per 3 s.
 pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
     cues.sort_by(|a, b| a.t.total_cmp(&b.t));
     let mut groups: Vec<Vec<Cue>> = Vec::new();
@@ -268,12 +284,29 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
             let t = strongest(true)
                 .or_else(|| strongest(false))
                 .unwrap_or(g[0].t);
-            if cut_times.iter().any(|&c| (c - t).abs() < 0.35) {
+            // A cut explains a picture cue, not a sound (raw footage has no cuts; an edited
+            // clip's bang at a cut is still a bang).
+            let heard = g.iter().any(|c| is_sound(c.label));
+            if !heard && cut_times.iter().any(|&c| (c - t).abs() < 0.35) {
                 return None;
             }
-            let keep = g.iter().fold(1.0f32, |k, c| {
-                k * (1.0 - weight(c.label) * c.strength.clamp(0.0, 1.0))
-            });
+            // One detector's cues count once (the strongest: two steps of the same crash are
+            // not two pieces of evidence); different detectors' combine.
+            let family = |l: &'static str| -> &'static str {
+                match l {
+                    "bang" | "sudden sound" => "step",
+                    other => other,
+                }
+            };
+            let mut best: Vec<(&'static str, f32)> = Vec::new();
+            for c in &g {
+                let v = weight(c.label) * c.strength.clamp(0.0, 1.0);
+                match best.iter_mut().find(|(f, _)| *f == family(c.label)) {
+                    Some(b) => b.1 = b.1.max(v),
+                    None => best.push((family(c.label), v)),
+                }
+            }
+            let keep = best.iter().fold(1.0f32, |k, (_, v)| k * (1.0 - v));
             g.sort_by(|a, b| {
                 (weight(b.label) * b.strength).total_cmp(&(weight(a.label) * a.strength))
             });
@@ -303,7 +336,12 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
 
 /// The clip's sound, mono at [`audio::RATE`], sample 0 at the first video frame.
 fn decode_audio(info: &MediaInfo, index: usize) -> Result<Vec<f32>, RenderError> {
-    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    let mut dec = RangeDecoder::open(
+        &info.path,
+        info.video.index,
+        info.video.x264_build,
+        Micros::ZERO,
+    )?;
     if !matches!(dec.with_audio(index), Ok(true)) {
         return Ok(Vec::new());
     }
@@ -328,7 +366,12 @@ fn decode_audio(info: &MediaInfo, index: usize) -> Result<Vec<f32>, RenderError>
 
 /// Proxy frames of `from..to` seconds at [`PROXY_FPS`].
 fn decode_proxy(info: &MediaInfo, from: f64, to: f64) -> Result<Vec<video::Proxy>, RenderError> {
-    let mut dec = RangeDecoder::open(&info.path, info.video.index, Micros::ZERO)?;
+    let mut dec = RangeDecoder::open(
+        &info.path,
+        info.video.index,
+        info.video.x264_build,
+        Micros::ZERO,
+    )?;
     let fps = PROXY_FPS;
     let first = (from * fps as f64).floor() as u64;
     let total = (to * fps as f64).ceil() as u64;
@@ -392,14 +435,21 @@ mod tests {
             Cue {
                 t: 20.0,
                 strength: 0.6,
+                label: "knock",
+            },
+            Cue {
+                t: 30.0,
+                strength: 0.6,
                 label: "sudden sound",
             },
         ];
-        let m = fuse(cues, &[20.1]);
-        assert_eq!(m.len(), 2);
+        let m = fuse(cues, &[20.1, 30.1]);
+        assert_eq!(m.len(), 3, "{m:?}");
         assert_eq!(m[0].t, 5.0);
         assert_eq!(m[0].why, vec!["bang", "knock"]);
         assert!(m[0].score > m[1].score);
         assert_eq!(m[1].t, 9.0);
+        // The knock at the cut is dropped, the sound at the other cut is kept.
+        assert_eq!(m[2].t, 30.0);
     }
 }

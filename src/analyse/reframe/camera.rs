@@ -154,6 +154,25 @@ pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
             wide: false,
         });
     }
+    // One run that clearly outweighs the others and fits the window is the subject: a
+    // single thing that fits is never shown small (a stone or a bright sky beside the bunny
+    // is not a second subject). Two of about the same weight stay two (fill, if most of the
+    // shot is like that).
+    let mut masses: Vec<(f32, (usize, usize))> = runs.iter().map(|r| (mass(r), *r)).collect();
+    masses.sort_by(|x, y| y.0.total_cmp(&x.0));
+    if let [(m0, (a, b)), rest @ ..] = masses.as_slice() {
+        let second = rest.first().map_or(0.0, |r| r.0);
+        if (b - a) as f32 + 2.0 * margin <= win && second < 0.6 * m0 {
+            let c = centre_of(*a, *b);
+            return Some(Subject {
+                left: *a as f32,
+                right: *b as f32,
+                centre: c,
+                best: (c - win / 2.0).clamp(0.0, (n as f32 - win).max(0.0)),
+                wide: false,
+            });
+        }
+    }
     // The window holding the most (ties: the one nearest the centre of mass).
     let span = (win.round() as usize).clamp(1, n);
     let mut sum: f32 = w[..span].iter().sum();
@@ -184,7 +203,9 @@ pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
 
 /// Decides every shot's camera for a window `win` proxy pixels wide in a picture `width`
 /// wide, samples at `rate` per second. `emphasis` weighs each sample (1 is plain; more around
-/// a detected moment, see [`emphasis_around`]; missing samples are plain).
+/// a detected moment, see [`emphasis_around`]; missing samples are plain). `people` is each
+/// sample's people subject ([`super::people::subjects`]; missing or None: nobody seen), which
+/// comes before what the profile says.
 pub fn plan_shots(
     obs: &[Observation],
     cuts: &[usize],
@@ -192,6 +213,7 @@ pub fn plan_shots(
     win: f32,
     rate: f32,
     emphasis: &[f32],
+    people: &[Option<Subject>],
 ) -> Vec<ShotPath> {
     let mut bounds = vec![0];
     bounds.extend_from_slice(cuts);
@@ -199,7 +221,20 @@ pub fn plan_shots(
     let e: Vec<f32> = (0..obs.len())
         .map(|k| emphasis.get(k).copied().unwrap_or(1.0).max(1.0))
         .collect();
-    let plan = |a: usize, b: usize| plan_shot(&obs[a..a + b], &e[a..a + b], a, width, win, rate);
+    let who: Vec<Option<Subject>> = (0..obs.len())
+        .map(|k| people.get(k).copied().flatten())
+        .collect();
+    let plan = |a: usize, b: usize| {
+        plan_shot(
+            &obs[a..a + b],
+            &e[a..a + b],
+            &who[a..a + b],
+            a,
+            width,
+            win,
+            rate,
+        )
+    };
     let mut shots: Vec<ShotPath> = bounds
         .windows(2)
         .filter(|b| b[1] > b[0])
@@ -302,6 +337,7 @@ fn median(v: &mut [f32]) -> f32 {
 fn plan_shot(
     obs: &[Observation],
     emphasis: &[f32],
+    people: &[Option<Subject>],
     start: usize,
     width: f32,
     win: f32,
@@ -311,10 +347,12 @@ fn plan_shot(
     let room = (width - win).max(0.0);
     let centre = room / 2.0;
     let margin = 0.06 * win;
+    // People first; the profile (motion, colour, texture) where nobody is seen.
     let subj: Vec<Option<Subject>> = obs
         .iter()
         .zip(emphasis)
-        .map(|(o, &e)| subject(&weighted_profile(o, e), win))
+        .zip(people)
+        .map(|((o, &e), p)| p.or_else(|| subject(&weighted_profile(o, e), win)))
         .collect();
     let seen: Vec<Subject> = subj.iter().flatten().copied().collect();
     let shot = |camera, x: Vec<f32>| ShotPath {
@@ -390,11 +428,58 @@ fn plan_shot(
             target[i] = median(&mut [t0[i - 1], t0[i], t0[i + 1]]);
         }
     }
-    let x = follow(&target, win, rate);
+    let x = settle(&follow(&target, win, rate), win, rate);
     shot(
         Camera::Track,
         x.into_iter().map(|v| v.clamp(0.0, room)).collect(),
     )
+}
+
+/// Holds still where a path only drifts: each stretch of at least 0.8 s that stays within
+/// 5% of a window width (a head swaying, a cook shifting weight) becomes one still window at
+/// its middle, and the path eases (a short smoothing) in and out of it. A moving window
+/// costs the encoder more than a still one (every frame's picture shifts), and a drift of a
+/// few pixels frames nothing better; pans where the subject really moves are kept.
+pub fn settle(x: &[f32], win: f32, rate: f32) -> Vec<f32> {
+    let n = x.len();
+    let band = 0.05 * win;
+    let min_len = ((0.8 * rate).round() as usize).max(3);
+    let mut out = x.to_vec();
+    let mut i = 0;
+    while i < n {
+        // The longest run from i whose spread stays within the band.
+        let (mut lo, mut hi) = (x[i], x[i]);
+        let mut j = i + 1;
+        while j < n {
+            let (l, h) = (lo.min(x[j]), hi.max(x[j]));
+            if h - l > 2.0 * band {
+                break;
+            }
+            (lo, hi) = (l, h);
+            j += 1;
+        }
+        if j - i >= min_len {
+            let mid = (lo + hi) / 2.0;
+            out[i..j].iter_mut().for_each(|v| *v = mid);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    // Ease between holds and moves (the steps between them are at most a band).
+    let k = [0.054f32, 0.244, 0.403, 0.244, 0.054];
+    let eased = smooth5(&out, k);
+    // Keep the holds exactly still where they are not next to a change.
+    (0..n)
+        .map(|i| {
+            let still = |j: usize| out.get(j).is_some_and(|&v| v == out[i]);
+            if (i.saturating_sub(2)..=(i + 2).min(n - 1)).all(still) {
+                out[i]
+            } else {
+                eased[i]
+            }
+        })
+        .collect()
 }
 
 /// A camera operator's follow of `target` (sampled at `rate` per second): look two samples
@@ -450,7 +535,7 @@ mod tests {
     #[test]
     fn a_still_subject_off_centre_gets_a_steady_window_around_it() {
         let obs: Vec<_> = (0..20).map(|_| obs_with_peak(192, 20, 0.01)).collect();
-        let shots = plan_shots(&obs, &cuts(&obs, 2), 192.0, 60.0, 5.0, &[]);
+        let shots = plan_shots(&obs, &cuts(&obs, 2), 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots.len(), 1);
         assert_eq!(shots[0].camera, Camera::Steady);
         let x = shots[0].x[0];
@@ -463,7 +548,7 @@ mod tests {
         obs.extend((0..10).map(|i| obs_with_peak(192, 160, if i == 0 { 0.8 } else { 0.01 })));
         let c = cuts(&obs, 2);
         assert_eq!(c, vec![10]);
-        let shots = plan_shots(&obs, &c, 192.0, 60.0, 5.0, &[]);
+        let shots = plan_shots(&obs, &c, 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots.len(), 2);
         assert!(shots[0].x[5] < 10.0);
         assert!(shots[1].x[5] + 60.0 > 170.0);
@@ -476,7 +561,7 @@ mod tests {
             *v = 1.0;
         }
         let obs = vec![o; 10];
-        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots[0].camera, Camera::Fill);
     }
 
@@ -513,7 +598,7 @@ mod tests {
             };
             10
         ];
-        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
         assert!(shots[0].x[0] <= 95.0 && shots[0].x[0] + 60.0 >= 120.0);
     }
@@ -527,7 +612,7 @@ mod tests {
         }
         let s = subject(&o.profile, 60.0).expect("a subject");
         assert!(!s.wide && s.left >= 99.0, "{s:?}");
-        let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0, &[]);
+        let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
     }
 
@@ -562,7 +647,7 @@ mod tests {
                 o
             })
             .collect();
-        let plain = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[]);
+        let plain = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
         // Without a moment the cook is held (the tray is a brief distraction).
         assert!(
             plain.iter().all(|s| s.x.iter().all(|&x| x <= 20.0)),
@@ -570,7 +655,7 @@ mod tests {
         );
         let e = emphasis_around(Some(4.0), 40, 5.0);
         assert!((e[20] - 3.0).abs() < 1e-3 && e[0] == 1.0 && e[39] == 1.0);
-        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &e);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &e, &[]);
         // At the moment the tray is inside the window; well before it, the cook is.
         // The window jumps to the tray 0.6 s before the moment and back 1 s after.
         assert_eq!(shots.len(), 3, "{shots:?}");
@@ -580,5 +665,48 @@ mod tests {
         assert!(x <= 150.0 && x + 60.0 >= 160.0, "{x}");
         assert!(shots[0].x.iter().all(|&x| x <= 20.0), "{:?}", shots[0]);
         assert!(shots[2].x.iter().all(|&x| x <= 20.0), "{:?}", shots[2]);
+    }
+
+    #[test]
+    fn people_come_before_the_profile_and_a_shot_is_filled_or_cropped_whole() {
+        // The profile's subject is at the left all along; the people say the person is at
+        // the right: the window holds the person.
+        let obs: Vec<_> = (0..30).map(|_| obs_with_peak(192, 10, 0.01)).collect();
+        let one = Subject {
+            left: 150.0,
+            right: 175.0,
+            centre: 162.0,
+            best: 132.0,
+            wide: false,
+        };
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &vec![Some(one); 30]);
+        assert_eq!(shots.len(), 1);
+        assert!(
+            shots[0].x.iter().all(|&x| x <= 150.0 && x + 60.0 >= 175.0),
+            "{shots:?}"
+        );
+        // Two people far apart for most of the shot, then one: one fill shot, and a detected
+        // moment near its end (what moves is elsewhere) does not cut a cropped part into it.
+        let two = Subject {
+            left: 0.0,
+            right: 192.0,
+            centre: 100.0,
+            best: 70.0,
+            wide: true,
+        };
+        let people: Vec<Option<Subject>> = (0..30)
+            .map(|k| Some(if k < 22 { two } else { one }))
+            .collect();
+        let mut obs = obs;
+        for o in obs.iter_mut().skip(24).take(5) {
+            for c in 90..100 {
+                o.profile[c] = 0.9;
+                o.motion[c] = 0.9;
+            }
+        }
+        let e = emphasis_around(Some(5.2), 30, 5.0);
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &e, &people);
+        assert_eq!(shots.len(), 1, "{shots:?}");
+        assert_eq!(shots[0].camera, Camera::Fill);
     }
 }

@@ -1,13 +1,16 @@
-//! The reframe pass (`--focus auto`, issue 14): follows what matters in each shot with the
-//! 9:16 window, without ML weights.
+//! The reframe pass (`--focus auto`, issues 14 and 22): keeps what matters in each shot in
+//! the 9:16 window, people first.
 //!
 //! 1. [`proxy`]: the trimmed range decoded at 5 pictures a second (frames nothing refers to
 //!    and no sample shows are not decoded, deblocking is skipped), each scaled at once to
-//!    192 px wide and turned upright.
+//!    192 px wide and turned upright; on demand the same picture 384 px wide in grey for the
+//!    face detector.
 //! 2. [`signals`]: per sample a colour histogram (cuts), the camera's shift and the motion
 //!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
-//! 3. [`camera`]: shots, and per shot steady / track / fill / centre.
-//! 4. Each cut's exact frame is found on tiny thumbnails of the frames between the two
+//! 3. [`people`]: faces (rustface, once a second and wherever a cut may start) linked into
+//!    tracks per shot; each sample's people are its subject, before the profile.
+//! 4. [`camera`]: shots, and per shot steady / track / fill / centre.
+//! 5. Each cut's exact frame is found on tiny thumbnails of the frames between the two
 //!    samples around it, so the window jumps on the cut's own frame and never pans across.
 //!
 //! The plan's crop path gets a key per sample of a tracking shot (linear between keys; see
@@ -17,6 +20,7 @@
 //! cached by the source's stamp, the range, the moment and the parameters.
 
 pub mod camera;
+pub mod people;
 pub mod proxy;
 pub mod signals;
 
@@ -29,7 +33,10 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 6;
+const VERSION: u32 = 8;
+/// The face detector looks at every this many proxy samples (once a second), and at every
+/// sample where a cut may start.
+pub const DETECT_EVERY: u64 = 5;
 
 /// Everything the decision depends on (the cache key).
 #[derive(serde::Serialize)]
@@ -38,6 +45,7 @@ struct Key<'a> {
     input: std::path::PathBuf,
     size: u64,
     modified_ns: u128,
+    fingerprint: u64,
     spec: &'a proxy::ProxySpec<'a>,
     frames: u64,
     fps: u32,
@@ -65,11 +73,20 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     let spec = proxy::ProxySpec {
         input: plan.input(),
         stream: v.stream,
+        x264_build: v.x264_build,
         trim_start: plan.trim().start,
         rotation: v.rotation,
         rotated_size: v.rotated_size,
     };
-    let window = v.crop();
+    // The pass decides for the centred window's size (a `--focus` list may start fixed).
+    let window = {
+        let w = v.crop();
+        let room = (v.rotated_size.0 & !1).saturating_sub(w.width);
+        Rect {
+            x: even((room as f64 * 0.5).round() as f32),
+            ..w
+        }
+    };
     // A detected moment (`--start auto`) inside the range, on the reel's clock.
     let moment = plan
         .auto_start
@@ -82,6 +99,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
         input: std::fs::canonicalize(spec.input).unwrap_or_else(|_| spec.input.to_path_buf()),
         size: plan.source().size,
         modified_ns: plan.source().modified_ns,
+        fingerprint: plan.source().fingerprint,
         spec: &spec,
         frames: v.frames,
         fps: v.fps,
@@ -109,6 +127,13 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
                 let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
                 r.analysed = true;
                 r.note = Some(format!("the window stays centred: {e}"));
+                if !r.fixed.is_empty() {
+                    let centred = vec![CropKey {
+                        t: Micros::ZERO,
+                        rect: window,
+                    }];
+                    plan.video.crop_path = crate::plan::with_fixed(&centred, &r.fixed);
+                }
                 return Ok(());
             }
         },
@@ -118,7 +143,8 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     r.moment = moment;
     r.keyframes = decided.keyframes;
     r.shots = decided.shots;
-    plan.video.crop_path = decided.keys;
+    // A `--focus` list's fixed stretches keep their windows.
+    plan.video.crop_path = crate::plan::with_fixed(&decided.keys, &r.fixed);
     Ok(())
 }
 
@@ -159,6 +185,7 @@ fn decide(
         times,
         obs,
         width: pw,
+        faces,
         ..
     } = match keyframes {
         Some(kt) => keyframe_observations(spec, fps, frames, &kt, cores)?,
@@ -189,7 +216,18 @@ fn decide(
     let win = window.width as f32 / scale;
     let cut_samples = camera::cuts(&obs, if by_keyframes { 1 } else { 2 });
     let emphasis = camera::emphasis_around(moment.map(|m| m.0 as f32 / 1e6), obs.len(), rate);
-    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis);
+    // People first: faces linked into tracks within each shot (gaps up to 2.2 s), held for
+    // about half the time between two looks beyond a track's ends.
+    let per_sec = |s: f32| ((s * rate).round() as usize).max(1);
+    let tracks = people::link(&faces, &cut_samples, per_sec(2.2));
+    let looks = if by_keyframes {
+        1.0
+    } else {
+        DETECT_EVERY as f32
+    };
+    let hold = ((looks * 0.6).round() as usize).max(1);
+    let people = people::subjects(&tracks, &cut_samples, obs.len(), pw as f32, win, hold);
+    let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis, &people);
     let room = full.width.saturating_sub(window.width);
     let sample_time = |k: usize| times.get(k).copied().unwrap_or(reel_end);
     let rect_at = |s: &camera::ShotPath, j: usize| match s.camera {
@@ -259,6 +297,17 @@ pub struct Sampled {
     pub width: usize,
     /// The samples where a stretch decoded on its own began (besides 0).
     pub splits: Vec<u64>,
+    /// The faces found, for each sample the detector looked at (in sample order).
+    pub faces: Vec<(usize, Vec<people::Face>)>,
+}
+
+/// Whether the face detector looks at sample `k` with observation `o`: once a second, and
+/// where a cut may start (the colour or nearly every pixel changes), so that the window can
+/// start a new shot on its person.
+fn looks_for_faces(k: u64, o: &signals::Observation) -> bool {
+    k.is_multiple_of(DETECT_EVERY)
+        || o.cut_distance > 0.15
+        || (o.cut_distance > 0.04 && o.change > 0.1)
 }
 
 /// The shortest stretch of the full-rate proxy worth decoding on its own, in samples (2 s).
@@ -311,6 +360,8 @@ pub fn rate_observations(
         .map_or(0, |t| t.width);
     let mut obs: Vec<signals::Observation> = Vec::with_capacity(samples as usize);
     let mut prev: Option<proxy::Thumb> = None;
+    let mut faces: Vec<(usize, Vec<people::Face>)> = Vec::new();
+    let mut finder: Option<people::FaceFinder> = None;
     for (s, &(first_sample, ..)) in stretches.into_iter().zip(&jobs) {
         // A stretch that ended early (its input did) leaves samples to repeat the last.
         while (obs.len() as u64) < first_sample {
@@ -325,9 +376,19 @@ pub fn rate_observations(
             a.push(before);
             *o = a.push(first);
         }
+        // The stretch's first sample: looked at now that its observation is the one a
+        // single decode makes.
+        if let (Some(o), Some(g)) = (part.first(), s.first_grey.as_ref()) {
+            if looks_for_faces(first_sample, o) {
+                let f = finder.get_or_insert_with(people::FaceFinder::new).find(g);
+                faces.push((first_sample as usize, f));
+            }
+        }
+        faces.extend(s.faces);
         obs.extend(part);
         prev = s.last.or(prev);
     }
+    faces.sort_by_key(|f| f.0);
     let times = (0..obs.len())
         .map(|k| Micros((k as i128 * 1_000_000 / RATE as i128) as i64))
         .collect();
@@ -336,6 +397,7 @@ pub fn rate_observations(
         obs,
         width,
         splits: splits.iter().map(|s| s.0).collect(),
+        faces,
     })
 }
 
@@ -345,6 +407,11 @@ struct Stretch {
     obs: Vec<signals::Observation>,
     first: Option<proxy::Thumb>,
     last: Option<proxy::Thumb>,
+    /// The first picture for the face detector (whether to look is decided once its
+    /// observation is made against the previous stretch).
+    first_grey: Option<people::Grey>,
+    /// Faces at the samples after the first that the detector looked at.
+    faces: Vec<(usize, Vec<people::Face>)>,
 }
 
 fn observe_stretch(
@@ -359,19 +426,29 @@ fn observe_stretch(
         obs: Vec::new(),
         first: None,
         last: None,
+        first_grey: None,
+        faces: Vec::new(),
     };
-    proxy::decode_proxy(spec, RATE, samples, entry, threads, WIDTH, |k, t| {
+    let mut finder: Option<people::FaceFinder> = None;
+    proxy::decode_proxy(spec, RATE, samples, entry, threads, WIDTH, |k, t, g| {
         let o = analyser.push(t);
         // Samples arrive in order; a sample the source has no frame for repeats the last.
         while (out.obs.len() as u64) < k - first_sample {
             let last = out.obs.last().cloned().unwrap_or_default();
             out.obs.push(last);
         }
-        out.obs.push(o);
         if out.first.is_none() {
             out.first = Some(t.clone());
+            out.first_grey = Some(g.get()?.clone());
+        } else if looks_for_faces(k, &o) {
+            let f = finder
+                .get_or_insert_with(people::FaceFinder::new)
+                .find(g.get()?);
+            out.faces.push((k as usize, f));
         }
+        out.obs.push(o);
         out.last = Some(t.clone());
+        Ok(())
     })?;
     Ok(out)
 }
@@ -433,20 +510,32 @@ fn keyframe_observations(
                 .collect()
         })
         .collect();
+    // Each keyframe's picture is also looked at for faces, on its thread.
+    type Looked = (Vec<(u64, proxy::Thumb)>, Vec<people::Face>);
     let decoded = side_by_side(&groups, threads, |g| {
-        proxy::decode_stretches(spec, fps, g, WIDTH)
+        let mut finder = people::FaceFinder::new();
+        proxy::decode_stretches(spec, fps, g, WIDTH, true).map(|all| {
+            all.into_iter()
+                .map(|(thumbs, grey)| {
+                    let faces = grey.map(|g| finder.find(&g)).unwrap_or_default();
+                    (thumbs, faces)
+                })
+                .collect::<Vec<Looked>>()
+        })
     });
-    let mut stretches: Vec<(u64, Vec<(u64, proxy::Thumb)>)> = Vec::with_capacity(starts.len());
+    let mut stretches: Vec<(u64, Looked)> = Vec::with_capacity(starts.len());
     for (g, d) in groups.iter().zip(decoded) {
         stretches.extend(g.iter().map(|s| s.0).zip(d?));
     }
     stretches.sort_by_key(|s| s.0);
     let mut series = signals::Analyser::new();
     let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
-    for (a, thumbs) in &stretches {
+    let mut faces = Vec::new();
+    for (a, (thumbs, found)) in &stretches {
         let (Some((_, first)), Some((_, after))) = (thumbs.first(), thumbs.last()) else {
             continue;
         };
+        faces.push((obs.len(), found.clone()));
         pw = first.width;
         let between = series.push(first);
         let mut pair = signals::Analyser::new();
@@ -464,6 +553,7 @@ fn keyframe_observations(
         obs,
         width: pw,
         splits: Vec::new(),
+        faces,
     })
 }
 

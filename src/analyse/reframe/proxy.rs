@@ -3,6 +3,7 @@
 //! scaled at once to a small RGB image (about 192 px wide) and turned upright. Also the exact
 //! cut finder: a short stretch decoded at the reel's own rate into tiny thumbnails.
 
+use super::people::{Grey, DETECT_WIDTH};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
@@ -16,6 +17,8 @@ pub struct ProxySpec<'a> {
     pub input: &'a Path,
     /// Its video stream.
     pub stream: usize,
+    /// The x264 build that wrote it (the probe's).
+    pub x264_build: Option<u32>,
     /// Trim start on the clip's timeline.
     pub trim_start: Micros,
     /// Clockwise quarter turns to make the picture upright (0, 90, 180, 270).
@@ -50,6 +53,88 @@ struct Shrinker {
     rotation: u32,
     upright: (usize, usize),
     flags: ff::software::scaling::Flags,
+    grey: GreyScaler,
+}
+
+/// Scales a decoded frame to the face detector's grey picture (upright,
+/// [`super::people::DETECT_WIDTH`] px wide at most), when asked.
+struct GreyScaler {
+    ctx: Option<(ff::software::scaling::Context, ff::format::Pixel, u32, u32)>,
+    out: ff::frame::Video,
+    rotation: u32,
+    upright: (usize, usize),
+}
+
+impl GreyScaler {
+    fn grey(&mut self, path: &Path, f: &ff::frame::Video) -> Result<Grey, RenderError> {
+        let (pw, ph) = self.upright;
+        let (sw, sh) = if self.rotation % 180 == 90 {
+            (ph, pw)
+        } else {
+            (pw, ph)
+        };
+        let fresh = !matches!(&self.ctx, Some((_, fmt, w, h)) if *fmt == f.format() && *w == f.width() && *h == f.height());
+        if fresh {
+            let c = ff::software::scaling::Context::get(
+                f.format(),
+                f.width(),
+                f.height(),
+                ff::format::Pixel::GRAY8,
+                sw as u32,
+                sh as u32,
+                ff::software::scaling::Flags::AREA,
+            )
+            .map_err(lav(path, "scaling the face detector's picture"))?;
+            self.ctx = Some((c, f.format(), f.width(), f.height()));
+        }
+        let (c, ..) = self.ctx.as_mut().expect("set above");
+        c.run(f, &mut self.out)
+            .map_err(lav(path, "scaling the face detector's picture"))?;
+        let stride = self.out.stride(0);
+        let data = self.out.data(0);
+        let mut luma = vec![0u8; pw * ph];
+        for y in 0..ph {
+            for x in 0..pw {
+                let (sx, sy) = upright_source(self.rotation, (sw, sh), x, y);
+                luma[y * pw + x] = data[sy * stride + sx];
+            }
+        }
+        Ok(Grey {
+            width: pw,
+            height: ph,
+            luma,
+        })
+    }
+}
+
+/// Where upright pixel (x, y) comes from in a stored picture `stored` (w, h), turned by
+/// `rotation` clockwise quarter turns to be upright.
+fn upright_source(rotation: u32, stored: (usize, usize), x: usize, y: usize) -> (usize, usize) {
+    let (sw, sh) = stored;
+    match rotation {
+        90 => (y, sh - 1 - x),
+        180 => (sw - 1 - x, sh - 1 - y),
+        270 => (sw - 1 - y, x),
+        _ => (x, y),
+    }
+}
+
+/// The face detector's picture of the proxy picture being handed on, scaled on demand (once).
+pub struct LazyGrey<'a> {
+    scaler: &'a mut GreyScaler,
+    frame: &'a ff::frame::Video,
+    path: &'a Path,
+    made: Option<Grey>,
+}
+
+impl LazyGrey<'_> {
+    /// The grey picture (scaled at the first call).
+    pub fn get(&mut self) -> Result<&Grey, RenderError> {
+        if self.made.is_none() {
+            self.made = Some(self.scaler.grey(self.path, self.frame)?);
+        }
+        Ok(self.made.as_ref().expect("made above"))
+    }
 }
 
 impl Shrinker {
@@ -66,24 +151,39 @@ impl Shrinker {
             } else {
                 ff::software::scaling::Flags::POINT
             },
+            grey: GreyScaler {
+                ctx: None,
+                out: ff::frame::Video::empty(),
+                rotation: spec.rotation,
+                upright: proxy_size(spec.rotated_size, DETECT_WIDTH),
+            },
         }
     }
 
     /// Runs `dec` to its end: each chosen picture shrunk and handed to `on` once for every
-    /// output frame it fills, in order.
+    /// output frame it fills, in order, with its face detector's picture on demand.
     fn run(
         &mut self,
         dec: &mut RangeDecoder,
         path: &Path,
-        mut on: impl FnMut(u64, &Thumb),
+        mut on: impl FnMut(u64, &Thumb, &mut LazyGrey<'_>) -> Result<(), RenderError>,
     ) -> Result<(), RenderError> {
         let mut failure = None;
         dec.run(None, |item| {
             if let Decoded::Picture(shown) = item {
                 match self.shrink(path, &shown.frame) {
                     Ok(t) => {
+                        let mut lazy = LazyGrey {
+                            scaler: &mut self.grey,
+                            frame: &shown.frame,
+                            path,
+                            made: None,
+                        };
                         for k in shown.first..shown.first + shown.count {
-                            on(k, &t);
+                            if let Err(e) = on(k, &t, &mut lazy) {
+                                failure = Some(e);
+                                return Ok(Flow::Stop);
+                            }
                         }
                     }
                     Err(e) => {
@@ -128,12 +228,7 @@ impl Shrinker {
         for y in 0..ph {
             for x in 0..pw {
                 // (x, y) upright comes from (sx, sy) stored.
-                let (sx, sy) = match self.rotation {
-                    90 => (y, sh - 1 - x),
-                    180 => (sw - 1 - x, sh - 1 - y),
-                    270 => (sw - 1 - y, x),
-                    _ => (x, y),
-                };
+                let (sx, sy) = upright_source(self.rotation, (sw, sh), x, y);
                 let s = at(sx, sy);
                 let d = (y * pw + x) * 3;
                 rgb[d..d + 3].copy_from_slice(&data[s..s + 3]);
@@ -159,9 +254,9 @@ pub fn decode_proxy(
     entry: Micros,
     threads: usize,
     width: usize,
-    on: impl FnMut(u64, &Thumb),
+    on: impl FnMut(u64, &Thumb, &mut LazyGrey<'_>) -> Result<(), RenderError>,
 ) -> Result<(), RenderError> {
-    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.x264_build, spec.trim_start)?;
     dec.with_video(VideoRange {
         first: samples.start,
         total: samples.end,
@@ -175,6 +270,10 @@ pub fn decode_proxy(
     Shrinker::for_proxy(spec, width).run(&mut dec, spec.input, on)
 }
 
+/// One decoded stretch: its thumbnails `(frame index, picture)`, and its first picture for the
+/// face detector when asked.
+pub type Stretched = (Vec<(u64, Thumb)>, Option<Grey>);
+
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
 /// the exact frame of a cut), as `(frame index, picture)`.
 pub fn decode_stretch(
@@ -184,24 +283,25 @@ pub fn decode_stretch(
     last: u64,
     width: usize,
 ) -> Result<Vec<(u64, Thumb)>, RenderError> {
-    let mut all = decode_stretches(spec, fps, &[(first, last)], width)?;
-    Ok(all.pop().unwrap_or_default())
+    let mut all = decode_stretches(spec, fps, &[(first, last)], width, false)?;
+    Ok(all.pop().map(|s| s.0).unwrap_or_default())
 }
 
 /// [`decode_stretch`] for several stretches `(first, last)` (the proxy's width for each
 /// keyframe and the frames just after it) with one decoder, flushed and sought between them
 /// (a 4K decoder's buffers are large: opening one per keyframe cost more in the kernel than
-/// in decoding).
+/// in decoding). With `grey_first`, also each stretch's first picture for the face detector.
 pub fn decode_stretches(
     spec: &ProxySpec<'_>,
     fps: u32,
     stretches: &[(u64, u64)],
     width: usize,
-) -> Result<Vec<Vec<(u64, Thumb)>>, RenderError> {
+    grey_first: bool,
+) -> Result<Vec<Stretched>, RenderError> {
     let Some(&(first, last)) = stretches.first() else {
         return Ok(Vec::new());
     };
-    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.trim_start)?;
+    let mut dec = RangeDecoder::open(spec.input, spec.stream, spec.x264_build, spec.trim_start)?;
     dec.with_video(VideoRange {
         first,
         total: last + 1,
@@ -220,8 +320,15 @@ pub fn decode_stretches(
             let _ = dec.restart(first, last + 1, at);
         }
         let mut out = Vec::new();
-        shrink.run(&mut dec, spec.input, |k, t| out.push((k, t.clone())))?;
-        all.push(out);
+        let mut grey = None;
+        shrink.run(&mut dec, spec.input, |k, t, g| {
+            if grey_first && out.is_empty() {
+                grey = Some(g.get()?.clone());
+            }
+            out.push((k, t.clone()));
+            Ok(())
+        })?;
+        all.push((out, grey));
     }
     Ok(all)
 }

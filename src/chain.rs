@@ -1,0 +1,213 @@
+//! The chain from what a user asks to a complete plan, owned in one place.
+//!
+//! Every command (`render` and its batch, `preview`, `compile`) and the library go through
+//! these functions; nothing else assembles a plan:
+//!
+//! 1. [`draft`]: the request, the source's facts and the preset become a [`RenderPlan`]:
+//!    the trim (`--start auto` runs the cached detection pass to find the moment), cards,
+//!    the cover's plan, the replay, captions, a compilation's part number;
+//! 2. [`complete`]: the measuring passes the draft still needs run (cached: the
+//!    `--focus auto` crop path, the loudness gain), giving a [`CompletePlan`], the only kind
+//!    of plan render, preview, cover and compile accept.
+//!
+//! [`request_key`] identifies what was asked (the request, the preset, the output, the
+//! source's stamp and fingerprint) without running any pass: a reel carries it in its tag,
+//! so resume knows an up-to-date reel without analysing anything again.
+
+use crate::config::preset::Preset;
+use crate::config::request::ReelRequest;
+use crate::media::RenderError;
+use crate::model::source::MediaInfo;
+use crate::plan::{CompletePlan, PlanError, RenderPlan};
+use std::path::PathBuf;
+
+/// What the command adds to a reel beyond the user's request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Extras {
+    /// A report thumbnail beside the reel (`--report`) when no cover is asked for.
+    pub thumbnail: bool,
+    /// A compilation's part number (`#k`, from 1), drawn for the whole part.
+    pub number: Option<usize>,
+}
+
+/// Decides the reel for `info` as far as planning can without the measuring passes: the
+/// trim (with `--start auto`, around the moment the cached detection pass finds), cards,
+/// cover, replay, captions and the extras.
+pub fn draft(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+    extras: Extras,
+) -> Result<RenderPlan, PlanError> {
+    let plan = crate::analyse::detect::plan_reel_auto(info, req, preset, output)?;
+    let mut plan = crate::plan::captions::with_captions(plan, req)?;
+    if let Some(k) = extras.number {
+        crate::plan::captions::number_part(&mut plan, k).map_err(|source| PlanError::Card {
+            path: info.path.display().to_string(),
+            card: "number",
+            source,
+        })?;
+    }
+    if extras.thumbnail && plan.cover.is_none() {
+        plan.cover = Some(crate::plan::cover::plan_cover(
+            &plan,
+            crate::plan::cover::CoverKind::Thumbnail,
+        ));
+    }
+    plan.request = request_key(info, req, preset, &plan.outputs[0].path, extras);
+    Ok(plan)
+}
+
+/// Runs the passes `draft` still needs (reading the cache first), on up to `cores` threads,
+/// and returns the complete plan: what render, preview, cover and compile draw, decision for
+/// decision.
+pub fn complete(mut draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError> {
+    crate::analyse::analyse(&mut draft, cores)?;
+    Ok(CompletePlan::new(draft))
+}
+
+/// [`draft`] then [`complete`]: the whole chain for one reel.
+pub fn plan(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+    extras: Extras,
+    cores: usize,
+) -> Result<CompletePlan, ChainError> {
+    let d = draft(info, req, preset, output, extras)?;
+    Ok(complete(d, cores)?)
+}
+
+/// Bumped when the same request would now give a different reel (a planning rule or a pass
+/// changed in a way that matters): reels made before are then rendered again on resume.
+pub const PLAN_VERSION: u32 = 1;
+
+/// A short stable hash of what was asked of a reel: the request (less what does not change
+/// the reel: `cover`, `strict`), the preset, the output, the extras, and the input's path,
+/// stamp and fingerprint. Computed without any pass, so resume can skip an up-to-date reel
+/// without analysing it again.
+pub fn request_key(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: &std::path::Path,
+    extras: Extras,
+) -> String {
+    #[derive(serde::Serialize)]
+    struct Key<'a> {
+        version: u32,
+        crate_version: &'static str,
+        input: &'a std::path::Path,
+        stamp: crate::model::source::SourceStamp,
+        request: ReelRequest,
+        preset: &'a Preset,
+        output: &'a std::path::Path,
+        number: Option<usize>,
+    }
+    let mut request = req.clone();
+    request.cover = None;
+    request.strict = None;
+    // However the paths were spelled (from the manifest's folder, from above it, absolute),
+    // the same files give the same key.
+    let input = crate::model::same_file_path(&info.path);
+    let output = crate::model::same_file_path(output);
+    request.captions = request
+        .captions
+        .as_deref()
+        .map(crate::model::same_file_path);
+    let key = Key {
+        version: PLAN_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION"),
+        input: &input,
+        stamp: info.stamp,
+        request,
+        preset,
+        output: &output,
+        number: extras.number,
+    };
+    crate::plan::fnv_hex(serde_json::to_string(&key).unwrap_or_default().as_bytes())
+}
+
+/// Why the chain could not give a complete plan.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The reel cannot be planned.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A measuring pass failed.
+    #[error(transparent)]
+    Analyse(#[from] RenderError),
+}
+
+/// One part of a compilation as asked: the probed input and its request.
+pub struct PartRequest<'a> {
+    /// What the input is.
+    pub info: &'a MediaInfo,
+    /// What the user asked of the part (flags, then the manifest clip's keys).
+    pub request: &'a ReelRequest,
+}
+
+/// The chain for a compilation: every part drafted (numbered `#1`, `#2`, …; the same input
+/// may appear any number of times) and completed like any reel, then joined under the
+/// title. The reel's encoder is the preset's with the command line's CRF and speed.
+/// Warnings come back with the plan, each prefixed by its part's input.
+pub fn plan_compilation(
+    parts: &[PartRequest],
+    flags: &ReelRequest,
+    preset: &Preset,
+    title: &str,
+    output: PathBuf,
+    cores: usize,
+) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
+    let mut complete = Vec::new();
+    let mut warnings = Vec::new();
+    for (k, p) in parts.iter().enumerate() {
+        let extras = Extras {
+            thumbnail: false,
+            number: Some(k + 1),
+        };
+        let mut d = draft(p.info, p.request, preset, output.clone(), extras)?;
+        // A part is never written on its own: no still beside it.
+        d.cover = None;
+        for w in &d.warnings {
+            warnings.push(format!("{}: {w}", p.info.path.display()));
+        }
+        complete.push(self::complete(d, cores).map_err(ChainError::from)?);
+    }
+    let Some(first) = complete.first() else {
+        return Err(CompileError::Usage("a compilation needs clips".into()));
+    };
+    let encoder = crate::plan::EncoderPlan {
+        crf: flags.crf.unwrap_or(preset.video.crf),
+        preset: flags.encoder_preset.unwrap_or(preset.video.x264_preset),
+        max_bitrate_kbps: preset.video.max_bitrate_kbps,
+        ..first.encoder().clone()
+    };
+    let plan =
+        crate::plan::compile::assemble(complete, title, preset, output, encoder).map_err(|e| {
+            match e {
+                crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
+                crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
+            }
+        })?;
+    Ok((plan, warnings))
+}
+
+/// Why a compilation could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A usage problem (exit 2): too long, a part too short, no clips.
+    #[error("{0}")]
+    Usage(String),
+    /// A part could not be planned or analysed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl From<PlanError> for CompileError {
+    fn from(e: PlanError) -> CompileError {
+        CompileError::Chain(ChainError::Plan(e))
+    }
+}
