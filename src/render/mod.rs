@@ -11,12 +11,13 @@
 mod audio;
 pub mod compile;
 mod compose;
-mod cover;
+pub mod cover;
 mod moving;
 pub mod output;
 mod pipeline;
 mod preview;
 mod replay;
+pub mod review;
 
 pub use crate::media::filter::filter_chain;
 pub use crate::media::{init_libav, OutputCause, RenderError};
