@@ -13,7 +13,7 @@
 
 use super::audio::{send_pcm, Shaper};
 use super::compose::{CardsJob, PictureChain, ToEncode};
-use super::pipeline::{encode_stage, Source};
+use super::pipeline::{encode_stage, range_warnings, then_replay, Source};
 use super::{Progress, RenderOptions, RenderReport};
 use crate::media::decode::{Decoded, Flow, Shown};
 use crate::media::encode::{open_audio, open_video, VideoFormat};
@@ -128,14 +128,12 @@ fn joiner(
     let mut tail: Vec<ff::frame::Video> = Vec::new();
     let mut held: VecDeque<ff::frame::Video> = VecDeque::new();
     for seg in segments {
-        let mut local = 0usize;
-        for msg in seg {
+        for (local, msg) in seg.into_iter().enumerate() {
             let mut f = owned(msg.frame);
             if local < tail.len() {
                 let alpha = (local + 1) as f32 / (tail.len() + 1) as f32;
                 blend_into(&tail[local], &mut f, alpha);
             }
-            local += 1;
             held.push_back(f);
             while held.len() > x {
                 if !send(held.pop_front().expect("longer than x")) {
@@ -536,10 +534,7 @@ fn run_part(
             Ok(flow)
         });
         let main_end = splice.main_end();
-        let demuxed = match demuxed {
-            Ok(true) => splice.finish(&to_convert, cancel).map(|(ok, _)| ok),
-            other => other,
-        };
+        let demuxed = then_replay(demuxed, splice, &to_convert, cancel);
         drop(to_convert);
         let converted = converter.join().unwrap_or_else(|_| {
             Err(thread_error(
@@ -556,20 +551,7 @@ fn run_part(
     } else {
         main_emitted
     };
-    if main_emitted < main_frames {
-        warnings.push(format!(
-            "{path_s}: the clip ends (or breaks off) at {}: the part is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(main_emitted),
-            plan.frame_time(main_emitted).as_secs_f64(),
-            plan.frame_time(main_frames).as_secs_f64()
-        ));
-    }
-    if source.bad_packets() > 0 {
-        warnings.push(format!(
-            "{path_s}: {} damaged packet(s) were skipped",
-            source.bad_packets()
-        ));
-    }
+    warnings.extend(range_warnings(plan, &source, main_emitted, "part"));
     shaper.close(samples(emitted))?;
     while let Some((l, r)) = shaper.next_chunk(4096, true) {
         sound.add(pos0 + placed, placed, &l, &r, &fade_in);

@@ -169,6 +169,49 @@ pub(super) fn run_fanout(
     }
 }
 
+/// After a range's demux loop (`demuxed`, Ok(true) when it ran to its end): with `--replay`,
+/// a replay the footage did not reach yet ([`super::replay::Splice::finish`]) and a held
+/// last frame.
+pub(super) fn then_replay(
+    demuxed: Result<bool, RenderError>,
+    splice: super::replay::Splice,
+    to_convert: &std::sync::mpsc::SyncSender<crate::media::decode::Shown>,
+    cancel: &AtomicBool,
+) -> Result<bool, RenderError> {
+    match demuxed {
+        Ok(true) => splice.finish(to_convert, cancel).map(|(ok, _)| ok),
+        other => other,
+    }
+}
+
+/// What the user should know about a decoded range: it ended before the plan's frames (at
+/// `main_emitted`; `what` is "reel" or "part"), or damaged packets were skipped.
+pub(super) fn range_warnings(
+    plan: &RenderPlan,
+    source: &RangeDecoder,
+    main_emitted: u64,
+    what: &str,
+) -> Vec<String> {
+    let path_s = plan.input().display();
+    let mut warnings = Vec::new();
+    let planned = plan.video.frames;
+    if main_emitted < planned {
+        warnings.push(format!(
+            "{path_s}: the clip ends (or breaks off) at {}: the {what} is {:.2} s instead of {:.2} s",
+            plan.trim().start + plan.frame_time(main_emitted),
+            plan.frame_time(main_emitted).as_secs_f64(),
+            plan.frame_time(planned).as_secs_f64()
+        ));
+    }
+    let bad_packets = source.bad_packets();
+    if bad_packets > 0 {
+        warnings.push(format!(
+            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+        ));
+    }
+    warnings
+}
+
 /// A plan's range of its input, open for decoding: video (and sound, when the plan has it)
 /// set up, sought to the keyframe at or before the trim's start.
 pub(super) struct Source {
@@ -423,10 +466,7 @@ fn run_shared(
         // The footage frame after the last the main range filled.
         let main_end = splice.main_end();
         // `--replay`: a replay the footage did not reach yet, and a held end.
-        let demuxed = match demuxed {
-            Ok(true) => splice.finish(&to_convert, cancel).map(|(ok, _)| ok),
-            other => other,
-        };
+        let demuxed = then_replay(demuxed, splice, &to_convert, cancel);
         drop(to_convert);
         // The encoders' last packets, then their results.
         for (k, pkt) in packets.iter() {
@@ -486,20 +526,7 @@ fn run_shared(
     } else {
         emitted
     };
-    if main_emitted < total_frames {
-        warnings.push(format!(
-            "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(main_emitted),
-            plan.frame_time(main_emitted).as_secs_f64(),
-            plan.frame_time(total_frames).as_secs_f64()
-        ));
-    }
-    let bad_packets = source.bad_packets();
-    if bad_packets > 0 {
-        warnings.push(format!(
-            "{path_s}: {bad_packets} damaged packet(s) were skipped"
-        ));
-    }
+    warnings.extend(range_warnings(plan, &source, main_emitted, "reel"));
     for (a, out) in audio.iter_mut().enumerate() {
         let tb = out.time_base();
         let members = &fp.audio_encodes[a];

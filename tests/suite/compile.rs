@@ -1,8 +1,7 @@
 //! `failreel compile`: a cold open on the best moment, a title over moving footage, numbered
 //! parts, crossfades, continuous sound, one length rule. Asserted on decoded output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -2,9 +2,7 @@
 //! half speed with its own sound slowed (pitch kept), pushing in, with a "REPLAY" tag; the
 //! lesson card after it. Checked on the decoded reel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
