@@ -189,7 +189,7 @@ fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
     assert_eq!(look["text_size"], "L");
     assert_eq!(look["accent"], "#FF0000");
     assert_eq!(look["handle"], "@kitchenfails");
-    let banner = failreel::config::preset::CardStyle::look("banner").unwrap();
+    let banner = failreel::CardStyle::look("banner").unwrap();
     let style = &from_flags["card_style"];
     assert_eq!(style["heading_color"], "#FF0000");
     assert!((style["body_size"].as_f64().unwrap() - banner.body_size as f64 * 1.25).abs() < 0.01);

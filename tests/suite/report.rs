@@ -328,6 +328,20 @@ fn find_chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `path` (absolute) as a `file:` URL, each byte outside the unreserved set percent-encoded.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for b in path.to_str().unwrap().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                url.push(b as char)
+            }
+            _ => url.push_str(&format!("%{b:02X}")),
+        }
+    }
+    url
+}
+
 /// A headless screenshot of `page` at `width` x `height` into `shot` (a fresh profile in
 /// `profile`, no network services).
 fn screenshot(
@@ -337,11 +351,7 @@ fn screenshot(
     (width, height): (u32, u32),
     profile: &Path,
 ) {
-    let abs = std::path::absolute(page).unwrap();
-    let url = format!(
-        "file:///{}",
-        failreel::report::html::url_path(abs.strip_prefix("/").unwrap())
-    );
+    let url = file_url(&std::path::absolute(page).unwrap());
     let o = std::process::Command::new(chromium)
         .args([
             "--headless",
@@ -460,13 +470,11 @@ fn the_review_sheet_shows_framing_moments_and_covers_offline_in_a_browser() {
     println!("review page: {page_bytes} bytes for 2 reels, {per_week} for 20");
     assert!(per_week < 10_000_000, "{per_week} bytes for 20 reels");
 
-    let Some(chromium) = find_chromium() else {
-        println!(
-            "SKIPPED: no chromium on the PATH: the review sheet's browser check did not run \
-             (apt-get install chromium, or `make browser-deps`)"
-        );
-        return;
-    };
+    // CI installs Chromium (`make deps`): a missing browser fails here, never skips.
+    let chromium = find_chromium().expect(
+        "no chromium on the PATH: the review sheet's browser check cannot run; \
+         install it with `make deps` (Debian: apt-get install chromium)",
+    );
     for (name, size) in [("phone", (390, 844)), ("desktop", (1280, 900))] {
         let shot = d.join(format!("{name}.png"));
         screenshot(
