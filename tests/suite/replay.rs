@@ -6,7 +6,7 @@ use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Decoded frames scaled down by 4 (270x480), grey: (width, height, frames). The grey is
+/// Decoded frames at 270x480 (the reels' size with [`quarter_preset`]), grey: (width, height, frames). The grey is
 /// the mean of R, G and B after each file's own colour matrix (its luma alone would differ
 /// between a BT.601 source and the BT.709 reel).
 fn small_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
@@ -64,26 +64,37 @@ fn beat_period(x: &[f32], t0: f64, t1: f64) -> f64 {
     corr[i].0 as f64 * 0.01
 }
 
-/// The strongest frequency of `x` between `t0` and `t1` (seconds, 48 kHz), searched from 200
-/// to 900 Hz in 0.5 Hz steps.
+/// The strongest frequency of `x` between `t0` and `t1` (seconds, 48 kHz): searched from 200
+/// to 900 Hz in 2 Hz steps (an octave off would show), then to 0.1 Hz around the best.
 fn pitch(x: &[f32], t0: f64, t1: f64) -> f64 {
     let seg = &x[(t0 * 48000.0) as usize..(t1 * 48000.0) as usize];
-    let mut best = (0.0, f64::MIN);
-    let mut f = 200.0;
-    while f <= 900.0 {
-        let (mut re, mut im) = (0.0f64, 0.0f64);
+    // The spectrum's power at `f`: the samples against a phasor turned by complex products.
+    let power = |f: f64| {
         let w = 2.0 * std::f64::consts::PI * f / 48000.0;
-        for (i, v) in seg.iter().enumerate() {
-            re += *v as f64 * (w * i as f64).cos();
-            im += *v as f64 * (w * i as f64).sin();
+        let (c, s) = (w.cos(), w.sin());
+        let (mut pr, mut pi) = (1.0f64, 0.0f64);
+        let (mut re, mut im) = (0.0f64, 0.0f64);
+        for v in seg {
+            re += *v as f64 * pr;
+            im += *v as f64 * pi;
+            (pr, pi) = (pr * c - pi * s, pr * s + pi * c);
         }
-        let m = re * re + im * im;
-        if m > best.1 {
-            best = (f, m);
+        re * re + im * im
+    };
+    let best = |from: f64, to: f64, step: f64| {
+        let mut best = (from, f64::MIN);
+        let mut f = from;
+        while f <= to {
+            let m = power(f);
+            if m > best.1 {
+                best = (f, m);
+            }
+            f += step;
         }
-        f += 0.5;
-    }
-    best.0
+        best.0
+    };
+    let coarse = best(200.0, 900.0, 2.0);
+    best(coarse - 2.0, coarse + 2.0, 0.1)
 }
 
 /// `frame` (w x h grey) cropped to a centred window `scale` times its size and stretched back
@@ -121,13 +132,13 @@ fn dry_plans(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// A rectangle (output pixels) scaled to the small frames, with a margin.
+/// A rectangle (output pixels of a 270x480 reel), with a margin.
 fn small_rect(r: &Value, margin: i64) -> (usize, usize, usize, usize) {
     let g = |k: &str| r[k].as_i64().unwrap();
-    let x0 = ((g("x") / 4) - margin).max(0) as usize;
-    let y0 = ((g("y") / 4) - margin).max(0) as usize;
-    let x1 = (((g("x") + g("width")) / 4) + margin).min(270) as usize;
-    let y1 = (((g("y") + g("height")) / 4) + margin).min(480) as usize;
+    let x0 = (g("x") - margin).max(0) as usize;
+    let y0 = (g("y") - margin).max(0) as usize;
+    let x1 = (g("x") + g("width") + margin).min(270) as usize;
+    let y1 = (g("y") + g("height") + margin).min(480) as usize;
     (x0, y0, x1, y1)
 }
 
@@ -151,9 +162,12 @@ fn mad(a: &[u8], b: &[u8], w: usize, keep: impl Fn(usize, usize) -> bool) -> f64
 fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
     let dir = workdir();
     let clip = beeping_clip(dir.path(), 6);
+    let preset = quarter_preset(dir.path());
     let reel = dir.path().join("reel.mp4");
     let args = [
         s(&clip),
+        "--preset",
+        s(&preset),
         "--went-wrong",
         "Oops",
         "--went-wrong-at",
@@ -226,10 +240,18 @@ fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
     for k in (0..90usize).step_by(4).chain([89]) {
         let replayed = &frames[113 + k];
         let src = &source[68 + k / 2];
+        // The scale that matches best: 0.70 to 1.02 in 0.04 steps, then 0.01 around it.
+        let d_at = |sc: f64| mad(replayed, &zoom_in(src, w, h, sc), w, clear);
         let (mut best, mut best_d) = (0.0, f64::MAX);
-        for step in 0..=32 {
-            let sc = 0.70 + 0.01 * step as f64;
-            let d = mad(replayed, &zoom_in(src, w, h, sc), w, clear);
+        for sc in (0..=8).map(|i| 0.70 + 0.04 * i as f64) {
+            let d = d_at(sc);
+            if d < best_d {
+                (best, best_d) = (sc, d);
+            }
+        }
+        let coarse = best;
+        for sc in (-3..=3).map(|i| coarse + 0.01 * i as f64) {
+            let d = d_at(sc);
             if d < best_d {
                 (best, best_d) = (sc, d);
             }
@@ -330,8 +352,11 @@ fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
 fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
     let dir = workdir();
     let clip = pattern_clip(dir.path(), 6);
+    let preset = quarter_preset(dir.path());
     let plan = dry_plans(&[
         s(&clip),
+        "--preset",
+        s(&preset),
         "--went-wrong",
         "Oops",
         "--went-wrong-at",
@@ -361,6 +386,8 @@ fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
     failreel_ok(&[
         "render",
         s(&clip),
+        "--preset",
+        s(&preset),
         "--went-wrong",
         "Oops",
         "--went-wrong-at",
