@@ -349,10 +349,13 @@ fn a_compilation_opens_on_its_best_moment_then_the_title_over_moving_footage() {
         2000,
     );
     let out = d.join("friday.mp4");
+    let preset = quarter_preset(d);
     let args = [
         "compile",
         s(&a),
         s(&b),
+        "--preset",
+        s(&preset),
         "--focus",
         "center",
         "--title",

@@ -303,11 +303,14 @@ fn cover_at_takes_that_frame_and_the_report_offers_the_best_three() {
     let dir = workdir();
     let d = dir.path();
     let clip = blurred_but_one(d);
+    let preset = quarter_preset(d);
     let reel = d.join("reel.mp4");
     // 4.2 s is blurred: the cover rule would never pick it; --cover-at does.
     let out = failreel(&[
         "render",
         s(&clip),
+        "--preset",
+        s(&preset),
         "--focus",
         "center",
         "--cover-at",
@@ -345,6 +348,8 @@ fn cover_at_takes_that_frame_and_the_report_offers_the_best_three() {
     let plan = &plan_lines(&[
         "render",
         s(&clip),
+        "--preset",
+        s(&preset),
         "--cover-at",
         "4.2",
         "-o",
@@ -362,6 +367,8 @@ fn cover_at_takes_that_frame_and_the_report_offers_the_best_three() {
     failreel_ok(&[
         "render",
         s(&clip),
+        "--preset",
+        s(&preset),
         "--focus",
         "center",
         "--went-wrong",

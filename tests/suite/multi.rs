@@ -436,7 +436,7 @@ fn the_handle_is_drawn_inside_every_platforms_safe_zone() {
     let d = dir.path();
     let clip = Fixture::new()
         .lavfi("testsrc2=s=640x360:r=30")
-        .secs(1)
+        .secs("0.2")
         .write(&d.join("pattern.mp4"));
     let presets = "tiktok,reels,shorts,everywhere,stories";
     let run = |out: &str, extra: &[&str]| {

@@ -399,10 +399,13 @@ fn the_review_sheet_shows_framing_moments_and_covers_offline_in_a_browser() {
         .secs(4)
         .write(&d.join("plain.mp4"));
     let out = d.join("week");
+    let preset = quarter_preset(d);
     failreel_ok(&[
         "render",
         s(&bang),
         s(&plain),
+        "--preset",
+        s(&preset),
         "--focus",
         "0.3",
         "--went-wrong",
@@ -442,7 +445,7 @@ fn the_review_sheet_shows_framing_moments_and_covers_offline_in_a_browser() {
     assert_eq!(html.matches("<h4>Cover</h4>").count(), 2);
     // The sprite: the 9:16 window drawn where the reel shows it (focus 0.3 of a 640x360
     // picture: 202 px wide at x = 131), outlined in the accent colour.
-    let sprite_path = out.join("review").join("plain.tiktok.mp4.jpg");
+    let sprite_path = out.join("review").join("plain.quarter.mp4.jpg");
     assert!(files.contains(&sprite_path));
     let sprite = image::open(&sprite_path).unwrap().to_rgb8();
     let row: Vec<u32> = (0..160)
