@@ -26,7 +26,7 @@ pub mod stories;
 pub use extras::{
     CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan, ReplaySound, ZoomKey,
 };
-pub use overlay::{pop_steps, Appearance, Corner, Overlay, Role, SLIDE_DISTANCE};
+pub use overlay::{pop_steps, Appearance, Corner, Overlay, Role};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -373,7 +373,7 @@ pub struct AudioPlan {
     pub edge_fade: Micros,
     /// Loudness normalisation (two-pass EBU R128), or none.
     pub loudness: Option<LoudnessTarget>,
-    /// What normalisation does, decided from the loudness pass ([`decide_normalisation`]).
+    /// What normalisation does, decided from the loudness pass (`decide_normalisation`).
     pub normalisation: Normalisation,
 }
 
@@ -393,7 +393,7 @@ pub struct Loudness {
     pub measured_lufs: f64,
     /// True peak of the source over the reel, dBTP.
     pub measured_true_peak_dbtp: f64,
-    /// Gain applied, dB (at most [`MAX_GAIN_DB`]).
+    /// Gain applied, dB (at most `MAX_GAIN_DB`).
     pub gain_db: f64,
     /// The peak limiter's ceiling (sample peaks), dBFS.
     pub ceiling_dbfs: f64,
@@ -589,7 +589,7 @@ pub struct OutputPlan {
 }
 
 impl RenderPlan {
-    /// The first (today the only) segment. Plans come from [`plan_reel`], which always
+    /// The first (today the only) segment. Plans come from `plan_reel`, which always
     /// makes one.
     pub fn segment(&self) -> &Segment {
         self.segments.first().expect("a plan has a segment")

@@ -2,8 +2,7 @@
 //! half speed, with its own sound slowed and its pitch kept (libav's `atempo`), the window
 //! pushing in gently toward the subject, and a "REPLAY" tag at least as large as the cards'
 //! heading; then the rest of the footage (the aftermath), where the lesson card comes. The
-//! reel grows by the replay's length ([`added_length`], the one place that arithmetic
-//! lives), plus a held last frame only when the aftermath is too short to read the lesson
+//! reel grows by the replay's length (3 s at any whole frame rate), plus a held last frame only when the aftermath is too short to read the lesson
 //! (never past the preset's longest reel).
 //!
 //! Decided here ([`with_replay`]: part of the plan and of `--dry-run --json`): the range, the
@@ -31,15 +30,6 @@ const TAG_SCALE: f32 = 1.3;
 /// The shortest time a lesson card after the replay stays up (a held last frame makes up
 /// what the aftermath lacks, within the preset's longest reel).
 pub const LESSON_MIN: Micros = Micros(2_000_000);
-
-/// The reel length a replay adds at `fps` (1.5 s of footage shown at half speed: 3 s at any
-/// whole frame rate). The only place that arithmetic lives: planning the trim, the length
-/// limit and the replay itself ask here.
-pub fn added_length(fps: u32) -> Micros {
-    let fps = fps.max(1) as u64;
-    let frames = source_frames(fps) * REPLAY_REPEAT;
-    Micros((frames as i128 * 1_000_000 / fps as i128) as i64)
-}
 
 /// Output frame slots of footage a replay shows at `fps`.
 fn source_frames(fps: u64) -> u64 {
@@ -392,6 +382,13 @@ fn plan_tag(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reel length a replay adds at `fps`.
+    fn added_length(fps: u32) -> Micros {
+        let fps = fps.max(1) as u64;
+        let frames = source_frames(fps) * REPLAY_REPEAT;
+        Micros((frames as i128 * 1_000_000 / fps as i128) as i64)
+    }
 
     #[test]
     fn a_replay_adds_three_seconds_at_any_whole_rate() {
