@@ -23,7 +23,7 @@ pub struct CoverReport {
     pub scores: Vec<(Micros, f64)>,
     /// How many faces each candidate shows (in reel order).
     pub faces: Vec<usize>,
-    /// The best candidates (at most [`COVER_CHOICES`], the one used first), each with the
+    /// The best candidates (at most three, the one used first), each with the
     /// flag that picks it.
     pub best: Vec<CoverChoice>,
     /// Wall time, in seconds.
