@@ -10,6 +10,7 @@ mod card;
 mod color;
 mod encode;
 mod geometry;
+mod look;
 mod message;
 mod name;
 mod scalar;
@@ -21,12 +22,10 @@ pub use card::{clean_card_text, Animation, CardPosition, FontWeight};
 pub use color::{Fill, Rgb};
 pub use encode::{check_h264_level, Crf, Transfer, X264Speed};
 pub use geometry::{Focus, FocusKeys, FocusSpan, Rect};
+pub use look::{Handle, TextSize};
 pub use message::{line_col, one_line, plain_serde_message, suggest, LineIndex};
 pub use name::{check_file_name_part, same_file_path};
 pub use scalar::{deserialize_opt_bool, deserialize_opt_text, Scalar};
-pub use times::{
-    deserialize_opt_start, deserialize_opt_time, opt_start, opt_time, parse_start_arg,
-    parse_time_arg, serialize_opt_start, serialize_opt_time, Start,
-};
+pub use times::{opt_start, opt_time, parse_start_arg, parse_time_arg, Start};
 
 pub use time::Micros;
