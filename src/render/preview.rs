@@ -64,7 +64,7 @@ pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Fast);
-    enc.set_filter(png::Filter::Sub);
+    enc.set_filter(png::FilterType::Sub);
     enc.add_text_chunk("Software".into(), crate::render::output::png_software_tag())
         .map_err(png_err)?;
     let mut w = enc.write_header().map_err(png_err)?;
