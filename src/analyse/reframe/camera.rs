@@ -49,6 +49,48 @@ pub fn cuts(obs: &[Observation], min_len: usize) -> Vec<usize> {
             out.push(i);
         }
     }
+    through_black(out, &obs.iter().map(|o| o.brightness).collect::<Vec<_>>())
+}
+
+/// Below this mean luma a picture is black (the middle of a fade).
+const BLACK: f32 = 0.06;
+
+/// A fade through black is one cut: every step of a fade changes the histogram, so cuts are
+/// found on its way down and up. The cuts inside a fade (the samples darkening to black, the
+/// black ones, and those brightening after) become one cut at its first black sample: the
+/// fading picture keeps its shot's window, and the new shot starts from black.
+fn through_black(cuts: Vec<usize>, brightness: &[f32]) -> Vec<usize> {
+    let b = brightness;
+    let n = b.len();
+    let mut out = cuts;
+    let mut i = 0;
+    while i < n {
+        if b[i] >= BLACK {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < n && b[i] < BLACK {
+            i += 1;
+        }
+        // Darkening before, brightening after.
+        let mut a = first;
+        while a > 0 && b[a - 1] > b[a] {
+            a -= 1;
+        }
+        let mut z = i - 1;
+        while z + 1 < n && b[z + 1] > b[z] {
+            z += 1;
+        }
+        let inside = |c: &usize| (a + 1..=z).contains(c);
+        if out.iter().any(inside) {
+            out.retain(|c| !inside(c));
+            if first > 0 {
+                out.push(first);
+            }
+            out.sort_unstable();
+        }
+    }
     out
 }
 
@@ -595,6 +637,7 @@ mod tests {
             profile,
             shift: (0, 0),
             change: 0.0,
+            brightness: 0.5,
         }
     }
 
@@ -661,6 +704,7 @@ mod tests {
                 profile,
                 shift: (0, 0),
                 change: 0.01,
+                brightness: 0.5,
             };
             10
         ];
@@ -680,6 +724,37 @@ mod tests {
         assert!(!s.wide && s.left >= 99.0, "{s:?}");
         let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
+    }
+
+    #[test]
+    fn a_fade_through_black_is_one_cut() {
+        // Shot A, fading out over 4 samples to black, 2 black, fading in over 4 to shot B:
+        // each step of the fade changes the colours enough to look like a cut.
+        let levels = [
+            0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.35, 0.2, 0.1, 0.05, 0.02, 0.02, 0.06, 0.15, 0.3, 0.45,
+            0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+        ];
+        let obs: Vec<Observation> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                let step = i > 0 && (l - levels[i - 1]) != 0.0;
+                Observation {
+                    brightness: l,
+                    ..obs_with_peak(192, 20, if step { 0.5 } else { 0.01 })
+                }
+            })
+            .collect();
+        assert_eq!(cuts(&obs, 2), vec![9]);
+        // A picture that goes black with no cut (a light switched off) gets none.
+        let still: Vec<Observation> = obs
+            .iter()
+            .map(|o| Observation {
+                cut_distance: 0.01,
+                ..o.clone()
+            })
+            .collect();
+        assert!(cuts(&still, 2).is_empty());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 10;
+const VERSION: u32 = 11;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -219,7 +219,7 @@ fn decide(
     // People first: faces linked into tracks within each shot (gaps up to 2.2 s), held for
     // about half the time between two looks beyond a track's ends.
     let per_sec = |s: f32| ((s * rate).round() as usize).max(1);
-    let tracks = people::link(&faces, &cut_samples, per_sec(2.2));
+    let tracks = people::confirmed(people::link(&faces, &cut_samples, per_sec(2.2)));
     let looks = if by_keyframes {
         1.0
     } else {

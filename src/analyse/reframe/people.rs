@@ -20,6 +20,9 @@ pub const FINE_WIDTH: usize = 640;
 /// second finds weaker faces, such as a drawn face turned a little).
 const FINE_MIN_FACE: u32 = 28;
 const FINE_THRESH: f64 = 1.0;
+/// A face scoring under the first look's threshold is weak: alone in its track (seen once)
+/// it is not taken for a person.
+pub const WEAK_SCORE: f32 = 2.0;
 
 /// The model, from rustface's crate package (see build.rs).
 static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/seeta_fd_frontal_v1.0.bin"));
@@ -252,6 +255,15 @@ pub fn link(dets: &[(usize, Vec<Face>)], cuts: &[usize], max_gap: usize) -> Vec<
     tracks
 }
 
+/// The tracks that are people: seen at least twice, or once with a face the first look's
+/// threshold accepts (a weak face from the second look must be confirmed by another).
+pub fn confirmed(tracks: Vec<Track>) -> Vec<Track> {
+    tracks
+        .into_iter()
+        .filter(|t| t.faces.len() > 1 || t.faces.iter().any(|(_, f)| f.score >= WEAK_SCORE))
+        .collect()
+}
+
 /// A person's horizontal extent (head and shoulders) from their face, in picture fractions:
 /// about 2.8 face widths, centred on the face.
 pub fn person_extent(f: &Face) -> (f32, f32) {
@@ -396,6 +408,16 @@ mod tests {
             (15, vec![face(0.36, 0.1)]),
         ];
         let t = link(&dets, &[15], 12);
+        // A weak face seen once is not a person; twice it is.
+        let weak = |x: f32| Face {
+            score: 1.5,
+            ..face(x, 0.1)
+        };
+        let once = link(&[(0, vec![weak(0.3)]), (5, vec![weak(0.8)])], &[], 12);
+        assert!(confirmed(once).is_empty());
+        let twice = link(&[(0, vec![weak(0.3)]), (5, vec![weak(0.31)])], &[], 12);
+        assert_eq!(confirmed(twice).len(), 1);
+        assert_eq!(confirmed(t.clone()).len(), 3);
         // The left face 0-10, the right one (0 and 10: a gap of 10 allowed), a new track
         // after the cut.
         assert_eq!(t.len(), 3, "{t:?}");
