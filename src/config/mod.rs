@@ -7,3 +7,6 @@
 pub mod manifest;
 pub mod preset;
 pub mod request;
+
+#[cfg(test)]
+mod props;

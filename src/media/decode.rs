@@ -101,11 +101,6 @@ pub struct Selector {
 }
 
 impl Selector {
-    /// A selector for output frames `0..total` at `fps`.
-    pub fn new(total: u64, fps: u32) -> Selector {
-        Selector::from_slot(0, total, fps)
-    }
-
     /// A selector whose first output frame to fill is `first` (the preview starts mid-reel).
     pub fn from_slot(first: u64, total: u64, fps: u32) -> Selector {
         Selector {
