@@ -6,9 +6,10 @@ render pays for the analysis: what differs is only that the window moves. The fi
 sits at the auto path's time-weighted median position (`--focus F`), so both reels show about
 the same picture. Reported per clip: CPU seconds (user + system of the render process) and
 wall seconds, medians over --runs pairs (auto and fixed alternating), their ratios, and the
-reels' sizes.
+reels' sizes. With --centred, a `--focus center` render too (what the issue compares against:
+it shows another part of the picture, so its cost differs by content as well as by motion).
 
-usage: scripts/eval_pan_cost.py [--bin target/release/failreel] [--runs 3] CLIP...
+usage: scripts/eval_pan_cost.py [--bin target/release/failreel] [--runs 3] [--centred] CLIP...
        (clip arguments may be FILE or FILE@START-END in seconds)
 """
 
@@ -80,6 +81,7 @@ def main():
     ap.add_argument("--bin", default="target/release/failreel")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--centred", action="store_true", help="also against --focus center")
     ap.add_argument("clips", nargs="+")
     a = ap.parse_args()
     rows = []
@@ -96,8 +98,12 @@ def main():
             focus, moving = median_focus(plan)
             shots = [s["camera"] for s in plan["video"].get("reframe", {}).get("shots", [])]
             res = {"auto": [], "fixed": []}
+            kinds = [("auto", "auto"), ("fixed", f"{focus:.4f}")]
+            if a.centred:
+                res["centred"] = []
+                kinds.append(("centred", "center"))
             for _ in range(a.runs):
-                for kind, f in (("auto", "auto"), ("fixed", f"{focus:.4f}")):
+                for kind, f in kinds:
                     out = os.path.join(tmp, f"{kind}.mp4")
                     res[kind].append(timed_render(a.bin, clip, trim, f, out))
             med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in res.items()}
@@ -113,12 +119,22 @@ def main():
                 "wall_ratio": round(med["auto"][1] / med["fixed"][1], 3),
                 "size_ratio": round(med["auto"][2] / med["fixed"][2], 3),
             }
+            if a.centred:
+                row["cpu_centred"] = round(med["centred"][0], 2)
+                row["cpu_ratio_centred"] = round(med["auto"][0] / med["centred"][0], 3)
+                row["size_ratio_centred"] = round(med["auto"][2] / med["centred"][2], 3)
             rows.append(row)
             if not a.json:
                 print(
                     f"{row['clip']:32s} moving {moving:4d}/{row['frames']} frames  "
                     f"CPU {row['cpu_auto']:.1f}/{row['cpu_fixed']:.1f} s = {row['cpu_ratio']:.2f}x  "
-                    f"wall {row['wall_ratio']:.2f}x  size {row['size_ratio']:.2f}x  {shots}",
+                    f"wall {row['wall_ratio']:.2f}x  size {row['size_ratio']:.2f}x  {shots}"
+                    + (
+                        f"  against centred: CPU {row['cpu_ratio_centred']:.2f}x"
+                        f" size {row['size_ratio_centred']:.2f}x"
+                        if a.centred
+                        else ""
+                    ),
                     flush=True,
                 )
     if a.json:

@@ -189,7 +189,7 @@ fn make_review(
         fps,
         &stretches,
         thumb_w,
-        false,
+        None,
     )?;
 
     // 2. The clip's moments (the cached detection pass).
@@ -208,7 +208,7 @@ fn make_review(
         fps,
         &stretches,
         thumb_w,
-        false,
+        None,
     )?;
     let mut moment_thumbs: Vec<Option<crate::analyse::reframe::proxy::Thumb>> =
         vec![None; moments.len()];

@@ -49,6 +49,48 @@ pub fn cuts(obs: &[Observation], min_len: usize) -> Vec<usize> {
             out.push(i);
         }
     }
+    through_black(out, &obs.iter().map(|o| o.brightness).collect::<Vec<_>>())
+}
+
+/// Below this mean luma a picture is black (the middle of a fade).
+const BLACK: f32 = 0.06;
+
+/// A fade through black is one cut: every step of a fade changes the histogram, so cuts are
+/// found on its way down and up. The cuts inside a fade (the samples darkening to black, the
+/// black ones, and those brightening after) become one cut at its first black sample: the
+/// fading picture keeps its shot's window, and the new shot starts from black.
+fn through_black(cuts: Vec<usize>, brightness: &[f32]) -> Vec<usize> {
+    let b = brightness;
+    let n = b.len();
+    let mut out = cuts;
+    let mut i = 0;
+    while i < n {
+        if b[i] >= BLACK {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < n && b[i] < BLACK {
+            i += 1;
+        }
+        // Darkening before, brightening after.
+        let mut a = first;
+        while a > 0 && b[a - 1] > b[a] {
+            a -= 1;
+        }
+        let mut z = i - 1;
+        while z + 1 < n && b[z + 1] > b[z] {
+            z += 1;
+        }
+        let inside = |c: &usize| (a + 1..=z).contains(c);
+        if out.iter().any(inside) {
+            out.retain(|c| !inside(c));
+            if first > 0 {
+                out.push(first);
+            }
+            out.sort_unstable();
+        }
+    }
     out
 }
 
@@ -329,6 +371,57 @@ fn weighted_profile(o: &Observation, emphasis: f32) -> std::borrow::Cow<'_, [f32
         .collect()
 }
 
+/// A column where this much of the height moves on average (over the second around a
+/// sample) is something moving, not noise.
+const MOVING: f32 = 0.04;
+/// How much colour and texture count beside motion where something moves.
+const TIE: f32 = 0.25;
+
+/// Each sample of a shot: its motion against the camera per column, averaged over the
+/// shot's samples within about 0.6 s of it (the shot's first sample is measured against the
+/// shot before, so it does not count).
+fn moving_columns(obs: &[Observation], rate: f32) -> Vec<Vec<f32>> {
+    let n = obs.len();
+    let r = ((0.6 * rate).round() as usize).max(1);
+    let w = obs.iter().map(|o| o.motion.len()).max().unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            let mut m = vec![0f32; w];
+            let mut k = 0f32;
+            let (a, b) = (i.saturating_sub(r).max(1).min(n), (i + r + 1).min(n));
+            for o in obs[a..b]
+                .iter()
+                .filter(|o| o.motion.len() == w && o.cut_distance < 0.3)
+            {
+                m.iter_mut().zip(&o.motion).for_each(|(a, b)| *a += b);
+                k += 1.0;
+            }
+            m.iter_mut().for_each(|v| *v /= k.max(1.0));
+            m
+        })
+        .collect()
+}
+
+/// The profile the subject is found in where nobody is seen: where something moves (see
+/// [`MOVING`]), the motion around the sample, colour and texture only breaking ties (a tree
+/// or a bollard does not outweigh the cyclist who moves beside it); else the whole profile.
+fn led_by_motion<'a>(
+    o: &'a Observation,
+    emphasis: f32,
+    moving: &[f32],
+) -> std::borrow::Cow<'a, [f32]> {
+    let p = weighted_profile(o, emphasis);
+    let peak = moving.iter().copied().fold(0f32, f32::max);
+    if peak < MOVING || moving.len() != p.len() || o.motion.len() != p.len() {
+        return p;
+    }
+    p.iter()
+        .zip(&o.motion)
+        .zip(moving)
+        .map(|((p, now), m)| m + TIE * (p - now).max(0.0))
+        .collect()
+}
+
 fn median(v: &mut [f32]) -> f32 {
     v.sort_by(f32::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
@@ -347,12 +440,27 @@ fn plan_shot(
     let room = (width - win).max(0.0);
     let centre = room / 2.0;
     let margin = 0.06 * win;
-    // People first; the profile (motion, colour, texture) where nobody is seen.
+    // People first; where nobody is seen, what moves against the camera over about a
+    // second around the sample, with colour and texture breaking ties; the whole profile
+    // only where nothing moves.
+    // Only in a shot where something moves most of the time: a brief movement in a still
+    // shot (a hand passing, the tray that drops with no moment detected) is a distraction.
+    let mut moving = moving_columns(obs, rate);
+    let peak = |m: &Vec<f32>| m.iter().copied().fold(0f32, f32::max);
+    if moving.iter().filter(|m| peak(m) >= MOVING).count() * 2 < n {
+        moving.iter_mut().for_each(|m| m.clear());
+    }
     let subj: Vec<Option<Subject>> = obs
         .iter()
         .zip(emphasis)
         .zip(people)
-        .map(|((o, &e), p)| p.or_else(|| subject(&weighted_profile(o, e), win)))
+        .zip(&moving)
+        .map(|(((o, &e), p), m)| {
+            p.or_else(|| match subject(&led_by_motion(o, e, m), win) {
+                Some(s) if !s.wide => Some(s),
+                _ => subject(&weighted_profile(o, e), win),
+            })
+        })
         .collect();
     let seen: Vec<Subject> = subj.iter().flatten().copied().collect();
     let shot = |camera, x: Vec<f32>| ShotPath {
@@ -529,6 +637,7 @@ mod tests {
             profile,
             shift: (0, 0),
             change: 0.0,
+            brightness: 0.5,
         }
     }
 
@@ -595,6 +704,7 @@ mod tests {
                 profile,
                 shift: (0, 0),
                 change: 0.01,
+                brightness: 0.5,
             };
             10
         ];
@@ -614,6 +724,69 @@ mod tests {
         assert!(!s.wide && s.left >= 99.0, "{s:?}");
         let shots = plan_shots(&vec![o; 10], &[], 192.0, 60.0, 5.0, &[], &[]);
         assert_eq!(shots[0].camera, Camera::Steady);
+    }
+
+    #[test]
+    fn a_fade_through_black_is_one_cut() {
+        // Shot A, fading out over 4 samples to black, 2 black, fading in over 4 to shot B:
+        // each step of the fade changes the colours enough to look like a cut.
+        let levels = [
+            0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.35, 0.2, 0.1, 0.05, 0.02, 0.02, 0.06, 0.15, 0.3, 0.45,
+            0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+        ];
+        let obs: Vec<Observation> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                let step = i > 0 && (l - levels[i - 1]) != 0.0;
+                Observation {
+                    brightness: l,
+                    ..obs_with_peak(192, 20, if step { 0.5 } else { 0.01 })
+                }
+            })
+            .collect();
+        assert_eq!(cuts(&obs, 2), vec![9]);
+        // A picture that goes black with no cut (a light switched off) gets none.
+        let still: Vec<Observation> = obs
+            .iter()
+            .map(|o| Observation {
+                cut_distance: 0.01,
+                ..o.clone()
+            })
+            .collect();
+        assert!(cuts(&still, 2).is_empty());
+    }
+
+    #[test]
+    fn what_moves_outweighs_a_brighter_still_thing() {
+        // A tree: strong colour and texture at the left, never moving; at the right a
+        // duller thing that moves all along (the bunny, a cyclist).
+        let obs: Vec<Observation> = (0..20)
+            .map(|_| {
+                let mut o = obs_with_peak(192, 15, 0.01);
+                o.change = 0.02;
+                for c in 150..160 {
+                    o.profile[c] = 0.6;
+                    o.motion[c] = 0.5;
+                }
+                o
+            })
+            .collect();
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
+        assert!(
+            shots[0].x.iter().all(|&x| x <= 150.0 && x + 60.0 >= 160.0),
+            "{shots:?}"
+        );
+        // Nothing moving: the tree is what stands out.
+        let still: Vec<Observation> = obs
+            .iter()
+            .map(|o| Observation {
+                motion: vec![0.0; 192],
+                ..o.clone()
+            })
+            .collect();
+        let shots = plan_shots(&still, &[], 192.0, 60.0, 5.0, &[], &[]);
+        assert!(shots[0].x.iter().all(|&x| x <= 15.0), "{shots:?}");
     }
 
     #[test]

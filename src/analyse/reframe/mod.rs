@@ -4,7 +4,7 @@
 //! 1. [`proxy`]: the trimmed range decoded at 5 pictures a second (frames nothing refers to
 //!    and no sample shows are not decoded, deblocking is skipped), each scaled at once to
 //!    192 px wide and turned upright; on demand the same picture 384 px wide in grey for the
-//!    face detector.
+//!    face detector (and 640 px for a second look where the first finds nobody).
 //! 2. [`signals`]: per sample a colour histogram (cuts), the camera's shift and the motion
 //!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
 //! 3. [`people`]: faces (rustface, once a second and wherever a cut may start) linked into
@@ -35,7 +35,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 8;
+const VERSION: u32 = 11;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -221,7 +221,7 @@ fn decide(
     // People first: faces linked into tracks within each shot (gaps up to 2.2 s), held for
     // about half the time between two looks beyond a track's ends.
     let per_sec = |s: f32| ((s * rate).round() as usize).max(1);
-    let tracks = people::link(&faces, &cut_samples, per_sec(2.2));
+    let tracks = people::confirmed(people::link(&faces, &cut_samples, per_sec(2.2)));
     let looks = if by_keyframes {
         1.0
     } else {
@@ -382,7 +382,9 @@ pub fn rate_observations(
         // single decode makes.
         if let (Some(o), Some(g)) = (part.first(), s.first_grey.as_ref()) {
             if looks_for_faces(first_sample, o) {
-                let f = finder.get_or_insert_with(people::FaceFinder::new).find(g);
+                let f = finder
+                    .get_or_insert_with(people::FaceFinder::new)
+                    .look_at(g);
                 faces.push((first_sample as usize, f));
             }
         }
@@ -411,7 +413,7 @@ struct Stretch {
     last: Option<proxy::Thumb>,
     /// The first picture for the face detector (whether to look is decided once its
     /// observation is made against the previous stretch).
-    first_grey: Option<people::Grey>,
+    first_grey: Option<people::Pictures>,
     /// Faces at the samples after the first that the detector looked at.
     faces: Vec<(usize, Vec<people::Face>)>,
 }
@@ -441,11 +443,9 @@ fn observe_stretch(
         }
         if out.first.is_none() {
             out.first = Some(t.clone());
-            out.first_grey = Some(g.get()?.clone());
+            out.first_grey = Some(g.both()?);
         } else if looks_for_faces(k, &o) {
-            let f = finder
-                .get_or_insert_with(people::FaceFinder::new)
-                .find(g.get()?);
+            let f = finder.get_or_insert_with(people::FaceFinder::new).look(g)?;
             out.faces.push((k as usize, f));
         }
         out.obs.push(o);
@@ -516,12 +516,9 @@ fn keyframe_observations(
     type Looked = (Vec<(u64, proxy::Thumb)>, Vec<people::Face>);
     let decoded = side_by_side(&groups, threads, |g| {
         let mut finder = people::FaceFinder::new();
-        proxy::decode_stretches(spec, fps, g, WIDTH, true).map(|all| {
+        proxy::decode_stretches(spec, fps, g, WIDTH, Some(&mut finder)).map(|all| {
             all.into_iter()
-                .map(|(thumbs, grey)| {
-                    let faces = grey.map(|g| finder.find(&g)).unwrap_or_default();
-                    (thumbs, faces)
-                })
+                .map(|(thumbs, faces)| (thumbs, faces.unwrap_or_default()))
                 .collect::<Vec<Looked>>()
         })
     });

@@ -13,6 +13,16 @@ use super::camera::Subject;
 
 /// The detector's picture width (px). Faces from about 5% of the picture's width are found.
 pub const DETECT_WIDTH: usize = 384;
+/// The second look's picture width (px), where the first found nobody: faces from about 4.4%
+/// of the width, and drawn faces the cascade misses at the first look's scales.
+pub const FINE_WIDTH: usize = 640;
+/// The second look's smallest face (px) and score threshold (the first look's is 2: the
+/// second finds weaker faces, such as a drawn face turned a little).
+const FINE_MIN_FACE: u32 = 28;
+const FINE_THRESH: f64 = 1.0;
+/// A face scoring under the first look's threshold is weak: alone in its track (seen once)
+/// it is not taken for a person.
+pub const WEAK_SCORE: f32 = 2.0;
 
 /// The model, from rustface's crate package (see build.rs).
 static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/seeta_fd_frontal_v1.0.bin"));
@@ -68,9 +78,19 @@ pub struct Face {
     pub score: f32,
 }
 
+/// The face detector's two pictures of one frame, kept for a look decided later.
+#[derive(Clone, Debug)]
+pub struct Pictures {
+    /// [`DETECT_WIDTH`] px wide.
+    pub grey: Grey,
+    /// [`FINE_WIDTH`] px wide.
+    pub fine: Grey,
+}
+
 /// Finds faces in grey pictures.
 pub struct FaceFinder {
     detector: Box<dyn rustface::Detector>,
+    fine: Box<dyn rustface::Detector>,
 }
 
 impl Default for FaceFinder {
@@ -84,24 +104,55 @@ impl FaceFinder {
     pub fn new() -> FaceFinder {
         // The model is part of the binary (build.rs), not input: reading it cannot fail
         // unless the build is broken.
-        let model = rustface::read_model(MODEL).expect("the embedded face model reads");
-        let mut detector = rustface::create_detector_with_model(model);
-        detector.set_min_face_size(20);
-        detector.set_score_thresh(2.0);
-        detector.set_pyramid_scale_factor(0.8);
-        detector.set_slide_window_step(4, 4);
-        FaceFinder { detector }
+        let make = |min: u32, thresh: f64| {
+            let model = rustface::read_model(MODEL).expect("the embedded face model reads");
+            let mut d = rustface::create_detector_with_model(model);
+            d.set_min_face_size(min);
+            d.set_score_thresh(thresh);
+            d.set_pyramid_scale_factor(0.8);
+            d.set_slide_window_step(4, 4);
+            d
+        };
+        FaceFinder {
+            detector: make(20, 2.0),
+            fine: make(FINE_MIN_FACE, FINE_THRESH),
+        }
     }
 
-    /// The faces in `g`, largest first.
+    /// The faces in a proxy picture: the first look at [`DETECT_WIDTH`] px, and where it finds
+    /// nobody a second at [`FINE_WIDTH`] px.
+    pub fn look(
+        &mut self,
+        g: &mut super::proxy::LazyGrey<'_>,
+    ) -> Result<Vec<Face>, crate::media::RenderError> {
+        let f = self.find(g.get()?);
+        if !f.is_empty() {
+            return Ok(f);
+        }
+        Ok(Self::detect(&mut self.fine, g.fine()?))
+    }
+
+    /// [`FaceFinder::look`] at kept pictures.
+    pub fn look_at(&mut self, p: &Pictures) -> Vec<Face> {
+        let f = self.find(&p.grey);
+        if !f.is_empty() {
+            return f;
+        }
+        Self::detect(&mut self.fine, &p.fine)
+    }
+
+    /// The faces in `g`, largest first (the first look only).
     pub fn find(&mut self, g: &Grey) -> Vec<Face> {
+        Self::detect(&mut self.detector, g)
+    }
+
+    fn detect(detector: &mut Box<dyn rustface::Detector>, g: &Grey) -> Vec<Face> {
         if g.width < 24 || g.height < 24 || g.luma.len() < g.width * g.height {
             return Vec::new();
         }
         let img = rustface::ImageData::new(&g.luma, g.width as u32, g.height as u32);
         let (w, h) = (g.width as f32, g.height as f32);
-        let mut faces: Vec<Face> = self
-            .detector
+        let mut faces: Vec<Face> = detector
             .detect(&img)
             .into_iter()
             .map(|f| {
@@ -202,6 +253,15 @@ pub fn link(dets: &[(usize, Vec<Face>)], cuts: &[usize], max_gap: usize) -> Vec<
         }
     }
     tracks
+}
+
+/// The tracks that are people: seen at least twice, or once with a face the first look's
+/// threshold accepts (a weak face from the second look must be confirmed by another).
+pub fn confirmed(tracks: Vec<Track>) -> Vec<Track> {
+    tracks
+        .into_iter()
+        .filter(|t| t.faces.len() > 1 || t.faces.iter().any(|(_, f)| f.score >= WEAK_SCORE))
+        .collect()
 }
 
 /// A person's horizontal extent (head and shoulders) from their face, in picture fractions:
@@ -348,6 +408,16 @@ mod tests {
             (15, vec![face(0.36, 0.1)]),
         ];
         let t = link(&dets, &[15], 12);
+        // A weak face seen once is not a person; twice it is.
+        let weak = |x: f32| Face {
+            score: 1.5,
+            ..face(x, 0.1)
+        };
+        let once = link(&[(0, vec![weak(0.3)]), (5, vec![weak(0.8)])], &[], 12);
+        assert!(confirmed(once).is_empty());
+        let twice = link(&[(0, vec![weak(0.3)]), (5, vec![weak(0.31)])], &[], 12);
+        assert_eq!(confirmed(twice).len(), 1);
+        assert_eq!(confirmed(t.clone()).len(), 3);
         // The left face 0-10, the right one (0 and 10: a gap of 10 allowed), a new track
         // after the cut.
         assert_eq!(t.len(), 3, "{t:?}");

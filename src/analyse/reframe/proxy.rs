@@ -3,7 +3,7 @@
 //! scaled at once to a small RGB image (about 192 px wide) and turned upright. Also the exact
 //! cut finder: a short stretch decoded at the reel's own rate into tiny thumbnails.
 
-use super::people::{Grey, DETECT_WIDTH};
+use super::people::{Grey, Pictures, DETECT_WIDTH, FINE_WIDTH};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
@@ -54,6 +54,7 @@ struct Shrinker {
     upright: (usize, usize),
     flags: ff::software::scaling::Flags,
     grey: GreyScaler,
+    fine: GreyScaler,
 }
 
 /// Scales a decoded frame to the face detector's grey picture (upright,
@@ -119,12 +120,15 @@ fn upright_source(rotation: u32, stored: (usize, usize), x: usize, y: usize) -> 
     }
 }
 
-/// The face detector's picture of the proxy picture being handed on, scaled on demand (once).
+/// The face detector's pictures of the proxy picture being handed on, scaled on demand
+/// (each once): [`DETECT_WIDTH`] px wide, and [`FINE_WIDTH`] for a second look.
 pub struct LazyGrey<'a> {
     scaler: &'a mut GreyScaler,
+    fine_scaler: &'a mut GreyScaler,
     frame: &'a ff::frame::Video,
     path: &'a Path,
     made: Option<Grey>,
+    made_fine: Option<Grey>,
 }
 
 impl LazyGrey<'_> {
@@ -134,6 +138,22 @@ impl LazyGrey<'_> {
             self.made = Some(self.scaler.grey(self.path, self.frame)?);
         }
         Ok(self.made.as_ref().expect("made above"))
+    }
+
+    /// The larger grey picture for the second look (scaled at the first call).
+    pub fn fine(&mut self) -> Result<&Grey, RenderError> {
+        if self.made_fine.is_none() {
+            self.made_fine = Some(self.fine_scaler.grey(self.path, self.frame)?);
+        }
+        Ok(self.made_fine.as_ref().expect("made above"))
+    }
+
+    /// Both pictures, kept for a look decided later.
+    pub fn both(&mut self) -> Result<Pictures, RenderError> {
+        Ok(Pictures {
+            grey: self.get()?.clone(),
+            fine: self.fine()?.clone(),
+        })
     }
 }
 
@@ -157,6 +177,12 @@ impl Shrinker {
                 rotation: spec.rotation,
                 upright: proxy_size(spec.rotated_size, DETECT_WIDTH),
             },
+            fine: GreyScaler {
+                ctx: None,
+                out: ff::frame::Video::empty(),
+                rotation: spec.rotation,
+                upright: proxy_size(spec.rotated_size, FINE_WIDTH),
+            },
         }
     }
 
@@ -175,9 +201,11 @@ impl Shrinker {
                     Ok(t) => {
                         let mut lazy = LazyGrey {
                             scaler: &mut self.grey,
+                            fine_scaler: &mut self.fine,
                             frame: &shown.frame,
                             path,
                             made: None,
+                            made_fine: None,
                         };
                         for k in shown.first..shown.first + shown.count {
                             if let Err(e) = on(k, &t, &mut lazy) {
@@ -270,9 +298,9 @@ pub fn decode_proxy(
     Shrinker::for_proxy(spec, width).run(&mut dec, spec.input, on)
 }
 
-/// One decoded stretch: its thumbnails `(frame index, picture)`, and its first picture for the
-/// face detector when asked.
-pub type Stretched = (Vec<(u64, Thumb)>, Option<Grey>);
+/// One decoded stretch: its thumbnails `(frame index, picture)`, and its first picture's faces
+/// when asked.
+pub type Stretched = (Vec<(u64, Thumb)>, Option<Vec<super::people::Face>>);
 
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
 /// the exact frame of a cut), as `(frame index, picture)`.
@@ -283,20 +311,20 @@ pub fn decode_stretch(
     last: u64,
     width: usize,
 ) -> Result<Vec<(u64, Thumb)>, RenderError> {
-    let mut all = decode_stretches(spec, fps, &[(first, last)], width, false)?;
+    let mut all = decode_stretches(spec, fps, &[(first, last)], width, None)?;
     Ok(all.pop().map(|s| s.0).unwrap_or_default())
 }
 
 /// [`decode_stretch`] for several stretches `(first, last)` (the proxy's width for each
 /// keyframe and the frames just after it) with one decoder, flushed and sought between them
 /// (a 4K decoder's buffers are large: opening one per keyframe cost more in the kernel than
-/// in decoding). With `grey_first`, also each stretch's first picture for the face detector.
+/// in decoding). With a face finder, also the faces in each stretch's first picture.
 pub fn decode_stretches(
     spec: &ProxySpec<'_>,
     fps: u32,
     stretches: &[(u64, u64)],
     width: usize,
-    grey_first: bool,
+    mut faces_first: Option<&mut super::people::FaceFinder>,
 ) -> Result<Vec<Stretched>, RenderError> {
     let Some(&(first, last)) = stretches.first() else {
         return Ok(Vec::new());
@@ -320,15 +348,15 @@ pub fn decode_stretches(
             let _ = dec.restart(first, last + 1, at);
         }
         let mut out = Vec::new();
-        let mut grey = None;
+        let mut faces = None;
         shrink.run(&mut dec, spec.input, |k, t, g| {
-            if grey_first && out.is_empty() {
-                grey = Some(g.get()?.clone());
+            if let Some(f) = faces_first.as_deref_mut().filter(|_| out.is_empty()) {
+                faces = Some(f.look(g)?);
             }
             out.push((k, t.clone()));
             Ok(())
         })?;
-        all.push((out, grey));
+        all.push((out, faces));
     }
     Ok(all)
 }

@@ -43,6 +43,8 @@ pub struct Observation {
     /// taken out (mean absolute luma difference, 0–1; 1 across a colour cut). A cut
     /// between two grey scenes changes little colour but nearly every pixel.
     pub change: f32,
+    /// The picture's mean luma (0 black, 1 white): a fade through black darkens to near 0.
+    pub brightness: f32,
 }
 
 /// Streams proxy pictures into [`Observation`]s.
@@ -257,6 +259,7 @@ impl Analyser {
             score[i] += detail * (0.8 * colour + if skin { 0.5 } else { 0.0 }) + 0.2 * edge;
         }
 
+        let brightness = y.iter().sum::<f32>() / (255.0 * y.len().max(1) as f32);
         self.prev_luma = Some(y);
         self.prev_hist = Some(hist);
         Observation {
@@ -265,6 +268,7 @@ impl Analyser {
             motion: column_profile(&motion, w, h),
             shift,
             change,
+            brightness,
         }
     }
 }
