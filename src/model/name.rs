@@ -31,31 +31,6 @@ pub fn check_file_name_part(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_cannot_leave_the_folder() {
-        for good in ["reels", "my-look", "TikTok 60", "ルック"] {
-            assert!(check_file_name_part(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "  ",
-            "x/../../../tmp/evil",
-            "a\\b",
-            "..",
-            "a..b",
-            "tab\there",
-            "nul\0",
-        ] {
-            let e = check_file_name_part(bad).unwrap_err();
-            assert!(e.starts_with("must"), "{bad}: {e}");
-        }
-    }
-}
-
 /// `path` made absolute and lexically normal, links resolved (through its folder when the
 /// file does not exist yet, as an output may not), so that two spellings of one file
 /// compare equal: `week.toml` from its folder, `week/week.toml` from above, an absolute path.
@@ -78,5 +53,30 @@ pub fn same_file_path(path: &std::path::Path) -> std::path::PathBuf {
     match (out.parent(), out.file_name()) {
         (Some(dir), Some(name)) => dir.canonicalize().map(|d| d.join(name)).unwrap_or(out),
         _ => out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_leave_the_folder() {
+        for good in ["reels", "my-look", "TikTok 60", "ルック"] {
+            assert!(check_file_name_part(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "  ",
+            "x/../../../tmp/evil",
+            "a\\b",
+            "..",
+            "a..b",
+            "tab\there",
+            "nul\0",
+        ] {
+            let e = check_file_name_part(bad).unwrap_err();
+            assert!(e.starts_with("must"), "{bad}: {e}");
+        }
     }
 }

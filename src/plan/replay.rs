@@ -16,6 +16,31 @@ pub const REPLAY_SPEED: u64 = 2;
 /// The tag's text size relative to the cards' body text.
 const TAG_SCALE: f32 = 0.55;
 
+/// Output frame slots of source a replay shows at `fps` (1.5 s' worth).
+pub fn wanted_source_frames(fps: u32) -> u64 {
+    (REPLAY_SOURCE.0 as u128 * fps.max(1) as u128 / 1_000_000) as u64
+}
+
+/// The output frames a replay adds to a reel whose footage is `main` frames at `fps`: each
+/// replayed frame twice, of at most 1.5 s of the footage.
+pub fn replay_frames(main: u64, fps: u32) -> u64 {
+    if main == 0 {
+        return 0;
+    }
+    wanted_source_frames(fps).min(main).max(1) * REPLAY_SPEED
+}
+
+/// The most footage frames a reel of at most `max_frames` frames holds beside its replay
+/// (0: none fits).
+pub fn longest_footage(max_frames: u64, fps: u32) -> u64 {
+    let want = wanted_source_frames(fps).max(1);
+    if max_frames >= (1 + REPLAY_SPEED) * want {
+        max_frames - REPLAY_SPEED * want
+    } else {
+        max_frames / (1 + REPLAY_SPEED)
+    }
+}
+
 impl ReplayPlan {
     /// The reel time whose picture output frame `index` of the replay shows (None before
     /// the replay): the main part's frame it repeats.
@@ -78,8 +103,7 @@ pub fn with_replay(
     };
     let moment = moment.clamp(Micros::ZERO, main_len);
     // 1.5 s of output frame slots around the moment, shifted to lie inside the footage.
-    let want = (REPLAY_SOURCE.0 as u128 * fps as u128 / 1_000_000) as u64;
-    let source_frames = want.min(main).max(1);
+    let source_frames = replay_frames(main, fps as u32) / REPLAY_SPEED;
     let at = (moment.0 as i128 * fps as i128 / 1_000_000) as i64;
     let first = (at - (source_frames / 2) as i64).clamp(0, (main - source_frames) as i64) as u64;
     let frames = source_frames * REPLAY_SPEED;
@@ -156,4 +180,26 @@ fn plan_tag(plan: &RenderPlan, shown: (Micros, Micros)) -> Result<Overlay, CardE
         rect,
         shown,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_footage_and_its_replay_fit_the_limit_exactly() {
+        for fps in [24, 25, 30, 60] {
+            for max in 0..(12 * fps as u64) {
+                let main = longest_footage(max, fps);
+                assert!(main + replay_frames(main, fps) <= max, "{fps} {max}");
+                assert!(
+                    main + 1 + replay_frames(main + 1, fps) > max,
+                    "{fps} {max}: {main} is not the longest"
+                );
+            }
+        }
+        // 5 s at 30 fps: 2 s of footage and its 3 s replay.
+        assert_eq!(longest_footage(150, 30), 60);
+        assert_eq!(replay_frames(60, 30), 90);
+    }
 }

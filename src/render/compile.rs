@@ -45,7 +45,7 @@ pub fn render_compilation(
 ) -> Result<RenderReport, RenderError> {
     super::init_libav();
     let started = Instant::now();
-    let inputs: Vec<&Path> = plan.parts.iter().map(|p| p.input()).collect();
+    let inputs: Vec<&Path> = plan.parts.iter().flat_map(|p| p.inputs()).collect();
     let writer = super::output::Writer::begin(&plan.output, &inputs)?;
     progress.begin(plan.frames);
     let result = join(
@@ -161,14 +161,12 @@ fn joiner(
     let mut tail: Vec<ff::frame::Video> = Vec::new();
     let mut held: VecDeque<ff::frame::Video> = VecDeque::new();
     for seg in segments {
-        let mut local = 0usize;
-        for msg in seg {
+        for (local, msg) in seg.into_iter().enumerate() {
             let mut f = owned(msg.frame);
             if local < tail.len() {
                 let alpha = (local + 1) as f32 / (tail.len() + 1) as f32;
                 blend_into(&tail[local], &mut f, alpha);
             }
-            local += 1;
             held.push_back(f);
             while held.len() > x {
                 if !send(held.pop_front().expect("longer than x")) {

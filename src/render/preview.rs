@@ -1,6 +1,8 @@
 //! `failreel preview`: one frame of the reel, cards included, without rendering it. The frame
 //! is chosen exactly as the render chooses it (same selector rule), converted by the same
-//! filter graph and composited by the same code, so the PNG matches the reel's frame.
+//! filter graph and composited by the same code, so the PNG matches the reel's frame. A time
+//! inside the replay (`--replay`) shows the replay's frame: the footage's frame it repeats,
+//! with what is drawn over the replay (its tag).
 
 use super::compose::{composite, CardsJob};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
@@ -10,10 +12,11 @@ use crate::model::time::Micros;
 use crate::plan::CompletePlan;
 use std::path::Path;
 
-/// The reel's frame at reel time `at` (clamped to the reel), as RGB.
+/// The reel's frame at reel time `at` (the replay included), as RGB.
 pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, RenderError> {
     init_libav();
-    let length = plan.frame_time(plan.video.frames);
+    let total = plan.reel_frames();
+    let length = plan.frame_time(total);
     if at >= length {
         return Err(RenderError::PastEnd {
             path: plan.input().display().to_string(),
@@ -22,9 +25,17 @@ pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, Rende
         });
     }
     let fps = plan.video.fps as i64;
-    let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
+    let index =
+        ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64).min(total.saturating_sub(1));
+    // In the replay, the footage's frame it repeats (the replay's decode chooses it on the
+    // same grid as the main one).
+    let shown = plan
+        .replay
+        .as_ref()
+        .and_then(|r| r.picture_frame(index))
+        .unwrap_or(index)
         .min(plan.video.frames.saturating_sub(1));
-    let target = plan.frame_time(index);
+    let target = plan.frame_time(shown);
     // Cards are rasterised while the decoder seeks and decodes.
     let cards = CardsJob::start(plan)?;
 
@@ -36,7 +47,7 @@ pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, Rende
         plan.trim().start,
     )?;
     source.with_video(VideoRange {
-        first: index,
+        first: shown,
         total: plan.video.frames,
         fps: plan.video.fps,
         threads: 0,

@@ -247,6 +247,8 @@ pub fn fake_clips(
                 output: output(&stem),
                 preset: preset.clone(),
                 request: request.clone(),
+                reads: request.captions.iter().cloned().collect(),
+                loudness_over: None,
             }
         })
         .collect()
