@@ -82,7 +82,7 @@ pub trait Renderer: Sync {
     }
 }
 
-/// The real renderer: libav through [`crate::render`].
+/// The real renderer: libav through [`crate::render()`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Libav;
 

@@ -368,29 +368,17 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     let parts = crate::cli::jobs::compile_parts(&args).map_err(AppError::Usage)?;
     let preset = parts[0].preset.clone();
     let flags = crate::cli::jobs::request(&args.reel);
-    let out = Arc::new(Out::default());
-    let human = Arc::new(Human::new(
-        out.clone(),
-        HumanOptions {
-            quiet: args.quiet,
-            bars: std::io::stderr().is_terminal() && !args.json && !args.quiet,
-            plans: !args.json,
-        },
-    ));
-    let jsonl = args.json.then(|| JsonLines::new(out.clone()));
+    let Terminal {
+        out,
+        human,
+        jsonl,
+        stop,
+    } = Terminal::open(args.json, args.quiet);
     let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
     if let Some(j) = &jsonl {
         sinks.push(j);
     }
     let sink = Tee(sinks);
-    let stop = Arc::new(Stop::default());
-    let notify = {
-        let human = human.clone();
-        move |msg: &str| human.say(msg)
-    };
-    if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
-        human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted compilation may leave a hidden temporary file"));
-    }
     // Every file the compilation reads: the clips and their side files.
     let inputs: Vec<&Path> = parts
         .iter()
@@ -660,29 +648,55 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
     Ok(EXIT_OK)
 }
 
+/// What a command that renders talks through: standard output, the terminal sink, JSON
+/// Lines when asked, and the stop flags Ctrl-C and SIGTERM raise.
+struct Terminal {
+    out: Arc<Out>,
+    human: Arc<Human>,
+    jsonl: Option<JsonLines>,
+    stop: Arc<Stop>,
+}
+
+impl Terminal {
+    fn open(json: bool, quiet: bool) -> Terminal {
+        let out = Arc::new(Out::default());
+        let human = Arc::new(Human::new(
+            out.clone(),
+            HumanOptions {
+                quiet,
+                bars: std::io::stderr().is_terminal() && !json && !quiet,
+                plans: !json,
+            },
+        ));
+        let jsonl = json.then(|| JsonLines::new(out.clone()));
+        let stop = Arc::new(Stop::default());
+        let notify = {
+            let human = human.clone();
+            move |msg: &str| human.say(msg)
+        };
+        if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
+            human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
+        }
+        Terminal {
+            out,
+            human,
+            jsonl,
+            stop,
+        }
+    }
+}
+
 fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     crate::cli::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
     let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
     // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
     let clips = crate::plan::stories::split_clips(clips, &|p| probe(p).ok());
-    let out = Arc::new(Out::default());
-    let human = Arc::new(Human::new(
-        out.clone(),
-        HumanOptions {
-            quiet: args.quiet,
-            bars: std::io::stderr().is_terminal() && !args.json && !args.quiet,
-            plans: !args.json,
-        },
-    ));
-    let jsonl = args.json.then(|| JsonLines::new(out.clone()));
-    let stop = Arc::new(Stop::default());
-    let notify = {
-        let human = human.clone();
-        move |msg: &str| human.say(msg)
-    };
-    if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
-        human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
-    }
+    let Terminal {
+        out,
+        human,
+        jsonl,
+        stop,
+    } = Terminal::open(args.json, args.quiet);
     let opts = BatchOptions {
         jobs: args.jobs.map(usize::from),
         force: args.force,

@@ -12,7 +12,7 @@
 
 use super::audio::{send_pcm, Shaper};
 use super::compose::{CardsJob, PictureChain, ToEncode};
-use super::pipeline::{encode_stage, Source};
+use super::pipeline::{encode_stage, range_warnings, then_replay, Source};
 use super::{Progress, RenderOptions, RenderReport};
 use crate::media::decode::{Decoded, Flow, Shown};
 use crate::media::encode::{open_audio, open_video, VideoFormat};
@@ -587,12 +587,7 @@ fn run_part(
             drain_video(out)?;
             Ok(flow)
         });
-        let demuxed = match (demuxed, &plan.replay) {
-            (Ok(true), Some(r)) if main_end > 0 => {
-                super::replay::replay_pass(plan, r, main_end, decode_threads, &to_convert, cancel)
-            }
-            (other, _) => other,
-        };
+        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
         drop(to_convert);
         let converted = converter.join().unwrap_or_else(|_| {
             Err(thread_error(
@@ -609,20 +604,7 @@ fn run_part(
     } else {
         main_emitted
     };
-    if main_emitted < main_frames {
-        warnings.push(format!(
-            "{path_s}: the clip ends (or breaks off) at {}: the part is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(main_emitted),
-            plan.frame_time(main_emitted).as_secs_f64(),
-            plan.frame_time(main_frames).as_secs_f64()
-        ));
-    }
-    if source.bad_packets() > 0 {
-        warnings.push(format!(
-            "{path_s}: {} damaged packet(s) were skipped",
-            source.bad_packets()
-        ));
-    }
+    warnings.extend(range_warnings(plan, &source, main_emitted, "part"));
     if plan.replay.is_some() {
         shaper.close_with_silence(
             samples(main_emitted),

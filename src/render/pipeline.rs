@@ -169,6 +169,61 @@ pub(super) fn run_fanout(
     }
 }
 
+/// After a range's demux loop (`demuxed`, Ok(true) when it ran to its end): with `--replay`,
+/// the replayed range decoded again, its frames sent on after the main part's (from
+/// `main_end`).
+pub(super) fn then_replay(
+    demuxed: Result<bool, RenderError>,
+    plan: &RenderPlan,
+    main_end: u64,
+    threads: usize,
+    to_convert: &std::sync::mpsc::SyncSender<crate::media::decode::Shown>,
+    cancel: &AtomicBool,
+) -> Result<bool, RenderError> {
+    match (demuxed, &plan.replay) {
+        (Ok(true), Some(r)) if main_end > 0 => {
+            super::replay::replay_pass(plan, r, main_end, threads, to_convert, cancel)
+        }
+        (other, _) => other,
+    }
+}
+
+/// What the user should know about a decoded range: it ended before the plan's frames (at
+/// `main_emitted`; `what` is "reel" or "part"), or damaged packets were skipped.
+pub(super) fn range_warnings(
+    plan: &RenderPlan,
+    source: &RangeDecoder,
+    main_emitted: u64,
+    what: &str,
+) -> Vec<String> {
+    let path_s = plan.input().display();
+    let mut warnings = Vec::new();
+    let planned = plan.video.frames;
+    if main_emitted < planned {
+        warnings.push(format!(
+            "{path_s}: the clip ends (or breaks off) at {}: the {what} is {:.2} s instead of {:.2} s",
+            plan.trim().start + plan.frame_time(main_emitted),
+            plan.frame_time(main_emitted).as_secs_f64(),
+            plan.frame_time(planned).as_secs_f64()
+        ));
+    }
+    if let Some((stopped, until)) = source.picture_held() {
+        warnings.push(format!(
+            "{path_s}: the picture stops at {} (the video has no frames after it, or their timestamps stop advancing) while the sound goes on: its last picture is held to {} so that picture and sound end together; check the clip, or trim with --end {}",
+            plan.trim().start + stopped,
+            plan.trim().start + until.min(plan.frame_time(planned)),
+            plan.trim().start + stopped
+        ));
+    }
+    let bad_packets = source.bad_packets();
+    if bad_packets > 0 {
+        warnings.push(format!(
+            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+        ));
+    }
+    warnings
+}
+
 /// A plan's range of its input, open for decoding: video (and sound, when the plan has it)
 /// set up, sought to the keyframe at or before the trim's start.
 pub(super) struct Source {
@@ -427,13 +482,7 @@ fn run_shared(
             }
             Ok(flow)
         });
-        // `--replay`: the replayed range decoded again, its frames after the main part's.
-        let demuxed = match (demuxed, &plan.replay) {
-            (Ok(true), Some(r)) if main_end > 0 => {
-                super::replay::replay_pass(plan, r, main_end, decode_threads, &to_convert, cancel)
-            }
-            (other, _) => other,
-        };
+        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
         drop(to_convert);
         // The encoders' last packets, then their results.
         for (k, pkt) in packets.iter() {
@@ -493,28 +542,7 @@ fn run_shared(
     } else {
         emitted
     };
-    if main_emitted < total_frames {
-        warnings.push(format!(
-            "{path_s}: the clip ends (or breaks off) at {}: the reel is {:.2} s instead of {:.2} s",
-            plan.trim().start + plan.frame_time(main_emitted),
-            plan.frame_time(main_emitted).as_secs_f64(),
-            plan.frame_time(total_frames).as_secs_f64()
-        ));
-    }
-    if let Some((stopped, until)) = source.picture_held() {
-        warnings.push(format!(
-            "{path_s}: the picture stops at {} (the video has no frames after it, or their timestamps stop advancing) while the sound goes on: its last picture is held to {} so that picture and sound end together; check the clip, or trim with --end {}",
-            plan.trim().start + stopped,
-            plan.trim().start + until.min(plan.frame_time(total_frames)),
-            plan.trim().start + stopped
-        ));
-    }
-    let bad_packets = source.bad_packets();
-    if bad_packets > 0 {
-        warnings.push(format!(
-            "{path_s}: {bad_packets} damaged packet(s) were skipped"
-        ));
-    }
+    warnings.extend(range_warnings(plan, &source, main_emitted, "reel"));
     for (a, out) in audio.iter_mut().enumerate() {
         let tb = out.time_base();
         let members = &fp.audio_encodes[a];

@@ -296,7 +296,7 @@ pub struct Step {
 }
 
 impl Step {
-    /// How sure this is an event, 0–1: the step against [`HALF_STEP`] (on the corpus's
+    /// How sure this is an event, 0–1: the step against `HALF_STEP` (on the corpus's
     /// development part, neither the breadth nor the pitch ranked events better than the step
     /// alone, so they do not count).
     pub fn strength(&self) -> f32 {

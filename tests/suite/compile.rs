@@ -1,8 +1,7 @@
 //! `failreel compile`: a title card, numbered parts, crossfades, continuous sound, one length
 //! rule. Asserted on decoded output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

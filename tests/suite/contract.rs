@@ -3,8 +3,7 @@
 //! JSON line with `--json`, `--strict` fails on warnings, `failreel man` covers every
 //! subcommand, and dry runs read as names and seconds.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::{Command, Stdio};
 
 fn failreel_cmd(args: &[&str]) -> Command {

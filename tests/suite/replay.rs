@@ -1,9 +1,7 @@
 //! `--replay` (issue 13): the 1.5 s around the moment again at half speed after the trimmed
 //! footage, muted, with a "REPLAY" tag; checked on the decoded reel.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

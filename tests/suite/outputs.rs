@@ -2,8 +2,7 @@
 //! its input or a file failreel did not write (unless --force), never writes into a FIFO or a
 //! device, lets one run at a time write a file, and resume trusts only complete reels.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

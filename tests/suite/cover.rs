@@ -1,8 +1,7 @@
 //! `--cover`: a JPEG beside the reel, the reel's size, the sharpest frame around the
 //! went-wrong card with its text drawn as a headline; resume and the foreign-file rule.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// Decodes an image file with the ffmpeg CLI (independently of failreel) as 8-bit grey.

@@ -1,8 +1,7 @@
 //! End-to-end tests of `failreel render`: fixtures that mimic phone clips are made with libav,
 //! rendered, and the reel is decoded independently (ffprobe/ffmpeg) and checked.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 #[test]
@@ -559,6 +558,7 @@ fn loudness_analysis_is_cached_and_a_rerun_reads_only_the_cache() {
 
 #[test]
 fn a_failing_encoder_reports_libavs_own_last_lines() {
+    let _libav = libav_in_process();
     let dir = workdir();
     let clip = dir.path().join("clip.mp4");
     h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);

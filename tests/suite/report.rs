@@ -6,8 +6,7 @@
 //! one renders real reels and, when Debian's chromium is installed, takes a phone-sized
 //! screenshot of the page.
 
-mod common;
-use common::*;
+use crate::common::*;
 use failreel::batch::signals::Stop;
 use failreel::batch::{run_batch, BatchOptions, FakeRenderer, Tee};
 use failreel::config::request::ReelRequest;

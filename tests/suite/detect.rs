@@ -2,8 +2,7 @@
 //! speech-like and a music-like signal, a smoke alarm, a shaken picture against a slow pan, a
 //! hard cut, a clip without sound and a silent still clip.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

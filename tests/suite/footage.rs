@@ -2,8 +2,7 @@
 //! pixels, full range, 10-bit 4:2:2, narrow pictures, messy audio and loudness. Each fixture
 //! is made here with libav and each reel is decoded and measured.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 /// (integrated LUFS, true peak dBTP) of a file's audio, measured with ebur128.

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 
 /// A temporary folder for one test.
 pub fn workdir() -> tempfile::TempDir {
@@ -14,8 +15,37 @@ pub fn workdir() -> tempfile::TempDir {
         .expect("tempdir")
 }
 
+/// Held by a test while it calls libav inside the test process (not through the failreel
+/// binary). The tests share one process, and libav's log goes to one process-wide ring of
+/// recent lines that a failure's message quotes: a test that checks those lines must not see
+/// another test's libav lines pushed in between.
+pub fn libav_in_process() -> MutexGuard<'static, ()> {
+    static LIBAV: Mutex<()> = Mutex::new(());
+    LIBAV.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs the ffmpeg CLI to make a fixture; panics with its stderr when it fails.
+///
+/// A fixture made from lavfi sources alone (no input file) is made once: the first test that
+/// asks for it has ffmpeg write it into the fixture cache, and every test (this one included)
+/// gets a copy at its output path (the last argument). See [`cached_fixture`].
 pub fn ffmpeg(args: &[&str]) {
+    match fixture_key(args) {
+        Some(key) => {
+            let out = Path::new(args[args.len() - 1]);
+            let cached = cached_fixture(&key, |tmp| {
+                let mut made: Vec<&str> = args[..args.len() - 1].to_vec();
+                made.push(s(tmp));
+                run_ffmpeg(&made)
+            });
+            std::fs::copy(&cached, out)
+                .unwrap_or_else(|e| panic!("copying fixture {}: {e}", cached.display()));
+        }
+        None => run_ffmpeg(args),
+    }
+}
+
+fn run_ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-v", "error", "-y"])
         .args(args)
@@ -27,6 +57,101 @@ pub fn ffmpeg(args: &[&str]) {
         args,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The cache key of an ffmpeg run that makes a file from lavfi sources alone: a hash of this
+/// machine's `ffmpeg -version` and every argument but the output, and the output's extension
+/// (which chooses the container). `None` when the run reads a file (an input that is not
+/// lavfi, a filter that opens one) or does not write one: those always run.
+fn fixture_key(args: &[&str]) -> Option<String> {
+    let (out, rest) = args.split_last()?;
+    let ext = Path::new(out).extension()?.to_str()?;
+    let only_lavfi_inputs = rest
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a == "-i")
+        .all(|(i, _)| i >= 2 && rest[i - 2] == "-f" && rest[i - 1] == "lavfi");
+    let tmp = std::env::temp_dir();
+    let reads_a_file = rest.iter().any(|a| {
+        a.contains(tmp.to_string_lossy().as_ref())
+            || ["movie=", "subtitles=", "ass=", "sendcmd=", "file="]
+                .iter()
+                .any(|f| a.contains(f))
+    });
+    if !only_lavfi_inputs || reads_a_file || out.starts_with('-') {
+        return None;
+    }
+    let mut h = Fnv::default();
+    h.write(ffmpeg_version().as_bytes());
+    for a in rest {
+        h.write(a.as_bytes());
+        h.write(&[0]);
+    }
+    Some(format!("{:016x}.{ext}", h.0))
+}
+
+/// The fixture cache: `target/tmp/fixtures/`, one file a key (ending in the file's extension).
+/// A fixture missing from it is written by `make` to a temporary name and renamed into place,
+/// so a test never sees half a file, and two test processes racing for the same key each
+/// rename a complete one. Within the process one test makes a fixture while the others that
+/// want it wait. `cargo clean` (or deleting the folder) empties it; the key changes by itself
+/// when ffmpeg does.
+pub fn cached_fixture(key: &str, make: impl FnOnce(&Path)) -> PathBuf {
+    static MAKING: Mutex<Vec<(String, std::sync::Arc<Mutex<()>>)>> = Mutex::new(Vec::new());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+    let path = dir.join(key);
+    let lock = {
+        let mut making = MAKING.lock().unwrap_or_else(|p| p.into_inner());
+        match making.iter().find(|(k, _)| k == key) {
+            Some((_, l)) => l.clone(),
+            None => {
+                let l = std::sync::Arc::new(Mutex::new(()));
+                making.push((key.to_string(), l.clone()));
+                l
+            }
+        }
+    };
+    let _making = lock.lock().unwrap_or_else(|p| p.into_inner());
+    if !path.is_file() {
+        std::fs::create_dir_all(&dir).expect("fixture cache folder");
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (stem, ext) = key.split_once('.').expect("key has an extension");
+        let tmp = dir.join(format!("{stem}.tmp-{}-{n}.{ext}", std::process::id()));
+        make(&tmp);
+        std::fs::rename(&tmp, &path).expect("fixture into the cache");
+    }
+    path
+}
+
+/// This machine's `ffmpeg -version` (asked once per test process).
+fn ffmpeg_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let out = Command::new("ffmpeg")
+            .arg("-version")
+            .output()
+            .expect("ffmpeg must be installed (make deps)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+}
+
+/// FNV-1a, 64 bits: a hash that is the same in every build (std's may change).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf29ce484222325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x100000001b3);
+        }
+    }
 }
 
 /// A silent H.264 fixture (x264 ultrafast, yuv420p) at `out` from the lavfi source `video`,
@@ -352,6 +477,13 @@ fn raw_frames(
         .map(|c| c.to_vec())
         .collect();
     (w, h, frames)
+}
+
+/// How many pictures a full decode of the video of `path` gives: ffprobe decodes every frame
+/// and counts it (nothing is converted or piped, unlike [`luma_frames`]).
+pub fn decoded_frames(path: &Path) -> usize {
+    let p = ffprobe(path, &["-count_frames", "-select_streams", "v:0"]);
+    num(&stream(&p, "video")["nb_read_frames"]) as usize
 }
 
 /// Decoded luma planes (raw limited-range Y values) of every frame: (width, height, frames).

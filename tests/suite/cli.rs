@@ -1,8 +1,7 @@
 //! The command-line contract: exit codes, one clear line per bad input, JSON Lines, dry runs,
 //! presets, probe, completions and the man page.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// The `plan` event among JSON Lines.

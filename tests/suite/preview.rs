@@ -1,7 +1,6 @@
 //! `failreel preview`: the PNG is the reel's frame at that moment, cards included.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn preview_matches_the_rendered_frame_cards_included() {

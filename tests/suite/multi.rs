@@ -1,8 +1,7 @@
 //! Several presets in one run (`--preset tiktok,reels,shorts`, a manifest's list): one reel
 //! per preset, each with its own safe zone, name, plan and up-to-date check.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

@@ -1,10 +1,9 @@
 //! Batches from manifests, end to end with real encoding: failure isolation, JSON Lines,
 //! resume from real reels' headers, sharding and manifest errors. Orchestration alone (resume
 //! rules, interruption, collisions, counts) is tested on the fake renderer in
-//! tests/orchestration.rs.
+//! tests/suite/orchestration.rs.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 

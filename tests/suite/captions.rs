@@ -1,8 +1,7 @@
 //! `--captions`: subtitles burned in at their times (input clock through the trim), clear of
 //! the cards, tags not drawn, malformed files named by line. Asserted on decoded output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 

@@ -2,8 +2,7 @@
 //! colour found in the reel's pixels and matched against where the fixture put it), never
 //! from the plan.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 /// Reel frames scaled down to 270x480 RGB (a quarter of 1080x1920: 4/3 of a 360-line source).
@@ -417,6 +416,7 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
     use failreel::analyse::reframe::{proxy::ProxySpec, rate_observations};
     use failreel::media::packets::{exact_entry_points, video_keyframes};
     use failreel::model::time::Micros;
+    let _libav = libav_in_process();
     failreel::media::init_libav();
     let dir = workdir();
     // (name, encoder options, stretches expected)

@@ -2,8 +2,7 @@
 //! Each gives a clean error naming the file, or a reel that meets the platform spec; never a
 //! panic, a hang, or a broken file under the final name.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::time::Duration;
 

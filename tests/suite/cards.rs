@@ -2,9 +2,9 @@
 //! coverage, right-to-left order, and property tests that any text stays in the safe zone.
 //!
 //! Golden images live in `tests/golden/`. After a deliberate change to how cards look, run
-//! `FAILREEL_BLESS=1 cargo test --release --test cards` to rewrite them, look at them, and
-//! commit them. A mismatch writes the rendered image and a difference image into the target
-//! directory and names them in the failure message.
+//! `FAILREEL_BLESS=1 cargo test --release --test suite -- cards::` to rewrite them, look at
+//! them, and commit them. A mismatch writes the rendered image and a difference image into the
+//! target directory and names them in the failure message.
 
 use failreel::config::preset::{
     CardPosition, CardStyle, FontWeight, Preset, SafeZone, BUILT_IN, LOOKS,
@@ -116,7 +116,7 @@ fn check_golden(name: &str, actual: &RgbImage) {
         actual.save(&p).unwrap();
         p
     };
-    let bless = "if the change is intended, run `FAILREEL_BLESS=1 cargo test --release --test cards` and commit tests/golden/";
+    let bless = "if the change is intended, run `FAILREEL_BLESS=1 cargo test --release --test suite -- cards::` and commit tests/golden/";
     let expected = match image::open(&path) {
         Ok(img) => img.to_rgb8(),
         Err(e) => {
@@ -502,7 +502,7 @@ type Background = fn(u32, u32) -> [u8; 3];
 
 /// Writes every look over bright, dark and busy footage, and every script sample, into the
 /// target directory for a person to look at. Run with
-/// `cargo test --release --test cards -- --ignored --nocapture`.
+/// `cargo test --release --test suite -- cards:: --ignored --nocapture`.
 #[test]
 #[ignore = "writes contact sheets for a person to look at"]
 fn write_contact_sheets() {

@@ -1,8 +1,7 @@
 //! Configuration errors (flags, presets, manifests) are usage errors (exit 2) raised before
 //! any input is opened, each as `file:line:column: plain words`.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Runs a render that must be refused as a usage error; returns stderr.
 fn usage_error(args: &[&str]) -> String {

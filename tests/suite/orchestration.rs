@@ -3,8 +3,7 @@
 //! warning collapsing, --strict, the memory warning and the summary's counts. Each test takes
 //! milliseconds.
 
-mod common;
-use common::*;
+use crate::common::*;
 use failreel::batch::signals::Stop;
 use failreel::batch::{
     run_batch, BatchOptions, Clip, Event, FakeRenderer, Recorder, Sink, Status, Summary, WouldDo,
