@@ -226,28 +226,27 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, &'static str> {
         }
         [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
-        _ => match String::from_utf8(bytes) {
-            Ok(t) => Ok(t),
-            Err(e) => {
-                let b = e.as_bytes();
-                // Text in UTF-16 has a zero byte beside nearly every ASCII character.
-                let sample = &b[..b.len().min(4096)];
-                let zeros = |odd: bool| {
-                    sample
-                        .iter()
-                        .skip(usize::from(odd))
-                        .step_by(2)
-                        .filter(|&&x| x == 0)
-                        .count()
-                };
-                let half = sample.len() / 2;
-                if half >= 2 && (zeros(true) * 3 > half * 2 || zeros(false) * 3 > half * 2) {
-                    Err("UTF-16 text without a byte-order mark")
-                } else {
-                    Err("not UTF-8 text (nor UTF-16 with a byte-order mark)")
-                }
+        _ => {
+            // Text in UTF-16 has a zero byte beside nearly every ASCII character (and zero
+            // bytes are valid UTF-8, so that test comes first): read as the zeros say, little
+            // endian when they follow the characters.
+            let sample = &bytes[..bytes.len().min(4096)];
+            let zeros = |odd: bool| {
+                sample
+                    .iter()
+                    .skip(usize::from(odd))
+                    .step_by(2)
+                    .filter(|&&x| x == 0)
+                    .count()
+            };
+            let half = sample.len() / 2;
+            let (le, be) = (zeros(true) * 3 > half * 2, zeros(false) * 3 > half * 2);
+            if half >= 2 && (le || be) {
+                return utf16(&bytes, le)
+                    .map_err(|_| "UTF-16 text without a byte-order mark, with broken characters");
             }
-        },
+            String::from_utf8(bytes).map_err(|_| "not UTF-8 text (nor UTF-16)")
+        }
     }
 }
 
@@ -272,11 +271,11 @@ mod tests {
             .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
             .collect();
         assert_eq!(decode_text(be).unwrap(), text);
+        // Without a mark: the zero bytes say which.
         let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert_eq!(
-            decode_text(bare).unwrap_err(),
-            "UTF-16 text without a byte-order mark"
-        );
+        assert_eq!(decode_text(bare).unwrap(), text);
+        let bare_be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode_text(bare_be).unwrap(), text);
         assert!(decode_text(b"caf\xe9 au lait".to_vec())
             .unwrap_err()
             .starts_with("not UTF-8"));
