@@ -127,8 +127,22 @@ pub fn plan(
     extras: Extras,
     cores: usize,
 ) -> Result<CompletePlan, ChainError> {
-    let d = draft(info, req, preset, output, extras)?;
-    Ok(complete(d, cores)?)
+    plan_with(info, req, preset, output, extras, cores, &NoPassProgress)
+}
+
+/// [`plan`], telling `hook` how far each pass is (and stopping the passes when it says the
+/// run is cancelled).
+pub fn plan_with(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+    extras: Extras,
+    cores: usize,
+    hook: &dyn PassProgress,
+) -> Result<CompletePlan, ChainError> {
+    let d = draft_with(info, req, preset, output, extras, hook)?;
+    Ok(complete_with(d, cores, hook)?)
 }
 
 /// Bumped when the same request would now give a different reel (a planning rule or a pass

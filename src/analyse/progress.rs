@@ -42,6 +42,11 @@ impl Pass {
 pub trait PassProgress: Sync {
     /// Pass `pass` is this far (0–1).
     fn pass(&self, pass: Pass, done: f64);
+    /// Whether the pass should stop now (a second Ctrl-C, or SIGTERM): its decoders then end
+    /// with [`crate::media::RenderError::Cancelled`].
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A hook that ignores everything.
@@ -55,6 +60,8 @@ impl PassProgress for NoPassProgress {
 pub struct Meter {
     total: AtomicI64,
     covered: AtomicI64,
+    /// Set when the pass is to stop.
+    stop: AtomicBool,
 }
 
 impl Meter {
@@ -62,6 +69,7 @@ impl Meter {
         Meter {
             total: AtomicI64::new(total.0.max(1)),
             covered: AtomicI64::new(0),
+            stop: AtomicBool::new(false),
         }
     }
 
@@ -102,13 +110,29 @@ pub fn advance(span: Micros) {
     });
 }
 
+/// Whether the pass running on this thread is to stop (what its decoders check between
+/// packets). Outside a pass: false.
+pub fn cancelled() -> bool {
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|m| m.stop.load(Ordering::Relaxed))
+    })
+}
+
 /// How often the watcher looks at the meter.
 const EVERY: Duration = Duration::from_millis(150);
 
 /// Runs the pass `f` (which decodes about `total` of media) under a meter, telling `hook`
-/// it began (0), how far it is while it runs, and that it is over (1).
+/// it began (0), how far it is while it runs, and that it is over (1, not told of a
+/// cancelled pass). When `hook` says
+/// the run is cancelled, the pass's decoders stop ([`cancelled`]) within a fraction of a
+/// second.
 pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl FnOnce() -> R) -> R {
     let meter = Arc::new(Meter::new(total));
+    if hook.cancelled() {
+        meter.stop.store(true, Ordering::Relaxed);
+    }
     let over = AtomicBool::new(false);
     hook.pass(pass, 0.0);
     let r = std::thread::scope(|s| {
@@ -118,6 +142,9 @@ pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl F
                 let mut told = 0.0;
                 while !over.load(Ordering::Acquire) {
                     std::thread::park_timeout(EVERY);
+                    if hook.cancelled() {
+                        meter.stop.store(true, Ordering::Relaxed);
+                    }
                     let f = meter.fraction();
                     if f > told + 0.004 && !over.load(Ordering::Acquire) {
                         told = f;
@@ -133,7 +160,10 @@ pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl F
         }
         r
     });
-    hook.pass(pass, 1.0);
+    // A cancelled pass is not over: it stopped where it was.
+    if !meter.stop.load(Ordering::Relaxed) {
+        hook.pass(pass, 1.0);
+    }
     r
 }
 
@@ -172,8 +202,29 @@ mod tests {
             "the halfway point is told: {t:?}"
         );
         assert!(t.windows(2).all(|w| w[0].1 <= w[1].1), "{t:?}");
-        // Outside a pass, advancing is nothing.
+        // Outside a pass, advancing is nothing (and nothing is cancelled).
+        assert!(!cancelled());
         advance(Micros(5));
         assert!(current().is_none());
+    }
+
+    struct Cancelling;
+    impl PassProgress for Cancelling {
+        fn pass(&self, _pass: Pass, _done: f64) {}
+        fn cancelled(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_its_pass_on_every_thread_of_it() {
+        let seen = run_pass(Pass::Loudness, Micros(1_000_000), &Cancelling, || {
+            let m = current();
+            let other =
+                std::thread::scope(|s| s.spawn(move || carry(m, cancelled)).join().unwrap());
+            (cancelled(), other)
+        });
+        assert_eq!(seen, (true, true));
+        assert!(!cancelled());
     }
 }

@@ -22,6 +22,7 @@ use crate::render::{Progress, RenderError, RenderOptions, RenderReport};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -201,6 +202,7 @@ pub struct EventPasses<'a> {
     index: usize,
     input: &'a Path,
     output: &'a Path,
+    cancel: Option<&'a AtomicBool>,
 }
 
 impl<'a> EventPasses<'a> {
@@ -211,7 +213,14 @@ impl<'a> EventPasses<'a> {
             index,
             input,
             output,
+            cancel: None,
         }
+    }
+
+    /// The same, its passes stopped when `cancel` is set (a second Ctrl-C, SIGTERM).
+    pub fn cancelled_by(mut self, cancel: &'a AtomicBool) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 }
 
@@ -224,6 +233,10 @@ impl crate::analyse::progress::PassProgress for EventPasses<'_> {
             pass,
             done,
         });
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -326,7 +339,8 @@ pub fn run_batch(
             number: None,
             loudness_over: clip.loudness_over,
         };
-        let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output);
+        let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+            .cancelled_by(&stop.cancel);
         let planned = info.map_err(ClipError::from).and_then(|info| {
             crate::chain::draft_with(
                 &info,
@@ -596,7 +610,8 @@ pub fn run_batch(
                 .iter()
                 .map(|w| {
                     let clip = &clips[w.0];
-                    let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output);
+                    let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+                        .cancelled_by(&stop.cancel);
                     renderer.complete((*w.1).clone(), ropts.cores(), &passes)
                 })
                 .collect();

@@ -304,6 +304,12 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::cli::jobs::request(&args.reel);
     let started = std::time::Instant::now();
+    // Ctrl-C as for a render: the first lets the frame be finished and written, a second (or
+    // SIGTERM) stops the passes and writes nothing (exit 130).
+    let stop = Arc::new(Stop::default());
+    if let Err(e) = crate::batch::signals::install(stop.clone(), |m: &str| eprint_line(m)) {
+        eprint_line(&format!("failreel: warning: cannot handle Ctrl-C ({e})"));
+    }
     // The file is what its name says: PNG data under a .png name, JPEG under .jpg/.jpeg,
     // and no other name (refused after the output rule, which says more about a file that
     // must not be written at all).
@@ -336,16 +342,26 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         )]));
     };
     let info = probe(&args.input)?;
+    let hook = StopPasses(&stop.cancel);
+    let cancelled = || stop.cancel.load(std::sync::atomic::Ordering::SeqCst);
     // The same chain as the render's: the frame shows exactly what the reel would.
-    let plan = crate::chain::plan(
+    let planned = crate::chain::plan_with(
         &info,
         &req,
         &preset,
         args.output.clone(),
         crate::chain::Extras::default(),
         crate::render::cores(),
-    )?;
-    let img = crate::render::preview(&plan, args.at)?;
+        &hook,
+    );
+    let img = planned
+        .map_err(AppError::from)
+        .and_then(|plan| Ok((crate::render::preview(&plan, args.at)?, plan)));
+    if cancelled() {
+        eprint_line("failreel: cancelled: nothing written");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let (img, plan) = img?;
     if jpeg {
         let tag = crate::plan::cover::jpeg_tag(&plan.hash());
         crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;
@@ -424,8 +440,9 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             preset: preset.name.clone(),
         }],
     });
-    let passes = crate::batch::EventPasses::new(&sink, 0, &args.output, &args.output);
-    let (plan, warnings) = crate::chain::plan_compilation_with(
+    let passes = crate::batch::EventPasses::new(&sink, 0, &args.output, &args.output)
+        .cancelled_by(&stop.cancel);
+    let planned = crate::chain::plan_compilation_with(
         &requests,
         &flags,
         &preset,
@@ -433,8 +450,22 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         args.output.clone(),
         crate::render::cores(),
         &passes,
-    )
-    .map_err(|e| match e {
+    );
+    // A second Ctrl-C or SIGTERM while the parts' passes ran: they stopped, nothing was
+    // written.
+    if planned.is_err() && stop.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        sink.event(&Event::Summary(Box::new(Summary {
+            seconds: started.elapsed().as_secs_f64(),
+            interrupted: true,
+            dry_run: args.dry_run,
+            not_started: 1,
+            ..Summary::default()
+        })));
+        return out
+            .take_error()
+            .map_or(Ok(EXIT_INTERRUPTED), |e| Err(e.into()));
+    }
+    let (plan, warnings) = planned.map_err(|e| match e {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
@@ -572,6 +603,16 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     };
     let code = finish(o, all, !stop.may_start());
     out.take_error().map_or(Ok(code), |e| Err(e.into()))
+}
+
+/// Passes that only listen for cancellation (a command without progress bars).
+struct StopPasses<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl crate::analyse::progress::PassProgress for StopPasses<'_> {
+    fn pass(&self, _pass: crate::analyse::progress::Pass, _done: f64) {}
+    fn cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// A compilation's frame progress, plus an [`crate::batch::Event::Part`] each time it

@@ -436,7 +436,11 @@ impl RangeDecoder {
         };
         let packets = ictx.packets().map(|(s, p)| (s.index(), p));
         for (idx, packet, skip) in Thinning::new(packets, *video_index, timeline, grid) {
-            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            // The caller's flag, or the measuring pass this decoder runs for being cancelled
+            // (a second Ctrl-C, SIGTERM).
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+                || crate::analyse::progress::cancelled()
+            {
                 return Err(RenderError::Cancelled(path.display().to_string()));
             }
             if let Some(v) = video.as_mut().filter(|v| v.index == idx && !video_done) {

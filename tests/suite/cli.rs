@@ -635,3 +635,74 @@ fn human_dry_run_shows_moment_replay_captions_cover_and_real_length() {
     assert!(json_lines(&o.stdout).iter().any(|v| v["event"] == "plan"));
     assert!(!out.exists());
 }
+
+#[test]
+fn sigterm_during_the_analysis_passes_cancels_render_and_compile() {
+    // Issue 24: every command handles signals like render's encoding: SIGTERM while a long
+    // clip's moment is being found stops the pass where it is (it never reaches its end),
+    // exit 130, nothing left behind.
+    use std::io::BufRead;
+    let clip = cached_fixture("i24-long-180s.mp4", |p| {
+        Fixture::new()
+            .lavfi("testsrc2=s=160x90:r=10")
+            .lavfi("anoisesrc=c=pink:a=0.05:r=48000:seed=2")
+            .opts(&["-g", "10"])
+            .secs(180)
+            .write(p);
+    });
+    for command in ["render", "compile"] {
+        let dir = workdir();
+        let d = dir.path();
+        let out_dir = d.join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let out = out_dir.join("reel.mp4");
+        let mut args = vec![command, s(&clip)];
+        if command == "compile" {
+            args.push(s(&clip));
+        }
+        args.extend(["--start", "auto", "--json", "-o", s(&out)]);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+            .args(&args)
+            // No cached analysis: the pass runs.
+            .env("FAILREEL_CACHE_DIR", d.join("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once the pass has begun, SIGTERM.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        for l in lines.by_ref() {
+            let l = l.unwrap();
+            let begun = l.contains("\"event\":\"pass\"") && l.contains("finding the moment");
+            seen.push(l);
+            if begun {
+                break;
+            }
+        }
+        assert!(
+            seen.last()
+                .is_some_and(|l| l.contains("finding the moment")),
+            "{command}: no pass began: {seen:?}"
+        );
+        assert!(std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        seen.extend(lines.map(|l| l.unwrap()));
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(130), "{command}: {err}");
+        let ended = seen
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["label"] == "finding the moment" && v["done"] == 1.0);
+        assert!(!ended, "{command}: the pass ran to its end: {seen:?}");
+        assert_eq!(
+            list(&out_dir),
+            Vec::<String>::new(),
+            "{command}: nothing left"
+        );
+    }
+}

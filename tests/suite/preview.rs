@@ -150,3 +150,50 @@ fn preview_shows_the_replay_and_writes_a_jpeg_under_a_jpeg_name() {
     assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
     assert!(all_text(&o).contains(".jpg") && !gif.exists());
 }
+
+#[test]
+fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
+    // Issue 24: every command handles signals like render; a preview killed while finding the
+    // moment in a long clip exited 143 at once.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = cached_fixture("i24-long-180s.mp4", |p| {
+        Fixture::new()
+            .lavfi("testsrc2=s=160x90:r=10")
+            .lavfi("anoisesrc=c=pink:a=0.05:r=48000:seed=2")
+            .opts(&["-g", "10"])
+            .secs(180)
+            .write(p);
+    });
+    let png = d.join("p.png");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args([
+            "preview",
+            s(&clip),
+            "--start",
+            "auto",
+            "--at",
+            "1",
+            "-o",
+            s(&png),
+        ])
+        // No cached analysis: the pass runs.
+        .env("FAILREEL_CACHE_DIR", d.join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let t = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", all_text(&o));
+    assert!(t.elapsed().as_secs() < 5, "cancelled promptly");
+    assert!(!png.exists());
+    let left: Vec<String> = list(d).into_iter().filter(|n| n != "cache").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
