@@ -6,18 +6,15 @@
 //! The side-by-side comparison with the ffmpeg CLI is `scripts/bench_vs_ffmpeg.py`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use failreel::config::preset::Preset;
-use failreel::plan::ReelRequest;
-use failreel::render::{render, NoProgress, RenderOptions};
-use failreel::text::card::TextEngine;
-use failreel::text::composite::{yuv420_to_rgb709, YuvOverlay};
+use failreel::__dev::{yuv420_to_rgb709, YuvOverlay};
+use failreel::{render, NoProgress, Preset, ReelRequest, RenderOptions, TextEngine};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 const BODY: &str = "Oil was smoking before the garlic went in, so it burnt in seconds 🔥";
 
-fn card(engine: &mut TextEngine, p: &Preset) -> failreel::text::card::CardImage {
+fn card(engine: &mut TextEngine, p: &Preset) -> failreel::CardImage {
     engine
         .render_card(
             &p.cards.went_wrong_heading,
@@ -110,12 +107,12 @@ fn whole_render(c: &mut Criterion) {
         eprintln!("ffmpeg CLI not found: skipping the whole-render benchmark");
         return;
     };
-    let info = failreel::media::input::probe(&input).expect("probe");
+    let info = failreel::probe(&input).expect("probe");
     let preset = Preset::built_in("tiktok").unwrap();
     let out = std::env::temp_dir().join("failreel-bench.mp4");
     // The presets' own x264 setting (what users render with) and ultrafast, where the
     // encoder is cheapest and the cards' share of the work is largest.
-    for speed in [None, Some(failreel::model::X264Speed::Ultrafast)] {
+    for speed in [None, Some(failreel::X264Speed::Ultrafast)] {
         let with_cards = ReelRequest {
             went_wrong: Some(BODY.into()),
             lesson: Some("Heat the pan on medium, not high".into()),
@@ -130,12 +127,12 @@ fn whole_render(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("render_4s_1080p_{label}"));
         g.sample_size(10);
         for (name, req) in [("two_animated_cards", &with_cards), ("no_cards", &without)] {
-            let plan = failreel::chain::plan(
+            let plan = failreel::plan(
                 &info,
                 req,
                 &preset,
                 out.clone(),
-                failreel::chain::Extras::default(),
+                failreel::Extras::default(),
                 1,
             )
             .expect("plan");

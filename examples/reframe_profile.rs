@@ -3,8 +3,8 @@
 //! 8 columns), then the shots it decides. For tuning the pass on real footage:
 //! `cargo run --release --example reframe_profile -- clip.mp4 [seconds]`.
 
-use failreel::analyse::reframe::{camera, proxy, signals, RATE, WIDTH};
-use failreel::model::time::Micros;
+use failreel::__dev::reframe::{camera, proxy, signals, RATE, WIDTH};
+use failreel::Micros;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -43,25 +43,28 @@
 //! `analyse` (measuring passes), `text` (layout and rasterising), `media` (libav; the only
 //! `unsafe` is in `media/ffi.rs`), `render`, `batch`, `report` and `cli`.
 
-pub mod analyse;
-pub mod batch;
-pub mod chain;
-pub mod cli;
-pub mod config;
-pub mod media;
-pub mod model;
-pub mod plan;
-pub mod render;
-pub mod report;
-pub mod text;
+mod analyse;
+mod batch;
+mod chain;
+mod cli;
+mod config;
+mod media;
+mod model;
+mod plan;
+mod render;
+mod report;
+mod text;
 
 // What is asked: the request, the preset, their values.
+pub use config::manifest::{ClipSpec, Manifest, ManifestError};
 pub use config::preset::{
     AudioSettings, CardSettings, CardStyle, LengthLimits, Preset, PresetError, SafeZone,
     VideoSettings,
 };
+pub use config::preset::{BUILT_IN, LOOKS};
 pub use config::request::ReelRequest;
 pub use model::time::{parse_time, Micros};
+pub use model::FocusSpan;
 pub use model::{
     Animation, CardPosition, Crf, Fill, Focus, FocusKeys, FontWeight, Rect, Rgb, Start, Transfer,
     X264Speed,
@@ -76,8 +79,13 @@ pub use chain::{
     complete, draft, plan, plan_compilation, request_key, ChainError, CompileError, Extras,
     PartRequest,
 };
+// The same, telling a hook how far each measuring pass is (and stopping them on request).
+pub use analyse::progress::{NoPassProgress, Pass, PassProgress};
+pub use chain::{complete_with, draft_with, plan_compilation_with, plan_with};
+pub use config::files::{SideFile, SideFileError};
 pub use plan::compile::CompilePlan;
 pub use plan::moment::AutoStart;
+pub use plan::CaptionError;
 pub use plan::{
     Appearance, AudioPlan, Camera, ColorPath, CompletePlan, CoverCandidate, CoverKind, CoverPlan,
     CropKey, EncoderPlan, Fit, FixedSpan, Loudness, LoudnessTarget, Matrix, Normalisation,
@@ -86,7 +94,9 @@ pub use plan::{
 };
 
 // Executing plans.
+pub use media::OutputCause;
 pub use render::compile::render_compilation;
+pub use render::output::OutputError;
 pub use render::{
     existing_reel, preview, render, render_group, write_cover, write_png, CoverReport,
     ExistingReel, NoProgress, Progress, RenderError, RenderOptions, RenderReport,
@@ -101,10 +111,20 @@ pub use batch::{
     run_batch, BatchOptions, Clip, ClipError, Event, EventProgress, Existing, FakeRenderer, Libav,
     NoSink, Outcome, Recorder, Renderer, Sink, Status, Summary, Tee, WouldDo,
 };
-pub use report::html::HtmlReport;
+pub use batch::{EventPasses, ReelRef};
+pub use report::html::{HtmlReport, ReelReader};
 
 // Drawing text.
-pub use text::card::{CardError, CardImage, CardRect, TextEngine};
+pub use text::card::{CardError, CardFit, CardImage, CardRect, ShapedGlyph, TextEngine};
 
 // The command line, for the binary.
 pub use cli::app::main_with_args;
+
+/// Not part of the API: the internals the crate's own benchmarks and profiling examples
+/// measure (the card compositor, the reframe pass's stages). Hidden from the documentation and
+/// free to change with any release.
+#[doc(hidden)]
+pub mod __dev {
+    pub use crate::analyse::reframe;
+    pub use crate::text::composite::{yuv420_to_rgb709, YuvOverlay};
+}

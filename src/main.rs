@@ -1,5 +1,5 @@
-//! The `failreel` binary: a thin shell over [`failreel::cli::app`].
+//! The `failreel` binary: a thin shell over [`failreel::main_with_args`].
 
 fn main() {
-    std::process::exit(failreel::cli::app::main_with_args(std::env::args_os()));
+    std::process::exit(failreel::main_with_args(std::env::args_os()));
 }

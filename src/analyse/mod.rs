@@ -26,12 +26,8 @@ struct LoudnessKey<'a> {
 }
 
 /// Runs the passes `plan` still needs (reading the cache first) and completes the plan with
-/// their decisions, using up to `cores` threads. A plan that needs nothing is left as it is.
-pub fn analyse(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> {
-    analyse_with(plan, cores, &progress::NoPassProgress)
-}
-
-/// [`analyse`], telling `hook` how far each pass is ([`progress`]).
+/// their decisions, using up to `cores` threads, telling `hook` how far each pass is
+/// ([`progress`]). A plan that needs nothing is left as it is.
 pub fn analyse_with(
     plan: &mut RenderPlan,
     cores: usize,

@@ -50,7 +50,7 @@ pub trait Renderer: Sync {
         cores: usize,
         progress: &dyn PassProgress,
     ) -> Result<CompletePlan, RenderError>;
-    /// Renders `plan` to `plan.output()` under the output rule of [`crate::render::output`]: locked,
+    /// Renders `plan` to `plan.output()` under the output rule of `crate::render::output`: locked,
     /// temporary then rename, leftovers of killed runs removed.
     fn render(
         &self,
@@ -59,7 +59,7 @@ pub trait Renderer: Sync {
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError>;
-    /// Renders plans that share a decode ([`crate::plan::fanout::group`]), one result per plan in
+    /// Renders plans that share a decode (`crate::plan::fanout::group`), one result per plan in
     /// order; each plan's output still goes through the output rule on its own. By default
     /// one after the other.
     fn render_group(
@@ -148,7 +148,7 @@ pub type BeforeRender = Box<dyn Fn(&Path) + Send + Sync>;
 pub const FAKE_CLIP: &str = "failreel-fake-clip";
 const FAKE_REEL: &str = "failreel-fake-reel plan ";
 
-/// A test double: "inputs" are small text files starting with [`FAKE_CLIP`] and a length in
+/// A test double: "inputs" are small text files starting with `FAKE_CLIP` and a length in
 /// seconds (a 1920x1080 30 fps clip with mono audio); a render writes a one-line marker holding
 /// the plan hash, under the same output rule as a real reel (lock, temporary, rename), with no
 /// decoding.

@@ -10,3 +10,6 @@ pub mod files;
 pub mod manifest;
 pub mod preset;
 pub mod request;
+
+#[cfg(test)]
+mod props;

@@ -265,12 +265,6 @@ pub enum PresetError {
     },
 }
 
-/// Parses a colour written `#RRGGBB` into its components (for plans that still carry colours
-/// as text; presets use [`Rgb`]).
-pub fn parse_color(s: &str) -> Option<[u8; 3]> {
-    s.parse::<Rgb>().ok().map(|c| c.0)
-}
-
 impl Preset {
     /// Returns the built-in preset with this name, its look applied.
     pub fn built_in(name: &str) -> Option<Preset> {
@@ -996,9 +990,10 @@ outline_color = "#000000"
 
     #[test]
     fn colors_parse() {
-        assert_eq!(parse_color("#FFD23F"), Some([255, 210, 63]));
-        assert_eq!(parse_color("FFD23F"), None);
-        assert_eq!(parse_color("#FFD23"), None);
+        let parse = |s: &str| s.parse::<Rgb>().ok().map(|c| c.0);
+        assert_eq!(parse("#FFD23F"), Some([255, 210, 63]));
+        assert_eq!(parse("FFD23F"), None);
+        assert_eq!(parse("#FFD23"), None);
     }
 
     #[test]

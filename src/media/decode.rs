@@ -101,11 +101,6 @@ pub struct Selector {
 }
 
 impl Selector {
-    /// A selector for output frames `0..total` at `fps`.
-    pub fn new(total: u64, fps: u32) -> Selector {
-        Selector::from_slot(0, total, fps)
-    }
-
     /// A selector whose first output frame to fill is `first` (the preview starts mid-reel).
     pub fn from_slot(first: u64, total: u64, fps: u32) -> Selector {
         Selector {
@@ -147,11 +142,6 @@ impl Selector {
         });
         self.current = Some((frame, t));
         out
-    }
-
-    /// End of input: the last frame lasts `step`, filling the slots it covers.
-    pub fn finish(&mut self, step: Micros) -> Option<Shown> {
-        self.finish_until(step, None)
     }
 
     /// End of input: the last frame lasts `step`, or is held until reel time `hold` when
@@ -789,7 +779,7 @@ mod tests {
             }
         }
         if !sel.done() {
-            take(sel.finish(clock.step()));
+            take(sel.finish_until(clock.step(), None));
         }
         shown
     }

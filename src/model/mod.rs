@@ -24,9 +24,6 @@ pub use geometry::{Focus, FocusKeys, FocusSpan, Rect};
 pub use message::{line_col, one_line, plain_serde_message, suggest, LineIndex};
 pub use name::{check_file_name_part, same_file_path};
 pub use scalar::{deserialize_opt_bool, deserialize_opt_text, Scalar};
-pub use times::{
-    deserialize_opt_start, deserialize_opt_time, opt_start, opt_time, parse_start_arg,
-    parse_time_arg, serialize_opt_start, serialize_opt_time, Start,
-};
+pub use times::{opt_start, opt_time, parse_start_arg, parse_time_arg, Start};
 
 pub use time::Micros;

@@ -32,7 +32,7 @@ pub struct SourceStamp {
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
     pub modified_ns: u128,
-    /// A hash of the file's first and last [`FINGERPRINT_BYTES`] bytes: a different clip
+    /// A hash of the file's first and last `FINGERPRINT_BYTES` bytes: a different clip
     /// copied over this one with the same size and modification time (`cp -p`,
     /// `rsync -a`) changes it, though its stamp would not.
     #[serde(default)]

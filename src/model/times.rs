@@ -54,7 +54,7 @@ pub fn serialize_opt_time<S: Serializer>(t: &Option<Micros>, s: S) -> Result<S::
 }
 
 /// Where a reel starts: at a time on the clip's timeline, or `auto`: around the best moment
-/// the detection pass finds ([`crate::analyse::detect`]).
+/// the detection pass finds (`crate::analyse::detect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
     /// A time on the clip's timeline.

@@ -24,7 +24,7 @@ pub mod overlay;
 pub mod replay;
 pub mod stories;
 pub use extras::{CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan};
-pub use overlay::{pop_steps, Appearance, Overlay, Role, SLIDE_DISTANCE};
+pub use overlay::{pop_steps, Appearance, Overlay, Role};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -367,7 +367,7 @@ pub struct AudioPlan {
     pub edge_fade: Micros,
     /// Loudness normalisation (two-pass EBU R128), or none.
     pub loudness: Option<LoudnessTarget>,
-    /// What normalisation does, decided from the loudness pass ([`decide_normalisation`]).
+    /// What normalisation does, decided from the loudness pass (`decide_normalisation`).
     pub normalisation: Normalisation,
     /// The range of the input the loudness is measured over when it is not the reel's own
     /// trim: the whole clip a stories part is cut from, so every part gets the same gain
@@ -392,7 +392,7 @@ pub struct Loudness {
     pub measured_lufs: f64,
     /// True peak of the source over the reel, dBTP.
     pub measured_true_peak_dbtp: f64,
-    /// Gain applied, dB (at most [`MAX_GAIN_DB`]).
+    /// Gain applied, dB (at most `MAX_GAIN_DB`).
     pub gain_db: f64,
     /// The peak limiter's ceiling (sample peaks), dBFS.
     pub ceiling_dbfs: f64,
@@ -560,7 +560,7 @@ pub struct OutputPlan {
 }
 
 impl RenderPlan {
-    /// The first (today the only) segment. Plans come from [`plan_reel`], which always
+    /// The first (today the only) segment. Plans come from `plan_reel`, which always
     /// makes one.
     pub fn segment(&self) -> &Segment {
         self.segments.first().expect("a plan has a segment")

@@ -18,11 +18,10 @@ mod pipeline;
 mod preview;
 mod replay;
 
-pub use crate::media::filter::filter_chain;
-pub use crate::media::{init_libav, OutputCause, RenderError};
+pub use crate::media::{init_libav, RenderError};
 pub use crate::plan::Loudness;
-pub use cover::{cover_image, write_cover, CoverReport};
-pub use preview::{clean_frames, preview, write_png};
+pub use cover::{write_cover, CoverReport};
+pub use preview::{preview, write_png};
 
 use crate::model::time::Micros;
 use crate::plan::{CompletePlan, RenderPlan};
@@ -108,7 +107,7 @@ pub enum ExistingReel {
     /// A file failreel did not write (or cannot be read as a reel at all).
     Foreign,
     /// A reel failreel wrote: its plan hash, the request key, and whether it is complete as
-    /// written ([`crate::render::output::mp4_is_complete`]).
+    /// written (`crate::render::output::mp4_is_complete`).
     Ours {
         /// The plan hash in its metadata.
         hash: String,
@@ -251,7 +250,7 @@ pub fn render(
     })
 }
 
-/// Renders several plans that share a decode ([`crate::plan::fanout::group`]) in one pipeline run:
+/// Renders several plans that share a decode (`crate::plan::fanout::group`) in one pipeline run:
 /// one demux and decode, one filter pass per frame, one encode per distinct picture and
 /// sound. Each reel still goes through the output rule on its own (lock, temporary, rename)
 /// and gets its own result, in order: a reel that cannot be written fails alone. Plans that

@@ -248,11 +248,6 @@ impl Writer {
         &self.tmp
     }
 
-    /// The final path.
-    pub fn output(&self) -> &Path {
-        &self.output
-    }
-
     /// Renames the complete temporary into place (checking again that the output has not
     /// become something failreel must not replace).
     pub fn commit(mut self) -> Result<(), OutputError> {

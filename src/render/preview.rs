@@ -90,7 +90,7 @@ pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, Rende
 /// given in `inputs`, never a non-regular file, one writer at a time, through a temporary
 /// renamed into place. The PNG carries a `Software` text chunk naming failreel, by which a
 /// later run knows it may replace it. Whether an existing file may be replaced at all is the
-/// caller's check ([`crate::render::output::check_target`]).
+/// caller's check (`crate::render::output::check_target`).
 pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result<(), RenderError> {
     let writer = crate::render::output::Writer::begin(path, inputs)?;
     let io = |e: std::io::Error| crate::render::output::OutputError::io(path, e);

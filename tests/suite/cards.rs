@@ -6,10 +6,10 @@
 //! them, and commit them. A mismatch writes the rendered image and a difference image into the
 //! target directory and names them in the failure message.
 
-use failreel::config::preset::{
-    CardPosition, CardStyle, FontWeight, Preset, SafeZone, BUILT_IN, LOOKS,
+use failreel::{
+    CardImage, CardPosition, CardStyle, FontWeight, Preset, SafeZone, ShapedGlyph, TextEngine,
+    BUILT_IN, LOOKS,
 };
-use failreel::text::card::{CardImage, ShapedGlyph, TextEngine};
 use image::{Rgb, RgbImage};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};

@@ -13,7 +13,6 @@ mod cards;
 mod cli;
 mod compile;
 mod config;
-mod config_props;
 mod contract;
 mod cover;
 mod detect;

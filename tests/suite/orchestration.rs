@@ -4,8 +4,8 @@
 //! milliseconds.
 
 use crate::common::*;
-use failreel::batch::signals::Stop;
-use failreel::batch::{
+use failreel::Stop;
+use failreel::{
     run_batch, BatchOptions, Clip, Event, FakeRenderer, Recorder, Sink, Status, Summary, WouldDo,
 };
 use std::path::{Path, PathBuf};

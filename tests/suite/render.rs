@@ -563,22 +563,23 @@ fn a_failing_encoder_reports_libavs_own_last_lines() {
     let clip = dir.path().join("clip.mp4");
     h264_clip(&clip, "color=c=gray:s=320x240:r=30:d=1", None, &[]);
     let out = dir.path().join("reel.mp4");
-    let info = failreel::media::input::probe(&clip).expect("probe");
-    let preset = failreel::config::preset::Preset::built_in("tiktok").expect("tiktok");
-    let mut plan = failreel::plan::plan_reel(
+    let info = failreel::probe(&clip).expect("probe");
+    let preset = failreel::Preset::built_in("tiktok").expect("tiktok");
+    let mut plan = failreel::draft(
         &info,
-        &failreel::plan::ReelRequest::default(),
+        &failreel::ReelRequest::default(),
         &preset,
         out.clone(),
+        failreel::Extras::default(),
     )
     .expect("plan");
     // A profile x264 does not know: libav's wrapper says why before the open fails.
     plan.outputs[0].encoder.profile = "cinema".into();
-    let plan = failreel::chain::complete(plan, 1).expect("complete");
-    let err = failreel::render::render(
+    let plan = failreel::complete(plan, 1).expect("complete");
+    let err = failreel::render(
         &plan,
-        &failreel::render::RenderOptions::default(),
-        &failreel::render::NoProgress,
+        &failreel::RenderOptions::default(),
+        &failreel::NoProgress,
         &std::sync::atomic::AtomicBool::new(false),
     )
     .expect_err("x264 refuses the profile");

@@ -7,10 +7,7 @@
 //! screenshot of the page.
 
 use crate::common::*;
-use failreel::batch::signals::Stop;
-use failreel::batch::{run_batch, BatchOptions, FakeRenderer, Tee};
-use failreel::config::request::ReelRequest;
-use failreel::report::html::HtmlReport;
+use failreel::{run_batch, BatchOptions, FakeRenderer, HtmlReport, ReelRequest, Stop, Tee};
 use std::path::{Path, PathBuf};
 
 /// Every value of `attr="…"` in `html`, entity-decoded (`&amp;` and friends).
@@ -82,11 +79,7 @@ const NAMES: [&str; 5] = [
     "breaks.mov",
 ];
 
-fn report_run(
-    d: &Path,
-    fake: &FakeRenderer,
-    force: bool,
-) -> (failreel::batch::Summary, HtmlReport) {
+fn report_run(d: &Path, fake: &FakeRenderer, force: bool) -> (failreel::Summary, HtmlReport) {
     let req = ReelRequest {
         went_wrong: Some("<script>alert(1)</script> & \"quotes\"".into()),
         lesson: Some("Medium heat, not <b>high</b>".into()),
@@ -259,10 +252,7 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
     }
     let shot = d.join("shot.png");
     let abs = std::path::absolute(&report).unwrap();
-    let url = format!(
-        "file:///{}",
-        failreel::report::html::url_path(abs.strip_prefix("/").unwrap())
-    );
+    let url = format!("file:///{}", url_path(abs.strip_prefix("/").unwrap()));
     let o = std::process::Command::new(chromium)
         .args([
             "--headless",
@@ -298,6 +288,20 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
             .any(|p| p.0[0] > 200 && p.0[1] > 200 && p.0[2] < 60),
         "no yellow from the cover on screen"
     );
+}
+
+/// `rel` as the path of a `file:` URL: every byte but unreserved ones percent-encoded.
+fn url_path(rel: &Path) -> String {
+    let mut out = String::new();
+    for b in rel.to_string_lossy().as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(*b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 #[test]

@@ -64,11 +64,6 @@ impl Features {
         self.level.len()
     }
 
-    /// True when there are no frames.
-    pub fn is_empty(&self) -> bool {
-        self.level.is_empty()
-    }
-
     fn band(&self, frame: usize) -> &[f32] {
         &self.bands[frame * BANDS..(frame + 1) * BANDS]
     }

@@ -160,8 +160,6 @@ pub struct Step {
     pub motion: (f32, f32),
     /// Mean absolute difference after the motion is compensated.
     pub residual: f32,
-    /// Mean absolute difference with no compensation (what a cut detector sees).
-    pub raw: f32,
     /// Histogram distance (L1, 0–2).
     pub hist: f32,
     /// Mean brightness of the later frame.
@@ -186,7 +184,6 @@ pub fn steps(frames: &[Proxy]) -> Vec<Step> {
             t: b.t,
             motion: (fx as f32, fy as f32),
             residual,
-            raw: sad(a, b, 0, 0, mf),
             hist: h1.iter().zip(&h2).map(|(x, y)| (x - y).abs()).sum(),
             mean: b.mean(),
             sat: b.sat,

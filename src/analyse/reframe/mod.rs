@@ -23,6 +23,8 @@ pub mod camera;
 pub mod people;
 pub mod proxy;
 pub mod signals;
+#[cfg(test)]
+mod stretch_tests;
 
 use crate::media::RenderError;
 use crate::model::time::Micros;

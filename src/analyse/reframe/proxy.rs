@@ -245,7 +245,7 @@ impl Shrinker {
 /// Decodes proxy pictures `samples.start..samples.end` of the range at `rate` per second
 /// (sample k at reel time k / rate), calling `on(k, picture)` for each in order. A range that
 /// starts after sample 0 decodes from the entry point at reel time `entry` (at or before the
-/// range's first sample; see [`crate::media::packets::exact_entry_points`]), with `threads`
+/// range's first sample; see `crate::media::packets::exact_entry_points`), with `threads`
 /// decoder threads (0: libav's choice).
 pub fn decode_proxy(
     spec: &ProxySpec<'_>,

@@ -353,20 +353,20 @@ pub fn fake_clips(
     d: &Path,
     names: &[&str],
     secs: f64,
-    request: &failreel::config::request::ReelRequest,
+    request: &failreel::ReelRequest,
     output: impl Fn(&str) -> PathBuf,
-) -> Vec<failreel::batch::Clip> {
-    let preset = std::sync::Arc::new(failreel::config::preset::Preset::built_in("tiktok").unwrap());
+) -> Vec<failreel::Clip> {
+    let preset = std::sync::Arc::new(failreel::Preset::built_in("tiktok").unwrap());
     names
         .iter()
         .enumerate()
         .map(|(index, name)| {
             let input = d.join(name);
             if !name.starts_with("missing") && !input.exists() {
-                failreel::batch::FakeRenderer::write_clip(&input, secs).unwrap();
+                failreel::FakeRenderer::write_clip(&input, secs).unwrap();
             }
             let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
-            failreel::batch::Clip {
+            failreel::Clip {
                 index,
                 input,
                 output: output(&stem),

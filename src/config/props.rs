@@ -1,15 +1,17 @@
 //! Property tests: random and mutated manifests (TOML, JSON, CSV), presets, times and card
 //! texts fed to the parsers and the planner. Whatever comes in: no panic, and either a clear
-//! error (naming the file) or a valid result.
+//! error (naming the file) or a valid result. (Unit tests: they reach the parsers and the
+//! planner below the library's surface.)
 
-use failreel::config::manifest::Manifest;
-use failreel::config::preset::Preset;
-use failreel::config::request::ReelRequest;
-use failreel::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
-use failreel::model::time::{parse_time, Micros};
-use failreel::model::{clean_card_text, Focus};
-use failreel::plan::plan_reel;
+use crate::config::manifest::Manifest;
+use crate::config::preset::Preset;
+use crate::config::request::ReelRequest;
+use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use crate::model::time::{parse_time, Micros};
+use crate::model::{clean_card_text, Focus};
+use crate::plan::plan_reel;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::path::Path;
 
 const TOML_WEEK: &str = r#"preset = "reels"
@@ -130,7 +132,7 @@ fn check_manifest(text: &str, ext: &str) -> Result<(), TestCaseError> {
             for c in clips {
                 prop_assert!(c.input.starts_with("/m"));
                 // What was accepted is consistent or will be reported by validate.
-                let _ = c.request.validate(&failreel::config::request::key_name);
+                let _ = c.request.validate(&crate::config::request::key_name);
             }
         }
         Err(e) => {
@@ -148,7 +150,7 @@ fn check_preset(text: &str) -> Result<(), TestCaseError> {
     match Preset::from_override_toml(text, "p.toml") {
         Ok(p) => {
             prop_assert!(p.validate().is_ok());
-            prop_assert!(failreel::model::check_file_name_part(&p.name).is_ok());
+            prop_assert!(crate::model::check_file_name_part(&p.name).is_ok());
             // What a user file yields reads back the same.
             let again = Preset::from_override_toml(&p.to_toml(), "p.toml");
             prop_assert_eq!(again.ok(), Some(p));
@@ -185,7 +187,7 @@ fn media(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
             full_range: false,
             color_space: "bt709".into(),
             color_primaries: "bt709".into(),
-            hdr: failreel::model::Transfer::Sdr,
+            hdr: crate::model::Transfer::Sdr,
             x264_build: None,
             interlaced: None,
             start: Micros::ZERO,
@@ -226,7 +228,7 @@ fn request() -> impl Strategy<Value = ReelRequest> {
         .prop_map(
             |((start, end, duration), (ww, lesson), (wa, wu, la, lu), focus, crf)| {
                 ReelRequest {
-                    start: start.map(failreel::model::Start::At),
+                    start: start.map(crate::model::Start::At),
                     end,
                     duration,
                     went_wrong: ww.map(|t| clean_card_text(&t)),
@@ -236,7 +238,7 @@ fn request() -> impl Strategy<Value = ReelRequest> {
                     lesson_at: la,
                     lesson_until: lu,
                     focus: focus.map(|f| Focus::At(f).into()),
-                    crf: crf.and_then(|c| failreel::model::Crf::new(c).ok()),
+                    crf: crf.and_then(|c| crate::model::Crf::new(c).ok()),
                     ..Default::default()
                 }
                 .without_blank_cards()
@@ -245,7 +247,11 @@ fn request() -> impl Strategy<Value = ReelRequest> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn times_never_panic_and_read_back(s in "\\PC{0,16}", us in 0i64..360_000_000_000) {
