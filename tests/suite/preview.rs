@@ -183,7 +183,22 @@ fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    // Once the pass runs (its progress watcher thread is there), SIGTERM.
+    let running = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                std::fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|c| c.starts_with("failreel-pass"))
+            })
+    };
+    let t = std::time::Instant::now();
+    while !running(child.id()) {
+        assert!(t.elapsed().as_secs() < 30, "the pass never began");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let t = std::time::Instant::now();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
