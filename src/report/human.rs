@@ -526,8 +526,12 @@ impl Sink for Human {
             } => {
                 let mut line = String::from("failreel: warning: ");
                 if let Some(i) = input {
-                    line.push_str(&i.display().to_string());
-                    line.push_str(": ");
+                    // Once: a message that already names its file (the render's own
+                    // warnings do, for a compilation's parts) is not prefixed again.
+                    let name = format!("{}: ", i.display());
+                    if !message.starts_with(&name) {
+                        line.push_str(&name);
+                    }
                 }
                 line.push_str(message);
                 if *count > 1 {

@@ -411,6 +411,9 @@ fn broken_video_timestamps_keep_picture_and_sound_the_same_length() {
         text.contains("the picture stops at") && text.contains("held"),
         "the held picture is said: {text}"
     );
+    // The file is named once in the line.
+    let named = format!("{}: ", zero.display());
+    assert!(!text.contains(&format!("{named}{named}")), "{text}");
     let p = ffprobe(&reel, &[]);
     let dur = |kind: &str| num(&stream(&p, kind)["duration"]);
     let (v, a) = (dur("video"), dur("audio"));
