@@ -1676,6 +1676,41 @@ mod tests {
     }
 
     #[test]
+    fn cards_left_open_never_overlap_and_a_blink_of_a_card_is_moved_or_said() {
+        let s = |x: f64| Micros::from_secs_f64(x);
+        let ask = |at: Option<f64>, until: Option<f64>| CardAsk {
+            shown: true,
+            at: at.map(s),
+            until: until.map(s),
+        };
+        // The moment at the very end of a 6 s reel (--start auto): the went-wrong card starts
+        // earlier, ends where the lesson starts, each at least a second.
+        for m in [3.0, 4.5, 5.6, 5.95] {
+            let ((a1, u1), (a2, u2), said) =
+                card_times(s(6.0), ask(Some(m), None), ask(None, None), true);
+            assert!(u1 <= a2, "{m}: {a1}..{u1} and {a2}..{u2}");
+            assert!(u1 - a1 >= MIN_CARD && u2 - a2 >= MIN_CARD, "{m}: {said:?}");
+            assert!(said.is_empty(), "{m}: {said:?}");
+        }
+        // The user's own start 0.4 s before the end: kept, and said to be too short.
+        let ((a1, u1), _, said) =
+            card_times(s(4.0), ask(Some(3.6), None), CardAsk::default(), false);
+        assert_eq!((a1, u1), (s(3.6), s(4.0)));
+        assert!(
+            said.iter().any(|w| w.contains("too short to read")),
+            "{said:?}"
+        );
+        // Both times given, overlapping: the user's choice, as asked.
+        let (w, l, _) = card_times(
+            s(6.0),
+            ask(Some(0.0), Some(4.0)),
+            ask(Some(3.0), Some(6.0)),
+            false,
+        );
+        assert_eq!((w, l), ((s(0.0), s(4.0)), (s(3.0), s(6.0))));
+    }
+
+    #[test]
     fn default_card_times() {
         let req = ReelRequest {
             duration: Some(Micros(9_000_000)),
