@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # Installs what failreel needs to build and test, when it is missing:
 #   libav* development headers (FFmpeg's libraries, which failreel links), clang (bindgen),
-#   pkg-config, the ffmpeg CLI (test fixtures and the side-by-side benchmark) and a Rust
-#   toolchain. Debian/Ubuntu (apt-get) and macOS (Homebrew) are supported.
+#   pkg-config, the ffmpeg CLI (test fixtures and the side-by-side benchmark), Chromium (the
+#   test that opens report.html headless at phone and desktop widths) and a Rust toolchain.
+#   Debian/Ubuntu (apt-get) and macOS (Homebrew) are supported.
 set -euo pipefail
 
 libs="libavcodec libavformat libavfilter libavutil libswscale libswresample"
 have_libs() { command -v pkg-config >/dev/null && pkg-config --exists $libs; }
-have_all() { have_libs && command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v clang >/dev/null; }
+have_browser() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; }
+have_all() { have_libs && command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v clang >/dev/null && have_browser; }
 
 if ! have_all; then
   if command -v apt-get >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    echo "failreel: installing libav development packages, clang, pkg-config and ffmpeg (apt-get)" >&2
+    echo "failreel: installing libav development packages, clang, pkg-config, ffmpeg and chromium (apt-get)" >&2
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
       libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev \
-      libswresample-dev libavdevice-dev clang libclang-dev pkg-config ffmpeg ca-certificates curl >/dev/null
+      libswresample-dev libavdevice-dev clang libclang-dev pkg-config ffmpeg chromium ca-certificates curl >/dev/null
   elif command -v brew >/dev/null; then
-    echo "failreel: installing ffmpeg and pkg-config (Homebrew)" >&2
+    echo "failreel: installing ffmpeg, pkg-config and Chromium (Homebrew)" >&2
     brew install ffmpeg pkg-config
+    have_browser || brew install --cask chromium
   else
-    echo "failreel: please install FFmpeg's development libraries ($libs), clang, pkg-config and ffmpeg" >&2
+    echo "failreel: please install FFmpeg's development libraries ($libs), clang, pkg-config, ffmpeg and chromium" >&2
     exit 1
   fi
 fi

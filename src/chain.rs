@@ -70,6 +70,10 @@ pub fn draft_with(
     extras: Extras,
     hook: &dyn PassProgress,
 ) -> Result<RenderPlan, PlanError> {
+    // The request's look (--look, --text-size, --accent, --handle) over the preset's.
+    let asked = preset;
+    let looked = req.preset_for(preset);
+    let preset = &looked;
     let plan = if req.start == Some(crate::model::Start::Auto) {
         run_pass(Pass::Moment, detection_span(info), hook, || {
             crate::analyse::detect::plan_reel_auto(info, req, preset, output)
@@ -88,16 +92,40 @@ pub fn draft_with(
     if plan.audio.loudness.is_some() {
         plan.audio.measure_over = extras.loudness_over;
     }
+    // The replay goes in once every overlay is placed: it moves them all onto the longer
+    // reel, then lays its tag out clear of them.
+    let mut plan = crate::plan::replay::with_replay(plan, req, preset)?;
+    if let Some(kind) = plan.cover.as_ref().map(|c| c.kind) {
+        // The still's candidates on the final reel.
+        plan.cover = Some(crate::plan::cover::plan_cover(&plan, kind, req.cover_at));
+    }
     if extras.thumbnail && plan.cover.is_none() {
         plan.cover = Some(crate::plan::cover::plan_cover(
             &plan,
             crate::plan::cover::CoverKind::Thumbnail,
+            req.cover_at,
         ));
     }
-    plan.request = request_key(info, req, preset, &plan.outputs[0].path, extras);
+    if let Some(at) = req.cover_at.filter(|&t| t >= plan.reel_length()) {
+        plan.warnings.push(format!(
+            "{}: --cover-at {at} is past the end of the reel ({}): the cover is its last frame",
+            info.path.display(),
+            plan.reel_length()
+        ));
+    }
+    // Last, clear of everything else on screen: the handle.
+    if let Some(handle) = &preset.cards.handle {
+        crate::plan::overlay::add_handle(&mut plan, handle).map_err(|source| PlanError::Card {
+            path: info.path.display().to_string(),
+            card: "handle",
+            source,
+        })?;
+    }
+    plan.look = Some(crate::plan::LookPlan::of(preset));
+    plan.request = request_key(info, req, asked, &plan.outputs[0].path, extras);
     // The side files read to make it are inputs too: never written over.
     plan.reads.extend(req.captions.iter().cloned());
-    plan.reads.extend(preset.source.iter().cloned());
+    plan.reads.extend(asked.source.iter().cloned());
     Ok(plan)
 }
 
@@ -175,6 +203,7 @@ pub fn request_key(
     }
     let mut request = req.clone();
     request.cover = None;
+    request.cover_at = None;
     request.strict = None;
     // However the paths were spelled (from the manifest's folder, from above it, absolute),
     // the same files give the same key.
@@ -220,29 +249,45 @@ pub struct PartRequest<'a> {
 }
 
 /// The chain for a compilation: every part drafted (numbered `#1`, `#2`, …; the same input
-/// may appear any number of times) and completed like any reel, then joined under the
-/// title. The reel's encoder is the preset's with the command line's CRF and speed.
-/// Warnings come back with the plan, each prefixed by its part's input.
+/// may appear any number of times) and completed like any reel, then joined: a cold open on
+/// the strongest part's best moment (unless `cold_open` is false), the title (when there is
+/// one) over the first part's blurred opening, the parts. The strongest part is the one
+/// whose detected moment (`--start auto`) scores highest, else the first a went-wrong card
+/// marks; when nothing marks one, the cached detection pass looks inside each part's trim.
+/// The reel's encoder is the preset's with the command line's CRF and speed. Warnings come
+/// back with the plan, each prefixed by its part's input.
 pub fn plan_compilation(
     parts: &[PartRequest],
     flags: &ReelRequest,
     preset: &Preset,
     title: &str,
+    cold_open: bool,
     output: PathBuf,
     cores: usize,
 ) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
-    plan_compilation_with(parts, flags, preset, title, output, cores, &NoPassProgress)
+    plan_compilation_with(
+        parts,
+        flags,
+        preset,
+        title,
+        cold_open,
+        output,
+        cores,
+        &NoPassProgress,
+    )
 }
 
 /// [`plan_compilation`], telling `hook` how far each part's passes are.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_compilation_with(
     parts: &[PartRequest],
     flags: &ReelRequest,
     preset: &Preset,
     title: &str,
+    cold_open: bool,
     output: PathBuf,
     cores: usize,
-    hook: &dyn PassProgress,
+    passes: &dyn PassProgress,
 ) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
     let mut complete = Vec::new();
     let mut warnings = Vec::new();
@@ -252,7 +297,7 @@ pub fn plan_compilation_with(
             number: Some(k + 1),
             loudness_over: None,
         };
-        let mut d = draft_with(p.info, p.request, preset, output.clone(), extras, hook)?;
+        let mut d = draft_with(p.info, p.request, preset, output.clone(), extras, passes)?;
         for r in p.reads {
             if !d.reads.contains(r) {
                 d.reads.push(r.clone());
@@ -263,7 +308,7 @@ pub fn plan_compilation_with(
         for w in &d.warnings {
             warnings.push(format!("{}: {w}", p.info.path.display()));
         }
-        complete.push(complete_with(d, cores, hook).map_err(ChainError::from)?);
+        complete.push(complete_with(d, cores, passes).map_err(ChainError::from)?);
     }
     let Some(first) = complete.first() else {
         return Err(CompileError::Usage("a compilation needs clips".into()));
@@ -274,12 +319,40 @@ pub fn plan_compilation_with(
         max_bitrate_kbps: preset.video.max_bitrate_kbps,
         ..first.encoder().clone()
     };
-    let plan =
-        crate::plan::compile::assemble(complete, title, preset, output, encoder).map_err(|e| {
-            match e {
-                crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
-                crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
-            }
+    let hook = if cold_open {
+        let marked = complete.iter().any(|p| {
+            p.auto_start.as_ref().is_some_and(|a| a.moment_s.is_some())
+                || p.overlays
+                    .iter()
+                    .any(|o| o.role == crate::plan::Role::WentWrong)
+        });
+        // Nothing marks a moment: the detection pass (cached) inside each part's trim.
+        let detected: Vec<Option<(crate::model::Micros, f64, String)>> = if marked {
+            Vec::new()
+        } else {
+            parts
+                .iter()
+                .zip(&complete)
+                .map(|(p, c)| {
+                    let found = crate::analyse::detect::detect_cached(p.info).ok()?;
+                    let trim = c.trim();
+                    found.moments.iter().find_map(|m| {
+                        let t = crate::model::Micros::from_secs_f64(m.t);
+                        (t >= trim.start && t < trim.end)
+                            .then(|| (t - trim.start, m.score, m.why.join(", ")))
+                    })
+                })
+                .collect()
+        };
+        crate::plan::compile::choose_hook(&complete, &detected)
+    } else {
+        None
+    };
+    let looked = flags.preset_for(preset);
+    let plan = crate::plan::compile::assemble(complete, title, hook, &looked, output, encoder)
+        .map_err(|e| match e {
+            crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
+            crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
         })?;
     Ok((plan, warnings))
 }

@@ -61,7 +61,7 @@ pub use config::preset::{
     AudioSettings, CardSettings, CardStyle, LengthLimits, Preset, PresetError, SafeZone,
     VideoSettings,
 };
-pub use config::preset::{BUILT_IN, LOOKS};
+pub use config::preset::{LookName, BUILT_IN, LOOKS, LOOK_NAMES};
 pub use config::request::ReelRequest;
 pub use model::time::{parse_time, Micros};
 pub use model::FocusSpan;
@@ -69,6 +69,7 @@ pub use model::{
     Animation, CardPosition, Crf, Fill, Focus, FocusKeys, FontWeight, Rect, Rgb, Start, Transfer,
     X264Speed,
 };
+pub use model::{Handle, TextSize};
 
 // What a file is.
 pub use media::input::{probe, ProbeError};
@@ -83,7 +84,7 @@ pub use chain::{
 pub use analyse::progress::{NoPassProgress, Pass, PassProgress};
 pub use chain::{complete_with, draft_with, plan_compilation_with, plan_with};
 pub use config::files::{SideFile, SideFileError};
-pub use plan::compile::CompilePlan;
+pub use plan::compile::{ColdOpen, CompilePlan, Hook};
 pub use plan::moment::AutoStart;
 pub use plan::CaptionError;
 pub use plan::{
@@ -92,13 +93,15 @@ pub use plan::{
     OutputPlan, Overlay, PlanError, Reframe, RenderPlan, ReplayPlan, Role, Segment, ShotPlan, Trim,
     VideoPlan,
 };
+pub use plan::{Corner, LookPlan, ReplaySound, ZoomKey};
 
 // Executing plans.
 pub use media::OutputCause;
 pub use render::compile::render_compilation;
 pub use render::output::OutputError;
+pub use render::review::{Cell, Review, ReviewCover, ReviewMoment, StripFrame};
 pub use render::{
-    existing_reel, preview, render, render_group, write_cover, write_png, CoverReport,
+    existing_reel, preview, render, render_group, write_cover, write_png, CoverChoice, CoverReport,
     ExistingReel, NoProgress, Progress, RenderError, RenderOptions, RenderReport,
 };
 

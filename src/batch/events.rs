@@ -51,6 +51,10 @@ pub struct Outcome {
     pub plan: Option<Arc<RenderPlan>>,
     /// The trim used, on the input's timeline (planned clips).
     pub trim: Option<crate::plan::Trim>,
+    /// The still written beside the reel this run: the frame chosen and the best candidates.
+    pub cover: Option<crate::render::cover::CoverReport>,
+    /// The reel's review sheet (`--report`).
+    pub review: Option<Box<crate::render::review::Review>>,
 }
 
 impl Outcome {
@@ -70,6 +74,8 @@ impl Outcome {
             error: None,
             plan: None,
             trim: None,
+            cover: None,
+            review: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::media::input::ProbeError;
 use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::model::time::Micros;
 use crate::plan::{CompletePlan, RenderPlan};
+use crate::render::cover::CoverReport;
 use crate::render::{ExistingReel, Progress, RenderError, RenderOptions, RenderReport};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -76,9 +77,20 @@ pub trait Renderer: Sync {
             .collect()
     }
     /// Writes the still `plan.cover` asks for (a cover, or a report thumbnail) under the
-    /// output rule; nothing when it asks for none.
-    fn cover(&self, _plan: &CompletePlan) -> Result<(), RenderError> {
-        Ok(())
+    /// output rule; nothing when it asks for none. What was chosen and how each candidate
+    /// scored, when the still was made from decoded frames.
+    fn cover(&self, _plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
+        Ok(None)
+    }
+    /// Writes the reel's review sheet into `dir`'s `review/` (for `--report`) and returns what
+    /// it shows; `cover` is the still written this run, if any. Nothing by default.
+    fn review(
+        &self,
+        _plan: &CompletePlan,
+        _dir: &Path,
+        _cover: Option<&CoverReport>,
+    ) -> Result<Option<crate::render::review::Review>, RenderError> {
+        Ok(None)
     }
 }
 
@@ -136,8 +148,16 @@ impl Renderer for Libav {
             _ => crate::render::render_group(plans, opts, progress, cancel),
         }
     }
-    fn cover(&self, plan: &CompletePlan) -> Result<(), RenderError> {
-        crate::render::write_cover(plan).map(|_| ())
+    fn cover(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
+        crate::render::write_cover(plan)
+    }
+    fn review(
+        &self,
+        plan: &CompletePlan,
+        dir: &Path,
+        cover: Option<&CoverReport>,
+    ) -> Result<Option<crate::render::review::Review>, RenderError> {
+        crate::render::review::write_review(plan, dir, cover).map(Some)
     }
 }
 
@@ -295,7 +315,7 @@ impl Renderer for FakeRenderer {
     }
 
     /// A plain grey still of the planned size, tagged as failreel's (no decoding).
-    fn cover(&self, plan: &CompletePlan) -> Result<(), RenderError> {
+    fn cover(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
         self.cover_fake(plan)
     }
 }
@@ -391,13 +411,14 @@ impl FakeRenderer {
         })
     }
 
-    fn cover_fake(&self, plan: &CompletePlan) -> Result<(), RenderError> {
+    /// A plain grey still of the planned size, tagged as failreel's (no decoding).
+    fn cover_fake(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
         let Some(cover) = &plan.cover else {
-            return Ok(());
+            return Ok(None);
         };
         let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
         let tag = crate::plan::cover::jpeg_tag(&crate::plan::cover::still_hash(plan, cover));
         crate::plan::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &plan.inputs())?;
-        Ok(())
+        Ok(None)
     }
 }

@@ -62,6 +62,8 @@ pub struct BatchOptions {
     pub memory_mib: Option<u64>,
     /// Write a thumbnail beside each reel that has no cover (for `--report`).
     pub thumbnails: bool,
+    /// Write each reel's review sheet into this folder's `review/` (for `--report`).
+    pub review: Option<PathBuf>,
 }
 
 /// Why one clip failed. The source chain is kept: sinks print it as `X: caused by: Y`.
@@ -481,12 +483,31 @@ pub fn run_batch(
                     let written = renderer
                         .complete(plan.clone(), crate::render::cores(), &passes)
                         .and_then(|c| renderer.cover(&c));
-                    if let Err(e) = written {
-                        let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
-                        finish(&mut outcomes, pos, o);
-                        continue;
+                    match written {
+                        Err(e) => {
+                            let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
+                            finish(&mut outcomes, pos, o);
+                            continue;
+                        }
+                        Ok(c) => o.cover = c,
                     }
                     o.reason = Some("up to date (its still was written)".into());
+                }
+            }
+            // The review sheet (from the cache when nothing changed).
+            if let Some(dir) = &opts.review {
+                let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+                    .cancelled_by(&stop.cancel);
+                let reviewed = renderer
+                    .complete(plan.clone(), crate::render::cores(), &passes)
+                    .and_then(|c| renderer.review(&c, dir, o.cover.as_ref()));
+                match reviewed {
+                    Ok(r) => o.review = r.map(Box::new),
+                    Err(e) => o.warnings.push(format!(
+                        "{}: the review sheet could not be made: {}",
+                        clip.input.display(),
+                        error_chain(&e)
+                    )),
                 }
             }
             finish(&mut outcomes, pos, o);
@@ -639,8 +660,14 @@ pub fn run_batch(
                 items.into_iter().zip(completed).zip(results)
             {
                 let clip = &clips[*pos];
+                let mut cover = None;
                 let result = match &complete {
-                    Ok(plan) => result.and_then(|report| renderer.cover(plan).map(|_| report)),
+                    Ok(plan) => result.and_then(|report| {
+                        renderer.cover(plan).map(|c| {
+                            cover = c;
+                            report
+                        })
+                    }),
                     Err(_) => result,
                 };
                 let plan: &RenderPlan = match &complete {
@@ -690,7 +717,19 @@ pub fn run_batch(
                     }
                     Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
                 };
+                // The review sheet of a reel rendered now.
+                if let (Some(dir), Ok(c), Status::Ok) = (&opts.review, &complete, outcome.status) {
+                    match renderer.review(c, dir, cover.as_ref()) {
+                        Ok(r) => outcome.review = r.map(Box::new),
+                        Err(e) => outcome.warnings.push(format!(
+                            "{}: the review sheet could not be made: {}",
+                            clip.input.display(),
+                            error_chain(&e)
+                        )),
+                    }
+                }
                 outcome.plan = Some(Arc::new(plan.clone()));
+                outcome.cover = cover;
                 sink.event(&Event::Finished(Box::new(outcome.clone())));
                 if let Ok(mut d) = done.lock() {
                     d.push((*pos, outcome));

@@ -293,7 +293,7 @@ fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
         }
         Some(PresetsAction::Show { name }) => {
             let p = Preset::resolve(&name).map_err(|e| AppError::Usage(vec![e.to_string()]))?;
-            write_stdout(p.to_toml().as_bytes())?;
+            write_stdout(p.to_toml_documented().as_bytes())?;
             Ok(EXIT_OK)
         }
     }
@@ -447,6 +447,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         &flags,
         &preset,
         args.title.as_deref().unwrap_or(""),
+        !args.no_cold_open,
         args.output.clone(),
         crate::render::cores(),
         &passes,
@@ -746,8 +747,14 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
         strict: false,
         memory_mib: None,
         thumbnails: args.report,
+        review: None,
     };
     let report = args.report.then(|| report_sink(&args, &clips));
+    // The report's review sheets go beside it.
+    let opts = BatchOptions {
+        review: report.as_ref().map(|r| r.dir().to_path_buf()),
+        ..opts
+    };
     let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
     if let Some(j) = &jsonl {
         sinks.push(j);

@@ -3,10 +3,12 @@
 // Help texts name placeholders like <preset>; they are clap help, not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
+use crate::config::preset::LookName;
 use crate::config::request::ReelRequest;
 use crate::model::time::{parse_time, Micros};
 use crate::model::{
-    clean_card_text, parse_start_arg, parse_time_arg, Crf, FocusKeys, Start, X264Speed,
+    clean_card_text, parse_start_arg, parse_time_arg, Crf, FocusKeys, Handle, Rgb, Start, TextSize,
+    X264Speed,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -198,9 +200,14 @@ pub struct CompileArgs {
     /// A manifest listing the clips (in order) and their settings, as for `render`.
     #[arg(short, long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Title drawn on the opening card.
+    /// Title drawn over the first part's blurred opening, after the cold open (without it:
+    /// no title card at all).
     #[arg(long, value_name = "TEXT", value_parser = |s: &str| Ok::<_, String>(crate::model::clean_card_text(s)))]
     pub title: Option<String>,
+    /// Open on the first part instead of a 1.5 s cold open on the strongest part's best
+    /// moment.
+    #[arg(long)]
+    pub no_cold_open: bool,
     /// The reel to write.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
@@ -318,11 +325,38 @@ pub struct ReelFlags {
     /// clock (any trim works); formatting tags are not drawn.
     #[arg(long, value_name = "FILE")]
     pub captions: Option<PathBuf>,
-    /// After the trimmed footage, the 1.5 s around the moment (the went-wrong card's start,
-    /// or what `--start auto` found) again at half speed, muted, with a "REPLAY" tag: the
-    /// reel grows by 3 s. Manifest key: `replay = true`.
+    /// Right after the fail, the 1.5 s around the moment (the went-wrong card's start, or
+    /// what `--start auto` found) again at half speed with its own sound slowed (pitch kept),
+    /// pushing in toward the subject, under a "REPLAY" tag; the lesson card comes after it.
+    /// The reel grows by 3 s. Manifest key: `replay = true`.
     #[arg(long, num_args = 0, default_missing_value = "true", value_parser = clap::value_parser!(bool))]
     pub replay: Option<bool>,
+    /// The cards' look, over the preset's: one of the built-in looks (boxed, outline,
+    /// banner).
+    #[arg(long, value_parser = look_arg(), value_name = "LOOK")]
+    pub look: Option<LookName>,
+    /// The cards' text size: S, M (the look's own), L, or the body text's size in pixels
+    /// (48px); headings, the replay's tag and the handle scale alike.
+    #[arg(long, value_parser = |s: &str| s.parse::<TextSize>(), value_name = "S|M|L|PX")]
+    pub text_size: Option<TextSize>,
+    /// The accent colour (#rrggbb): the cards' headings and the replay's tag.
+    #[arg(long, value_parser = |s: &str| s.parse::<Rgb>(), value_name = "#RRGGBB")]
+    pub accent: Option<Rgb>,
+    /// The creator's handle (@name), drawn small and semi-transparent inside the safe zone
+    /// on every frame, clear of the cards and captions.
+    #[arg(long, value_parser = |s: &str| s.parse::<Handle>(), value_name = "@NAME")]
+    pub handle: Option<Handle>,
+    /// Take the cover from this moment of the reel (its own clock: 0 = the reel's first
+    /// frame) instead of the sharpest frame around the went-wrong card; writes the cover
+    /// (as `--cover` does).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub cover_at: Option<Micros>,
+}
+
+fn look_arg() -> impl clap::builder::TypedValueParser<Value = LookName> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::config::preset::LOOK_NAMES)
+        .try_map(|s| s.parse::<LookName>())
 }
 
 impl ReelFlags {
@@ -347,6 +381,11 @@ impl ReelFlags {
             cover: f.cover,
             captions: f.captions,
             replay: f.replay,
+            look: f.look,
+            text_size: f.text_size,
+            accent: f.accent,
+            handle: f.handle,
+            cover_at: f.cover_at,
         }
     }
 }

@@ -159,8 +159,91 @@ pub struct CardSettings {
     /// already applied it: `style` is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look: Option<String>,
+    /// The text size over the look: `S`, `M` (the look's own), `L` or the body text's size in
+    /// pixels (`48px`); the headings, the replay's tag, the handle and a compilation's title
+    /// scale alike. Absent: `M`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_size: Option<crate::model::TextSize>,
+    /// The accent colour, `#RRGGBB`: the cards' headings and the replay's tag (absent: the
+    /// look's heading colour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent: Option<Rgb>,
+    /// The creator's handle (`@name`), drawn small and semi-transparent inside the safe zone
+    /// on every frame, clear of the cards and captions (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<crate::model::Handle>,
     /// The look of both cards.
     pub style: CardStyle,
+}
+
+impl CardSettings {
+    /// The style cards are drawn with: `style` with the text size and the accent applied.
+    pub fn drawn_style(&self) -> CardStyle {
+        let mut s = self.style.clone();
+        if let Some(size) = self.text_size {
+            let f = size.factor(s.body_size);
+            s.body_size *= f;
+            s.heading_size *= f;
+            s.min_body_size = (s.min_body_size * f).clamp(8.0, s.body_size);
+            s.padding *= f;
+            s.box_radius *= f;
+        }
+        if let Some(accent) = self.accent {
+            s.heading_color = accent;
+        }
+        s
+    }
+}
+
+/// The name of a built-in look (`--look`, a manifest's or a preset's `look`): one of
+/// [`LOOK_NAMES`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LookName(String);
+
+/// The built-in looks' names, in the order of [`LOOKS`].
+pub const LOOK_NAMES: &[&str] = &["boxed", "outline", "banner"];
+
+impl LookName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn wanted() -> String {
+        format!("one of {}", LOOK_NAMES.join(", "))
+    }
+}
+
+impl std::str::FromStr for LookName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LookName, String> {
+        if LOOK_NAMES.contains(&s) {
+            Ok(LookName(s.to_string()))
+        } else {
+            Err(format!("must be {}, not {s:?}", LookName::wanted()))
+        }
+    }
+}
+
+impl std::fmt::Display for LookName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for LookName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for LookName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LookName, D::Error> {
+        match Scalar::deserialize(d)? {
+            Scalar::Str(s) => s.parse().map_err(serde::de::Error::custom),
+            other => Err(other.not(&LookName::wanted())),
+        }
+    }
 }
 
 /// The look of a card: type sizes and weights, colours, outline, shadow and box.
@@ -601,6 +684,81 @@ impl Preset {
     /// The preset as TOML text.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("a preset always serialises")
+    }
+
+    /// The preset as `failreel presets show` prints it: its TOML, with the look's keys it
+    /// leaves unset (`text_size`, `accent`, `handle`) shown as comments under `[cards]`.
+    pub fn to_toml_documented(&self) -> String {
+        let text = self.to_toml();
+        let c = &self.cards;
+        let mut hints = Vec::new();
+        if c.look.is_none() {
+            hints.push(format!(
+                "# look = \"boxed\"          # one of {}",
+                LOOK_NAMES.join(", ")
+            ));
+        }
+        if c.text_size.is_none() {
+            hints.push(
+                "# text_size = \"M\"       # S, M, L or the body text in pixels (\"48px\")"
+                    .to_string(),
+            );
+        }
+        if c.accent.is_none() {
+            hints.push(format!(
+                "# accent = \"{}\"   # the headings' and the replay tag's colour",
+                c.style.heading_color
+            ));
+        }
+        if c.handle.is_none() {
+            hints.push(
+                "# handle = \"@name\"      # small, semi-transparent, on every frame".to_string(),
+            );
+        }
+        if hints.is_empty() {
+            return text;
+        }
+        let mut out = String::new();
+        let mut done = false;
+        for line in text.lines() {
+            out.push_str(line);
+            out.push('\n');
+            if !done && line.trim() == "[cards]" {
+                for h in &hints {
+                    out.push_str(h);
+                    out.push('\n');
+                }
+                done = true;
+            }
+        }
+        out
+    }
+
+    /// The preset with a request's look (`--look`, `--text-size`, `--accent`, `--handle`) over
+    /// its own (every card, caption, tag, title and handle is then drawn in
+    /// [`CardSettings::drawn_style`]). A different look replaces the style with that look's
+    /// (a preset file's own `[cards.style]` keys went with its look).
+    pub fn with_look(
+        &self,
+        look: Option<&LookName>,
+        text_size: Option<crate::model::TextSize>,
+        accent: Option<Rgb>,
+        handle: Option<&crate::model::Handle>,
+    ) -> Preset {
+        let mut p = self.clone();
+        let c = &mut p.cards;
+        if let Some(name) = look {
+            if c.look.as_deref() != Some(name.as_str()) {
+                if let Some(style) = CardStyle::look(name.as_str()) {
+                    c.style = style;
+                    c.look = Some(name.as_str().to_string());
+                }
+            }
+        }
+        c.text_size = text_size.or(c.text_size);
+        c.accent = accent.or(c.accent);
+        c.handle = handle.cloned().or_else(|| c.handle.clone());
+        p
     }
 
     /// Frames between keyframes.

@@ -9,7 +9,7 @@
 
 use crate::model::{
     clean_card_text, deserialize_opt_bool, deserialize_opt_text, opt_start, opt_time, Crf,
-    FocusKeys, Micros, Start, X264Speed,
+    FocusKeys, Handle, Micros, Rgb, Start, TextSize, X264Speed,
 };
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -126,15 +126,52 @@ pub struct ReelRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub captions: Option<std::path::PathBuf>,
-    /// After the trimmed footage, the 1.5 s around the moment (the went-wrong card's start,
-    /// or what `--start auto` found) again at half speed, muted, with a "REPLAY" tag: the
-    /// reel grows by 3 s. Manifest key: `replay = true`.
+    /// Right after the fail, the 1.5 s around the moment (the went-wrong card's start, or
+    /// what `--start auto` found) again at half speed with its own sound slowed (pitch kept),
+    /// pushing in toward the subject, under a "REPLAY" tag; the lesson card comes after it.
+    /// The reel grows by 3 s. Manifest key: `replay = true`.
     #[serde(
         default,
         deserialize_with = "deserialize_opt_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub replay: Option<bool>,
+    /// The cards' look, over the preset's: one of the built-in looks (boxed, outline,
+    /// banner).
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub look: Option<crate::config::preset::LookName>,
+    /// The cards' text size: S, M (the look's own), L, or the body text's size in pixels
+    /// (48px); headings, the replay's tag and the handle scale alike.
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_size: Option<TextSize>,
+    /// The accent colour (#rrggbb): the cards' headings and the replay's tag.
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accent: Option<Rgb>,
+    /// The creator's handle (@name), drawn small and semi-transparent inside the safe zone
+    /// on every frame, clear of the cards and captions.
+    #[serde(
+        default,
+        deserialize_with = "some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub handle: Option<Handle>,
+    /// Take the cover from this moment of the reel (its own clock: 0 = the reel's first
+    /// frame) instead of the sharpest frame around the went-wrong card; writes the cover
+    /// (as `--cover` does).
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub cover_at: Option<Micros>,
 }
 
 impl ReelRequest {
@@ -164,7 +201,25 @@ impl ReelRequest {
             cover: self.cover.or(base.cover),
             captions: self.captions.clone().or_else(|| base.captions.clone()),
             replay: self.replay.or(base.replay),
+            look: self.look.clone().or_else(|| base.look.clone()),
+            text_size: self.text_size.or(base.text_size),
+            accent: self.accent.or(base.accent),
+            handle: self.handle.clone().or_else(|| base.handle.clone()),
+            cover_at: self.cover_at.or(base.cover_at),
         }
+    }
+
+    /// `preset` with this request's look over its own ([`crate::config::preset::Preset::with_look`]).
+    pub fn preset_for(
+        &self,
+        preset: &crate::config::preset::Preset,
+    ) -> crate::config::preset::Preset {
+        preset.with_look(
+            self.look.as_ref(),
+            self.text_size,
+            self.accent,
+            self.handle.as_ref(),
+        )
     }
 
     /// The request with blank card texts taken as "no card" (`None`), so that no heading is
@@ -299,7 +354,7 @@ mod tests {
     #[test]
     fn keys_come_from_serde() {
         let keys = ReelRequest::keys();
-        assert_eq!(keys.len(), 17);
+        assert_eq!(keys.len(), 22);
         assert!(
             keys.contains(&"went_wrong_until")
                 && keys.contains(&"strict")

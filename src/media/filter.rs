@@ -90,6 +90,14 @@ pub fn filter_chain(v: &VideoPlan) -> String {
             }
         }
     }
+    if v.blur {
+        // Blurred at 1/8 size and darkened, so a title over it reads.
+        let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
+        f.push(format!(
+            "scale={bw}:{bh}:flags=bilinear,boxblur=3:2,eq=brightness=-0.12,scale={}:{}:flags=bilinear",
+            v.width, v.height
+        ));
+    }
     f.push("format=yuv420p,setsar=1".into());
     f.join(",")
 }

@@ -7,6 +7,7 @@
 //! - [`filter`]: the numeric-only filter graph (rotate, crop, colour, scale, fill).
 //! - [`encode`]: x264 and AAC encoders set up from the plan's encoder settings.
 //! - [`resample`]: decoded audio resampled to stereo and placed on the reel's timeline.
+//! - [`tempo`]: sound slowed with its pitch kept (libav's `atempo`), for the replay.
 //! - [`proxy`]: a decoded picture scaled down to a small RGB proxy for the analysis passes.
 //! - [`packets`]: a video stream's compressed packet sizes, read without decoding.
 //! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
@@ -23,6 +24,7 @@ pub mod mux;
 pub mod packets;
 pub mod proxy;
 pub mod resample;
+pub mod tempo;
 
 pub use error::{lav, OutputCause, RenderError};
 pub use input::init_libav;

@@ -23,6 +23,9 @@ pub struct AudioTimeline {
     pub pending: [Vec<f32>; 2],
     /// Linear gain applied as samples are placed.
     pub gain: f32,
+    /// A gap put into the timeline: `(at, len)` places every sample from position `at` on
+    /// `len` later (a replay spliced in there); the gap is silence until filled.
+    pub gap: Option<(i64, i64)>,
 }
 
 impl AudioTimeline {
@@ -36,7 +39,18 @@ impl AudioTimeline {
             written: 0,
             limit,
             pending: [Vec::new(), Vec::new()],
+            gap: None,
         }
+    }
+
+    /// Samples placed on the reel so far (handed out and pending).
+    pub fn written(&self) -> i64 {
+        self.written
+    }
+
+    /// Samples the reel has (as planned, or as [`AudioTimeline::close`] set).
+    pub fn limit(&self) -> i64 {
+        self.limit
     }
 
     /// Resamples a decoded frame at reel time `t` and places it.
@@ -91,7 +105,8 @@ impl AudioTimeline {
         Ok(())
     }
 
-    /// Puts samples at reel position `pos`, padding gaps with silence and dropping overlaps.
+    /// Puts samples at reel position `pos` (before the [`AudioTimeline::gap`], if any),
+    /// padding gaps with silence and dropping overlaps.
     pub fn place(&mut self, pos: i64, l: &[f32], r: &[f32]) {
         let n = l.len() as i64;
         // Stay contiguous through timestamp jitter; re-sync on a real gap (over 40 ms).
@@ -101,6 +116,20 @@ impl AudioTimeline {
             _ => pos,
         };
         self.next_pos = Some(pos + n);
+        match self.gap {
+            Some((at, len)) if pos >= at => self.put(pos + len, l, r),
+            Some((at, len)) if pos + n > at => {
+                let k = (at - pos) as usize;
+                self.put(pos, &l[..k], &r[..k]);
+                self.put(at + len, &l[k..], &r[k..]);
+            }
+            _ => self.put(pos, l, r),
+        }
+    }
+
+    /// Puts samples at reel position `pos` (after the gap's shift).
+    fn put(&mut self, pos: i64, l: &[f32], r: &[f32]) {
+        let n = l.len() as i64;
         if pos > self.written {
             let gap = (pos - self.written).min(self.limit - self.written).max(0);
             for ch in &mut self.pending {

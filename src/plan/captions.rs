@@ -511,21 +511,33 @@ pub fn with_captions(
     Ok(plan)
 }
 
-/// Adds the part's number (`#k`) to a part plan: at the top of the safe zone, clear of the
-/// cards, for the whole part.
+/// Adds the part's number (`#k`) to a part plan, in one place for the whole part: a top
+/// corner of the safe zone (where a face in the 9:16 window rarely is), clear of every card
+/// and caption the part ever shows (moving inward along the side when a corner is taken).
 pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
-    let mut engine = TextEngine::new();
     let len = plan.frame_time(plan.video.frames);
-    let badge = place_overlay(
-        &mut engine,
-        plan,
+    let busy: Vec<_> = plan
+        .overlays
+        .iter()
+        .map(crate::plan::overlay::footprint)
+        .collect();
+    let (badge, _) = crate::plan::overlay::pinned(
+        &mut TextEngine::new(),
         Role::Number,
         &format!("#{k}"),
-        Micros::ZERO,
-        len,
-        CardPosition::Top,
+        &plan.card_style,
+        (plan.video.width, plan.video.height),
+        plan.safe_zone,
+        &busy,
+        &[
+            crate::plan::Corner::TopLeft,
+            crate::plan::Corner::TopRight,
+            crate::plan::Corner::BottomLeft,
+            crate::plan::Corner::BottomRight,
+        ],
+        (Micros::ZERO, len),
     )?;
-    plan.overlays.extend(badge);
+    plan.overlays.push(badge);
     Ok(())
 }
 

@@ -1,12 +1,22 @@
 //! `failreel compile`'s plan: one reel from several parts ("Fail Friday"). Each part is a
 //! complete reel plan of its own (its trim, window, cards, captions, number, replay); this
-//! decides how they join: the title, the crossfades, the length, the one encode.
+//! decides how they join: the cold open, the title, the crossfades, the length, the one
+//! encode.
 //!
-//! Durations: title + Σ parts − one transition per part after the first segment (each
-//! segment overlaps what precedes it). Picture and sound have exactly the same length.
+//! The reel is a list of segments, each a complete plan the render's pipeline runs:
+//! 1. the **cold open** (by default): 1.5 s around the best moment of the strongest part
+//!    ([`Hook`]: the highest detected moment, else a went-wrong card), its own sound, no
+//!    cards: the compilation starts on the fail;
+//! 2. the **title** (only with `--title`): drawn over the first part's opening seconds,
+//!    blurred and darkened, silent;
+//! 3. the parts.
+//!
+//! Durations: Σ segments − one transition per segment after the first (each overlaps what
+//! precedes it). Picture and sound have exactly the same length.
 
 use crate::config::preset::{CardPosition, CardStyle, Preset};
-use crate::plan::{CompletePlan, EncoderPlan, PlanError};
+use crate::model::time::Micros;
+use crate::plan::{CompletePlan, CropKey, EncoderPlan, Overlay, PlanError, RenderPlan, Role};
 use crate::text::card::TextEngine;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -17,28 +27,65 @@ pub const TITLE_S: f64 = 2.5;
 pub const TRANSITION_S: f64 = 0.4;
 /// The tallest the title may be, as a fraction of the safe zone's height.
 pub const TITLE_MAX_HEIGHT_FRACTION: f32 = 0.6;
+/// Length of the cold open, seconds: the moment from a little before it.
+pub const COLD_OPEN_S: f64 = 1.5;
+/// How much of the cold open comes before the moment, seconds.
+pub const COLD_OPEN_LEAD_S: f64 = 0.5;
 
-/// What a compilation is: its parts' complete plans and how they join.
+/// Where a compilation's cold open comes from: the strongest part's best moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hook {
+    /// The part (0 = the first).
+    pub part: usize,
+    /// The moment on that part's footage (0 = its first frame).
+    pub moment: Micros,
+    /// Why this part and moment: `detected (score 0.82: bang)` or `went-wrong card`.
+    pub why: String,
+}
+
+/// The cold open as planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColdOpen {
+    /// Where it comes from.
+    pub hook: Hook,
+    /// The part's footage frames shown: `first..first + frames`.
+    pub first: u64,
+    /// How many.
+    pub frames: u64,
+    /// It as a reel of its own: the part's window and sound over that range, no cards
+    /// (the handle, if any, stays).
+    pub plan: CompletePlan,
+}
+
+/// What a compilation is: its segments' complete plans and how they join.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompilePlan {
     /// The reel written.
     pub output: PathBuf,
     /// Preset name.
     pub preset: String,
-    /// Title drawn on the opening card (empty: the card is plain).
+    /// Title drawn at the opening (empty: no title card at all).
     pub title: String,
-    /// Title card length in frames.
+    /// Title card length in frames (0 without a title).
     pub title_frames: u64,
     /// Crossfade length in frames.
     pub transition_frames: u64,
     /// How loudness is made even: per part, to the preset's target.
     pub loudness: &'static str,
-    /// Each part, complete (its number among its captions). Its output is the reel's: a
+    /// The cold open, when there is one.
+    pub cold_open: Option<ColdOpen>,
+    /// Why there is no cold open (asked off, nothing to open on, too long).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold_open_note: Option<String>,
+    /// The title segment: the first part's opening, blurred and darkened, silent, with the
+    /// title over it (none without a title).
+    pub title_segment: Option<CompletePlan>,
+    /// Each part, complete (its number among its overlays). Its output is the reel's: a
     /// part is never written on its own.
     pub parts: Vec<CompletePlan>,
     /// The title card's text as drawn (none without a title).
     pub title_card: Option<crate::plan::Overlay>,
-    /// The reel's frames: title + parts − transitions.
+    /// The reel's frames: the segments' − the transitions.
     pub frames: u64,
     /// Frame rate.
     pub fps: u32,
@@ -50,9 +97,23 @@ pub struct CompilePlan {
 }
 
 impl CompilePlan {
-    /// Frames the reel has for a title of `title` frames and parts of `lens` frames.
-    pub fn total_frames(title: u64, transition: u64, lens: &[u64]) -> u64 {
-        title + lens.iter().sum::<u64>() - transition * lens.len() as u64
+    /// Frames the reel has for segments of `lens` frames joined by `transition`-frame
+    /// crossfades.
+    pub fn total_frames(transition: u64, lens: &[u64]) -> u64 {
+        lens.iter().sum::<u64>() - transition * lens.len().saturating_sub(1) as u64
+    }
+
+    /// The segments in reel order: the cold open, the title, the parts.
+    pub fn segments(&self) -> Vec<&RenderPlan> {
+        let mut out: Vec<&RenderPlan> = Vec::new();
+        if let Some(c) = &self.cold_open {
+            out.push(c.plan.plan());
+        }
+        if let Some(t) = &self.title_segment {
+            out.push(t.plan());
+        }
+        out.extend(self.parts.iter().map(|p| p.plan()));
+        out
     }
 
     /// A short stable hash of the plan (for the reel's tag).
@@ -69,19 +130,122 @@ pub fn title_style(style: &CardStyle) -> CardStyle {
     s
 }
 
-/// Joins complete part plans into a compilation: lays out the title, checks every part is
-/// longer than two transitions and the whole fits the preset (a usage problem, saying by
-/// how much, when it does not).
+/// The footage frames `first..first + frames` of `part` as a reel of their own: the same
+/// input, window, colour and sound (the part's loudness gain), no cards, captions, number or
+/// replay; the part's handle stays, over the whole excerpt.
+pub fn excerpt(part: &RenderPlan, first: u64, frames: u64) -> RenderPlan {
+    let mut p = part.clone();
+    let frames = frames.min(part.video.frames.saturating_sub(first)).max(1);
+    let offset = part.frame_time(first);
+    let len = part.frame_time(frames);
+    let seg = &mut p.segments[0];
+    seg.trim.start = part.trim().start + offset;
+    seg.trim.end = seg.trim.start + len;
+    p.video.frames = frames;
+    // The window path from the excerpt's start.
+    let keys = &part.video.crop_path;
+    let mut path = vec![CropKey {
+        t: Micros::ZERO,
+        rect: part.video.window_at(offset),
+    }];
+    let mut after = false;
+    for k in keys.iter().filter(|k| k.t > offset) {
+        if after {
+            break;
+        }
+        path.push(CropKey {
+            t: k.t - offset,
+            rect: k.rect,
+        });
+        after = k.t >= offset + len;
+    }
+    // One key when the window holds still (rendered inside the filter graph).
+    if path.iter().all(|k| k.rect == path[0].rect) {
+        path.truncate(1);
+    }
+    p.video.crop_path = path;
+    if let Some(r) = p.video.reframe.as_mut() {
+        r.shots = r
+            .shots
+            .iter()
+            .filter(|s| s.end > offset && s.start < offset + len)
+            .map(|s| crate::plan::ShotPlan {
+                start: (s.start - offset).max(Micros::ZERO),
+                end: (s.end - offset).min(len),
+                camera: s.camera,
+            })
+            .collect();
+        r.fixed.clear();
+        r.moment = None;
+    }
+    p.overlays = part
+        .overlays
+        .iter()
+        .filter(|o| o.role == Role::Handle)
+        .map(|o| Overlay {
+            at: Micros::ZERO,
+            until: len,
+            ..o.clone()
+        })
+        .collect();
+    p.replay = None;
+    p.cover = None;
+    p.auto_start = None;
+    p.warnings.clear();
+    p
+}
+
+/// The cold open for `hook`: [`COLD_OPEN_S`] of its part's footage from
+/// [`COLD_OPEN_LEAD_S`] before the moment (moved to lie inside the footage).
+pub fn cold_open(parts: &[CompletePlan], hook: Hook) -> Option<ColdOpen> {
+    let part = parts.get(hook.part)?;
+    let fps = part.video.fps.max(1) as f64;
+    let frames = ((COLD_OPEN_S * fps).round() as u64).min(part.video.frames);
+    let lead = (COLD_OPEN_LEAD_S * fps).round() as i64;
+    let at = (hook.moment.as_secs_f64() * fps).round() as i64;
+    let first = (at - lead).clamp(0, (part.video.frames - frames) as i64) as u64;
+    let plan = excerpt(part, first, frames);
+    Some(ColdOpen {
+        hook,
+        first,
+        frames,
+        plan: CompletePlan::new(plan),
+    })
+}
+
+/// The title segment: `title` over the first part's first `frames` frames, blurred and
+/// darkened, silent.
+fn title_segment(first: &RenderPlan, title: Overlay, frames: u64) -> RenderPlan {
+    let mut p = excerpt(first, 0, frames);
+    p.video.blur = true;
+    p.audio.stream = None;
+    p.audio.loudness = None;
+    p.audio.normalisation = crate::plan::Normalisation::Off;
+    let len = p.frame_time(p.video.frames);
+    let mut overlays = vec![Overlay {
+        until: len,
+        ..title
+    }];
+    overlays.append(&mut p.overlays);
+    p.overlays = overlays;
+    p
+}
+
+/// Joins complete part plans into a compilation: the cold open from `hook` (None: none),
+/// the title over the first part (none without a title), then the parts. Checks every part
+/// is longer than two transitions and the whole fits the preset (a usage problem, saying by
+/// how much, when it does not; a cold open that alone makes it too long is left out, with a
+/// note).
 pub fn assemble(
     parts: Vec<CompletePlan>,
     title: &str,
+    hook: Option<Hook>,
     preset: &Preset,
     output: PathBuf,
     encoder: EncoderPlan,
 ) -> Result<CompilePlan, CompileProblem> {
     let fps = preset.video.fps;
     let frames_of = |s: f64| (s * fps as f64).round() as u64;
-    let title_frames = frames_of(TITLE_S);
     let transition_frames = frames_of(TRANSITION_S);
     let lens: Vec<u64> = parts.iter().map(|p| p.reel_frames()).collect();
     if let Some((k, _)) = lens
@@ -96,18 +260,54 @@ pub fn assemble(
             TRANSITION_S * 2.0 + 0.1
         )));
     }
-    let frames = CompilePlan::total_frames(title_frames, transition_frames, &lens);
-    let secs = frames as f64 / fps as f64;
-    if secs > preset.length.max_s + 1e-9 {
+    let title = title.trim().to_string();
+    let first = parts
+        .first()
+        .ok_or_else(|| CompileProblem::Usage("a compilation needs clips".into()))?;
+    let title_frames = if title.is_empty() {
+        0
+    } else {
+        frames_of(TITLE_S).min(first.video.frames)
+    };
+    let mut cold_open_note = hook.is_none().then(|| {
+        "no part has a detected moment or a went-wrong card (or it was turned off): no cold open"
+            .to_string()
+    });
+    let mut cold = hook.and_then(|h| cold_open(&parts, h));
+    let segment_lens = |cold: &Option<ColdOpen>| {
+        let mut l: Vec<u64> = Vec::new();
+        if let Some(c) = cold {
+            l.push(c.frames);
+        }
+        if title_frames > 0 {
+            l.push(title_frames);
+        }
+        l.extend(&lens);
+        l
+    };
+    let secs = |frames: u64| frames as f64 / fps as f64;
+    let mut frames = CompilePlan::total_frames(transition_frames, &segment_lens(&cold));
+    if cold.is_some() && secs(frames) > preset.length.max_s + 1e-9 {
+        let without = CompilePlan::total_frames(transition_frames, &segment_lens(&None));
+        if secs(without) <= preset.length.max_s + 1e-9 {
+            cold = None;
+            frames = without;
+            cold_open_note = Some(format!(
+                "the cold open would make the compilation longer than {} allows ({:.0} s): it opens without one",
+                preset.name, preset.length.max_s
+            ));
+        }
+    }
+    if secs(frames) > preset.length.max_s + 1e-9 {
         return Err(CompileProblem::Usage(format!(
-            "the compilation would be {secs:.1} s, {:.1} s longer than {} allows ({:.0} s): shorten the clips (--end/--duration, or `end` in the manifest) or leave some out",
-            secs - preset.length.max_s,
+            "the compilation would be {:.1} s, {:.1} s longer than {} allows ({:.0} s): shorten the clips (--end/--duration, or `end` in the manifest) or leave some out",
+            secs(frames),
+            secs(frames) - preset.length.max_s,
             preset.name,
             preset.length.max_s
         )));
     }
-    let title = title.trim().to_string();
-    let style = title_style(&preset.cards.style);
+    let style = title_style(&preset.cards.drawn_style());
     let title_card = if title.is_empty() {
         None
     } else {
@@ -129,11 +329,11 @@ pub fn assemble(
                 })
             })?;
         let shown = (
-            crate::model::time::Micros::ZERO,
-            crate::model::time::Micros((title_frames as i128 * 1_000_000 / fps as i128) as i64),
+            Micros::ZERO,
+            Micros((title_frames as i128 * 1_000_000 / fps as i128) as i64),
         );
-        Some(crate::plan::Overlay::still(
-            crate::plan::Role::Title,
+        Some(Overlay::still(
+            Role::Title,
             &title,
             &style,
             CardPosition::Center,
@@ -143,11 +343,23 @@ pub fn assemble(
             shown,
         ))
     };
+    let title_segment = title_card
+        .clone()
+        .map(|t| CompletePlan::new(title_segment(first, t, title_frames)));
     let keys: Vec<&str> = parts.iter().map(|p| p.request.as_str()).collect();
+    let hooked = cold.as_ref().map(|c| (c.hook.part, c.first, c.frames));
     let request = crate::plan::fnv_hex(
-        serde_json::to_string(&(&keys, &title, &output, &encoder, TITLE_S, TRANSITION_S))
-            .unwrap_or_default()
-            .as_bytes(),
+        serde_json::to_string(&(
+            &keys,
+            &title,
+            &output,
+            &encoder,
+            TITLE_S,
+            TRANSITION_S,
+            hooked,
+        ))
+        .unwrap_or_default()
+        .as_bytes(),
     );
     Ok(CompilePlan {
         output,
@@ -156,12 +368,63 @@ pub fn assemble(
         title_frames,
         transition_frames,
         loudness: "per part, to the preset's target",
+        cold_open: cold,
+        cold_open_note,
+        title_segment,
         parts,
         title_card,
         frames,
         fps,
         encoder,
         request,
+    })
+}
+
+/// The strongest part's best moment for the cold open: the part whose detected moment
+/// scores highest (`--start auto`, or `detected`: the detection pass's moments inside each
+/// part's trim, given on each part's footage clock as (moment, score, why)), else the first
+/// part a went-wrong card marks. None when nothing marks a moment.
+pub fn choose_hook(
+    parts: &[CompletePlan],
+    detected: &[Option<(Micros, f64, String)>],
+) -> Option<Hook> {
+    let mut best: Option<(f64, Hook)> = None;
+    for (k, p) in parts.iter().enumerate() {
+        let auto = p.auto_start.as_ref().and_then(|a| {
+            let t = Micros::from_secs_f64(a.moment_s?) - p.trim().start;
+            Some((t, a.score.unwrap_or(0.0), a.why.join(", ")))
+        });
+        let Some((t, score, why)) = auto.or_else(|| detected.get(k).cloned().flatten()) else {
+            continue;
+        };
+        if t < Micros::ZERO || t >= p.frame_time(p.video.frames) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((
+                score,
+                Hook {
+                    part: k,
+                    moment: t,
+                    why: if why.is_empty() {
+                        format!("detected (score {score:.2})")
+                    } else {
+                        format!("detected (score {score:.2}: {why})")
+                    },
+                },
+            ));
+        }
+    }
+    if let Some((_, h)) = best {
+        return Some(h);
+    }
+    parts.iter().enumerate().find_map(|(k, p)| {
+        let card = p.overlays.iter().find(|o| o.role == Role::WentWrong)?;
+        Some(Hook {
+            part: k,
+            moment: card.at,
+            why: "went-wrong card".into(),
+        })
     })
 }
 

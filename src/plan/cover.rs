@@ -39,7 +39,7 @@ pub fn still_path(output: &Path, kind: CoverKind) -> PathBuf {
 
 /// The window of reel time the candidates come from, and its middle.
 fn window(plan: &RenderPlan) -> (Micros, Micros) {
-    let len = plan.frame_time(plan.video.frames);
+    let len = plan.reel_length();
     match plan.overlays.iter().find(|c| c.role == Role::WentWrong) {
         Some(c) => {
             let at = c.at.max(Micros::ZERO).min(len);
@@ -53,7 +53,7 @@ fn window(plan: &RenderPlan) -> (Micros, Micros) {
 /// Up to [`COVER_CANDIDATES`] output frames spread evenly over `[from, to)` (at least one).
 pub fn candidates(plan: &RenderPlan, from: Micros, to: Micros) -> Vec<CoverCandidate> {
     let fps = plan.video.fps.max(1) as i128;
-    let last = plan.video.frames.saturating_sub(1);
+    let last = plan.reel_frames().saturating_sub(1);
     let ceil = |t: Micros| ((t.0.max(0) as i128 * fps + 999_999) / 1_000_000) as u64;
     let first = ceil(from).min(last);
     let end = ceil(to).clamp(first + 1, last + 1);
@@ -70,8 +70,15 @@ pub fn candidates(plan: &RenderPlan, from: Micros, to: Micros) -> Vec<CoverCandi
     out
 }
 
-/// The cover (or, `kind` [`CoverKind::Thumbnail`], the report thumbnail) for a planned reel.
-pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
+/// The output frame at reel time `at` (the one showing then), within the reel.
+pub fn frame_at(plan: &RenderPlan, at: Micros) -> u64 {
+    let fps = plan.video.fps.max(1) as i128;
+    ((at.0.max(0) as i128 * fps / 1_000_000) as u64).min(plan.reel_frames().saturating_sub(1))
+}
+
+/// The cover (or, `kind` [`CoverKind::Thumbnail`], the report thumbnail) for a planned reel:
+/// the frame at `at` (`--cover-at`), else the best of the candidates around the moment.
+pub fn plan_cover(plan: &RenderPlan, kind: CoverKind, at: Option<Micros>) -> CoverPlan {
     let (from, to) = window(plan);
     let (width, height) = match kind {
         CoverKind::Cover => (plan.video.width, plan.video.height),
@@ -113,17 +120,33 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind) -> CoverPlan {
         path: still_path(plan.output(), kind),
         width,
         height,
-        moment: Micros((from.0 + to.0) / 2),
-        candidates: candidates(plan, from, to),
+        moment: at.unwrap_or(Micros((from.0 + to.0) / 2)),
+        candidates: match at {
+            Some(t) => {
+                let frame = frame_at(plan, t);
+                vec![CoverCandidate {
+                    frame,
+                    t: plan.frame_time(frame),
+                }]
+            }
+            None => candidates(plan, from, to),
+        },
+        at,
         headline,
         quality: JPEG_QUALITY,
     }
 }
 
-/// `plan` with the cover `req` asks for (`--cover`, `cover = true`); unchanged otherwise.
+/// Whether `req` asks for a cover (`--cover`, or `--cover-at` choosing its frame).
+pub fn wants_cover(req: &crate::config::request::ReelRequest) -> bool {
+    req.cover == Some(true) || req.cover_at.is_some()
+}
+
+/// `plan` with the cover `req` asks for (`--cover`, `cover = true`, `--cover-at`); unchanged
+/// otherwise.
 pub fn with_cover(mut plan: RenderPlan, req: &crate::config::request::ReelRequest) -> RenderPlan {
-    if req.cover == Some(true) {
-        plan.cover = Some(plan_cover(&plan, CoverKind::Cover));
+    if wants_cover(req) {
+        plan.cover = Some(plan_cover(&plan, CoverKind::Cover, req.cover_at));
     }
     plan
 }

@@ -43,16 +43,7 @@ pub fn decode_key(plan: &RenderPlan) -> String {
         None => key_of(&shown),
         // A replay decodes a second range: only reels replaying the same range share it (its
         // tag, placed in each preset's safe zone, is part of the picture, not of the decode).
-        Some(r) => key_of(&(
-            shown,
-            (
-                r.source_from,
-                r.source_to,
-                r.first_source_frame,
-                r.source_frames,
-            ),
-            (r.first_frame, r.frames, r.speed, &r.audio),
-        )),
+        Some(r) => key_of(&(shown, r)),
     }
 }
 

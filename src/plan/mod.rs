@@ -23,8 +23,10 @@ pub mod moment;
 pub mod overlay;
 pub mod replay;
 pub mod stories;
-pub use extras::{CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan};
-pub use overlay::{pop_steps, Appearance, Overlay, Role};
+pub use extras::{
+    CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan, ReplaySound, ZoomKey,
+};
+pub use overlay::{pop_steps, Appearance, Corner, Overlay, Role};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -131,6 +133,10 @@ pub struct VideoPlan {
     /// `--focus auto`: what the reframe pass decided (None: a fixed window from `--focus`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reframe: Option<Reframe>,
+    /// The picture blurred and darkened after scaling (a compilation's title over its first
+    /// part's opening).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blur: bool,
 }
 
 /// `--focus auto`: the reframe pass's decisions ([`crate::analyse::reframe`]). Before the pass
@@ -489,6 +495,39 @@ pub struct RenderPlan {
     /// `--force` says. Not part of the reel's value (nor of its hash).
     #[serde(skip)]
     pub reads: Vec<PathBuf>,
+    /// The look the overlays are drawn in, as asked (`--look`, `--text-size`, `--accent`,
+    /// `--handle`, or the preset's): shown by `--dry-run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<LookPlan>,
+}
+
+/// The look a reel's overlays are drawn in, as chosen (the drawn sizes and colours are in
+/// [`RenderPlan::card_style`] and each overlay's style).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LookPlan {
+    /// The built-in look the style started from (none: a preset's own style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<String>,
+    /// The text size (`S`, `M`, `L` or pixels).
+    pub text_size: crate::model::TextSize,
+    /// The accent colour (the headings').
+    pub accent: crate::model::Rgb,
+    /// The handle drawn on every frame, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<crate::model::Handle>,
+}
+
+impl LookPlan {
+    /// The look of `preset` (with a request's look already over it).
+    pub fn of(preset: &Preset) -> LookPlan {
+        let c = &preset.cards;
+        LookPlan {
+            look: c.look.clone(),
+            text_size: c.text_size.unwrap_or(crate::model::TextSize::Medium),
+            accent: c.drawn_style().heading_color,
+            handle: c.handle.clone(),
+        }
+    }
 }
 
 /// A plan whose every decision is made: the measuring passes it needs have run (the
@@ -1106,6 +1145,7 @@ pub fn plan_reel(
             color,
             deinterlace,
             reframe,
+            blur: false,
         },
         audio: AudioPlan {
             stream: info.audio.as_ref().map(|a| a.index),
@@ -1124,7 +1164,7 @@ pub fn plan_reel(
             measure_over: None,
         },
         overlays: cards,
-        card_style: preset.cards.style.clone(),
+        card_style: preset.cards.drawn_style(),
         safe_zone: preset.safe_zone,
         warnings,
         cover: None,
@@ -1132,6 +1172,7 @@ pub fn plan_reel(
         replay: None,
         request: String::new(),
         reads: Vec::new(),
+        look: None,
     })
 }
 
@@ -1357,7 +1398,7 @@ fn plan_cards(
                 card: name,
                 source,
             })?;
-        let style = &preset.cards.style;
+        let style = &preset.cards.drawn_style();
         if fit.cut {
             warnings.push(format!(
                 "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({} px); shorten it",
@@ -1391,6 +1432,7 @@ fn plan_cards(
             } else {
                 Vec::new()
             },
+            opacity: 1.0,
         });
     }
     Ok(cards)
@@ -1412,7 +1454,7 @@ fn layout_card(
         e.get_or_insert_with(TextEngine::new).layout_card_fit(
             heading,
             text,
-            &preset.cards.style,
+            &preset.cards.drawn_style(),
             position,
             (preset.video.width, preset.video.height),
             preset.safe_zone,
@@ -1757,6 +1799,7 @@ mod tests {
                 height: 200,
             },
             pop_steps: pop_steps(),
+            opacity: 1.0,
         };
         for anim in [
             Animation::None,

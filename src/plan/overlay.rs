@@ -30,6 +30,9 @@ pub enum Role {
     Title,
     /// A cover's headline (drawn on the still, not the reel).
     Headline,
+    /// The creator's handle (`--handle @name`): small and semi-transparent, on every frame,
+    /// clear of everything else.
+    Handle,
 }
 
 /// One text box drawn over the picture.
@@ -67,6 +70,17 @@ pub struct Overlay {
     /// per render); empty for the other animations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pop_steps: Vec<f32>,
+    /// How opaque it is when fully shown, 0-1 (1 for all but the handle).
+    #[serde(default = "opaque", skip_serializing_if = "is_opaque")]
+    pub opacity: f32,
+}
+
+fn opaque() -> f32 {
+    1.0
+}
+
+fn is_opaque(o: &f32) -> bool {
+    *o == 1.0
 }
 
 /// How an overlay looks at one moment.
@@ -122,6 +136,7 @@ impl Overlay {
             in_length: Micros::ZERO,
             out_length: Micros::ZERO,
             pop_steps: Vec::new(),
+            opacity: 1.0,
         }
     }
 
@@ -199,6 +214,10 @@ impl Overlay {
                 scale: 0.8 + 0.2 * ease(p),
             },
         };
+        let a = Appearance {
+            alpha: a.alpha * self.opacity.clamp(0.0, 1.0),
+            ..a
+        };
         (a.alpha > 0.0).then_some(a)
     }
 
@@ -215,4 +234,180 @@ impl Overlay {
             self.rect.y + self.rect.height + extra,
         )
     }
+}
+
+/// A corner of the safe zone a small overlay is pinned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corner {
+    /// Top left.
+    TopLeft,
+    /// Top right.
+    TopRight,
+    /// Bottom left.
+    BottomLeft,
+    /// Bottom right.
+    BottomRight,
+}
+
+/// Gap kept between a pinned overlay and anything else on screen, in output pixels.
+pub const PIN_GAP: u32 = 16;
+
+/// The rectangle `o` may cover while on screen (its rows widened by a slide), as
+/// `(x0, y0, x1, y1)`.
+pub fn footprint(o: &Overlay) -> (u32, u32, u32, u32) {
+    let (y0, y1) = o.rows();
+    (o.rect.x, y0, o.rect.x + o.rect.width, y1)
+}
+
+/// Where a `size` (width, height) box goes in the safe zone `safe` of a `frame`, clear of
+/// every `busy` rectangle (`(x0, y0, x1, y1)`) by [`PIN_GAP`]: each corner of `corners` in
+/// turn, then each moved inward along its side edge step by step (up to the middle of the
+/// zone), the nearest-to-a-corner clear spot first. None when nothing is clear.
+pub fn free_spot(
+    safe: SafeZone,
+    frame: (u32, u32),
+    size: (u32, u32),
+    busy: &[(u32, u32, u32, u32)],
+    corners: &[Corner],
+) -> Option<(u32, u32)> {
+    let (left, top) = (safe.left, safe.top);
+    let right = frame.0.saturating_sub(safe.right);
+    let bottom = frame.1.saturating_sub(safe.bottom);
+    if right < left + size.0 || bottom < top + size.1 {
+        return None;
+    }
+    let clear = |x: u32, y: u32| {
+        busy.iter().all(|&(a, b, c, d)| {
+            x + size.0 + PIN_GAP <= a
+                || c + PIN_GAP <= x
+                || y + size.1 + PIN_GAP <= b
+                || d + PIN_GAP <= y
+        })
+    };
+    let half = (bottom - top - size.1) / 2;
+    let step = (size.1 / 2).max(8);
+    let mut offset = 0;
+    while offset <= half {
+        for c in corners {
+            let x = match c {
+                Corner::TopLeft | Corner::BottomLeft => left,
+                Corner::TopRight | Corner::BottomRight => right - size.0,
+            };
+            let y = match c {
+                Corner::TopLeft | Corner::TopRight => top + offset,
+                Corner::BottomLeft | Corner::BottomRight => bottom - size.1 - offset,
+            };
+            if clear(x, y) {
+                return Some((x, y));
+            }
+        }
+        offset += step;
+    }
+    None
+}
+
+/// A small one-line overlay pinned at a clear spot of the safe zone ([`free_spot`], in the
+/// order of `corners`), shown whole from `shown.0` to `shown.1`; at the first corner when no
+/// spot is clear (the second value is then false). Its box hugs the text whatever the look.
+#[allow(clippy::too_many_arguments)]
+pub fn pinned(
+    engine: &mut crate::text::card::TextEngine,
+    role: Role,
+    text: &str,
+    style: &CardStyle,
+    frame: (u32, u32),
+    safe: SafeZone,
+    busy: &[(u32, u32, u32, u32)],
+    corners: &[Corner],
+    shown: (Micros, Micros),
+) -> Result<(Overlay, bool), crate::text::card::CardError> {
+    let mut style = style.clone();
+    style.box_full_width = false;
+    let natural = engine.layout_card("", text, &style, CardPosition::Top, frame, safe, 1.0)?;
+    let size = (natural.width, natural.height);
+    let spot = free_spot(safe, frame, size, busy, corners);
+    let clear = spot.is_some();
+    let (x, y) = spot.unwrap_or_else(|| {
+        let right = frame.0.saturating_sub(safe.right);
+        let bottom = frame.1.saturating_sub(safe.bottom);
+        match corners.first().copied().unwrap_or(Corner::TopLeft) {
+            Corner::TopLeft => (safe.left, safe.top),
+            Corner::TopRight => (right.saturating_sub(size.0), safe.top),
+            Corner::BottomLeft => (safe.left, bottom.saturating_sub(size.1)),
+            Corner::BottomRight => (right.saturating_sub(size.0), bottom.saturating_sub(size.1)),
+        }
+    });
+    let zone = SafeZone {
+        left: x,
+        top: y,
+        right: frame.0.saturating_sub(x + size.0),
+        bottom: frame.1.saturating_sub(y + size.1),
+    };
+    let rect = engine.layout_card("", text, &style, CardPosition::Top, frame, zone, 1.0)?;
+    Ok((
+        Overlay::still(
+            role,
+            text,
+            &style,
+            CardPosition::Top,
+            zone,
+            1.0,
+            rect,
+            shown,
+        ),
+        clear,
+    ))
+}
+
+/// How opaque the handle is drawn.
+pub const HANDLE_OPACITY: f32 = 0.7;
+
+/// The handle's look: the cards' style, its text a little smaller than their heading
+/// (at least 24 px), the box lighter and tighter.
+pub fn handle_style(style: &CardStyle) -> CardStyle {
+    let mut s = style.clone();
+    s.body_size = (style.heading_size * 0.8).max(24.0);
+    s.min_body_size = s.body_size;
+    s.weight = style.heading_weight;
+    s.padding = (style.padding * 0.35).max(6.0);
+    s.box_radius *= 0.4;
+    s.box_opacity *= 0.6;
+    s
+}
+
+/// Adds the creator's handle to `plan`: small, [`HANDLE_OPACITY`] opaque, on every frame of
+/// the reel, at the first corner of the safe zone (bottom right, bottom left, top right, top
+/// left, then moving inward along the sides) clear of everything else ever on screen. Where
+/// nothing is clear it goes to the bottom right corner, with a warning.
+pub fn add_handle(
+    plan: &mut crate::plan::RenderPlan,
+    handle: &crate::model::Handle,
+) -> Result<(), crate::text::card::CardError> {
+    let busy: Vec<_> = plan.overlays.iter().map(footprint).collect();
+    let (mut o, clear) = pinned(
+        &mut crate::text::card::TextEngine::new(),
+        Role::Handle,
+        handle.as_str(),
+        &handle_style(&plan.card_style),
+        (plan.video.width, plan.video.height),
+        plan.safe_zone,
+        &busy,
+        &[
+            Corner::BottomRight,
+            Corner::BottomLeft,
+            Corner::TopRight,
+            Corner::TopLeft,
+        ],
+        (Micros::ZERO, plan.reel_length()),
+    )?;
+    o.opacity = HANDLE_OPACITY;
+    if !clear {
+        plan.warnings.push(format!(
+            "{}: no corner of the safe zone is clear of the cards and captions for the handle {handle}: it is drawn at the bottom right",
+            plan.input().display()
+        ));
+    }
+    plan.overlays.push(o);
+    Ok(())
 }

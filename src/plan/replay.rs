@@ -1,20 +1,46 @@
-//! `--replay` (issue 13): after the trimmed footage, the 1.5 s around the moment again at half
-//! speed (each source frame shown twice), muted, with a small "REPLAY" tag in the top corner
-//! of the safe zone; the reel grows by 3 s. Decided here ([`with_replay`], part of the plan
-//! and of `--dry-run --json`); rendered by a second decode pass of the replayed range after
-//! the main one (render/pipeline.rs), its output frames following the main part's.
+//! `--replay` (issues 13 and 25): right after the fail, the 1.5 s around the moment again at
+//! half speed, with its own sound slowed and its pitch kept (libav's `atempo`), the window
+//! pushing in gently toward the subject, and a "REPLAY" tag at least as large as the cards'
+//! heading; then the rest of the footage (the aftermath), where the lesson card comes. The
+//! reel grows by the replay's length (3 s at any whole frame rate), plus a held last frame only when the aftermath is too short to read the lesson
+//! (never past the preset's longest reel).
+//!
+//! Decided here ([`with_replay`]: part of the plan and of `--dry-run --json`): the range, the
+//! speed, the sound, the zoom keys, the tag, and every overlay's time on the longer reel.
+//! Rendered by a second decode pass of the replayed range, spliced into the main one
+//! (render/replay.rs), and a sound shaper that slows the range's own samples
+//! (render/audio.rs).
 
 use crate::model::time::Micros;
-pub use crate::plan::ReplayPlan;
-use crate::plan::{CardPosition, Overlay, PlanError, RenderPlan, Role, CARD_MAX_HEIGHT_FRACTION};
-use crate::text::card::{CardError, TextEngine};
+use crate::model::Rect;
+use crate::plan::overlay::{footprint, pinned};
+use crate::plan::{Corner, Overlay, PlanError, RenderPlan, Role};
+pub use crate::plan::{ReplayPlan, ReplaySound, ZoomKey};
+use crate::text::card::TextEngine;
 
 /// How much of the source is replayed, around the moment.
 pub const REPLAY_SOURCE: Micros = Micros(1_500_000);
-/// The replay's playback speed: half (each source frame twice).
-pub const REPLAY_SPEED: u64 = 2;
-/// The tag's text size relative to the cards' body text.
-const TAG_SCALE: f32 = 0.55;
+/// How many times each replayed frame is shown: 2, half speed.
+pub const REPLAY_REPEAT: u64 = 2;
+/// The window's scale at the end of the replay: a window 20% smaller, centred on the
+/// subject (a gentle push-in; 15-25% reads as a move without losing the context).
+pub const REPLAY_ZOOM: f64 = 0.8;
+/// The tag's text size relative to the cards' heading (at least the heading's size).
+const TAG_SCALE: f32 = 1.3;
+/// The shortest time a lesson card after the replay stays up (a held last frame makes up
+/// what the aftermath lacks, within the preset's longest reel).
+pub const LESSON_MIN: Micros = Micros(2_000_000);
+
+/// Output frame slots of footage a replay shows at `fps`.
+fn source_frames(fps: u64) -> u64 {
+    (REPLAY_SOURCE.0 as u128 * fps as u128 / 1_000_000) as u64
+}
+
+/// Smoothstep: starts and ends at rest.
+fn ease(p: f64) -> f64 {
+    let p = p.clamp(0.0, 1.0);
+    p * p * (3.0 - 2.0 * p)
+}
 
 /// Output frame slots of source a replay shows at `fps` (1.5 s' worth).
 pub fn wanted_source_frames(fps: u32) -> u64 {
@@ -27,55 +53,153 @@ pub fn replay_frames(main: u64, fps: u32) -> u64 {
     if main == 0 {
         return 0;
     }
-    wanted_source_frames(fps).min(main).max(1) * REPLAY_SPEED
+    wanted_source_frames(fps).min(main).max(1) * REPLAY_REPEAT
 }
 
 /// The most footage frames a reel of at most `max_frames` frames holds beside its replay
 /// (0: none fits).
 pub fn longest_footage(max_frames: u64, fps: u32) -> u64 {
     let want = wanted_source_frames(fps).max(1);
-    if max_frames >= (1 + REPLAY_SPEED) * want {
-        max_frames - REPLAY_SPEED * want
+    if max_frames >= (1 + REPLAY_REPEAT) * want {
+        max_frames - REPLAY_REPEAT * want
     } else {
-        max_frames / (1 + REPLAY_SPEED)
+        max_frames / (1 + REPLAY_REPEAT)
     }
 }
 
 impl ReplayPlan {
-    /// The reel time whose picture output frame `index` of the replay shows (None before
-    /// the replay): the main part's frame it repeats.
-    pub fn picture_frame(&self, index: u64) -> Option<u64> {
-        (index >= self.first_frame)
-            .then(|| self.first_source_frame + (index - self.first_frame) / REPLAY_SPEED)
+    /// How many times each replayed frame is shown (`1 / speed`).
+    pub fn repeat(&self) -> u64 {
+        (self.frames / self.source_frames.max(1)).max(1)
+    }
+
+    /// Whether reel frame `index` is one of the replay's.
+    pub fn contains(&self, index: u64) -> bool {
+        index >= self.first_frame && index < self.first_frame + self.frames
     }
 }
 
 impl RenderPlan {
-    /// Output frames of the whole reel: the trimmed footage and the replay.
+    /// Output frames of the whole reel: the footage, the replay and a held last frame.
     pub fn reel_frames(&self) -> u64 {
-        self.video.frames + self.replay.as_ref().map_or(0, |r| r.frames)
+        self.video.frames + self.replay.as_ref().map_or(0, |r| r.frames + r.hold_frames)
     }
 
-    /// The reel time of the picture output frame `index` shows: its own time in the main
-    /// part, the repeated frame's in the replay (where a moving window must be).
-    pub fn picture_time(&self, index: u64) -> Micros {
-        match self.replay.as_ref().and_then(|r| r.picture_frame(index)) {
-            Some(f) => self.frame_time(f),
-            None => self.frame_time(index),
+    /// The reel's length.
+    pub fn reel_length(&self) -> Micros {
+        self.frame_time(self.reel_frames())
+    }
+
+    /// The footage's frame (its output frame slot, as if there were no replay) that reel
+    /// frame `index` shows: itself before the replay, the repeated frame in it, the frame
+    /// `frames` earlier after it, the last one in the held end.
+    pub fn picture_frame(&self, index: u64) -> u64 {
+        let Some(r) = &self.replay else {
+            return index;
+        };
+        if index < r.first_frame {
+            index
+        } else if r.contains(index) {
+            r.first_source_frame + (index - r.first_frame) / r.repeat()
+        } else {
+            (index - r.frames).min(self.video.frames.saturating_sub(1))
         }
+    }
+
+    /// The reel frame that shows footage frame `footage` in its own place (not replayed).
+    pub fn reel_frame_of(&self, footage: u64) -> u64 {
+        match &self.replay {
+            Some(r) if footage >= r.first_frame => footage + r.frames,
+            _ => footage,
+        }
+    }
+
+    /// The footage time of the picture output frame `index` shows (where a moving window
+    /// must be).
+    pub fn picture_time(&self, index: u64) -> Micros {
+        self.frame_time(self.picture_frame(index))
+    }
+
+    /// The replay's zoom at reel frame `index`: the window's scale (1 outside the replay).
+    pub fn zoom_at(&self, index: u64) -> f64 {
+        let Some(r) = self.replay.as_ref().filter(|r| r.contains(index)) else {
+            return 1.0;
+        };
+        let t = self.frame_time(index);
+        let (Some(first), Some(last)) = (r.zoom.first(), r.zoom.last()) else {
+            return 1.0;
+        };
+        if t <= first.t {
+            return first.scale;
+        }
+        if t >= last.t {
+            return last.scale;
+        }
+        let i = r.zoom.partition_point(|k| k.t <= t);
+        let (a, b) = (r.zoom[i - 1], r.zoom[i]);
+        let p = (t - a.t).0 as f64 / (b.t - a.t).0.max(1) as f64;
+        a.scale + (b.scale - a.scale) * ease(p)
+    }
+
+    /// The window reel frame `index` is cropped to: the footage's window at its picture, made
+    /// smaller around the replay's zoom centre while the replay pushes in. A picture fitted
+    /// inside the frame, or a filled shot's whole picture, is never zoomed.
+    pub fn window_for(&self, index: u64) -> Rect {
+        let rect = self.video.window_at(self.picture_time(index));
+        let scale = self.zoom_at(index);
+        if scale >= 1.0 || self.video.fit.is_some() || self.video.fill_for(rect).is_some() {
+            return rect;
+        }
+        let centre = self.replay.as_ref().map_or([0.5, 0.5], |r| r.zoom_centre);
+        zoomed(rect, scale, centre)
+    }
+
+    /// Whether the window changes over the reel: a moving crop path, or a replay that zooms.
+    /// Such reels crop each frame before the filter graph ([`crate::plan::VideoPlan::moving`]).
+    pub fn moving_window(&self) -> bool {
+        self.video.moving()
+            || (self.video.fit.is_none()
+                && self
+                    .replay
+                    .as_ref()
+                    .is_some_and(|r| r.zoom.iter().any(|k| k.scale < 1.0)))
+    }
+}
+
+/// `rect` scaled by `scale` (even sides, at least 2), placed so that the point at `centre`
+/// (fractions of `rect`) stays where it was, inside `rect`.
+pub fn zoomed(rect: Rect, scale: f64, centre: [f64; 2]) -> Rect {
+    let even = |v: f64| ((v / 2.0).round() as u32 * 2).max(2);
+    let w = even(rect.width as f64 * scale).min(rect.width);
+    let h = even(rect.height as f64 * scale).min(rect.height);
+    let off = |room: u32, c: f64| (((room as f64 * c.clamp(0.0, 1.0)) / 2.0).floor() as u32) * 2;
+    Rect {
+        x: rect.x + off(rect.width - w, centre[0]).min(rect.width - w),
+        y: rect.y + off(rect.height - h, centre[1]).min(rect.height - h),
+        width: w,
+        height: h,
     }
 }
 
 /// `plan` with the replay `req` asks for (`--replay`, `replay = true`); unchanged otherwise.
-/// The moment is the went-wrong card's start, else what `--start auto` found, else the middle
-/// of the reel (with a warning). A lesson card that lasts to the end lasts through the replay.
+/// A held last frame never takes the reel past `preset`'s longest reel.
+///
+/// The moment is the went-wrong card's start, else what `--start auto` found, else the
+/// middle of the reel (with a warning). The replay goes in right after the range it
+/// replays; the overlays move with the footage they belong to: the went-wrong card ends
+/// where the replay starts, captions across it are split around it, a part's number stays
+/// on through it, and the lesson card starts after it (over the aftermath, for at least
+/// [`LESSON_MIN`], with the last frame held for what the aftermath lacks).
 pub fn with_replay(
     mut plan: RenderPlan,
     req: &crate::config::request::ReelRequest,
+    preset: &crate::config::preset::Preset,
 ) -> Result<RenderPlan, PlanError> {
     if req.replay != Some(true) {
         return Ok(plan);
     }
+    let longest = Micros::from_secs_f64(preset.length.max_s);
+    let fade = Micros::from_secs_f64(preset.cards.animation_s.clamp(0.0, 0.5));
     let fps = plan.video.fps.max(1) as u64;
     let main = plan.video.frames;
     let main_len = plan.frame_time(main);
@@ -103,16 +227,109 @@ pub fn with_replay(
     };
     let moment = moment.clamp(Micros::ZERO, main_len);
     // 1.5 s of output frame slots around the moment, shifted to lie inside the footage.
-    let source_frames = replay_frames(main, fps as u32) / REPLAY_SPEED;
+    let source_frames = source_frames(fps).min(main).max(1);
     let at = (moment.0 as i128 * fps as i128 / 1_000_000) as i64;
     let first = (at - (source_frames / 2) as i64).clamp(0, (main - source_frames) as i64) as u64;
-    let frames = source_frames * REPLAY_SPEED;
-    let end = plan.frame_time(main + frames);
-    let tag = plan_tag(&plan, (main_len, end)).map_err(|source| PlanError::Card {
-        path: plan.input().display().to_string(),
-        card: "replay tag",
-        source,
-    })?;
+    let frames = source_frames * REPLAY_REPEAT;
+    let insert = first + source_frames;
+    let reel_at = plan.frame_time(insert);
+    let replay_end = plan.frame_time(insert + frames);
+    let shift = replay_end - reel_at;
+    let footage_end = plan.frame_time(main + frames);
+
+    // Every overlay onto the longer reel.
+    let later = |t: Micros| if t >= reel_at { t + shift } else { t };
+    let mut moved: Vec<Overlay> = Vec::new();
+    let mut lesson_end = footage_end;
+    for o in std::mem::take(&mut plan.overlays) {
+        let to_end = o.until >= main_len;
+        match o.role {
+            Role::Lesson => {
+                let at = later(o.at).max(replay_end);
+                let until = if to_end { footage_end } else { later(o.until) }.max(at + LESSON_MIN);
+                lesson_end = lesson_end.max(until);
+                moved.push(Overlay {
+                    at,
+                    until,
+                    in_length: if at == o.at {
+                        o.in_length
+                    } else {
+                        fade.min(Micros((until - at).0 / 2))
+                    },
+                    ..o
+                });
+            }
+            Role::Number | Role::Handle => moved.push(Overlay {
+                until: if to_end { footage_end } else { later(o.until) },
+                ..o
+            }),
+            _ if o.until <= reel_at => moved.push(o),
+            _ if o.at >= reel_at => moved.push(Overlay {
+                at: o.at + shift,
+                until: o.until + shift,
+                ..o
+            }),
+            Role::WentWrong => moved.push(Overlay {
+                until: reel_at,
+                out_length: o.out_length.min(Micros((reel_at - o.at).0 / 2)),
+                ..o
+            }),
+            _ => {
+                // Across the replay (a caption): before it and again after it.
+                moved.push(Overlay {
+                    until: reel_at,
+                    ..o.clone()
+                });
+                moved.push(Overlay {
+                    at: replay_end,
+                    until: o.until + shift,
+                    ..o
+                });
+            }
+        }
+    }
+    // A held last frame for what the aftermath lacks, within the preset's longest reel.
+    let room = (longest - footage_end).max(Micros::ZERO);
+    let want = (lesson_end - footage_end).max(Micros::ZERO).min(room);
+    let hold_frames = ((want.0 as i128 * fps as i128 + 999_999) / 1_000_000) as u64;
+    let hold_frames = if plan.frame_time(main + frames + hold_frames) > longest {
+        hold_frames.saturating_sub(1)
+    } else {
+        hold_frames
+    };
+    let reel_end = plan.frame_time(main + frames + hold_frames);
+    for o in moved.iter_mut() {
+        if o.until >= footage_end && matches!(o.role, Role::Lesson | Role::Number | Role::Handle) {
+            o.until = reel_end;
+        }
+        o.until = o.until.min(reel_end);
+    }
+    moved.retain(|o| o.until > o.at);
+    plan.overlays = moved;
+    if hold_frames > 0 {
+        plan.warnings.push(format!(
+            "{}: the lesson card after the replay needs {:.1} s: the reel's last frame is held {:.2} s",
+            plan.input().display(),
+            LESSON_MIN.as_secs_f64(),
+            hold_frames as f64 / fps as f64
+        ));
+    }
+
+    // The push-in: only a window that fills the frame is zoomed.
+    let zoom = if plan.video.fit.is_none() {
+        vec![
+            ZoomKey {
+                t: reel_at,
+                scale: 1.0,
+            },
+            ZoomKey {
+                t: replay_end,
+                scale: REPLAY_ZOOM,
+            },
+        ]
+    } else {
+        Vec::new()
+    };
     let replay = ReplayPlan {
         moment,
         moment_from: from.into(),
@@ -120,71 +337,108 @@ pub fn with_replay(
         source_to: trim_start + plan.frame_time(first + source_frames),
         source_frames,
         first_source_frame: first,
-        reel_at: main_len,
-        first_frame: main,
+        reel_at,
+        first_frame: insert,
         frames,
-        speed: 1.0 / REPLAY_SPEED as f64,
-        audio: "muted".into(),
+        speed: 1.0 / REPLAY_REPEAT as f64,
+        sound: if plan.audio.stream.is_some() {
+            ReplaySound::Atempo
+        } else {
+            ReplaySound::Silent
+        },
+        zoom,
+        zoom_centre: [0.5, 0.5],
+        hold_frames,
     };
-    for c in plan.overlays.iter_mut() {
-        if c.role == Role::Lesson && c.until >= main_len {
-            c.until = end;
-        }
-    }
+    let tag = plan_tag(&plan, (reel_at, replay_end)).map_err(|source| PlanError::Card {
+        path: plan.input().display().to_string(),
+        card: "replay tag",
+        source,
+    })?;
     plan.overlays.push(tag);
     plan.replay = Some(replay);
     Ok(plan)
 }
 
-/// Lays the tag out in the top-left corner of the safe zone, shown over the replay
-/// (`shown`: from its start to the reel's end).
-fn plan_tag(plan: &RenderPlan, shown: (Micros, Micros)) -> Result<Overlay, CardError> {
-    let mut style = plan.card_style.clone();
-    style.body_size *= TAG_SCALE;
-    style.min_body_size = style.min_body_size.min(style.body_size);
-    style.padding *= TAG_SCALE;
-    style.box_radius *= TAG_SCALE;
-    let text = "REPLAY".to_string();
-    let frame = (plan.video.width, plan.video.height);
-    let mut engine = TextEngine::new();
-    let wide = engine.layout_card(
-        "",
-        &text,
-        &style,
-        CardPosition::Top,
-        frame,
-        plan.safe_zone,
-        CARD_MAX_HEIGHT_FRACTION,
-    )?;
-    let mut zone = plan.safe_zone;
-    zone.right = frame
-        .0
-        .saturating_sub(zone.left + wide.width)
-        .max(zone.right);
-    let rect = engine.layout_card(
-        "",
-        &text,
-        &style,
-        CardPosition::Top,
-        frame,
-        zone,
-        CARD_MAX_HEIGHT_FRACTION,
-    )?;
-    Ok(Overlay::still(
+/// The tag's look: the cards' style with its text [`TAG_SCALE`] times the heading's size, in
+/// the heading's (accent) colour.
+pub fn tag_style(style: &crate::config::preset::CardStyle) -> crate::config::preset::CardStyle {
+    let mut s = style.clone();
+    s.body_size = (style.heading_size * TAG_SCALE).max(style.heading_size);
+    s.min_body_size = s.body_size;
+    s.text_color = style.heading_color;
+    s.weight = style.heading_weight;
+    s.padding = (style.padding * 0.6).max(8.0);
+    s.box_radius *= 0.6;
+    s
+}
+
+/// Lays the tag out in the top-left corner of the safe zone (else another corner), clear of
+/// whatever else is on screen during the replay, shown over the replay (`shown`).
+fn plan_tag(
+    plan: &RenderPlan,
+    shown: (Micros, Micros),
+) -> Result<Overlay, crate::text::card::CardError> {
+    let busy: Vec<_> = plan
+        .overlays
+        .iter()
+        .filter(|o| o.at < shown.1 && o.until > shown.0)
+        .map(footprint)
+        .collect();
+    let (tag, _) = pinned(
+        &mut TextEngine::new(),
         Role::ReplayTag,
-        &text,
-        &style,
-        CardPosition::Top,
-        zone,
-        CARD_MAX_HEIGHT_FRACTION,
-        rect,
+        "REPLAY",
+        &tag_style(&plan.card_style),
+        (plan.video.width, plan.video.height),
+        plan.safe_zone,
+        &busy,
+        &[
+            Corner::TopLeft,
+            Corner::TopRight,
+            Corner::BottomLeft,
+            Corner::BottomRight,
+        ],
         shown,
-    ))
+    )?;
+    Ok(tag)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reel length a replay adds at `fps`.
+    fn added_length(fps: u32) -> Micros {
+        let fps = fps.max(1) as u64;
+        let frames = source_frames(fps) * REPLAY_REPEAT;
+        Micros((frames as i128 * 1_000_000 / fps as i128) as i64)
+    }
+
+    #[test]
+    fn a_replay_adds_three_seconds_at_any_whole_rate() {
+        for fps in [24, 25, 30, 50, 60] {
+            let l = added_length(fps);
+            assert!((l.as_secs_f64() - 3.0).abs() < 0.05, "{fps}: {l}");
+        }
+    }
+
+    #[test]
+    fn zoomed_windows_stay_inside_and_even() {
+        let r = Rect {
+            x: 100,
+            y: 0,
+            width: 608,
+            height: 1080,
+        };
+        let z = zoomed(r, 0.8, [0.5, 0.5]);
+        assert_eq!((z.width, z.height), (486, 864));
+        assert_eq!((z.x, z.y), (160, 108));
+        assert!(z.x >= r.x && z.x + z.width <= r.x + r.width);
+        let left = zoomed(r, 0.8, [0.0, 1.0]);
+        assert_eq!((left.x, left.y + left.height), (100, 1080));
+        assert_eq!(zoomed(r, 1.0, [0.5, 0.5]), r);
+    }
 
     #[test]
     fn the_longest_footage_and_its_replay_fit_the_limit_exactly() {

@@ -6,7 +6,7 @@ use crate::media::encode::fltp;
 use crate::media::resample::AudioTimeline;
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
-use crate::plan::Loudness;
+use crate::plan::{Loudness, RenderPlan};
 use ffmpeg_next as ff;
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,24 @@ pub(super) struct Shaper {
     emitted: i64,
     fade: i64,
     limiter: Option<Limiter>,
+    /// The replay's sound, when the reel has a replay.
+    replay: Option<ReplaySound>,
+}
+
+/// A replay's sound on the reel's timeline (samples): the footage's samples `from..at` again,
+/// slowed into `at..at + len`, the footage after it `len` later; a held end after `end`.
+struct ReplaySound {
+    from: i64,
+    at: i64,
+    len: i64,
+    /// Where the footage ends on the reel (a held last frame after it is silent).
+    end: i64,
+    speed: f64,
+    /// Slowed with the pitch kept; false: silence (the clip has no sound).
+    sound: bool,
+    /// The footage's samples `from..` handed out before the replay was made.
+    captured: [Vec<f32>; 2],
+    done: bool,
 }
 
 impl Shaper {
@@ -89,7 +107,103 @@ impl Shaper {
             emitted: 0,
             fade: (fade.0 as i128 * rate as i128 / 1_000_000) as i64,
             limiter: loudness.map(|l| Limiter::new(l.ceiling_dbfs, rate)),
+            replay: None,
         }
+    }
+
+    /// The shaper of `plan`'s sound: `limit` samples (the whole reel's), with its gain and
+    /// limiter, and its replay's sound (the replayed range slowed into the replay, the
+    /// footage after it moved along).
+    pub(super) fn of_plan(input: &Path, plan: &RenderPlan, limit: i64) -> Shaper {
+        let mut s = Shaper::new(
+            input,
+            plan.encoder().sample_rate,
+            plan.audio.edge_fade,
+            limit,
+            plan.audio.normalisation.loudness(),
+        );
+        if let Some(r) = &plan.replay {
+            let samples = |f: u64| plan.audio_samples(f);
+            let at = samples(r.first_frame);
+            let len = samples(r.first_frame + r.frames) - at;
+            s.timeline.gap = Some((at, len));
+            s.replay = Some(ReplaySound {
+                from: samples(r.first_source_frame),
+                at,
+                len,
+                end: samples(plan.video.frames + r.frames),
+                speed: r.speed,
+                sound: r.sound == crate::plan::ReplaySound::Atempo,
+                captured: [Vec::new(), Vec::new()],
+                done: false,
+            });
+        }
+        s
+    }
+
+    /// The gain of the short fades at the replay's edges and before a held end, for reel
+    /// sample `idx` (1 elsewhere).
+    fn splice_gain(&self, idx: i64) -> f32 {
+        let Some(r) = &self.replay else {
+            return 1.0;
+        };
+        let f = self.fade.max(1);
+        let mut g = 1.0f32;
+        let mut cuts = vec![r.at, r.at + r.len];
+        if r.end < self.timeline.limit() {
+            cuts.push(r.end);
+        }
+        for c in cuts {
+            if idx >= c - f && idx < c {
+                g *= (c - idx) as f32 / f as f32;
+            } else if idx >= c && idx < c + f {
+                g *= (idx - c + 1) as f32 / f as f32;
+            }
+        }
+        g
+    }
+
+    /// Makes the replay's sound once the footage reaches it: the replayed range's samples
+    /// (handed out ones were kept, the rest are still pending) slowed into the silence the
+    /// timeline left for it.
+    fn splice(&mut self) -> Result<(), RenderError> {
+        let rate = self.timeline.rate;
+        let written = self.timeline.written();
+        let emitted = self.emitted;
+        let Some(r) = self.replay.as_mut().filter(|r| !r.done) else {
+            return Ok(());
+        };
+        if written <= r.at {
+            return Ok(());
+        }
+        r.done = true;
+        let captured = std::mem::take(&mut r.captured);
+        if !r.sound {
+            return Ok(());
+        }
+        let [pl, pr] = &mut self.timeline.pending;
+        // The range's samples still pending, after those already handed out.
+        let lo = (r.from.max(emitted) - emitted) as usize;
+        let hi = ((r.at - emitted).max(0) as usize).min(pl.len());
+        let mut src = captured;
+        src[0].extend_from_slice(&pl[lo.min(hi)..hi]);
+        src[1].extend_from_slice(&pr[lo.min(hi)..hi]);
+        let [sl, sr] = crate::media::tempo::stretch(
+            &self.input,
+            &src[0],
+            &src[1],
+            rate,
+            r.speed,
+            r.len as usize,
+        )?;
+        let start = (r.at - emitted).max(0) as usize;
+        for k in 0..sl.len() {
+            if let (Some(a), Some(b)) = (pl.get_mut(start + k), pr.get_mut(start + k)) {
+                *a += sl[k];
+                *b += sr[k];
+            }
+        }
+        Ok(())
     }
 
     /// Whether every planned sample is placed.
@@ -108,7 +222,8 @@ impl Shaper {
         frame: &mut ff::frame::Audio,
         t: Micros,
     ) -> Result<(), RenderError> {
-        self.timeline.push_decoded(&self.input, frame, t)
+        self.timeline.push_decoded(&self.input, frame, t)?;
+        self.splice()
     }
 
     /// The next final chunk of at most `n` samples (limited, faded in at the start), or
@@ -124,6 +239,28 @@ impl Shaper {
             return None;
         }
         let n = n.min(have);
+        if let Some(rp) = self.replay.as_mut() {
+            // Keep what the replay will slow down, before the limiter.
+            let (lo, hi) = (
+                rp.from.max(self.emitted),
+                rp.at.min(self.emitted + n as i64),
+            );
+            if !rp.done && lo < hi {
+                let (a, b) = ((lo - self.emitted) as usize, (hi - self.emitted) as usize);
+                let [l, r] = &self.timeline.pending;
+                rp.captured[0].extend_from_slice(&l[a..b]);
+                rp.captured[1].extend_from_slice(&r[a..b]);
+            }
+        }
+        if self.replay.is_some() {
+            for k in 0..n {
+                let g = self.splice_gain(self.emitted + k as i64);
+                if g < 1.0 {
+                    self.timeline.pending[0][k] *= g;
+                    self.timeline.pending[1][k] *= g;
+                }
+            }
+        }
         let [l, r] = &mut self.timeline.pending;
         if let Some(lim) = self.limiter.as_mut() {
             lim.process(l, r, n);
@@ -147,8 +284,9 @@ impl Shaper {
     }
 
     /// Ends the sound at exactly `total` samples (padded or cut) and fades it out there.
-    pub(super) fn close(&mut self, total: i64) {
+    pub(super) fn close(&mut self, total: i64) -> Result<(), RenderError> {
         self.timeline.close(total);
+        self.splice()?;
         // Fade out over the last samples (still pending: next_chunk keeps them back).
         let [l, r] = &mut self.timeline.pending;
         let len = l.len();
@@ -158,23 +296,7 @@ impl Shaper {
             l[len - 1 - k] *= g;
             r[len - 1 - k] *= g;
         }
-    }
-
-    /// [`Shaper::close`] at `main` samples, then `silence` samples of silence after it (a
-    /// muted replay).
-    pub(super) fn close_with_silence(&mut self, main: i64, silence: i64) {
-        self.close(main);
-        let [l, r] = &mut self.timeline.pending;
-        let len = l.len();
-        if let Some(lim) = self.limiter.as_mut() {
-            // The main part's last samples are limited now (no look-ahead needed into
-            // silence); the silence passes the limiter unchanged.
-            lim.process(l, r, len);
-            self.limiter = None;
-        }
-        let n = silence.max(0) as usize;
-        l.resize(len + n, 0.0);
-        r.resize(len + n, 0.0);
+        Ok(())
     }
 }
 
@@ -186,19 +308,12 @@ pub(super) struct AudioOut {
 }
 
 impl AudioOut {
-    /// An audio side writing `limit` samples; with `loudness`, its gain and a peak limiter at
-    /// its ceiling.
-    pub(super) fn new(
-        input: &Path,
-        encoder: ff::encoder::Audio,
-        fade: Micros,
-        limit: i64,
-        loudness: Option<Loudness>,
-    ) -> AudioOut {
-        let rate = encoder.rate();
+    /// An audio side writing `limit` samples of `plan`'s sound (its gain, limiter, fades and
+    /// replay).
+    pub(super) fn new(plan: &RenderPlan, encoder: ff::encoder::Audio, limit: i64) -> AudioOut {
         AudioOut {
             frame_size: (encoder.frame_size() as usize).max(1),
-            shaper: Shaper::new(input, rate, fade, limit, loudness),
+            shaper: Shaper::of_plan(plan.input(), plan, limit),
             encoder,
         }
     }
@@ -236,19 +351,7 @@ impl AudioOut {
 
     /// Ends the audio at exactly `total` samples: pads or cuts, fades out, flushes.
     pub(super) fn finish(&mut self, total: i64, out: &mut PacketOut) -> Result<(), RenderError> {
-        self.shaper.close(total);
-        self.flush(out)
-    }
-
-    /// [`AudioOut::finish`] at `main` samples (faded out there), then `silence` samples of
-    /// silence (a muted replay).
-    pub(super) fn finish_with_silence(
-        &mut self,
-        main: i64,
-        silence: i64,
-        out: &mut PacketOut,
-    ) -> Result<(), RenderError> {
-        self.shaper.close_with_silence(main, silence);
+        self.shaper.close(total)?;
         self.flush(out)
     }
 

@@ -1,7 +1,8 @@
-//! Executes a [`CompilePlan`] on the render's own pipeline: the title, then each part
-//! decoded once and converted by the render's convert stage (its window, cards, captions,
-//! number and replay), crossfaded into its neighbours by a joiner, and encoded once by one
-//! x264 and one AAC into one MP4 under the output rule.
+//! Executes a [`CompilePlan`] on the render's own pipeline: its segments (the cold open, the
+//! title over the first part's blurred opening, each part) each decoded once and converted by
+//! the render's convert stage (its window, cards, captions, number and replay), crossfaded
+//! into their neighbours by a joiner, and encoded once by one x264 and one AAC into one MP4
+//! under the output rule.
 //!
 //! Threads: the demux loop of each part runs on the caller's thread (it also shapes the
 //! part's sound and mixes it into the reel's), each part's convert stage on its own, the
@@ -21,8 +22,6 @@ use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
 use crate::plan::compile::CompilePlan;
 use crate::plan::RenderPlan;
-use crate::text::card::TextEngine;
-use crate::text::composite::YuvOverlay;
 use ffmpeg_next as ff;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -72,15 +71,6 @@ pub fn render_compilation(
     })
 }
 
-/// A plain frame of `color` (Y, U, V).
-fn solid_frame(w: u32, h: u32, yuv: [u8; 3]) -> ff::frame::Video {
-    let mut f = ff::frame::Video::new(ff::format::Pixel::YUV420P, w, h);
-    for (plane, v) in yuv.iter().enumerate() {
-        f.data_mut(plane).fill(*v);
-    }
-    f
-}
-
 /// `a` crossfaded into `b` at `alpha` (0 = a, 1 = b), into `b`.
 fn blend_into(a: &ff::frame::Video, b: &mut ff::frame::Video, alpha: f32) {
     let (w, h) = (b.width(), b.height());
@@ -112,29 +102,6 @@ fn owned(f: ff::frame::Video) -> ff::frame::Video {
     let mut c = ff::frame::Video::new(f.format(), f.width(), f.height());
     c.clone_from(&f);
     c
-}
-
-/// The title card's picture: a plain dark background with the title drawn where the plan
-/// laid it out.
-fn title_frame(plan: &CompilePlan, first: &RenderPlan) -> Result<ff::frame::Video, RenderError> {
-    let (w, h) = (first.video.width, first.video.height);
-    // #141414 in limited-range BT.709.
-    let mut f = solid_frame(w, h, [33, 128, 128]);
-    if let Some(title) = &plan.title_card {
-        let img =
-            super::compose::draw_overlay(&mut TextEngine::new(), title, (w, h)).map_err(|e| {
-                RenderError::Card {
-                    path: plan.output.display().to_string(),
-                    source: e,
-                }
-            })?;
-        let overlay = YuvOverlay::from_rgba(&img);
-        for plane in 0..3 {
-            let stride = f.stride(plane);
-            overlay.blend_plane(plane, f.data_mut(plane), stride, w, h, 1.0, 0);
-        }
-    }
-    Ok(f)
 }
 
 /// The joiner: reads each segment's pictures in turn (a channel per segment, handed over on
@@ -309,9 +276,10 @@ fn join(
     let samples_of = |frames: u64| (frames as u128 * rate as u128 / fps as u128) as usize;
     let mut warnings = Vec::new();
 
-    // The cards of every part are rasterised on their own threads while the codecs open.
-    let cards = plan
-        .parts
+    // The cold open, the title, the parts: each a plan the render's pipeline runs.
+    let reel_segments = plan.segments();
+    // The cards of every segment are rasterised on their own threads while the codecs open.
+    let cards = reel_segments
         .iter()
         .map(|p| CardsJob::start(p))
         .collect::<Result<Vec<_>, _>>()?;
@@ -353,7 +321,6 @@ fn join(
         .into_iter()
         .map(CardsJob::join)
         .collect::<Result<Vec<_>, _>>()?;
-    let title = title_frame(plan, first)?;
     let thread_error = |what: &str| RenderError::Thread {
         path: out_path.display().to_string(),
         what: what.to_string(),
@@ -375,34 +342,17 @@ fn join(
             })
             .map_err(|e| thread_error(&format!("cannot start a thread: {e}")))?;
 
-        // Segment 0: the title, silent.
         let fed = (|| -> Result<(), RenderError> {
-            let (tx, rx) = std::sync::mpsc::sync_channel(2);
-            segment_out
-                .send(rx)
-                .map_err(|_| thread_error("the joiner stopped"))?;
-            for _ in 0..plan.title_frames {
-                let mut f = ff::frame::Video::new(title.format(), title.width(), title.height());
-                f.clone_from(&title);
-                let msg = ToEncode {
-                    frame: f,
-                    index: 0,
-                    pooled: false,
-                };
-                if tx.send(msg).is_err() {
-                    return Ok(());
-                }
-                write_video(&mut out, &packets, vstream, enc_tb, v_tb, false)?;
-            }
-            drop(tx);
-            // Each part starts `x` frames before the end of what precedes it.
-            let mut start = plan.title_frames;
-            for (j, part) in plan.parts.iter().enumerate() {
+            // Each segment after the first starts `x` frames before the end of what precedes
+            // it.
+            let mut start = 0u64;
+            for (j, part) in reel_segments.iter().enumerate() {
                 if cancel.load(std::sync::atomic::Ordering::SeqCst) {
                     return Err(RenderError::Cancelled(out_path.display().to_string()));
                 }
-                start -= x;
-                let last = j + 1 == plan.parts.len();
+                let xj = if j == 0 { 0 } else { x };
+                start = start.saturating_sub(xj);
+                let last = j + 1 == reel_segments.len();
                 let (tx, rx) = std::sync::mpsc::sync_channel(3);
                 segment_out
                     .send(rx)
@@ -415,14 +365,17 @@ fn join(
                     cancel,
                     &mut warnings,
                     samples_of(start),
-                    samples_of(x),
+                    samples_of(xj),
                     &mut sound,
                     &mut out,
                     &mut |out| write_video(out, &packets, vstream, enc_tb, v_tb, false),
                 )?;
-                // The part's fade-out under the next part's fade-in, now that its end is
+                // The segment's fade-out under the next one's fade-in, now that its end is
                 // known.
-                let (from, to) = (samples_of(start + n - x), samples_of(start + n));
+                let (from, to) = (
+                    samples_of((start + n).saturating_sub(x)),
+                    samples_of(start + n),
+                );
                 if !last {
                     let xs = (to - from).max(1);
                     sound.scale(from, to, &|i| {
@@ -475,7 +428,7 @@ fn join(
 
 /// Decodes one part and sends its pictures (converted with its own window, cards, captions,
 /// number and replay) on `frames`; shapes its sound (its gain, limiter, edge fades; the
-/// replay silent) and mixes it into `sound` from reel sample `pos0` with an equal-power fade
+/// replay's own sound slowed) and mixes it into `sound` from reel sample `pos0` with an equal-power fade
 /// in over `xs` samples. Returns the part's frames.
 #[allow(clippy::too_many_arguments)]
 fn run_part(
@@ -507,13 +460,7 @@ fn run_part(
     let total = plan.reel_frames();
     let main_frames = plan.video.frames;
     let samples = |f: u64| plan.audio_samples(f);
-    let mut shaper = Shaper::new(
-        plan.input(),
-        plan.encoder().sample_rate,
-        plan.audio.edge_fade,
-        samples(main_frames),
-        plan.audio.normalisation.loudness(),
-    );
+    let mut shaper = Shaper::of_plan(plan.input(), plan, samples(total));
     let fade_in = |i: usize| -> f32 {
         if i < xs {
             (std::f32::consts::FRAC_PI_2 * i as f32 / xs as f32).sin()
@@ -539,14 +486,14 @@ fn run_part(
         let converter = std::thread::Builder::new()
             .name("failreel-convert".into())
             .spawn_scoped(scope, move || {
-                if plan.video.moving() {
+                if plan.moving_window() {
                     super::moving::convert_moving(plan, &chains, vtb, convert_in)
                 } else {
                     super::compose::convert_stage(plan, &chains, vtb, convert_in)
                 }
             })
             .map_err(|e| thread_error(format!("cannot start a thread: {e}")))?;
-        let mut main_end = 0u64;
+        let mut splice = super::replay::Splice::new(plan, decode_threads);
         let mix = |shaper: &mut Shaper,
                    all: bool,
                    sound: &mut ReelSound,
@@ -568,8 +515,7 @@ fn run_part(
         let demuxed = source.run(Some(cancel), |item| {
             let flow = match item {
                 Decoded::Picture(shown) => {
-                    main_end = main_end.max(shown.first + shown.count);
-                    if to_convert.send(shown).is_err() {
+                    if !splice.send(shown, &to_convert, cancel)? {
                         return Ok(Flow::Stop);
                     }
                     Flow::Continue
@@ -587,7 +533,8 @@ fn run_part(
             drain_video(out)?;
             Ok(flow)
         });
-        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
+        let main_end = splice.main_end();
+        let demuxed = then_replay(demuxed, splice, &to_convert, cancel);
         drop(to_convert);
         let converted = converter.join().unwrap_or_else(|_| {
             Err(thread_error(
@@ -605,14 +552,7 @@ fn run_part(
         main_emitted
     };
     warnings.extend(range_warnings(plan, &source, main_emitted, "part"));
-    if plan.replay.is_some() {
-        shaper.close_with_silence(
-            samples(main_emitted),
-            samples(emitted) - samples(main_emitted),
-        );
-    } else {
-        shaper.close(samples(emitted));
-    }
+    shaper.close(samples(emitted))?;
     while let Some((l, r)) = shaper.next_chunk(4096, true) {
         sound.add(pos0 + placed, placed, &l, &r, &fade_in);
         placed += l.len();

@@ -23,8 +23,49 @@ pub struct CoverReport {
     pub scores: Vec<(Micros, f64)>,
     /// How many faces each candidate shows (in reel order).
     pub faces: Vec<usize>,
+    /// The best candidates (at most three, the one used first), each with the
+    /// flag that picks it.
+    pub best: Vec<CoverChoice>,
     /// Wall time, in seconds.
     pub seconds: f64,
+}
+
+/// How many of the best candidates a report offers.
+pub const COVER_CHOICES: usize = 3;
+
+/// A candidate frame for the cover and the flag that picks it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CoverChoice {
+    /// Its reel time.
+    pub t: Micros,
+    /// Its sharpness score.
+    pub score: f64,
+    /// The faces it shows.
+    pub faces: usize,
+    /// The flag that takes the cover from it: `--cover-at 0:03.200`.
+    pub flag: String,
+}
+
+/// The `n` best of the candidates (reel time and score, faces each) in the order the cover
+/// rule ranks them: a face first, then sharpness.
+pub fn best_choices(scores: &[(Micros, f64)], faces: &[usize], n: usize) -> Vec<CoverChoice> {
+    let mut all: Vec<CoverChoice> = scores
+        .iter()
+        .zip(faces.iter().copied().chain(std::iter::repeat(0)))
+        .map(|(&(t, score), faces)| CoverChoice {
+            t,
+            score,
+            faces,
+            flag: format!("--cover-at {t}"),
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        (b.faces > 0)
+            .cmp(&(a.faces > 0))
+            .then(b.score.total_cmp(&a.score))
+    });
+    all.truncate(n);
+    all
 }
 
 /// Writes the still `plan.cover` asks for (nothing when it asks for none).
@@ -39,6 +80,7 @@ pub fn write_cover(plan: &CompletePlan) -> Result<Option<CoverReport>, RenderErr
     Ok(Some(CoverReport {
         path: cover.path.clone(),
         chosen,
+        best: best_choices(&scores, &faces, COVER_CHOICES),
         scores,
         faces,
         seconds: started.elapsed().as_secs_f64(),

@@ -11,16 +11,17 @@
 mod audio;
 pub mod compile;
 mod compose;
-mod cover;
+pub mod cover;
 mod moving;
 pub mod output;
 mod pipeline;
 mod preview;
 mod replay;
+pub mod review;
 
 pub use crate::media::{init_libav, RenderError};
 pub use crate::plan::Loudness;
-pub use cover::{write_cover, CoverReport};
+pub use cover::{write_cover, CoverChoice, CoverReport};
 pub use preview::{preview, write_png};
 
 use crate::model::time::Micros;

@@ -1,5 +1,6 @@
-//! A window that moves (`--focus auto`): each output frame's window comes from the plan's
-//! crop path ([`crate::plan::VideoPlan::window_at`] at the frame's time). The decoded frame is
+//! A window that moves (`--focus auto`, or a replay's push-in): each output frame's window
+//! comes from the plan ([`crate::plan::RenderPlan::window_for`]: the crop path at the frame's
+//! picture, made smaller while a replay zooms). The decoded frame is
 //! cropped before the filter graph as a view that shares its buffers (only the data pointers
 //! move, [`crate::media::ffi::crop_view`]), so one graph built for the window's size serves
 //! every position; a fill shot's whole picture goes through a second graph that fits it to
@@ -37,9 +38,10 @@ fn stored_rect(v: &VideoPlan, r: Rect, stored: (u32, u32)) -> (u32, u32, u32, u3
 /// Converts frames through the window of their output frame.
 pub(super) struct Windows {
     tb: ff::Rational,
-    /// The graph for cropped windows, and for a fill shot's whole picture.
-    crop: Option<ff::filter::Graph>,
-    fill: Option<ff::filter::Graph>,
+    /// The graph for cropped windows (with the window size it was built for), and for a
+    /// fill shot's whole picture.
+    crop: Option<(ff::filter::Graph, (u32, u32))>,
+    fill: Option<(ff::filter::Graph, (u32, u32))>,
 }
 
 impl Windows {
@@ -60,7 +62,7 @@ impl Windows {
     ) -> Result<ff::frame::Video, RenderError> {
         let path = plan.input();
         let v = &plan.video;
-        let rect = v.window_at(plan.picture_time(index));
+        let rect = plan.window_for(index);
         let stored = stored_rect(v, rect, (frame.width(), frame.height()));
         let view = crate::media::ffi::crop_view(frame, stored)
             .map_err(crate::media::lav(path, "cropping a picture"))?;
@@ -70,6 +72,13 @@ impl Windows {
         } else {
             &mut self.crop
         };
+        // A replay's push-in changes the window's size frame by frame: a graph per size.
+        if slot
+            .as_ref()
+            .is_some_and(|(_, size)| *size != (rect.width, rect.height))
+        {
+            *slot = None;
+        }
         if slot.is_none() {
             let mut g = v.clone();
             g.rotated_size = (rect.width, rect.height);
@@ -92,9 +101,12 @@ impl Windows {
                 }
                 None => filter_chain(&g),
             };
-            *slot = Some(build_graph_chain(path, &chain, &view, self.tb)?);
+            *slot = Some((
+                build_graph_chain(path, &chain, &view, self.tb)?,
+                (rect.width, rect.height),
+            ));
         }
-        let graph = slot.as_mut().expect("built above");
+        let graph = &mut slot.as_mut().expect("built above").0;
         filter_push(path, graph, &view)?;
         if let Some(out) = filter_pull(path, graph)? {
             return Ok(out);
@@ -121,9 +133,9 @@ pub(super) fn convert_moving(
         let mut k = shown.first;
         let end = shown.first + shown.count;
         while k < end {
-            let rect = plan.video.window_at(plan.picture_time(k));
+            let rect = plan.window_for(k);
             let mut run = 1;
-            while k + run < end && plan.video.window_at(plan.picture_time(k + run)) == rect {
+            while k + run < end && plan.window_for(k + run) == rect {
                 run += 1;
             }
             let base = windows.convert(plan, &shown.frame, k)?;

@@ -170,21 +170,17 @@ pub(super) fn run_fanout(
 }
 
 /// After a range's demux loop (`demuxed`, Ok(true) when it ran to its end): with `--replay`,
-/// the replayed range decoded again, its frames sent on after the main part's (from
-/// `main_end`).
+/// a replay the footage did not reach yet ([`super::replay::Splice::finish`]) and a held
+/// last frame.
 pub(super) fn then_replay(
     demuxed: Result<bool, RenderError>,
-    plan: &RenderPlan,
-    main_end: u64,
-    threads: usize,
+    splice: super::replay::Splice,
     to_convert: &std::sync::mpsc::SyncSender<crate::media::decode::Shown>,
     cancel: &AtomicBool,
 ) -> Result<bool, RenderError> {
-    match (demuxed, &plan.replay) {
-        (Ok(true), Some(r)) if main_end > 0 => {
-            super::replay::replay_pass(plan, r, main_end, threads, to_convert, cancel)
-        }
-        (other, _) => other,
+    match demuxed {
+        Ok(true) => splice.finish(to_convert, cancel).map(|(ok, _)| ok),
+        other => other,
     }
 }
 
@@ -368,13 +364,7 @@ fn run_shared(
         .zip(aencs)
         .map(|(m, aenc)| {
             let p = &fp.reels[m[0]];
-            AudioOut::new(
-                input,
-                aenc,
-                p.audio.edge_fade,
-                p.audio_samples(total_frames),
-                p.audio.normalisation.loudness(),
-            )
+            AudioOut::new(p, aenc, p.audio_samples(p.reel_frames()))
         })
         .collect();
 
@@ -411,7 +401,7 @@ fn run_shared(
             .name("failreel-convert".into())
             // A moving window (`--focus auto`) converts each frame through its own window.
             .spawn_scoped(scope, move || {
-                if plan.video.moving() {
+                if plan.moving_window() {
                     super::moving::convert_moving(plan, &chains, vtb, convert_in)
                 } else {
                     convert_stage(plan, &chains, vtb, convert_in)
@@ -441,8 +431,8 @@ fn run_shared(
                 files[i].write(pkt, enc_tb, true);
             }
         };
-        // The output frame after the last the main range filled (where a replay starts).
-        let mut main_end = 0u64;
+        // The pictures numbered on the reel, a replay spliced in where it goes.
+        let mut splice = super::replay::Splice::new(plan, decode_threads);
         let demuxed = source.run(Some(cancel), |item| {
             if files.iter().all(|f| f.out.is_none()) {
                 // Every reel's file has failed: nothing left to render for.
@@ -450,8 +440,7 @@ fn run_shared(
             }
             let flow = match item {
                 Decoded::Picture(shown) => {
-                    main_end = main_end.max(shown.first + shown.count);
-                    if to_convert.send(shown).is_err() {
+                    if !splice.send(shown, &to_convert, cancel)? {
                         // The converter stopped: its error comes from joining it.
                         return Ok(Flow::Stop);
                     }
@@ -482,7 +471,10 @@ fn run_shared(
             }
             Ok(flow)
         });
-        let demuxed = then_replay(demuxed, plan, main_end, decode_threads, &to_convert, cancel);
+        // The footage frame after the last the main range filled.
+        let main_end = splice.main_end();
+        // `--replay`: a replay the footage did not reach yet, and a held end.
+        let demuxed = then_replay(demuxed, splice, &to_convert, cancel);
         drop(to_convert);
         // The encoders' last packets, then their results.
         for (k, pkt) in packets.iter() {
@@ -536,9 +528,9 @@ fn run_shared(
     if emitted == 0 {
         return Err(RenderError::NoFrames(path_s));
     }
-    // With a replay, the main part is the frames before it.
+    // With a replay, the footage is the frames the main decode filled.
     let main_emitted = if plan.replay.is_some() {
-        main_end.min(emitted)
+        main_end.min(total_frames)
     } else {
         emitted
     };
@@ -554,13 +546,7 @@ fn run_shared(
             }
             Ok(())
         };
-        if plan.replay.is_some() {
-            // The replay is muted: silence after the main part.
-            let main = fp.reels[members[0]].audio_samples(main_emitted);
-            out.finish_with_silence(main, samples - main, &mut write)?;
-        } else {
-            out.finish(samples, &mut write)?;
-        }
+        out.finish(samples, &mut write)?;
     }
     for f in files.iter_mut() {
         if let Some(out) = f.out.as_mut() {

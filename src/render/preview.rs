@@ -1,8 +1,6 @@
 //! `failreel preview`: one frame of the reel, cards included, without rendering it. The frame
 //! is chosen exactly as the render chooses it (same selector rule), converted by the same
-//! filter graph and composited by the same code, so the PNG matches the reel's frame. A time
-//! inside the replay (`--replay`) shows the replay's frame: the footage's frame it repeats,
-//! with what is drawn over the replay (its tag).
+//! filter graph and composited by the same code, so the PNG matches the reel's frame.
 
 use super::compose::{composite, CardsJob};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
@@ -12,11 +10,12 @@ use crate::model::time::Micros;
 use crate::plan::CompletePlan;
 use std::path::Path;
 
-/// The reel's frame at reel time `at` (the replay included), as RGB.
+/// The reel's frame at reel time `at` (clamped to the reel), as RGB: the footage's frame it
+/// shows (a replay's repeated frame, through its pushed-in window; a held end's last frame)
+/// converted as the render converts it, with the overlays on screen then.
 pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, RenderError> {
     init_libav();
-    let total = plan.reel_frames();
-    let length = plan.frame_time(total);
+    let length = plan.reel_length();
     if at >= length {
         return Err(RenderError::PastEnd {
             path: plan.input().display().to_string(),
@@ -25,51 +24,13 @@ pub fn preview(plan: &CompletePlan, at: Micros) -> Result<image::RgbImage, Rende
         });
     }
     let fps = plan.video.fps as i64;
-    let index =
-        ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64).min(total.saturating_sub(1));
-    // In the replay, the footage's frame it repeats (the replay's decode chooses it on the
-    // same grid as the main one).
-    let shown = plan
-        .replay
-        .as_ref()
-        .and_then(|r| r.picture_frame(index))
-        .unwrap_or(index)
-        .min(plan.video.frames.saturating_sub(1));
-    let target = plan.frame_time(shown);
+    let index = ((at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64)
+        .min(plan.reel_frames().saturating_sub(1));
     // Cards are rasterised while the decoder seeks and decodes.
     let cards = CardsJob::start(plan)?;
-
-    // The render's own frame choice (Selector, VideoClock), started at this output frame.
-    let mut source = RangeDecoder::open(
-        plan.input(),
-        plan.video.stream,
-        plan.video.x264_build,
-        plan.trim().start,
-    )?;
-    source.with_video(VideoRange {
-        first: shown,
-        total: plan.video.frames,
-        fps: plan.video.fps,
-        threads: 0,
-    })?;
-    let vtb = source.video_time_base();
-    let _ = source.seek(target);
-    let mut chosen = None;
-    source.run(None, |item| {
-        if let Decoded::Picture(shown) = item {
-            chosen = Some(shown.frame);
-            return Ok(Flow::Stop);
-        }
-        Ok(Flow::Continue)
-    })?;
-    let best = chosen.ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
-    let mut out = if plan.video.moving() {
-        // The render's own window for this output frame.
-        super::moving::Windows::new(vtb).convert(plan, &best, index)?
-    } else {
-        let mut graph = build_graph(plan.input(), &plan.video, &best, vtb)?;
-        filter_one(plan.input(), &mut graph, &best)?
-    };
+    let (_, mut out) = clean_frames(plan, &[index])?
+        .pop()
+        .ok_or_else(|| RenderError::NoFrames(plan.input().display().to_string()))?;
     let overlays = cards.join()?;
     composite(plan, &overlays, &mut out, index);
     let (w, h) = (out.width(), out.height());
@@ -114,22 +75,25 @@ pub fn write_png(img: &image::RgbImage, path: &Path, inputs: &[&Path]) -> Result
 }
 
 /// The reel's frames at output indices `frames` (sorted or not), without cards, chosen and
-/// converted exactly as the render does (the same selector, the same filter graph), in one
-/// pass of the decoder from the keyframe before the first. Each comes back as
-/// (index, converted frame). Indices past the reel are left out.
+/// converted exactly as the render does (the same selector, the same filter graph, the same
+/// window: a replay frame shows its repeated footage frame through the push-in), in one pass
+/// of the decoder from the keyframe before the first. Each comes back as (index, converted
+/// frame), in reel order. Indices past the reel are left out.
 pub fn clean_frames(
     plan: &CompletePlan,
     frames: &[u64],
 ) -> Result<Vec<(u64, ffmpeg_next::frame::Video)>, RenderError> {
     init_libav();
-    let mut wanted: Vec<u64> = frames
+    // (the footage frame shown, the reel frame) of each wanted frame.
+    let mut wanted: Vec<(u64, u64)> = frames
         .iter()
         .copied()
-        .filter(|&f| f < plan.video.frames)
+        .filter(|&f| f < plan.reel_frames())
+        .map(|i| (plan.picture_frame(i), i))
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+    let (Some(&(first, _)), Some(&(last, _))) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());
     };
     let mut source = RangeDecoder::open(
@@ -148,15 +112,15 @@ pub fn clean_frames(
     let _ = source.seek(plan.frame_time(first));
     let mut out = Vec::with_capacity(wanted.len());
     let mut failure = None;
-    // A moving window (`--focus auto`): each frame through its own window, as the render does.
+    // A moving window (`--focus auto`, a replay's push-in): each frame through its own
+    // window, as the render does.
     let mut windows = plan
-        .video
-        .moving()
+        .moving_window()
         .then(|| super::moving::Windows::new(vtb));
     source.run(None, |item| {
         if let Decoded::Picture(shown) = item {
             let end = shown.first + shown.count;
-            for &i in wanted.iter().filter(|&&i| i >= shown.first && i < end) {
+            for &(_, i) in wanted.iter().filter(|&&(f, _)| f >= shown.first && f < end) {
                 // A graph per frame: one frame in, one out (a deinterlacer is flushed).
                 let converted = match windows.as_mut() {
                     Some(w) => w.convert(plan, &shown.frame, i),
@@ -183,5 +147,6 @@ pub fn clean_frames(
     if out.is_empty() {
         return Err(RenderError::NoFrames(plan.input().display().to_string()));
     }
+    out.sort_by_key(|(i, _)| *i);
     Ok(out)
 }

@@ -61,6 +61,14 @@ pub struct ReelEntry {
     /// Whether this run made (or checked) it; else it is from an earlier run.
     #[serde(skip)]
     pub this_run: bool,
+    /// The best frames for the cover (the one used first), each with the flag that picks it
+    /// (when the still was made this run and `--cover-at` did not choose it).
+    #[serde(skip)]
+    pub cover_choices: Vec<crate::render::cover::CoverChoice>,
+    /// The review sheet: the window over the source, the clip's moments, the cover's
+    /// candidates, each with the change that picks it.
+    #[serde(skip)]
+    pub review: Option<crate::render::review::Review>,
 }
 
 impl ReelEntry {
@@ -74,7 +82,7 @@ impl ReelEntry {
         let duration_s = o
             .duration
             .map(|d| d.as_secs_f64())
-            .or_else(|| plan.map(|p| p.frame_time(p.video.frames).as_secs_f64()));
+            .or_else(|| plan.map(|p| p.reel_length().as_secs_f64()));
         ReelEntry {
             output: o.output.clone(),
             input: o.input.clone(),
@@ -100,6 +108,13 @@ impl ReelEntry {
                 .map(|a| a.why.clone())
                 .unwrap_or_default(),
             this_run: true,
+            cover_choices: match plan.and_then(|p| p.cover.as_ref()) {
+                Some(c) if c.at.is_none() => {
+                    o.cover.as_ref().map(|r| r.best.clone()).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            },
+            review: o.review.as_deref().cloned(),
         }
     }
 }
@@ -142,6 +157,11 @@ impl HtmlReport {
     pub fn reading_reels_with(mut self, reader: ReelReader) -> HtmlReport {
         self.reader = reader;
         self
+    }
+
+    /// The folder it is written into.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The report's path.
@@ -485,7 +505,112 @@ dd{margin:0}
 .failure pre{white-space:pre-wrap;margin:6px 0 0;font:.85rem/1.4 ui-monospace,Menlo,Consolas,monospace;color:#8a1c10}
 .warn{color:#8a5a00;font-size:.85rem;margin:6px 0 0;padding-left:18px}
 .empty{color:#6b6257}
+.reel.reviewed{grid-column:1/-1}
+.reviewed .body{display:grid;grid-template-columns:minmax(0,1fr);gap:14px}
+@media (min-width:820px){.reviewed .body{grid-template-columns:minmax(0,330px) minmax(0,1fr)}}
+.review h4{margin:12px 0 6px;font-size:.92rem}
+.review h4:first-child{margin-top:0}
+.review p.note{margin:0 0 6px;font-size:.8rem;color:#6b6257}
+.sprite{display:block;flex:0 0 auto;background-repeat:no-repeat;border-radius:4px;background-color:#26221e}
+.strip{display:flex;gap:6px;overflow-x:auto;padding-bottom:6px}
+.strip figure{margin:0;flex:0 0 160px;width:160px}
+.strip figcaption,.covers figcaption{font-size:.72rem;color:#6b6257;margin-top:2px}
+.strip code{white-space:nowrap;font-size:.7rem}
+code{font:.76rem/1.35 ui-monospace,Menlo,Consolas,monospace;background:#f1ede6;padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
+.moments{list-style:none;margin:0;padding:0;display:grid;gap:8px}
+.moments li{display:flex;gap:8px;align-items:flex-start}
+.moments li>div{min-width:0;font-size:.85rem}
+.used{font-weight:600;color:#1d5b2a}
+.covers{display:flex;gap:10px;flex-wrap:wrap}
+.covers figure{margin:0;width:132px}
 ";
+
+/// A cell of a review sprite: a fixed-size box showing that part of the sprite image.
+fn sprite_cell(
+    dir: &Path,
+    r: &crate::render::review::Review,
+    c: &crate::render::review::Cell,
+    alt: &str,
+) -> String {
+    format!(
+        "<span class=\"sprite\" role=\"img\" aria-label=\"{}\" style=\"width:{}px;height:{}px;background-image:url('{}');background-position:-{}px -{}px\"></span>",
+        escape(alt),
+        c.width,
+        c.height,
+        link(dir, &r.image),
+        c.x,
+        c.y
+    )
+}
+
+/// The review sheet of one reel: the window over the source, the moments, the covers.
+fn review_html(dir: &Path, r: &crate::render::review::Review) -> String {
+    let mut h = String::from("<section class=\"review\">\n<h4>Framing</h4>\n<p class=\"note\">The source at regular steps; the frame shows what the reel crops, the rest is dimmed.</p>\n<div class=\"strip\">\n");
+    for f in &r.strip {
+        let _ = writeln!(
+            h,
+            "<figure>{}<figcaption>{} (clip {}) <code>{}</code></figcaption></figure>",
+            sprite_cell(
+                dir,
+                r,
+                &f.cell,
+                &format!("the window at {}", clock(f.reel_t.as_secs_f64()))
+            ),
+            clock(f.reel_t.as_secs_f64()),
+            clock(f.source_t.as_secs_f64()),
+            escape(&f.change)
+        );
+    }
+    h.push_str("</div>\n<h4>Moments in the clip</h4>\n");
+    if r.moments.is_empty() {
+        h.push_str("<p class=\"note\">Nothing stands out in the clip (no bang, shout, alarm or knock).</p>\n");
+    } else {
+        h.push_str("<ol class=\"moments\">\n");
+        for m in &r.moments {
+            let place = match (m.reel_t, m.used) {
+                (Some(t), true) => format!(
+                    "<span class=\"used\">this reel's moment</span>, at {} on it",
+                    clock(t.as_secs_f64())
+                ),
+                (Some(t), false) => format!("at {} on this reel", clock(t.as_secs_f64())),
+                (None, _) => "not in this reel".to_string(),
+            };
+            let _ = writeln!(
+                h,
+                "<li>{}<div><b>{}</b> in the clip · score {:.2}{} · {}<br>pick it: <code>{}</code></div></li>",
+                sprite_cell(dir, r, &m.cell, &format!("the clip at {}", clock(m.source_t.as_secs_f64()))),
+                clock(m.source_t.as_secs_f64()),
+                m.score,
+                if m.why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", escape(&m.why.join(", ")))
+                },
+                place,
+                escape(&m.change)
+            );
+        }
+        h.push_str("</ol>\n");
+    }
+    if !r.covers.is_empty() {
+        h.push_str("<h4>Cover</h4>\n<div class=\"covers\">\n");
+        for (k, c) in r.covers.iter().enumerate() {
+            let _ = writeln!(
+                h,
+                "<figure>{}<figcaption>{}{} · sharpness {:.0}{}<br><code>{}</code></figcaption></figure>",
+                sprite_cell(dir, r, &c.cell, &format!("the reel at {}", clock(c.choice.t.as_secs_f64()))),
+                if k == 0 { "used: " } else { "" },
+                clock(c.choice.t.as_secs_f64()),
+                c.choice.score,
+                if c.choice.faces > 0 { ", a face" } else { "" },
+                escape(&c.choice.flag)
+            );
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</section>\n");
+    h
+}
 
 fn status_label(s: Option<Status>) -> (&'static str, &'static str) {
     match s {
@@ -559,9 +684,10 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         } else {
             ("skipped", "earlier run")
         };
+        let reviewed = if e.review.is_some() { " reviewed" } else { "" };
         let _ = write!(
             h,
-            "<article class=\"reel\">\n<h3>{}<span class=\"badge {class}\">{label}</span></h3>\n<div class=\"media\">\n",
+            "<article class=\"reel{reviewed}\">\n<h3>{}<span class=\"badge {class}\">{label}</span></h3>\n<div class=\"body\">\n<div>\n<div class=\"media\">\n",
             escape(&name_of(&e.output))
         );
         if let Some(still) = &e.still {
@@ -607,6 +733,24 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         if !e.input.as_os_str().is_empty() {
             row("input", &e.input.display().to_string());
         }
+        // The review sheet shows them with their pictures.
+        for (k, c) in e
+            .cover_choices
+            .iter()
+            .enumerate()
+            .filter(|_| e.review.is_none())
+        {
+            row(
+                if k == 0 { "cover" } else { "or cover" },
+                &format!(
+                    "{} (sharpness {:.0}{}): {}",
+                    clock(c.t.as_secs_f64()),
+                    c.score,
+                    if c.faces > 0 { ", a face" } else { "" },
+                    c.flag
+                ),
+            );
+        }
         h.push_str("</dl>\n");
         if !e.warnings.is_empty() {
             h.push_str("<ul class=\"warn\">\n");
@@ -615,7 +759,11 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
             }
             h.push_str("</ul>\n");
         }
-        h.push_str("</article>\n");
+        h.push_str("</div>\n");
+        if let Some(r) = &e.review {
+            h.push_str(&review_html(dir, r));
+        }
+        h.push_str("</div>\n</article>\n");
     }
     h.push_str("</div>\n</section>\n</main>\n</body>\n</html>\n");
     // What the next run's report keeps of this one.

@@ -587,8 +587,22 @@ pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldD
         plan.parts.len(),
         plan.transition_frames as f64 / fps
     ));
+    match (&plan.cold_open, &plan.cold_open_note) {
+        (Some(c), _) => s.push_str(&format!(
+            "  opens on  part {} from {} ({:.1} s): {}\n",
+            c.hook.part + 1,
+            secs(c.plan.trim().start),
+            c.frames as f64 / fps,
+            c.hook.why
+        )),
+        (None, Some(note)) => s.push_str(&format!("  opens on  part 1: {note}\n")),
+        (None, None) => {}
+    }
     if !plan.title.is_empty() {
-        s.push_str(&format!("  title     \"{}\"\n", plan.title));
+        s.push_str(&format!(
+            "  title     \"{}\" over part 1's opening, blurred\n",
+            plan.title
+        ));
     }
     s.push_str(&format!(
         "  encoder   x264 {} crf {}, loudness {}\n",
@@ -625,12 +639,12 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     // The reel's real length: the footage and, with --replay, the replay after it.
     let total = plan.reel_frames();
     match &plan.replay {
-        Some(r) => s.push_str(&format!(
-            "  length    {} ({} frames): {} of footage, then {} of replay\n",
+        Some(_) => s.push_str(&format!(
+            "  length    {} ({} frames): {} of footage and {} of replay\n",
             secs(plan.frame_time(total)),
             total,
             secs(plan.frame_time(v.frames)),
-            secs(plan.frame_time(r.frames))
+            secs(plan.frame_time(total - v.frames))
         )),
         None => s.push_str(&format!(
             "  length    {} ({} frames)\n",
@@ -657,19 +671,6 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
                 "  moment    nothing stood out: --start auto starts at the clip's start\n",
             ),
         }
-    }
-    if let Some(r) = &plan.replay {
-        s.push_str(&format!(
-            "  replay    {} to {} of the clip again at {}x speed, {}, from {} to {} (the moment at {}, from {})\n",
-            secs(r.source_from),
-            secs(r.source_to),
-            r.speed,
-            r.audio,
-            secs(r.reel_at),
-            secs(plan.frame_time(r.first_frame + r.frames)),
-            secs(r.moment),
-            r.moment_from.replace('_', " ")
-        ));
     }
     let rotate = if v.rotation != 0 {
         format!("rotate {}°, ", v.rotation)
@@ -737,6 +738,20 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         },
         v.color.transfer_name().to_uppercase()
     ));
+    if let Some(l) = &plan.look {
+        s.push_str(&format!(
+            "  look      {}, text {} ({:.0} px, headings {:.0} px), accent {}{}\n",
+            l.look.as_deref().unwrap_or("the preset's own style"),
+            l.text_size,
+            plan.card_style.body_size,
+            plan.card_style.heading_size,
+            l.accent,
+            l.handle
+                .as_ref()
+                .map(|h| format!(", handle {h}"))
+                .unwrap_or_default()
+        ));
+    }
     for c in &plan.overlays {
         let kind = match c.role {
             Role::WentWrong => "went-wrong",
@@ -750,7 +765,7 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
                 ));
                 continue;
             }
-            Role::Number | Role::ReplayTag | Role::Title | Role::Headline => {
+            Role::Number | Role::ReplayTag | Role::Title | Role::Headline | Role::Handle => {
                 s.push_str(&format!(
                     "  text      {:?} from {} to {}\n",
                     c.text,
@@ -768,6 +783,32 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             secs(c.in_length),
             secs(c.out_length),
             c.text
+        ));
+    }
+    if let Some(r) = &plan.replay {
+        let zoom = match r.zoom.last() {
+            Some(k) if k.scale < 1.0 => format!(
+                ", pushing in to a window {:.0}% smaller",
+                (1.0 - k.scale) * 100.0
+            ),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "  replay    {} to {} of the clip again at {}x from {} ({} frames), sound {}{zoom}{}\n",
+            secs(r.source_from),
+            secs(r.source_to),
+            r.speed,
+            secs(r.reel_at),
+            r.frames,
+            match r.sound {
+                crate::plan::ReplaySound::Atempo => "slowed with its pitch kept (atempo)",
+                crate::plan::ReplaySound::Silent => "silent (the clip has none)",
+            },
+            if r.hold_frames > 0 {
+                format!("; last frame held {} frames", r.hold_frames)
+            } else {
+                String::new()
+            }
         ));
     }
     let e = &plan.encoder();

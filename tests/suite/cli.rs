@@ -604,7 +604,7 @@ fn human_dry_run_shows_moment_replay_captions_cover_and_real_length() {
         ("the replay", "  replay "),
         ("the caption", "and then it caught"),
         ("the cover", "  cover "),
-        ("the real length", "of footage, then"),
+        ("the real length", "of footage and"),
     ] {
         assert!(text.contains(says), "{what} missing: {text}");
     }

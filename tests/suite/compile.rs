@@ -1,5 +1,5 @@
-//! `failreel compile`: a title card, numbered parts, crossfades, continuous sound, one length
-//! rule. Asserted on decoded output.
+//! `failreel compile`: a cold open on the best moment, a title over moving footage, numbered
+//! parts, crossfades, continuous sound, one length rule. Asserted on decoded output.
 
 use crate::common::*;
 use serde_json::Value;
@@ -24,7 +24,17 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     let b = clip(d, "b.mp4", "0x808080", 3.0, None);
     let c = clip(d, "c.mp4", "0x808080", 6.0, Some(660));
     let out = d.join("friday.mp4");
-    let common = [s(&a), s(&b), s(&c), "--title", "Fail Friday", "-o", s(&out)];
+    // Without a cold open (it has its own test): the title first.
+    let common = [
+        s(&a),
+        s(&b),
+        s(&c),
+        "--title",
+        "Fail Friday",
+        "--no-cold-open",
+        "-o",
+        s(&out),
+    ];
     // The plan: where the title and numbers go.
     let mut dry = vec!["compile"];
     dry.extend(common);
@@ -74,8 +84,15 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     let sound = audio_mono(&out);
     let secs = sound.len() as f64 / 48000.0;
     assert!((secs - 14.3).abs() < 0.03, "audio {secs} s");
-    // Title drawn on the plain background (Y 33), and gone from the parts.
-    assert!(max_dev(&frames[30], w, title, 33) > 80, "title drawn");
+    // No cold open: the title is drawn over the first part's own picture, blurred and
+    // darkened (grey 126 -> about 100), not a dark card.
+    assert!(plan["cold_open"].is_null(), "{}", plan["cold_open_note"]);
+    let bg = mean_rect(&frames[30], w, 0, 0, 40, 40);
+    assert!(
+        bg > 80.0 && bg < 120.0,
+        "the title's background is footage: {bg}"
+    );
+    assert!(max_dev(&frames[30], w, title, bg as u8) > 80, "title drawn");
     // Parts start at frames 63, 171, 249 (each overlaps the one before by 12).
     for (k, at) in [(0usize, 100usize), (1, 200), (2, 300)] {
         let r = numbers[k].1;
@@ -85,10 +102,9 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
             k + 1
         );
     }
-    // The background of a part is the clip's grey; the crossfade from the title passes
-    // through the middle.
-    let mid = mean_rect(&frames[69], w, 0, 0, 40, 40);
-    assert!(mid > 45.0 && mid < 115.0, "crossfade at frame 69: {mid}");
+    // The background of a part is the clip's grey, brighter than the title's.
+    let part = mean_rect(&frames[100], w, 0, 0, 40, 40);
+    assert!(part > bg + 10.0, "{part} after {bg}");
     // Sound: silence on the title and through the clip without audio, the tone elsewhere
     // with no gap.
     assert!(rms(&sound, 0.2, 2.0) < 0.001);
@@ -121,7 +137,17 @@ fn a_compilation_longer_than_the_preset_is_refused_with_the_excess() {
     )
     .unwrap();
     let out = d.join("o.mp4");
-    let o = failreel(&["compile", s(&a), s(&b), "-p", s(&preset), "-o", s(&out)]);
+    let o = failreel(&[
+        "compile",
+        s(&a),
+        s(&b),
+        "--title",
+        "Week",
+        "-p",
+        s(&preset),
+        "-o",
+        s(&out),
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     // 2.5 + 5 + 5 − 0.8 = 11.7 s: 1.7 s too long.
@@ -197,8 +223,10 @@ fn compile_honours_start_auto_and_replay_per_part_and_takes_one_clip_twice() {
         "sound {secs} s for {frames} frames"
     );
     // Each part is 3 s before the moment + its rest (5 s) + the 3 s replay: longer than the
-    // part alone (8 s).
-    assert!(frames > 75 + 2 * 10 * 30, "{frames} frames");
+    // part alone (8 s); the compilation opens on a moment (a cold open), with no title card.
+    assert!(frames > 2 * 10 * 30, "{frames} frames");
+    assert!(plan["cold_open"].is_object(), "a cold open");
+    assert_eq!(plan["title_frames"], 0);
 }
 
 #[test]
@@ -300,4 +328,208 @@ fn compile_progress_shows_its_parts() {
         .collect();
     assert_eq!(parts, vec![(0, 2), (1, 2), (2, 2)], "{parts:?}");
     assert!(out.is_file());
+}
+
+/// Mean absolute difference of two w-wide grey frames outside the rectangles `skip`.
+fn mad_outside(a: &[u8], b: &[u8], w: usize, skip: &[(usize, usize, usize, usize)]) -> f64 {
+    let (mut sum, mut n) = (0f64, 0f64);
+    for (i, (p, q)) in a.iter().zip(b).enumerate() {
+        let (x, y) = (i % w, i / w);
+        if skip
+            .iter()
+            .any(|r| x >= r.0 && x < r.2 && y >= r.1 && y < r.3)
+        {
+            continue;
+        }
+        sum += (*p as f64 - *q as f64).abs();
+        n += 1.0;
+    }
+    sum / n.max(1.0)
+}
+
+/// Variance of the 4-neighbour Laplacian of a w x h grey frame (how much fine detail),
+/// outside the rectangle `skip`.
+fn detail(f: &[u8], w: usize, h: usize, skip: (usize, usize, usize, usize)) -> f64 {
+    let (mut s, mut q, mut n) = (0f64, 0f64, 0f64);
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            if x + 4 >= skip.0 && x < skip.2 + 4 && y + 4 >= skip.1 && y < skip.3 + 4 {
+                continue;
+            }
+            let l = f[(y - 1) * w + x] as f64
+                + f[(y + 1) * w + x] as f64
+                + f[y * w + x - 1] as f64
+                + f[y * w + x + 1] as f64
+                - 4.0 * f[y * w + x] as f64;
+            s += l;
+            q += l * l;
+            n += 1.0;
+        }
+    }
+    q / n - (s / n).powi(2)
+}
+
+#[test]
+fn a_compilation_opens_on_its_best_moment_then_the_title_over_moving_footage() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30")
+        .lavfi("anoisesrc=c=pink:a=0.02:r=48000:seed=5")
+        .secs(4)
+        .write(&d.join("a.mp4"));
+    let b = bang_clip(
+        &d.join("b.mp4"),
+        "anoisesrc=c=pink:a=0.02:r=48000:seed=3",
+        "testsrc2=s=640x360:r=30",
+        4,
+        2000,
+    );
+    let out = d.join("friday.mp4");
+    let preset = quarter_preset(d);
+    let args = [
+        "compile",
+        s(&a),
+        s(&b),
+        "--preset",
+        s(&preset),
+        "--focus",
+        "center",
+        "--title",
+        "Fail Friday",
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&out),
+    ];
+    let mut dry = args.to_vec();
+    dry.extend(["--dry-run", "--json"]);
+    let o = failreel(&dry);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o.stdout);
+    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    // Nothing marks a moment: the detection pass finds b's bang, and the reel opens on it.
+    let cold = &plan["cold_open"];
+    assert_eq!(cold["hook"]["part"], 1, "{cold}");
+    let first = cold["first"].as_u64().unwrap() as usize;
+    let moment = cold["hook"]["moment"].as_i64().unwrap() as f64 / 1e6;
+    assert!((moment - 2.0).abs() < 0.2, "moment {moment}");
+    assert_eq!(cold["frames"], 45);
+    assert_eq!(plan["transition_frames"], 12);
+    // Segments: cold open 45, title 75, a 120, b 120; each after the first overlaps by 12.
+    assert_eq!(plan["frames"], 45 + 75 + 120 + 120 - 3 * 12);
+    let b_start = 45 - 12 + 75 - 12 + 120 - 12;
+    let number_of = |k: usize| {
+        let o = plan["parts"][k]["overlays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["role"] == "number")
+            .collect::<Vec<_>>();
+        // One number, in one place, for the whole part.
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0]["at"], 0);
+        rect(&o[0]["rect"])
+    };
+    let numbers = [number_of(0), number_of(1)];
+    let title = rect(&plan["title_card"]["rect"]);
+
+    failreel_ok(&args);
+    let (w, h, frames) = luma_frames(&out);
+    assert_eq!(frames.len(), 324);
+    // The first second is footage: b's frames around its bang, as part 2 shows them later.
+    for i in [0usize, 10, 20, 30] {
+        let dark = mean_rect(&frames[i], w, 0, 0, w, h);
+        assert!(dark > 60.0, "frame {i} is not a dark card ({dark:.1})");
+        let later = &frames[b_start + first + i];
+        let d = mad_outside(&frames[i], later, w, &numbers);
+        assert!(
+            d < 4.0,
+            "cold open frame {i} is b's footage frame {} ({d:.2})",
+            first + i
+        );
+    }
+    let sound = audio_mono(&out);
+    assert!(
+        rms(&sound, 0.4, 0.8) > 5.0 * rms(&sound, 3.0, 3.3),
+        "the cold open has the bang: {} vs {}",
+        rms(&sound, 0.4, 0.8),
+        rms(&sound, 3.0, 3.3)
+    );
+    // The title (segment from frame 33) over a's opening: moving, blurred, not a plain card.
+    let (t0, t1) = (50usize, 90usize);
+    let moved = mad_outside(&frames[t0], &frames[t1], w, &[title]);
+    assert!(moved > 1.0, "the title's background moves ({moved:.2})");
+    let blur = detail(&frames[t0], w, h, title);
+    let sharp = detail(&frames[150], w, h, title);
+    assert!(
+        blur * 5.0 < sharp,
+        "blurred: detail {blur:.1} vs a part's {sharp:.1}"
+    );
+    assert!(
+        max_dev(
+            &frames[70],
+            w,
+            title,
+            mean_rect(&frames[70], w, 0, 0, 40, 40) as u8
+        ) > 80
+    );
+    // Without --title there is no title card at all.
+    let mut untitled: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "--title" && *a != "Fail Friday")
+        .collect();
+    untitled.extend(["--dry-run", "--json"]);
+    let o = failreel(&untitled);
+    let lines = json_lines(&o.stdout);
+    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    assert_eq!(plan["title_frames"], 0);
+    assert!(plan["title_segment"].is_null() && plan["title_card"].is_null());
+    assert_eq!(plan["frames"], 45 + 120 + 120 - 2 * 12);
+}
+
+#[test]
+fn a_went_wrong_card_marks_the_cold_open_and_numbers_keep_clear_of_cards() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 4.0, 30);
+    let b = grey_clip(d, "b.mp4", 4.0, 30);
+    let manifest = d.join("week.toml");
+    std::fs::write(
+        &manifest,
+        "focus = \"center\"\n[[clip]]\ninput = \"a.mp4\"\n\
+         [[clip]]\ninput = \"b.mp4\"\nwent_wrong = \"Smoke everywhere, the whole pan\"\nwent_wrong_at = 1.5\n\
+         lesson = \"Lid on, heat off\"\n",
+    )
+    .unwrap();
+    let _ = (a, b);
+    let out = d.join("o.mp4");
+    let o = failreel(&[
+        "compile",
+        "--manifest",
+        s(&manifest),
+        "-o",
+        s(&out),
+        "--dry-run",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o.stdout);
+    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    assert_eq!(plan["cold_open"]["hook"]["part"], 1);
+    assert_eq!(plan["cold_open"]["hook"]["why"], "went-wrong card");
+    assert_eq!(plan["cold_open"]["hook"]["moment"], 1_500_000);
+    let overlays = plan["parts"][1]["overlays"].as_array().unwrap();
+    let number: Vec<_> = overlays.iter().filter(|o| o["role"] == "number").collect();
+    assert_eq!(number.len(), 1, "one number for the whole part");
+    let n = rect(&number[0]["rect"]);
+    for c in overlays
+        .iter()
+        .filter(|o| o["role"] == "went_wrong" || o["role"] == "lesson")
+    {
+        let r = rect(&c["rect"]);
+        let apart = n.2 <= r.0 || r.2 <= n.0 || n.3 <= r.1 || r.3 <= n.1;
+        assert!(apart, "the number {n:?} is on the {} card {r:?}", c["role"]);
+    }
 }

@@ -156,3 +156,195 @@ fn flags_beside_a_manifest_are_never_silently_ignored() {
         .unwrap()
         .ends_with("elsewhere/a.shorts.mp4"));
 }
+
+/// The plan of a dry run of `render` with `args`.
+fn dry_plan(args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["render"];
+    a.extend_from_slice(args);
+    a.extend(["--dry-run", "--json"]);
+    plan_lines(&a).remove(0)["plan"].clone()
+}
+
+#[test]
+fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "grey.mp4", 4.0, 30);
+    let cards = ["--went-wrong", "Oops", "--lesson", "Medium heat"];
+    let mut flags = vec![s(&clip)];
+    flags.extend(cards);
+    flags.extend([
+        "--look",
+        "banner",
+        "--text-size",
+        "L",
+        "--accent",
+        "#ff0000",
+        "--handle",
+        "kitchenfails",
+    ]);
+    let from_flags = dry_plan(&flags);
+    let look = &from_flags["look"];
+    assert_eq!(look["look"], "banner");
+    assert_eq!(look["text_size"], "L");
+    assert_eq!(look["accent"], "#FF0000");
+    assert_eq!(look["handle"], "@kitchenfails");
+    let banner = failreel::CardStyle::look("banner").unwrap();
+    let style = &from_flags["card_style"];
+    assert_eq!(style["heading_color"], "#FF0000");
+    assert!((style["body_size"].as_f64().unwrap() - banner.body_size as f64 * 1.25).abs() < 0.01);
+    assert!(
+        (style["heading_size"].as_f64().unwrap() - banner.heading_size as f64 * 1.25).abs() < 0.01
+    );
+    let handle = from_flags["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "handle")
+        .expect("the handle is an overlay");
+    assert_eq!(handle["text"], "@kitchenfails");
+    assert_eq!(handle["at"], 0);
+    assert_eq!(handle["until"], 4_000_000);
+    assert!(handle["opacity"].as_f64().unwrap() < 1.0);
+    // The same keys in a manifest.
+    let manifest = d.join("week.toml");
+    std::fs::write(
+        &manifest,
+        "look = \"banner\"\ntext_size = \"L\"\naccent = \"#FF0000\"\nhandle = \"@kitchenfails\"\n\
+         [[clip]]\ninput = \"grey.mp4\"\nwent_wrong = \"Oops\"\nlesson = \"Medium heat\"\n",
+    )
+    .unwrap();
+    let from_manifest = dry_plan(&["--manifest", s(&manifest)]);
+    for key in ["look", "card_style", "overlays"] {
+        assert_eq!(from_flags[key], from_manifest[key], "{key}");
+    }
+    // And in a preset file, which `presets show` prints back.
+    let preset = d.join("mine.toml");
+    std::fs::write(
+        &preset,
+        "base = \"tiktok\"\n[cards]\nlook = \"banner\"\ntext_size = \"L\"\naccent = \"#FF0000\"\nhandle = \"@kitchenfails\"\n",
+    )
+    .unwrap();
+    let mut with_preset = vec![s(&clip), "--preset", s(&preset)];
+    with_preset.extend(cards);
+    let from_preset = dry_plan(&with_preset);
+    for key in ["look", "card_style", "overlays"] {
+        assert_eq!(from_flags[key], from_preset[key], "{key}");
+    }
+    let shown = failreel_ok_stdout(&["presets", "show", s(&preset)]);
+    for line in [
+        "look = \"banner\"",
+        "text_size = \"L\"",
+        "accent = \"#FF0000\"",
+        "handle = \"@kitchenfails\"",
+    ] {
+        assert!(shown.contains(line), "{line} in:\n{shown}");
+    }
+    // A built-in preset shows the keys it leaves unset as comments.
+    let tiktok = failreel_ok_stdout(&["presets", "show", "tiktok"]);
+    for hint in ["# text_size = ", "# accent = \"#FFD23F\"", "# handle = "] {
+        assert!(tiktok.contains(hint), "{hint} in:\n{tiktok}");
+    }
+    // A flag wins over the preset file's key.
+    let mut over = with_preset.clone();
+    over.extend(["--text-size", "40px", "--handle", "@other"]);
+    let p = dry_plan(&over);
+    assert_eq!(p["card_style"]["body_size"], 40.0);
+    assert_eq!(p["look"]["handle"], "@other");
+    // Human --dry-run says it too.
+    let mut human = vec!["render"];
+    human.extend(flags.iter().copied());
+    human.push("--dry-run");
+    let text = failreel_ok_stdout(&human);
+    let line = format!(
+        "look      banner, text L ({:.0} px, headings {:.0} px), accent #FF0000, handle @kitchenfails",
+        banner.body_size * 1.25,
+        banner.heading_size * 1.25
+    );
+    assert!(text.contains(&line), "{line} in {text}");
+}
+
+/// Runs failreel, asserts it succeeded, returns stdout.
+fn failreel_ok_stdout(args: &[&str]) -> String {
+    let out = failreel(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bad_look_values_name_the_flag_or_key_and_the_value() {
+    for (flag, bad) in [
+        ("--look", "sparkly"),
+        ("--text-size", "XL"),
+        ("--accent", "red"),
+        ("--handle", "two words"),
+    ] {
+        let err = usage_error(&["render", "never-opened.mov", flag, bad]);
+        assert!(err.contains(flag) && err.contains(bad), "{flag}: {err}");
+    }
+    let dir = workdir();
+    for (key, bad) in [
+        ("look", "\"sparkly\""),
+        ("text_size", "\"XL\""),
+        ("accent", "\"red\""),
+        ("handle", "\"two words\""),
+    ] {
+        let manifest = dir.path().join(format!("{key}.toml"));
+        std::fs::write(
+            &manifest,
+            format!("[[clip]]\ninput = \"never-opened.mov\"\n{key} = {bad}\n"),
+        )
+        .unwrap();
+        let err = usage_error(&["render", "--manifest", s(&manifest)]);
+        assert!(
+            err.contains(&format!("{key}.toml:3:")) && err.contains(key) && err.contains(bad),
+            "{key}: {err}"
+        );
+        let preset = dir.path().join(format!("p-{key}.toml"));
+        std::fs::write(&preset, format!("[cards]\n{key} = {bad}\n")).unwrap();
+        let err = usage_error(&["presets", "show", s(&preset)]);
+        assert!(
+            err.contains(&format!("p-{key}.toml:2:")) && err.contains(bad.trim_matches('"')),
+            "preset {key}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_accent_colours_the_heading_on_the_frame() {
+    let dir = workdir();
+    let clip = grey_clip(dir.path(), "grey.mp4", 2.0, 30);
+    let png = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut a = vec![
+            "preview",
+            s(&clip),
+            "--at",
+            "0.5",
+            "--went-wrong",
+            "Oops",
+            "-o",
+            s(&out),
+        ];
+        a.extend_from_slice(extra);
+        failreel_ok(&a);
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let red = |img: &image::RgbImage| {
+        img.pixels()
+            .filter(|p| p.0[0] > 180 && p.0[1] < 80 && p.0[2] < 80)
+            .count()
+    };
+    let plain = png("plain.png", &[]);
+    let accented = png("red.png", &["--accent", "#FF0000"]);
+    assert_eq!(red(&plain), 0, "the default heading is yellow");
+    assert!(
+        red(&accented) > 500,
+        "the heading is red: {}",
+        red(&accented)
+    );
+}

@@ -297,3 +297,103 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
         skin(&jpg)
     );
 }
+
+#[test]
+fn cover_at_takes_that_frame_and_the_report_offers_the_best_three() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = blurred_but_one(d);
+    let preset = quarter_preset(d);
+    let reel = d.join("reel.mp4");
+    // 4.2 s is blurred: the cover rule would never pick it; --cover-at does.
+    let out = failreel(&[
+        "render",
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--focus",
+        "center",
+        "--cover-at",
+        "4.2",
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&reel),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cover = reel.with_extension("jpg");
+    assert!(cover.is_file(), "--cover-at writes the cover");
+    let (w, h, still) = gray(&cover);
+    let (rw, rh, frames) = luma_frames(&reel);
+    assert_eq!((w, h), (rw, rh));
+    // The reel's frame that looks most like the cover is frame 126 (4.2 s at 30 fps).
+    let diffs: Vec<f64> = frames
+        .iter()
+        .map(|f| mean_abs_diff(&still, f, w, 0, h, 0, w))
+        .collect();
+    let best = diffs
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    assert_eq!(best, 126, "the cover is frame {best}");
+    assert!(diffs[126] < 8.0, "{}", diffs[126]);
+    // The dry run says so: one candidate, at the time asked for.
+    let plan = &plan_lines(&[
+        "render",
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--cover-at",
+        "4.2",
+        "-o",
+        s(&reel),
+        "--dry-run",
+        "--json",
+    ])[0]["plan"];
+    assert_eq!(plan["cover"]["at"], 4_200_000);
+    assert_eq!(plan["cover"]["candidates"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["cover"]["candidates"][0]["frame"], 126);
+
+    // Without --cover-at, the report offers the three best candidates, each with its flag,
+    // and that flag picks it.
+    let out_dir = d.join("week");
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--focus",
+        "center",
+        "--went-wrong",
+        "Lid on",
+        "--went-wrong-at",
+        "1",
+        "--went-wrong-until",
+        "4",
+        "--encoder-preset",
+        "ultrafast",
+        "--out-dir",
+        s(&out_dir),
+        "--report",
+        "-q",
+    ]);
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    // The review sheet's cover candidates.
+    let html = &html[html.find("<h4>Cover</h4>").expect("a cover section")..];
+    let flags: Vec<&str> = html
+        .match_indices("--cover-at ")
+        .map(|(i, _)| &html[i..i + "--cover-at 0:00.000".len()])
+        .collect();
+    assert!(flags.len() >= 3, "three choices in the report: {flags:?}");
+    // The first is the sharp stretch (2.0-2.9 s), the one the thumbnail shows.
+    let first = &flags[0]["--cover-at ".len()..];
+    let secs: f64 = first[2..].parse().unwrap();
+    assert!((2.0..2.9).contains(&secs), "{first}");
+}

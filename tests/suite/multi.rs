@@ -429,3 +429,95 @@ fn one_output_that_cannot_be_written_lets_the_others_of_its_decode_land() {
         .filter(|l| l.get("status").is_some())
         .all(|l| l["status"] == "skipped"));
 }
+
+#[test]
+fn the_handle_is_drawn_inside_every_platforms_safe_zone() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30")
+        .secs("0.2")
+        .write(&d.join("pattern.mp4"));
+    let presets = "tiktok,reels,shorts,everywhere,stories";
+    let run = |out: &str, extra: &[&str]| {
+        let mut a = vec![
+            "render",
+            s(&clip),
+            "--preset",
+            presets,
+            "--focus",
+            "center",
+            "--went-wrong",
+            "The pan was far too hot for butter",
+            "--lesson",
+            "Medium heat",
+            "--out-dir",
+            out,
+        ];
+        a.extend_from_slice(&FAST);
+        a.extend_from_slice(extra);
+        let mut dry = a.clone();
+        dry.extend(["--dry-run", "--json"]);
+        failreel_ok(&a);
+        plan_lines(&dry)
+    };
+    let with = d.join("with");
+    let without = d.join("without");
+    let plans = run(s(&with), &["--handle", "@kitchenfails"]);
+    run(s(&without), &[]);
+    assert_eq!(plans.len(), 5);
+    for line in &plans {
+        let plan = &line["plan"];
+        let name = plan["outputs"][0]["preset"].as_str().unwrap();
+        let zone = &plan["safe_zone"];
+        let (w, h) = (
+            plan["video"]["width"].as_u64().unwrap() as usize,
+            plan["video"]["height"].as_u64().unwrap() as usize,
+        );
+        let z = |k: &str| zone[k].as_u64().unwrap() as usize;
+        let overlays = plan["overlays"].as_array().unwrap();
+        let handle = overlays.iter().find(|o| o["role"] == "handle").unwrap();
+        let r = rect(&handle["rect"]);
+        assert!(
+            r.0 >= z("left") && r.1 >= z("top") && r.2 <= w - z("right") && r.3 <= h - z("bottom"),
+            "{name}: the handle {r:?} leaves the safe zone {zone}"
+        );
+        for o in overlays.iter().filter(|o| o["role"] != "handle") {
+            let c = rect(&o["rect"]);
+            let apart = r.2 <= c.0 || c.2 <= r.0 || r.3 <= c.1 || c.3 <= r.1;
+            assert!(
+                apart,
+                "{name}: the handle {r:?} is on the {} {c:?}",
+                o["role"]
+            );
+        }
+        // Decoded: the handle's rectangle is drawn on every frame, nothing else changed.
+        let file = format!("pattern.{name}.mp4");
+        let (_, _, a) = luma_frames(&with.join(&file));
+        let (_, _, b) = luma_frames(&without.join(&file));
+        assert_eq!(a.len(), b.len());
+        for (k, (fa, fb)) in a.iter().zip(&b).enumerate() {
+            let (mut inside, mut outside, mut n_in, mut n_out) = (0u64, 0u64, 0u64, 0u64);
+            for (i, (pa, pb)) in fa.iter().zip(fb).enumerate() {
+                let (x, y) = (i % w, i / w);
+                let diff = pa.abs_diff(*pb) as u64;
+                if x >= r.0 && x < r.2 && y >= r.1 && y < r.3 {
+                    inside += diff;
+                    n_in += 1;
+                } else if x + 8 < r.0 || x > r.2 + 8 || y + 8 < r.1 || y > r.3 + 8 {
+                    outside += diff;
+                    n_out += 1;
+                }
+            }
+            let (inside, outside) = (inside as f64 / n_in as f64, outside as f64 / n_out as f64);
+            assert!(
+                inside > 8.0,
+                "{name} frame {k}: the handle is not drawn ({inside:.2})"
+            );
+            assert!(
+                outside < 1.5,
+                "{name} frame {k}: more than the handle changed ({outside:.2})"
+            );
+        }
+    }
+}

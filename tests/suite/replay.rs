@@ -1,13 +1,24 @@
-//! `--replay` (issue 13): the 1.5 s around the moment again at half speed after the trimmed
-//! footage, muted, with a "REPLAY" tag; checked on the decoded reel.
+//! `--replay` (issues 13 and 25): right after the fail, the 1.5 s around the moment again at
+//! half speed with its own sound slowed (pitch kept), pushing in, with a "REPLAY" tag; the
+//! lesson card after it. Checked on the decoded reel.
 
 use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Decoded frames scaled down by 4 (270x480), grey: (width, height, frames).
+/// Decoded frames at 270x480 (the reels' size with [`quarter_preset`]), grey: (width, height, frames). The grey is
+/// the mean of R, G and B after each file's own colour matrix (its luma alone would differ
+/// between a BT.601 source and the BT.709 reel).
 fn small_frames(path: &Path) -> (usize, usize, Vec<Vec<u8>>) {
-    (270, 480, small_grey_frames(path, 270, 480))
+    let frames = small_rgb_frames(path, 270, 480)
+        .into_iter()
+        .map(|f| {
+            f.chunks_exact(3)
+                .map(|p| ((p[0] as u32 + p[1] as u32 + p[2] as u32) / 3) as u8)
+                .collect()
+        })
+        .collect();
+    (270, 480, frames)
 }
 
 /// A portrait 360x640 30 fps clip (moving test pattern) with a 440 Hz tone, `secs` long.
@@ -15,6 +26,99 @@ fn pattern_clip(dir: &Path, secs: u32) -> PathBuf {
     Fixture::picture_with_tone("testsrc2", (360, 640), 440, 48000, secs)
         .opts(&["-g", "30", "-shortest"])
         .write(&dir.join("pattern.mp4"))
+}
+
+/// The same picture with 440 Hz beeps: 0.1 s on, 0.15 s off (a beat every 0.25 s).
+fn beeping_clip(dir: &Path, secs: u32) -> PathBuf {
+    Fixture::new()
+        .lavfi("testsrc2=s=360x640:r=30")
+        .lavfi("aevalsrc=0.5*sin(2*PI*440*t)*lt(mod(t\\,0.25)\\,0.1):s=48000")
+        .opts(&["-g", "30", "-shortest"])
+        .secs(secs)
+        .write(&dir.join("beeps.mp4"))
+}
+
+/// The period (seconds, 48 kHz) of the beats in `x` between `t0` and `t1`: the shortest lag
+/// from 0.15 to 0.8 s where its 10 ms loudness envelope is (nearly) most like itself.
+fn beat_period(x: &[f32], t0: f64, t1: f64) -> f64 {
+    let env: Vec<f64> = x[(t0 * 48000.0) as usize..(t1 * 48000.0) as usize]
+        .chunks(480)
+        .map(|c| (c.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect();
+    let mean = env.iter().sum::<f64>() / env.len() as f64;
+    let e: Vec<f64> = env.iter().map(|v| v - mean).collect();
+    let corr: Vec<(usize, f64)> = (15..80.min(e.len() / 2))
+        .map(|lag| {
+            let c =
+                (0..e.len() - lag).map(|i| e[i] * e[i + lag]).sum::<f64>() / (e.len() - lag) as f64;
+            (lag, c)
+        })
+        .collect();
+    let top = corr.iter().map(|c| c.1).fold(f64::MIN, f64::max);
+    // The shortest lag nearly as alike as the best (its multiples are alike too), at its
+    // local peak.
+    let mut i = corr.iter().position(|c| c.1 >= 0.85 * top).unwrap();
+    while i + 1 < corr.len() && corr[i + 1].1 > corr[i].1 {
+        i += 1;
+    }
+    corr[i].0 as f64 * 0.01
+}
+
+/// The strongest frequency of `x` between `t0` and `t1` (seconds, 48 kHz): searched from 200
+/// to 900 Hz in 2 Hz steps (an octave off would show), then to 0.1 Hz around the best.
+fn pitch(x: &[f32], t0: f64, t1: f64) -> f64 {
+    let seg = &x[(t0 * 48000.0) as usize..(t1 * 48000.0) as usize];
+    // The spectrum's power at `f`: the samples against a phasor turned by complex products.
+    let power = |f: f64| {
+        let w = 2.0 * std::f64::consts::PI * f / 48000.0;
+        let (c, s) = (w.cos(), w.sin());
+        let (mut pr, mut pi) = (1.0f64, 0.0f64);
+        let (mut re, mut im) = (0.0f64, 0.0f64);
+        for v in seg {
+            re += *v as f64 * pr;
+            im += *v as f64 * pi;
+            (pr, pi) = (pr * c - pi * s, pr * s + pi * c);
+        }
+        re * re + im * im
+    };
+    let best = |from: f64, to: f64, step: f64| {
+        let mut best = (from, f64::MIN);
+        let mut f = from;
+        while f <= to {
+            let m = power(f);
+            if m > best.1 {
+                best = (f, m);
+            }
+            f += step;
+        }
+        best.0
+    };
+    let coarse = best(200.0, 900.0, 2.0);
+    best(coarse - 2.0, coarse + 2.0, 0.1)
+}
+
+/// `frame` (w x h grey) cropped to a centred window `scale` times its size and stretched back
+/// to w x h (bilinear): what a push-in to `scale` shows of it.
+fn zoom_in(frame: &[u8], w: usize, h: usize, scale: f64) -> Vec<u8> {
+    let (cw, ch) = (w as f64 * scale, h as f64 * scale);
+    let (x0, y0) = ((w as f64 - cw) / 2.0, (h as f64 - ch) / 2.0);
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let sx = (x0 + (x as f64 + 0.5) * cw / w as f64 - 0.5).clamp(0.0, (w - 1) as f64);
+            let sy = (y0 + (y as f64 + 0.5) * ch / h as f64 - 0.5).clamp(0.0, (h - 1) as f64);
+            let (ix, iy) = (sx.floor() as usize, sy.floor() as usize);
+            let (fx, fy) = (sx - ix as f64, sy - iy as f64);
+            let (ix1, iy1) = ((ix + 1).min(w - 1), (iy + 1).min(h - 1));
+            let p = |xx: usize, yy: usize| frame[yy * w + xx] as f64;
+            let v = p(ix, iy) * (1.0 - fx) * (1.0 - fy)
+                + p(ix1, iy) * fx * (1.0 - fy)
+                + p(ix, iy1) * (1.0 - fx) * fy
+                + p(ix1, iy1) * fx * fy;
+            out[y * w + x] = v.round() as u8;
+        }
+    }
+    out
 }
 
 /// The plans of a dry run.
@@ -28,13 +132,13 @@ fn dry_plans(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// A rectangle (output pixels) scaled to the small frames, with a margin.
+/// A rectangle (output pixels of a 270x480 reel), with a margin.
 fn small_rect(r: &Value, margin: i64) -> (usize, usize, usize, usize) {
     let g = |k: &str| r[k].as_i64().unwrap();
-    let x0 = ((g("x") / 4) - margin).max(0) as usize;
-    let y0 = ((g("y") / 4) - margin).max(0) as usize;
-    let x1 = (((g("x") + g("width")) / 4) + margin).min(270) as usize;
-    let y1 = (((g("y") + g("height")) / 4) + margin).min(480) as usize;
+    let x0 = (g("x") - margin).max(0) as usize;
+    let y0 = (g("y") - margin).max(0) as usize;
+    let x1 = (g("x") + g("width") + margin).min(270) as usize;
+    let y1 = (g("y") + g("height") + margin).min(480) as usize;
     (x0, y0, x1, y1)
 }
 
@@ -55,12 +159,15 @@ fn mad(a: &[u8], b: &[u8], w: usize, keep: impl Fn(usize, usize) -> bool) -> f64
 }
 
 #[test]
-fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
+fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
     let dir = workdir();
-    let clip = pattern_clip(dir.path(), 6);
+    let clip = beeping_clip(dir.path(), 6);
+    let preset = quarter_preset(dir.path());
     let reel = dir.path().join("reel.mp4");
     let args = [
         s(&clip),
+        "--preset",
+        s(&preset),
         "--went-wrong",
         "Oops",
         "--went-wrong-at",
@@ -76,90 +183,232 @@ fn replay_repeats_the_moment_at_half_speed_muted_with_a_tag() {
     let plan = dry_plans(&args).remove(0);
     let r = &plan["replay"];
     assert_eq!(r["moment_from"], "went_wrong_card");
-    // 1.5 s (45 frames at 30 fps) centred on the moment at 3 s (frame 90).
+    // 1.5 s (45 frames at 30 fps) centred on the moment at 3 s (frame 90), replayed right
+    // after it: from footage frame 113 on, the reel shows the replay's 90 frames.
     assert_eq!(r["source_frames"], 45);
     assert_eq!(r["first_source_frame"], 90 - 22);
-    assert_eq!(r["first_frame"], 180);
+    assert_eq!(r["first_frame"], 113);
     assert_eq!(r["frames"], 90);
     assert_eq!(r["speed"], 0.5);
-    // The lesson card, at the end, lasts through the replay.
+    assert_eq!(r["sound"], "atempo");
+    assert_eq!(r["hold_frames"], 0);
+    let zoom = r["zoom"].as_array().unwrap();
+    assert_eq!(zoom.first().unwrap()["scale"], 1.0);
+    assert_eq!(zoom.last().unwrap()["scale"], 0.8);
     let overlays = plan["overlays"].as_array().unwrap();
-    let lesson = overlays
-        .iter()
-        .find(|c| c["role"] == "lesson")
-        .expect("a lesson card");
-    assert_eq!(lesson["until"], 9_000_000);
+    let find = |role: &str| overlays.iter().find(|c| c["role"] == role).unwrap();
+    // The went-wrong card ends where the replay starts; the lesson (2/3 into the footage, at
+    // 4 s) comes in the aftermath, 3 s later.
+    let replay_at = 113 * 1_000_000 / 30;
+    let replay_end = 203 * 1_000_000 / 30;
+    assert_eq!(find("went_wrong")["until"], replay_at);
+    assert_eq!(find("lesson")["at"], 7_000_000);
+    assert_eq!(find("lesson")["until"], 9_000_000);
+    // The tag: over the replay only, at least as large as the cards' heading.
+    let tag_overlay = find("replay_tag");
+    assert_eq!(
+        (tag_overlay["at"].as_i64(), tag_overlay["until"].as_i64()),
+        (Some(replay_at), Some(replay_end))
+    );
+    let heading = find("lesson")["style"]["heading_size"].as_f64().unwrap();
+    assert!(tag_overlay["style"]["body_size"].as_f64().unwrap() >= heading);
 
-    let mut render = args.to_vec();
-    render.extend(["-o", s(&reel), "-q"]);
     let mut full = vec!["render"];
-    full.extend(render);
+    full.extend(args);
+    full.extend(["-o", s(&reel), "-q"]);
     failreel_ok(&full);
 
-    // Length: trim + 3 s, video and audio equal within a frame.
+    // Length: the footage + 3 s, video and audio equal within a frame.
     let p = ffprobe(&reel, &[]);
     let vdur = num(&stream(&p, "video")["duration"]);
     let adur = num(&stream(&p, "audio")["duration"]);
     assert!((vdur - 9.0).abs() < 0.034, "video {vdur}");
     assert!((adur - vdur).abs() < 0.034, "audio {adur} vs video {vdur}");
 
-    let (w, _, frames) = small_frames(&reel);
+    let (w, h, frames) = small_frames(&reel);
     assert_eq!(frames.len(), 270);
-    let tag_overlay = overlays
-        .iter()
-        .find(|o| o["role"] == "replay_tag")
-        .expect("the replay's tag");
+    let (_, _, source) = small_frames(&clip);
     let tag = small_rect(&tag_overlay["rect"], 2);
-    let cards: Vec<_> = overlays
-        .iter()
-        .filter(|o| o["role"] == "went_wrong" || o["role"] == "lesson")
-        .map(|c| small_rect(&c["rect"], 2))
-        .collect();
-    let clear = |x: usize, y: usize| !inside(tag, x, y) && !cards.iter().any(|&c| inside(c, x, y));
+    let lesson = small_rect(&find("lesson")["rect"], 0);
+    let clear = |x: usize, y: usize| !inside(tag, x, y);
+    // Each replay frame is its footage frame (68 + k/2) seen through a window that shrinks
+    // from the whole picture to 80% of it: the scale that matches it best, frame by frame.
+    let mut scales = Vec::new();
     let mut worst: f64 = 0.0;
-    let mut wrong_speed: f64 = 0.0;
-    let mut tag_least = f64::MAX;
-    for k in 0..90usize {
-        let replayed = &frames[180 + k];
-        let source = &frames[68 + k / 2];
-        let d = mad(replayed, source, w, clear);
-        worst = worst.max(d);
-        if k >= 40 {
-            // Full speed would show frame 68 + k: far from what is shown.
-            wrong_speed = wrong_speed.max(mad(replayed, &frames[68 + k], w, clear));
+    let mut wrong_speed: f64 = f64::MAX;
+    let mut lesson_worst: f64 = 0.0;
+    for k in (0..90usize).step_by(4).chain([89]) {
+        let replayed = &frames[113 + k];
+        let src = &source[68 + k / 2];
+        // The scale that matches best: 0.70 to 1.02 in 0.04 steps, then 0.01 around it.
+        let d_at = |sc: f64| mad(replayed, &zoom_in(src, w, h, sc), w, clear);
+        let (mut best, mut best_d) = (0.0, f64::MAX);
+        for sc in (0..=8).map(|i| 0.70 + 0.04 * i as f64) {
+            let d = d_at(sc);
+            if d < best_d {
+                (best, best_d) = (sc, d);
+            }
         }
-        // The tag is drawn over the replay.
-        let t = mad(replayed, source, w, |x, y| {
-            inside(small_rect(&tag_overlay["rect"], 0), x, y)
+        let coarse = best;
+        for sc in (-3..=3).map(|i| coarse + 0.01 * i as f64) {
+            let d = d_at(sc);
+            if d < best_d {
+                (best, best_d) = (sc, d);
+            }
+        }
+        scales.push((k, best));
+        worst = worst.max(best_d);
+        if k >= 40 {
+            // Full speed would show frame 68 + k: further from what is shown.
+            let fast = mad(replayed, &zoom_in(&source[68 + k], w, h, best), w, clear);
+            assert!(
+                fast > best_d + 0.5,
+                "replay frame {k}: {best_d:.2}, at full speed {fast:.2}"
+            );
+            wrong_speed = wrong_speed.min(fast);
+        }
+        // Nothing but the tag over the replay: the lesson card's place shows the picture.
+        let l = mad(replayed, &zoom_in(src, w, h, best), w, |x, y| {
+            inside(lesson, x, y)
         });
-        tag_least = tag_least.min(t);
-        assert!(
-            t > 8.0,
-            "replay frame {k}: the tag region differs by only {t:.2}"
-        );
+        lesson_worst = lesson_worst.max(l);
     }
     assert!(
-        worst < 3.0,
-        "a replay frame differs from its source frame by {worst:.2}"
+        lesson_worst < 8.0,
+        "something but the tag over the replay: {lesson_worst:.2}"
     );
-    assert!(
-        wrong_speed > 4.0 * worst.max(0.5),
-        "the pattern must move enough to tell speeds apart ({wrong_speed:.2} vs {worst:.2})"
-    );
-
-    // Sound in the main part, silence through the replay.
-    let a = audio_mono(&reel);
     eprintln!(
-        "replay vs source frames: worst {worst:.2}; vs full speed {wrong_speed:.2}; tag region {tag_least:.2}; rms main {:.4}, replay {:.2e}",
-        rms(&a, 0.5, 5.5),
-        rms(&a, 6.05, 8.95)
+        "replay scales {scales:?}; worst match {worst:.2}; full speed at best {wrong_speed:.2}"
+    );
+    let at = |k: usize| scales.iter().find(|s| s.0 == k).unwrap().1;
+    assert!(
+        (at(0) - 1.0).abs() <= 0.015,
+        "starts at the window: {scales:?}"
+    );
+    assert!((at(44) - 0.9).abs() <= 0.02, "halfway: {scales:?}");
+    assert!(
+        (at(89) - 0.8).abs() <= 0.015,
+        "ends 20% smaller: {scales:?}"
     );
     assert!(
-        rms(&a, 0.5, 5.5) > 0.05,
-        "the tone is there before the replay"
+        scales.windows(2).all(|p| p[1].1 <= p[0].1 + 0.011),
+        "pushes in steadily: {scales:?}"
     );
-    let quiet = rms(&a, 6.05, 8.95);
-    assert!(quiet < 1e-4, "the replay is muted (rms {quiet})");
+    assert!(worst < 5.0, "a replay frame matches no scale: {worst:.2}");
+    // Around the replay, the footage in its own place: before it frame for frame, after it
+    // 90 frames later, the lesson card drawn over the aftermath.
+    let unzoomed = |a: &[u8], b: &[u8]| mad(a, b, w, |x, y| !inside(lesson, x, y) && clear(x, y));
+    for f in [10usize, 60, 112] {
+        let d = unzoomed(&frames[f], &source[f]);
+        let next = unzoomed(&frames[f], &source[f + 2]);
+        assert!(
+            d < 3.0 && next > d + 0.8,
+            "footage frame {f}: {d:.2} ({next:.2} two later)"
+        );
+    }
+    for f in [130usize, 150, 177] {
+        let d = unzoomed(&frames[f + 90], &source[f]);
+        let next = unzoomed(&frames[f + 90], &source[f + 2]);
+        assert!(
+            d < 3.0 && next > d + 0.8,
+            "aftermath frame {f}: {d:.2} ({next:.2} two later)"
+        );
+        let card = mad(&frames[f + 90], &source[f], w, |x, y| inside(lesson, x, y));
+        assert!(
+            card > 12.0,
+            "the lesson card is over the aftermath ({card:.1})"
+        );
+    }
+
+    // The sound: the beeps go on through the replay, twice as far apart, at the same pitch.
+    let a = audio_mono(&reel);
+    let main_period = beat_period(&a, 0.3, 3.6);
+    let replay_period = beat_period(&a, 3.9, 6.6);
+    let after_period = beat_period(&a, 6.9, 8.9);
+    let (p_main, p_replay) = (pitch(&a, 0.5, 3.5), pitch(&a, 4.0, 6.5));
+    eprintln!(
+        "beats every {main_period:.2} s, {replay_period:.2} s in the replay, {after_period:.2} s after; pitch {p_main} Hz, {p_replay} Hz in the replay; rms {:.3} / {:.3}",
+        rms(&a, 0.5, 3.5),
+        rms(&a, 4.0, 6.5)
+    );
+    assert!(
+        rms(&a, 4.0, 6.5) > 0.5 * rms(&a, 0.5, 3.5),
+        "the replay has its sound"
+    );
+    assert!((main_period - 0.25).abs() <= 0.02, "{main_period}");
+    assert!(
+        (replay_period - 0.5).abs() <= 0.03,
+        "slowed: {replay_period}"
+    );
+    assert!((after_period - 0.25).abs() <= 0.02, "{after_period}");
+    assert!((p_main - 440.0).abs() <= 3.0, "{p_main}");
+    assert!(
+        (p_replay - 440.0).abs() <= 3.0,
+        "the pitch is kept: {p_replay}"
+    );
+}
+
+#[test]
+fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
+    let dir = workdir();
+    let clip = pattern_clip(dir.path(), 6);
+    let preset = quarter_preset(dir.path());
+    let plan = dry_plans(&[
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--went-wrong",
+        "Oops",
+        "--went-wrong-at",
+        "5.8",
+        "--went-wrong-until",
+        "6",
+        "--lesson",
+        "Slow down",
+        "--replay",
+    ])
+    .remove(0);
+    let r = &plan["replay"];
+    // The moment is near the end: the replay closes the footage, and the lesson card needs
+    // 2 s after it: the last frame is held for them.
+    assert_eq!(r["first_frame"], 180);
+    assert_eq!(r["hold_frames"], 60);
+    let lesson = plan["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "lesson")
+        .unwrap();
+    assert_eq!(lesson["at"], 9_000_000);
+    assert_eq!(lesson["until"], 11_000_000);
+    // Rendered: 11 s, the held end still (the last two seconds are one picture).
+    let reel = dir.path().join("held.mp4");
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--went-wrong",
+        "Oops",
+        "--went-wrong-at",
+        "5.8",
+        "--went-wrong-until",
+        "6",
+        "--lesson",
+        "Slow down",
+        "--replay",
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&reel),
+        "-q",
+    ]);
+    let (w, _, frames) = small_frames(&reel);
+    assert_eq!(frames.len(), 330);
+    let d = mad(&frames[290], &frames[329], w, |_, _| true);
+    assert!(d < 1.0, "the end is held ({d:.2})");
+    let a = audio_mono(&reel);
+    assert!(rms(&a, 6.5, 8.5) > 0.05, "the replay has its sound");
 }
 
 #[test]

@@ -290,6 +290,215 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
     );
 }
 
+/// Every `url('…')` of the page's style attributes, resolved like the links.
+fn assert_style_urls_resolve(report: &Path) -> Vec<PathBuf> {
+    let html = std::fs::read_to_string(report).unwrap();
+    let dir = report.parent().unwrap();
+    let mut out = Vec::new();
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("url('") {
+        let tail = &rest[at + 5..];
+        let end = tail.find("')").expect("closing url");
+        let v = &tail[..end];
+        assert!(!v.contains(':') && !v.starts_with('/'), "not relative: {v}");
+        let f = dir.join(percent_decode(v));
+        assert!(f.is_file(), "{v} -> {} does not exist", f.display());
+        out.push(f);
+        rest = &tail[end..];
+    }
+    out
+}
+
+/// A browser to take screenshots with: Debian's chromium (or another Chromium) on the PATH.
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// `path` (absolute) as a `file:` URL, each byte outside the unreserved set percent-encoded.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for b in path.to_str().unwrap().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                url.push(b as char)
+            }
+            _ => url.push_str(&format!("%{b:02X}")),
+        }
+    }
+    url
+}
+
+/// A headless screenshot of `page` at `width` x `height` into `shot` (a fresh profile in
+/// `profile`, no network services).
+fn screenshot(
+    chromium: &Path,
+    page: &Path,
+    shot: &Path,
+    (width, height): (u32, u32),
+    profile: &Path,
+) {
+    let url = file_url(&std::path::absolute(page).unwrap());
+    let o = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            &format!("--user-data-dir={}", s(profile)),
+            &format!("--screenshot={}", s(shot)),
+            &format!("--window-size={width},{height}"),
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        shot.is_file(),
+        "chromium wrote no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Pixels of `img` within 40 of `colour` on every channel.
+fn near(img: &image::RgbImage, colour: [u8; 3]) -> usize {
+    img.pixels()
+        .filter(|p| p.0.iter().zip(colour).all(|(a, b)| a.abs_diff(b) < 40))
+        .count()
+}
+
+#[test]
+fn the_review_sheet_shows_framing_moments_and_covers_offline_in_a_browser() {
+    let dir = workdir();
+    let d = dir.path();
+    let bang = bang_clip(
+        &d.join("pan bang.mp4"),
+        "anoisesrc=c=pink:a=0.02:r=48000:seed=3",
+        "testsrc2=s=640x360:r=30",
+        6,
+        3000,
+    );
+    let plain = Fixture::new()
+        .lavfi("testsrc2=s=640x360:r=30")
+        .secs(4)
+        .write(&d.join("plain.mp4"));
+    let out = d.join("week");
+    let preset = quarter_preset(d);
+    failreel_ok(&[
+        "render",
+        s(&bang),
+        s(&plain),
+        "--preset",
+        s(&preset),
+        "--focus",
+        "0.3",
+        "--went-wrong",
+        "Lid on",
+        "--encoder-preset",
+        "ultrafast",
+        "--report",
+        "--out-dir",
+        s(&out),
+        "-q",
+    ]);
+    let report = out.join("report.html");
+    let mut files = assert_links_resolve(&report);
+    files.extend(assert_style_urls_resolve(&report));
+    let html = std::fs::read_to_string(&report).unwrap();
+    // No script, no handlers, nothing fetched from elsewhere.
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script") && !lower.contains("javascript:"));
+    assert!(
+        !lower
+            .split_whitespace()
+            .any(|w| w.starts_with("on") && w.contains("=\"")),
+        "an event handler attribute"
+    );
+    assert!(!lower.contains("http:") && !lower.contains("https:"));
+    // Each reel: a strip of 8 source frames with the --focus that holds the window, the
+    // clip's moments with the change that picks them, three cover candidates.
+    assert_eq!(html.matches("<h4>Framing</h4>").count(), 2);
+    assert_eq!(
+        html.matches("<code>--focus 0.3</code>").count(),
+        16,
+        "{html}"
+    );
+    let moments = &html[html.find("Moments in the clip").unwrap()..];
+    assert!(moments.contains("0:03.0"), "the bang at 3 s is listed");
+    assert!(moments.contains("pick it: <code>--start "));
+    assert_eq!(html.matches("<h4>Cover</h4>").count(), 2);
+    // The sprite: the 9:16 window drawn where the reel shows it (focus 0.3 of a 640x360
+    // picture: 202 px wide at x = 131), outlined in the accent colour.
+    let sprite_path = out.join("review").join("plain.quarter.mp4.jpg");
+    assert!(files.contains(&sprite_path));
+    let sprite = image::open(&sprite_path).unwrap().to_rgb8();
+    let row: Vec<u32> = (0..160)
+        .filter(|&x| {
+            // #FFD23F, not testsrc2's pure yellow.
+            let p = sprite.get_pixel(x, 45).0;
+            p[0] > 200 && (175..240).contains(&p[1]) && (15..115).contains(&p[2])
+        })
+        .collect();
+    // The 640x360 picture fills the 160x90 cell at a quarter: the window's sides at 33 and 83.
+    assert!(
+        row.iter().any(|&x| (31..=35).contains(&x)) && row.iter().any(|&x| (81..=85).contains(&x)),
+        "outline columns {row:?}"
+    );
+    // Small: a 20-reel week stays under 10 MB (the reels themselves aside).
+    let page_bytes: u64 = std::fs::metadata(&report).unwrap().len()
+        + files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "jpg"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .iter()
+            .map(|f| std::fs::metadata(f).unwrap().len())
+            .sum::<u64>();
+    let per_week = page_bytes * 10;
+    println!("review page: {page_bytes} bytes for 2 reels, {per_week} for 20");
+    assert!(per_week < 10_000_000, "{per_week} bytes for 20 reels");
+
+    // CI installs Chromium (`make deps`): a missing browser fails here, never skips.
+    let chromium = find_chromium().expect(
+        "no chromium on the PATH: the review sheet's browser check cannot run; \
+         install it with `make deps` (Debian: apt-get install chromium)",
+    );
+    for (name, size) in [("phone", (390, 844)), ("desktop", (1280, 900))] {
+        let shot = d.join(format!("{name}.png"));
+        screenshot(
+            &chromium,
+            &report,
+            &shot,
+            size,
+            &d.join(format!("profile-{name}")),
+        );
+        let img = image::open(&shot).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), size, "{name}");
+        let mut colours = std::collections::HashSet::new();
+        for p in img.pixels() {
+            colours.insert(p.0);
+        }
+        assert!(colours.len() > 200, "{name}: {} colours", colours.len());
+        // Pictures on a light page.
+        assert!(
+            near(&img, [255, 255, 0]) + near(&img, [0, 255, 255]) > 200,
+            "{name}"
+        );
+        if name == "desktop" {
+            // The review sprite is loaded and drawn beside the reel: its accent outlines.
+            assert!(
+                near(&img, [255, 210, 63]) > 50,
+                "no window outline on screen"
+            );
+        }
+    }
+}
+
 /// `rel` as the path of a `file:` URL: every byte but unreserved ones percent-encoded.
 fn url_path(rel: &Path) -> String {
     let mut out = String::new();

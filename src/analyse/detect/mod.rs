@@ -176,8 +176,8 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
 /// [`crate::plan::plan_reel`], with `--start auto` resolved first: the clip's best moment
 /// from the (cached) detection pass, the trim around it ([`crate::plan::moment::resolve`]), and what
 /// was found kept in the plan. A manual start plans exactly as `plan_reel` does. Either way the
-/// cover and the replay the request asks for are added ([`crate::plan::cover::with_cover`],
-/// [`crate::plan::replay::with_replay`]).
+/// cover the request asks for is added ([`crate::plan::cover::with_cover`]); the replay comes
+/// later in the chain ([`crate::chain::draft`]), once every overlay is placed.
 pub fn plan_reel_auto(
     info: &MediaInfo,
     req: &crate::config::request::ReelRequest,
@@ -186,8 +186,7 @@ pub fn plan_reel_auto(
 ) -> Result<crate::plan::RenderPlan, crate::plan::PlanError> {
     if req.start != Some(crate::model::Start::Auto) {
         return crate::plan::plan_reel(info, req, preset, output)
-            .map(|p| crate::plan::cover::with_cover(p, req))
-            .and_then(|p| crate::plan::replay::with_replay(p, req));
+            .map(|p| crate::plan::cover::with_cover(p, req));
     }
     let found = detect_cached(info).map_err(|e| crate::plan::PlanError::Detect {
         path: info.path.display().to_string(),
@@ -219,7 +218,7 @@ pub fn plan_reel_auto(
         score: best.map(|m| m.score),
         why: best.map(|m| m.why.clone()).unwrap_or_default(),
     });
-    crate::plan::replay::with_replay(plan, req)
+    Ok(plan)
 }
 
 /// The human table of one clip's moments (time as m:ss.s, score, why).

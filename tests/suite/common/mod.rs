@@ -789,3 +789,17 @@ pub fn all_text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A preset file in `dir`: TikTok's settings at a quarter of its size (270x480, the safe
+/// zone and the cards' text scaled alike), for tests whose point does not need 1080x1920:
+/// their reels encode about 4x faster. Pass it with `--preset`.
+pub fn quarter_preset(dir: &Path) -> PathBuf {
+    let p = dir.join("quarter.toml");
+    std::fs::write(
+        &p,
+        "base = \"tiktok\"\nname = \"quarter\"\n[video]\nwidth = 270\nheight = 480\n\
+         [safe_zone]\ntop = 62\nbottom = 115\nleft = 15\nright = 45\n[cards]\ntext_size = \"16px\"\n",
+    )
+    .unwrap();
+    p
+}
