@@ -497,8 +497,10 @@ fn the_reel_respects_the_preset_max_length_after_its_replay() {
         .find(|v| v["event"] == "plan")
         .expect("a plan")["plan"]
         .clone();
-    let whole =
-        plan["video"]["frames"].as_u64().unwrap() + plan["replay"]["frames"].as_u64().unwrap();
+    // The whole reel: footage, replay and any held end.
+    let whole = plan["video"]["frames"].as_u64().unwrap()
+        + plan["replay"]["frames"].as_u64().unwrap()
+        + plan["replay"]["hold_frames"].as_u64().unwrap_or(0);
     assert!(
         (140..=150).contains(&whole),
         "{whole} frames at 30 fps under 5 s"
@@ -534,7 +536,8 @@ fn the_reel_respects_the_preset_max_length_after_its_replay() {
     assert!(plans.len() >= 2, "{} parts", plans.len());
     let mut with_replay = 0;
     for p in &plans {
-        let replay = p["replay"]["frames"].as_u64().unwrap_or(0);
+        let replay = p["replay"]["frames"].as_u64().unwrap_or(0)
+            + p["replay"]["hold_frames"].as_u64().unwrap_or(0);
         with_replay += usize::from(replay > 0);
         let whole = p["video"]["frames"].as_u64().unwrap() + replay;
         assert!(whole <= 150, "a part of {whole} frames");
