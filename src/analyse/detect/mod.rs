@@ -71,9 +71,13 @@ const WHOLE_BELOW_S: f64 = 30.0;
 const SILENT_WINDOWS: usize = 6;
 /// The lowest score reported.
 const MIN_SCORE: f64 = 0.3;
+/// The lowest score reported, against the clip's best moment (chosen on the corpus's
+/// development part while the four tracks were built: 0.7 kept every event found there and
+/// cut the false moments from 7.3 to 5.6 a minute; 5.1 with the final tracks).
+const RELATIVE: f64 = 0.7;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 #[derive(Serialize)]
 struct Key {
@@ -330,6 +334,9 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
             kept.push(m);
         }
     }
+    // Moments far under the best are the bed's own onsets, not a second fail.
+    let best = kept.first().map_or(0.0, |m| m.score);
+    kept.retain(|m| m.score >= RELATIVE * best);
     kept
 }
 
