@@ -14,6 +14,7 @@
 //! source's stamp and fingerprint) without running any pass: a reel carries it in its tag,
 //! so resume knows an up-to-date reel without analysing anything again.
 
+use crate::analyse::progress::{run_pass, NoPassProgress, Pass, PassProgress};
 use crate::config::preset::Preset;
 use crate::config::request::ReelRequest;
 use crate::media::RenderError;
@@ -28,6 +29,9 @@ pub struct Extras {
     pub thumbnail: bool,
     /// A compilation's part number (`#k`, from 1), drawn for the whole part.
     pub number: Option<usize>,
+    /// The whole range a stories part is cut from (input clock): its loudness is measured
+    /// over it, the same gain for every part.
+    pub loudness_over: Option<crate::plan::Trim>,
 }
 
 /// Decides the reel for `info` as far as planning can without the measuring passes: the
@@ -40,11 +44,43 @@ pub fn draft(
     output: PathBuf,
     extras: Extras,
 ) -> Result<RenderPlan, PlanError> {
+    draft_with(info, req, preset, output, extras, &NoPassProgress)
+}
+
+/// About how much media the detection pass decodes in `info`'s clip: all of its sound, and
+/// a few short windows of its picture (all of a short clip without sound).
+fn detection_span(info: &MediaInfo) -> crate::model::time::Micros {
+    use crate::model::time::Micros;
+    let d = info.duration;
+    if info.audio.is_some() {
+        d + d.min(Micros(7_500_000))
+    } else if d <= Micros(30_000_000) {
+        d
+    } else {
+        Micros(33_000_000)
+    }
+}
+
+/// [`draft`], telling `hook` how far the detection pass (`--start auto`) is.
+pub fn draft_with(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+    extras: Extras,
+    hook: &dyn PassProgress,
+) -> Result<RenderPlan, PlanError> {
     // The request's look (--look, --text-size, --accent, --handle) over the preset's.
     let asked = preset;
     let looked = req.preset_for(preset);
     let preset = &looked;
-    let plan = crate::analyse::detect::plan_reel_auto(info, req, preset, output)?;
+    let plan = if req.start == Some(crate::model::Start::Auto) {
+        run_pass(Pass::Moment, detection_span(info), hook, || {
+            crate::analyse::detect::plan_reel_auto(info, req, preset, output)
+        })?
+    } else {
+        crate::analyse::detect::plan_reel_auto(info, req, preset, output)?
+    };
     let mut plan = crate::plan::captions::with_captions(plan, req)?;
     if let Some(k) = extras.number {
         crate::plan::captions::number_part(&mut plan, k).map_err(|source| PlanError::Card {
@@ -52,6 +88,9 @@ pub fn draft(
             card: "number",
             source,
         })?;
+    }
+    if plan.audio.loudness.is_some() {
+        plan.audio.measure_over = extras.loudness_over;
     }
     // The replay goes in once every overlay is placed: it moves them all onto the longer
     // reel, then lays its tag out clear of them.
@@ -84,14 +123,26 @@ pub fn draft(
     }
     plan.look = Some(crate::plan::LookPlan::of(preset));
     plan.request = request_key(info, req, asked, &plan.outputs[0].path, extras);
+    // The side files read to make it are inputs too: never written over.
+    plan.reads.extend(req.captions.iter().cloned());
+    plan.reads.extend(asked.source.iter().cloned());
     Ok(plan)
 }
 
 /// Runs the passes `draft` still needs (reading the cache first), on up to `cores` threads,
 /// and returns the complete plan: what render, preview, cover and compile draw, decision for
 /// decision.
-pub fn complete(mut draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError> {
-    crate::analyse::analyse(&mut draft, cores)?;
+pub fn complete(draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError> {
+    complete_with(draft, cores, &NoPassProgress)
+}
+
+/// [`complete`], telling `hook` how far each pass is.
+pub fn complete_with(
+    mut draft: RenderPlan,
+    cores: usize,
+    hook: &dyn PassProgress,
+) -> Result<CompletePlan, RenderError> {
+    crate::analyse::analyse_with(&mut draft, cores, hook)?;
     Ok(CompletePlan::new(draft))
 }
 
@@ -104,8 +155,22 @@ pub fn plan(
     extras: Extras,
     cores: usize,
 ) -> Result<CompletePlan, ChainError> {
-    let d = draft(info, req, preset, output, extras)?;
-    Ok(complete(d, cores)?)
+    plan_with(info, req, preset, output, extras, cores, &NoPassProgress)
+}
+
+/// [`plan`], telling `hook` how far each pass is (and stopping the passes when it says the
+/// run is cancelled).
+pub fn plan_with(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    output: PathBuf,
+    extras: Extras,
+    cores: usize,
+    hook: &dyn PassProgress,
+) -> Result<CompletePlan, ChainError> {
+    let d = draft_with(info, req, preset, output, extras, hook)?;
+    Ok(complete_with(d, cores, hook)?)
 }
 
 /// Bumped when the same request would now give a different reel (a planning rule or a pass
@@ -133,6 +198,8 @@ pub fn request_key(
         preset: &'a Preset,
         output: &'a std::path::Path,
         number: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        loudness_over: Option<crate::plan::Trim>,
     }
     let mut request = req.clone();
     request.cover = None;
@@ -155,6 +222,7 @@ pub fn request_key(
         preset,
         output: &output,
         number: extras.number,
+        loudness_over: extras.loudness_over,
     };
     crate::plan::fnv_hex(serde_json::to_string(&key).unwrap_or_default().as_bytes())
 }
@@ -176,6 +244,8 @@ pub struct PartRequest<'a> {
     pub info: &'a MediaInfo,
     /// What the user asked of the part (flags, then the manifest clip's keys).
     pub request: &'a ReelRequest,
+    /// The side files the part is read from (the manifest…): never written over.
+    pub reads: &'a [PathBuf],
 }
 
 /// The chain for a compilation: every part drafted (numbered `#1`, `#2`, …; the same input
@@ -195,20 +265,50 @@ pub fn plan_compilation(
     output: PathBuf,
     cores: usize,
 ) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
+    plan_compilation_with(
+        parts,
+        flags,
+        preset,
+        title,
+        cold_open,
+        output,
+        cores,
+        &NoPassProgress,
+    )
+}
+
+/// [`plan_compilation`], telling `hook` how far each part's passes are.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_compilation_with(
+    parts: &[PartRequest],
+    flags: &ReelRequest,
+    preset: &Preset,
+    title: &str,
+    cold_open: bool,
+    output: PathBuf,
+    cores: usize,
+    passes: &dyn PassProgress,
+) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
     let mut complete = Vec::new();
     let mut warnings = Vec::new();
     for (k, p) in parts.iter().enumerate() {
         let extras = Extras {
             thumbnail: false,
             number: Some(k + 1),
+            loudness_over: None,
         };
-        let mut d = draft(p.info, p.request, preset, output.clone(), extras)?;
+        let mut d = draft_with(p.info, p.request, preset, output.clone(), extras, passes)?;
+        for r in p.reads {
+            if !d.reads.contains(r) {
+                d.reads.push(r.clone());
+            }
+        }
         // A part is never written on its own: no still beside it.
         d.cover = None;
         for w in &d.warnings {
             warnings.push(format!("{}: {w}", p.info.path.display()));
         }
-        complete.push(self::complete(d, cores).map_err(ChainError::from)?);
+        complete.push(complete_with(d, cores, passes).map_err(ChainError::from)?);
     }
     let Some(first) = complete.first() else {
         return Err(CompileError::Usage("a compilation needs clips".into()));

@@ -80,6 +80,10 @@ pub use chain::{
     complete, draft, plan, plan_compilation, request_key, ChainError, CompileError, Extras,
     PartRequest,
 };
+// The same, telling a hook how far each measuring pass is (and stopping them on request).
+pub use analyse::progress::{NoPassProgress, Pass, PassProgress};
+pub use chain::{complete_with, draft_with, plan_compilation_with, plan_with};
+pub use config::files::{SideFile, SideFileError};
 pub use plan::compile::{ColdOpen, CompilePlan, Hook};
 pub use plan::moment::AutoStart;
 pub use plan::CaptionError;
@@ -110,7 +114,8 @@ pub use batch::{
     run_batch, BatchOptions, Clip, ClipError, Event, EventProgress, Existing, FakeRenderer, Libav,
     NoSink, Outcome, Recorder, Renderer, Sink, Status, Summary, Tee, WouldDo,
 };
-pub use report::html::HtmlReport;
+pub use batch::{EventPasses, ReelRef};
+pub use report::html::{HtmlReport, ReelReader};
 
 // Drawing text.
 pub use text::card::{CardError, CardFit, CardImage, CardRect, ShapedGlyph, TextEngine};

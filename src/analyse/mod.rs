@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod detect;
 pub mod loudness;
+pub mod progress;
 pub mod reframe;
 
 use crate::media::RenderError;
@@ -25,24 +26,57 @@ struct LoudnessKey<'a> {
 }
 
 /// Runs the passes `plan` still needs (reading the cache first) and completes the plan with
-/// their decisions, using up to `cores` threads. A plan that needs nothing is left as it is.
-pub fn analyse(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> {
-    reframe::complete(plan, cores)?;
+/// their decisions, using up to `cores` threads, telling `hook` how far each pass is
+/// ([`progress`]). A plan that needs nothing is left as it is.
+pub fn analyse_with(
+    plan: &mut RenderPlan,
+    cores: usize,
+    hook: &dyn progress::PassProgress,
+) -> Result<(), RenderError> {
+    if plan.needs_reframe_pass() {
+        let span = plan.frame_time(plan.video.frames);
+        progress::run_pass(progress::Pass::Subject, span, hook, || {
+            reframe::complete(plan, cores)
+        })?;
+    }
     let Some(target) = plan.audio.loudness else {
         return Ok(());
     };
     if !plan.needs_loudness_pass() {
         return Ok(());
     }
+    let span = plan
+        .audio
+        .measure_over
+        .map_or(plan.frame_time(plan.video.frames), |w| w.duration());
+    progress::run_pass(progress::Pass::Loudness, span, hook, || {
+        loudness_pass(plan, target)
+    })
+}
+
+fn loudness_pass(
+    plan: &mut RenderPlan,
+    target: crate::plan::LoudnessTarget,
+) -> Result<(), RenderError> {
     let measured = match plan.audio.stream {
         Some(audio_stream) => {
+            // A stories part is measured over the whole clip it is cut from (cached: once),
+            // so every part gets the same gain.
+            let rate = plan.encoder().sample_rate;
+            let (trim_start, samples) = match plan.audio.measure_over {
+                Some(whole) => (
+                    whole.start,
+                    (whole.duration().0.max(0) as i128 * rate as i128 / 1_000_000) as i64,
+                ),
+                None => (plan.trim().start, plan.audio_samples(plan.video.frames)),
+            };
             let pass = loudness::LoudnessPass {
                 input: plan.input(),
                 video_stream: plan.video.stream,
                 audio_stream,
-                trim_start: plan.trim().start,
-                rate: plan.encoder().sample_rate,
-                samples: plan.audio_samples(plan.video.frames),
+                trim_start,
+                rate,
+                samples,
             };
             measure_cached(&pass, plan)?
         }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What happened to one clip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Rendered.
@@ -141,9 +141,51 @@ pub enum WouldDo {
     SkipUpToDate,
 }
 
+/// One reel of a batch as the terminal names it: its position, input, output and preset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReelRef {
+    /// Position in the batch.
+    pub index: usize,
+    /// Input.
+    pub input: PathBuf,
+    /// Output.
+    pub output: PathBuf,
+    /// The preset's name.
+    pub preset: String,
+}
+
 /// One thing that happened in a batch.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// The batch's reels, before anything runs (what the terminal labels its rows by).
+    Batch {
+        /// Every reel, in batch order.
+        reels: Vec<ReelRef>,
+    },
+    /// A measuring pass of one reel is this far ("finding the moment"…).
+    Pass {
+        /// Position in the batch.
+        index: usize,
+        /// Input.
+        input: PathBuf,
+        /// Output.
+        output: PathBuf,
+        /// Which pass.
+        pass: crate::analyse::progress::Pass,
+        /// How far, 0 (begun) to 1 (over).
+        done: f64,
+    },
+    /// A compilation moved on to its next part (or its title).
+    Part {
+        /// Position in the batch (the compilation: 0).
+        index: usize,
+        /// The part now rendered, from 1 (0: the title card).
+        part: usize,
+        /// Parts in all.
+        parts: usize,
+        /// The part's input (none for the title).
+        input: Option<PathBuf>,
+    },
     /// Rendering begins: which clips (index, input), how many at once, codec threads each.
     Rendering {
         /// The clips about to be rendered.

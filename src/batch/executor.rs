@@ -3,6 +3,7 @@
 //! [`FakeRenderer`] writes a small marker file instantly, so orchestration (resume, shards,
 //! collisions, failures, interruption) is tested in milliseconds without encoding.
 
+use crate::analyse::progress::{Pass, PassProgress};
 use crate::media::input::ProbeError;
 use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::model::time::Micros;
@@ -31,6 +32,8 @@ pub enum Existing {
         request: Option<String>,
         /// Whether every part is there as written (not cut short or changed since).
         complete: bool,
+        /// Its length as read from the file (when it can be read).
+        duration: Option<Micros>,
     },
 }
 
@@ -42,7 +45,12 @@ pub trait Renderer: Sync {
     fn existing(&self, output: &Path) -> Existing;
     /// Completes a draft: runs the measuring passes it still needs
     /// ([`crate::chain::complete`]), on up to `cores` threads.
-    fn complete(&self, draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError>;
+    fn complete(
+        &self,
+        draft: RenderPlan,
+        cores: usize,
+        progress: &dyn PassProgress,
+    ) -> Result<CompletePlan, RenderError>;
     /// Renders `plan` to `plan.output()` under the output rule of `crate::render::output`: locked,
     /// temporary then rename, leftovers of killed runs removed.
     fn render(
@@ -102,15 +110,22 @@ impl Renderer for Libav {
                 hash,
                 request,
                 complete,
+                duration,
             } => Existing::Reel {
                 hash,
                 request,
                 complete,
+                duration,
             },
         }
     }
-    fn complete(&self, draft: RenderPlan, cores: usize) -> Result<CompletePlan, RenderError> {
-        crate::chain::complete(draft, cores)
+    fn complete(
+        &self,
+        draft: RenderPlan,
+        cores: usize,
+        progress: &dyn PassProgress,
+    ) -> Result<CompletePlan, RenderError> {
+        crate::chain::complete_with(draft, cores, progress)
     }
     fn render(
         &self,
@@ -229,13 +244,28 @@ pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> Medi
 }
 
 impl Renderer for FakeRenderer {
-    /// Completes without decoding: a centred window, and a loudness "measured" at -20 LUFS.
-    fn complete(&self, mut draft: RenderPlan, _cores: usize) -> Result<CompletePlan, RenderError> {
+    /// Completes without decoding: a centred window, and a loudness "measured" at -20 LUFS;
+    /// each pass told as begun, halfway and over.
+    fn complete(
+        &self,
+        mut draft: RenderPlan,
+        _cores: usize,
+        progress: &dyn PassProgress,
+    ) -> Result<CompletePlan, RenderError> {
+        let told = |pass: Pass| {
+            for done in [0.0, 0.5, 1.0] {
+                progress.pass(pass, done);
+            }
+        };
+        if draft.needs_reframe_pass() {
+            told(Pass::Subject);
+        }
         if let Some(r) = draft.video.reframe.as_mut() {
             r.analysed = true;
         }
         if let Some(target) = draft.audio.loudness {
             if draft.needs_loudness_pass() {
+                told(Pass::Loudness);
                 draft.audio.normalisation = crate::plan::decide_normalisation(
                     target,
                     Some(crate::plan::Measured {
@@ -271,6 +301,28 @@ impl Renderer for FakeRenderer {
     }
 
     fn existing(&self, output: &Path) -> Existing {
+        FakeRenderer::existing_at(output)
+    }
+
+    fn render(
+        &self,
+        plan: &CompletePlan,
+        _opts: &RenderOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<RenderReport, RenderError> {
+        self.render_fake(plan, progress, cancel)
+    }
+
+    /// A plain grey still of the planned size, tagged as failreel's (no decoding).
+    fn cover(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
+        self.cover_fake(plan)
+    }
+}
+
+impl FakeRenderer {
+    /// What is at `output`, as the fake sees it: its marker's hash, request key and length.
+    pub fn existing_at(output: &Path) -> Existing {
         match std::fs::symlink_metadata(output) {
             Err(_) => return Existing::Absent,
             // Never opened: a FIFO would block.
@@ -283,6 +335,10 @@ impl Renderer for FakeRenderer {
             Ok(t) => match t.lines().next().and_then(|l| l.strip_prefix(FAKE_REEL)) {
                 // Complete only as written: one line.
                 Some(line) => {
+                    let (line, duration) = match line.split_once(" duration ") {
+                        Some((l, d)) => (l, d.parse::<i64>().ok().map(Micros)),
+                        None => (line, None),
+                    };
                     let (hash, request) = match line.split_once(" request ") {
                         Some((h, r)) => (h.to_string(), Some(r.to_string())),
                         None => (line.to_string(), None),
@@ -290,7 +346,8 @@ impl Renderer for FakeRenderer {
                     Existing::Reel {
                         hash,
                         request,
-                        complete: t.len() == FAKE_REEL.len() + line.len() + 1,
+                        complete: t.lines().count() == 1 && t.ends_with('\n'),
+                        duration,
                     }
                 }
                 None => Existing::Foreign,
@@ -298,21 +355,20 @@ impl Renderer for FakeRenderer {
         }
     }
 
-    fn render(
+    fn render_fake(
         &self,
         plan: &CompletePlan,
-        _opts: &RenderOptions,
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<RenderReport, RenderError> {
-        let writer = crate::render::output::Writer::begin(plan.output(), &[plan.input()])?;
+        let writer = crate::render::output::Writer::begin(plan.output(), &plan.inputs())?;
         if let Some(f) = &self.before_render {
             f(plan.input());
         }
         if let Ok(mut r) = self.rendered.lock() {
             r.push(plan.input().to_path_buf());
         }
-        progress.begin(plan.video.frames);
+        progress.begin(plan.reel_frames());
         let fail = |cause: &str| RenderError::Output {
             path: plan.output().display().to_string(),
             source: std::io::Error::other(cause.to_string()).into(),
@@ -325,12 +381,19 @@ impl Renderer for FakeRenderer {
             progress.end();
             return Err(fail("the fake renderer was told to fail"));
         }
-        progress.frames_done(plan.video.frames / 2);
-        progress.frames_done(plan.video.frames);
+        progress.frames_done(plan.reel_frames() / 2);
+        progress.frames_done(plan.reel_frames());
         progress.end();
+        // The whole reel: the footage and its replay.
+        let duration = plan.frame_time(plan.reel_frames());
         std::fs::write(
             writer.temp(),
-            format!("{FAKE_REEL}{} request {}\n", plan.hash(), plan.request),
+            format!(
+                "{FAKE_REEL}{} request {} duration {}\n",
+                plan.hash(),
+                plan.request,
+                duration.0
+            ),
         )
         .map_err(|e| crate::render::output::OutputError::io(writer.temp(), e))?;
         let warnings: Vec<String> = self.render_warning.iter().cloned().collect();
@@ -339,10 +402,8 @@ impl Renderer for FakeRenderer {
             .collect();
         writer.commit()?;
         Ok(RenderReport {
-            frames: plan.video.frames,
-            duration: Micros(
-                (plan.video.frames as i128 * 1_000_000 / plan.video.fps.max(1) as i128) as i64,
-            ),
+            frames: plan.reel_frames(),
+            duration,
             render_seconds: 0.0,
             warnings,
             loudness: None,
@@ -351,13 +412,13 @@ impl Renderer for FakeRenderer {
     }
 
     /// A plain grey still of the planned size, tagged as failreel's (no decoding).
-    fn cover(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
+    fn cover_fake(&self, plan: &CompletePlan) -> Result<Option<CoverReport>, RenderError> {
         let Some(cover) = &plan.cover else {
             return Ok(None);
         };
         let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
         let tag = crate::plan::cover::jpeg_tag(&crate::plan::cover::still_hash(plan, cover));
-        crate::plan::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+        crate::plan::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &plan.inputs())?;
         Ok(None)
     }
 }

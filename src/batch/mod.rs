@@ -8,7 +8,7 @@ pub mod executor;
 pub mod signals;
 
 pub use events::{
-    error_chain, Event, NoSink, Outcome, Recorder, Sink, Status, Summary, Tee, WouldDo,
+    error_chain, Event, NoSink, Outcome, Recorder, ReelRef, Sink, Status, Summary, Tee, WouldDo,
 };
 pub use executor::{Existing, FakeRenderer, Libav, Renderer};
 
@@ -22,6 +22,7 @@ use crate::render::{Progress, RenderError, RenderOptions, RenderReport};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -38,6 +39,12 @@ pub struct Clip {
     pub preset: Arc<Preset>,
     /// What to render.
     pub request: ReelRequest,
+    /// The side files this clip is read from (the manifest, its preset file, its captions
+    /// file): inputs, never written over.
+    pub reads: Vec<PathBuf>,
+    /// For a stories part: the whole range of the input it is cut from, over which its
+    /// loudness is measured (one gain for every part of the clip).
+    pub loudness_over: Option<crate::plan::Trim>,
 }
 
 /// How the batch runs (not how it is shown: that is the sinks' business).
@@ -191,6 +198,50 @@ impl Progress for EventProgress<'_> {
     }
 }
 
+/// Forwards one reel's measuring passes to a sink as [`Event::Pass`].
+pub struct EventPasses<'a> {
+    sink: &'a dyn Sink,
+    index: usize,
+    input: &'a Path,
+    output: &'a Path,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl<'a> EventPasses<'a> {
+    /// The passes of reel `index` (`input` to `output`) told to `sink`.
+    pub fn new(sink: &'a dyn Sink, index: usize, input: &'a Path, output: &'a Path) -> Self {
+        EventPasses {
+            sink,
+            index,
+            input,
+            output,
+            cancel: None,
+        }
+    }
+
+    /// The same, its passes stopped when `cancel` is set (a second Ctrl-C, SIGTERM).
+    pub fn cancelled_by(mut self, cancel: &'a AtomicBool) -> Self {
+        self.cancel = Some(cancel);
+        self
+    }
+}
+
+impl crate::analyse::progress::PassProgress for EventPasses<'_> {
+    fn pass(&self, pass: crate::analyse::progress::Pass, done: f64) {
+        self.sink.event(&Event::Pass {
+            index: self.index,
+            input: self.input.to_path_buf(),
+            output: self.output.to_path_buf(),
+            pass,
+            done,
+        });
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 /// Collapses repeated warnings: one entry per message, with the first input and a count.
 #[derive(Default)]
 struct Warnings {
@@ -259,6 +310,17 @@ pub fn run_batch(
     };
     let mut warnings = Warnings::default();
     let mut warning_count = 0;
+    sink.event(&Event::Batch {
+        reels: clips
+            .iter()
+            .map(|c| ReelRef {
+                index: c.index,
+                input: c.input.clone(),
+                output: c.output.clone(),
+                preset: c.preset.name.clone(),
+            })
+            .collect(),
+    });
 
     // Phase 1, sequential and cheap (no decoding): probe each distinct input once, plan,
     // check what is already there.
@@ -277,14 +339,18 @@ pub fn run_batch(
         let extras = crate::chain::Extras {
             thumbnail: opts.thumbnails,
             number: None,
+            loudness_over: clip.loudness_over,
         };
+        let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+            .cancelled_by(&stop.cancel);
         let planned = info.map_err(ClipError::from).and_then(|info| {
-            crate::chain::draft(
+            crate::chain::draft_with(
                 &info,
                 &clip.request,
                 &clip.preset,
                 clip.output.clone(),
                 extras,
+                &passes,
             )
             .map(|p| {
                 let mem = job_memory_mib(&info, &p);
@@ -299,6 +365,11 @@ pub fn run_batch(
             }
             Ok(p) => p,
         };
+        for r in &clip.reads {
+            if !plan.reads.contains(r) {
+                plan.reads.push(r.clone());
+            }
+        }
         let shared = Arc::new(plan.clone());
         let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, mut o: Outcome| {
             o.plan = Some(shared.clone());
@@ -315,33 +386,38 @@ pub fn run_batch(
             finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
             continue;
         }
-        // Never an input, never a FIFO, device or link, whatever --force says (checked from
-        // metadata before anything opens the output).
-        if !opts.dry_run {
-            if let Err(e) = crate::render::output::check_kind(&clip.output, &[&clip.input]) {
+        // Never an input (the footage or a side file), never a FIFO, device, folder or link,
+        // whatever --force says (checked from metadata before anything opens the output; a
+        // dry run says so too).
+        if let Err(e) = crate::render::output::check_kind(&clip.output, &plan.inputs()) {
+            finish(
+                &mut outcomes,
+                pos,
+                failed(clip, e.into(), plan.warnings.clone()),
+            );
+            continue;
+        }
+        // The still beside the reel: the same rule (and a foreign JPEG is kept unless
+        // --force).
+        if let Some(cover) = &plan.cover {
+            let checked = if opts.dry_run {
+                crate::render::output::check_kind(&cover.path, &plan.inputs()).map(|_| ())
+            } else {
+                crate::render::output::check_target(
+                    &cover.path,
+                    &plan.inputs(),
+                    opts.force,
+                    crate::plan::cover::jpeg_is_ours,
+                )
+                .map(|_| ())
+            };
+            if let Err(e) = checked {
                 finish(
                     &mut outcomes,
                     pos,
                     failed(clip, e.into(), plan.warnings.clone()),
                 );
                 continue;
-            }
-            // The still beside the reel: the same rule (and a foreign JPEG is kept unless
-            // --force).
-            if let Some(cover) = &plan.cover {
-                if let Err(e) = crate::render::output::check_target(
-                    &cover.path,
-                    &[&clip.input],
-                    opts.force,
-                    crate::plan::cover::jpeg_is_ours,
-                ) {
-                    finish(
-                        &mut outcomes,
-                        pos,
-                        failed(clip, e.into(), plan.warnings.clone()),
-                    );
-                    continue;
-                }
             }
         }
         // Up to date: the reel there was made for the same request (the request, preset,
@@ -351,7 +427,7 @@ pub fn run_batch(
             && matches!(&existing, Existing::Reel { request: Some(r), complete: true, .. } if *r == plan.request);
         if opts.dry_run {
             // The plan shown is the one rendered: complete, every pass run.
-            let complete = match renderer.complete(plan.clone(), crate::render::cores()) {
+            let complete = match renderer.complete(plan.clone(), crate::render::cores(), &passes) {
                 Ok(c) => c,
                 Err(e) => {
                     finish(
@@ -405,7 +481,7 @@ pub fn run_batch(
                     .is_some_and(|h| h == crate::plan::cover::still_hash(&plan, cover));
                 if !current {
                     let written = renderer
-                        .complete(plan.clone(), crate::render::cores())
+                        .complete(plan.clone(), crate::render::cores(), &passes)
                         .and_then(|c| renderer.cover(&c));
                     match written {
                         Err(e) => {
@@ -420,8 +496,10 @@ pub fn run_batch(
             }
             // The review sheet (from the cache when nothing changed).
             if let Some(dir) = &opts.review {
+                let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+                    .cancelled_by(&stop.cancel);
                 let reviewed = renderer
-                    .complete(plan.clone(), crate::render::cores())
+                    .complete(plan.clone(), crate::render::cores(), &passes)
                     .and_then(|c| renderer.review(&c, dir, o.cover.as_ref()));
                 match reviewed {
                     Ok(r) => o.review = r.map(Box::new),
@@ -551,7 +629,12 @@ pub fn run_batch(
             // needs (cached), then the complete plans render together.
             let completed: Vec<Result<CompletePlan, RenderError>> = items
                 .iter()
-                .map(|w| renderer.complete((*w.1).clone(), ropts.cores()))
+                .map(|w| {
+                    let clip = &clips[w.0];
+                    let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
+                        .cancelled_by(&stop.cancel);
+                    renderer.complete((*w.1).clone(), ropts.cores(), &passes)
+                })
                 .collect();
             let ready: Vec<(usize, &CompletePlan)> = completed
                 .iter()

@@ -114,6 +114,37 @@ fn wants_json<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> bool {
         .any(|a| a.as_ref() == "--json")
 }
 
+/// A clap error as one line: its message and every line that belongs to it (the arguments
+/// it names: "the following required arguments were not provided: --output <FILE>"), up to
+/// the usage and the hint that follow.
+fn usage_detail(rendered: &str) -> Option<String> {
+    let start = rendered.find("error:")?;
+    let body = &rendered[start + "error:".len()..];
+    let end = [
+        "\n\nUsage:",
+        "\nUsage:",
+        "\n\nFor more information",
+        "\nFor more information",
+    ]
+    .iter()
+    .filter_map(|m| body.find(m))
+    .min()
+    .unwrap_or(body.len());
+    let parts: Vec<&str> = body[..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut text = String::new();
+    for p in parts {
+        if !text.is_empty() {
+            text.push_str(if text.ends_with(':') { " " } else { "; " });
+        }
+        text.push_str(p);
+    }
+    (!text.is_empty()).then_some(text)
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
@@ -137,16 +168,11 @@ where
             };
         }
         Err(e) => {
-            let _ = e.print();
+            // As plain text: a value given may carry control characters (shown escaped).
+            let text = e.render().to_string();
+            eprint_line(text.trim_end());
             if json {
-                let msg = e.kind().to_string();
-                let detail = e
-                    .render()
-                    .to_string()
-                    .lines()
-                    .find(|l| l.starts_with("error:"))
-                    .map(|l| l.trim_start_matches("error:").trim().to_string())
-                    .unwrap_or(msg);
+                let detail = usage_detail(&text).unwrap_or_else(|| e.kind().to_string());
                 let _ = write_stdout(error_line("usage", &detail).as_bytes());
             }
             return e.exit_code();
@@ -278,26 +304,70 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::cli::jobs::request(&args.reel);
     let started = std::time::Instant::now();
-    // The output rule of every write: never the input, never a FIFO or device, never a file
-    // failreel did not write unless --force.
-    crate::render::output::check_target(
-        &args.output,
-        &[&args.input],
-        args.force,
-        crate::render::output::png_is_ours,
-    )?;
+    // Ctrl-C as for a render: the first lets the frame be finished and written, a second (or
+    // SIGTERM) stops the passes and writes nothing (exit 130).
+    let stop = Arc::new(Stop::default());
+    if let Err(e) = crate::batch::signals::install(stop.clone(), |m: &str| eprint_line(m)) {
+        eprint_line(&format!("failreel: warning: cannot handle Ctrl-C ({e})"));
+    }
+    // The file is what its name says: PNG data under a .png name, JPEG under .jpg/.jpeg,
+    // and no other name (refused after the output rule, which says more about a file that
+    // must not be written at all).
+    let jpeg = match args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("png") => Some(false),
+        Some("jpg" | "jpeg") => Some(true),
+        _ => None,
+    };
+    let is_ours = if jpeg == Some(true) {
+        crate::plan::cover::jpeg_is_ours
+    } else {
+        crate::render::output::png_is_ours
+    };
+    // The output rule of every write: never an input (the clip, its captions, its preset
+    // file), never a FIFO or device, never a file failreel did not write unless --force.
+    let inputs: Vec<&Path> = std::iter::once(args.input.as_path())
+        .chain(req.captions.as_deref())
+        .chain(preset.source.as_deref())
+        .collect();
+    crate::render::output::check_target(&args.output, &inputs, args.force, is_ours)?;
+    let Some(jpeg) = jpeg else {
+        return Err(AppError::Usage(vec![format!(
+            "{}: preview writes a PNG (.png) or a JPEG (.jpg, .jpeg): end the output's name with one of them",
+            args.output.display()
+        )]));
+    };
     let info = probe(&args.input)?;
+    let hook = StopPasses(&stop.cancel);
+    let cancelled = || stop.cancel.load(std::sync::atomic::Ordering::SeqCst);
     // The same chain as the render's: the frame shows exactly what the reel would.
-    let plan = crate::chain::plan(
+    let planned = crate::chain::plan_with(
         &info,
         &req,
         &preset,
         args.output.clone(),
         crate::chain::Extras::default(),
         crate::render::cores(),
-    )?;
-    let img = crate::render::preview(&plan, args.at)?;
-    crate::render::write_png(&img, &args.output, &[&args.input])?;
+        &hook,
+    );
+    let img = planned
+        .map_err(AppError::from)
+        .and_then(|plan| Ok((crate::render::preview(&plan, args.at)?, plan)));
+    if cancelled() {
+        eprint_line("failreel: cancelled: nothing written");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let (img, plan) = img?;
+    if jpeg {
+        let tag = crate::plan::cover::jpeg_tag(&plan.hash());
+        crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;
+    } else {
+        crate::render::write_png(&img, &args.output, &plan.inputs())?;
+    }
     eprint_line(&format!(
         "wrote {} (the reel at {}, in {:.2} s)",
         args.output.display(),
@@ -325,7 +395,13 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         sinks.push(j);
     }
     let sink = Tee(sinks);
-    let inputs: Vec<&Path> = parts.iter().map(|c| c.input.as_path()).collect();
+    // Every file the compilation reads: the clips and their side files.
+    let inputs: Vec<&Path> = parts
+        .iter()
+        .flat_map(|c| {
+            std::iter::once(c.input.as_path()).chain(c.reads.iter().map(PathBuf::as_path))
+        })
+        .collect();
     // The output rule first: never an input, never a FIFO, device or link; a file failreel
     // did not write only with --force.
     if args.dry_run {
@@ -351,9 +427,22 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         .map(|c| crate::chain::PartRequest {
             info: &infos[&c.input],
             request: &c.request,
+            reads: &c.reads,
         })
         .collect();
-    let (plan, warnings) = crate::chain::plan_compilation(
+    // The compilation is one reel: its bar is named by its file and preset, and shows each
+    // part's passes, then its parts as they are rendered.
+    sink.event(&Event::Batch {
+        reels: vec![crate::batch::ReelRef {
+            index: 0,
+            input: args.output.clone(),
+            output: args.output.clone(),
+            preset: preset.name.clone(),
+        }],
+    });
+    let passes = crate::batch::EventPasses::new(&sink, 0, &args.output, &args.output)
+        .cancelled_by(&stop.cancel);
+    let planned = crate::chain::plan_compilation_with(
         &requests,
         &flags,
         &preset,
@@ -361,8 +450,23 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         !args.no_cold_open,
         args.output.clone(),
         crate::render::cores(),
-    )
-    .map_err(|e| match e {
+        &passes,
+    );
+    // A second Ctrl-C or SIGTERM while the parts' passes ran: they stopped, nothing was
+    // written.
+    if planned.is_err() && stop.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        sink.event(&Event::Summary(Box::new(Summary {
+            seconds: started.elapsed().as_secs_f64(),
+            interrupted: true,
+            dry_run: args.dry_run,
+            not_started: 1,
+            ..Summary::default()
+        })));
+        return out
+            .take_error()
+            .map_or(Ok(EXIT_INTERRUPTED), |e| Err(e.into()));
+    }
+    let (plan, warnings) = planned.map_err(|e| match e {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
@@ -453,7 +557,8 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         output: args.output.clone(),
         frames: plan.frames,
     });
-    let progress = crate::batch::EventProgress::new(&sink, 0, &args.output, plan.frames);
+    let frames = crate::batch::EventProgress::new(&sink, 0, &args.output, plan.frames);
+    let progress = PartProgress::new(&frames, &sink, &plan);
     let result = crate::render::compile::render_compilation(
         &plan,
         &crate::render::RenderOptions::default(),
@@ -501,18 +606,85 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     out.take_error().map_or(Ok(code), |e| Err(e.into()))
 }
 
+/// Passes that only listen for cancellation (a command without progress bars).
+struct StopPasses<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl crate::analyse::progress::PassProgress for StopPasses<'_> {
+    fn pass(&self, _pass: crate::analyse::progress::Pass, _done: f64) {}
+    fn cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A compilation's frame progress, plus an [`crate::batch::Event::Part`] each time it
+/// moves on to its next part (the title, then each part from where its crossfade begins).
+struct PartProgress<'a> {
+    frames: &'a dyn crate::render::Progress,
+    sink: &'a dyn Sink,
+    /// First frame of each part.
+    starts: Vec<u64>,
+    inputs: Vec<PathBuf>,
+    current: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> PartProgress<'a> {
+    fn new(
+        frames: &'a dyn crate::render::Progress,
+        sink: &'a dyn Sink,
+        plan: &crate::plan::compile::CompilePlan,
+    ) -> Self {
+        let mut starts = Vec::new();
+        let mut at = plan.title_frames;
+        for p in &plan.parts {
+            at = at.saturating_sub(plan.transition_frames);
+            starts.push(at);
+            at += p.reel_frames();
+        }
+        PartProgress {
+            frames,
+            sink,
+            starts,
+            inputs: plan.parts.iter().map(|p| p.input().to_path_buf()).collect(),
+            current: std::sync::atomic::AtomicUsize::new(usize::MAX),
+        }
+    }
+}
+
+impl crate::render::Progress for PartProgress<'_> {
+    fn begin(&self, total: u64) {
+        self.frames.begin(total);
+    }
+    fn frames_done(&self, done: u64) {
+        use std::sync::atomic::Ordering;
+        // 0: the title; k: part k.
+        let part = self.starts.iter().filter(|&&s| s < done.max(1)).count();
+        if self.current.swap(part, Ordering::Relaxed) != part {
+            self.sink.event(&crate::batch::Event::Part {
+                index: 0,
+                part,
+                parts: self.starts.len(),
+                input: part.checked_sub(1).map(|k| self.inputs[k].clone()),
+            });
+        }
+        self.frames.frames_done(done);
+    }
+    fn end(&self) {
+        self.frames.end();
+    }
+}
+
 fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
     let info = probe(&args.input)?;
     let text = if args.json {
         match serde_json::to_string(&info) {
-            Ok(j) => format!("{j}\n"),
+            Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
             Err(e) => format!(
                 "{}\n",
                 serde_json::json!({"event": "error", "message": e.to_string()})
             ),
         }
     } else {
-        crate::model::source::describe(&info)
+        crate::report::terminal_safe(&crate::model::source::describe(&info)).into_owned()
     };
     write_stdout(text.as_bytes())?;
     Ok(EXIT_OK)
@@ -623,7 +795,11 @@ fn report_sink(args: &RenderArgs, clips: &[crate::batch::Clip]) -> crate::report
         })
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut inputs: Vec<PathBuf> = clips.iter().map(|c| c.input.clone()).collect();
+    let mut inputs: Vec<PathBuf> = clips
+        .iter()
+        .flat_map(|c| std::iter::once(c.input.clone()).chain(c.reads.iter().cloned()))
+        .collect();
+    inputs.sort();
     inputs.dedup();
     crate::report::html::HtmlReport::new(dir, args.force, inputs)
 }
@@ -646,6 +822,7 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
                     let line = serde_json::json!({
                         "event": "error", "kind": e.kind(), "input": input, "message": msg,
                     });
+                    let line = crate::report::json_safe(&line.to_string()).into_owned();
                     write_stdout(format!("{line}\n").as_bytes())?;
                 }
                 continue;
@@ -664,9 +841,11 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
                 duration_s: d.duration_s,
                 moments: &d.moments,
             };
-            format!("{}\n", serde_json::to_string(&line).unwrap_or_default())
+            let json = serde_json::to_string(&line).unwrap_or_default();
+            format!("{}\n", crate::report::json_safe(&json))
         } else {
-            crate::analyse::detect::table(&input.display().to_string(), &d)
+            let table = crate::analyse::detect::table(&input.display().to_string(), &d);
+            crate::report::terminal_safe(&table).into_owned()
         };
         write_stdout(text.as_bytes())?;
     }

@@ -398,7 +398,7 @@ pub struct PreviewArgs {
     /// The moment of the reel to show (0 = the reel's first frame).
     #[arg(long, value_parser = time_arg, value_name = "TIME")]
     pub at: Micros,
-    /// The PNG to write.
+    /// The picture to write: a PNG (.png) or a JPEG (.jpg, .jpeg), as its name says.
     #[arg(short, long, value_name = "FILE", default_value = "frame.png")]
     pub output: PathBuf,
     /// Overwrite the output even if failreel did not write it (never the input, never a

@@ -83,8 +83,14 @@ pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<St
     }
     let first = &parts[0].preset;
     if let Some(c) = parts.iter().find(|c| c.preset.name != first.name) {
+        // With -p every clip has its preset: only the manifest's own can differ.
+        let fix = if args.reel.preset.is_some() {
+            "set one `preset` for every clip in the manifest"
+        } else {
+            "give -p to choose one"
+        };
         return Err(vec![format!(
-            "a compilation is one reel with one preset, but its clips ask for {} and {} ({}): give -p to choose one",
+            "a compilation is one reel with one preset, but its clips ask for {} and {} ({}): {fix}",
             first.name,
             c.preset.name,
             c.input.display()
@@ -199,11 +205,24 @@ fn clips(args: &RenderArgs, compilation: Option<&Path>) -> Result<Vec<Clip>, Vec
             continue;
         }
         if names.len() > 1 && compilation.is_some() {
-            problems.push(format!(
-                "{}a compilation is one reel with one preset, not {}: give -p with one preset",
-                where_prefix(&s.from_manifest),
-                names.join(",")
-            ));
+            // Said of where the list came from: -p itself, or the clip's `preset`.
+            let msg = if cli_preset.is_some() {
+                format!(
+                    "-p {} names {} presets, but a compilation is one reel with one preset: name only one (e.g. -p {})",
+                    names.join(","),
+                    names.len(),
+                    names[0]
+                )
+            } else {
+                format!(
+                    "{}a compilation is one reel with one preset, not {}: give -p with one preset",
+                    where_prefix(&s.from_manifest),
+                    names.join(",")
+                )
+            };
+            if !problems.contains(&msg) {
+                problems.push(msg);
+            }
             continue;
         }
         if names.len() > 1 {
@@ -233,12 +252,22 @@ fn clips(args: &RenderArgs, compilation: Option<&Path>) -> Result<Vec<Clip>, Vec
                 (None, None) => default_output(&s.input, &s.out_dir, &preset.name),
             };
             numbers.push(s.from_manifest.clone());
+            // The side files it is read from: inputs, never outputs.
+            let reads: Vec<PathBuf> = args
+                .manifest
+                .iter()
+                .chain(preset.source.iter())
+                .chain(s.request.captions.iter())
+                .cloned()
+                .collect();
             clips.push(Clip {
                 index,
                 input: s.input.clone(),
                 output,
                 preset,
                 request: s.request.clone(),
+                reads,
+                loudness_over: None,
             });
             index += 1;
         }
@@ -285,20 +314,37 @@ fn where_prefix(from: &Option<(usize, String)>) -> String {
 /// a fix that works.
 fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs) -> Vec<String> {
     let mut problems = Vec::new();
-    let inputs: HashMap<PathBuf, &Path> = clips
-        .iter()
-        .map(|(c, _)| (crate::model::same_file_path(&c.input), c.input.as_path()))
-        .collect();
+    // Every file the run reads: the footage and the side files (a manifest, a preset file,
+    // a captions file), each an input no output may be.
+    let mut inputs: HashMap<PathBuf, (&Path, &str)> = HashMap::new();
+    for (c, _) in clips {
+        let side = args
+            .manifest
+            .iter()
+            .map(|m| (m.as_path(), "manifest"))
+            .chain(c.preset.source.iter().map(|p| (p.as_path(), "preset file")))
+            .chain(
+                c.request
+                    .captions
+                    .iter()
+                    .map(|p| (p.as_path(), "captions file")),
+            );
+        for (path, what) in std::iter::once((c.input.as_path(), "input")).chain(side) {
+            inputs
+                .entry(crate::model::same_file_path(path))
+                .or_insert((path, what));
+        }
+    }
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     for (k, (c, from)) in clips.iter().enumerate() {
         let key = crate::model::same_file_path(&c.output);
-        if let Some(inp) = inputs.get(&key) {
+        if let Some((inp, what)) = inputs.get(&key) {
             let fix = match from {
                 Some((n, _)) => format!("give clip {n} another `output`"),
                 None => "choose another -o or --out-dir".into(),
             };
             problems.push(format!(
-                "{}: the output would overwrite the input {}: {fix}",
+                "{}: the output would overwrite the {what} {}: {fix}",
                 c.output.display(),
                 inp.display()
             ));

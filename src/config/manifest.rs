@@ -130,9 +130,12 @@ impl Manifest {
     /// Reads and validates a manifest; the format follows the extension (.toml, .json, .csv).
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
-            problems: vec![format!("{file}: cannot read the manifest: {e}")],
-        })?;
+        // Read like a video: a regular file only (a FIFO never blocks the run), size-capped,
+        // UTF-8 or UTF-16 with its byte-order mark (a spreadsheet's "Unicode text").
+        let text = crate::config::files::read_text(path, crate::config::files::SideFile::Manifest)
+            .map_err(|e| ManifestError {
+                problems: vec![e.to_string()],
+            })?;
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())

@@ -56,6 +56,10 @@ pub struct Preset {
     pub safe_zone: SafeZone,
     /// Overlay cards.
     pub cards: CardSettings,
+    /// The file the preset was read from (None for a built-in one): an input of every run
+    /// that uses it, never written over. Not part of the preset's value.
+    #[serde(skip)]
+    pub source: Option<std::path::PathBuf>,
 }
 
 /// Video settings of a preset.
@@ -329,14 +333,10 @@ pub enum PresetError {
         "unknown preset `{0}`: use one of tiktok, reels, shorts, everywhere, or a path to a preset .toml file"
     )]
     Unknown(String),
-    /// The preset file could not be read.
-    #[error("{path}: cannot read preset file: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// The preset file could not be read (missing, not a regular file, too large, not
+    /// text).
+    #[error(transparent)]
+    Read(#[from] crate::config::files::SideFileError),
     /// The preset file is not valid TOML, has a wrong key or type, or a value out of range.
     #[error("{}", .problems.join("\n"))]
     Invalid {
@@ -369,20 +369,16 @@ impl Preset {
         }
         let path = Path::new(name_or_path);
         let looks_like_file = name_or_path.ends_with(".toml") || name_or_path.contains('/');
-        if !path.is_file() {
-            if looks_like_file {
-                return Err(PresetError::Read {
-                    path: name_or_path.to_string(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-                });
-            }
+        // Something at the path (a file, or a FIFO or device the reader refuses) is a file.
+        if !looks_like_file && std::fs::metadata(path).is_err() {
             return Err(PresetError::Unknown(name_or_path.to_string()));
         }
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Read {
-            path: name_or_path.to_string(),
-            source,
-        })?;
-        Self::from_override_toml(&text, name_or_path)
+        // Read like a video: a regular file only (a FIFO never blocks the run), size-capped,
+        // UTF-8 or UTF-16 with its byte-order mark.
+        let text = crate::config::files::read_text(path, crate::config::files::SideFile::Preset)?;
+        let mut preset = Self::from_override_toml(&text, name_or_path)?;
+        preset.source = Some(path.to_path_buf());
+        Ok(preset)
     }
 
     /// Builds a preset from a user's TOML text: `base` (default `tiktok`) with every field the
@@ -995,7 +991,7 @@ mod tests {
         ));
         assert!(matches!(
             Preset::resolve("missing/file.toml"),
-            Err(PresetError::Read { .. })
+            Err(PresetError::Read(_))
         ));
     }
 

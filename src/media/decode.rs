@@ -121,6 +121,11 @@ impl Selector {
         self.next >= self.total
     }
 
+    /// The reel time of the frame waiting to be shown, if any.
+    pub fn current_time(&self) -> Option<Micros> {
+        self.current.as_ref().map(|c| c.1)
+    }
+
     /// Takes the next decoded frame (reel time `t`); returns the previous one if it fills any
     /// output frames.
     pub fn push(&mut self, frame: ff::frame::Video, t: Micros) -> Option<Shown> {
@@ -139,11 +144,14 @@ impl Selector {
         out
     }
 
-    /// End of input: the last frame lasts `step`, filling the slots it covers.
-    pub fn finish(&mut self, step: Micros) -> Option<Shown> {
+    /// End of input: the last frame lasts `step`, or is held until reel time `hold` when
+    /// that is later (the sound goes on after the picture stops), filling the slots it
+    /// covers.
+    pub fn finish_until(&mut self, step: Micros, hold: Option<Micros>) -> Option<Shown> {
         let (frame, t) = self.current.take()?;
         let first = self.next;
-        while self.next < self.total && self.grid.slot_time(self.next) < t + step {
+        let until = hold.map_or(t + step, |h| h.max(t + step));
+        while self.next < self.total && self.grid.slot_time(self.next) < until {
             self.next += 1;
         }
         (self.next > first).then(|| Shown {
@@ -152,6 +160,12 @@ impl Selector {
             count: self.next - first,
         })
     }
+}
+
+/// How long a decoded audio frame lasts.
+fn sound_length(frame: &ff::frame::Audio) -> Micros {
+    let rate = frame.rate().max(1) as i128;
+    Micros((frame.samples() as i128 * 1_000_000 / rate) as i64)
 }
 
 /// What [`RangeDecoder::run`] hands its caller.
@@ -197,6 +211,8 @@ struct AudioSide {
     dec: ff::decoder::Audio,
     index: usize,
     timeline: Timeline,
+    /// The reel time the sound decoded so far reaches.
+    end: Option<Micros>,
 }
 
 /// A decoder over a time range of one input: video frames (chosen for the output frames by
@@ -214,6 +230,11 @@ pub struct RangeDecoder {
     video: Option<VideoSide>,
     audio: Option<AudioSide>,
     bad_packets: u32,
+    /// Where the picture stopped while the sound went on, and until when its last frame was
+    /// held: `(picture end, hold end)` in reel time.
+    held: Option<(Micros, Micros)>,
+    /// The furthest reel time decoded so far (what a pass's progress is counted in).
+    reached: Option<Micros>,
 }
 
 impl RangeDecoder {
@@ -244,6 +265,8 @@ impl RangeDecoder {
             video: None,
             audio: None,
             bad_packets: 0,
+            held: None,
+            reached: None,
         })
     }
 
@@ -320,6 +343,7 @@ impl RangeDecoder {
             dec,
             index,
             timeline: Timeline::new(tb, self.origin),
+            end: None,
         });
         Ok(true)
     }
@@ -350,6 +374,13 @@ impl RangeDecoder {
         self.bad_packets
     }
 
+    /// When the picture stopped (its last frame, or frames whose timestamps do not advance)
+    /// while the sound went on: `(where the picture stopped, until when its last frame was
+    /// held)`, reel time. Picture and sound then still end together.
+    pub fn picture_held(&self) -> Option<(Micros, Micros)> {
+        self.held
+    }
+
     /// The one demux loop. Hands each chosen picture and each decoded audio frame to `on`, in
     /// demux order, until the video has every output frame and `on` has said
     /// [`Flow::EndAudio`] (or there is no audio), or the input ends (then the decoders are
@@ -369,8 +400,20 @@ impl RangeDecoder {
             video_index,
             video_tb,
             origin,
+            held,
+            reached,
             ..
         } = self;
+        // A pass's progress ([`crate::analyse::progress`]): the media got through, from
+        // wherever this decoder starts.
+        let mut reach = |t: Micros| match *reached {
+            None => *reached = Some(t),
+            Some(r) if t > r => {
+                crate::analyse::progress::advance(t - r);
+                *reached = Some(t);
+            }
+            Some(_) => {}
+        };
         let mut video_done = video.is_none();
         let mut audio_done = audio.is_none();
         let mut decoded = ff::frame::Video::empty();
@@ -383,7 +426,11 @@ impl RangeDecoder {
         };
         let packets = ictx.packets().map(|(s, p)| (s.index(), p));
         for (idx, packet, skip) in Thinning::new(packets, *video_index, timeline, grid) {
-            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            // The caller's flag, or the measuring pass this decoder runs for being cancelled
+            // (a second Ctrl-C, SIGTERM).
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+                || crate::analyse::progress::cancelled()
+            {
                 return Err(RenderError::Cancelled(path.display().to_string()));
             }
             if let Some(v) = video.as_mut().filter(|v| v.index == idx && !video_done) {
@@ -396,6 +443,7 @@ impl RangeDecoder {
                     let Some(t) = v.clock.reel_time(decoded.timestamp().or(decoded.pts())) else {
                         continue; // duplicate or out-of-order timestamp
                     };
+                    reach(t);
                     let f = std::mem::replace(&mut decoded, ff::frame::Video::empty());
                     if let Some(shown) = v.selector.push(f, t) {
                         if on(Decoded::Picture(shown))? == Flow::Stop {
@@ -417,6 +465,9 @@ impl RangeDecoder {
                         continue;
                     };
                     let t = a.timeline.at(ts);
+                    let end = t + sound_length(&sound);
+                    a.end = Some(a.end.map_or(end, |e| e.max(end)));
+                    reach(end);
                     match on(Decoded::Sound(&mut sound, t))? {
                         Flow::Stop => return Ok(false),
                         Flow::EndAudio => audio_done = true,
@@ -428,7 +479,25 @@ impl RangeDecoder {
                 return Ok(true);
             }
         }
-        // End of input: drain the video decoder; the last frame lasts one frame step.
+        // Audio decoded after the end of input (before the picture's end is decided: how far
+        // the sound goes decides how long the last picture is held).
+        if let Some(a) = audio.as_mut().filter(|_| !audio_done) {
+            let _ = a.dec.send_eof();
+            while a.dec.receive_frame(&mut sound).is_ok() {
+                if let Some(ts) = sound.timestamp().or(sound.pts()) {
+                    let t = a.timeline.at(ts);
+                    let end = t + sound_length(&sound);
+                    a.end = Some(a.end.map_or(end, |e| e.max(end)));
+                    if on(Decoded::Sound(&mut sound, t))? == Flow::Stop {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        let sound_end = audio.as_ref().and_then(|a| a.end);
+        // End of input: drain the video decoder; the last frame lasts one frame step, or is
+        // held while the sound goes on (a picture that stops early, or whose timestamps stop
+        // advancing, never leaves seconds of sound under one frame).
         if let Some(v) = video.as_mut().filter(|_| !video_done) {
             let _ = v.dec.send_eof();
             while v.dec.receive_frame(&mut decoded).is_ok() {
@@ -443,20 +512,15 @@ impl RangeDecoder {
                 }
             }
             if !v.selector.done() {
-                if let Some(shown) = v.selector.finish(v.clock.step()) {
-                    if on(Decoded::Picture(shown))? == Flow::Stop {
-                        return Ok(false);
+                let step = v.clock.step();
+                let last = v.selector.current_time();
+                if let Some(shown) = v.selector.finish_until(step, sound_end) {
+                    if let (Some(t), Some(s)) = (last, sound_end) {
+                        if s > t + step + step {
+                            *held = Some((t + step, s));
+                        }
                     }
-                }
-            }
-        }
-        // Audio decoded after the end of input.
-        if let Some(a) = audio.as_mut().filter(|_| !audio_done) {
-            let _ = a.dec.send_eof();
-            while a.dec.receive_frame(&mut sound).is_ok() {
-                if let Some(ts) = sound.timestamp().or(sound.pts()) {
-                    let t = a.timeline.at(ts);
-                    if on(Decoded::Sound(&mut sound, t))? == Flow::Stop {
+                    if on(Decoded::Picture(shown))? == Flow::Stop {
                         return Ok(false);
                     }
                 }
@@ -715,7 +779,7 @@ mod tests {
             }
         }
         if !sel.done() {
-            take(sel.finish(clock.step()));
+            take(sel.finish_until(clock.step(), None));
         }
         shown
     }

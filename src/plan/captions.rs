@@ -1,10 +1,17 @@
 //! Subtitle files (SubRip `.srt` and WebVTT `.vtt`) read strictly into timed cues on the
 //! input's clock, and laid out as caption overlays of a plan ([`plan_captions`]).
 //!
-//! Formatting is not drawn: HTML-like tags (`<i>`, `<b>`, `<font …>`, WebVTT `<v Name>`,
-//! `<c.class>`, inline timestamps), ASS overrides (`{\an8}`) and WebVTT cue settings are
-//! stripped; entities (`&amp;`, `&lt;`…) become their characters. A malformed file is an
-//! error naming `file:line` and what is wrong.
+//! Formatting is not drawn: the subtitle tags (`<i>`, `<b>`, `<u>`, `<s>`, `<font …>`,
+//! WebVTT `<v Name>`, `<c.class>`, `<lang …>`, `<ruby>`, `<rt>`, inline timestamps, `<br>`),
+//! ASS overrides (`{\an8}`) and WebVTT cue settings are stripped; entities (`&amp;`,
+//! `&lt;`…) become their characters. Any other text between `<` and `>` (`I <3 pancakes,
+//! 2 < 3`) is text, and drawn. A malformed file is an error naming `file:line` and what is
+//! wrong. The file is read like a video ([`crate::config::files`]): a regular file only,
+//! size-capped, UTF-8 or UTF-16 with its byte-order mark.
+//!
+//! Cues that overlap in time (auto-generated subtitles roll one line into the next) are
+//! joined while they overlap: one caption with each cue's lines once, never two drawn over
+//! each other.
 
 use crate::config::preset::SafeZone;
 use crate::model::time::Micros;
@@ -37,14 +44,9 @@ pub fn read_captions(path: &Path) -> Result<Vec<Cue>, CaptionError> {
     if ext != "srt" && ext != "vtt" {
         return Err(CaptionError::Kind { path: p });
     }
-    let bytes = std::fs::read(path).map_err(|e| CaptionError::Read {
-        path: p.clone(),
-        why: e.to_string(),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| CaptionError::Read {
-        path: p.clone(),
-        why: "it is not UTF-8 text".into(),
-    })?;
+    // Read like a video: a regular file only (a FIFO never blocks the run), size-capped,
+    // UTF-8 or UTF-16 with its byte-order mark.
+    let text = crate::config::files::read_text(path, crate::config::files::SideFile::Captions)?;
     parse_captions(&text, ext == "vtt").map_err(|(line, what)| CaptionError::Malformed {
         path: p,
         line,
@@ -218,15 +220,18 @@ pub fn strip_formatting(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '<' => {
-                // A tag runs to its `>`; a lone `<` (no `>` on the line) is text.
+                // A subtitle tag runs to its `>`; anything else is text.
                 let rest: String = chars.clone().take_while(|&c| c != '\n').collect();
-                if let Some(end) = rest.find('>') {
-                    let n = rest[..end].chars().count() + 1;
-                    for _ in 0..n {
-                        chars.next();
+                match tag_length(&rest) {
+                    Some((n, line_break)) => {
+                        for _ in 0..n {
+                            chars.next();
+                        }
+                        if line_break {
+                            out.push('\n');
+                        }
                     }
-                } else {
-                    out.push(c);
+                    None => out.push(c),
                 }
             }
             '{' if chars.peek() == Some(&'\\') => {
@@ -258,6 +263,42 @@ pub fn strip_formatting(text: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     lines.join("\n")
+}
+
+/// The subtitle tags SubRip and WebVTT use for formatting (never drawn).
+const TAGS: &[&str] = &[
+    "i", "b", "u", "s", "font", "v", "c", "lang", "ruby", "rt", "br", "span",
+];
+
+/// When `rest` (what follows a `<` on its line) starts a subtitle tag: the characters up to
+/// and including its `>`, and whether it is a line break (`<br>`). A tag is a known name
+/// (`i`, `/i`, `font color=…`, `c.loud`, `v Sam`…) or an inline timestamp (`00:00.700`);
+/// `<3`, `< 3` or `<html>` are not.
+fn tag_length(rest: &str) -> Option<(usize, bool)> {
+    let end = rest.find('>')?;
+    let inner = &rest[..end];
+    let n = inner.chars().count() + 1;
+    let is_time = !inner.is_empty()
+        && inner.contains(':')
+        && inner
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+        && inner.as_bytes()[0].is_ascii_digit();
+    if is_time {
+        return Some((n, false));
+    }
+    let name_part = inner.strip_prefix('/').unwrap_or(inner);
+    let name: String = name_part
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let after = name_part[name.len()..].chars().next();
+    let known = TAGS.iter().any(|t| t.eq_ignore_ascii_case(&name));
+    let well_formed = match after {
+        None => true,
+        Some(c) => c.is_whitespace() || c == '.' || c == '/',
+    };
+    (known && well_formed).then(|| (n, name.eq_ignore_ascii_case("br")))
 }
 
 /// The tallest a caption may be, as a fraction of the safe zone's height.
@@ -325,23 +366,64 @@ pub fn plan_captions(plan: &RenderPlan, cues: &[Cue]) -> Result<Vec<Overlay>, Ca
     let len = plan.frame_time(plan.video.frames);
     let mut engine = TextEngine::new();
     let mut out = Vec::new();
-    for cue in cues {
-        let at = (cue.start - trim.start).max(Micros::ZERO);
-        let until = (cue.end - trim.start).min(len);
-        if until <= at {
-            continue;
-        }
+    let on_reel: Vec<(Micros, Micros, &str)> = cues
+        .iter()
+        .map(|cue| {
+            (
+                (cue.start - trim.start).max(Micros::ZERO),
+                (cue.end - trim.start).min(len),
+                cue.text.as_str(),
+            )
+        })
+        .filter(|(at, until, _)| until > at)
+        .collect();
+    for (at, until, text) in join_overlapping(&on_reel) {
         out.extend(place_overlay(
             &mut engine,
             plan,
             Role::Caption,
-            &cue.text,
+            &text,
             at,
             until,
             CardPosition::Bottom,
         )?);
     }
     Ok(out)
+}
+
+/// Cues (reel time, text) as what is on screen: where cues overlap in time, one caption
+/// holding each of their lines once, in the order the cues start (the file's order for the
+/// same start). The result never overlaps itself; a stretch with the same text is one piece.
+pub fn join_overlapping(cues: &[(Micros, Micros, &str)]) -> Vec<(Micros, Micros, String)> {
+    let mut order: Vec<usize> = (0..cues.len()).collect();
+    order.sort_by_key(|&i| (cues[i].0, i));
+    let mut bounds: Vec<Micros> = cues.iter().flat_map(|c| [c.0, c.1]).collect();
+    bounds.sort();
+    bounds.dedup();
+    let mut out: Vec<(Micros, Micros, String)> = Vec::new();
+    for w in bounds.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let mut lines: Vec<&str> = Vec::new();
+        for &i in &order {
+            let (s, e, text) = cues[i];
+            if s <= a && e >= b {
+                for l in text.split('\n') {
+                    if !lines.contains(&l) {
+                        lines.push(l);
+                    }
+                }
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let text = lines.join("\n");
+        match out.last_mut() {
+            Some(last) if last.1 == a && last.2 == text => last.1 = b,
+            _ => out.push((a, b, text)),
+        }
+    }
+    out
 }
 
 /// Lays out a text overlay shown from `at` until `until` (reel time) at the `prefer` edge of
@@ -511,6 +593,63 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.0, 4);
+    }
+
+    #[test]
+    fn text_between_angle_brackets_that_is_no_tag_is_kept() {
+        for (given, drawn) in [
+            ("I <3 pancakes, 2 < 3", "I <3 pancakes, 2 < 3"),
+            ("a <b>bold</b> <3 and x<y>z", "a bold <3 and x<y>z"),
+            (
+                "<html> is not a subtitle tag",
+                "<html> is not a subtitle tag",
+            ),
+            ("<i>tilted</i> <I>TILTED</I>", "tilted TILTED"),
+            ("<font color=\"red\">red</font> <c.loud>x</c>", "red x"),
+            (
+                "<v Sam>hi</v> <00:00:01.500>now <lang en>ok</lang>",
+                "hi now ok",
+            ),
+            ("one<br>two<br/>three", "one\ntwo\nthree"),
+            ("3 > 2 and 1 <= 2", "3 > 2 and 1 <= 2"),
+            ("<", "<"),
+        ] {
+            assert_eq!(strip_formatting(given), drawn, "{given}");
+        }
+    }
+
+    #[test]
+    fn overlapping_cues_are_joined_never_overlap() {
+        let s = |x: f64| Micros::from_secs_f64(x);
+        // Rolling auto-subtitles: each cue repeats the line before.
+        let cues = [
+            (s(0.0), s(2.0), "we turned the heat up"),
+            (s(1.0), s(3.0), "we turned the heat up\nand then it caught"),
+            (s(2.5), s(4.0), "fire!"),
+            (s(5.0), s(6.0), "later"),
+        ];
+        let joined = join_overlapping(&cues);
+        for w in joined.windows(2) {
+            assert!(w[0].1 <= w[1].0, "{joined:?}");
+        }
+        assert_eq!(
+            joined,
+            vec![
+                (s(0.0), s(1.0), "we turned the heat up".to_string()),
+                (
+                    s(1.0),
+                    s(2.5),
+                    "we turned the heat up\nand then it caught".to_string()
+                ),
+                (
+                    s(2.5),
+                    s(3.0),
+                    "we turned the heat up\nand then it caught\nfire!".to_string()
+                ),
+                (s(3.0), s(4.0), "fire!".to_string()),
+                (s(5.0), s(6.0), "later".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -10,14 +10,9 @@ use std::path::PathBuf;
 /// Why a subtitle file cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CaptionError {
-    /// Cannot be read.
-    #[error("{path}: cannot read the captions ({why}): check the path")]
-    Read {
-        /// File.
-        path: String,
-        /// Why.
-        why: String,
-    },
+    /// Not a regular file, too large, or not text failreel reads.
+    #[error(transparent)]
+    File(#[from] crate::config::files::SideFileError),
     /// Not `.srt` or `.vtt`.
     #[error("{path}: captions must be a SubRip (.srt) or WebVTT (.vtt) file")]
     Kind {

@@ -30,7 +30,7 @@ pub use overlay::{pop_steps, Appearance, Corner, Overlay, Role};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trim {
     /// First instant of the clip shown.
     pub start: Micros,
@@ -375,6 +375,11 @@ pub struct AudioPlan {
     pub loudness: Option<LoudnessTarget>,
     /// What normalisation does, decided from the loudness pass (`decide_normalisation`).
     pub normalisation: Normalisation,
+    /// The range of the input the loudness is measured over when it is not the reel's own
+    /// trim: the whole clip a stories part is cut from, so every part gets the same gain
+    /// (one decision for the clip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_over: Option<Trim>,
 }
 
 /// What the loudness pass measured over the reel's range.
@@ -485,6 +490,11 @@ pub struct RenderPlan {
     /// so resume knows an up-to-date reel without running any pass again.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub request: String,
+    /// The side files the reel is made from (its captions file, its preset file, the
+    /// manifest that lists it): inputs like the footage, never written over whatever
+    /// `--force` says. Not part of the reel's value (nor of its hash).
+    #[serde(skip)]
+    pub reads: Vec<PathBuf>,
     /// The look the overlays are drawn in, as asked (`--look`, `--text-size`, `--accent`,
     /// `--handle`, or the preset's): shown by `--dry-run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -603,6 +613,16 @@ impl RenderPlan {
     /// The input file (of the first segment).
     pub fn input(&self) -> &Path {
         &self.segment().input
+    }
+
+    /// Every file the reel is made from: each segment's footage and the side files
+    /// ([`RenderPlan::reads`]). No output may be any of them.
+    pub fn inputs(&self) -> Vec<&Path> {
+        self.segments
+            .iter()
+            .map(|s| s.input.as_path())
+            .chain(self.reads.iter().map(PathBuf::as_path))
+            .collect()
     }
 
     /// The input's stamp (of the first segment).
@@ -748,6 +768,16 @@ pub enum PlanError {
         /// The least of either side.
         min: u32,
     },
+    /// The preset is too short for any footage beside a replay.
+    #[error("{path}: {preset} allows reels of at most {max_s} s, which leaves no room for the footage beside its 3 s replay: leave out --replay, or use a preset that allows longer reels")]
+    NoRoomForReplay {
+        /// Input.
+        path: String,
+        /// The preset's name.
+        preset: String,
+        /// Its longest reel, seconds.
+        max_s: f64,
+    },
     /// Less than one frame.
     #[error("{path}: the reel would be shorter than one frame: lengthen the range")]
     TooShort {
@@ -836,36 +866,77 @@ pub fn plan_reel(
     }
     let mut end = requested_end.unwrap_or(clip_len);
     if clip_len.0 > 0 && end > clip_len {
-        if requested_end.is_some() {
-            warnings.push(format!(
-                "the requested end {} is past the end of the clip; the reel ends with the clip at {}",
-                end, clip_len
-            ));
+        // Said only of an end the user asked for, by the flag that asked for it.
+        match (req.end, req.duration) {
+            (Some(e), _) => warnings.push(format!(
+                "--end {e} is past the end of the clip: the reel ends with the clip at {clip_len}"
+            )),
+            (None, Some(d)) => warnings.push(format!(
+                "--duration {d} from the start {start} runs past the end of the clip: the reel ends with the clip at {clip_len}"
+            )),
+            (None, None) => {}
         }
         end = clip_len;
     }
-    let max = Micros::from_secs_f64(preset.length.max_s);
-    if end - start > max {
-        warnings.push(format!(
-            "the reel would be {:.1} s, longer than {} allows ({:.0} s): capped at {:.0} s (set --end or --duration to choose the part)",
-            (end - start).as_secs_f64(),
-            preset.name,
-            preset.length.max_s,
-            preset.length.max_s
-        ));
-        end = start + max;
-    }
     let fps = preset.video.fps;
+    let frames_of = |len: Micros| ((len.0 as i128 * fps as i128 + 500_000) / 1_000_000) as u64;
+    let time_of = |frames: u64| Micros((frames as i128 * 1_000_000 / fps as i128) as i64);
+    // The preset's limit holds for the whole reel: with `--replay`, the footage and the
+    // replay that follows it.
+    let replay = req.replay == Some(true);
+    let max_frames = ((preset.length.max_s * fps as f64) + 1e-6).floor() as u64;
+    let footage_max = if replay {
+        crate::plan::replay::longest_footage(max_frames, fps)
+    } else {
+        max_frames
+    };
+    if footage_max == 0 {
+        return Err(PlanError::NoRoomForReplay {
+            path,
+            preset: preset.name.clone(),
+            max_s: preset.length.max_s,
+        });
+    }
+    if frames_of(end - start) > footage_max {
+        let asked = frames_of(end - start);
+        let capped = time_of(footage_max);
+        warnings.push(if replay {
+            format!(
+                "the reel would be {:.1} s with its {:.1} s replay, longer than {} allows ({:.1} s): the footage is capped at {:.1} s (set --end or --duration to choose the part)",
+                time_of(asked + crate::plan::replay::replay_frames(asked, fps)).as_secs_f64(),
+                time_of(crate::plan::replay::replay_frames(asked, fps)).as_secs_f64(),
+                preset.name,
+                preset.length.max_s,
+                capped.as_secs_f64()
+            )
+        } else {
+            format!(
+                "the reel would be {:.1} s, longer than {} allows ({:.0} s): capped at {:.0} s (set --end or --duration to choose the part)",
+                (end - start).as_secs_f64(),
+                preset.name,
+                preset.length.max_s,
+                preset.length.max_s
+            )
+        });
+        end = start + capped;
+    }
     let len = end - start;
-    let frames = ((len.0 as i128 * fps as i128 + 500_000) / 1_000_000) as u64;
+    let frames = frames_of(len).min(footage_max);
     if frames == 0 {
         return Err(PlanError::TooShort { path });
     }
-    let reel_len = Micros((frames as i128 * 1_000_000 / fps as i128) as i64);
-    if reel_len.as_secs_f64() < preset.length.min_s {
+    let reel_len = time_of(frames);
+    // The reel's real length: with its replay.
+    let whole = if replay {
+        time_of(frames + crate::plan::replay::replay_frames(frames, fps))
+    } else {
+        reel_len
+    };
+    if whole.as_secs_f64() < preset.length.min_s {
         warnings.push(format!(
-            "the reel is {:.2} s, shorter than the {:.0} s {} needs: the upload may be refused",
-            reel_len.as_secs_f64(),
+            "the reel is {:.2} s{}, shorter than the {:.0} s {} needs: the upload may be refused",
+            whole.as_secs_f64(),
+            if replay { " with its replay" } else { "" },
             preset.length.min_s,
             preset.name
         ));
@@ -1090,6 +1161,7 @@ pub fn plan_reel(
             } else {
                 Normalisation::Off
             },
+            measure_over: None,
         },
         overlays: cards,
         card_style: preset.cards.drawn_style(),
@@ -1099,6 +1171,7 @@ pub fn plan_reel(
         auto_start: None,
         replay: None,
         request: String::new(),
+        reads: Vec::new(),
         look: None,
     })
 }
@@ -1156,6 +1229,112 @@ pub fn fit_width(aspect: f64, out: (u32, u32)) -> Option<u32> {
     Some((((out.1 as f64 * aspect) / 2.0).round() as u32 * 2).clamp(2, out.0))
 }
 
+/// The least time a card is on screen for its text to be read.
+pub const MIN_CARD: Micros = Micros(1_000_000);
+
+/// How long a went-wrong card given only its start lasts (at least to half the reel).
+pub const WENT_WRONG_FOR: Micros = Micros(3_000_000);
+
+/// When each card is on screen, as asked: the times the request gives, the rest filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CardAsk {
+    /// Whether the reel has the card at all.
+    pub shown: bool,
+    /// Its start, when given.
+    pub at: Option<Micros>,
+    /// Its end, when given.
+    pub until: Option<Micros>,
+}
+
+/// The went-wrong and lesson cards' times on a reel of `len`: `(at, until)` each, and what
+/// the user should know.
+///
+/// Defaults: the went-wrong card from 0 to half the reel, or from its given start for
+/// [`WENT_WRONG_FOR`] (at least to half the reel: the end follows the start); the lesson from
+/// two thirds to the end, or ending where asked (the start precedes it). Times the request
+/// leaves open never put both cards on screen at once: the went-wrong card ends where the
+/// lesson starts (the boundary shared so that each keeps [`MIN_CARD`] when it can). A
+/// went-wrong card that would last under [`MIN_CARD`] starts earlier when `movable` (its
+/// start is `--start auto`'s moment, not the user's), and is warned about otherwise.
+pub fn card_times(
+    len: Micros,
+    went_wrong: CardAsk,
+    lesson: CardAsk,
+    movable: bool,
+) -> ((Micros, Micros), (Micros, Micros), Vec<String>) {
+    let mut warnings = Vec::new();
+    let half = Micros(len.0 / 2);
+    let mut a1 = went_wrong.at.unwrap_or(Micros::ZERO);
+    let mut u1 = match (went_wrong.until, went_wrong.at) {
+        (Some(u), _) => u,
+        (None, Some(a)) => (a + WENT_WRONG_FOR).max(half),
+        (None, None) => half,
+    }
+    .min(len);
+    let u2 = lesson.until.unwrap_or(len).min(len);
+    let two_thirds = Micros(len.0 * 2 / 3);
+    let mut a2 = match lesson.at {
+        Some(a) => a,
+        None if lesson.until.is_some() && u2 <= two_thirds => {
+            (u2 - WENT_WRONG_FOR).max(Micros::ZERO)
+        }
+        None => two_thirds,
+    };
+    let both = went_wrong.shown && lesson.shown;
+    if both && a1 < u2 && a2 < u1 {
+        match (went_wrong.until.is_none(), lesson.at.is_none()) {
+            (true, true) => {
+                // One boundary: the went-wrong card up to [`WENT_WRONG_FOR`] or half of
+                // what is left, never before the lesson's usual start.
+                if movable && u2 - a1 < MIN_CARD + MIN_CARD {
+                    a1 = (u2 - MIN_CARD - MIN_CARD).max(Micros::ZERO);
+                }
+                let mid = a1 + Micros((u2 - a1).0 / 2);
+                let mut b = a2.max(mid.min(a1 + WENT_WRONG_FOR));
+                if a1 + MIN_CARD <= u2 - MIN_CARD {
+                    b = b.clamp(a1 + MIN_CARD, u2 - MIN_CARD);
+                } else {
+                    b = mid;
+                }
+                u1 = b;
+                a2 = b;
+            }
+            // The went-wrong card ends where the given lesson starts, when that leaves it on
+            // screen (else its short life is warned about below, or both are).
+            (true, false) if a2 > a1 => u1 = a2,
+            // The lesson starts where the given went-wrong card ends, when there is room.
+            (false, true) if u2 - u1 >= MIN_CARD => a2 = u1,
+            // Both times given: as asked.
+            (false, false) => {}
+            _ => warnings.push(format!(
+                "the went-wrong card ({a1} to {u1}) and the lesson card ({a2} to {u2}) are on screen together: give them times that do not overlap (--went-wrong-until, --lesson-at)"
+            )),
+        }
+    }
+    if went_wrong.shown && u1 - a1 < MIN_CARD && u1 > a1 {
+        if movable {
+            a1 = (u1 - MIN_CARD).max(Micros::ZERO);
+        }
+        if u1 - a1 < MIN_CARD {
+            warnings.push(format!(
+                "the went-wrong card is on screen for only {:.1} s ({} to {}): too short to read; start it earlier (--went-wrong-at) or end it later (--went-wrong-until)",
+                (u1 - a1).as_secs_f64(),
+                a1,
+                u1
+            ));
+        }
+    }
+    if lesson.shown && u2 - a2 < MIN_CARD && u2 > a2 {
+        warnings.push(format!(
+            "the lesson card is on screen for only {:.1} s ({} to {}): too short to read; start it earlier (--lesson-at)",
+            (u2 - a2).as_secs_f64(),
+            a2,
+            u2
+        ));
+    }
+    ((a1, u1), (a2, u2), warnings)
+}
+
 fn plan_cards(
     req: &ReelRequest,
     preset: &Preset,
@@ -1165,14 +1344,27 @@ fn plan_cards(
 ) -> Result<Vec<Overlay>, PlanError> {
     let fade = Micros::from_secs_f64(preset.cards.animation_s.min(0.5));
     let mut cards = Vec::new();
+    let ((ww_at, ww_until), (ls_at, ls_until), said) = card_times(
+        len,
+        CardAsk {
+            shown: req.went_wrong.is_some(),
+            at: req.went_wrong_at,
+            until: req.went_wrong_until,
+        },
+        CardAsk {
+            shown: req.lesson.is_some(),
+            at: req.lesson_at,
+            until: req.lesson_until,
+        },
+        false,
+    );
+    warnings.extend(said);
     let specs = [
         (
             Role::WentWrong,
             &req.went_wrong,
-            req.went_wrong_at,
-            req.went_wrong_until,
-            Micros::ZERO,
-            Micros(len.0 / 2),
+            ww_at,
+            ww_until,
             &preset.cards.went_wrong_heading,
             preset.cards.went_wrong_position,
             "went-wrong",
@@ -1180,19 +1372,15 @@ fn plan_cards(
         (
             Role::Lesson,
             &req.lesson,
-            req.lesson_at,
-            req.lesson_until,
-            Micros(len.0 * 2 / 3),
-            len,
+            ls_at,
+            ls_until,
             &preset.cards.lesson_heading,
             preset.cards.lesson_position,
             "lesson",
         ),
     ];
-    for (kind, text, at, until, def_at, def_until, heading, position, name) in specs {
+    for (kind, text, at, until, heading, position, name) in specs {
         let Some(text) = text else { continue };
-        let at = at.unwrap_or(def_at);
-        let until = until.unwrap_or(def_until).min(len);
         if at >= until || at.0 < 0 {
             return Err(PlanError::CardTime {
                 path: path.to_string(),
@@ -1527,6 +1715,41 @@ mod tests {
         };
         let p = plan(&info(1920, 1080, 0, 10.0), &req).unwrap();
         assert!(p.warnings.iter().any(|w| w.contains("shorter than")));
+    }
+
+    #[test]
+    fn cards_left_open_never_overlap_and_a_blink_of_a_card_is_moved_or_said() {
+        let s = |x: f64| Micros::from_secs_f64(x);
+        let ask = |at: Option<f64>, until: Option<f64>| CardAsk {
+            shown: true,
+            at: at.map(s),
+            until: until.map(s),
+        };
+        // The moment at the very end of a 6 s reel (--start auto): the went-wrong card starts
+        // earlier, ends where the lesson starts, each at least a second.
+        for m in [3.0, 4.5, 5.6, 5.95] {
+            let ((a1, u1), (a2, u2), said) =
+                card_times(s(6.0), ask(Some(m), None), ask(None, None), true);
+            assert!(u1 <= a2, "{m}: {a1}..{u1} and {a2}..{u2}");
+            assert!(u1 - a1 >= MIN_CARD && u2 - a2 >= MIN_CARD, "{m}: {said:?}");
+            assert!(said.is_empty(), "{m}: {said:?}");
+        }
+        // The user's own start 0.4 s before the end: kept, and said to be too short.
+        let ((a1, u1), _, said) =
+            card_times(s(4.0), ask(Some(3.6), None), CardAsk::default(), false);
+        assert_eq!((a1, u1), (s(3.6), s(4.0)));
+        assert!(
+            said.iter().any(|w| w.contains("too short to read")),
+            "{said:?}"
+        );
+        // Both times given, overlapping: the user's choice, as asked.
+        let (w, l, _) = card_times(
+            s(6.0),
+            ask(Some(0.0), Some(4.0)),
+            ask(Some(3.0), Some(6.0)),
+            false,
+        );
+        assert_eq!((w, l), ((s(0.0), s(4.0)), (s(3.0), s(6.0))));
     }
 
     #[test]

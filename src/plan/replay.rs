@@ -42,6 +42,31 @@ fn ease(p: f64) -> f64 {
     p * p * (3.0 - 2.0 * p)
 }
 
+/// Output frame slots of source a replay shows at `fps` (1.5 s' worth).
+pub fn wanted_source_frames(fps: u32) -> u64 {
+    (REPLAY_SOURCE.0 as u128 * fps.max(1) as u128 / 1_000_000) as u64
+}
+
+/// The output frames a replay adds to a reel whose footage is `main` frames at `fps`: each
+/// replayed frame twice, of at most 1.5 s of the footage.
+pub fn replay_frames(main: u64, fps: u32) -> u64 {
+    if main == 0 {
+        return 0;
+    }
+    wanted_source_frames(fps).min(main).max(1) * REPLAY_REPEAT
+}
+
+/// The most footage frames a reel of at most `max_frames` frames holds beside its replay
+/// (0: none fits).
+pub fn longest_footage(max_frames: u64, fps: u32) -> u64 {
+    let want = wanted_source_frames(fps).max(1);
+    if max_frames >= (1 + REPLAY_REPEAT) * want {
+        max_frames - REPLAY_REPEAT * want
+    } else {
+        max_frames / (1 + REPLAY_REPEAT)
+    }
+}
+
 impl ReplayPlan {
     /// How many times each replayed frame is shown (`1 / speed`).
     pub fn repeat(&self) -> u64 {
@@ -413,5 +438,22 @@ mod tests {
         let left = zoomed(r, 0.8, [0.0, 1.0]);
         assert_eq!((left.x, left.y + left.height), (100, 1080));
         assert_eq!(zoomed(r, 1.0, [0.5, 0.5]), r);
+    }
+
+    #[test]
+    fn the_longest_footage_and_its_replay_fit_the_limit_exactly() {
+        for fps in [24, 25, 30, 60] {
+            for max in 0..(12 * fps as u64) {
+                let main = longest_footage(max, fps);
+                assert!(main + replay_frames(main, fps) <= max, "{fps} {max}");
+                assert!(
+                    main + 1 + replay_frames(main + 1, fps) > max,
+                    "{fps} {max}: {main} is not the longest"
+                );
+            }
+        }
+        // 5 s at 30 fps: 2 s of footage and its 3 s replay.
+        assert_eq!(longest_footage(150, 30), 60);
+        assert_eq!(replay_frames(60, 30), 90);
     }
 }

@@ -172,19 +172,29 @@ pub fn split_clips(clips: Vec<Clip>, probe: &dyn Fn(&Path) -> Option<MediaInfo>)
         }
         .min(info.duration);
         let len = end - start;
-        let max_s = clip.preset.length.max_s;
+        // The limit holds for each part as written: with `--replay`, the part that gets the
+        // replay keeps room for it (every part is cut to that length, so any may be it).
+        let fps = clip.preset.video.fps;
+        let replay = r.replay == Some(true);
+        let max_s = if replay {
+            let max_frames = (clip.preset.length.max_s * fps as f64 + 1e-6).floor() as u64;
+            crate::plan::replay::longest_footage(max_frames, fps) as f64 / fps as f64
+        } else {
+            clip.preset.length.max_s
+        };
         if len.as_secs_f64() <= max_s || len.0 <= 0 {
             out.push(clip);
             continue;
         }
         let lv = levels(&info, start, len).ok().flatten();
+        // Half a frame of room: the cuts move to the frame grid.
         let cuts = choose_cuts(
             len.as_secs_f64(),
-            max_s,
+            max_s - 0.5 / fps as f64,
             clip.preset.length.min_s.max(1.0),
             lv.as_deref(),
         );
-        let fps = clip.preset.video.fps as f64;
+        let fps = fps as f64;
         // Cuts on the output frame grid, so the parts add up to the whole.
         let mut bounds: Vec<Micros> = vec![Micros::ZERO];
         bounds.extend(
@@ -214,12 +224,19 @@ pub fn split_clips(clips: Vec<Clip>, probe: &dyn Fn(&Path) -> Option<MediaInfo>)
             }
             req.lesson_at = r.lesson_at.map(|t| (t - a).max(Micros::ZERO));
             req.lesson_until = r.lesson_until.map(|t| t - a);
+            // The replay is of the fail: on the part that shows it.
+            if k != ww_part {
+                req.replay = None;
+            }
             out.push(Clip {
                 index: 0,
                 input: clip.input.clone(),
                 output: part_output(&clip.output, k + 1),
                 preset: clip.preset.clone(),
                 request: req,
+                reads: clip.reads.clone(),
+                // One loudness decision for the clip: measured over its whole range.
+                loudness_over: Some(crate::plan::Trim { start, end }),
             });
         }
     }

@@ -44,7 +44,7 @@ pub fn render_compilation(
 ) -> Result<RenderReport, RenderError> {
     super::init_libav();
     let started = Instant::now();
-    let inputs: Vec<&Path> = plan.parts.iter().map(|p| p.input()).collect();
+    let inputs: Vec<&Path> = plan.parts.iter().flat_map(|p| p.inputs()).collect();
     let writer = super::output::Writer::begin(&plan.output, &inputs)?;
     progress.begin(plan.frames);
     let result = join(

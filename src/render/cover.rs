@@ -76,7 +76,7 @@ pub fn write_cover(plan: &CompletePlan) -> Result<Option<CoverReport>, RenderErr
     let started = Instant::now();
     let (img, chosen, scores, faces) = cover_image(plan, cover)?;
     let tag = jpeg_tag(&still_hash(plan, cover));
-    write_jpeg(&img, cover.quality, &tag, &cover.path, &[plan.input()])?;
+    write_jpeg(&img, cover.quality, &tag, &cover.path, &plan.inputs())?;
     Ok(Some(CoverReport {
         path: cover.path.clone(),
         chosen,

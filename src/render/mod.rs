@@ -116,6 +116,8 @@ pub enum ExistingReel {
         request: Option<String>,
         /// Whether every box is there as written (not cut short, grown or shrunk since).
         complete: bool,
+        /// Its length as the file says (its picture's, else the file's).
+        duration: Option<Micros>,
     },
 }
 
@@ -129,14 +131,25 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
         Ok(_) => {}
     }
     let complete = crate::render::output::mp4_is_complete(path);
-    let comment = ff::format::input(&path)
-        .ok()
+    let opened = ff::format::input(&path).ok();
+    let comment = opened
+        .as_ref()
         .and_then(|ictx| ictx.metadata().get("comment").map(str::to_string));
+    // The reel's length from its headers: its picture's track, else the file's.
+    let duration = opened.as_ref().and_then(|ictx| {
+        let video = ictx.streams().best(ff::media::Type::Video).and_then(|s| {
+            let tb = s.time_base();
+            (s.duration() > 0)
+                .then(|| Micros::from_ts(s.duration(), tb.numerator(), tb.denominator()))
+        });
+        video.or_else(|| (ictx.duration() > 0).then(|| Micros(ictx.duration())))
+    });
     match comment.as_deref().and_then(parse_tag) {
         Some((hash, request)) => ExistingReel::Ours {
             hash,
             request,
             complete,
+            duration,
         },
         // A reel whose index is damaged so badly that libav cannot read it is still known by
         // the tag failreel wrote into it.
@@ -145,6 +158,7 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
                 hash,
                 request,
                 complete: false,
+                duration: None,
             },
             None => ExistingReel::Foreign,
         },
@@ -217,7 +231,7 @@ pub fn render(
     let out = plan.output();
     // Never the input, never a FIFO or device, one writer at a time; leftovers of killed
     // runs are removed under the lock.
-    let writer = crate::render::output::Writer::begin(out, &[plan.input()])?;
+    let writer = crate::render::output::Writer::begin(out, &plan.inputs())?;
     let tag = reel_tag(plan);
     progress.begin(plan.reel_frames());
     let result = pipeline::run(plan, &tag, opts, writer.temp(), progress, cancel);
@@ -255,7 +269,7 @@ pub fn render_group(
     // Each reel's writer, tag and completed plan (or its failure).
     let mut ready = Vec::new();
     for (i, plan) in plans.iter().enumerate() {
-        let writer = match crate::render::output::Writer::begin(plan.output(), &[plan.input()]) {
+        let writer = match crate::render::output::Writer::begin(plan.output(), &plan.inputs()) {
             Ok(w) => w,
             Err(e) => {
                 results[i] = Some(Err(e.into()));

@@ -12,12 +12,16 @@
 //! - **Temporary, then rename**: data goes to a hidden temporary in the output's folder and is
 //!   renamed into place only when complete ([`Writer::commit`]); on failure or drop the
 //!   temporary is removed.
+//! - **Only what failreel wrote is removed**: the temporary is created new (never a file or
+//!   link already there), the lock file carries failreel's mark, and a lock file, folder or
+//!   link at those names that failreel did not write is left alone (the write stops, saying
+//!   what is in the way).
 //!
 //! [`mp4_is_complete`] lets resume trust a reel only if its boxes are all there as written.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Why failreel will not write an output. Every message names the file and what to do.
@@ -42,6 +46,14 @@ pub enum OutputError {
     /// An existing file failreel did not write.
     #[error("{0}: exists and was not written by failreel: not overwritten (use --force, or another output name)")]
     NotOurs(PathBuf),
+    /// A file, folder or link failreel did not write sits where its lock or temporary goes.
+    #[error("{path}: is in the way of writing {output} and was not written by failreel: move it away (failreel never removes it)")]
+    InTheWay {
+        /// What is in the way.
+        path: PathBuf,
+        /// The output being written.
+        output: PathBuf,
+    },
     /// Another process holds the output's lock.
     #[error("{0}: another failreel is writing this file right now: wait for it to finish, or choose another output name")]
     Busy(PathBuf),
@@ -196,9 +208,34 @@ impl Writer {
         let lock_path = lock_path(output);
         let lock = take_lock(&lock_path, output)?;
         let removed_stale = remove_stale_temps(output);
+        let tmp = temp_path(output);
+        // Created new: a file, folder or link already at this name is not failreel's (its
+        // own leftovers were just removed), so it is neither written through nor removed.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // The lock is failreel's: removed while still held.
+                let _ = std::fs::remove_file(&lock_path);
+                drop(lock);
+                return Err(OutputError::InTheWay {
+                    path: tmp,
+                    output: output.to_path_buf(),
+                });
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&lock_path);
+                drop(lock);
+                return Err(OutputError::io(&tmp, e));
+            }
+        }
         Ok(Writer {
             output: output.to_path_buf(),
-            tmp: temp_path(output),
+            tmp,
             lock_path,
             _lock: lock,
             committed: false,
@@ -234,13 +271,31 @@ impl Drop for Writer {
 /// Takes the exclusive lock at `lock_path`, or says another failreel is writing `output`.
 /// Retries when the file it locked was removed by its previous holder in the meantime.
 fn take_lock(lock_path: &Path, output: &Path) -> Result<File, OutputError> {
+    let in_the_way = || OutputError::InTheWay {
+        path: lock_path.to_path_buf(),
+        output: output.to_path_buf(),
+    };
     for _ in 0..16 {
+        // A lock file failreel did not write (a folder, a link, a file with other content)
+        // is never opened nor removed.
+        if !lock_is_ours(lock_path) {
+            return Err(in_the_way());
+        }
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(lock_path)
-            .map_err(|e| OutputError::io(lock_path, e))?;
+            .map_err(|e| match e.raw_os_error() {
+                // ELOOP: a link appeared at the name.
+                Some(40) => in_the_way(),
+                _ => OutputError::io(lock_path, e),
+            })?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(in_the_way());
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -252,11 +307,42 @@ fn take_lock(lock_path: &Path, output: &Path) -> Result<File, OutputError> {
         // locked is still the one at the path.
         let held = file.metadata().map_err(|e| OutputError::io(lock_path, e))?;
         match std::fs::metadata(lock_path) {
-            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => return Ok(file),
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => {
+                // Marked as failreel's (it may be removed when the write ends).
+                use std::io::Write;
+                let mut f = &file;
+                if held.len() != LOCK_MARK.len() as u64 {
+                    file.set_len(0)
+                        .and_then(|()| f.write_all(LOCK_MARK))
+                        .map_err(|e| OutputError::io(lock_path, e))?;
+                }
+                return Ok(file);
+            }
             _ => continue,
         }
     }
     Err(OutputError::Busy(output.to_path_buf()))
+}
+
+/// What failreel writes into its lock files, by which it knows them.
+const LOCK_MARK: &[u8] = b"failreel lock\n";
+
+/// Whether the lock file at `path` is failreel's to use: absent, or a regular file (not a
+/// link) that is empty (a run stopped before marking it) or holds failreel's mark.
+fn lock_is_ours(path: &Path) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        Ok(m) if !m.file_type().is_file() => false,
+        Ok(m) if m.len() == 0 => true,
+        Ok(m) if m.len() != LOCK_MARK.len() as u64 => false,
+        Ok(_) => {
+            let mut head = Vec::new();
+            File::open(path)
+                .and_then(|f| f.take(LOCK_MARK.len() as u64).read_to_end(&mut head))
+                .is_ok()
+                && head == LOCK_MARK
+        }
+    }
 }
 
 /// Removes the hidden temporaries that killed runs left for `output` (any process's). Call it
@@ -546,6 +632,58 @@ mod tests {
             !out.exists(),
             "dropped without commit: nothing under the final name"
         );
+    }
+
+    #[test]
+    fn what_failreel_did_not_write_at_its_lock_or_temporary_names_is_never_touched() {
+        let d = dir();
+        let out = d.path().join("reel.mp4");
+        let target = d.path().join("notes.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        // A file with other content, a folder and a link where the lock goes.
+        let lock = lock_path(&out);
+        std::fs::write(&lock, "my own lock notes").unwrap();
+        let e = Writer::begin(&out, &[]).unwrap_err();
+        assert!(matches!(e, OutputError::InTheWay { .. }), "{e}");
+        assert!(e.to_string().contains("move it away"), "{e}");
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "my own lock notes");
+        std::fs::remove_file(&lock).unwrap();
+        std::fs::create_dir(&lock).unwrap();
+        std::fs::write(lock.join("inside"), "x").unwrap();
+        assert!(matches!(
+            Writer::begin(&out, &[]),
+            Err(OutputError::InTheWay { .. })
+        ));
+        assert!(lock.join("inside").is_file());
+        std::fs::remove_dir_all(&lock).unwrap();
+        std::os::unix::fs::symlink(&target, &lock).unwrap();
+        assert!(matches!(
+            Writer::begin(&out, &[]),
+            Err(OutputError::InTheWay { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        std::fs::remove_file(&lock).unwrap();
+        // A link or a folder where this process's temporary goes: not written through, not
+        // removed, and the lock failreel took is gone again.
+        let tmp = temp_path(&out);
+        std::os::unix::fs::symlink(&target, &tmp).unwrap();
+        assert!(matches!(
+            Writer::begin(&out, &[]),
+            Err(OutputError::InTheWay { .. })
+        ));
+        assert!(std::fs::symlink_metadata(&tmp)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+        assert!(!lock.exists());
+        std::fs::remove_file(&tmp).unwrap();
+        // An empty lock file (a run stopped before marking it) is failreel's.
+        std::fs::write(&lock, "").unwrap();
+        let w = Writer::begin(&out, &[]).unwrap();
+        assert_eq!(std::fs::read(&lock).unwrap(), LOCK_MARK);
+        drop(w);
+        assert!(!lock.exists() && !tmp.exists());
     }
 
     #[test]

@@ -203,6 +203,14 @@ pub(super) fn range_warnings(
             plan.frame_time(planned).as_secs_f64()
         ));
     }
+    if let Some((stopped, until)) = source.picture_held() {
+        warnings.push(format!(
+            "{path_s}: the picture stops at {} (the video has no frames after it, or their timestamps stop advancing) while the sound goes on: its last picture is held to {} so that picture and sound end together; check the clip, or trim with --end {}",
+            plan.trim().start + stopped,
+            plan.trim().start + until.min(plan.frame_time(planned)),
+            plan.trim().start + stopped
+        ));
+    }
     let bad_packets = source.bad_packets();
     if bad_packets > 0 {
         warnings.push(format!(

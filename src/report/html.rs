@@ -4,6 +4,12 @@
 //! duration, the cards' texts, the preset, the detected moment when there is one) and every
 //! clip that failed, with its error.
 //!
+//! The page describes the output folder, not only the last run: reels listed by an earlier
+//! report there (other runs, other shards) stay listed while their files are there, and
+//! failreel's reels found in the folder that no report listed are added; each reel's length
+//! is read from the reel itself. A rerun of one clip therefore keeps the others. The earlier
+//! report's entries are kept in the page itself (an HTML comment of JSON at its end).
+//!
 //! The page works opened straight from the disk: every link is relative to the report and
 //! percent-encoded, nothing is fetched, no script is needed (there is none), the CSS is
 //! inline and the layout fits a phone's width. Every text is HTML-escaped. The file is
@@ -23,7 +29,7 @@ pub const REPORT_NAME: &str = "report.html";
 const GENERATOR: &str = "<meta name=\"generator\" content=\"failreel\">";
 
 /// One reel as the report shows it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReelEntry {
     /// The reel file.
     pub output: PathBuf,
@@ -52,11 +58,16 @@ pub struct ReelEntry {
     pub warnings: Vec<String>,
     /// What was heard and seen at the moment ("bang", "knock"…), when there is one.
     pub moment_why: Vec<String>,
+    /// Whether this run made (or checked) it; else it is from an earlier run.
+    #[serde(skip)]
+    pub this_run: bool,
     /// The best frames for the cover (the one used first), each with the flag that picks it
     /// (when the still was made this run and `--cover-at` did not choose it).
+    #[serde(skip)]
     pub cover_choices: Vec<crate::render::cover::CoverChoice>,
     /// The review sheet: the window over the source, the clip's moments, the cover's
     /// candidates, each with the change that picks it.
+    #[serde(skip)]
     pub review: Option<crate::render::review::Review>,
 }
 
@@ -96,6 +107,7 @@ impl ReelEntry {
                 .and_then(|p| p.auto_start.as_ref())
                 .map(|a| a.why.clone())
                 .unwrap_or_default(),
+            this_run: true,
             cover_choices: match plan.and_then(|p| p.cover.as_ref()) {
                 Some(c) if c.at.is_none() => {
                     o.cover.as_ref().map(|r| r.best.clone()).unwrap_or_default()
@@ -107,12 +119,21 @@ impl ReelEntry {
     }
 }
 
+/// Reads what is at a reel's path (failreel's reel, and its length).
+pub type ReelReader = fn(&Path) -> crate::batch::Existing;
+
+fn read_with_libav(path: &Path) -> crate::batch::Existing {
+    use crate::batch::Renderer;
+    crate::batch::Libav.existing(path)
+}
+
 /// The sink: writes `report.html` into `dir` when the batch's summary arrives (not for a dry
 /// run). A failure to write is kept for the caller ([`HtmlReport::take_error`]).
 pub struct HtmlReport {
     dir: PathBuf,
     force: bool,
     inputs: Vec<PathBuf>,
+    reader: ReelReader,
     written: Mutex<Option<PathBuf>>,
     error: Mutex<Option<OutputError>>,
 }
@@ -125,9 +146,17 @@ impl HtmlReport {
             dir,
             force,
             inputs,
+            reader: read_with_libav,
             written: Mutex::new(None),
             error: Mutex::new(None),
         }
+    }
+
+    /// The same report, reading the reels in its folder with `reader` (the fake renderer's
+    /// for tests; libav's by default).
+    pub fn reading_reels_with(mut self, reader: ReelReader) -> HtmlReport {
+        self.reader = reader;
+        self
     }
 
     /// The folder it is written into.
@@ -155,11 +184,17 @@ impl HtmlReport {
         std::fs::create_dir_all(&self.dir).map_err(|e| OutputError::io(&self.dir, e))?;
         let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
         crate::render::output::check_target(&path, &inputs, self.force, report_is_ours)?;
-        let entries: Vec<ReelEntry> = summary
+        let now: Vec<ReelEntry> = summary
             .outcomes
             .iter()
             .map(ReelEntry::from_outcome)
             .collect();
+        let earlier = if report_is_ours(&path) {
+            earlier_entries(&path)
+        } else {
+            Vec::new()
+        };
+        let entries = folder_entries(&self.dir, now, earlier, self.reader);
         let html = render_html(&self.dir, summary, &entries);
         let writer = Writer::begin(&path, &inputs)?;
         std::fs::write(writer.temp(), html).map_err(|e| OutputError::io(&path, e))?;
@@ -188,6 +223,127 @@ impl Sink for HtmlReport {
             }
         }
     }
+}
+
+/// Where a report keeps its entries for the next run (an HTML comment at its end).
+const DATA_MARK: &str = "<!-- failreel-reels ";
+
+/// The entries an earlier report kept in itself (none when it kept none, or they cannot be
+/// read: the folder's reels are still found).
+fn earlier_entries(path: &Path) -> Vec<ReelEntry> {
+    let Ok(text) = crate::config::files::read_text(path, crate::config::files::SideFile::Manifest)
+    else {
+        return Vec::new();
+    };
+    let Some(at) = text.rfind(DATA_MARK) else {
+        return Vec::new();
+    };
+    let rest = &text[at + DATA_MARK.len()..];
+    let Some(end) = rest.find(" -->") else {
+        return Vec::new();
+    };
+    serde_json::from_str(&rest[..end]).unwrap_or_default()
+}
+
+/// The entries as JSON that can sit in an HTML comment (no `--`, `<`, `>` or `&`: each
+/// written as a `\u` escape, which JSON reads back as the same text).
+fn entries_comment(entries: &[ReelEntry]) -> String {
+    let json = serde_json::to_string(entries).unwrap_or_else(|_| "[]".into());
+    let mut out = String::with_capacity(json.len());
+    let mut prev = ' ';
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '-' if prev == '-' => out.push_str("\\u002d"),
+            c => out.push(c),
+        }
+        prev = c;
+    }
+    format!("{DATA_MARK}{out} -->\n")
+}
+
+/// What the output folder holds: this run's entries, the earlier report's for reels that
+/// are still there (or failures this run did not retry), and failreel's reels in `dir` that
+/// neither names; each reel's length read from the file. Sorted by the reel's name,
+/// failures with them.
+fn folder_entries(
+    dir: &Path,
+    now: Vec<ReelEntry>,
+    earlier: Vec<ReelEntry>,
+    reader: ReelReader,
+) -> Vec<ReelEntry> {
+    use crate::batch::Existing;
+    let key = |p: &Path| crate::model::same_file_path(p);
+    let mut out: Vec<ReelEntry> = Vec::new();
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for e in now {
+        seen.insert(key(&e.output));
+        out.push(e);
+    }
+    for mut e in earlier {
+        if !seen.insert(key(&e.output)) {
+            continue;
+        }
+        e.this_run = false;
+        let there = matches!((reader)(&e.output), Existing::Reel { .. });
+        // A reel listed before is kept while it is there; a failure while it still has no
+        // reel.
+        let keep = if e.status == Some(Status::Failed) || e.status == Some(Status::NotStarted) {
+            !there
+        } else {
+            there
+        };
+        if keep {
+            if there {
+                e.status = Some(Status::Skipped);
+                e.error = None;
+            }
+            e.still = e.still.filter(|s| s.is_file());
+            out.push(e);
+        }
+    }
+    // failreel's reels in the folder that no report listed.
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut found: Vec<PathBuf> = rd
+            .flatten()
+            .filter(|d| d.file_type().is_ok_and(|t| t.is_file()))
+            .map(|d| d.path())
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                name.is_some_and(|n| !n.starts_with('.'))
+                    && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mp4"))
+            })
+            .collect();
+        found.sort();
+        for p in found {
+            if seen.contains(&key(&p)) {
+                continue;
+            }
+            if matches!((reader)(&p), Existing::Reel { .. }) {
+                seen.insert(key(&p));
+                out.push(ReelEntry {
+                    output: p,
+                    status: Some(Status::Skipped),
+                    ..ReelEntry::default()
+                });
+            }
+        }
+    }
+    // Each reel's real length, read from the reel.
+    for e in out.iter_mut() {
+        if matches!(e.status, Some(Status::Ok) | Some(Status::Skipped)) {
+            if let Existing::Reel {
+                duration: Some(d), ..
+            } = (reader)(&e.output)
+            {
+                e.duration_s = Some(d.as_secs_f64());
+            }
+        }
+    }
+    out.sort_by_key(|a| name_of(&a.output));
+    out
 }
 
 /// Whether failreel wrote the report at `path` (its generator tag is in the first 2 KiB).
@@ -515,15 +671,19 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         .collect();
     let _ = write!(
         h,
-        "<section id=\"reels\">\n<h2>Reels ({})</h2>\n",
+        "<section id=\"reels\">\n<h2>Reels in this folder ({})</h2>\n",
         reels.len()
     );
     if reels.is_empty() {
-        h.push_str("<p class=\"empty\">No reels in this batch.</p>\n");
+        h.push_str("<p class=\"empty\">No reels in this folder.</p>\n");
     }
     h.push_str("<div class=\"reels\">\n");
     for e in reels {
-        let (class, label) = status_label(e.status);
+        let (class, label) = if e.this_run {
+            status_label(e.status)
+        } else {
+            ("skipped", "earlier run")
+        };
         let reviewed = if e.review.is_some() { " reviewed" } else { "" };
         let _ = write!(
             h,
@@ -570,7 +730,9 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         if let Some(t) = &e.lesson {
             row("lesson", t);
         }
-        row("input", &e.input.display().to_string());
+        if !e.input.as_os_str().is_empty() {
+            row("input", &e.input.display().to_string());
+        }
         // The review sheet shows them with their pictures.
         for (k, c) in e
             .cover_choices
@@ -604,6 +766,8 @@ pub fn render_html(dir: &Path, summary: &Summary, entries: &[ReelEntry]) -> Stri
         h.push_str("</div>\n</article>\n");
     }
     h.push_str("</div>\n</section>\n</main>\n</body>\n</html>\n");
+    // What the next run's report keeps of this one.
+    h.push_str(&entries_comment(entries));
     h
 }
 

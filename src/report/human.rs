@@ -22,19 +22,41 @@ pub struct HumanOptions {
 }
 
 /// Longest label beside a bar.
-const LABEL_MAX: usize = 28;
+const LABEL_MAX: usize = 36;
 /// How often a bar's speed and ETA text changes.
 const MESSAGE_EVERY_MS: u128 = 300;
+/// How long frames must have been coming before a speed (and an ETA from it) is shown.
+const RATE_AFTER_S: f64 = 1.0;
+
+/// What a reel's bar shows now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A measuring pass, in percent.
+    Pass(crate::analyse::progress::Pass),
+    /// Frames encoded.
+    Frames,
+}
+
+struct Bar {
+    bar: ProgressBar,
+    mode: Option<Mode>,
+    last_message: Instant,
+    /// When the first frames were told, and how many: where the speed is measured from.
+    first_frames: Option<(Instant, u64)>,
+    /// Made for a pass before the reel started rendering (cleared when the pass ends).
+    early: bool,
+}
 
 #[derive(Default)]
 struct State {
     labels: HashMap<usize, String>,
     width: usize,
-    bars: HashMap<usize, (ProgressBar, Instant)>,
+    bars: HashMap<usize, Bar>,
     overall: Option<ProgressBar>,
     frames_total: u64,
     frames_done: HashMap<usize, u64>,
-    started: Option<Instant>,
+    first_frames: Option<(Instant, u64)>,
+    part: Option<String>,
 }
 
 /// The terminal sink.
@@ -43,6 +65,63 @@ pub struct Human {
     out: Arc<Out>,
     multi: Option<MultiProgress>,
     state: Mutex<State>,
+}
+
+/// The speed and time left, once there is a speed: frames must have been coming for
+/// [`RATE_AFTER_S`] since `first` (seconds since the first frames were told, and how many
+/// there were) and have moved since. None before (no ETA from a guess).
+pub fn rate_text(done: u64, total: u64, first: Option<(f64, u64)>) -> Option<String> {
+    let (secs, at_first) = first?;
+    if secs < RATE_AFTER_S || done <= at_first {
+        return None;
+    }
+    let fps = (done - at_first) as f64 / secs;
+    let eta = total.saturating_sub(done) as f64 / fps;
+    Some(format!("{}, ETA {}", fps_text(fps), duration_text(eta)))
+}
+
+/// Labels for the reels of a batch: the clip (its file name, with folders added until
+/// clips are told apart) and the platform (`IMG_0412.MOV · tiktok`); reels still alike
+/// (stories parts, a clip listed twice) by their output's name. Control characters are
+/// shown escaped.
+pub fn reel_labels(reels: &[crate::batch::ReelRef]) -> Vec<String> {
+    // Each clip once (several presets of one clip are one clip).
+    let mut inputs: Vec<&Path> = Vec::new();
+    let mut place: HashMap<&Path, usize> = HashMap::new();
+    for r in reels {
+        place.entry(r.input.as_path()).or_insert_with(|| {
+            inputs.push(&r.input);
+            inputs.len() - 1
+        });
+    }
+    let names = distinct_labels(&inputs);
+    let clips: Vec<&String> = reels
+        .iter()
+        .map(|r| &names[place[r.input.as_path()]])
+        .collect();
+    let mut labels: Vec<String> = clips
+        .iter()
+        .zip(reels)
+        .map(|(c, r)| format!("{c} · {}", r.preset))
+        .collect();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for l in &labels {
+        *count.entry(l.clone()).or_default() += 1;
+    }
+    for (l, (c, r)) in labels.iter_mut().zip(clips.iter().zip(reels)) {
+        if count[l.as_str()] > 1 {
+            let name = r
+                .output
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| r.output.display().to_string());
+            *l = format!("{c} → {name}");
+        }
+    }
+    labels
+        .into_iter()
+        .map(|l| super::terminal_safe_line(&l).into_owned())
+        .collect()
 }
 
 /// Labels for inputs: the file name, with parent folders added until every label is unique.
@@ -106,11 +185,12 @@ impl Human {
         }
     }
 
-    /// Prints a line above the bars (or on standard error when there are none).
+    /// Prints a line above the bars (or on standard error when there are none). Control
+    /// characters (from a file name) are shown escaped, never sent to the terminal.
     pub fn line(&self, msg: &str) {
         match &self.multi {
             Some(m) if !m.is_hidden() => {
-                if m.println(msg).is_err() {
+                if m.println(super::terminal_safe(msg)).is_err() {
                     eprint_line(msg);
                 }
             }
@@ -125,9 +205,9 @@ impl Human {
         }
     }
 
-    fn rendering(&self, reels: &[(usize, PathBuf)], frames: &[u64], jobs: usize, threads: usize) {
-        let inputs: Vec<&Path> = reels.iter().map(|r| r.1.as_path()).collect();
-        let labels = distinct_labels(&inputs);
+    /// Names every reel of the batch (what its bar is labelled by).
+    fn batch(&self, reels: &[crate::batch::ReelRef]) {
+        let labels = reel_labels(reels);
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -138,11 +218,33 @@ impl Human {
             .unwrap_or(0)
             .min(LABEL_MAX);
         let width = st.width;
-        for ((index, _), l) in reels.iter().zip(labels) {
-            st.labels.insert(*index, fit(&l, width));
+        for (r, l) in reels.iter().zip(labels) {
+            st.labels.insert(r.index, fit(&l, width));
         }
+    }
+
+    fn rendering(&self, reels: &[(usize, PathBuf)], frames: &[u64], jobs: usize, threads: usize) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        // Reels the batch did not name (a compilation): by their file.
+        if reels.iter().any(|r| !st.labels.contains_key(&r.0)) {
+            let inputs: Vec<&Path> = reels.iter().map(|r| r.1.as_path()).collect();
+            let labels: Vec<String> = distinct_labels(&inputs)
+                .iter()
+                .map(|l| super::terminal_safe_line(l).into_owned())
+                .collect();
+            st.width = st
+                .width
+                .max(labels.iter().map(|l| l.chars().count()).max().unwrap_or(0))
+                .min(LABEL_MAX);
+            let width = st.width;
+            for ((index, _), l) in reels.iter().zip(labels) {
+                st.labels.entry(*index).or_insert_with(|| fit(&l, width));
+            }
+        }
+        let width = st.width;
         st.frames_total = frames.iter().sum();
-        st.started = Some(Instant::now());
         if let Some(m) = &self.multi {
             if reels.len() > 1 {
                 let b = m.add(ProgressBar::new(reels.len() as u64));
@@ -166,49 +268,152 @@ impl Human {
         }
     }
 
+    /// The bar of reel `index`, made when missing (`early`: before the reel starts).
+    fn bar<'s>(&self, st: &'s mut State, index: usize, early: bool) -> Option<&'s mut Bar> {
+        let m = self.multi.as_ref()?;
+        if !st.bars.contains_key(&index) {
+            let at = usize::from(st.overall.is_some());
+            let b = m.insert_from_back(at, ProgressBar::new(1));
+            b.set_prefix(st.labels.get(&index).cloned().unwrap_or_default());
+            st.bars.insert(
+                index,
+                Bar {
+                    bar: b,
+                    mode: None,
+                    last_message: Instant::now(),
+                    first_frames: None,
+                    early,
+                },
+            );
+        }
+        st.bars.get_mut(&index)
+    }
+
+    fn set_mode(&self, b: &mut Bar, mode: Mode, width: usize, len: u64) {
+        if b.mode == Some(mode) {
+            return;
+        }
+        let template = match mode {
+            Mode::Pass(_) => {
+                format!("{{prefix:<{width}}} [{{wide_bar}}] {{percent:>3}}% {{msg}}")
+            }
+            Mode::Frames => {
+                format!("{{prefix:<{width}}} [{{wide_bar}}] {{pos:>5}}/{{len}} frames {{msg}}")
+            }
+        };
+        b.bar.set_style(
+            ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.bar.set_length(len.max(1));
+        b.bar.set_position(0);
+        b.bar.set_message(match mode {
+            Mode::Pass(p) => p.label().to_string(),
+            Mode::Frames => String::new(),
+        });
+        b.mode = Some(mode);
+    }
+
     fn started(&self, index: usize, frames: u64) {
-        let Some(m) = &self.multi else { return };
         let Ok(mut st) = self.state.lock() else {
             return;
         };
         let width = st.width;
-        let b = m.insert_from_back(usize::from(st.overall.is_some()), ProgressBar::new(frames));
-        b.set_style(
-            ProgressStyle::with_template(&format!(
-                "{{prefix:<{width}}} [{{wide_bar}}] {{pos:>5}}/{{len}} frames {{msg}}"
-            ))
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b.set_prefix(st.labels.get(&index).cloned().unwrap_or_default());
-        st.bars.insert(index, (b, Instant::now()));
+        if let Some(b) = self.bar(&mut st, index, false) {
+            b.early = false;
+            self.set_mode(b, Mode::Frames, width, frames);
+        }
     }
 
-    fn progress(&self, index: usize, done: u64, total: u64, elapsed: f64) {
+    /// A measuring pass of reel `index` is this far: its bar shows the pass by name.
+    fn pass(&self, index: usize, pass: crate::analyse::progress::Pass, done: f64) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        let width = st.width;
+        let over = done >= 1.0;
+        let Some(b) = self.bar(&mut st, index, true) else {
+            return;
+        };
+        self.set_mode(b, Mode::Pass(pass), width, 1000);
+        b.bar.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
+        if over && b.early {
+            // A pass before the reel's render (finding the moment while planning): its bar
+            // goes with it.
+            if let Some(b) = st.bars.remove(&index) {
+                b.bar.finish_and_clear();
+            }
+        }
+    }
+
+    /// A compilation moved on to part `part` of `parts` (0: the title).
+    fn part(&self, index: usize, part: usize, parts: usize, input: Option<&Path>) {
+        let text = match input {
+            Some(i) if part > 0 => format!(
+                "part {part}/{parts}: {}",
+                super::terminal_safe_line(
+                    &i.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                )
+            ),
+            _ => "title".to_string(),
+        };
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        st.part = Some(text.clone());
+        if let Some(b) = st.bars.get(&index) {
+            if b.mode == Some(Mode::Frames) {
+                b.bar.set_message(text);
+            }
+        }
+    }
+
+    fn progress(&self, index: usize, done: u64, total: u64) {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
         st.frames_done.insert(index, done);
         let all_done: u64 = st.frames_done.values().sum();
         let frames_total = st.frames_total;
-        let since = st.started.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+        let width = st.width;
+        let now = Instant::now();
+        if st.first_frames.is_none() {
+            st.first_frames = Some((now, all_done));
+        }
+        let overall_first = st.first_frames;
+        let part = st.part.clone();
         let mut refresh = false;
-        if let Some((b, last)) = st.bars.get_mut(&index) {
-            b.set_position(done);
-            if last.elapsed().as_millis() >= MESSAGE_EVERY_MS && elapsed > 0.0 && done > 0 {
-                *last = Instant::now();
+        if let Some(b) = self.bar(&mut st, index, false) {
+            self.set_mode(b, Mode::Frames, width, total);
+            b.bar.set_position(done);
+            if b.first_frames.is_none() {
+                b.first_frames = Some((now, done));
+            }
+            if b.last_message.elapsed().as_millis() >= MESSAGE_EVERY_MS {
+                b.last_message = now;
                 refresh = true;
-                let fps = done as f64 / elapsed;
-                let eta = total.saturating_sub(done) as f64 / fps;
-                b.set_message(format!("{}, ETA {}", fps_text(fps), duration_text(eta)));
+                let first = b
+                    .first_frames
+                    .map(|(t, n)| (now.duration_since(t).as_secs_f64(), n));
+                let rate = rate_text(done, total, first);
+                let msg = match (part, rate) {
+                    (Some(p), Some(r)) => format!("{p}, {r}"),
+                    (Some(p), None) => p,
+                    (None, Some(r)) => r,
+                    (None, None) => String::new(),
+                };
+                b.bar.set_message(msg);
             }
         }
         if refresh {
             if let Some(o) = &st.overall {
-                if since > 0.0 && all_done > 0 {
-                    let rate = all_done as f64 / since;
-                    let eta = frames_total.saturating_sub(all_done) as f64 / rate;
-                    o.set_message(format!("ETA {}", duration_text(eta)));
+                let first = overall_first.map(|(t, n)| (now.duration_since(t).as_secs_f64(), n));
+                if let Some(r) = rate_text(all_done, frames_total, first) {
+                    // The overall line's ETA only (its speed is the sum of the reels').
+                    o.set_message(r.split(", ").last().unwrap_or_default().to_string());
                 }
             }
         }
@@ -216,8 +421,8 @@ impl Human {
 
     fn finished(&self, o: &Outcome) {
         if let Ok(mut st) = self.state.lock() {
-            if let Some((b, _)) = st.bars.remove(&o.index) {
-                b.finish_and_clear();
+            if let Some(b) = st.bars.remove(&o.index) {
+                b.bar.finish_and_clear();
             }
             if let Some(f) = o.frames {
                 st.frames_done.insert(o.index, f);
@@ -252,8 +457,8 @@ impl Human {
             if let Some(b) = st.overall.take() {
                 b.finish_and_clear();
             }
-            for (_, (b, _)) in st.bars.drain() {
-                b.finish_and_clear();
+            for (_, b) in st.bars.drain() {
+                b.bar.finish_and_clear();
             }
         }
         let n = s.outcomes.len();
@@ -300,14 +505,20 @@ impl Sink for Human {
                 jobs,
                 threads,
             } => self.rendering(reels, frames, *jobs, *threads),
+            Event::Batch { reels } => self.batch(reels),
             Event::Started { index, frames, .. } => self.started(*index, *frames),
-            Event::Progress {
+            Event::Pass {
+                index, pass, done, ..
+            } => self.pass(*index, *pass, *done),
+            Event::Part {
                 index,
-                done,
-                total,
-                elapsed,
-                ..
-            } => self.progress(*index, *done, *total, *elapsed),
+                part,
+                parts,
+                input,
+            } => self.part(*index, *part, *parts, input.as_deref()),
+            Event::Progress {
+                index, done, total, ..
+            } => self.progress(*index, *done, *total),
             Event::Warning {
                 input,
                 message,
@@ -315,8 +526,12 @@ impl Sink for Human {
             } => {
                 let mut line = String::from("failreel: warning: ");
                 if let Some(i) = input {
-                    line.push_str(&i.display().to_string());
-                    line.push_str(": ");
+                    // Once: a message that already names its file (the render's own
+                    // warnings do, for a compilation's parts) is not prefixed again.
+                    let name = format!("{}: ", i.display());
+                    if !message.starts_with(&name) {
+                        line.push_str(&name);
+                    }
                 }
                 line.push_str(message);
                 if *count > 1 {
@@ -327,12 +542,14 @@ impl Sink for Human {
             Event::Notice { message } => self.say(message),
             Event::Plan { plan, would } => {
                 if self.opts.plans {
-                    self.out.write(&plan_text(plan, *would));
+                    self.out
+                        .write(&super::terminal_safe(&plan_text(plan, *would)));
                 }
             }
             Event::CompilePlan { plan, would } => {
                 if self.opts.plans {
-                    self.out.write(&compile_plan_text(plan, *would));
+                    self.out
+                        .write(&super::terminal_safe(&compile_plan_text(plan, *would)));
                 }
             }
             Event::Finished(o) => self.finished(o),
@@ -419,6 +636,42 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         v.frames,
         v.fps
     ));
+    // The reel's real length: the footage and, with --replay, the replay after it.
+    let total = plan.reel_frames();
+    match &plan.replay {
+        Some(_) => s.push_str(&format!(
+            "  length    {} ({} frames): {} of footage and {} of replay\n",
+            secs(plan.frame_time(total)),
+            total,
+            secs(plan.frame_time(v.frames)),
+            secs(plan.frame_time(total - v.frames))
+        )),
+        None => s.push_str(&format!(
+            "  length    {} ({} frames)\n",
+            secs(plan.frame_time(total)),
+            total
+        )),
+    }
+    if let Some(a) = &plan.auto_start {
+        match a.moment_s {
+            Some(m) => s.push_str(&format!(
+                "  moment    {} in the clip{}{}: --start auto put it {} into the reel\n",
+                secs(crate::model::time::Micros::from_secs_f64(m)),
+                if a.why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", a.why.join(", "))
+                },
+                a.score
+                    .map(|x| format!(", score {x:.2}"))
+                    .unwrap_or_default(),
+                secs(crate::model::time::Micros::from_secs_f64(m) - plan.trim().start)
+            )),
+            None => s.push_str(
+                "  moment    nothing stood out: --start auto starts at the clip's start\n",
+            ),
+        }
+    }
     let rotate = if v.rotation != 0 {
         format!("rotate {}°, ", v.rotation)
     } else {
@@ -586,6 +839,45 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         None => String::new(),
     };
     s.push_str(&format!("  audio     {audio}{loudness}\n"));
+    match plan.audio.normalisation {
+        crate::plan::Normalisation::Gain(l) => s.push_str(&format!(
+            "  loudness  measured {:.1} LUFS (peak {:.1} dBTP){}: gain {:+.1} dB, limited at {:.1} dBFS\n",
+            l.measured_lufs,
+            l.measured_true_peak_dbtp,
+            plan.audio
+                .measure_over
+                .map(|w| format!(
+                    " over the whole clip ({} to {}), the same for every part",
+                    secs(w.start),
+                    secs(w.end)
+                ))
+                .unwrap_or_default(),
+            l.gain_db,
+            l.ceiling_dbfs
+        )),
+        crate::plan::Normalisation::Unchanged => {
+            s.push_str("  loudness  nothing to measure: left as it is\n")
+        }
+        _ => {}
+    }
+    if let Some(c) = &plan.cover {
+        let what = match c.kind {
+            crate::plan::cover::CoverKind::Cover => "cover",
+            crate::plan::cover::CoverKind::Thumbnail => "thumbnail",
+        };
+        s.push_str(&format!(
+            "  {what:<9} {} ({}x{}): the sharpest of {} frames around {}{}\n",
+            c.path.display(),
+            c.width,
+            c.height,
+            c.candidates.len(),
+            secs(c.moment),
+            c.headline
+                .as_ref()
+                .map(|h| format!(", headline {:?}", h.text))
+                .unwrap_or_default()
+        ));
+    }
     for w in &plan.warnings {
         s.push_str(&format!("  warning   {w}\n"));
     }
@@ -619,6 +911,58 @@ mod tests {
         // loop, the whole path.
         let twice = [Path::new("raw/a.mp4"), Path::new("raw/a.mp4")];
         assert_eq!(distinct_labels(&twice), vec!["raw/a.mp4", "raw/a.mp4"]);
+    }
+
+    #[test]
+    fn batch_rows_are_labelled_by_reel_clip_and_platform() {
+        let r = |input: &str, output: &str, preset: &str| crate::batch::ReelRef {
+            index: 0,
+            input: PathBuf::from(input),
+            output: PathBuf::from(output),
+            preset: preset.into(),
+        };
+        let reels = [
+            r("raw/a.mov", "reels/a.tiktok.mp4", "tiktok"),
+            r("raw/a.mov", "reels/a.reels.mp4", "reels"),
+            r("raw/long.mov", "reels/long.stories.1.mp4", "stories"),
+            r("raw/long.mov", "reels/long.stories.2.mp4", "stories"),
+            r("x/b.mov", "reels/b.tiktok.mp4", "tiktok"),
+            r(
+                "raw/\u{1b}[31mevil\n.mov",
+                "reels/evil.tiktok.mp4",
+                "tiktok",
+            ),
+        ];
+        let labels = reel_labels(&reels);
+        assert_eq!(
+            labels[..5],
+            [
+                "a.mov · tiktok",
+                "a.mov · reels",
+                "long.mov → long.stories.1.mp4",
+                "long.mov → long.stories.2.mp4",
+                "b.mov · tiktok",
+            ]
+        );
+        // Every label differs, and none carries a control character.
+        for (i, a) in labels.iter().enumerate() {
+            assert!(!a.chars().any(char::is_control), "{a:?}");
+            assert!(labels[i + 1..].iter().all(|b| b != a), "{labels:?}");
+        }
+        assert_eq!(labels[5], "\\x1b[31mevil\\x0a.mov · tiktok");
+    }
+
+    #[test]
+    fn no_eta_before_there_is_a_rate() {
+        // No frames told yet, frames for less than a second, or none since: nothing.
+        assert_eq!(rate_text(0, 300, None), None);
+        assert_eq!(rate_text(40, 300, Some((0.4, 10))), None);
+        assert_eq!(rate_text(10, 300, Some((2.0, 10))), None);
+        // 60 frames in 2 s: 30 fps, 240 left, 8 s.
+        assert_eq!(
+            rate_text(70, 300, Some((2.0, 10))).as_deref(),
+            Some("30 fps, ETA 7.7 s")
+        );
     }
 
     #[test]

@@ -27,7 +27,8 @@ impl JsonLines {
     }
 
     fn emit(&self, v: &Value) {
-        self.out.write(&format!("{v}\n"));
+        self.out
+            .write(&format!("{}\n", super::json_safe(&v.to_string())));
     }
 }
 
@@ -35,7 +36,7 @@ impl JsonLines {
 pub fn error_line(kind: &str, message: &str) -> String {
     format!(
         "{}\n",
-        json!({"event": "error", "kind": kind, "message": message})
+        super::json_safe(&json!({"event": "error", "kind": kind, "message": message}).to_string())
     )
 }
 
@@ -144,7 +145,25 @@ impl Sink for JsonLines {
                 "failed": s.failed, "not_started": s.not_started, "warnings": s.warnings,
                 "interrupted": s.interrupted, "seconds": (s.seconds * 1000.0).round() / 1000.0,
             })),
-            Event::Summary(_) | Event::Rendering { .. } | Event::Notice { .. } => {}
+            Event::Pass {
+                input,
+                output,
+                pass,
+                done,
+                ..
+            } => self.emit(&json!({
+                "event": "pass", "input": input, "output": output, "pass": pass,
+                "label": pass.label(), "done": (done * 1000.0).round() / 1000.0,
+            })),
+            Event::Part {
+                part, parts, input, ..
+            } => self.emit(&json!({
+                "event": "part", "part": part, "parts": parts, "input": input,
+            })),
+            Event::Summary(_)
+            | Event::Rendering { .. }
+            | Event::Notice { .. }
+            | Event::Batch { .. } => {}
         }
     }
 

@@ -30,6 +30,73 @@ impl From<std::io::Error> for StdoutError {
     }
 }
 
+/// Whether `c` is never sent to a terminal as it is: C0 controls (but the line feed and the
+/// tab), DEL, C1 controls (an 8-bit CSI starts a sequence too) and the bidirectional
+/// overrides that make a name read backwards.
+fn unsafe_char(c: char, newline_ok: bool) -> bool {
+    match c {
+        '\n' => !newline_ok,
+        '\t' => false,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        _ => false,
+    }
+}
+
+fn escape_with(text: &str, newline_ok: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| unsafe_char(c, newline_ok)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c, newline_ok) {
+            if (c as u32) < 0x100 {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `text` (lines of a message) safe for a terminal: every control character a file name may
+/// carry (an escape sequence, a carriage return, an 8-bit CSI, a bidirectional override) is
+/// shown escaped (`\x1b`, `\u{202e}`), never sent as it is; line feeds and tabs stay.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(text, true)
+}
+
+/// [`terminal_safe`] for a one-line label (a file name beside a progress bar): line feeds
+/// are escaped too.
+pub fn terminal_safe_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(text, false)
+}
+
+/// A JSON text with DEL and the C1 controls written as `\u` escapes (serde writes them as
+/// they are; they are valid JSON either way, but not safe on a terminal).
+pub fn json_safe(json: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        ('\u{7f}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !json.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Writes `bytes` to standard output and flushes.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), StdoutError> {
     let mut out = std::io::stdout().lock();
@@ -39,9 +106,10 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), StdoutError> {
 }
 
 /// Writes one line to standard error; a failure there has nowhere left to be reported.
+/// Control characters in it (from a file name) are shown escaped ([`terminal_safe`]).
 pub fn eprint_line(msg: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{msg}");
+    let _ = writeln!(err, "{}", terminal_safe(msg));
 }
 
 /// Standard output shared by sinks: whole lines, never interleaved; after the first failure
@@ -114,6 +182,27 @@ mod tests {
         assert_eq!(duration_text(65.2), "1m05s");
         assert_eq!(duration_text(3725.0), "1h02m");
         assert_eq!(duration_text(f64::INFINITY), "?");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_never_sent() {
+        let name = "reels/\u{1b}]0;pwned\u{7}\u{1b}[2J\rIMG\u{9b}31m\u{202e}vom.mp4";
+        let safe = terminal_safe(name);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{safe:?}"
+        );
+        assert_eq!(
+            safe,
+            "reels/\\x1b]0;pwned\\x07\\x1b[2J\\x0dIMG\\x9b31m\\u{202e}vom.mp4"
+        );
+        assert_eq!(terminal_safe("two\nlines\tok"), "two\nlines\tok");
+        assert_eq!(terminal_safe_line("a\nb"), "a\\x0ab");
+        let json = serde_json::json!({ "input": name }).to_string();
+        let safe = json_safe(&json);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["input"], name);
     }
 
     #[test]

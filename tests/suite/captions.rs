@@ -166,3 +166,100 @@ fn malformed_captions_name_the_file_and_line() {
     assert!(err.contains("is not a time"), "{err}");
     assert!(!dir.path().join("o.mp4").exists());
 }
+
+#[test]
+fn overlapping_captions_are_joined_angle_text_is_drawn_and_utf16_is_read() {
+    // Issue 24: cues that overlap (auto-generated subtitles) were drawn over each other,
+    // `I <3 pancakes, 2 < 3` lost its `<3 pancakes, 2 <`, and UTF-16 files were refused.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(4);
+    let text = "1\r\n00:00:00,500 --> 00:00:02,500\r\nwe turned the heat up\r\n\r\n2\r\n00:00:01,500 --> 00:00:03,000\r\nI <3 pancakes, 2 < 3\r\n";
+    let subs = d.join("auto.srt");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(&subs, utf16).unwrap();
+    let plan = plan_lines(&[
+        "render",
+        s(&clip),
+        "--captions",
+        s(&subs),
+        "-o",
+        s(&d.join("r.mp4")),
+        "--dry-run",
+        "--json",
+    ])
+    .remove(0);
+    let mut caps: Vec<(i64, i64, String)> = plan["plan"]["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["role"] == "caption")
+        .map(|c| {
+            (
+                c["at"].as_i64().unwrap(),
+                c["until"].as_i64().unwrap(),
+                c["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    caps.sort();
+    assert!(!caps.is_empty());
+    for w in caps.windows(2) {
+        assert!(w[0].1 <= w[1].0, "captions on screen together: {caps:?}");
+    }
+    let at = |t: i64| {
+        caps.iter()
+            .find(|c| c.0 <= t && t < c.1)
+            .map(|c| c.2.clone())
+    };
+    assert_eq!(at(1_000_000).as_deref(), Some("we turned the heat up"));
+    let both = at(2_000_000).expect("a caption at 2 s");
+    assert!(
+        both.contains("we turned the heat up") && both.contains("I <3 pancakes, 2 < 3"),
+        "{both:?}"
+    );
+    assert_eq!(at(2_700_000).as_deref(), Some("I <3 pancakes, 2 < 3"));
+
+    // UTF-16 without its byte-order mark is read too (its zero bytes say so).
+    let bare = d.join("bare.srt");
+    std::fs::write(
+        &bare,
+        text.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let plan = plan_lines(&[
+        "render",
+        s(&clip),
+        "--captions",
+        s(&bare),
+        "-o",
+        s(&d.join("r.mp4")),
+        "--dry-run",
+        "--json",
+    ])
+    .remove(0);
+    assert!(plan["plan"]["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["text"] == "I <3 pancakes, 2 < 3"));
+    // Neither UTF-8 nor UTF-16: named, with the file.
+    let latin1 = d.join("latin1.srt");
+    std::fs::write(
+        &latin1,
+        b"1\n00:00:01,000 --> 00:00:02,000\ncr\xe8me br\xfbl\xe9e\n",
+    )
+    .unwrap();
+    let o = failreel(&["render", s(&clip), "--captions", s(&latin1), "--dry-run"]);
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not UTF-8") && err.contains("latin1.srt"),
+        "{err}"
+    );
+}

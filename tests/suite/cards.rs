@@ -603,3 +603,90 @@ fn write_contact_sheets() {
     println!("TextEngine::new: {:?} each", start.elapsed() / n);
     println!("wrote {}", out.display());
 }
+
+/// The went-wrong and lesson cards of a dry run's plan: (at, until) each, microseconds.
+fn card_times_of(plan: &serde_json::Value) -> ((i64, i64), (i64, i64)) {
+    let find = |role: &str| {
+        let c = plan["overlays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["role"] == role)
+            .unwrap_or_else(|| panic!("a {role} card: {plan}"));
+        (c["at"].as_i64().unwrap(), c["until"].as_i64().unwrap())
+    };
+    (find("went_wrong"), find("lesson"))
+}
+
+#[test]
+fn start_auto_never_shows_both_cards_at_once_and_a_short_went_wrong_card_is_moved() {
+    use crate::common::*;
+    // Issue 24: with the moment late in the reel the went-wrong card (from the moment) and the
+    // lesson (from two thirds) were on screen together, or the went-wrong card lasted a blink.
+    let clip = late_bang_clip();
+    let dir = workdir();
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--start",
+            "auto",
+            "--went-wrong",
+            "Too hot",
+            "--lesson",
+            "Medium heat",
+            "-o",
+            s(&dir.path().join("r.mp4")),
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    let v = json_lines(&o.stdout)
+        .into_iter()
+        .find(|v| v["event"] == "plan")
+        .expect("a plan");
+    let plan = &v["plan"];
+    let moment = plan["auto_start"]["moment_s"]
+        .as_f64()
+        .expect("the bang is found");
+    assert!((5.4..5.8).contains(&moment), "{moment}");
+    let ((a1, u1), (a2, u2)) = card_times_of(plan);
+    assert!(
+        u1 <= a2,
+        "went-wrong {a1}..{u1} and lesson {a2}..{u2} overlap"
+    );
+    assert!(u1 - a1 >= 1_000_000, "went-wrong on screen {} us", u1 - a1);
+    assert!(u2 - a2 >= 1_000_000, "lesson on screen {} us", u2 - a2);
+}
+
+#[test]
+fn went_wrong_at_alone_works_the_end_follows_the_start() {
+    use crate::common::*;
+    // Issue 24: `--went-wrong-at 2.5` alone on a 4 s reel was refused (its default end, half
+    // the reel, came before it).
+    let clip = small_pattern(4);
+    let dir = workdir();
+    let plan = plan_lines(&[
+        "render",
+        s(&clip),
+        "--went-wrong",
+        "Too hot",
+        "--went-wrong-at",
+        "2.5",
+        "-o",
+        s(&dir.path().join("r.mp4")),
+        "--dry-run",
+        "--json",
+    ])
+    .remove(0);
+    let c = plan["plan"]["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["role"] == "went_wrong")
+        .cloned()
+        .expect("the card");
+    assert_eq!(c["at"], 2_500_000);
+    assert_eq!(c["until"], 4_000_000, "to the reel's end");
+}

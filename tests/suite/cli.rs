@@ -397,3 +397,312 @@ fn sigterm_cancels_promptly_and_leaves_nothing_behind() {
     assert_eq!(status.code(), Some(130));
     assert!(list(&outs).is_empty(), "nothing left: {:?}", list(&outs));
 }
+
+#[test]
+fn messages_say_what_is_true() {
+    // Issue 24: "requested end" nobody requested, "give -p" with -p given, `--start auto
+    // --duration 3` refused, a usage error under --json without the argument's name, and a
+    // folder as -o accepted by --dry-run.
+    let dir = workdir();
+    let d = dir.path();
+    let bang = late_bang_clip();
+    let out = d.join("r.mp4");
+    // --start auto with the moment near the clip's end: no end was asked for.
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&bang),
+            "--start",
+            "auto",
+            "-o",
+            s(&out),
+            "--dry-run",
+        ],
+        0,
+    );
+    assert!(!all_text(&o).contains("requested end"), "{}", all_text(&o));
+    // An end that was asked for is named by its flag.
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&bang),
+            "--end",
+            "99",
+            "-o",
+            s(&out),
+            "--dry-run",
+        ],
+        0,
+    );
+    assert!(all_text(&o).contains("--end 1:39"), "{}", all_text(&o));
+    // --start auto --duration 3: three seconds holding the moment (5.6 s).
+    let plan = plan_lines(&[
+        "render",
+        s(&bang),
+        "--start",
+        "auto",
+        "--duration",
+        "3",
+        "-o",
+        s(&out),
+        "--dry-run",
+        "--json",
+    ])
+    .remove(0);
+    let trim = &plan["plan"]["segments"][0]["trim"];
+    let (a, b) = (
+        trim["start"].as_i64().unwrap(),
+        trim["end"].as_i64().unwrap(),
+    );
+    assert!((b - a - 3_000_000).abs() <= 40_000, "{trim}");
+    assert!(
+        a < 5_600_000 && 5_600_000 < b,
+        "the moment is inside: {trim}"
+    );
+    // -p with two presets for a compilation: the message is about -p.
+    let o = failreel(&[
+        "compile",
+        s(&bang),
+        s(&bang),
+        "-p",
+        "tiktok,reels",
+        "-o",
+        s(&out),
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = all_text(&o);
+    assert!(
+        err.contains("-p tiktok,reels") && !err.contains("give -p"),
+        "{err}"
+    );
+    // A usage error under --json keeps the argument's name.
+    let o = failreel(&["render", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = json_lines(&o.stdout).remove(0);
+    assert_eq!(line["kind"], "usage");
+    assert!(
+        line["message"].as_str().unwrap().contains("<INPUT>"),
+        "{line}"
+    );
+    // A folder as -o: refused in a dry run too.
+    let folder = d.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let o = failreel(&["render", s(&bang), "-o", s(&folder), "--dry-run"]);
+    assert_ne!(o.status.code(), Some(0), "{}", all_text(&o));
+    assert!(all_text(&o).contains("folder"), "{}", all_text(&o));
+}
+
+#[test]
+fn terminal_control_sequences_in_file_names_are_printed_escaped() {
+    // Issue 24: a file name carrying escape sequences was sent to the terminal as it is.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = d.join("red\u{1b}[31m\u{7}\u{9b}2J.mp4");
+    std::fs::copy(small_pattern(4), &clip).unwrap();
+    let missing = d.join("gone\u{1b}]0;title\u{7}.mp4");
+    for args in [
+        vec!["render", s(&clip), "--dry-run"],
+        vec!["render", s(&clip), "--dry-run", "--json"],
+        vec!["render", s(&missing)],
+        vec!["render", s(&missing), "--json"],
+        vec!["probe", s(&clip)],
+        vec!["preview", s(&missing), "--at", "1"],
+    ] {
+        let o = failreel(&args);
+        for (what, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{9b}'),
+                "{args:?} sent a control character to {what}: {text:?}"
+            );
+        }
+        let text = all_text(&o);
+        assert!(
+            text.contains("\\x1b") || text.contains("\\u001b"),
+            "{args:?}: the name is shown escaped: {text}"
+        );
+    }
+}
+
+#[test]
+fn analysis_passes_are_named_with_their_own_progress() {
+    // Issue 24: a long analysis showed nothing moving. Each pass is an event with its name and
+    // its progress from 0 to 1.
+    let dir = workdir();
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&late_bang_clip()),
+            "--start",
+            "auto",
+            "-o",
+            s(&dir.path().join("r.mp4")),
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    let passes: Vec<(String, f64)> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "pass")
+        .map(|v| {
+            (
+                v["label"].as_str().unwrap().to_string(),
+                v["done"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for label in ["finding the moment", "measuring loudness"] {
+        let mine: Vec<f64> = passes
+            .iter()
+            .filter(|p| p.0 == label)
+            .map(|p| p.1)
+            .collect();
+        assert_eq!(mine.first(), Some(&0.0), "{label}: {passes:?}");
+        assert_eq!(mine.last(), Some(&1.0), "{label}: {passes:?}");
+        assert!(mine.windows(2).all(|w| w[0] <= w[1]), "{label}: {mine:?}");
+    }
+}
+
+#[test]
+fn human_dry_run_shows_moment_replay_captions_cover_and_real_length() {
+    // Issue 24: the human --dry-run left out what the JSON plan had, and compile --dry-run
+    // printed JSON to a person.
+    let dir = workdir();
+    let d = dir.path();
+    let bang = late_bang_clip();
+    let subs = d.join("subs.srt");
+    std::fs::write(
+        &subs,
+        "1\n00:00:04,000 --> 00:00:05,500\nand then it caught\n",
+    )
+    .unwrap();
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&bang),
+            "--start",
+            "auto",
+            "--replay",
+            "--cover",
+            "--went-wrong",
+            "Too hot",
+            "--captions",
+            s(&subs),
+            "-o",
+            s(&d.join("r.mp4")),
+            "--dry-run",
+        ],
+        0,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    for (what, says) in [
+        ("the moment", "  moment "),
+        ("the replay", "  replay "),
+        ("the caption", "and then it caught"),
+        ("the cover", "  cover "),
+        ("the real length", "of footage and"),
+    ] {
+        assert!(text.contains(says), "{what} missing: {text}");
+    }
+    // compile --dry-run: text for people, JSON with --json.
+    let out = d.join("friday.mp4");
+    let o = failreel_exit(
+        &["compile", s(&bang), s(&bang), "-o", s(&out), "--dry-run"],
+        0,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("compilation ->") && text.contains("part 2:"),
+        "{text}"
+    );
+    assert!(!text.trim_start().starts_with('{'), "{text}");
+    let o = failreel_exit(
+        &[
+            "compile",
+            s(&bang),
+            s(&bang),
+            "-o",
+            s(&out),
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    assert!(json_lines(&o.stdout).iter().any(|v| v["event"] == "plan"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn sigterm_during_the_analysis_passes_cancels_render_and_compile() {
+    // Issue 24: every command handles signals like render's encoding: SIGTERM while a long
+    // clip's moment is being found stops the pass where it is (it never reaches its end),
+    // exit 130, nothing left behind.
+    use std::io::BufRead;
+    let clip = cached_fixture("i24-long-180s.mp4", |p| {
+        Fixture::new()
+            .lavfi("testsrc2=s=160x90:r=10")
+            .lavfi("anoisesrc=c=pink:a=0.05:r=48000:seed=2")
+            .opts(&["-g", "10"])
+            .secs(180)
+            .write(p);
+    });
+    for command in ["render", "compile"] {
+        let dir = workdir();
+        let d = dir.path();
+        let out_dir = d.join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let out = out_dir.join("reel.mp4");
+        let mut args = vec![command, s(&clip)];
+        if command == "compile" {
+            args.push(s(&clip));
+        }
+        args.extend(["--start", "auto", "--json", "-o", s(&out)]);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+            .args(&args)
+            // No cached analysis: the pass runs.
+            .env("FAILREEL_CACHE_DIR", d.join("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once the pass has begun, SIGTERM.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        for l in lines.by_ref() {
+            let l = l.unwrap();
+            let begun = l.contains("\"event\":\"pass\"") && l.contains("finding the moment");
+            seen.push(l);
+            if begun {
+                break;
+            }
+        }
+        assert!(
+            seen.last()
+                .is_some_and(|l| l.contains("finding the moment")),
+            "{command}: no pass began: {seen:?}"
+        );
+        assert!(std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        seen.extend(lines.map(|l| l.unwrap()));
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(130), "{command}: {err}");
+        let ended = seen
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["label"] == "finding the moment" && v["done"] == 1.0);
+        assert!(!ended, "{command}: the pass ran to its end: {seen:?}");
+        assert_eq!(
+            list(&out_dir),
+            Vec::<String>::new(),
+            "{command}: nothing left"
+        );
+    }
+}

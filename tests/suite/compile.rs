@@ -293,6 +293,43 @@ fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
     );
 }
 
+#[test]
+fn compile_progress_shows_its_parts() {
+    // Issue 24: a compilation's progress was one bar with no word of which part it was on.
+    // Each part (after the title, 0) is announced as it is rendered, with the count.
+    let dir = workdir();
+    let d = dir.path();
+    let a = small_pattern(4);
+    let tiny = tiny_preset(d, "tiny", "tiktok", "");
+    let out = d.join("friday.mp4");
+    let o = failreel_exit(
+        &[
+            "compile",
+            s(&a),
+            s(&a),
+            "--title",
+            "Friday",
+            "--end",
+            "1.5",
+            "-p",
+            s(&tiny),
+            "--encoder-preset",
+            "ultrafast",
+            "-o",
+            s(&out),
+            "--json",
+        ],
+        0,
+    );
+    let parts: Vec<(u64, u64)> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "part")
+        .map(|v| (v["part"].as_u64().unwrap(), v["parts"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(parts, vec![(0, 2), (1, 2), (2, 2)], "{parts:?}");
+    assert!(out.is_file());
+}
+
 /// Mean absolute difference of two w-wide grey frames outside the rectangles `skip`.
 fn mad_outside(a: &[u8], b: &[u8], w: usize, skip: &[(usize, usize, usize, usize)]) -> f64 {
     let (mut sum, mut n) = (0f64, 0f64);

@@ -363,3 +363,61 @@ fn a_card_text_cut_to_fit_is_a_warning_naming_the_card() {
     );
     assert!(!stdout.contains("the lesson card's text"), "{stdout}");
 }
+
+#[test]
+fn broken_video_timestamps_keep_picture_and_sound_the_same_length() {
+    // Issue 24: a clip whose video timestamps are all zero gave a reel of one frame under six
+    // seconds of sound, reported "ok". Now the picture is held to the end of the sound, and
+    // the warning says where the picture stopped. (A picture one frame long under six
+    // seconds of sound is refused with the reason:
+    // a_picture_much_shorter_than_its_sound_fails_with_the_reason.)
+    let dir = workdir();
+    let d = dir.path();
+    let zero = d.join("zero.mkv");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=320x180:r=30:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=6:r=48000",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-bsf:v",
+        "setts=ts=0",
+        "-c:a",
+        "aac",
+        s(&zero),
+    ]);
+    let tiny = tiny_preset(d, "tiny", "tiktok", "");
+    let reel = d.join("reel.mp4");
+    let o = failreel(&[
+        "render",
+        s(&zero),
+        "-p",
+        s(&tiny),
+        "-o",
+        s(&reel),
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    let text = all_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("the picture stops at") && text.contains("held"),
+        "the held picture is said: {text}"
+    );
+    // The file is named once in the line.
+    let named = format!("{}: ", zero.display());
+    assert!(!text.contains(&format!("{named}{named}")), "{text}");
+    let p = ffprobe(&reel, &[]);
+    let dur = |kind: &str| num(&stream(&p, kind)["duration"]);
+    let (v, a) = (dur("video"), dur("audio"));
+    assert!((v - a).abs() < 0.1, "video {v} s, audio {a} s");
+    assert!(v > 5.8, "the reel is {v} s of the 6 s");
+    assert!(decoded_frames(&reel) > 170);
+}

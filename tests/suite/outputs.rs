@@ -179,3 +179,291 @@ fn a_reel_cut_short_after_rendering_is_not_up_to_date() {
     let o = failreel(&["render", s(&clip), "-o", s(&out), "--json"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"status\":\"ok\""));
 }
+
+/// The side files a run reads, each of its own kind: a captions file, a manifest listing
+/// `clip`, a preset file; returned in that order.
+fn side_files(d: &Path, clip: &Path) -> [std::path::PathBuf; 3] {
+    let subs = d.join("subs.srt");
+    std::fs::write(&subs, "1\n00:00:00,100 --> 00:00:00,800\nOil was too hot\n").unwrap();
+    let manifest = d.join("week.toml");
+    std::fs::write(
+        &manifest,
+        format!("[[clip]]\ninput = {:?}\n", clip.display().to_string()),
+    )
+    .unwrap();
+    let preset = d.join("mine.toml");
+    std::fs::write(&preset, "name = \"mine\"\n").unwrap();
+    [subs, manifest, preset]
+}
+
+#[test]
+fn every_file_a_run_reads_is_an_input_never_written_over_even_with_force() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 1.0, 30);
+    let [subs, manifest, preset] = side_files(d, &clip);
+    let kept: Vec<(std::path::PathBuf, Vec<u8>)> = [&subs, &manifest, &preset]
+        .iter()
+        .map(|p| (p.to_path_buf(), std::fs::read(p).unwrap()))
+        .collect();
+    let intact = || {
+        for (p, bytes) in &kept {
+            assert_eq!(
+                &std::fs::read(p).unwrap(),
+                bytes,
+                "{} was written over",
+                p.display()
+            );
+        }
+    };
+    // Every writer, every side file, with --force: refused (a usage error when the names
+    // say so, the writer's own rule otherwise), never written.
+    let manifest_writing_itself = d.join("self.toml");
+    std::fs::write(
+        &manifest_writing_itself,
+        format!(
+            "[[clip]]\ninput = {:?}\noutput = \"self.toml\"\n",
+            clip.display().to_string()
+        ),
+    )
+    .unwrap();
+    let self_bytes = std::fs::read(&manifest_writing_itself).unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["render", s(&clip), "--captions", s(&subs), "-o", s(&subs)],
+            "captions file",
+        ),
+        (
+            vec!["render", s(&clip), "-p", s(&preset), "-o", s(&preset)],
+            "preset file",
+        ),
+        (
+            vec!["render", "--manifest", s(&manifest_writing_itself)],
+            "manifest",
+        ),
+        (
+            vec![
+                "compile",
+                s(&clip),
+                s(&clip),
+                "--captions",
+                s(&subs),
+                "-o",
+                s(&subs),
+            ],
+            "",
+        ),
+        (
+            vec!["compile", "--manifest", s(&manifest), "-o", s(&manifest)],
+            "",
+        ),
+        (
+            vec![
+                "compile",
+                s(&clip),
+                s(&clip),
+                "-p",
+                s(&preset),
+                "-o",
+                s(&preset),
+            ],
+            "",
+        ),
+    ];
+    for (mut args, what) in cases {
+        args.extend(["--force", "--encoder-preset", "ultrafast"]);
+        let o = failreel_within(&args, Duration::from_secs(60));
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("would overwrite the"), "{args:?}: {err}");
+        assert!(err.contains(what), "{args:?}: {err}");
+        intact();
+    }
+    assert_eq!(std::fs::read(&manifest_writing_itself).unwrap(), self_bytes);
+
+    // A preview's picture named like the preset file it reads (a preset file may have any
+    // name), and a hard link to the captions file (another name, the same file).
+    let odd_preset = d.join("look.png");
+    std::fs::write(&odd_preset, "name = \"look\"\n").unwrap();
+    let o = failreel(&[
+        "preview",
+        s(&clip),
+        "--at",
+        "0.2",
+        "-p",
+        s(&odd_preset),
+        "-o",
+        s(&odd_preset),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&odd_preset).unwrap(),
+        "name = \"look\"\n"
+    );
+    let hard = d.join("hard.srt");
+    std::fs::hard_link(&subs, &hard).unwrap();
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "--captions",
+        s(&subs),
+        "-o",
+        s(&hard),
+        "--force",
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    intact();
+
+    // The report: a preset file that happens to be named report.html in the output folder.
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let report_preset = out.join("report.html");
+    std::fs::write(&report_preset, "name = \"rep\"\n").unwrap();
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        s(&report_preset),
+        "--out-dir",
+        s(&out),
+        "--report",
+        "--force",
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report_preset).unwrap(),
+        "name = \"rep\"\n"
+    );
+}
+
+#[test]
+fn side_files_are_read_like_videos_special_files_refused_at_once_and_size_capped() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 0.5, 30);
+    // For each kind of side file: a FIFO, a link to a FIFO, a link to a device, and a file
+    // larger than such a file may be, each named as that kind is.
+    let kinds: [(&str, &str, u64); 3] = [
+        ("srt", "--captions", 16 << 20),
+        ("toml", "--manifest", 32 << 20),
+        ("toml", "-p", 1 << 20),
+    ];
+    for (k, (ext, flag, cap)) in kinds.iter().enumerate() {
+        let fifo = d.join(format!("fifo{k}.{ext}"));
+        mkfifo(&fifo);
+        let to_fifo = d.join(format!("to-fifo{k}.{ext}"));
+        std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
+        let to_dev = d.join(format!("to-dev{k}.{ext}"));
+        std::os::unix::fs::symlink("/dev/zero", &to_dev).unwrap();
+        let big = d.join(format!("big{k}.{ext}"));
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(cap + 1)
+            .unwrap();
+        for (side, says) in [
+            (&fifo, "not a regular file"),
+            (&to_fifo, "not a regular file"),
+            (&to_dev, "not a regular file"),
+            (&big, "more than the"),
+        ] {
+            let mut args = vec!["render"];
+            if *flag != "--manifest" {
+                args.push(s(&clip));
+            }
+            args.extend([flag, s(side), "--dry-run"]);
+            // Refused at once: nothing waits on the FIFO or reads the device.
+            let o = failreel_within(&args, Duration::from_secs(20));
+            assert_ne!(o.status.code(), Some(0), "{args:?}");
+            let err = stderr(&o);
+            assert!(err.contains(says), "{args:?}: {err}");
+            assert!(err.contains(&side.display().to_string()), "{args:?}: {err}");
+            assert!(
+                err.contains("regular file") || err.contains("right file"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_hidden_working_folder_failreel_did_not_create_is_never_deleted() {
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 1.0, 30);
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Hidden folders and files at the names failreel's working files have (or had: the
+    // compilation's parts folder of earlier versions), none of them failreel's.
+    let parts = out.join(".friday.mp4.failreel-parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    std::fs::write(parts.join("mine.txt"), "mine").unwrap();
+    let lock_dir = out.join(".friday.mp4.failreel.lock.d");
+    std::fs::create_dir_all(&lock_dir).unwrap();
+    let reel = out.join("a.mp4");
+    let lock = out.join(".a.mp4.failreel.lock");
+    std::fs::write(&lock, "my notes about a.mp4").unwrap();
+    // A lock file failreel did not write stops the write, and is kept.
+    let o = failreel(&[
+        "render",
+        s(&a),
+        "-o",
+        s(&reel),
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("in the way"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap(),
+        "my notes about a.mp4"
+    );
+    assert!(!reel.exists());
+    std::fs::remove_file(&lock).unwrap();
+    render_reel(&a, &reel, &[]);
+    failreel_ok(&[
+        "compile",
+        s(&a),
+        s(&a),
+        "-o",
+        s(&out.join("friday.mp4")),
+        "--encoder-preset",
+        "ultrafast",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(parts.join("mine.txt")).unwrap(),
+        "mine"
+    );
+    assert!(lock_dir.is_dir());
+    // failreel's own working files are all gone.
+    let names = list(&out);
+    assert_eq!(
+        names,
+        vec![
+            ".friday.mp4.failreel-parts",
+            ".friday.mp4.failreel.lock.d",
+            "a.mp4",
+            "friday.mp4"
+        ],
+        "{names:?}"
+    );
+}

@@ -79,3 +79,136 @@ fn preview_matches_the_rendered_frame_cards_included() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("missing.mov"));
     assert!(!d.join("x.png").exists());
 }
+
+#[test]
+fn preview_shows_the_replay_and_writes_a_jpeg_under_a_jpeg_name() {
+    // Issue 24: a time inside the replay was "past the end of the reel", and `-o x.jpg` got
+    // PNG data under a JPEG name.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(4);
+    let tiny = tiny_preset(d, "tiny", "tiktok", "");
+    let common = ["-p", s(&tiny), "--replay", "--start", "0", "--end", "3"];
+    let mut dry = vec!["render", s(&clip), "-o", "r.mp4", "--dry-run", "--json"];
+    dry.extend(common);
+    let plan = plan_lines(&dry).remove(0)["plan"].clone();
+    let r = &plan["replay"];
+    let (first, src) = (
+        r["first_frame"].as_u64().unwrap(),
+        r["first_source_frame"].as_u64().unwrap(),
+    );
+    let at = |frame: u64| format!("{:.4}", (frame as f64 + 0.5) / 30.0);
+    let shot = |frame: u64, name: &str| {
+        let png = d.join(name);
+        let mut args = vec!["preview", s(&clip), "--at"];
+        let t = at(frame);
+        args.push(&t);
+        args.extend(["-o", s(&png)]);
+        args.extend(common);
+        failreel_ok(&args);
+        image::open(&png).expect("a PNG").to_luma8().into_raw()
+    };
+    // The replay's 11th frame repeats source frame src + 5 (each shown twice).
+    let replayed = shot(first + 10, "replay.png");
+    let same = shot(src + 5, "source.png");
+    let other = shot(src + 25, "other.png");
+    // Below the replay's tag (the top of the 180x320 picture).
+    let tag = &plan["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "replay_tag")
+        .expect("the replay's tag")["rect"];
+    let below = (tag["y"].as_u64().unwrap() + tag["height"].as_u64().unwrap()) as usize * 180;
+    let mad = |a: &[u8], b: &[u8]| {
+        a[below..]
+            .iter()
+            .zip(&b[below..])
+            .map(|(&x, &y)| (x as f64 - y as f64).abs())
+            .sum::<f64>()
+            / (a.len() - below) as f64
+    };
+    let (near, far) = (mad(&replayed, &same), mad(&replayed, &other));
+    assert!(
+        near * 3.0 < far,
+        "replay frame vs its source {near:.2}, vs another {far:.2}"
+    );
+
+    // JPEG data under a JPEG name; another kind of name refused.
+    let jpg = d.join("x.jpg");
+    let mut args = vec!["preview", s(&clip), "--at", "0.5", "-o", s(&jpg)];
+    args.extend(common);
+    failreel_ok(&args);
+    let bytes = std::fs::read(&jpg).unwrap();
+    assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF], "JPEG data");
+    assert_eq!(
+        image::guess_format(&bytes).unwrap(),
+        image::ImageFormat::Jpeg
+    );
+    let gif = d.join("x.gif");
+    let o = failreel(&["preview", s(&clip), "--at", "0.5", "-o", s(&gif)]);
+    assert_eq!(o.status.code(), Some(2), "{}", all_text(&o));
+    assert!(all_text(&o).contains(".jpg") && !gif.exists());
+}
+
+#[test]
+fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
+    // Issue 24: every command handles signals like render; a preview killed while finding the
+    // moment in a long clip exited 143 at once.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = cached_fixture("i24-long-180s.mp4", |p| {
+        Fixture::new()
+            .lavfi("testsrc2=s=160x90:r=10")
+            .lavfi("anoisesrc=c=pink:a=0.05:r=48000:seed=2")
+            .opts(&["-g", "10"])
+            .secs(180)
+            .write(p);
+    });
+    let png = d.join("p.png");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        .args([
+            "preview",
+            s(&clip),
+            "--start",
+            "auto",
+            "--at",
+            "1",
+            "-o",
+            s(&png),
+        ])
+        // No cached analysis: the pass runs.
+        .env("FAILREEL_CACHE_DIR", d.join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the pass runs (its progress watcher thread is there), SIGTERM.
+    let running = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                std::fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|c| c.starts_with("failreel-pass"))
+            })
+    };
+    let t = std::time::Instant::now();
+    while !running(child.id()) {
+        assert!(t.elapsed().as_secs() < 30, "the pass never began");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let t = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", all_text(&o));
+    assert!(t.elapsed().as_secs() < 5, "cancelled promptly");
+    assert!(!png.exists());
+    let left: Vec<String> = list(d).into_iter().filter(|n| n != "cache").collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -465,3 +465,82 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     assert_eq!(from_manifest["replay"]["moment"], 2_000_000);
     assert_eq!(from_manifest["replay"]["frames"], 90);
 }
+
+#[test]
+fn the_reel_respects_the_preset_max_length_after_its_replay() {
+    // Issue 24: a 5 s-max preset with --replay gave an 8 s reel, a stories part 62 s; the
+    // length warnings did not count the replay.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(8);
+    let five = tiny_preset(d, "five", "tiktok", "[length]\nmin_s = 1\nmax_s = 5\n");
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "-p",
+            s(&five),
+            "--replay",
+            "--went-wrong",
+            "Oops",
+            "--went-wrong-at",
+            "1",
+            "-o",
+            s(&d.join("r.mp4")),
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    let plan = json_lines(&o.stdout)
+        .into_iter()
+        .find(|v| v["event"] == "plan")
+        .expect("a plan")["plan"]
+        .clone();
+    // The whole reel: footage, replay and any held end.
+    let whole = plan["video"]["frames"].as_u64().unwrap()
+        + plan["replay"]["frames"].as_u64().unwrap()
+        + plan["replay"]["hold_frames"].as_u64().unwrap_or(0);
+    assert!(
+        (140..=150).contains(&whole),
+        "{whole} frames at 30 fps under 5 s"
+    );
+    let text = all_text(&o);
+    assert!(
+        text.contains("with its") && text.contains("replay"),
+        "{text}"
+    );
+
+    // Stories parts: each part as written holds its replay inside the limit; the replay is
+    // on the part with the fail only.
+    let st = tiny_preset(d, "st5", "stories", "[length]\nmin_s = 1\nmax_s = 5\n");
+    let out = d.join("parts");
+    let plans: Vec<Value> = plan_lines(&[
+        "render",
+        s(&clip),
+        "-p",
+        s(&st),
+        "--replay",
+        "--went-wrong",
+        "Oops",
+        "--went-wrong-at",
+        "6",
+        "--out-dir",
+        s(&out),
+        "--dry-run",
+        "--json",
+    ])
+    .into_iter()
+    .map(|v| v["plan"].clone())
+    .collect();
+    assert!(plans.len() >= 2, "{} parts", plans.len());
+    let mut with_replay = 0;
+    for p in &plans {
+        let replay = p["replay"]["frames"].as_u64().unwrap_or(0)
+            + p["replay"]["hold_frames"].as_u64().unwrap_or(0);
+        with_replay += usize::from(replay > 0);
+        let whole = p["video"]["frames"].as_u64().unwrap() + replay;
+        assert!(whole <= 150, "a part of {whole} frames");
+    }
+    assert_eq!(with_replay, 1);
+}

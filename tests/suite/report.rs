@@ -512,3 +512,57 @@ fn url_path(rel: &Path) -> String {
     }
     out
 }
+
+#[test]
+fn the_report_describes_the_whole_output_folder() {
+    // Issue 24: report.html listed only the last run, so a second shard's (or a rerun of one
+    // clip's) report dropped every other reel of the folder.
+    let dir = workdir();
+    let d = dir.path();
+    let out = d.join("out");
+    let run = |names: &[&str], secs: f64| {
+        let clips = fake_clips(d, names, secs, &failreel::ReelRequest::default(), |stem| {
+            out.join(format!("{stem}.tiktok.mp4"))
+        });
+        let inputs = clips.iter().map(|c| c.input.clone()).collect();
+        let report = failreel::HtmlReport::new(out.clone(), false, inputs)
+            .reading_reels_with(failreel::FakeRenderer::existing_at);
+        let s = failreel::run_batch(
+            clips,
+            &failreel::BatchOptions::default(),
+            &failreel::Stop::default(),
+            &failreel::FakeRenderer::default(),
+            &failreel::Tee(vec![&report]),
+        );
+        assert!(report.take_error().is_none());
+        assert_eq!(s.failed, 0);
+        std::fs::read_to_string(out.join("report.html")).unwrap()
+    };
+    let listed = |html: &str, stem: &str| html.contains(&format!("<h3>{stem}.tiktok.mp4<span"));
+    let lasting = |html: &str, secs: &str| {
+        html.matches(&format!("<dt>duration</dt><dd>{secs}</dd>"))
+            .count()
+    };
+    run(&["monday.mov", "tuesday.mov"], 4.0);
+    // Another shard into the same folder.
+    let html = run(&["wednesday.mov"], 6.0);
+    for stem in ["monday", "tuesday", "wednesday"] {
+        assert!(listed(&html, stem), "{stem} missing");
+    }
+    assert_eq!(lasting(&html, "0:04.0 (4.0 s)"), 2, "{html}");
+    assert_eq!(lasting(&html, "0:06.0 (6.0 s)"), 1);
+    // A rerun of one clip keeps the others, with their lengths.
+    let html = run(&["monday.mov"], 4.0);
+    for stem in ["monday", "tuesday", "wednesday"] {
+        assert!(
+            listed(&html, stem),
+            "{stem} missing after a rerun of monday"
+        );
+    }
+    assert_eq!(lasting(&html, "0:04.0 (4.0 s)"), 2);
+    assert_eq!(lasting(&html, "0:06.0 (6.0 s)"), 1);
+    // A reel removed from the folder is no longer described.
+    std::fs::remove_file(out.join("tuesday.tiktok.mp4")).unwrap();
+    let html = run(&["wednesday.mov"], 6.0);
+    assert!(!listed(&html, "tuesday") && listed(&html, "monday"));
+}

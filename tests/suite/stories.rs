@@ -80,3 +80,34 @@ fn a_long_clip_becomes_three_stories_cut_in_quiet_gaps() {
         .count();
     assert_eq!(plans, 3);
 }
+
+#[test]
+fn stories_loudness_is_one_decision_for_the_whole_clip() {
+    // Issue 24: each part was normalised on its own, so the same room tone jumped by 17 dB
+    // from part 1 to part 2. A loud first half and a quiet second half now get one gain.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = Fixture::picture_with_tone("color=c=0x808080", (320, 180), 300, 48000, 8)
+        .opts(&[
+            "-af",
+            "volume=eval=frame:volume='if(lt(t,3.5),0.8,if(lt(t,4.5),0,0.04))'",
+        ])
+        .write(&d.join("room.mp4"));
+    let st = tiny_preset(d, "st5", "stories", "[length]\nmin_s = 1\nmax_s = 5\n");
+    let plans: Vec<Value> = plan_lines(&[
+        "render",
+        s(&clip),
+        "-p",
+        s(&st),
+        "--out-dir",
+        s(&d.join("out")),
+        "--dry-run",
+        "--json",
+    ])
+    .into_iter()
+    .map(|v| v["plan"]["audio"]["normalisation"].clone())
+    .collect();
+    assert_eq!(plans.len(), 2, "{plans:?}");
+    assert!(plans[0].get("gain").is_some(), "{plans:?}");
+    assert_eq!(plans[0], plans[1], "one gain for both parts");
+}

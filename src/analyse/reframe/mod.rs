@@ -569,14 +569,19 @@ fn side_by_side<T: Sync, R: Send>(
         return items.iter().map(f).collect();
     }
     let f = &f;
+    // The pass's progress meter goes with the work.
+    let meter = crate::analyse::progress::current();
     let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
+                let meter = meter.clone();
                 s.spawn(move || {
-                    (t..items.len())
-                        .step_by(threads)
-                        .map(|i| (i, f(&items[i])))
-                        .collect::<Vec<_>>()
+                    crate::analyse::progress::carry(meter, || {
+                        (t..items.len())
+                            .step_by(threads)
+                            .map(|i| (i, f(&items[i])))
+                            .collect::<Vec<_>>()
+                    })
                 })
             })
             .collect();

@@ -372,6 +372,8 @@ pub fn fake_clips(
                 output: output(&stem),
                 preset: preset.clone(),
                 request: request.clone(),
+                reads: request.captions.iter().cloned().collect(),
+                loudness_over: None,
             }
         })
         .collect()
@@ -740,6 +742,52 @@ pub fn person_png(path: &Path, size: u32) {
         };
     }
     img.save(path).expect("writing the person PNG");
+}
+
+/// A preset file `name.toml` in `dir` for small, fast renders: `base` at 180x320 with a
+/// small safe zone, then `extra` TOML (e.g. `"[length]\nmax_s = 5\n"`).
+pub fn tiny_preset(dir: &Path, name: &str, base: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "base = \"{base}\"\nname = \"{name}\"\n[video]\nwidth = 180\nheight = 320\n[safe_zone]\ntop = 20\nbottom = 40\nleft = 10\nright = 10\n{extra}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// A 320x180 30 fps moving test pattern with a 440 Hz tone, `secs` long (cached).
+pub fn small_pattern(secs: u32) -> PathBuf {
+    cached_fixture(&format!("i24-pattern-{secs}s.mp4"), |p| {
+        Fixture::picture_with_tone("testsrc2", (320, 180), 440, 48000, secs)
+            .opts(&["-g", "30", "-shortest"])
+            .write(p);
+    })
+}
+
+/// A 6 s 320x180 clip whose only sudden sound (a crash over a quiet bed) is at 5.6 s, near
+/// its end (cached).
+pub fn late_bang_clip() -> PathBuf {
+    cached_fixture("i24-late-bang.mp4", |p| {
+        bang_clip(
+            p,
+            "anoisesrc=c=pink:a=0.02:r=48000:seed=3",
+            "testsrc2=s=320x180:r=30",
+            6,
+            5600,
+        );
+    })
+}
+
+/// stdout and stderr of a run, as one text.
+pub fn all_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A preset file in `dir`: TikTok's settings at a quarter of its size (270x480, the safe
