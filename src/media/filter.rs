@@ -79,9 +79,13 @@ pub fn filter_chain(v: &VideoPlan) -> String {
             crate::model::Fill::Blur => {
                 // A blurred, darkened copy of the picture behind it, blurred at 1/8 size.
                 let (bw, bh) = ((v.width / 16).max(1) * 2, (v.height / 16).max(1) * 2);
-                let full_h = ((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
+                // At least `bh`: `bw` is rounded down more than `bh` when the reel's width
+                // is not a multiple of 16 (270 gives 32 for 33.75), and a picture as wide as
+                // the reel would then scale to fewer rows than the crop takes.
+                let full_h = (((bw as u64 * v.height as u64).div_ceil(fit.width as u64) as u32)
                     .div_ceil(2)
-                    * 2;
+                    * 2)
+                .max(bh);
                 let y = (full_h.saturating_sub(bh) / 4) * 2;
                 f.push(format!(
                     "split=2[fg][bg];[bg]scale={bw}:{full_h}:flags=bilinear,crop={bw}:{bh}:0:{y},boxblur=4:2,eq=brightness=-0.08,scale={}:{}:flags=bilinear[blur];[blur][fg]overlay=x={x}:y=0",

@@ -608,3 +608,32 @@ fn a_60fps_phone_clip_in_a_30fps_reel_shows_every_other_frame_exactly() {
         }
     }
 }
+
+/// A preset whose width is not a multiple of 16 (270x480) over a landscape picture that is
+/// fitted with the blurred fill: the blur's small copy was scaled to fewer rows than it was
+/// cropped to, and libav refused the graph ("Invalid too big or non positive size").
+#[test]
+fn a_reel_width_that_is_not_a_multiple_of_16_still_gets_its_blurred_fill() {
+    let dir = workdir();
+    let clip = dir.path().join("wide.mp4");
+    h264_clip(&clip, "testsrc2=s=320x180:r=30:d=1", None, &[]);
+    let preset = quarter_preset(dir.path());
+    let out = dir.path().join("reel.mp4");
+    failreel_ok(&[
+        "render",
+        s(&clip),
+        "--preset",
+        s(&preset),
+        "--focus",
+        "auto",
+        "-o",
+        s(&out),
+    ]);
+    let (w, h, frames) = grey_frames(&out);
+    assert_eq!((w, h), (270, 480));
+    assert_eq!(frames.len(), 30);
+    // The picture's band in the middle, the blurred copy above it (not black, not empty).
+    let f = &frames[15];
+    let above = mean_rect(f, w, 0, 20, w, 120);
+    assert!(above > 20.0, "the fill above the picture is dark: {above}");
+}
