@@ -38,6 +38,8 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
         "p.vtt",
         "WEBVTT\n\n00:02.000 --> 00:03.000\nOh no, the lid!\n\n00:04.000 --> 00:09.000 align:start\nToo hot\n",
     );
+    // At a quarter of TikTok's size (270x480, text and safe zone scaled alike), encoded fast.
+    let preset = quarter_preset(dir.path());
     let common = [
         "--start",
         "1",
@@ -48,6 +50,10 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
         "--lesson-at",
         "3.5",
         "--no-normalize",
+        "-p",
+        s(&preset),
+        "--encoder-preset",
+        "ultrafast",
     ];
     let mut args = vec![s(&clip)];
     args.extend(common);

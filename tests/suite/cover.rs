@@ -69,7 +69,18 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     let d = dir.path();
     let clip = blurred_but_one(d);
     let out = d.join("reels");
-    let mut args = vec!["render", s(&clip), "--cover", "--out-dir", s(&out)];
+    // At a quarter of TikTok's size (270x480, its safe zone and text scaled alike): the cover
+    // is the reel's size whatever that is.
+    let preset = quarter_preset(d);
+    let mut args = vec![
+        "render",
+        s(&clip),
+        "--cover",
+        "-p",
+        s(&preset),
+        "--out-dir",
+        s(&out),
+    ];
     args.extend(CARD);
 
     // The decision is in the plan: candidates over the card's time, the headline's place.
@@ -82,10 +93,10 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     assert!(cover["path"]
         .as_str()
         .unwrap()
-        .ends_with("blurry fail.tiktok.jpg"));
+        .ends_with("blurry fail.quarter.jpg"));
     assert_eq!(
         (cover["width"].as_u64(), cover["height"].as_u64()),
-        (Some(1080), Some(1920))
+        (Some(270), Some(480))
     );
     let cands = cover["candidates"].as_array().unwrap();
     assert_eq!(cands.len(), 9);
@@ -96,19 +107,19 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
         head["width"].as_u64().unwrap() as usize,
         head["height"].as_u64().unwrap() as usize,
     );
-    // Inside tiktok's safe zone (250 / 460 / 60 / 180).
+    // Inside the quarter preset's safe zone (62 / 115 / 15 / 45).
     assert!(
-        hy >= 250 && hy + hh <= 1920 - 460 && hx >= 60 && hx + hw <= 1080 - 180,
+        hy >= 62 && hy + hh <= 480 - 115 && hx >= 15 && hx + hw <= 270 - 45,
         "{head}"
     );
-    assert!(hh > 100, "a large headline: {head}");
+    assert!(hh > 25, "a large headline: {head}");
 
     failreel_ok(&args);
-    let reel = out.join("blurry fail.tiktok.mp4");
-    let jpg = out.join("blurry fail.tiktok.jpg");
+    let reel = out.join("blurry fail.quarter.mp4");
+    let jpg = out.join("blurry fail.quarter.jpg");
     assert!(reel.is_file() && jpg.is_file(), "{:?}", list(&out));
     let (w, h, cov) = gray(&jpg);
-    assert_eq!((w, h), (1080, 1920));
+    assert_eq!((w, h), (270, 480));
 
     // The reel's own frames, decoded independently: a sharp one (2.5 s) and a blurred one.
     let frame_at = |n: u32| {
@@ -123,7 +134,7 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     let blurred = frame_at(50);
     // Below the headline and the went-wrong card of the reel (which sits at the top):
     // the cover shows the sharp frame.
-    let (y0, y1) = (1000, 1400);
+    let (y0, y1) = (250, 350);
     let (cs, ss, bs) = (
         lap_var(&cov, w, y0, y1),
         lap_var(&sharp, w, y0, y1),
@@ -135,19 +146,28 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     );
     assert!(cs > bs * 3.0, "the cover is sharp: {cs} vs blurred {bs}");
     // The same moment of testsrc2 (its picture moves): that frame, not its blurred neighbour.
-    let near = mean_abs_diff(&cov, &sharp, w, y0, y1, 60, 900);
-    let far = mean_abs_diff(&cov, &blurred, w, y0, y1, 60, 900);
+    let near = mean_abs_diff(&cov, &sharp, w, y0, y1, 15, 225);
+    let far = mean_abs_diff(&cov, &blurred, w, y0, y1, 15, 225);
     assert!(near < 6.0 && far > near * 2.0, "near {near} far {far}");
     // Text drawn: inside the headline the cover differs from the clean frame.
     let reel_clean = {
         let png = d.join("clean.png");
-        let mut pv = vec!["preview", s(&clip), "--at", "2.34", "-o", s(&png)];
+        let mut pv = vec![
+            "preview",
+            s(&clip),
+            "-p",
+            s(&preset),
+            "--at",
+            "2.34",
+            "-o",
+            s(&png),
+        ];
         pv.extend(["--went-wrong-at", "0", "--went-wrong-until", "6"]);
         failreel_ok(&pv);
         gray(&png).2
     };
     let in_head = mean_abs_diff(&cov, &reel_clean, w, hy, hy + hh, hx, hx + hw);
-    let outside = mean_abs_diff(&cov, &reel_clean, w, y0, y1, 60, 900);
+    let outside = mean_abs_diff(&cov, &reel_clean, w, y0, y1, 15, 225);
     assert!(
         in_head > 20.0 && outside < 6.0,
         "headline {in_head}, elsewhere {outside}"
@@ -240,10 +260,15 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
         ])
         .write(&clip);
     let out = d.join("reels");
+    // At a quarter of TikTok's size (270x480): pixel counts below are a sixteenth of
+    // 1080x1920's.
+    let preset = quarter_preset(d);
     let mut args = vec![
         "render",
         s(&clip),
         "--cover",
+        "-p",
+        s(&preset),
         "--focus",
         "center",
         "--out-dir",
@@ -251,7 +276,7 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
     ];
     args.extend(CARD);
     failreel_ok(&args);
-    let reel = out.join("person.tiktok.mp4");
+    let reel = out.join("person.quarter.mp4");
     let skin = |path: &Path| {
         let img = image::open(path).unwrap().to_rgb8();
         img.pixels()
@@ -266,13 +291,19 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
     // The reel's candidate frames (10, 30, …, 170 of 180), decoded independently: the
     // sharpest has nobody (so the sharpest frame alone would not do: the test can fail), and
     // only 50 and 70 (1.67 s, 2.33 s) show the person.
-    let frame_at = |n: u32| {
-        let png = d.join(format!("f{n}.png"));
-        let sel = format!("select=eq(n\\,{n})");
-        ffmpeg(&["-i", s(&reel), "-vf", &sel, "-frames:v", "1", s(&png)]);
-        png
-    };
-    let (y0, y1) = (1000, 1400);
+    // One decode writes the nine: f1.png is frame 10, f2.png frame 30, ...
+    let pattern = d.join("f%d.png");
+    ffmpeg(&[
+        "-i",
+        s(&reel),
+        "-vf",
+        "select=eq(mod(n\\,20)\\,10)",
+        "-fps_mode",
+        "passthrough",
+        s(&pattern),
+    ]);
+    let frame_at = |n: u32| d.join(format!("f{}.png", (n - 10) / 20 + 1));
+    let (y0, y1) = (250, 350);
     let mut sharpest = (0, 0.0);
     for n in (10..180).step_by(20) {
         let f = frame_at(n);
@@ -282,7 +313,7 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
             sharpest = (n, sharp);
         }
         assert_eq!(
-            skin(&f) > 20_000,
+            skin(&f) > 1_250,
             n == 50 || n == 70,
             "frame {n}: {} skin pixels",
             skin(&f)
@@ -290,9 +321,9 @@ fn the_cover_shows_the_person_when_a_frame_with_them_exists() {
     }
     assert!(sharpest.0 != 50 && sharpest.0 != 70, "{sharpest:?}");
     // The cover shows the person (the headline covers the top of the head).
-    let jpg = out.join("person.tiktok.jpg");
+    let jpg = out.join("person.quarter.jpg");
     assert!(
-        skin(&jpg) > 20_000,
+        skin(&jpg) > 1_250,
         "{} skin pixels in the cover",
         skin(&jpg)
     );

@@ -125,8 +125,19 @@ fn a_second_run_writing_the_same_reel_is_told_and_the_first_completes() {
     let d = dir.path();
     let clip = grey_clip(d, "clip.mp4", 20.0, 30);
     let out = d.join("reel.mp4");
+    // At a quarter of TikTok's size: 20 s still take the first run long enough to be caught
+    // writing.
+    let preset = quarter_preset(d);
     let first = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args(["render", s(&clip), "-o", s(&out), "--quiet"])
+        .args([
+            "render",
+            s(&clip),
+            "-p",
+            s(&preset),
+            "-o",
+            s(&out),
+            "--quiet",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -136,7 +147,15 @@ fn a_second_run_writing_the_same_reel_is_told_and_the_first_completes() {
         assert!(started.elapsed() < Duration::from_secs(60), "never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let second = failreel(&["render", s(&clip), "-o", s(&out), "--force"]);
+    let second = failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        s(&preset),
+        "-o",
+        s(&out),
+        "--force",
+    ]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     assert!(
         stderr(&second).contains("another failreel is writing"),
@@ -156,13 +175,30 @@ fn a_reel_cut_short_after_rendering_is_not_up_to_date() {
     let d = dir.path();
     let clip = grey_clip(d, "clip.mp4", 3.0, 30);
     let out = d.join("reel.mp4");
-    failreel_ok(&["render", s(&clip), "-o", s(&out), "--quiet"]);
-    let again = failreel(&["render", s(&clip), "-o", s(&out), "--json"]);
+    // At a quarter of TikTok's size, encoded fast: resume's checks are the point.
+    let preset = quarter_preset(d);
+    let render = [
+        "render",
+        s(&clip),
+        "-p",
+        s(&preset),
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&out),
+    ];
+    let with = |flag: &'static str| {
+        let mut a = render.to_vec();
+        a.push(flag);
+        a
+    };
+    failreel_ok(&with("--quiet"));
+    let again = failreel(&with("--json"));
     assert!(String::from_utf8_lossy(&again.stdout).contains("\"skipped\""));
     // Cut the reel short, as a copy that broke off would.
     let bytes = std::fs::read(&out).unwrap();
     std::fs::write(&out, &bytes[..bytes.len() - 5000]).unwrap();
-    let o = failreel(&["render", s(&clip), "-o", s(&out), "--json"]);
+    let o = failreel(&with("--json"));
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("\"status\":\"ok\""), "{stdout}");
@@ -176,7 +212,7 @@ fn a_reel_cut_short_after_rendering_is_not_up_to_date() {
     let mut grown = std::fs::read(&out).unwrap();
     grown.extend_from_slice(&[0u8; 4096]);
     std::fs::write(&out, &grown).unwrap();
-    let o = failreel(&["render", s(&clip), "-o", s(&out), "--json"]);
+    let o = failreel(&with("--json"));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"status\":\"ok\""));
 }
 

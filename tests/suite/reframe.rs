@@ -55,11 +55,22 @@ fn patch_clip(path: &Path, x: &str, secs: u32, bg: &str) {
         .write(path);
 }
 
+/// Renders at a quarter of TikTok's size (270x480: what [`small_frames`] reads anyway) with
+/// the preset file written beside `clip`.
 fn render(clip: &Path, out: &Path, focus: &str) {
+    let preset = quarter_preset(clip.parent().unwrap());
     render_reel(
         clip,
         out,
-        &["--focus", focus, "--crf", "12", "--no-normalize"],
+        &[
+            "--focus",
+            focus,
+            "--crf",
+            "12",
+            "--no-normalize",
+            "-p",
+            s(&preset),
+        ],
     );
 }
 
@@ -138,6 +149,8 @@ fn a_moving_subject_is_followed_smoothly() {
         "2",
         "--focus",
         "auto",
+        "-p",
+        s(&quarter_preset(d)),
         "-o",
         s(&png),
     ]);
@@ -300,11 +313,22 @@ fn around_a_detected_crash_the_window_shows_the_crash() {
         "{reel_moment} {moment_s} {trim}"
     );
 
+    // At a quarter of TikTok's size (270x480: what small_frames reads anyway).
     let reel = d.join("reel.mp4");
+    let preset = quarter_preset(d);
     render_reel(
         &clip,
         &reel,
-        &["--start", "auto", "--went-wrong", "", "--lesson", ""],
+        &[
+            "--start",
+            "auto",
+            "--went-wrong",
+            "",
+            "--lesson",
+            "",
+            "-p",
+            s(&preset),
+        ],
     );
     let frames = small_frames(&reel);
     let at = |t: f64| &frames[((t * 30.0).round() as usize).min(frames.len() - 1)];
@@ -343,7 +367,9 @@ fn a_4k_clip_is_sampled_at_its_keyframes_and_still_followed() {
         "-f",
         "lavfi",
         "-i",
-        "color=c=gray:s=3840x2160:r=30:d=6,noise=c0s=30:c0f=t+u",
+        // The noise made at 960x540 and enlarged (4x4 blocks): noise at 4K costs more than
+        // the rest of the test.
+        "color=c=gray:s=960x540:r=30:d=6,noise=c0s=30:c0f=t+u,scale=3840:2160:flags=neighbor",
         "-f",
         "lavfi",
         "-i",
