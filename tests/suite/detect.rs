@@ -80,7 +80,7 @@ fn bangs_are_found_at_their_onset_over_a_bed_speech_and_music() {
     let noise = clip_with_bang(
         dir.path(),
         "noise.mp4",
-        "anoisesrc=d=16:c=pink:a=0.03:r=48000",
+        "anoisesrc=seed=3:d=16:c=pink:a=0.03:r=48000",
         16,
         7300,
     );
@@ -89,7 +89,7 @@ fn bangs_are_found_at_their_onset_over_a_bed_speech_and_music() {
     let speech = clip_with_bang(
         dir.path(),
         "speech.mp4",
-        "aevalsrc=0.3*(sin(2*PI*(170+20*sin(2*PI*0.5*t))*t)+0.5*sin(4*PI*(170+20*sin(2*PI*0.5*t))*t)+0.3*sin(6*PI*(170+20*sin(2*PI*0.5*t))*t))*pow(max(0\\,sin(2*PI*3*t+2*sin(1.3*t)))\\,2):s=48000:d=16[v];anoisesrc=d=16:c=pink:a=0.01:r=48000[n];[v][n]amix=inputs=2:normalize=0[out0]",
+        "aevalsrc=0.3*(sin(2*PI*(170+20*sin(2*PI*0.5*t))*t)+0.5*sin(4*PI*(170+20*sin(2*PI*0.5*t))*t)+0.3*sin(6*PI*(170+20*sin(2*PI*0.5*t))*t))*pow(max(0\\,sin(2*PI*3*t+2*sin(1.3*t)))\\,2):s=48000:d=16[v];anoisesrc=seed=3:d=16:c=pink:a=0.01:r=48000[n];[v][n]amix=inputs=2:normalize=0[out0]",
         16,
         11000,
     );
@@ -121,7 +121,7 @@ fn bangs_are_found_at_their_onset_over_a_bed_speech_and_music() {
 fn a_smoke_alarm_is_found_at_its_first_beep() {
     let dir = workdir();
     let out = Fixture::new()
-        .lavfi("aevalsrc=0.2*sin(2*PI*3150*t)*gte(t\\,2)*lt(mod(t-2\\,4)\\,2.5)*lt(mod(mod(t-2\\,4)\\,1)\\,0.5):s=48000:d=12[t];anoisesrc=d=12:c=pink:a=0.02:r=48000[n];[t][n]amix=inputs=2:normalize=0[out0]")
+        .lavfi("aevalsrc=0.2*sin(2*PI*3150*t)*gte(t\\,2)*lt(mod(t-2\\,4)\\,2.5)*lt(mod(mod(t-2\\,4)\\,1)\\,0.5):s=48000:d=12[t];anoisesrc=seed=3:d=12:c=pink:a=0.02:r=48000[n];[t][n]amix=inputs=2:normalize=0[out0]")
         .lavfi("testsrc2=s=320x180:r=30:d=12")
         .write(&dir.path().join("alarm.mp4"));
     let (code, lines) = detect(&[&out]);
@@ -205,8 +205,8 @@ fn a_hard_cut_is_not_a_fail_and_a_silent_still_clip_has_no_moments() {
     let cut = Fixture::new()
         .lavfi("testsrc2=s=320x180:r=30:d=6")
         .lavfi("smptehdbars=s=320x180:r=30:d=6")
-        .lavfi("anoisesrc=d=6:c=pink:a=0.03:r=48000")
-        .lavfi("anoisesrc=d=6:c=brown:a=0.2:r=48000")
+        .lavfi("anoisesrc=seed=3:d=6:c=pink:a=0.03:r=48000")
+        .lavfi("anoisesrc=seed=3:d=6:c=brown:a=0.2:r=48000")
         .opts(&[
             "-filter_complex",
             "[0:v][2:a][1:v][3:a]concat=n=2:v=1:a=1[v][a]",
@@ -251,7 +251,7 @@ fn start_auto_trims_around_the_moment_and_every_plan_reports_its_trim() {
     let clip = clip_with_bang(
         dir.path(),
         "bang.mp4",
-        "anoisesrc=d=30:c=pink:a=0.03:r=48000",
+        "anoisesrc=seed=3:d=30:c=pink:a=0.03:r=48000",
         30,
         17500,
     );
@@ -327,7 +327,7 @@ fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
     // A flat grey picture (nothing drawn on it but the cards) with a bang at 17.5 s of 30.
     let clip = bang_clip(
         &dir.path().join("grey bang.mp4"),
-        "anoisesrc=d=30:c=pink:a=0.03:r=48000",
+        "anoisesrc=seed=3:d=30:c=pink:a=0.03:r=48000",
         "color=c=0x808080:s=320x180:r=30:d=30",
         30,
         17500,
@@ -441,14 +441,14 @@ fn a_dc_offset_and_a_50_hz_hum_do_not_hide_a_bang_and_an_early_bang_is_found() {
     let hum = clip_with_bang(
         dir.path(),
         "hum.mp4",
-        "aevalsrc=0.35+0.3*sin(2*PI*50*t)+0.1*sin(2*PI*100*t):s=48000:d=14[h];anoisesrc=d=14:c=pink:a=0.02:r=48000[n];[h][n]amix=inputs=2:normalize=0[out0]",
+        "aevalsrc=0.35+0.3*sin(2*PI*50*t)+0.1*sin(2*PI*100*t):s=48000:d=14[h];anoisesrc=seed=3:d=14:c=pink:a=0.02:r=48000[n];[h][n]amix=inputs=2:normalize=0[out0]",
         14,
         8600,
     );
     let early = clip_with_bang(
         dir.path(),
         "early.mp4",
-        "anoisesrc=d=12:c=pink:a=0.03:r=48000",
+        "anoisesrc=seed=3:d=12:c=pink:a=0.03:r=48000",
         12,
         250,
     );
@@ -467,7 +467,7 @@ fn a_steady_loud_fan_or_a_periodic_beat_alone_gives_no_moment() {
     let dir = workdir();
     let video = "color=c=0x606060:s=320x180:r=30:d=16";
     let fan = Fixture::new()
-        .lavfi("anoisesrc=d=16:c=pink:a=0.4:r=48000,lowpass=f=3000")
+        .lavfi("anoisesrc=seed=3:d=16:c=pink:a=0.4:r=48000,lowpass=f=3000")
         .lavfi(video)
         .secs(16)
         .write(&dir.path().join("fan.mp4"));

@@ -34,7 +34,7 @@ fn loudness_is_normalised_to_the_preset_target() {
     let quiet = clip_with_audio(
         d,
         "quiet.mp4",
-        "anoisesrc=color=pink:amplitude=0.25:d=8,tremolo=f=3:d=0.9",
+        "anoisesrc=seed=3:color=pink:amplitude=0.25:d=8,tremolo=f=3:d=0.9",
     );
     // Clipped phone audio: a sine driven far past full scale, flat-topped at 0 dBFS.
     let clipped = clip_with_audio(

@@ -290,7 +290,7 @@ fn around_a_detected_crash_the_window_shows_the_crash() {
     let clip = d.join("crash.mp4");
     bang_clip(
         &clip,
-        "anoisesrc=d=9:c=pink:a=0.03:r=48000",
+        "anoisesrc=seed=3:d=9:c=pink:a=0.03:r=48000",
         "color=c=gray:s=640x360:r=30:d=9,noise=c0s=50:c0f=t+u[bg];\
          color=c=0xE05010:s=60x100:r=30:d=9,noise=alls=12:allf=t[p];\
          color=c=white:s=60x100:r=30:d=9[q];\
