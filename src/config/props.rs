@@ -6,7 +6,7 @@
 use crate::config::manifest::Manifest;
 use crate::config::preset::Preset;
 use crate::config::request::ReelRequest;
-use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use crate::model::source::MediaInfo;
 use crate::model::time::{parse_time, Micros};
 use crate::model::{clean_card_text, Focus};
 use crate::plan::plan_reel;
@@ -167,42 +167,7 @@ fn check_preset(text: &str) -> Result<(), TestCaseError> {
 }
 
 fn media(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
-    MediaInfo {
-        path: "clip.mov".into(),
-        container: "mov".into(),
-        stamp: SourceStamp::default(),
-        duration: Micros::from_secs_f64(secs),
-        video: VideoInfo {
-            index: 0,
-            codec: "h264".into(),
-            width: w,
-            height: h,
-            sar: (1, 1),
-            rotation,
-            display_width: w,
-            display_height: h,
-            fps: 30.0,
-            variable_frame_rate: false,
-            pixel_format: "yuv420p".into(),
-            full_range: false,
-            color_space: "bt709".into(),
-            color_primaries: "bt709".into(),
-            hdr: crate::model::Transfer::Sdr,
-            x264_build: None,
-            interlaced: None,
-            start: Micros::ZERO,
-        },
-        audio: audio.then(|| AudioInfo {
-            index: 1,
-            codec: "aac".into(),
-            sample_rate: 48000,
-            channels: 2,
-            layout: "stereo".into(),
-            offset: Micros::ZERO,
-            duration: None,
-        }),
-        audio_streams: usize::from(audio),
-    }
+    MediaInfo::for_tests(w, h, rotation, secs, audio)
 }
 
 fn opt_time() -> impl Strategy<Value = Option<Micros>> {

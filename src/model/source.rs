@@ -199,3 +199,47 @@ pub fn describe(info: &MediaInfo) -> String {
     }
     s
 }
+
+#[cfg(test)]
+impl MediaInfo {
+    /// A 30 fps H.264 `w`x`h` clip of `secs` seconds turned by `rotation`, with a stereo AAC
+    /// track starting with the picture when `audio`: the facts unit tests plan from.
+    pub(crate) fn for_tests(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
+        MediaInfo {
+            path: "clip.mov".into(),
+            container: "mov".into(),
+            stamp: SourceStamp::default(),
+            duration: Micros::from_secs_f64(secs),
+            video: VideoInfo {
+                index: 0,
+                codec: "h264".into(),
+                width: w,
+                height: h,
+                sar: (1, 1),
+                rotation,
+                display_width: w,
+                display_height: h,
+                fps: 30.0,
+                variable_frame_rate: false,
+                pixel_format: "yuv420p".into(),
+                full_range: false,
+                color_space: "bt709".into(),
+                color_primaries: "bt709".into(),
+                hdr: crate::model::Transfer::Sdr,
+                x264_build: None,
+                interlaced: None,
+                start: Micros::ZERO,
+            },
+            audio: audio.then(|| AudioInfo {
+                index: 1,
+                codec: "aac".into(),
+                sample_rate: 48000,
+                channels: 2,
+                layout: "stereo".into(),
+                offset: Micros::ZERO,
+                duration: None,
+            }),
+            audio_streams: usize::from(audio),
+        }
+    }
+}

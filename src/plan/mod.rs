@@ -1466,45 +1466,14 @@ fn layout_card(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::source::{AudioInfo, VideoInfo};
 
+    /// The shared test clip, its sound starting 2.4 s after the picture (a phone's late track).
     fn info(w: u32, h: u32, rotation: u32, secs: f64) -> MediaInfo {
-        MediaInfo {
-            path: "clip.mov".into(),
-            container: "mov".into(),
-            stamp: SourceStamp::default(),
-            duration: Micros::from_secs_f64(secs),
-            video: VideoInfo {
-                index: 0,
-                codec: "h264".into(),
-                width: w,
-                height: h,
-                sar: (1, 1),
-                rotation,
-                display_width: w,
-                display_height: h,
-                fps: 30.0,
-                variable_frame_rate: false,
-                pixel_format: "yuv420p".into(),
-                full_range: false,
-                color_space: "bt709".into(),
-                color_primaries: "bt709".into(),
-                hdr: Transfer::Sdr,
-                x264_build: None,
-                start: Micros::ZERO,
-                interlaced: None,
-            },
-            audio: Some(AudioInfo {
-                index: 1,
-                codec: "aac".into(),
-                sample_rate: 48000,
-                channels: 2,
-                layout: "stereo".into(),
-                offset: Micros(2_400_000),
-                duration: None,
-            }),
-            audio_streams: 1,
+        let mut i = MediaInfo::for_tests(w, h, rotation, secs, true);
+        if let Some(a) = i.audio.as_mut() {
+            a.offset = Micros(2_400_000);
         }
+        i
     }
 
     fn tiktok() -> Preset {
