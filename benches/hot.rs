@@ -6,15 +6,15 @@
 //! The side-by-side comparison with the ffmpeg CLI is `scripts/bench_vs_ffmpeg.py`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use failreel::__dev::{yuv420_to_rgb709, YuvOverlay};
-use failreel::{render, NoProgress, Preset, ReelRequest, RenderOptions, TextEngine};
+use failreel::__dev::{yuv420_to_rgb709, CardImage, TextEngine, YuvOverlay};
+use failreel::{render, NoProgress, Preset, ReelRequest, RenderOptions};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 const BODY: &str = "Oil was smoking before the garlic went in, so it burnt in seconds 🔥";
 
-fn card(engine: &mut TextEngine, p: &Preset) -> failreel::CardImage {
+fn card(engine: &mut TextEngine, p: &Preset) -> CardImage {
     engine
         .render_card(
             &p.cards.went_wrong_heading,

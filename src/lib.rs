@@ -15,6 +15,12 @@
 //! 3. [`render()`] executes a complete plan with libav (temporary file, renamed into place when
 //!    complete); [`preview`] draws one frame of it, [`write_cover`] its still.
 //!
+//! Plans are opaque: a [`RenderPlan`] (and a [`CompletePlan`], which derefs to one) answers
+//! what a caller usually asks ([`RenderPlan::output`], [`RenderPlan::duration`],
+//! [`RenderPlan::size`], [`RenderPlan::trim`], [`RenderPlan::overlays`],
+//! [`RenderPlan::warnings`]), and [`RenderPlan::to_json`] shows every decision, the same
+//! JSON `--dry-run --json` prints.
+//!
 //! ```no_run
 //! use failreel::{Extras, Micros, NoProgress, Preset, ReelRequest, RenderOptions, Start};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,7 +42,7 @@
 //! Beyond one reel: [`detect`] finds the moments in a clip; [`plan_compilation`] and
 //! [`render_compilation`] make one reel of several clips; [`run_batch`] renders many reels
 //! (resume, parallel jobs, Ctrl-C) and tells a [`Sink`] what happens as [`Event`]s, the way
-//! the command line shows progress and writes JSON Lines; [`TextEngine`] draws cards.
+//! the command line shows progress and writes JSON Lines.
 //!
 //! Inside, the folders are the stages of the chain (ARCHITECTURE.md describes every file):
 //! `config` (request, manifests, presets), `model` (value types), `plan` (pure decisions),
@@ -56,12 +62,11 @@ mod report;
 mod text;
 
 // What is asked: the request, the preset, their values.
-pub use config::manifest::{ClipSpec, Manifest, ManifestError};
+pub use config::preset::LookName;
 pub use config::preset::{
     AudioSettings, CardSettings, CardStyle, LengthLimits, Preset, PresetError, SafeZone,
     VideoSettings,
 };
-pub use config::preset::{LookName, BUILT_IN, LOOKS, LOOK_NAMES};
 pub use config::request::ReelRequest;
 pub use model::time::{parse_time, Micros};
 pub use model::FocusSpan;
@@ -72,37 +77,30 @@ pub use model::{
 pub use model::{Handle, TextSize};
 
 // What a file is.
+pub use config::files::{SideFile, SideFileError};
 pub use media::input::{probe, ProbeError};
 pub use model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 
-// The chain: request → complete plan.
+// The chain: request → complete plan. The plans are opaque: a few accessors, and their
+// serde form (`to_json`) shows every decision.
 pub use chain::{
-    complete, draft, plan, plan_compilation, request_key, ChainError, CompileError, Extras,
-    PartRequest,
+    complete, draft, plan, plan_compilation, ChainError, CompileError, Extras, PartRequest,
 };
+pub use plan::compile::CompilePlan;
+pub use plan::CaptionError;
+pub use plan::{CompletePlan, Loudness, Overlay, PlanError, RenderPlan, Role, Trim};
 // The same, telling a hook how far each measuring pass is (and stopping them on request).
 pub use analyse::progress::{NoPassProgress, Pass, PassProgress};
 pub use chain::{complete_with, draft_with, plan_compilation_with, plan_with};
-pub use config::files::{SideFile, SideFileError};
-pub use plan::compile::{ColdOpen, CompilePlan, Hook};
-pub use plan::moment::AutoStart;
-pub use plan::CaptionError;
-pub use plan::{
-    Appearance, AudioPlan, Camera, ColorPath, CompletePlan, CoverCandidate, CoverKind, CoverPlan,
-    CropKey, EncoderPlan, Fit, FixedSpan, Loudness, LoudnessTarget, Matrix, Normalisation,
-    OutputPlan, Overlay, PlanError, Reframe, RenderPlan, ReplayPlan, Role, Segment, ShotPlan, Trim,
-    VideoPlan,
-};
-pub use plan::{Corner, LookPlan, ReplaySound, ZoomKey};
 
 // Executing plans.
 pub use media::OutputCause;
 pub use render::compile::render_compilation;
 pub use render::output::OutputError;
-pub use render::review::{Cell, Review, ReviewCover, ReviewMoment, StripFrame};
+pub use render::review::Review;
 pub use render::{
-    existing_reel, preview, render, render_group, write_cover, write_png, CoverChoice, CoverReport,
-    ExistingReel, NoProgress, Progress, RenderError, RenderOptions, RenderReport,
+    preview, render, render_group, write_cover, CoverChoice, CoverReport, NoProgress, Progress,
+    RenderError, RenderOptions, RenderReport,
 };
 
 // Finding the moment.
@@ -110,24 +108,29 @@ pub use analyse::detect::{detect_cached as detect, Detection, Moment};
 
 // Many reels, and what happens to them.
 pub use batch::signals::Stop;
+pub use batch::ReelRef;
 pub use batch::{
-    run_batch, BatchOptions, Clip, ClipError, Event, EventProgress, Existing, FakeRenderer, Libav,
-    NoSink, Outcome, Recorder, Renderer, Sink, Status, Summary, Tee, WouldDo,
+    run_batch, BatchOptions, Clip, ClipError, Event, Existing, Libav, NoSink, Outcome, Renderer,
+    Sink, Status, Summary, Tee, WouldDo,
 };
-pub use batch::{EventPasses, ReelRef};
-pub use report::html::{HtmlReport, ReelReader};
 
-// Drawing text.
-pub use text::card::{CardError, CardFit, CardImage, CardRect, ShapedGlyph, TextEngine};
+// Drawing text: the error a card that cannot be laid out gives.
+pub use text::card::CardError;
 
-// The command line, for the binary.
+/// The command line, for the `failreel` binary (`src/main.rs`): not part of the library.
+#[doc(hidden)]
 pub use cli::app::main_with_args;
 
-/// Not part of the API: the internals the crate's own benchmarks and profiling examples
-/// measure (the card compositor, the reframe pass's stages). Hidden from the documentation and
-/// free to change with any release.
+/// Not part of the API: the internals the crate's own tests, benchmarks and profiling examples
+/// reach (the card engine and compositor, the reframe pass's stages, the fake renderer, the
+/// HTML report). Hidden from the documentation and free to change with any release.
 #[doc(hidden)]
 pub mod __dev {
     pub use crate::analyse::reframe;
+    pub use crate::batch::{FakeRenderer, Recorder};
+    pub use crate::config::preset::{BUILT_IN, LOOKS};
+    pub use crate::plan::Camera;
+    pub use crate::report::html::HtmlReport;
+    pub use crate::text::card::{CardFit, CardImage, CardRect, ShapedGlyph, TextEngine};
     pub use crate::text::composite::{yuv420_to_rgb709, YuvOverlay};
 }

@@ -23,7 +23,8 @@ pub enum Existing {
     /// A file failreel did not write (or cannot read).
     Foreign,
     /// A reel failreel wrote: the hash of the plan it was rendered from, the key of what was
-    /// asked ([`crate::chain::request_key`]), and whether it is complete as written (resume
+    /// asked (the key [`crate::draft`] makes of the request, the preset, the output and the
+    /// source's stamp), and whether it is complete as written (resume
     /// trusts only complete reels).
     Reel {
         /// The plan hash in its metadata.

@@ -61,50 +61,73 @@ pub struct ColdOpen {
 #[derive(Debug, Clone, Serialize)]
 pub struct CompilePlan {
     /// The reel written.
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
     /// Preset name.
-    pub preset: String,
+    pub(crate) preset: String,
     /// Title drawn at the opening (empty: no title card at all).
-    pub title: String,
+    pub(crate) title: String,
     /// Title card length in frames (0 without a title).
-    pub title_frames: u64,
+    pub(crate) title_frames: u64,
     /// Crossfade length in frames.
-    pub transition_frames: u64,
+    pub(crate) transition_frames: u64,
     /// How loudness is made even: per part, to the preset's target.
-    pub loudness: &'static str,
+    pub(crate) loudness: &'static str,
     /// The cold open, when there is one.
-    pub cold_open: Option<ColdOpen>,
+    pub(crate) cold_open: Option<ColdOpen>,
     /// Why there is no cold open (asked off, nothing to open on, too long).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cold_open_note: Option<String>,
+    pub(crate) cold_open_note: Option<String>,
     /// The title segment: the first part's opening, blurred and darkened, silent, with the
     /// title over it (none without a title).
-    pub title_segment: Option<CompletePlan>,
+    pub(crate) title_segment: Option<CompletePlan>,
     /// Each part, complete (its number among its overlays). Its output is the reel's: a
     /// part is never written on its own.
-    pub parts: Vec<CompletePlan>,
+    pub(crate) parts: Vec<CompletePlan>,
     /// The title card's text as drawn (none without a title).
-    pub title_card: Option<crate::plan::Overlay>,
+    pub(crate) title_card: Option<crate::plan::Overlay>,
     /// The reel's frames: the segments' − the transitions.
-    pub frames: u64,
+    pub(crate) frames: u64,
     /// Frame rate.
-    pub fps: u32,
+    pub(crate) fps: u32,
     /// The reel's encoder settings (the preset's, with the request's CRF and speed).
-    pub encoder: EncoderPlan,
+    pub(crate) encoder: EncoderPlan,
     /// The key of what was asked: every part's, the title and the output (in the reel's
     /// tag, for resume).
-    pub request: String,
+    pub(crate) request: String,
 }
 
 impl CompilePlan {
+    /// The reel written.
+    pub fn output(&self) -> &std::path::Path {
+        &self.output
+    }
+
+    /// Each part, complete, in reel order.
+    pub fn parts(&self) -> &[CompletePlan] {
+        &self.parts
+    }
+
+    /// The reel's length.
+    pub fn duration(&self) -> crate::model::time::Micros {
+        crate::model::time::Micros(
+            (self.frames as i128 * 1_000_000 / self.fps.max(1) as i128) as i64,
+        )
+    }
+
+    /// The whole plan as pretty-printed JSON (the `plan` of `compile --dry-run --json`'s plan
+    /// event): every decision, for inspection.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
     /// Frames the reel has for segments of `lens` frames joined by `transition`-frame
     /// crossfades.
-    pub fn total_frames(transition: u64, lens: &[u64]) -> u64 {
+    pub(crate) fn total_frames(transition: u64, lens: &[u64]) -> u64 {
         lens.iter().sum::<u64>() - transition * lens.len().saturating_sub(1) as u64
     }
 
     /// The segments in reel order: the cold open, the title, the parts.
-    pub fn segments(&self) -> Vec<&RenderPlan> {
+    pub(crate) fn segments(&self) -> Vec<&RenderPlan> {
         let mut out: Vec<&RenderPlan> = Vec::new();
         if let Some(c) = &self.cold_open {
             out.push(c.plan.plan());

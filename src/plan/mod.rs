@@ -26,7 +26,7 @@ pub mod stories;
 pub use extras::{
     CaptionError, CoverCandidate, CoverKind, CoverPlan, ReplayPlan, ReplaySound, ZoomKey,
 };
-pub use overlay::{pop_steps, Appearance, Corner, Overlay, Role};
+pub use overlay::{pop_steps, Corner, Overlay, Role};
 
 /// The trimmed range of the clip, in exact microseconds on the clip's timeline (0 = the
 /// first video frame).
@@ -460,45 +460,45 @@ pub struct LoudnessTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderPlan {
     /// The footage on the reel, in order: an input and its trim each (today exactly one).
-    pub segments: Vec<Segment>,
+    pub(crate) segments: Vec<Segment>,
     /// The files the reel is written to, each with its preset's settings (today exactly one).
-    pub outputs: Vec<OutputPlan>,
+    pub(crate) outputs: Vec<OutputPlan>,
     /// Picture.
-    pub video: VideoPlan,
+    pub(crate) video: VideoPlan,
     /// Sound.
-    pub audio: AudioPlan,
+    pub(crate) audio: AudioPlan,
     /// Everything drawn over the picture, in drawing order: the cards, then captions, part
     /// numbers and the replay's tag ([`Overlay`]), each laid out at plan time.
-    pub overlays: Vec<Overlay>,
+    pub(crate) overlays: Vec<Overlay>,
     /// The look of the cards.
-    pub card_style: CardStyle,
+    pub(crate) card_style: CardStyle,
     /// The preset's safe zone the cards stay inside.
-    pub safe_zone: SafeZone,
+    pub(crate) safe_zone: SafeZone,
     /// Things the user should know (reel too short, capped at the maximum…).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The still written beside the reel (`--cover`, or a `--report` thumbnail). Not part of
     /// the reel's hash: asking for a cover never renders an up-to-date reel again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cover: Option<CoverPlan>,
+    pub(crate) cover: Option<CoverPlan>,
     /// What `--start auto` found (absent for a manual start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auto_start: Option<crate::plan::moment::AutoStart>,
+    pub(crate) auto_start: Option<crate::plan::moment::AutoStart>,
     /// The slow-motion replay after the trimmed footage (`--replay`); absent without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay: Option<ReplayPlan>,
+    pub(crate) replay: Option<ReplayPlan>,
     /// The key of what was asked ([`crate::chain::request_key`]): carried in the reel's tag,
     /// so resume knows an up-to-date reel without running any pass again.
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub request: String,
+    pub(crate) request: String,
     /// The side files the reel is made from (its captions file, its preset file, the
     /// manifest that lists it): inputs like the footage, never written over whatever
     /// `--force` says. Not part of the reel's value (nor of its hash).
     #[serde(skip)]
-    pub reads: Vec<PathBuf>,
+    pub(crate) reads: Vec<PathBuf>,
     /// The look the overlays are drawn in, as asked (`--look`, `--text-size`, `--accent`,
     /// `--handle`, or the preset's): shown by `--dry-run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub look: Option<LookPlan>,
+    pub(crate) look: Option<LookPlan>,
 }
 
 /// The look a reel's overlays are drawn in, as chosen (the drawn sizes and colours are in
@@ -598,15 +598,53 @@ pub struct OutputPlan {
     pub encoder: EncoderPlan,
 }
 
+/// What a user of the library reads from a plan. The plan's fields are the crate's own; its
+/// serde form ([`RenderPlan::to_json`]) shows every decision.
+impl RenderPlan {
+    /// The reel's length: the trimmed footage, and the replay and its held frame when there
+    /// is one.
+    pub fn duration(&self) -> Micros {
+        self.reel_length()
+    }
+
+    /// The reel's picture size in pixels (width, height).
+    pub fn size(&self) -> (u32, u32) {
+        (self.video.width, self.video.height)
+    }
+
+    /// The reel's frame rate (frames per second).
+    pub fn fps(&self) -> u32 {
+        self.video.fps
+    }
+
+    /// Everything drawn over the picture (the cards, captions, part numbers, the replay's
+    /// tag, the handle), in drawing order.
+    pub fn overlays(&self) -> &[Overlay] {
+        &self.overlays
+    }
+
+    /// Things the user should know about this reel (too short, capped at the maximum…).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The whole plan as pretty-printed JSON (the `plan` of `--dry-run --json`'s plan event):
+    /// every decision, for inspection. A plan read back with serde is a draft:
+    /// [`crate::complete`] it again.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
 impl RenderPlan {
     /// The first (today the only) segment. Plans come from `plan_reel`, which always
     /// makes one.
-    pub fn segment(&self) -> &Segment {
+    pub(crate) fn segment(&self) -> &Segment {
         self.segments.first().expect("a plan has a segment")
     }
 
     /// The first (today the only) output.
-    pub fn output_plan(&self) -> &OutputPlan {
+    pub(crate) fn output_plan(&self) -> &OutputPlan {
         self.outputs.first().expect("a plan has an output")
     }
 
@@ -617,7 +655,7 @@ impl RenderPlan {
 
     /// Every file the reel is made from: each segment's footage and the side files
     /// ([`RenderPlan::reads`]). No output may be any of them.
-    pub fn inputs(&self) -> Vec<&Path> {
+    pub(crate) fn inputs(&self) -> Vec<&Path> {
         self.segments
             .iter()
             .map(|s| s.input.as_path())
@@ -626,7 +664,7 @@ impl RenderPlan {
     }
 
     /// The input's stamp (of the first segment).
-    pub fn source(&self) -> SourceStamp {
+    pub(crate) fn source(&self) -> SourceStamp {
         self.segment().source
     }
 
@@ -646,12 +684,12 @@ impl RenderPlan {
     }
 
     /// The encoder settings (of the first output).
-    pub fn encoder(&self) -> &EncoderPlan {
+    pub(crate) fn encoder(&self) -> &EncoderPlan {
         &self.output_plan().encoder
     }
 
     /// The reel's length in audio samples at the output rate (for `frames` video frames).
-    pub fn audio_samples(&self, frames: u64) -> i64 {
+    pub(crate) fn audio_samples(&self, frames: u64) -> i64 {
         (frames as i128 * self.encoder().sample_rate as i128 / self.video.fps as i128) as i64
     }
 
@@ -667,7 +705,7 @@ impl RenderPlan {
     }
 
     /// Reel time of output frame `i`.
-    pub fn frame_time(&self, i: u64) -> Micros {
+    pub(crate) fn frame_time(&self, i: u64) -> Micros {
         Micros((i as i128 * 1_000_000 / self.video.fps as i128) as i64)
     }
 
@@ -1465,6 +1503,7 @@ fn layout_card(
 
 #[cfg(test)]
 mod tests {
+    use super::overlay::Appearance;
     use super::*;
 
     /// The shared test clip, its sound starting 2.4 s after the picture (a phone's late track).

@@ -39,40 +39,67 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overlay {
     /// What it is.
-    pub role: Role,
+    pub(crate) role: Role,
     /// Heading line above the text (cards; empty for the rest).
-    pub heading: String,
+    pub(crate) heading: String,
     /// The text, drawn literally.
-    pub text: String,
+    pub(crate) text: String,
     /// Its look (font sizes, colours, box, outline, shadow).
-    pub style: CardStyle,
+    pub(crate) style: CardStyle,
     /// Top, centre or bottom of its band.
-    pub position: CardPosition,
+    pub(crate) position: CardPosition,
     /// The band of the frame it was laid out in (the preset's safe zone, or a part of it
     /// clear of other overlays).
-    pub zone: SafeZone,
+    pub(crate) zone: SafeZone,
     /// The tallest it may be, as a fraction of the band's height (its text shrinks, then is
     /// cut with "…", to fit).
-    pub max_height_fraction: f32,
+    pub(crate) max_height_fraction: f32,
     /// Where it is drawn at full size, in output pixels (laid out at plan time).
-    pub rect: CardRect,
+    pub(crate) rect: CardRect,
     /// First instant shown, on the reel's timeline.
-    pub at: Micros,
+    pub(crate) at: Micros,
     /// Instant it is gone.
-    pub until: Micros,
+    pub(crate) until: Micros,
     /// How it comes in and goes out.
-    pub animation: Animation,
+    pub(crate) animation: Animation,
     /// Length of the in animation (0: there at once).
-    pub in_length: Micros,
+    pub(crate) in_length: Micros,
     /// Length of the out animation (0: gone at once).
-    pub out_length: Micros,
+    pub(crate) out_length: Micros,
     /// The sizes a popping overlay steps through, relative to its full size (each drawn once
     /// per render); empty for the other animations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pop_steps: Vec<f32>,
+    pub(crate) pop_steps: Vec<f32>,
     /// How opaque it is when fully shown, 0-1 (1 for all but the handle).
     #[serde(default = "opaque", skip_serializing_if = "is_opaque")]
-    pub opacity: f32,
+    pub(crate) opacity: f32,
+}
+
+impl Overlay {
+    /// What it is (a card, a caption, the handle…).
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Its heading line (cards; empty for the rest).
+    pub fn heading(&self) -> &str {
+        &self.heading
+    }
+
+    /// Its text, as drawn.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The first instant it is shown, on the reel's timeline.
+    pub fn at(&self) -> Micros {
+        self.at
+    }
+
+    /// The instant it is gone, on the reel's timeline.
+    pub fn until(&self) -> Micros {
+        self.until
+    }
 }
 
 fn opaque() -> f32 {
@@ -111,7 +138,7 @@ pub fn pop_steps() -> Vec<f32> {
 impl Overlay {
     /// An overlay shown whole from `at` until `until`, without animation.
     #[allow(clippy::too_many_arguments)]
-    pub fn still(
+    pub(crate) fn still(
         role: Role,
         text: &str,
         style: &CardStyle,
@@ -141,13 +168,13 @@ impl Overlay {
     }
 
     /// Whether it is a card (went wrong or lesson).
-    pub fn is_card(&self) -> bool {
+    pub(crate) fn is_card(&self) -> bool {
         matches!(self.role, Role::WentWrong | Role::Lesson)
     }
 
     /// Which of [`Overlay::pop_steps`] draws it at `scale` (the one within half a step), or
     /// None for full size.
-    pub fn step_for(&self, scale: f32) -> Option<usize> {
+    pub(crate) fn step_for(&self, scale: f32) -> Option<usize> {
         self.pop_steps
             .iter()
             .position(|s| (s - scale).abs() < 0.0125)
@@ -155,7 +182,7 @@ impl Overlay {
 
     /// How far in it is at reel time `t`: 0 = hidden, 1 = fully shown (between its in and
     /// out animations).
-    pub fn progress_at(&self, t: Micros) -> f32 {
+    pub(crate) fn progress_at(&self, t: Micros) -> f32 {
         if t < self.at || t >= self.until {
             return 0.0;
         }
@@ -172,12 +199,12 @@ impl Overlay {
     }
 
     /// Its opacity at reel time `t` (0 = hidden, 1 = fully shown).
-    pub fn opacity_at(&self, t: Micros) -> f32 {
+    pub(crate) fn opacity_at(&self, t: Micros) -> f32 {
         self.appearance_at(t).map_or(0.0, |a| a.alpha)
     }
 
     /// How it looks at reel time `t`, or None when it is not on screen.
-    pub fn appearance_at(&self, t: Micros) -> Option<Appearance> {
+    pub(crate) fn appearance_at(&self, t: Micros) -> Option<Appearance> {
         if t < self.at || t >= self.until {
             return None;
         }
@@ -223,7 +250,7 @@ impl Overlay {
 
     /// The rows it may cover while on screen: its rectangle, widened by the distance a
     /// sliding card travels.
-    pub fn rows(&self) -> (u32, u32) {
+    pub(crate) fn rows(&self) -> (u32, u32) {
         let extra = if self.animation == Animation::Slide {
             SLIDE_DISTANCE as u32
         } else {

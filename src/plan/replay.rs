@@ -93,7 +93,7 @@ impl RenderPlan {
     /// The footage's frame (its output frame slot, as if there were no replay) that reel
     /// frame `index` shows: itself before the replay, the repeated frame in it, the frame
     /// `frames` earlier after it, the last one in the held end.
-    pub fn picture_frame(&self, index: u64) -> u64 {
+    pub(crate) fn picture_frame(&self, index: u64) -> u64 {
         let Some(r) = &self.replay else {
             return index;
         };
@@ -107,7 +107,7 @@ impl RenderPlan {
     }
 
     /// The reel frame that shows footage frame `footage` in its own place (not replayed).
-    pub fn reel_frame_of(&self, footage: u64) -> u64 {
+    pub(crate) fn reel_frame_of(&self, footage: u64) -> u64 {
         match &self.replay {
             Some(r) if footage >= r.first_frame => footage + r.frames,
             _ => footage,
@@ -116,12 +116,12 @@ impl RenderPlan {
 
     /// The footage time of the picture output frame `index` shows (where a moving window
     /// must be).
-    pub fn picture_time(&self, index: u64) -> Micros {
+    pub(crate) fn picture_time(&self, index: u64) -> Micros {
         self.frame_time(self.picture_frame(index))
     }
 
     /// The replay's zoom at reel frame `index`: the window's scale (1 outside the replay).
-    pub fn zoom_at(&self, index: u64) -> f64 {
+    pub(crate) fn zoom_at(&self, index: u64) -> f64 {
         let Some(r) = self.replay.as_ref().filter(|r| r.contains(index)) else {
             return 1.0;
         };
@@ -144,7 +144,7 @@ impl RenderPlan {
     /// The window reel frame `index` is cropped to: the footage's window at its picture, made
     /// smaller around the replay's zoom centre while the replay pushes in. A picture fitted
     /// inside the frame, or a filled shot's whole picture, is never zoomed.
-    pub fn window_for(&self, index: u64) -> Rect {
+    pub(crate) fn window_for(&self, index: u64) -> Rect {
         let rect = self.video.window_at(self.picture_time(index));
         let scale = self.zoom_at(index);
         if scale >= 1.0 || self.video.fit.is_some() || self.video.fill_for(rect).is_some() {
@@ -156,7 +156,7 @@ impl RenderPlan {
 
     /// Whether the window changes over the reel: a moving crop path, or a replay that zooms.
     /// Such reels crop each frame before the filter graph ([`crate::plan::VideoPlan::moving`]).
-    pub fn moving_window(&self) -> bool {
+    pub(crate) fn moving_window(&self) -> bool {
         self.video.moving()
             || (self.video.fit.is_none()
                 && self

@@ -337,3 +337,52 @@ fn finish_reel(
         notices,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// A unit test: it sets an encoder setting no preset can give (the plan's fields are
+    /// the crate's own).
+    #[test]
+    fn a_failing_encoder_reports_libavs_own_last_lines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clip = dir.path().join("clip.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("color=c=gray:s=320x240:r=30:d=1")
+            .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+            .arg(&clip)
+            .output()
+            .expect("the ffmpeg CLI (make deps installs it)");
+        assert!(made.status.success(), "ffmpeg: {made:?}");
+        let out = dir.path().join("reel.mp4");
+        let info = crate::media::input::probe(&clip).expect("probe");
+        let preset = crate::config::preset::Preset::built_in("tiktok").expect("tiktok");
+        let mut plan = crate::chain::draft(
+            &info,
+            &Default::default(),
+            &preset,
+            out.clone(),
+            Default::default(),
+        )
+        .expect("plan");
+        // A profile x264 does not know: libav's wrapper says why before the open fails.
+        plan.outputs[0].encoder.profile = "cinema".into();
+        let plan = crate::chain::complete(plan, 1).expect("complete");
+        let err = super::render(
+            &plan,
+            &super::RenderOptions::default(),
+            &super::NoProgress,
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect_err("x264 refuses the profile");
+        let msg = err.to_string();
+        assert!(msg.contains("opening the x264 encoder failed"), "{msg}");
+        assert!(msg.contains("libav said:"), "{msg}");
+        assert!(msg.contains("Error setting profile cinema"), "{msg}");
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is kept"
+        );
+        assert!(!out.exists());
+    }
+}

@@ -94,17 +94,25 @@ pub struct ReviewCover {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     /// The sprite JPEG.
-    pub image: PathBuf,
+    pub(crate) image: PathBuf,
     /// Its size.
-    pub size: (u32, u32),
+    pub(crate) size: (u32, u32),
     /// The strip, in reel order.
-    pub strip: Vec<StripFrame>,
+    pub(crate) strip: Vec<StripFrame>,
     /// The clip's detected moments, best first (empty: nothing stands out).
-    pub moments: Vec<ReviewMoment>,
+    pub(crate) moments: Vec<ReviewMoment>,
     /// The best cover candidates (the one used first; empty with `--cover-at`).
-    pub covers: Vec<ReviewCover>,
+    pub(crate) covers: Vec<ReviewCover>,
     /// The clip's picture size (upright), for the window's place.
-    pub picture: (u32, u32),
+    pub(crate) picture: (u32, u32),
+}
+
+impl Review {
+    /// The sheet's sprite JPEG (the strip, the moments and the cover candidates in one
+    /// image); the rest of the sheet is in its serde form.
+    pub fn image(&self) -> &Path {
+        &self.image
+    }
 }
 
 /// The sheet's file for `plan`'s reel: `<dir>/review/<reel name>.jpg`.

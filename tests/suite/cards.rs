@@ -6,10 +6,8 @@
 //! them, and commit them. A mismatch writes the rendered image and a difference image into the
 //! target directory and names them in the failure message.
 
-use failreel::{
-    CardImage, CardPosition, CardStyle, FontWeight, Preset, SafeZone, ShapedGlyph, TextEngine,
-    BUILT_IN, LOOKS,
-};
+use failreel::__dev::{CardImage, ShapedGlyph, TextEngine, BUILT_IN, LOOKS};
+use failreel::{CardPosition, CardStyle, FontWeight, Preset, SafeZone};
 use image::{Rgb, RgbImage};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};

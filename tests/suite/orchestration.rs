@@ -4,10 +4,9 @@
 //! milliseconds.
 
 use crate::common::*;
+use failreel::__dev::{FakeRenderer, Recorder};
 use failreel::Stop;
-use failreel::{
-    run_batch, BatchOptions, Clip, Event, FakeRenderer, Recorder, Sink, Status, Summary, WouldDo,
-};
+use failreel::{run_batch, BatchOptions, Clip, Event, Sink, Status, Summary, WouldDo};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -7,7 +7,8 @@
 //! screenshot of the page.
 
 use crate::common::*;
-use failreel::{run_batch, BatchOptions, FakeRenderer, HtmlReport, ReelRequest, Stop, Tee};
+use failreel::__dev::{FakeRenderer, HtmlReport};
+use failreel::{run_batch, BatchOptions, ReelRequest, Stop, Tee};
 use std::path::{Path, PathBuf};
 
 /// Every value of `attr="…"` in `html`, entity-decoded (`&amp;` and friends).
@@ -525,13 +526,13 @@ fn the_report_describes_the_whole_output_folder() {
             out.join(format!("{stem}.tiktok.mp4"))
         });
         let inputs = clips.iter().map(|c| c.input.clone()).collect();
-        let report = failreel::HtmlReport::new(out.clone(), false, inputs)
-            .reading_reels_with(failreel::FakeRenderer::existing_at);
+        let report = failreel::__dev::HtmlReport::new(out.clone(), false, inputs)
+            .reading_reels_with(failreel::__dev::FakeRenderer::existing_at);
         let s = failreel::run_batch(
             clips,
             &failreel::BatchOptions::default(),
             &failreel::Stop::default(),
-            &failreel::FakeRenderer::default(),
+            &failreel::__dev::FakeRenderer::default(),
             &failreel::Tee(vec![&report]),
         );
         assert!(report.take_error().is_none());

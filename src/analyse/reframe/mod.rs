@@ -14,7 +14,7 @@
 //!    samples around it, so the window jumps on the cut's own frame and never pans across.
 //!
 //! The plan's crop path gets a key per sample of a tracking shot (linear between keys; see
-//! [`crate::plan::VideoPlan::window_at`]) and two keys at the same time at each cut (a
+//! `crate::plan::VideoPlan::window_at`) and two keys at the same time at each cut (a
 //! jump). Around a moment `--start auto` detected, motion against the camera weighs up to
 //! three times more (the fail is in frame even when the cook stands elsewhere). Results are
 //! cached by the source's stamp, the range, the moment and the parameters.

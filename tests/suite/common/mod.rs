@@ -5,7 +5,7 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 /// A temporary folder for one test.
 pub fn workdir() -> tempfile::TempDir {
@@ -13,15 +13,6 @@ pub fn workdir() -> tempfile::TempDir {
         .prefix("failreel-test-")
         .tempdir()
         .expect("tempdir")
-}
-
-/// Held by a test while it calls libav inside the test process (not through the failreel
-/// binary). The tests share one process, and libav's log goes to one process-wide ring of
-/// recent lines that a failure's message quotes: a test that checks those lines must not see
-/// another test's libav lines pushed in between.
-pub fn libav_in_process() -> MutexGuard<'static, ()> {
-    static LIBAV: Mutex<()> = Mutex::new(());
-    LIBAV.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Runs the ffmpeg CLI to make a fixture; panics with its stderr when it fails.
@@ -363,7 +354,7 @@ pub fn fake_clips(
         .map(|(index, name)| {
             let input = d.join(name);
             if !name.starts_with("missing") && !input.exists() {
-                failreel::FakeRenderer::write_clip(&input, secs).unwrap();
+                failreel::__dev::FakeRenderer::write_clip(&input, secs).unwrap();
             }
             let stem = Path::new(name).file_stem().unwrap().to_string_lossy();
             failreel::Clip {
