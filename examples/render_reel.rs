@@ -1,12 +1,9 @@
-//! A reel with two cards, rendered from Rust through the same chain the command line runs:
-//! `cargo run --release --example render_reel [INPUT] [OUTPUT]`.
+//! A reel with two cards, rendered from Rust through the chain the command line runs:
+//! `cargo run --release --example render_reel` writes `reels/example.tiktok.mp4`.
 use failreel::{Extras, Micros, NoProgress, Preset, ReelRequest, RenderOptions, Start};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let input = args.next().unwrap_or("assets/samples/reaction.mp4".into());
-    let output = args.next().unwrap_or("reels/example.tiktok.mp4".into());
-    let info = failreel::probe(input.as_ref())?;
+    let info = failreel::probe("assets/samples/reaction.mp4".as_ref())?;
     let preset = Preset::built_in("tiktok").ok_or("no tiktok preset")?;
     let request = ReelRequest {
         start: Some(Start::At(Micros::from_secs_f64(0.4))),
@@ -15,22 +12,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lesson: Some("Medium heat, and never walk away from the pan".into()),
         ..Default::default()
     };
-    let plan = failreel::plan(
-        &info,
-        &request,
-        &preset,
-        output.into(),
-        Extras::default(),
-        2,
-    )?;
-    std::fs::create_dir_all(plan.output().parent().unwrap_or(".".as_ref()))?;
+    let output = "reels/example.tiktok.mp4".into();
+    let plan = failreel::plan(&info, &request, &preset, output, Extras::default(), 2)?;
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let done = failreel::render(&plan, &RenderOptions::default(), &NoProgress, &cancel)?;
-    println!(
-        "{}: {} frames, {:.1} s",
-        plan.output().display(),
-        done.frames,
-        done.duration.as_secs_f64()
-    );
+    let (w, h) = plan.size();
+    println!("{w}x{h}, {} frames, {}", done.frames, plan.duration());
     Ok(())
 }
