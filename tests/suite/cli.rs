@@ -180,11 +180,8 @@ fn one_bad_clip_does_not_stop_the_others() {
     ]);
     assert_eq!(r.status.code(), Some(1));
     assert_eq!(list(&outs), vec!["a.shorts.mp4", "b.shorts.mp4"]);
-    let stdout = String::from_utf8(r.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
+    assert!(std::str::from_utf8(&r.stdout).is_ok(), "stdout is UTF-8");
+    let lines = json_lines(&r.stdout);
     let results: Vec<&serde_json::Value> =
         lines.iter().filter(|l| l.get("status").is_some()).collect();
     assert_eq!(results.len(), 3);
@@ -356,33 +353,29 @@ fn sigterm_cancels_promptly_and_leaves_nothing_behind() {
     let clip = d.join("long.mp4");
     h264_clip(&clip, "testsrc2=s=640x360:r=30:d=30", None, &[]);
     let outs = d.join("out");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args([
-            "render",
-            s(&clip),
-            "-o",
-            s(&outs.join("reel.mp4")),
-            "--encoder-preset",
-            "slow",
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = failreel_command(&[
+        "render",
+        s(&clip),
+        "-o",
+        s(&outs.join("reel.mp4")),
+        "--encoder-preset",
+        "slow",
+    ])
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     // Wait until the temporary file exists: the render is under way.
-    let started = std::time::Instant::now();
-    while !list(&outs).iter().any(|n| n.contains(".failreel-")) {
-        assert!(started.elapsed().as_secs() < 20, "the render never started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_file(
+        &outs,
+        |n| n.contains(".failreel-"),
+        20,
+        "the render never started",
+    );
     assert!(
         list(&outs).iter().all(|n| n.starts_with('.')),
         "only a hidden temporary while rendering"
     );
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    send_signal(&child, "TERM");
     let t = std::time::Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -661,8 +654,7 @@ fn sigterm_during_the_analysis_passes_cancels_render_and_compile() {
             args.push(s(&clip));
         }
         args.extend(["--start", "auto", "--json", "-o", s(&out)]);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-            .args(&args)
+        let mut child = failreel_command(&args)
             // No cached analysis: the pass runs.
             .env("FAILREEL_CACHE_DIR", d.join("cache"))
             .stdout(std::process::Stdio::piped())
@@ -685,11 +677,7 @@ fn sigterm_during_the_analysis_passes_cancels_render_and_compile() {
                 .is_some_and(|l| l.contains("finding the moment")),
             "{command}: no pass began: {seen:?}"
         );
-        assert!(std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success());
+        send_signal(&child, "TERM");
         seen.extend(lines.map(|l| l.unwrap()));
         let o = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);

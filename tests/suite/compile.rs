@@ -45,16 +45,8 @@ fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     // The plan: where the title and numbers go.
     let mut dry = vec!["compile"];
     dry.extend(common);
-    dry.extend(["--dry-run", "--json"]);
-    let o = failreel(&dry);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // JSON Lines like `render`'s: warnings, then the plan.
-    let lines = json_lines(&o.stdout);
-    let line = lines
-        .iter()
-        .find(|l| l["event"] == "plan")
-        .expect("a plan line");
-    let plan = &line["plan"];
+    let plan = &dry_plans(&dry).remove(0);
     assert_eq!(plan["title_frames"], 75);
     assert_eq!(plan["transition_frames"], 12);
     let title = rect(&plan["title_card"]["rect"]);
@@ -196,11 +188,7 @@ fn compile_honours_start_auto_and_replay_per_part_and_takes_one_clip_twice() {
     ];
     let mut dry = vec!["compile"];
     dry.extend(common);
-    dry.extend(["--dry-run", "--json"]);
-    let o = failreel(&dry);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines = json_lines(&o.stdout);
-    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    let plan = &dry_plans(&dry).remove(0);
     let parts = plan["parts"].as_array().unwrap();
     assert_eq!(parts.len(), 2);
     for p in parts {
@@ -284,30 +272,22 @@ fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
     let out_dir = d.join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("friday.mp4");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args([
-            "compile",
-            s(&a),
-            s(&a),
-            "--encoder-preset",
-            "medium",
-            "-o",
-            s(&out),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while !list(&out_dir).iter().any(|n| n.ends_with(".tmp")) {
-        assert!(t.elapsed().as_secs() < 60, "the compilation never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    let child = spawn_failreel(&[
+        "compile",
+        s(&a),
+        s(&a),
+        "--encoder-preset",
+        "medium",
+        "-o",
+        s(&out),
+    ]);
+    wait_for_file(
+        &out_dir,
+        |n| n.ends_with(".tmp"),
+        60,
+        "the compilation never started",
+    );
+    send_signal(&child, "TERM");
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
@@ -427,12 +407,7 @@ fn a_compilation_opens_on_its_best_moment_then_the_title_over_moving_footage() {
         "-o",
         s(&out),
     ];
-    let mut dry = args.to_vec();
-    dry.extend(["--dry-run", "--json"]);
-    let o = failreel(&dry);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines = json_lines(&o.stdout);
-    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    let plan = &dry_plans(&args).remove(0);
     // Nothing marks a moment: the detection pass finds b's bang, and the reel opens on it.
     let cold = &plan["cold_open"];
     assert_eq!(cold["hook"]["part"], 1, "{cold}");
@@ -500,15 +475,12 @@ fn a_compilation_opens_on_its_best_moment_then_the_title_over_moving_footage() {
         ) > 80
     );
     // Without --title there is no title card at all.
-    let mut untitled: Vec<&str> = args
+    let untitled: Vec<&str> = args
         .iter()
         .copied()
         .filter(|a| *a != "--title" && *a != "Fail Friday")
         .collect();
-    untitled.extend(["--dry-run", "--json"]);
-    let o = failreel(&untitled);
-    let lines = json_lines(&o.stdout);
-    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    let plan = &dry_plans(&untitled).remove(0);
     assert_eq!(plan["title_frames"], 0);
     assert!(plan["title_segment"].is_null() && plan["title_card"].is_null());
     assert_eq!(plan["frames"], 45 + 120 + 120 - 2 * 12);
@@ -530,18 +502,7 @@ fn a_went_wrong_card_marks_the_cold_open_and_numbers_keep_clear_of_cards() {
     .unwrap();
     let _ = (a, b);
     let out = d.join("o.mp4");
-    let o = failreel(&[
-        "compile",
-        "--manifest",
-        s(&manifest),
-        "-o",
-        s(&out),
-        "--dry-run",
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let lines = json_lines(&o.stdout);
-    let plan = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"];
+    let plan = &dry_plans(&["compile", "--manifest", s(&manifest), "-o", s(&out)]).remove(0);
     assert_eq!(plan["cold_open"]["hook"]["part"], 1);
     assert_eq!(plan["cold_open"]["hook"]["why"], "went-wrong card");
     assert_eq!(plan["cold_open"]["hook"]["moment"], 1_500_000);

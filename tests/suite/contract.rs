@@ -4,19 +4,13 @@
 //! subcommand, and dry runs read as names and seconds.
 
 use crate::common::*;
-use std::process::{Command, Stdio};
-
-fn failreel_cmd(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_failreel"));
-    c.args(args);
-    c
-}
+use std::process::Stdio;
 
 /// Runs failreel with stdout a pipe whose reader is already gone.
 fn with_closed_stdout(args: &[&str]) -> std::process::Output {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    failreel_cmd(args)
+    failreel_command(args)
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()
@@ -29,7 +23,7 @@ fn with_full_stdout(args: &[&str]) -> std::process::Output {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    failreel_cmd(args)
+    failreel_command(args)
         .stdout(full)
         .stderr(Stdio::piped())
         .output()
@@ -205,9 +199,8 @@ fn strict_turns_a_warning_into_exit_1() {
         err.contains("--strict") && err.contains("shorter than"),
         "{err}"
     );
-    let failed: Vec<serde_json::Value> = String::from_utf8_lossy(&r.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let failed: Vec<serde_json::Value> = json_lines(&r.stdout)
+        .into_iter()
         .filter(|v| v["status"] == "failed")
         .collect();
     assert_eq!(failed.len(), 1);
@@ -337,7 +330,7 @@ fn ctrl_c_finishes_the_running_reel_and_counts_the_clips_never_started() {
     std::fs::copy(&a, &b).unwrap();
     std::fs::copy(&a, &c).unwrap();
     let outs = d.join("reels");
-    let child = failreel_cmd(&[
+    let child = spawn_failreel(&[
         "render",
         s(&a),
         s(&b),
@@ -349,22 +342,15 @@ fn ctrl_c_finishes_the_running_reel_and_counts_the_clips_never_started() {
         "--encoder-preset",
         "medium",
         "--json",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    ]);
     // Wait until the first reel's temporary exists: it is rendering.
-    let t = std::time::Instant::now();
-    while !list(&outs).iter().any(|n| n.ends_with(".tmp")) {
-        assert!(t.elapsed().as_secs() < 30, "the render never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    wait_for_file(
+        &outs,
+        |n| n.ends_with(".tmp"),
+        30,
+        "the render never started",
+    );
+    send_signal(&child, "INT");
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
@@ -381,9 +367,8 @@ fn ctrl_c_finishes_the_running_reel_and_counts_the_clips_never_started() {
         vec!["a.tiktok.mp4"],
         "the running reel was finished"
     );
-    let summary: serde_json::Value = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let summary = json_lines(&out.stdout)
+        .into_iter()
         .find(|v| v["event"] == "summary")
         .expect("a summary line");
     assert_eq!(summary["not_started"], 2);

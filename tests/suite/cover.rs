@@ -84,11 +84,8 @@ fn cover_is_the_sharp_frame_at_reel_size_with_the_headline_and_comes_back_on_res
     args.extend(CARD);
 
     // The decision is in the plan: candidates over the card's time, the headline's place.
-    let mut dry = args.clone();
-    dry.extend(["--dry-run", "--json"]);
-    let plans = plan_lines(&dry);
-    let line = plans.first().expect("a plan line");
-    let cover = &line["plan"]["cover"];
+    let plan = dry_plans(&args).remove(0);
+    let cover = &plan["cover"];
     assert_eq!(cover["kind"], "cover");
     assert!(cover["path"]
         .as_str()

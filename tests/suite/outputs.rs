@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -24,8 +24,7 @@ fn preview_never_overwrites_its_input_or_a_file_failreel_did_not_write() {
             args.push("--force");
         }
         let o = failreel(&args);
-        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-        assert!(stderr(&o).contains("overwrite the input"), "{}", stderr(&o));
+        assert_exit_says(&o, 1, "overwrite the input");
         assert_eq!(std::fs::read(&clip).unwrap(), before, "the input is intact");
     }
 
@@ -36,12 +35,7 @@ fn preview_never_overwrites_its_input_or_a_file_failreel_did_not_write() {
     std::fs::write(&frame, "somebody's picture").unwrap();
     for target in [&notes, &frame] {
         let o = failreel(&["preview", s(&clip), "--at", "0.2", "-o", s(target)]);
-        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-        assert!(
-            stderr(&o).contains("not written by failreel"),
-            "{}",
-            stderr(&o)
-        );
+        assert_exit_says(&o, 1, "not written by failreel");
     }
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "shopping list");
     assert_eq!(
@@ -96,16 +90,14 @@ fn outputs_that_are_fifos_devices_or_links_are_refused_at_once_even_with_force()
                 args.push("--force");
             }
             let o = failreel_within(&args, Duration::from_secs(20));
-            assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-            assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+            assert_exit_says(&o, 1, "not a regular file");
         }
         let mut args = vec!["preview", s(&clip), "--at", "0", "-o", s(&pfifo)];
         if force {
             args.push("--force");
         }
         let o = failreel_within(&args, Duration::from_secs(20));
-        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+        assert_exit_says(&o, 1, "not a regular file");
     }
     let o = failreel_within(
         &["render", s(&clip), "-o", "/dev/null", "--force"],
@@ -128,25 +120,17 @@ fn a_second_run_writing_the_same_reel_is_told_and_the_first_completes() {
     // At a quarter of TikTok's size: 20 s still take the first run long enough to be caught
     // writing.
     let preset = quarter_preset(d);
-    let first = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args([
-            "render",
-            s(&clip),
-            "-p",
-            s(&preset),
-            "-o",
-            s(&out),
-            "--quiet",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn_failreel(&[
+        "render",
+        s(&clip),
+        "-p",
+        s(&preset),
+        "-o",
+        s(&out),
+        "--quiet",
+    ]);
     // Wait for the first run's temporary: it is writing.
-    let started = Instant::now();
-    while !list(d).iter().any(|n| n.contains(".failreel-")) {
-        assert!(started.elapsed() < Duration::from_secs(60), "never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_file(d, |n| n.contains(".failreel-"), 60, "never started");
     let second = failreel(&[
         "render",
         s(&clip),
@@ -156,12 +140,7 @@ fn a_second_run_writing_the_same_reel_is_told_and_the_first_completes() {
         s(&out),
         "--force",
     ]);
-    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
-    assert!(
-        stderr(&second).contains("another failreel is writing"),
-        "{}",
-        stderr(&second)
-    );
+    assert_exit_says(&second, 1, "another failreel is writing");
     let first = first.wait_with_output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
     let p = ffprobe(&out, &[]);
@@ -332,12 +311,7 @@ fn every_file_a_run_reads_is_an_input_never_written_over_even_with_force() {
         s(&odd_preset),
         "--force",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("would overwrite the input"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit_says(&o, 1, "would overwrite the input");
     assert_eq!(
         std::fs::read_to_string(&odd_preset).unwrap(),
         "name = \"look\"\n"
@@ -355,12 +329,7 @@ fn every_file_a_run_reads_is_an_input_never_written_over_even_with_force() {
         "--encoder-preset",
         "ultrafast",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("would overwrite the input"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit_says(&o, 1, "would overwrite the input");
     intact();
 
     // The report: a preset file that happens to be named report.html in the output folder.
@@ -380,12 +349,7 @@ fn every_file_a_run_reads_is_an_input_never_written_over_even_with_force() {
         "--encoder-preset",
         "ultrafast",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("would overwrite the input"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit_says(&o, 1, "would overwrite the input");
     assert_eq!(
         std::fs::read_to_string(&report_preset).unwrap(),
         "name = \"rep\"\n"
@@ -467,8 +431,7 @@ fn a_hidden_working_folder_failreel_did_not_create_is_never_deleted() {
         "--encoder-preset",
         "ultrafast",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("in the way"), "{}", stderr(&o));
+    assert_exit_says(&o, 1, "in the way");
     assert_eq!(
         std::fs::read_to_string(&lock).unwrap(),
         "my notes about a.mp4"

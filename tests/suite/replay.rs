@@ -121,17 +121,6 @@ fn zoom_in(frame: &[u8], w: usize, h: usize, scale: f64) -> Vec<u8> {
     out
 }
 
-/// The plans of a dry run.
-fn dry_plans(args: &[&str]) -> Vec<Value> {
-    let mut a = vec!["render"];
-    a.extend_from_slice(args);
-    a.extend(["--dry-run", "--json"]);
-    plan_lines(&a)
-        .into_iter()
-        .map(|v| v["plan"].clone())
-        .collect()
-}
-
 /// A rectangle (output pixels of a 270x480 reel), with a margin.
 fn small_rect(r: &Value, margin: i64) -> (usize, usize, usize, usize) {
     let g = |k: &str| r[k].as_i64().unwrap();
@@ -165,6 +154,7 @@ fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
     let preset = quarter_preset(dir.path());
     let reel = dir.path().join("reel.mp4");
     let args = [
+        "render",
         s(&clip),
         "--preset",
         s(&preset),
@@ -213,8 +203,7 @@ fn replay_follows_the_fail_slowed_with_its_sound_pushing_in() {
     let heading = find("lesson")["style"]["heading_size"].as_f64().unwrap();
     assert!(tag_overlay["style"]["body_size"].as_f64().unwrap() >= heading);
 
-    let mut full = vec!["render"];
-    full.extend(args);
+    let mut full = args.to_vec();
     full.extend(["-o", s(&reel), "-q"]);
     failreel_ok(&full);
 
@@ -354,6 +343,7 @@ fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
     let clip = pattern_clip(dir.path(), 6);
     let preset = quarter_preset(dir.path());
     let plan = dry_plans(&[
+        "render",
         s(&clip),
         "--preset",
         s(&preset),
@@ -416,10 +406,10 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     let dir = workdir();
     let clip = grey_clip(dir.path(), "grey.mp4", 8.0, 30);
     // Without --replay: no replay in the plan.
-    let plain = dry_plans(&[s(&clip), "--went-wrong", "Oops"]).remove(0);
+    let plain = dry_plans(&["render", s(&clip), "--went-wrong", "Oops"]).remove(0);
     assert!(plain.get("replay").is_none(), "{plain}");
     // Without a went-wrong card or a detected moment: the middle, with a warning.
-    let middle = dry_plans(&[s(&clip), "--replay"]).remove(0);
+    let middle = dry_plans(&["render", s(&clip), "--replay"]).remove(0);
     assert_eq!(middle["replay"]["moment_from"], "middle");
     assert_eq!(middle["replay"]["moment"], 4_000_000);
     assert_eq!(middle["replay"]["source_from"], 3_266_666);
@@ -432,6 +422,7 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     );
     // A moment near the start: the range is shifted to lie inside the footage.
     let early = dry_plans(&[
+        "render",
         s(&clip),
         "--replay",
         "--went-wrong",
@@ -442,6 +433,7 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
     .remove(0);
     assert_eq!(early["replay"]["first_source_frame"], 0);
     let late = dry_plans(&[
+        "render",
         s(&clip),
         "--replay",
         "--went-wrong",
@@ -461,7 +453,7 @@ fn replay_in_the_plan_only_when_asked_and_from_a_manifest() {
         "replay = true\n[[clip]]\ninput = \"grey.mp4\"\nwent_wrong = \"Oops\"\nwent_wrong_at = 2\n",
     )
     .unwrap();
-    let from_manifest = dry_plans(&["--manifest", s(&manifest)]).remove(0);
+    let from_manifest = dry_plans(&["render", "--manifest", s(&manifest)]).remove(0);
     assert_eq!(from_manifest["replay"]["moment"], 2_000_000);
     assert_eq!(from_manifest["replay"]["frames"], 90);
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 
 /// A temporary folder for one test.
@@ -155,17 +155,57 @@ pub fn h264_clip(out: &Path, video: &str, vf: Option<&str>, extra: &[&str]) {
     fixture.opts(extra).write(out);
 }
 
+/// failreel with `args`, to run or start: the binary, its analysis results cached in the
+/// tests' own folder (never the user's).
+pub fn failreel_command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_failreel"));
+    c.args(args).env(
+        "FAILREEL_CACHE_DIR",
+        std::env::temp_dir().join("failreel-test-cache"),
+    );
+    c
+}
+
 /// Runs failreel with `args`.
 pub fn failreel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args(args)
-        // Analysis results are cached in the test's own folder, never the user's.
-        .env(
-            "FAILREEL_CACHE_DIR",
-            std::env::temp_dir().join("failreel-test-cache"),
-        )
-        .output()
-        .expect("run failreel")
+    failreel_command(args).output().expect("run failreel")
+}
+
+/// Starts failreel with `args` in the background, its stdout and stderr piped (read them with
+/// `wait_with_output`).
+pub fn spawn_failreel(args: &[&str]) -> Child {
+    failreel_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start failreel")
+}
+
+/// Waits until a file whose name is `found` is in `dir` (a run has begun writing there: its
+/// temporary), looking every 20 ms; fails the test with `what` after `secs` seconds.
+pub fn wait_for_file(dir: &Path, found: impl Fn(&str) -> bool, secs: u64, what: &str) {
+    let started = std::time::Instant::now();
+    while !list(dir).iter().any(|n| found(n)) {
+        assert!(started.elapsed().as_secs() < secs, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Sends `signal` (`"TERM"`, `"INT"`) to `child` with kill(1), asserting it was delivered.
+pub fn send_signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{signal} failed");
+}
+
+/// Asserts that the run `o` exited with `code` and that its stderr says `text` (the stderr
+/// is shown when not).
+pub fn assert_exit_says(o: &Output, code: i32, text: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(text), "{err}");
 }
 
 /// Runs failreel, asserts it succeeded, returns stderr.
@@ -388,6 +428,17 @@ pub fn plan_lines(args: &[&str]) -> Vec<Value> {
     json_lines(&failreel_exit(args, 0).stdout)
         .into_iter()
         .filter(|v| v["event"] == "plan")
+        .collect()
+}
+
+/// The plans a dry run prints: failreel `args` with `--dry-run --json` added, asserted to
+/// succeed; the `plan` of each plan line.
+pub fn dry_plans(args: &[&str]) -> Vec<Value> {
+    let mut a = args.to_vec();
+    a.extend(["--dry-run", "--json"]);
+    plan_lines(&a)
+        .into_iter()
+        .map(|mut v| v["plan"].take())
         .collect()
 }
 
@@ -663,12 +714,7 @@ pub fn list(dir: &Path) -> Vec<String> {
 /// Runs failreel with a deadline: a command that blocks past `limit` is killed and the test
 /// fails (nothing failreel does may hang a terminal).
 pub fn failreel_within(args: &[&str], limit: std::time::Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_failreel"))
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run failreel");
+    let mut child = spawn_failreel(args);
     let started = std::time::Instant::now();
     while child.try_wait().expect("wait").is_none() {
         if started.elapsed() > limit {
