@@ -2,16 +2,7 @@
 //! the cards, tags not drawn, malformed files named by line. Asserted on decoded output.
 
 use crate::common::*;
-use serde_json::Value;
 use std::path::Path;
-
-/// The plan of a dry run (`--dry-run --json`).
-fn plan_of(args: &[&str]) -> Value {
-    let mut a = vec!["render"];
-    a.extend_from_slice(args);
-    a.extend(["--dry-run", "--json"]);
-    plan_lines(&a).first().expect("a plan line")["plan"].clone()
-}
 
 /// The luma of [`grey_clip`]'s picture.
 const GREY: u8 = 126;
@@ -58,7 +49,7 @@ fn captions_appear_at_their_times_clear_of_cards_and_without_tags() {
     let mut args = vec![s(&clip)];
     args.extend(common);
     args.extend(["--captions", &tagged]);
-    let plan = plan_of(&args);
+    let plan = render_dry_plan(&args);
     let caps: Vec<&serde_json::Value> = plan["overlays"]
         .as_array()
         .expect("overlays in the plan")

@@ -157,14 +157,6 @@ fn flags_beside_a_manifest_are_never_silently_ignored() {
         .ends_with("elsewhere/a.shorts.mp4"));
 }
 
-/// The plan of a dry run of `render` with `args`.
-fn dry_plan(args: &[&str]) -> serde_json::Value {
-    let mut a = vec!["render"];
-    a.extend_from_slice(args);
-    a.extend(["--dry-run", "--json"]);
-    plan_lines(&a).remove(0)["plan"].clone()
-}
-
 #[test]
 fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
     let dir = workdir();
@@ -183,7 +175,7 @@ fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
         "--handle",
         "kitchenfails",
     ]);
-    let from_flags = dry_plan(&flags);
+    let from_flags = render_dry_plan(&flags);
     let look = &from_flags["look"];
     assert_eq!(look["look"], "banner");
     assert_eq!(look["text_size"], "L");
@@ -214,7 +206,7 @@ fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
          [[clip]]\ninput = \"grey.mp4\"\nwent_wrong = \"Oops\"\nlesson = \"Medium heat\"\n",
     )
     .unwrap();
-    let from_manifest = dry_plan(&["--manifest", s(&manifest)]);
+    let from_manifest = render_dry_plan(&["--manifest", s(&manifest)]);
     for key in ["look", "card_style", "overlays"] {
         assert_eq!(from_flags[key], from_manifest[key], "{key}");
     }
@@ -227,7 +219,7 @@ fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
     .unwrap();
     let mut with_preset = vec![s(&clip), "--preset", s(&preset)];
     with_preset.extend(cards);
-    let from_preset = dry_plan(&with_preset);
+    let from_preset = render_dry_plan(&with_preset);
     for key in ["look", "card_style", "overlays"] {
         assert_eq!(from_flags[key], from_preset[key], "{key}");
     }
@@ -248,7 +240,7 @@ fn the_look_from_flags_manifest_and_preset_file_is_one_look() {
     // A flag wins over the preset file's key.
     let mut over = with_preset.clone();
     over.extend(["--text-size", "40px", "--handle", "@other"]);
-    let p = dry_plan(&over);
+    let p = render_dry_plan(&over);
     assert_eq!(p["card_style"]["body_size"], 40.0);
     assert_eq!(p["look"]["handle"], "@other");
     // Human --dry-run says it too.

@@ -431,6 +431,13 @@ pub fn plan_lines(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// The plan a dry run of `render` with `args` prints first (see [`dry_plans`]).
+pub fn render_dry_plan(args: &[&str]) -> Value {
+    let mut a = vec!["render"];
+    a.extend_from_slice(args);
+    dry_plans(&a).remove(0)
+}
+
 /// The plans a dry run prints: failreel `args` with `--dry-run --json` added, asserted to
 /// succeed; the `plan` of each plan line.
 pub fn dry_plans(args: &[&str]) -> Vec<Value> {
