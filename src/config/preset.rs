@@ -195,8 +195,8 @@ impl CardSettings {
     }
 }
 
-/// The name of a built-in look (`--look`, a manifest's or a preset's `look`): one of
-/// [`LOOK_NAMES`].
+/// The name of a built-in look (`--look`, a manifest's or a preset's `look`): `boxed`,
+/// `outline` or `banner` (parse one with `str::parse`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LookName(String);
 
