@@ -555,3 +555,100 @@ fn loudness_analysis_is_cached_and_a_rerun_reads_only_the_cache() {
         level(&a)
     );
 }
+
+/// The library's plan is the command line's: [`failreel::RenderPlan::to_json`] is the `plan`
+/// that `--dry-run --json` prints for the same request, and the accessors read the same
+/// decisions. (A dry run and planning in process: no render; 0.4 s.)
+#[test]
+fn a_plan_from_the_library_is_the_plan_the_command_line_prints() {
+    let dir = workdir();
+    let d = dir.path();
+    let clip = grey_clip(d, "clip.mp4", 2.0, 30);
+    let out = d.join("reel.mp4");
+    let printed = dry_plans(&[
+        "render",
+        s(&clip),
+        "--focus",
+        "center",
+        "--went-wrong",
+        "Too hot",
+        "--lesson",
+        "Lid on",
+        "-o",
+        s(&out),
+    ])
+    .remove(0);
+    let info = failreel::probe(&clip).expect("probe");
+    let preset = failreel::Preset::built_in("tiktok").expect("tiktok");
+    let request = failreel::ReelRequest {
+        focus: Some("center".parse().expect("a focus")),
+        went_wrong: Some("Too hot".into()),
+        lesson: Some("Lid on".into()),
+        ..Default::default()
+    };
+    let plan = failreel::plan(
+        &info,
+        &request,
+        &preset,
+        out.clone(),
+        failreel::Extras::default(),
+        1,
+    )
+    .expect("plan");
+    // The same values; the JSON Lines writer widens the style's f32 numbers (0.68 prints as
+    // 0.6800000071525574), so numbers are compared at f32 precision.
+    let json: serde_json::Value = serde_json::from_str(&plan.to_json()).expect("JSON");
+    assert_eq!(at_f32(&json), at_f32(&printed));
+    assert_eq!(plan.output(), out);
+    assert_eq!(plan.input(), clip);
+    assert_eq!(plan.size(), (1080, 1920));
+    assert_eq!(plan.fps(), 30);
+    assert_eq!(plan.duration(), failreel::Micros::from_secs_f64(2.0));
+    assert_eq!(
+        plan.duration().0,
+        printed["video"]["frames"].as_i64().unwrap() * 1_000_000 / 30
+    );
+    let shown: Vec<_> = plan
+        .overlays()
+        .iter()
+        .map(|o| (o.role(), o.text(), o.at().0, o.until().0))
+        .collect();
+    let from_json: Vec<_> = printed["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["text"].as_str().unwrap(),
+                o["at"].as_i64().unwrap(),
+                o["until"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown.iter().map(|o| (o.1, o.2, o.3)).collect::<Vec<_>>(),
+        from_json
+    );
+    assert_eq!(shown[0].0, failreel::Role::WentWrong);
+    assert_eq!(shown[1].0, failreel::Role::Lesson);
+    let warned: Vec<&str> = printed["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(plan.warnings(), warned);
+}
+
+/// `v` with every fractional number rounded to f32.
+fn at_f32(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            serde_json::json!(n.as_f64().unwrap() as f32)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(at_f32).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), at_f32(x))).collect()),
+        _ => v.clone(),
+    }
+}
