@@ -93,7 +93,7 @@ pub use plan::{
     OutputPlan, Overlay, PlanError, Reframe, RenderPlan, ReplayPlan, Role, Segment, ShotPlan, Trim,
     VideoPlan,
 };
-pub use plan::{Corner, LookPlan, ReplaySound, ZoomKey};
+pub use plan::{Corner, FrameBox, LookPlan, ReplaySound, SubjectSample, ZoomKey};
 
 // Executing plans.
 pub use media::OutputCause;

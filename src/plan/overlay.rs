@@ -360,6 +360,84 @@ pub fn pinned(
     ))
 }
 
+/// How far round a face a pinned overlay keeps: a fifth of the face's size on every side
+/// (hair, a chin, the detector's box being tight).
+pub const FACE_MARGIN: f64 = 0.2;
+
+/// Moves the pinned overlay of `role` (a part's number, the replay's tag) off the faces the
+/// reframe pass saw, once it has run: to the first spot of `corners` ([`free_spot`]) clear of
+/// every other overlay on screen while it is, and of every face on any frame it is shown
+/// over (grown by [`FACE_MARGIN`]; a replay's push-in included), in that one place for all
+/// its time. Without faces it stays where the draft put it; when no spot is clear of the
+/// faces too, it stays there with a warning naming it as `what`.
+pub fn keep_off_faces(
+    plan: &mut crate::plan::RenderPlan,
+    role: Role,
+    corners: &[Corner],
+    what: &str,
+) -> Result<(), crate::text::card::CardError> {
+    let Some(i) = plan.overlays.iter().position(|o| o.role == role) else {
+        return Ok(());
+    };
+    let old = plan.overlays[i].clone();
+    let (fw, fh) = (plan.video.width as i32, plan.video.height as i32);
+    let fps = plan.video.fps.max(1) as i128;
+    let first = (old.at.0 as i128 * fps).div_euclid(1_000_000).max(0) as u64;
+    let last = plan.reel_frames().min(
+        (old.until.0 as i128 * fps + 999_999)
+            .div_euclid(1_000_000)
+            .max(0) as u64,
+    );
+    let mut faces: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for index in first..last {
+        for f in plan.faces_at(index) {
+            let g = f.grown(FACE_MARGIN);
+            let b = (
+                g.x0.clamp(0, fw) as u32,
+                g.y0.clamp(0, fh) as u32,
+                g.x1.clamp(0, fw) as u32,
+                g.y1.clamp(0, fh) as u32,
+            );
+            if b.0 < b.2 && b.1 < b.3 && !faces.contains(&b) {
+                faces.push(b);
+            }
+        }
+    }
+    if faces.is_empty() {
+        return Ok(());
+    }
+    let mut busy: Vec<_> = plan
+        .overlays
+        .iter()
+        .enumerate()
+        .filter(|(j, o)| *j != i && o.at < old.until && o.until > old.at)
+        .map(|(_, o)| footprint(o))
+        .collect();
+    busy.extend(faces);
+    let (mut placed, clear) = pinned(
+        &mut crate::text::card::TextEngine::new(),
+        role,
+        &old.text,
+        &old.style,
+        (plan.video.width, plan.video.height),
+        plan.safe_zone,
+        &busy,
+        corners,
+        (old.at, old.until),
+    )?;
+    if clear {
+        placed.opacity = old.opacity;
+        plan.overlays[i] = placed;
+    } else {
+        plan.warnings.push(format!(
+            "{}: no corner of the safe zone is clear of the faces for {what} {:?}: it stays where it was, clear of the cards",
+            plan.input().display(),
+            old.text
+        ));
+    }
+    Ok(())
+}
+
 /// How opaque the handle is drawn.
 pub const HANDLE_OPACITY: f32 = 0.7;
 
