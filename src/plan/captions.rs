@@ -547,11 +547,12 @@ pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
 }
 
 /// Places a part's number again once the passes have run (`--focus auto`: the reframe pass
-/// saw where the faces are): at the first spot of [`NUMBER_CORNERS`] clear of every other
-/// overlay the part ever shows (cards, captions, the replay's tag, the handle) and of every
-/// face on any frame it is shown over (see [`crate::plan::overlay::keep_off_faces`]), in that
-/// one place for the whole part. Without faces, or when no spot is clear of them, it keeps
-/// its draft place (clear of the overlays), the latter with a warning.
+/// saw where the faces are): at the first spot of its corners (top left, top right, bottom
+/// left, bottom right, then inward along the sides) clear of every other overlay the part
+/// ever shows (cards, captions, the replay's tag, the handle) and of every face on any frame
+/// it is shown over (see [`crate::plan::overlay::keep_off_faces`]), in that one place for the
+/// whole part. Without faces, or when no spot is clear of them, it keeps its draft place
+/// (clear of the overlays), the latter with a warning.
 pub fn settle_number(plan: &mut RenderPlan) -> Result<(), CardError> {
     crate::plan::overlay::keep_off_faces(plan, Role::Number, &NUMBER_CORNERS, "the part's number")
 }

@@ -187,22 +187,30 @@ pub fn zoomed(rect: Rect, scale: f64, centre: [f64; 2]) -> Rect {
 }
 
 /// How far from a frame's picture the reframe pass's nearest sample may be for its faces to
-/// count as that frame's (a sample is 0.2 s apart at the pass's rate).
+/// count as that frame's (a sample is 0.2 s apart at the pass's rate; a 4K picture's
+/// keyframes about a second).
 const SAMPLE_REACH: Micros = Micros(300_000);
+const KEYFRAME_REACH: Micros = Micros(1_200_000);
 
 impl RenderPlan {
     /// The faces the reframe pass saw, on reel frame `index` as it is drawn (a replay's
     /// push-in included), in output pixels: those of the pass's sample nearest the picture
-    /// the frame shows (within [`SAMPLE_REACH`]). Empty without the pass.
+    /// the frame shows (within 0.3 s; 1.2 s when the pass sampled keyframes). Empty without
+    /// the pass.
     pub fn faces_at(&self, index: u64) -> Vec<crate::plan::FrameBox> {
         let Some(r) = self.video.reframe.as_ref() else {
             return Vec::new();
         };
         let t = self.picture_time(index);
+        let reach = if r.keyframes {
+            KEYFRAME_REACH
+        } else {
+            SAMPLE_REACH
+        };
         let Some(s) = r
             .subjects
             .iter()
-            .filter(|s| !s.faces.is_empty() && (s.t - t).0.abs() <= SAMPLE_REACH.0)
+            .filter(|s| !s.faces.is_empty() && (s.t - t).0.abs() <= reach.0)
             .min_by_key(|s| (s.t - t).0.abs())
         else {
             return Vec::new();
