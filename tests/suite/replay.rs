@@ -599,6 +599,20 @@ fn the_push_in_closes_in_on_the_face_not_the_windows_centre() {
             "zoom centre {aim:?}, the face at {was:?}"
         );
     }
+    // The tag keeps clear of the face it pushes in on (its first corner, the top left, is
+    // on it).
+    let tag = plan["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "replay_tag")
+        .map(|o| rect(&o["rect"]))
+        .unwrap();
+    let apart = tag.2 <= end.0 || end.2 <= tag.0 || tag.3 <= end.1 || end.3 <= tag.1;
+    assert!(apart, "the tag {tag:?} is on the face {end:?}");
+    let first = (10, 20, 10 + tag.2 - tag.0, 20 + tag.3 - tag.1);
+    let on = !(first.2 <= end.0 || end.2 <= first.0 || first.3 <= end.1 || end.3 <= first.1);
+    assert!(on, "the top left corner {first:?} is on the face {end:?}");
     // Pushed in: the face 1/0.8 times as wide.
     let grow = (end.2 - end.0) as f64 / (before.2 - before.0) as f64;
     assert!((grow - 1.25).abs() < 0.1, "the face grew {grow:.2}x");
