@@ -551,10 +551,10 @@ pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
 /// left, bottom right, then inward along the sides) clear of every other overlay the part
 /// ever shows (cards, captions, the replay's tag, the handle) and of every face on any frame
 /// it is shown over (see [`crate::plan::overlay::keep_off_faces`]), in that one place for the
-/// whole part. Without faces, or when no spot is clear of them, it keeps its draft place
-/// (clear of the overlays), the latter with a warning.
+/// whole part. Without faces it keeps its draft place (clear of the overlays); where no spot
+/// is clear of them (a close-up), it takes the one covering the least of them.
 pub fn settle_number(plan: &mut RenderPlan) -> Result<(), CardError> {
-    crate::plan::overlay::keep_off_faces(plan, Role::Number, &NUMBER_CORNERS, "the part's number")
+    crate::plan::overlay::keep_off_faces(plan, Role::Number, &NUMBER_CORNERS)
 }
 
 #[cfg(test)]
@@ -625,7 +625,19 @@ mod tests {
         );
         assert!(n.rect.x > r.x, "the top right corner: {:?}", n.rect);
         assert!(part.warnings.is_empty(), "{:?}", part.warnings);
-        // Faces everywhere: it stays, with a warning.
+        // Faces over all but the bottom: the spot covering the least of them, a bottom
+        // corner.
+        let most = crate::plan::FrameBox {
+            x0: 0,
+            y0: 0,
+            x1: 1080,
+            y1: 1150,
+        };
+        let mut close = part_with_face(Some(most));
+        settle_number(&mut close).unwrap();
+        let n = number(&close);
+        assert!(n.rect.y > 1150, "{:?}", n.rect);
+        // Faces everywhere: it stays where it was.
         let all = crate::plan::FrameBox {
             x0: 0,
             y0: 0,
@@ -635,11 +647,7 @@ mod tests {
         let mut crowded = part_with_face(Some(all));
         settle_number(&mut crowded).unwrap();
         assert_eq!(number(&crowded), &drafted);
-        assert!(
-            crowded.warnings.iter().any(|w| w.contains("#2")),
-            "{:?}",
-            crowded.warnings
-        );
+        assert!(crowded.warnings.is_empty(), "{:?}", crowded.warnings);
     }
 
     #[test]

@@ -511,7 +511,7 @@ const TAG_CORNERS: [Corner; 4] = [
 /// in), once it has run: the first corner clear of them and of whatever else is on screen
 /// during the replay ([`crate::plan::overlay::keep_off_faces`]).
 pub fn settle_tag(plan: &mut RenderPlan) -> Result<(), crate::text::card::CardError> {
-    crate::plan::overlay::keep_off_faces(plan, Role::ReplayTag, &TAG_CORNERS, "the replay's tag")
+    crate::plan::overlay::keep_off_faces(plan, Role::ReplayTag, &TAG_CORNERS)
 }
 
 #[cfg(test)]
