@@ -7,8 +7,10 @@
 //!    the trim (`--start auto` runs the cached detection pass to find the moment), cards,
 //!    the cover's plan, the replay, captions, a compilation's part number;
 //! 2. [`complete`]: the measuring passes the draft still needs run (cached: the
-//!    `--focus auto` crop path, the loudness gain), giving a [`CompletePlan`], the only kind
-//!    of plan render, preview, cover and compile accept.
+//!    `--focus auto` crop path, the loudness gain), then what they saw of the subject is
+//!    used (the replay's push-in aims at it, its tag and a part's number move off the
+//!    faces), giving a
+//!    [`CompletePlan`], the only kind of plan render, preview, cover and compile accept.
 //!
 //! [`request_key`] identifies what was asked (the request, the preset, the output, the
 //! source's stamp and fingerprint) without running any pass: a reel carries it in its tag,
@@ -143,6 +145,16 @@ pub fn complete_with(
     hook: &dyn PassProgress,
 ) -> Result<CompletePlan, RenderError> {
     crate::analyse::analyse_with(&mut draft, cores, hook)?;
+    // What the reframe pass saw of the subject: the replay pushes in toward it, its tag and
+    // a part's number keep clear of the faces (the tag first: the number then keeps clear of
+    // it too).
+    crate::plan::replay::aim_push_in(&mut draft);
+    crate::plan::replay::settle_tag(&mut draft)
+        .and_then(|()| crate::plan::captions::settle_number(&mut draft))
+        .map_err(|source| RenderError::Card {
+            path: draft.input().display().to_string(),
+            source,
+        })?;
     Ok(CompletePlan::new(draft))
 }
 
@@ -175,7 +187,7 @@ pub fn plan_with(
 
 /// Bumped when the same request would now give a different reel (a planning rule or a pass
 /// changed in a way that matters): reels made before are then rendered again on resume.
-pub const PLAN_VERSION: u32 = 1;
+pub const PLAN_VERSION: u32 = 2;
 
 /// A short stable hash of what was asked of a reel: the request (less what does not change
 /// the reel: `cover`, `strict`), the preset, the output, the extras, and the input's path,

@@ -511,9 +511,19 @@ pub fn with_captions(
     Ok(plan)
 }
 
-/// Adds the part's number (`#k`) to a part plan, in one place for the whole part: a top
-/// corner of the safe zone (where a face in the 9:16 window rarely is), clear of every card
-/// and caption the part ever shows (moving inward along the side when a corner is taken).
+/// The corners a part's number tries, in order.
+const NUMBER_CORNERS: [crate::plan::Corner; 4] = [
+    crate::plan::Corner::TopLeft,
+    crate::plan::Corner::TopRight,
+    crate::plan::Corner::BottomLeft,
+    crate::plan::Corner::BottomRight,
+];
+
+/// Adds the part's number (`#k`) to a part plan (the draft), in one place for the whole part:
+/// a top corner of the safe zone, clear of every card and caption the part ever shows
+/// (moving inward along the side when a corner is taken). The overlays placed after it (the
+/// replay's tag, the handle) keep clear of it; once the passes have run, [`settle_number`]
+/// moves it off the faces the reframe pass saw.
 pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
     let len = plan.frame_time(plan.video.frames);
     let busy: Vec<_> = plan
@@ -529,21 +539,116 @@ pub fn number_part(plan: &mut RenderPlan, k: usize) -> Result<(), CardError> {
         (plan.video.width, plan.video.height),
         plan.safe_zone,
         &busy,
-        &[
-            crate::plan::Corner::TopLeft,
-            crate::plan::Corner::TopRight,
-            crate::plan::Corner::BottomLeft,
-            crate::plan::Corner::BottomRight,
-        ],
+        &NUMBER_CORNERS,
         (Micros::ZERO, len),
     )?;
     plan.overlays.push(badge);
     Ok(())
 }
 
+/// Places a part's number again once the passes have run (`--focus auto`: the reframe pass
+/// saw where the faces are): at the first spot of its corners (top left, top right, bottom
+/// left, bottom right, then inward along the sides) clear of every other overlay the part
+/// ever shows (cards, captions, the replay's tag, the handle) and of every face on any frame
+/// it is shown over (see [`crate::plan::overlay::keep_off_faces`]), in that one place for the
+/// whole part. Without faces it keeps its draft place (clear of the overlays); where no spot
+/// is clear of them (a close-up), it takes the one covering the least of them.
+pub fn settle_number(plan: &mut RenderPlan) -> Result<(), CardError> {
+    crate::plan::overlay::keep_off_faces(plan, Role::Number, &NUMBER_CORNERS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 1920x1080 5 s clip's reel (TikTok, `--focus auto`) as a compilation's part 2, the
+    /// reframe pass done with a face at `face` (frame pixels) in every sample.
+    fn part_with_face(face: Option<crate::plan::FrameBox>) -> RenderPlan {
+        let info = crate::model::source::MediaInfo::for_tests(1920, 1080, 0, 5.0, false);
+        let preset = crate::config::preset::Preset::built_in("tiktok").unwrap();
+        let req = crate::config::request::ReelRequest::default();
+        let mut plan = crate::plan::plan_reel(&info, &req, &preset, "out.mp4".into()).unwrap();
+        number_part(&mut plan, 2).unwrap();
+        let r = plan
+            .video
+            .reframe
+            .as_mut()
+            .expect("landscape: --focus auto");
+        r.analysed = true;
+        r.subjects = (0..25)
+            .map(|k| crate::plan::SubjectSample {
+                t: Micros(k * 200_000),
+                faces: face.into_iter().collect(),
+                focus: face.map(|f| [(f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2]),
+            })
+            .collect();
+        plan
+    }
+
+    fn number(plan: &RenderPlan) -> &Overlay {
+        plan.overlays
+            .iter()
+            .find(|o| o.role == Role::Number)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_parts_number_moves_off_a_face_once_and_for_the_whole_part() {
+        // Nobody seen: the number keeps its draft place.
+        let mut plain = part_with_face(None);
+        let drafted = number(&plain).clone();
+        settle_number(&mut plain).unwrap();
+        assert_eq!(number(&plain), &drafted);
+        // A face over the draft place: the next corner, clear of the face grown by its
+        // margin, shown as long as before.
+        let r = drafted.rect;
+        let face = crate::plan::FrameBox {
+            x0: r.x as i32 - 40,
+            y0: r.y as i32 - 20,
+            x1: (r.x + r.width) as i32 + 200,
+            y1: (r.y + r.height) as i32 + 260,
+        };
+        let mut part = part_with_face(Some(face));
+        settle_number(&mut part).unwrap();
+        let n = number(&part);
+        assert_eq!(
+            (n.at, n.until, n.text.as_str()),
+            (drafted.at, drafted.until, "#2")
+        );
+        let g = face.grown(crate::plan::overlay::FACE_MARGIN);
+        let (x0, y0) = (n.rect.x as i32, n.rect.y as i32);
+        let (x1, y1) = (x0 + n.rect.width as i32, y0 + n.rect.height as i32);
+        assert!(
+            x1 <= g.x0 || g.x1 <= x0 || y1 <= g.y0 || g.y1 <= y0,
+            "{:?} on the face {g:?}",
+            n.rect
+        );
+        assert!(n.rect.x > r.x, "the top right corner: {:?}", n.rect);
+        assert!(part.warnings.is_empty(), "{:?}", part.warnings);
+        // Faces over all but the bottom: the spot covering the least of them, a bottom
+        // corner.
+        let most = crate::plan::FrameBox {
+            x0: 0,
+            y0: 0,
+            x1: 1080,
+            y1: 1150,
+        };
+        let mut close = part_with_face(Some(most));
+        settle_number(&mut close).unwrap();
+        let n = number(&close);
+        assert!(n.rect.y > 1150, "{:?}", n.rect);
+        // Faces everywhere: it stays where it was.
+        let all = crate::plan::FrameBox {
+            x0: 0,
+            y0: 0,
+            x1: 1080,
+            y1: 1920,
+        };
+        let mut crowded = part_with_face(Some(all));
+        settle_number(&mut crowded).unwrap();
+        assert_eq!(number(&crowded), &drafted);
+        assert!(crowded.warnings.is_empty(), "{:?}", crowded.warnings);
+    }
 
     #[test]
     fn srt_parses_and_strips_tags() {

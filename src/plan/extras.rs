@@ -114,9 +114,16 @@ pub struct ReplayPlan {
     /// fitted inside the frame, or a filled shot, is never zoomed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zoom: Vec<ZoomKey>,
-    /// Where in the window the smaller window is centred, as fractions of its width and
-    /// height (0.5, 0.5: the window's centre, which the reframe pass keeps on the subject).
+    /// The point the push-in closes in on, as fractions of the window's width and height
+    /// (which are the reel frame's): the smaller window is centred on it as far as it stays
+    /// inside the window. Set once the reframe pass has run (`--focus auto`) to the subject
+    /// it saw at the replayed moment (see `zoom_on`); 0.5, 0.5 (the window's centre) without.
     pub zoom_centre: [f64; 2],
+    /// What `zoom_centre` is on: `people` (the faces the pass saw), `subject` (what the
+    /// camera keeps where it saw nobody: what moves against it, else what stands out);
+    /// absent: the window's centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zoom_on: Option<String>,
     /// Frames of the reel's last picture held after the footage, so that a lesson card
     /// after the replay can be read (0: the aftermath is long enough).
     #[serde(default)]

@@ -166,6 +166,64 @@ pub struct Reframe {
     /// one whatever the pass decides.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed: Vec<FixedSpan>,
+    /// What the pass saw of the subject, on the reel's frame: one entry per sample where it
+    /// saw a person or something standing out (issue 25: a part's number keeps clear of the
+    /// faces, the replay pushes in toward the subject).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<SubjectSample>,
+}
+
+/// A box on the reel's frame, in output pixels (it may reach past the frame's edges, where
+/// a face does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameBox {
+    /// Left edge.
+    pub x0: i32,
+    /// Top edge.
+    pub y0: i32,
+    /// Right edge (exclusive).
+    pub x1: i32,
+    /// Bottom edge (exclusive).
+    pub y1: i32,
+}
+
+impl FrameBox {
+    /// The box grown by `f` of its width and height on every side.
+    pub fn grown(&self, f: f64) -> FrameBox {
+        let dx = ((self.x1 - self.x0) as f64 * f).round() as i32;
+        let dy = ((self.y1 - self.y0) as f64 * f).round() as i32;
+        FrameBox {
+            x0: self.x0 - dx,
+            y0: self.y0 - dy,
+            x1: self.x1 + dx,
+            y1: self.y1 + dy,
+        }
+    }
+
+    /// Its centre.
+    pub fn centre(&self) -> [f64; 2] {
+        [
+            (self.x0 + self.x1) as f64 / 2.0,
+            (self.y0 + self.y1) as f64 / 2.0,
+        ]
+    }
+}
+
+/// What the reframe pass saw of the subject at one of its samples, on the reel's frame (the
+/// window the crop path has then, before a replay's push-in), in output pixels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectSample {
+    /// The footage's time (the reel's clock before a replay is put in).
+    pub t: Micros,
+    /// The people's faces (the detector's, linked into tracks: interpolated between its
+    /// looks and held briefly through a gap), largest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faces: Vec<FrameBox>,
+    /// The point the camera keeps: the people's faces' centre, else the centre of what moves
+    /// against the camera (else of what stands out in colour and texture) at the frame's
+    /// middle height; None where nothing stands out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<[i32; 2]>,
 }
 
 /// A stretch of the reel whose window a `--focus` list fixes.
@@ -1119,6 +1177,7 @@ pub fn plan_reel(
             note: None,
             moment: None,
             keyframes: false,
+            subjects: Vec::new(),
             fixed: if spans.len() > 1 {
                 spans
                     .iter()

@@ -298,22 +298,37 @@ pub fn free_spot(
     busy: &[(u32, u32, u32, u32)],
     corners: &[Corner],
 ) -> Option<(u32, u32)> {
+    spots(safe, frame, size, corners)
+        .into_iter()
+        .find(|&(x, y)| clear_of(busy, (x, y), size))
+}
+
+/// Whether a `size` box at `at` keeps [`PIN_GAP`] from every `busy` rectangle.
+fn clear_of(busy: &[(u32, u32, u32, u32)], (x, y): (u32, u32), size: (u32, u32)) -> bool {
+    busy.iter().all(|&(a, b, c, d)| {
+        x + size.0 + PIN_GAP <= a
+            || c + PIN_GAP <= x
+            || y + size.1 + PIN_GAP <= b
+            || d + PIN_GAP <= y
+    })
+}
+
+/// The spots [`free_spot`] tries, in its order.
+fn spots(
+    safe: SafeZone,
+    frame: (u32, u32),
+    size: (u32, u32),
+    corners: &[Corner],
+) -> Vec<(u32, u32)> {
     let (left, top) = (safe.left, safe.top);
     let right = frame.0.saturating_sub(safe.right);
     let bottom = frame.1.saturating_sub(safe.bottom);
     if right < left + size.0 || bottom < top + size.1 {
-        return None;
+        return Vec::new();
     }
-    let clear = |x: u32, y: u32| {
-        busy.iter().all(|&(a, b, c, d)| {
-            x + size.0 + PIN_GAP <= a
-                || c + PIN_GAP <= x
-                || y + size.1 + PIN_GAP <= b
-                || d + PIN_GAP <= y
-        })
-    };
     let half = (bottom - top - size.1) / 2;
     let step = (size.1 / 2).max(8);
+    let mut out = Vec::new();
     let mut offset = 0;
     while offset <= half {
         for c in corners {
@@ -325,13 +340,11 @@ pub fn free_spot(
                 Corner::TopLeft | Corner::TopRight => top + offset,
                 Corner::BottomLeft | Corner::BottomRight => bottom - size.1 - offset,
             };
-            if clear(x, y) {
-                return Some((x, y));
-            }
+            out.push((x, y));
         }
         offset += step;
     }
-    None
+    out
 }
 
 /// A small one-line overlay pinned at a clear spot of the safe zone ([`free_spot`], in the
@@ -349,13 +362,10 @@ pub fn pinned(
     corners: &[Corner],
     shown: (Micros, Micros),
 ) -> Result<(Overlay, bool), crate::text::card::CardError> {
-    let mut style = style.clone();
-    style.box_full_width = false;
-    let natural = engine.layout_card("", text, &style, CardPosition::Top, frame, safe, 1.0)?;
-    let size = (natural.width, natural.height);
+    let (style, size) = pin_size(engine, text, style, frame, safe)?;
     let spot = free_spot(safe, frame, size, busy, corners);
     let clear = spot.is_some();
-    let (x, y) = spot.unwrap_or_else(|| {
+    let at = spot.unwrap_or_else(|| {
         let right = frame.0.saturating_sub(safe.right);
         let bottom = frame.1.saturating_sub(safe.bottom);
         match corners.first().copied().unwrap_or(Corner::TopLeft) {
@@ -365,26 +375,154 @@ pub fn pinned(
             Corner::BottomRight => (right.saturating_sub(size.0), bottom.saturating_sub(size.1)),
         }
     });
+    let o = pin_at(engine, role, text, &style, frame, at, size, shown)?;
+    Ok((o, clear))
+}
+
+/// A pinned overlay's look (its box hugging the text) and size.
+fn pin_size(
+    engine: &mut crate::text::card::TextEngine,
+    text: &str,
+    style: &CardStyle,
+    frame: (u32, u32),
+    safe: SafeZone,
+) -> Result<(CardStyle, (u32, u32)), crate::text::card::CardError> {
+    let mut style = style.clone();
+    style.box_full_width = false;
+    let natural = engine.layout_card("", text, &style, CardPosition::Top, frame, safe, 1.0)?;
+    Ok((style, (natural.width, natural.height)))
+}
+
+/// A pinned overlay of `size` laid out with its top left corner at `at`.
+#[allow(clippy::too_many_arguments)]
+fn pin_at(
+    engine: &mut crate::text::card::TextEngine,
+    role: Role,
+    text: &str,
+    style: &CardStyle,
+    frame: (u32, u32),
+    (x, y): (u32, u32),
+    size: (u32, u32),
+    shown: (Micros, Micros),
+) -> Result<Overlay, crate::text::card::CardError> {
     let zone = SafeZone {
         left: x,
         top: y,
         right: frame.0.saturating_sub(x + size.0),
         bottom: frame.1.saturating_sub(y + size.1),
     };
-    let rect = engine.layout_card("", text, &style, CardPosition::Top, frame, zone, 1.0)?;
-    Ok((
-        Overlay::still(
-            role,
-            text,
-            &style,
-            CardPosition::Top,
-            zone,
-            1.0,
-            rect,
-            shown,
-        ),
-        clear,
+    let rect = engine.layout_card("", text, style, CardPosition::Top, frame, zone, 1.0)?;
+    Ok(Overlay::still(
+        role,
+        text,
+        style,
+        CardPosition::Top,
+        zone,
+        1.0,
+        rect,
+        shown,
     ))
+}
+
+/// How far round a face a pinned overlay keeps: a fifth of the face's size on every side
+/// (hair, a chin, the detector's box being tight).
+pub const FACE_MARGIN: f64 = 0.2;
+
+/// Moves the pinned overlay of `role` (a part's number, the replay's tag) off the faces the
+/// reframe pass saw, once it has run: to the first spot of `corners` ([`free_spot`]) clear of
+/// every other overlay on screen while it is, and of every face on any frame it is shown
+/// over (grown by [`FACE_MARGIN`]; a replay's push-in included), in that one place for all
+/// its time. Without faces it stays where the draft put it. When no spot is clear of the
+/// faces (a close-up fills the frame), it goes to the spot clear of the overlays that covers
+/// the least of them, if that covers less than where it is.
+pub fn keep_off_faces(
+    plan: &mut crate::plan::RenderPlan,
+    role: Role,
+    corners: &[Corner],
+) -> Result<(), crate::text::card::CardError> {
+    let Some(i) = plan.overlays.iter().position(|o| o.role == role) else {
+        return Ok(());
+    };
+    let old = plan.overlays[i].clone();
+    let (fw, fh) = (plan.video.width as i32, plan.video.height as i32);
+    let fps = plan.video.fps.max(1) as i128;
+    let first = (old.at.0 as i128 * fps).div_euclid(1_000_000).max(0) as u64;
+    let last = plan.reel_frames().min(
+        (old.until.0 as i128 * fps + 999_999)
+            .div_euclid(1_000_000)
+            .max(0) as u64,
+    );
+    let mut faces: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for index in first..last {
+        for f in plan.faces_at(index) {
+            let g = f.grown(FACE_MARGIN);
+            let b = (
+                g.x0.clamp(0, fw) as u32,
+                g.y0.clamp(0, fh) as u32,
+                g.x1.clamp(0, fw) as u32,
+                g.y1.clamp(0, fh) as u32,
+            );
+            if b.0 < b.2 && b.1 < b.3 && !faces.contains(&b) {
+                faces.push(b);
+            }
+        }
+    }
+    if faces.is_empty() {
+        return Ok(());
+    }
+    let busy: Vec<_> = plan
+        .overlays
+        .iter()
+        .enumerate()
+        .filter(|(j, o)| *j != i && o.at < old.until && o.until > old.at)
+        .map(|(_, o)| footprint(o))
+        .collect();
+    let frame = (plan.video.width, plan.video.height);
+    let mut engine = crate::text::card::TextEngine::new();
+    let (style, size) = pin_size(&mut engine, &old.text, &old.style, frame, plan.safe_zone)?;
+    // How much of the faces a `size` box at a spot covers (pixels, summed over the boxes).
+    let covered = |(x, y): (u32, u32)| -> u64 {
+        faces
+            .iter()
+            .map(|&(a, b, c, d)| {
+                let w = (x + size.0).min(c).saturating_sub(x.max(a)) as u64;
+                let h = (y + size.1).min(d).saturating_sub(y.max(b)) as u64;
+                w * h
+            })
+            .sum()
+    };
+    // Clear of the overlays: a spot clear of the faces too first (in the corners' order),
+    // else the one covering the least of them.
+    let best = spots(plan.safe_zone, frame, size, corners)
+        .into_iter()
+        .filter(|&at| clear_of(&busy, at, size))
+        .map(|at| {
+            let cost = if clear_of(&faces, at, size) {
+                0
+            } else {
+                1 + covered(at)
+            };
+            (cost, at)
+        })
+        .min_by_key(|&(cost, _)| cost);
+    let at = match best {
+        Some((0, at)) => at,
+        Some((cost, at)) if cost - 1 < covered((old.rect.x, old.rect.y)) => at,
+        _ => return Ok(()),
+    };
+    let mut placed = pin_at(
+        &mut engine,
+        role,
+        &old.text,
+        &style,
+        frame,
+        at,
+        size,
+        (old.at, old.until),
+    )?;
+    placed.opacity = old.opacity;
+    plan.overlays[i] = placed;
+    Ok(())
 }
 
 /// How opaque the handle is drawn.

@@ -166,18 +166,117 @@ impl RenderPlan {
     }
 }
 
-/// `rect` scaled by `scale` (even sides, at least 2), placed so that the point at `centre`
-/// (fractions of `rect`) stays where it was, inside `rect`.
+/// `rect` scaled by `scale` (even sides, at least 2), centred on the point at `centre`
+/// (fractions of `rect`) as far as it stays inside `rect`.
 pub fn zoomed(rect: Rect, scale: f64, centre: [f64; 2]) -> Rect {
     let even = |v: f64| ((v / 2.0).round() as u32 * 2).max(2);
     let w = even(rect.width as f64 * scale).min(rect.width);
     let h = even(rect.height as f64 * scale).min(rect.height);
-    let off = |room: u32, c: f64| (((room as f64 * c.clamp(0.0, 1.0)) / 2.0).floor() as u32) * 2;
+    // The offset that centres the smaller side on the point, inside the room, even.
+    let off = |size: u32, small: u32, c: f64| {
+        let room = size - small;
+        let want = (size as f64 * c.clamp(0.0, 1.0) - small as f64 / 2.0).clamp(0.0, room as f64);
+        (((want / 2.0).floor() as u32) * 2).min(room)
+    };
     Rect {
-        x: rect.x + off(rect.width - w, centre[0]).min(rect.width - w),
-        y: rect.y + off(rect.height - h, centre[1]).min(rect.height - h),
+        x: rect.x + off(rect.width, w, centre[0]),
+        y: rect.y + off(rect.height, h, centre[1]),
         width: w,
         height: h,
+    }
+}
+
+/// How far from a frame's picture the reframe pass's nearest sample may be for its faces to
+/// count as that frame's (a sample is 0.2 s apart at the pass's rate; a 4K picture's
+/// keyframes about a second).
+const SAMPLE_REACH: Micros = Micros(300_000);
+const KEYFRAME_REACH: Micros = Micros(1_200_000);
+
+impl RenderPlan {
+    /// The faces the reframe pass saw, on reel frame `index` as it is drawn (a replay's
+    /// push-in included), in output pixels: those of the pass's sample nearest the picture
+    /// the frame shows (within 0.3 s; 1.2 s when the pass sampled keyframes). Empty without
+    /// the pass.
+    pub(crate) fn faces_at(&self, index: u64) -> Vec<crate::plan::FrameBox> {
+        let Some(r) = self.video.reframe.as_ref() else {
+            return Vec::new();
+        };
+        let t = self.picture_time(index);
+        let reach = if r.keyframes {
+            KEYFRAME_REACH
+        } else {
+            SAMPLE_REACH
+        };
+        let Some(s) = r
+            .subjects
+            .iter()
+            .filter(|s| !s.faces.is_empty() && (s.t - t).0.abs() <= reach.0)
+            .min_by_key(|s| (s.t - t).0.abs())
+        else {
+            return Vec::new();
+        };
+        let w = self.video.window_at(t);
+        let z = self.window_for(index);
+        if z == w {
+            return s.faces.clone();
+        }
+        // Frame pixels of the window to frame pixels of the smaller window inside it.
+        let (ow, oh) = (self.video.width as f64, self.video.height as f64);
+        let map = |p: i32, o: u32, zo: u32, wl: u32, zl: u32, out: f64| {
+            let src = o as f64 + p as f64 * wl as f64 / out;
+            ((src - zo as f64) * out / zl.max(1) as f64).round() as i32
+        };
+        s.faces
+            .iter()
+            .map(|f| crate::plan::FrameBox {
+                x0: map(f.x0, w.x, z.x, w.width, z.width, ow),
+                y0: map(f.y0, w.y, z.y, w.height, z.height, oh),
+                x1: map(f.x1, w.x, z.x, w.width, z.width, ow),
+                y1: map(f.y1, w.y, z.y, w.height, z.height, oh),
+            })
+            .collect()
+    }
+}
+
+/// Aims a replay's push-in at the subject, once the reframe pass has run: the point the
+/// smaller window closes in on is what the pass saw at the replayed moment, on the reel's
+/// frame: the people's faces first, else what the camera keeps (what moves against it, else
+/// what stands out); the window's centre when it saw nothing in the replayed range or did
+/// not run. The sample nearest the moment inside the replayed range decides.
+pub fn aim_push_in(plan: &mut RenderPlan) {
+    let (Some(r), Some(reframe)) = (plan.replay.as_ref(), plan.video.reframe.as_ref()) else {
+        return;
+    };
+    if r.zoom.is_empty() {
+        return;
+    }
+    let from = plan.frame_time(r.first_source_frame) - Micros(100_000);
+    let to = plan.frame_time(r.first_source_frame + r.source_frames) + Micros(100_000);
+    let moment = r.moment;
+    let near = |faces: bool| {
+        reframe
+            .subjects
+            .iter()
+            .filter(|s| s.t >= from && s.t <= to && s.focus.is_some())
+            .filter(|s| !faces || !s.faces.is_empty())
+            .min_by_key(|s| (s.t - moment).0.abs())
+    };
+    let (Some(found), on) = (match near(true) {
+        Some(s) => (Some(s), "people"),
+        None => (near(false), "subject"),
+    }) else {
+        return;
+    };
+    let Some([x, y]) = found.focus else {
+        return;
+    };
+    let centre = [
+        (x as f64 / plan.video.width.max(1) as f64).clamp(0.0, 1.0),
+        (y as f64 / plan.video.height.max(1) as f64).clamp(0.0, 1.0),
+    ];
+    if let Some(r) = plan.replay.as_mut() {
+        r.zoom_centre = centre;
+        r.zoom_on = Some(on.to_string());
     }
 }
 
@@ -348,6 +447,7 @@ pub fn with_replay(
         },
         zoom,
         zoom_centre: [0.5, 0.5],
+        zoom_on: None,
         hold_frames,
     };
     let tag = plan_tag(&plan, (reel_at, replay_end)).map_err(|source| PlanError::Card {
@@ -393,15 +493,25 @@ fn plan_tag(
         (plan.video.width, plan.video.height),
         plan.safe_zone,
         &busy,
-        &[
-            Corner::TopLeft,
-            Corner::TopRight,
-            Corner::BottomLeft,
-            Corner::BottomRight,
-        ],
+        &TAG_CORNERS,
         shown,
     )?;
     Ok(tag)
+}
+
+/// The corners the replay's tag tries, in order.
+const TAG_CORNERS: [Corner; 4] = [
+    Corner::TopLeft,
+    Corner::TopRight,
+    Corner::BottomLeft,
+    Corner::BottomRight,
+];
+
+/// Moves the replay's tag off the faces the reframe pass saw on the replay's frames (pushed
+/// in), once it has run: the first corner clear of them and of whatever else is on screen
+/// during the replay ([`crate::plan::overlay::keep_off_faces`]).
+pub fn settle_tag(plan: &mut RenderPlan) -> Result<(), crate::text::card::CardError> {
+    crate::plan::overlay::keep_off_faces(plan, Role::ReplayTag, &TAG_CORNERS)
 }
 
 #[cfg(test)]
@@ -438,6 +548,73 @@ mod tests {
         let left = zoomed(r, 0.8, [0.0, 1.0]);
         assert_eq!((left.x, left.y + left.height), (100, 1080));
         assert_eq!(zoomed(r, 1.0, [0.5, 0.5]), r);
+        // Centred on the point where there is room: a point at 0.45 across is the smaller
+        // window's centre (within the even rounding).
+        let z = zoomed(r, 0.8, [0.45, 0.45]);
+        let centre = |z: Rect| (z.x as f64 + z.width as f64 / 2.0 - r.x as f64) / r.width as f64;
+        assert!((centre(z) - 0.45).abs() < 0.005, "{z:?}");
+        // Nearer the edge than half the smaller window: against the edge, inside.
+        let z = zoomed(r, 0.8, [0.05, 0.95]);
+        assert_eq!((z.x, z.y + z.height), (100, 1080));
+    }
+
+    #[test]
+    fn the_push_in_aims_at_the_face_at_the_replayed_moment() {
+        let info = crate::model::source::MediaInfo::for_tests(1920, 1080, 0, 6.0, false);
+        let preset = crate::config::preset::Preset::built_in("tiktok").unwrap();
+        let req = crate::config::request::ReelRequest {
+            replay: Some(true),
+            ..Default::default()
+        };
+        let plan = crate::plan::plan_reel(&info, &req, &preset, "out.mp4".into()).unwrap();
+        let mut plan = with_replay(plan, &req, &preset).unwrap();
+        // No pass: the window's centre.
+        aim_push_in(&mut plan);
+        assert_eq!(plan.replay.as_ref().unwrap().zoom_centre, [0.5, 0.5]);
+        let r = plan.video.reframe.as_mut().unwrap();
+        r.analysed = true;
+        let sample = |t: i64, x: i32, faces: bool| crate::plan::SubjectSample {
+            t: Micros(t),
+            faces: if faces {
+                vec![crate::plan::FrameBox {
+                    x0: x - 100,
+                    y0: 300,
+                    x1: x + 100,
+                    y1: 500,
+                }]
+            } else {
+                Vec::new()
+            },
+            focus: Some([x, if faces { 400 } else { 960 }]),
+        };
+        // Moving things at the moment (3 s), a face a little before it, a face long before.
+        r.subjects = vec![
+            sample(500_000, 100, true),
+            sample(2_600_000, 270, true),
+            sample(3_000_000, 800, false),
+        ];
+        aim_push_in(&mut plan);
+        let p = plan.replay.as_ref().unwrap();
+        assert_eq!(p.zoom_on.as_deref(), Some("people"));
+        assert!(
+            (p.zoom_centre[0] - 0.25).abs() < 1e-9
+                && (p.zoom_centre[1] - 400.0 / 1920.0).abs() < 1e-9
+        );
+        // The smaller window closes in on it: at the end of the push-in its centre is nearer
+        // the face than the window's centre is.
+        let end = p.first_frame + p.frames - 1;
+        let (w, z) = (
+            plan.video.window_at(plan.picture_time(end)),
+            plan.window_for(end),
+        );
+        assert!(z.width < w.width && z.x == w.x, "{w:?} {z:?}");
+        // Nobody in the replayed range: what the camera keeps there.
+        let r = plan.video.reframe.as_mut().unwrap();
+        r.subjects.retain(|s| s.faces.is_empty());
+        aim_push_in(&mut plan);
+        let p = plan.replay.as_ref().unwrap();
+        assert_eq!(p.zoom_on.as_deref(), Some("subject"));
+        assert!((p.zoom_centre[0] - 800.0 / 1080.0).abs() < 1e-9 && p.zoom_centre[1] == 0.5);
     }
 
     #[test]

@@ -703,13 +703,19 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
                 )
             })
             .collect();
+        let people = r.subjects.iter().filter(|s| !s.faces.is_empty()).count();
         s.push_str(&format!(
-            "  focus     auto: {} window key(s); shots: {}\n",
+            "  focus     auto: {} window key(s); shots: {}{}\n",
             v.crop_path.len(),
             if shots.is_empty() {
                 "not analysed".to_string()
             } else {
                 shots.join(", ")
+            },
+            if people > 0 {
+                format!("; faces seen at {people} sample(s)")
+            } else {
+                String::new()
             }
         ));
     }
@@ -766,9 +772,14 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
                 continue;
             }
             Role::Number | Role::ReplayTag | Role::Title | Role::Headline | Role::Handle => {
+                // Where it is: a part's number stays there for the whole part.
                 s.push_str(&format!(
-                    "  text      {:?} from {} to {}\n",
+                    "  text      {:?} at {},{} ({}x{} px) from {} to {}\n",
                     c.text,
+                    c.rect.x,
+                    c.rect.y,
+                    c.rect.width,
+                    c.rect.height,
                     secs(c.at),
                     secs(c.until)
                 ));
@@ -788,8 +799,17 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     if let Some(r) = &plan.replay {
         let zoom = match r.zoom.last() {
             Some(k) if k.scale < 1.0 => format!(
-                ", pushing in to a window {:.0}% smaller",
-                (1.0 - k.scale) * 100.0
+                ", pushing in to a window {:.0}% smaller toward {}",
+                (1.0 - k.scale) * 100.0,
+                match r.zoom_on.as_deref() {
+                    Some(on) => format!(
+                        "the {} at {:.0}%, {:.0}% of the frame",
+                        if on == "people" { "face" } else { "subject" },
+                        r.zoom_centre[0] * 100.0,
+                        r.zoom_centre[1] * 100.0
+                    ),
+                    None => "the window's centre".to_string(),
+                }
             ),
             _ => String::new(),
         };

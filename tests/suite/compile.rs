@@ -519,3 +519,105 @@ fn a_went_wrong_card_marks_the_cold_open_and_numbers_keep_clear_of_cards() {
         assert!(apart, "the number {n:?} is on the {} card {r:?}", c["role"]);
     }
 }
+
+#[test]
+fn a_parts_number_stays_in_one_place_clear_of_the_face_for_the_whole_part() {
+    let dir = workdir();
+    let d = dir.path();
+    // A face at the window's top left, where the number goes first.
+    let clip = face_in_corner_clip();
+    let preset = tiny_preset(d, "tiny", "tiktok", "");
+    let out = d.join("c.mp4");
+    let common = ["--focus", "auto", "-p", s(&preset)];
+    let mut args = vec![
+        "compile",
+        s(&clip),
+        "--no-cold-open",
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&out),
+    ];
+    args.extend(common);
+    // --dry-run shows the number's place, and the faces the pass saw.
+    let mut dry = args.clone();
+    dry.extend(["--dry-run", "--json"]);
+    let o = failreel(&dry);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o.stdout);
+    let part = &lines.iter().find(|l| l["event"] == "plan").unwrap()["plan"]["parts"][0];
+    let numbers: Vec<_> = part["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["role"] == "number")
+        .collect();
+    assert_eq!(numbers.len(), 1, "one number for the whole part");
+    let planned = rect(&numbers[0]["rect"]);
+    let subjects = part["video"]["reframe"]["subjects"].as_array().unwrap();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s["faces"].as_array().is_some_and(|f| !f.is_empty())),
+        "the pass saw the face: {subjects:?}"
+    );
+    failreel_ok(&args);
+    // The same clip as a plain reel (the same window, no number): what differs is the number.
+    let plain = d.join("plain.mp4");
+    render_reel(&clip, &plain, &common);
+    let (w, _, frames) = rgb_frames(&out);
+    let (_, _, bare) = rgb_frames(&plain);
+    assert_eq!(frames.len(), 90);
+    assert_eq!(bare.len(), 90);
+    let (skin, face) = skin_box(&bare[45], w);
+    assert!(
+        skin > 1500,
+        "the face is in the window ({skin} skin pixels)"
+    );
+    let mut boxes = Vec::new();
+    for (i, (f, b)) in frames.iter().zip(&bare).enumerate() {
+        let (mut n, mut bb) = (0, (usize::MAX, usize::MAX, 0, 0));
+        for (j, (p, q)) in f.chunks_exact(3).zip(b.chunks_exact(3)).enumerate() {
+            let diff: i32 = (0..3).map(|c| (p[c] as i32 - q[c] as i32).abs()).sum();
+            if diff > 90 {
+                let (x, y) = (j % w, j / w);
+                n += 1;
+                bb = (bb.0.min(x), bb.1.min(y), bb.2.max(x + 1), bb.3.max(y + 1));
+            }
+        }
+        assert!(n > 30, "frame {i}: the number is drawn ({n} pixels)");
+        // Never on the face.
+        let apart = bb.2 <= face.0 || face.2 <= bb.0 || bb.3 <= face.1 || face.3 <= bb.1;
+        assert!(
+            apart,
+            "frame {i}: the number {bb:?} is on the face {face:?}"
+        );
+        boxes.push(bb);
+    }
+    // In one place for the whole part, the one the plan says.
+    for (i, b) in boxes.iter().enumerate() {
+        let near = |a: usize, c: usize| a.abs_diff(c) <= 2;
+        assert!(
+            near(b.0, boxes[0].0)
+                && near(b.1, boxes[0].1)
+                && near(b.2, boxes[0].2)
+                && near(b.3, boxes[0].3),
+            "frame {i}: the number moved from {:?} to {b:?}",
+            boxes[0]
+        );
+        assert!(
+            b.0 >= planned.0 && b.1 >= planned.1 && b.2 <= planned.2 + 1 && b.3 <= planned.3 + 1,
+            "frame {i}: drawn at {b:?}, planned at {planned:?}"
+        );
+    }
+    // The test can fail: the number's first place (the safe zone's top left corner) is on
+    // the face.
+    let (bw, bh) = (boxes[0].2 - boxes[0].0, boxes[0].3 - boxes[0].1);
+    let first = (10, 20, 10 + bw, 20 + bh);
+    let covered =
+        !(first.2 <= face.0 || face.2 <= first.0 || first.3 <= face.1 || face.3 <= first.1);
+    assert!(
+        covered,
+        "the top left corner {first:?} is on the face {face:?}"
+    );
+}

@@ -536,3 +536,87 @@ fn the_reel_respects_the_preset_max_length_after_its_replay() {
     }
     assert_eq!(with_replay, 1);
 }
+
+#[test]
+fn the_push_in_closes_in_on_the_face_not_the_windows_centre() {
+    let dir = workdir();
+    let d = dir.path();
+    // A face the window cannot centre (at the picture's top left edge).
+    let clip = face_in_corner_clip();
+    let preset = tiny_preset(d, "tiny", "tiktok", "");
+    // Text at the size a 180 px frame wants (the tag is then clear of the face).
+    let args = [
+        s(&clip),
+        "--replay",
+        "--focus",
+        "auto",
+        "-p",
+        s(&preset),
+        "--text-size",
+        "16px",
+        "--encoder-preset",
+        "ultrafast",
+    ];
+    let plan = dry_plans(&args).remove(0);
+    let r = &plan["replay"];
+    assert_eq!(r["zoom_on"], "people", "{r}");
+    let aim = [
+        r["zoom_centre"][0].as_f64().unwrap(),
+        r["zoom_centre"][1].as_f64().unwrap(),
+    ];
+    let first = r["first_frame"].as_u64().unwrap() as usize;
+    let last = first + r["frames"].as_u64().unwrap() as usize - 1;
+    let reel = d.join("reel.mp4");
+    let mut full = vec!["render"];
+    full.extend(args);
+    full.extend(["-o", s(&reel), "-q"]);
+    failreel_ok(&full);
+    let (w, h, frames) = rgb_frames(&reel);
+    assert_eq!((w, h), (180, 320));
+    // The face before the replay, and at the end of its push-in.
+    let (n0, before) = skin_box(&frames[first - 1], w);
+    let (n1, end) = skin_box(&frames[last], w);
+    assert!(n0 > 1500 && n1 > n0, "{n0} then {n1} skin pixels");
+    let centre = |b: (usize, usize, usize, usize)| {
+        [
+            (b.0 + b.2) as f64 / 2.0 / w as f64,
+            (b.1 + b.3) as f64 / 2.0 / h as f64,
+        ]
+    };
+    let (was, now) = (centre(before), centre(end));
+    // The plan aims at the face.
+    for k in 0..2 {
+        assert!(
+            (aim[k] - was[k]).abs() < 0.08,
+            "zoom centre {aim:?}, the face at {was:?}"
+        );
+    }
+    // The tag keeps clear of the face it pushes in on (its first corner, the top left, is
+    // on it).
+    let tag = plan["overlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["role"] == "replay_tag")
+        .map(|o| rect(&o["rect"]))
+        .unwrap();
+    let apart = tag.2 <= end.0 || end.2 <= tag.0 || tag.3 <= end.1 || end.3 <= tag.1;
+    assert!(apart, "the tag {tag:?} is on the face {end:?}");
+    let first = (10, 20, 10 + tag.2 - tag.0, 20 + tag.3 - tag.1);
+    let on = !(first.2 <= end.0 || end.2 <= first.0 || first.3 <= end.1 || end.3 <= first.1);
+    assert!(on, "the top left corner {first:?} is on the face {end:?}");
+    // Pushed in: the face 1/0.8 times as wide.
+    let grow = (end.2 - end.0) as f64 / (before.2 - before.0) as f64;
+    assert!((grow - 1.25).abs() < 0.1, "the face grew {grow:.2}x");
+    // A push-in on the window's centre would move the face away from the middle of the
+    // frame (to 0.5 + (x - 0.5) / 0.8); this one brings it nearer than that, on both axes.
+    for k in 0..2 {
+        let centred = 0.5 + (was[k] - 0.5) / 0.8;
+        assert!(
+            (now[k] - 0.5).abs() + 0.03 < (centred - 0.5).abs(),
+            "axis {k}: the face at {:.3} at the end of the push-in, {:.3} before it; a centred push-in puts it at {centred:.3}",
+            now[k],
+            was[k]
+        );
+    }
+}

@@ -23,6 +23,10 @@ pub struct ShotPath {
     /// moment the window could not reach in time, and back), at its first sample's time,
     /// rather than at a cut.
     pub jump: bool,
+    /// Per sample, the column the shot's subject is centred on (proxy pixels): the people
+    /// first, else what moves against the camera, else what stands out; None where nothing
+    /// does (and in every sample of a centred or filled shot).
+    pub focus: Vec<Option<f32>>,
 }
 
 /// Samples where a new shot starts (never 0): a large colour change, or one well above its
@@ -469,6 +473,13 @@ fn plan_shot(
         camera,
         x,
         jump: false,
+        focus: if matches!(camera, Camera::Centre | Camera::Fill) {
+            vec![None; n]
+        } else {
+            subj.iter()
+                .map(|s| s.filter(|s| !s.wide).map(|s| s.centre))
+                .collect()
+        },
     };
     // Counts of samples, weighed by their emphasis.
     let count = |keep: &dyn Fn(&Subject) -> bool| -> f32 {

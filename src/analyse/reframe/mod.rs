@@ -35,7 +35,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 11;
+const VERSION: u32 = 12;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -62,6 +62,86 @@ struct Decided {
     shots: Vec<ShotPlan>,
     /// Sampled at the keyframes (a large picture), not 5 times a second.
     keyframes: bool,
+    /// What each sample showed of the subject, on the upright source picture.
+    seen: Vec<Seen>,
+}
+
+/// What one sample showed of the subject, on the upright source picture (pixels).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Seen {
+    /// The sample's reel time.
+    t: Micros,
+    /// The people's faces `(x0, y0, x1, y1)`, largest first.
+    faces: Vec<[f32; 4]>,
+    /// The column the camera's subject is centred on (None: nothing stands out).
+    focus_x: Option<f32>,
+}
+
+/// `seen` on the reel's frame: each sample's boxes through the window the crop path has at
+/// its time (a filled shot's whole picture fitted to the frame's width, centred).
+fn on_frame(video: &crate::plan::VideoPlan, seen: &[Seen]) -> Vec<crate::plan::SubjectSample> {
+    use crate::plan::{FrameBox, SubjectSample};
+    let (ow, oh) = (video.width as f64, video.height as f64);
+    seen.iter()
+        .map(|s| {
+            let w = video.window_at(s.t);
+            // Source pixels to frame pixels: x' = (x - ox) * kx + px.
+            let (kx, ky, ox, oy, px, py) = match video.fill_for(w) {
+                Some(fit) => {
+                    let k = fit.width as f64 / w.width.max(1) as f64;
+                    let top = (oh - fit.height as f64) / 2.0;
+                    (
+                        k,
+                        fit.height as f64 / w.height.max(1) as f64,
+                        w.x as f64,
+                        w.y as f64,
+                        (ow - fit.width as f64) / 2.0,
+                        top,
+                    )
+                }
+                None => (
+                    ow / w.width.max(1) as f64,
+                    oh / w.height.max(1) as f64,
+                    w.x as f64,
+                    w.y as f64,
+                    0.0,
+                    0.0,
+                ),
+            };
+            let fx = |x: f64| ((x - ox) * kx + px).round() as i32;
+            let fy = |y: f64| ((y - oy) * ky + py).round() as i32;
+            let faces: Vec<FrameBox> = s
+                .faces
+                .iter()
+                .map(|b| FrameBox {
+                    x0: fx(b[0] as f64),
+                    y0: fy(b[1] as f64),
+                    x1: fx(b[2] as f64),
+                    y1: fy(b[3] as f64),
+                })
+                .collect();
+            let focus = if faces.is_empty() {
+                s.focus_x.map(|x| [fx(x as f64), (oh / 2.0).round() as i32])
+            } else {
+                // The faces' centre, each weighed by its width.
+                let m: f64 = faces.iter().map(|f| (f.x1 - f.x0).max(1) as f64).sum();
+                let c = |i: usize| {
+                    faces
+                        .iter()
+                        .map(|f| f.centre()[i] * (f.x1 - f.x0).max(1) as f64)
+                        .sum::<f64>()
+                        / m
+                };
+                Some([c(0).round() as i32, c(1).round() as i32])
+            };
+            SubjectSample {
+                t: s.t,
+                faces,
+                focus,
+            }
+        })
+        .filter(|s| !s.faces.is_empty() || s.focus.is_some())
+        .collect()
 }
 
 /// Runs the pass if `plan` asks for it (reading the cache first) and puts the path into the
@@ -128,6 +208,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
                 // the render's own message): the window stays centred.
                 let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
                 r.analysed = true;
+                r.subjects = Vec::new();
                 r.note = Some(format!("the window stays centred: {e}"));
                 if !r.fixed.is_empty() {
                     let centred = vec![CropKey {
@@ -147,6 +228,10 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     r.shots = decided.shots;
     // A `--focus` list's fixed stretches keep their windows.
     plan.video.crop_path = crate::plan::with_fixed(&decided.keys, &r.fixed);
+    let subjects = on_frame(&plan.video, &decided.seen);
+    if let Some(r) = plan.video.reframe.as_mut() {
+        r.subjects = subjects;
+    }
     Ok(())
 }
 
@@ -212,6 +297,7 @@ fn decide(
             }],
             shots: Vec::new(),
             keyframes: by_keyframes,
+            seen: Vec::new(),
         });
     }
     let scale = rw as f32 / pw as f32;
@@ -282,10 +368,48 @@ fn decide(
             camera: s.camera,
         });
     }
+    // What each sample showed: the people's faces (as the tracks hold them), and the
+    // column the shot's camera is centred on.
+    let focus_of = |k: usize| {
+        shots
+            .iter()
+            .find(|s| (s.start..s.end).contains(&k))
+            .and_then(|s| s.focus.get(k - s.start).copied().flatten())
+    };
+    let seen = (0..obs.len())
+        .map(|k| {
+            // A track is held a little beyond its ends, never across a cut.
+            let shot_of = |k: usize| cut_samples.partition_point(|&c| c <= k);
+            let mut faces: Vec<people::Face> = tracks
+                .iter()
+                .filter(|t| t.faces.first().is_some_and(|f| shot_of(f.0) == shot_of(k)))
+                .filter_map(|t| t.at(k, hold))
+                .collect();
+            faces.sort_by(|a, b| b.w.total_cmp(&a.w));
+            let (fw, fh) = (rw as f32, rh as f32);
+            Seen {
+                t: sample_time(k),
+                faces: faces
+                    .iter()
+                    .map(|f| {
+                        [
+                            (f.x - f.w / 2.0) * fw,
+                            (f.y - f.h / 2.0) * fh,
+                            (f.x + f.w / 2.0) * fw,
+                            (f.y + f.h / 2.0) * fh,
+                        ]
+                    })
+                    .collect(),
+                focus_x: focus_of(k).map(|c| c * scale),
+            }
+        })
+        .filter(|s| !s.faces.is_empty() || s.focus_x.is_some())
+        .collect();
     Ok(Decided {
         keys: thin(keys),
         shots: plans,
         keyframes: by_keyframes,
+        seen,
     })
 }
 

@@ -847,3 +847,45 @@ pub fn quarter_preset(dir: &Path) -> PathBuf {
     .unwrap();
     p
 }
+
+/// A 640x360 30 fps clip, 3 s, no sound (cached): a drawn person ([`person_png`], face 96 px
+/// wide) at the picture's top left corner over a plain blue-grey. The reframe pass finds the
+/// face, but the 9:16 window cannot centre it (it is at the picture's edge): it stays at the
+/// window's top left, where a part's number goes first, and off the window's centre.
+pub fn face_in_corner_clip() -> PathBuf {
+    cached_fixture("face_in_corner_v1.mp4", |path| {
+        let png = path.with_extension("png");
+        person_png(&png, 96);
+        Fixture::new()
+            .lavfi("color=c=0x3c5a78:s=640x360:r=30:d=3")
+            .input(&["-loop", "1", "-framerate", "30", "-i", s(&png)])
+            .opts(&[
+                "-filter_complex",
+                "[0][1]overlay=x=-63:y=-2:shortest=1,format=yuv420p",
+                "-t",
+                "3",
+                "-g",
+                "30",
+            ])
+            .write(path);
+        let _ = std::fs::remove_file(&png);
+    })
+}
+
+/// The drawn face's skin (see [`person_png`]) in a `w`-wide RGB frame: its pixel count and
+/// bounding box `(x0, y0, x1, y1)` (exclusive ends).
+pub fn skin_box(f: &[u8], w: usize) -> (usize, (usize, usize, usize, usize)) {
+    let (mut n, mut b) = (0, (usize::MAX, usize::MAX, 0, 0));
+    for (i, p) in f.chunks_exact(3).enumerate() {
+        let (pr, pg, pb) = (p[0] as i32, p[1] as i32, p[2] as i32);
+        if (140..230).contains(&pr)
+            && (20..70).contains(&(pr - pg))
+            && (10..50).contains(&(pg - pb))
+        {
+            let (x, y) = (i % w, i / w);
+            n += 1;
+            b = (b.0.min(x), b.1.min(y), b.2.max(x + 1), b.3.max(y + 1));
+        }
+    }
+    (n, b)
+}
