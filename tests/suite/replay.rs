@@ -557,7 +557,7 @@ fn the_push_in_closes_in_on_the_face_not_the_windows_centre() {
         "--encoder-preset",
         "ultrafast",
     ];
-    let plan = dry_plans(&args).remove(0);
+    let plan = render_dry_plan(&args);
     let r = &plan["replay"];
     assert_eq!(r["zoom_on"], "people", "{r}");
     let aim = [
