@@ -11,8 +11,8 @@ in a git-ignored folder (default `target/detect-corpus/`).
 
 Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
 
-Three parts, split by SOURCE: the held-out clips use event recordings, speech, music, fan and
-clink recordings, alarm beeps and footage that the development clips never use. Tune on
+Four parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
+clink recordings, alarm beeps and footage that no other part uses. Tune on
 `dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
 tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
 packages (Freedroid RPG, Hedgewars, Wesnoth, Scorched3D, Battle Tanks, Chromium B.S.U.,
