@@ -3,7 +3,7 @@
 twenty-line baselines run on the same decoded sound, and times it against a plain decode.
 
     python3 scripts/eval_detect.py [--bin target/release/failreel] [--corpus target/detect-corpus]
-                                   [--part dev|heldout|heldoutb|all] [--no-time] [--per-clip] [--save out.json]
+                                   [--part dev|heldout|heldoutb|heldoutc|all] [--no-time] [--per-clip] [--save out.json]
 
 Measures (an event's onset is its truth `t`; an alarm caught mid-cycle also counts at its
 first beep heard, `first_heard`):
@@ -156,10 +156,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(repo, "target", "release", "failreel"))
     ap.add_argument("--corpus", default=os.path.join(repo, "target", "detect-corpus"))
-    ap.add_argument("--part", default="all", choices=["dev", "heldout", "heldoutb", "all"],
-                    help="heldout was seen after round 1's tuning; heldoutb (held-out B) is the clean one")
+    ap.add_argument("--part", default="all", choices=["dev", "heldout", "heldoutb", "heldoutc", "all"],
+                    help="heldout (A) and heldoutb (B) have been looked at; heldoutc (C) is run once, at the end")
     ap.add_argument("--no-time", action="store_true", help="skip the plain-decode timing")
     ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--no-detect", action="store_true",
+                    help="baselines only (they are not tuned, so they may run on a clean part)")
     ap.add_argument("--per-clip", action="store_true")
     ap.add_argument("--only", default=None, help="comma-separated clip names")
     ap.add_argument("--save", default=None, help="write the raw results as JSON")
@@ -169,15 +171,19 @@ def main():
     if a.only:
         keep = set(a.only.split(","))
         clips = [c for c in clips if c["clip"].split(".")[0] in keep or c["clip"] in keep]
-    names = ["detect"] + ([] if a.no_baselines else ["loudest 50 ms", "energy jump"])
+    names = ([] if a.no_detect else ["detect"]) + ([] if a.no_baselines else ["loudest 50 ms", "energy jump"])
     results, raw = {}, {}
     t_det = t_dec = 0.0
     with tempfile.TemporaryDirectory() as cache:
         for c in clips:
             path = os.path.join(a.corpus, "clips", c["clip"])
-            ts, moments, wall = detector(a.bin, path, cache)
-            r = {"detect": score(c, ts)}
-            raw[c["clip"]] = {"detect": moments, "detect_s": wall}
+            if a.no_detect:
+                ts, moments, wall = [], [], 0.0
+                r, raw[c["clip"]] = {}, {}
+            else:
+                ts, moments, wall = detector(a.bin, path, cache)
+                r = {"detect": score(c, ts)}
+                raw[c["clip"]] = {"detect": moments, "detect_s": wall}
             if not a.no_baselines:
                 x = audio(path)
                 for m, f in (("loudest 50 ms", baseline_loudest), ("energy jump", baseline_jump)):
@@ -185,7 +191,7 @@ def main():
                     r[m] = score(c, bt)
                     raw[c["clip"]][m] = bt
             dec = None
-            if not a.no_time:
+            if not a.no_time and not a.no_detect:
                 dec = decode_time(path)
                 t_det += wall
                 t_dec += dec
@@ -197,7 +203,7 @@ def main():
                 marks = " ".join(f"{m}={'Y' if r[m]['top'] else '-'}" for m in names)
                 cost = f" {wall:.2f}s/{dec:.2f}s={wall / dec:.2f}x" if dec else f" {wall:.2f}s"
                 print(f"{c['clip']:14s} {marks} [{c['bed'][:28]}] truth {ev} | got {got}{cost}", flush=True)
-    for part in ("dev", "heldout", "heldoutb"):
+    for part in ("dev", "heldout", "heldoutb", "heldoutc"):
         sel = [c for c in clips if c["part"] == part]
         if sel:
             print_table(part, sel, results, names)

