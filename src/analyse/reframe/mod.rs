@@ -35,7 +35,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 12;
+const VERSION: u32 = 13;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -307,9 +307,20 @@ pub struct Sampled {
 /// where a cut may start (the colour or nearly every pixel changes), so that the window can
 /// start a new shot on its person.
 fn looks_for_faces(k: u64, o: &signals::Observation) -> bool {
-    k.is_multiple_of(DETECT_EVERY)
-        || o.cut_distance > 0.15
-        || (o.cut_distance > 0.04 && o.change > 0.1)
+    k.is_multiple_of(DETECT_EVERY) || may_cut(o)
+}
+
+/// Whether a cut may start at a sample with observation `o` (the colour or nearly every
+/// pixel changes).
+fn may_cut(o: &signals::Observation) -> bool {
+    o.cut_distance > 0.15 || (o.cut_distance > 0.04 && o.change > 0.1)
+}
+
+/// Whether a look at sample `k` goes on to the finer looks where the first finds nobody:
+/// at a routine look every other second (the finer looks cost 5-15 times the first at
+/// 1080p), and always where a cut may start.
+fn looks_deeply(k: u64, o: &signals::Observation) -> bool {
+    k.is_multiple_of(2 * DETECT_EVERY) || may_cut(o)
 }
 
 /// The shortest stretch of the full-rate proxy worth decoding on its own, in samples (2 s).
@@ -391,13 +402,17 @@ pub fn rate_observations(
             let primary = looks_for_faces(first_sample, o);
             if primary || follow {
                 let finder = finder.get_or_insert_with(people::FaceFinder::new);
-                let f = finder.look_at(g, Some(&o.motion));
+                let f = finder.look_at(
+                    g,
+                    Some(&o.motion),
+                    !primary || looks_deeply(first_sample, o),
+                );
                 let next = first_sample as usize + 1;
                 let looked_next = s.faces.first().is_some_and(|(k, _)| *k == next);
                 let confirm = primary && people::needs_confirming(&f) && !looked_next;
                 faces.push((first_sample as usize, f));
                 if let (true, Some(o2), Some(g2)) = (confirm, part.get(1), s.second_grey.as_ref()) {
-                    faces.push((next, finder.look_at(g2, Some(&o2.motion))));
+                    faces.push((next, finder.look_at(g2, Some(&o2.motion), true)));
                 }
             }
         }
@@ -470,9 +485,11 @@ fn observe_stretch(
             // followed by a look at the next sample (which is not followed up itself).
             let primary = looks_for_faces(k, &o);
             if primary || follow {
-                let f = finder
-                    .get_or_insert_with(people::FaceFinder::new)
-                    .look(g, Some(&o.motion))?;
+                let f = finder.get_or_insert_with(people::FaceFinder::new).look(
+                    g,
+                    Some(&o.motion),
+                    !primary || looks_deeply(k, &o),
+                )?;
                 follow = primary && people::needs_confirming(&f);
                 out.faces.push((k as usize, f));
             } else {

@@ -141,14 +141,16 @@ impl FaceFinder {
     /// nobody a second at [`FINE_WIDTH`] px, and where that finds nobody either a close look
     /// at the columns that move against the camera (`motion`, the sample's per-column share
     /// of moving pixels; None: no close look). Faces from the close look are weak (below
-    /// [`WEAK_SCORE`]): a track needs a second sighting before it is a person.
+    /// [`WEAK_SCORE`]): a track needs a second sighting before it is a person. Not `deep`:
+    /// the first look only.
     pub fn look(
         &mut self,
         g: &mut super::proxy::LazyGrey<'_>,
         motion: Option<&[f32]>,
+        deep: bool,
     ) -> Result<Vec<Face>, crate::media::RenderError> {
         let f = self.find(g.get()?);
-        if !f.is_empty() {
+        if !f.is_empty() || !deep {
             return Ok(f);
         }
         let f = Self::detect(&mut self.fine, g.fine()?);
@@ -163,9 +165,9 @@ impl FaceFinder {
     }
 
     /// [`FaceFinder::look`] at kept pictures.
-    pub fn look_at(&mut self, p: &Pictures, motion: Option<&[f32]>) -> Vec<Face> {
+    pub fn look_at(&mut self, p: &Pictures, motion: Option<&[f32]>, deep: bool) -> Vec<Face> {
         let f = self.find(&p.grey);
-        if !f.is_empty() {
+        if !f.is_empty() || !deep {
             return f;
         }
         let f = Self::detect(&mut self.fine, &p.fine);
@@ -653,7 +655,7 @@ mod tests {
         let mut finder = FaceFinder::new();
         let spans = moving_spans(&motion);
         assert_eq!(spans.len(), 1, "{spans:?}");
-        let found = finder.look_at(&p, Some(&motion));
+        let found = finder.look_at(&p, Some(&motion), true);
         assert_eq!(found.len(), 1, "{found:?}");
         let f = found[0];
         assert!((f.x - 411.0 / 640.0).abs() < 0.02, "{f:?}");
@@ -662,9 +664,11 @@ mod tests {
         assert!(confirmed(link(&[(0, found.clone())], &[], 12)).is_empty());
         let twice = link(&[(0, found.clone()), (1, found.clone())], &[], 12);
         assert_eq!(confirmed(twice).len(), 1);
+        // The first look alone does not see it.
+        assert!(finder.look_at(&p, Some(&motion), false).is_empty());
         // Without the close look (no motion known), or where nothing moves, nobody is found.
-        assert!(finder.look_at(&p, None).is_empty());
-        assert!(finder.look_at(&p, Some(&vec![0.0; 192])).is_empty());
+        assert!(finder.look_at(&p, None, true).is_empty());
+        assert!(finder.look_at(&p, Some(&vec![0.0; 192]), true).is_empty());
         // Motion everywhere is not a region to look at.
         assert!(moving_spans(&vec![0.3; 192]).is_empty());
     }

@@ -377,7 +377,7 @@ pub fn decode_stretches(
         let mut faces = None;
         shrink.run(&mut dec, spec.input, |k, t, g| {
             if let Some(f) = faces_first.as_deref_mut().filter(|_| out.is_empty()) {
-                faces = Some(f.look(g, None)?);
+                faces = Some(f.look(g, None, true)?);
             }
             out.push((k, t.clone()));
             Ok(())
