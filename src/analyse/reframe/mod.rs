@@ -35,7 +35,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 12;
+const VERSION: u32 = 14;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -431,9 +431,20 @@ pub struct Sampled {
 /// where a cut may start (the colour or nearly every pixel changes), so that the window can
 /// start a new shot on its person.
 fn looks_for_faces(k: u64, o: &signals::Observation) -> bool {
-    k.is_multiple_of(DETECT_EVERY)
-        || o.cut_distance > 0.15
-        || (o.cut_distance > 0.04 && o.change > 0.1)
+    k.is_multiple_of(DETECT_EVERY) || may_cut(o)
+}
+
+/// Whether a cut may start at a sample with observation `o` (the colour or nearly every
+/// pixel changes).
+fn may_cut(o: &signals::Observation) -> bool {
+    o.cut_distance > 0.15 || (o.cut_distance > 0.04 && o.change > 0.1)
+}
+
+/// Whether a look at sample `k` goes on to the finer looks where the first finds nobody:
+/// at a routine look every other second (the finer looks cost 5-15 times the first at
+/// 1080p), and always where a cut may start.
+fn looks_deeply(k: u64, o: &signals::Observation) -> bool {
+    k.is_multiple_of(2 * DETECT_EVERY) || may_cut(o)
 }
 
 /// The shortest stretch of the full-rate proxy worth decoding on its own, in samples (2 s).
@@ -502,14 +513,31 @@ pub fn rate_observations(
             a.push(before);
             *o = a.push(first);
         }
-        // The stretch's first sample: looked at now that its observation is the one a
-        // single decode makes.
+        // The stretch's first sample (and the next, when the first's faces need a second
+        // sighting): looked at now that its observation is the one a single decode makes.
         if let (Some(o), Some(g)) = (part.first(), s.first_grey.as_ref()) {
-            if looks_for_faces(first_sample, o) {
-                let f = finder
-                    .get_or_insert_with(people::FaceFinder::new)
-                    .look_at(g);
+            // A weak face at the previous stretch's last sample (a look made for its own
+            // reasons) is followed up here.
+            let follow = faces.last().is_some_and(|(k, f)| {
+                *k + 1 == first_sample as usize
+                    && people::needs_confirming(f)
+                    && looks_for_faces(*k as u64, &obs[*k])
+            });
+            let primary = looks_for_faces(first_sample, o);
+            if primary || follow {
+                let finder = finder.get_or_insert_with(people::FaceFinder::new);
+                let f = finder.look_at(
+                    g,
+                    Some(&o.motion),
+                    !primary || looks_deeply(first_sample, o),
+                );
+                let next = first_sample as usize + 1;
+                let looked_next = s.faces.first().is_some_and(|(k, _)| *k == next);
+                let confirm = primary && people::needs_confirming(&f) && !looked_next;
                 faces.push((first_sample as usize, f));
+                if let (true, Some(o2), Some(g2)) = (confirm, part.get(1), s.second_grey.as_ref()) {
+                    faces.push((next, finder.look_at(g2, Some(&o2.motion), true)));
+                }
             }
         }
         faces.extend(s.faces);
@@ -538,6 +566,8 @@ struct Stretch {
     /// The first picture for the face detector (whether to look is decided once its
     /// observation is made against the previous stretch).
     first_grey: Option<people::Pictures>,
+    /// The second picture's, for a follow-up of the first's look.
+    second_grey: Option<people::Pictures>,
     /// Faces at the samples after the first that the detector looked at.
     faces: Vec<(usize, Vec<people::Face>)>,
 }
@@ -555,8 +585,11 @@ fn observe_stretch(
         first: None,
         last: None,
         first_grey: None,
+        second_grey: None,
         faces: Vec::new(),
     };
+    // The look at the previous sample found only faces that need a second sighting.
+    let mut follow = false;
     let mut finder: Option<people::FaceFinder> = None;
     proxy::decode_proxy(spec, RATE, samples, entry, threads, WIDTH, |k, t, g| {
         let o = analyser.push(t);
@@ -568,9 +601,24 @@ fn observe_stretch(
         if out.first.is_none() {
             out.first = Some(t.clone());
             out.first_grey = Some(g.both()?);
-        } else if looks_for_faces(k, &o) {
-            let f = finder.get_or_insert_with(people::FaceFinder::new).look(g)?;
-            out.faces.push((k as usize, f));
+        } else {
+            if k == first_sample + 1 {
+                out.second_grey = Some(g.both()?);
+            }
+            // A look made for its own reasons whose faces all need a second sighting is
+            // followed by a look at the next sample (which is not followed up itself).
+            let primary = looks_for_faces(k, &o);
+            if primary || follow {
+                let f = finder.get_or_insert_with(people::FaceFinder::new).look(
+                    g,
+                    Some(&o.motion),
+                    !primary || looks_deeply(k, &o),
+                )?;
+                follow = primary && people::needs_confirming(&f);
+                out.faces.push((k as usize, f));
+            } else {
+                follow = false;
+            }
         }
         out.obs.push(o);
         out.last = Some(t.clone());

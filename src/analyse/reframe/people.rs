@@ -23,6 +23,20 @@ const FINE_THRESH: f64 = 1.0;
 /// A face scoring under the first look's threshold is weak: alone in its track (seen once)
 /// it is not taken for a person.
 pub const WEAK_SCORE: f32 = 2.0;
+/// The close look's picture width (px): where the first two looks find nobody, the columns
+/// that move against the camera are looked at again in a picture this wide (up to twice the
+/// source's width), so that a face 10-14 px tall in a 640 px source (a cyclist down the
+/// street) reaches the detector's 20 px.
+pub const CLOSE_WIDTH: usize = 1280;
+const CLOSE_MIN_FACE: u32 = 20;
+const CLOSE_THRESH: f64 = 1.0;
+/// The close look's region: the columns where at least this share of the column's height
+/// moves against the camera, widened by [`CLOSE_PAD`] of the picture's width each side; no
+/// close look where that is wider than [`CLOSE_MAX_SPAN`] of the picture (the whole picture
+/// moves: nothing in particular to look at, and the look would cost the most there).
+const CLOSE_MOTION: f32 = 0.05;
+const CLOSE_PAD: f32 = 0.08;
+const CLOSE_MAX_SPAN: f32 = 0.5;
 
 /// The model, from rustface's crate package (see build.rs).
 static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/seeta_fd_frontal_v1.0.bin"));
@@ -85,12 +99,15 @@ pub struct Pictures {
     pub grey: Grey,
     /// [`FINE_WIDTH`] px wide.
     pub fine: Grey,
+    /// [`CLOSE_WIDTH`] px wide (at most twice the source's width).
+    pub close: Grey,
 }
 
 /// Finds faces in grey pictures.
 pub struct FaceFinder {
     detector: Box<dyn rustface::Detector>,
     fine: Box<dyn rustface::Detector>,
+    close: Box<dyn rustface::Detector>,
 }
 
 impl Default for FaceFinder {
@@ -116,29 +133,82 @@ impl FaceFinder {
         FaceFinder {
             detector: make(20, 2.0),
             fine: make(FINE_MIN_FACE, FINE_THRESH),
+            close: make(CLOSE_MIN_FACE, CLOSE_THRESH),
         }
     }
 
-    /// The faces in a proxy picture: the first look at [`DETECT_WIDTH`] px, and where it finds
-    /// nobody a second at [`FINE_WIDTH`] px.
+    /// The faces in a proxy picture: the first look at [`DETECT_WIDTH`] px, where it finds
+    /// nobody a second at [`FINE_WIDTH`] px, and where that finds nobody either a close look
+    /// at the columns that move against the camera (`motion`, the sample's per-column share
+    /// of moving pixels; None: no close look). Faces from the close look are weak (below
+    /// [`WEAK_SCORE`]): a track needs a second sighting before it is a person. Not `deep`:
+    /// the first look only.
     pub fn look(
         &mut self,
         g: &mut super::proxy::LazyGrey<'_>,
+        motion: Option<&[f32]>,
+        deep: bool,
     ) -> Result<Vec<Face>, crate::media::RenderError> {
         let f = self.find(g.get()?);
+        if !f.is_empty() || !deep {
+            return Ok(f);
+        }
+        let f = Self::detect(&mut self.fine, g.fine()?);
         if !f.is_empty() {
             return Ok(f);
         }
-        Ok(Self::detect(&mut self.fine, g.fine()?))
+        let spans = motion.map(moving_spans).unwrap_or_default();
+        if spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(Self::close_look(&mut self.close, g.close()?, &spans))
     }
 
     /// [`FaceFinder::look`] at kept pictures.
-    pub fn look_at(&mut self, p: &Pictures) -> Vec<Face> {
+    pub fn look_at(&mut self, p: &Pictures, motion: Option<&[f32]>, deep: bool) -> Vec<Face> {
         let f = self.find(&p.grey);
+        if !f.is_empty() || !deep {
+            return f;
+        }
+        let f = Self::detect(&mut self.fine, &p.fine);
         if !f.is_empty() {
             return f;
         }
-        Self::detect(&mut self.fine, &p.fine)
+        let spans = motion.map(moving_spans).unwrap_or_default();
+        Self::close_look(&mut self.close, &p.close, &spans)
+    }
+
+    /// The faces in columns `spans` (fractions of the width) of `g`, in fractions of the
+    /// whole picture, their scores capped below [`WEAK_SCORE`], largest first.
+    fn close_look(
+        detector: &mut Box<dyn rustface::Detector>,
+        g: &Grey,
+        spans: &[(f32, f32)],
+    ) -> Vec<Face> {
+        let mut out = Vec::new();
+        for span in spans {
+            let x0 = ((span.0 * g.width as f32).floor() as usize).min(g.width);
+            let x1 = ((span.1 * g.width as f32).ceil() as usize).clamp(x0, g.width);
+            let cw = x1 - x0;
+            let mut luma = Vec::with_capacity(cw * g.height);
+            for row in g.luma.chunks_exact(g.width.max(1)).take(g.height) {
+                luma.extend_from_slice(&row[x0..x1]);
+            }
+            let crop = Grey {
+                width: cw,
+                height: g.height,
+                luma,
+            };
+            let (k, o) = (cw as f32 / g.width as f32, x0 as f32 / g.width as f32);
+            out.extend(Self::detect(detector, &crop).into_iter().map(|f| Face {
+                x: o + f.x * k,
+                w: f.w * k,
+                score: f.score.min(0.99 * WEAK_SCORE),
+                ..f
+            }));
+        }
+        out.sort_by(|a, b| b.w.total_cmp(&a.w));
+        out
     }
 
     /// The faces in `g`, largest first (the first look only).
@@ -169,6 +239,58 @@ impl FaceFinder {
         faces.sort_by(|a, b| b.w.total_cmp(&a.w));
         faces
     }
+}
+
+/// The columns worth a close look (fractions of the width): runs of columns where at least
+/// [`CLOSE_MOTION`] of the column moves against the camera, each widened by [`CLOSE_PAD`]
+/// (runs that then overlap are one), the ones with the most motion first until they cover
+/// [`CLOSE_MAX_SPAN`] of the width; left to right. Empty where nothing moves.
+pub fn moving_spans(motion: &[f32]) -> Vec<(f32, f32)> {
+    let n = motion.len() as f32;
+    // (left, right, motion) per run of moving columns.
+    let mut runs: Vec<(f32, f32, f32)> = Vec::new();
+    let mut i = 0;
+    while i < motion.len() {
+        if motion[i] < CLOSE_MOTION {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut mass = 0.0;
+        while i < motion.len() && motion[i] >= CLOSE_MOTION {
+            mass += motion[i];
+            i += 1;
+        }
+        let (l, r) = (
+            (start as f32 / n - CLOSE_PAD).max(0.0),
+            (i as f32 / n + CLOSE_PAD).min(1.0),
+        );
+        match runs.last_mut() {
+            Some(last) if last.1 >= l => {
+                last.1 = r;
+                last.2 += mass;
+            }
+            _ => runs.push((l, r, mass)),
+        }
+    }
+    runs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut out: Vec<(f32, f32)> = Vec::new();
+    let mut covered = 0.0;
+    for (l, r, _) in runs {
+        if covered + (r - l) > CLOSE_MAX_SPAN {
+            continue;
+        }
+        covered += r - l;
+        out.push((l, r));
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+/// Whether a look's faces need a second sighting (every one is weak): the next sample is
+/// looked at too.
+pub fn needs_confirming(faces: &[Face]) -> bool {
+    !faces.is_empty() && faces.iter().all(|f| f.score < WEAK_SCORE)
 }
 
 /// One person over time: the detections linked into a track (sample index, face).
@@ -462,5 +584,92 @@ mod tests {
         ];
         let s = subjects(&bg, &[], 6, 192.0, 60.0, 2);
         assert!(!s[0].unwrap().wide && s[0].unwrap().right < 0.5 * 192.0);
+    }
+
+    /// A drawn person (as the suite's `person_png`, in grey): a face `size` px wide with its
+    /// left edge at `fx`, top at `fy`, over a mid-grey picture `w` x `h` with mild texture.
+    fn drawn(w: usize, h: usize, fx: f32, fy: f32, size: f32) -> Grey {
+        let mut luma = vec![0u8; w * h];
+        for py in 0..h {
+            for px in 0..w {
+                let (x, y) = ((px as f32 - fx) / size, (py as f32 - fy) / size);
+                let e = |cx: f32, cy: f32, rx: f32, ry: f32| {
+                    ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2)
+                };
+                let mut v = 110.0 + 12.0 * (((px * 7 + py * 13) % 5) as f32 - 2.0) / 2.0;
+                if e(0.5, 2.1, 1.15, 1.05) <= 1.0 && y > 0.95 {
+                    v = 72.0;
+                }
+                let head = e(0.5, 0.52, 0.36, 0.46);
+                if head <= 1.0 {
+                    v = 170.0 - 40.0 * head * head;
+                    if y < 0.22 + 0.05 * (x - 0.5).abs() {
+                        v = 38.0;
+                    }
+                    for ex in [0.35f32, 0.65] {
+                        if (y - 0.36).abs() < 0.02 && (x - ex).abs() < 0.09 {
+                            v = 48.0;
+                        }
+                        if e(ex, 0.45, 0.075, 0.035) <= 1.0 {
+                            v = 235.0;
+                        }
+                        if e(ex, 0.45, 0.035, 0.035) <= 1.0 {
+                            v = 25.0;
+                        }
+                    }
+                    if (x - 0.5).abs() < 0.035 * (y - 0.45) / 0.15 && y > 0.45 && y < 0.62 {
+                        v -= 35.0;
+                    }
+                    if e(0.5, 0.75, 0.13, 0.03) <= 1.0 {
+                        v = 95.0;
+                    }
+                }
+                luma[py * w + px] = v.clamp(0.0, 255.0) as u8;
+            }
+        }
+        Grey {
+            width: w,
+            height: h,
+            luma,
+        }
+    }
+
+    #[test]
+    fn a_small_moving_face_is_found_by_the_close_look_and_needs_a_second_sighting() {
+        // A 640x360 source with a face 22 px wide at x 400: 13 px at the first look's 384,
+        // 22 px at the second's 640 (under its 28), 44 px at the close look's 1280.
+        let at = |scale: f32| {
+            let (w, h) = ((640.0 * scale) as usize, (360.0 * scale) as usize);
+            drawn(w, h, 400.0 * scale, 120.0 * scale, 22.0 * scale)
+        };
+        let p = Pictures {
+            grey: at(0.6),
+            fine: at(1.0),
+            close: at(2.0),
+        };
+        // The person moves against the camera (columns of a 192 px proxy), nothing else.
+        let mut motion = vec![0f32; 192];
+        for m in &mut motion[118..128] {
+            *m = 0.2;
+        }
+        let mut finder = FaceFinder::new();
+        let spans = moving_spans(&motion);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        let found = finder.look_at(&p, Some(&motion), true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = found[0];
+        assert!((f.x - 411.0 / 640.0).abs() < 0.02, "{f:?}");
+        // Weak until seen again: one sighting is not a person, two are.
+        assert!(needs_confirming(&found));
+        assert!(confirmed(link(&[(0, found.clone())], &[], 12)).is_empty());
+        let twice = link(&[(0, found.clone()), (1, found.clone())], &[], 12);
+        assert_eq!(confirmed(twice).len(), 1);
+        // The first look alone does not see it.
+        assert!(finder.look_at(&p, Some(&motion), false).is_empty());
+        // Without the close look (no motion known), or where nothing moves, nobody is found.
+        assert!(finder.look_at(&p, None, true).is_empty());
+        assert!(finder.look_at(&p, Some(&vec![0.0; 192]), true).is_empty());
+        // Motion everywhere is not a region to look at.
+        assert!(moving_spans(&vec![0.3; 192]).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! scaled at once to a small RGB image (about 192 px wide) and turned upright. Also the exact
 //! cut finder: a short stretch decoded at the reel's own rate into tiny thumbnails.
 
-use super::people::{Grey, Pictures, DETECT_WIDTH, FINE_WIDTH};
+use super::people::{Grey, Pictures, CLOSE_WIDTH, DETECT_WIDTH, FINE_WIDTH};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
@@ -55,6 +55,7 @@ struct Shrinker {
     flags: ff::software::scaling::Flags,
     grey: GreyScaler,
     fine: GreyScaler,
+    close: GreyScaler,
 }
 
 /// Scales a decoded frame to the face detector's grey picture (upright,
@@ -125,10 +126,12 @@ fn upright_source(rotation: u32, stored: (usize, usize), x: usize, y: usize) -> 
 pub struct LazyGrey<'a> {
     scaler: &'a mut GreyScaler,
     fine_scaler: &'a mut GreyScaler,
+    close_scaler: &'a mut GreyScaler,
     frame: &'a ff::frame::Video,
     path: &'a Path,
     made: Option<Grey>,
     made_fine: Option<Grey>,
+    made_close: Option<Grey>,
 }
 
 impl LazyGrey<'_> {
@@ -148,11 +151,21 @@ impl LazyGrey<'_> {
         Ok(self.made_fine.as_ref().expect("made above"))
     }
 
-    /// Both pictures, kept for a look decided later.
+    /// The close look's picture, [`CLOSE_WIDTH`] px wide at most and at most twice the
+    /// source's width (scaled at the first call).
+    pub fn close(&mut self) -> Result<&Grey, RenderError> {
+        if self.made_close.is_none() {
+            self.made_close = Some(self.close_scaler.grey(self.path, self.frame)?);
+        }
+        Ok(self.made_close.as_ref().expect("made above"))
+    }
+
+    /// All three pictures, kept for a look decided later.
     pub fn both(&mut self) -> Result<Pictures, RenderError> {
         Ok(Pictures {
             grey: self.get()?.clone(),
             fine: self.fine()?.clone(),
+            close: self.close()?.clone(),
         })
     }
 }
@@ -183,6 +196,17 @@ impl Shrinker {
                 rotation: spec.rotation,
                 upright: proxy_size(spec.rotated_size, FINE_WIDTH),
             },
+            close: GreyScaler {
+                ctx: None,
+                out: ff::frame::Video::empty(),
+                rotation: spec.rotation,
+                // Up to twice the source's width: small faces are enlarged to the
+                // detector's smallest.
+                upright: proxy_size(
+                    (spec.rotated_size.0 * 2, spec.rotated_size.1 * 2),
+                    CLOSE_WIDTH,
+                ),
+            },
         }
     }
 
@@ -202,10 +226,12 @@ impl Shrinker {
                         let mut lazy = LazyGrey {
                             scaler: &mut self.grey,
                             fine_scaler: &mut self.fine,
+                            close_scaler: &mut self.close,
                             frame: &shown.frame,
                             path,
                             made: None,
                             made_fine: None,
+                            made_close: None,
                         };
                         for k in shown.first..shown.first + shown.count {
                             if let Err(e) = on(k, &t, &mut lazy) {
@@ -351,7 +377,7 @@ pub fn decode_stretches(
         let mut faces = None;
         shrink.run(&mut dec, spec.input, |k, t, g| {
             if let Some(f) = faces_first.as_deref_mut().filter(|_| out.is_empty()) {
-                faces = Some(f.look(g)?);
+                faces = Some(f.look(g, None, true)?);
             }
             out.push((k, t.clone()));
             Ok(())
