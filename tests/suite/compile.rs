@@ -519,3 +519,25 @@ fn a_went_wrong_card_marks_the_cold_open_and_numbers_keep_clear_of_cards() {
         assert!(apart, "the number {n:?} is on the {} card {r:?}", c["role"]);
     }
 }
+
+#[test]
+fn cover_flags_are_refused_by_compile_not_silently_dropped() {
+    // `compile --help` lists --cover and --cover-at (the render flags are shared), but a
+    // compilation writes no cover: asking for one is a usage error before anything is probed.
+    let dir = workdir();
+    let d = dir.path();
+    let a = small_pattern(2);
+    let out = d.join("c.mp4");
+    for flags in [
+        &["--cover"][..],
+        &["--cover-at", "1"],
+        &["--cover", "--dry-run"],
+    ] {
+        let mut args = vec!["compile", s(&a), s(&a), "-o", s(&out)];
+        args.extend_from_slice(flags);
+        let o = failreel(&args);
+        assert_exit_says(&o, 2, flags[0]);
+        assert_exit_says(&o, 2, "a compilation writes no cover");
+    }
+    assert!(list(d).is_empty(), "{:?}", list(d));
+}
