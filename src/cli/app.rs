@@ -362,6 +362,13 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         return Ok(EXIT_INTERRUPTED);
     }
     let (img, plan) = img?;
+    // What a render of this reel would warn about (a card's text cut short, a handle over
+    // a card, a picture enlarged…): the frame shows it, so say it, as `render` does.
+    let name = format!("{}: ", args.input.display());
+    for w in plan.warnings() {
+        let prefix = if w.starts_with(&name) { "" } else { &name };
+        eprint_line(&format!("failreel: warning: {prefix}{w}"));
+    }
     if jpeg {
         let tag = crate::plan::cover::jpeg_tag(&plan.hash());
         crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;

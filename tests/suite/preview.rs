@@ -212,3 +212,33 @@ fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
     let left: Vec<String> = list(d).into_iter().filter(|n| n != "cache").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn preview_prints_the_warnings_the_render_would() {
+    // A card text far too long for the safe zone: the render warns that it is cut with "…";
+    // the preview, which shows the cut card, said nothing.
+    let dir = workdir();
+    let d = dir.path();
+    let preset = tiny_preset(d, "tiny", "tiktok", "");
+    let clip = small_pattern(2);
+    let long = "The oil was smoking long before the garlic went in and nobody noticed. ".repeat(8);
+    let png = d.join("frame.png");
+    let err = failreel_ok(&[
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "-p",
+        s(&preset),
+        "--went-wrong",
+        &long,
+        "-o",
+        s(&png),
+    ]);
+    assert!(png.exists());
+    let clip_name = format!(
+        "failreel: warning: {}: the went-wrong card's text is too long",
+        s(&clip)
+    );
+    assert!(err.contains(&clip_name), "{err}");
+}
