@@ -369,6 +369,15 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         let prefix = if w.starts_with(&name) { "" } else { &name };
         eprint_line(&format!("failreel: warning: {prefix}{w}"));
     }
+    // `--strict` as for a render: the frame of a reel that would fail is not written.
+    if req.strict == Some(true) && !plan.warnings().is_empty() {
+        let e = crate::batch::ClipError::Strict {
+            input: args.input.clone(),
+            warnings: plan.warnings().to_vec(),
+        };
+        eprint_line(&format!("failreel: error: {e}: nothing written"));
+        return Ok(EXIT_SOME_FAILED);
+    }
     if jpeg {
         let tag = crate::plan::cover::jpeg_tag(&plan.hash());
         crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;

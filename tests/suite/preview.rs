@@ -242,3 +242,42 @@ fn preview_prints_the_warnings_the_render_would() {
     );
     assert!(err.contains(&clip_name), "{err}");
 }
+
+#[test]
+fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
+    // `preview --help` lists --strict; it was accepted and ignored: the frame of a reel that
+    // `render --strict` refuses was written, exit 0.
+    let dir = workdir();
+    let d = dir.path();
+    // (A 2 s reel is under TikTok's 3 s minimum, and 60 px text does not fit 180 px: both
+    // warnings of their own, set aside here.)
+    let preset = tiny_preset(
+        d,
+        "tiny",
+        "tiktok",
+        "[length]\nmin_s = 1.0\n[cards]\ntext_size = \"16px\"\n",
+    );
+    let clip = small_pattern(2);
+    let long = "The oil was smoking long before the garlic went in and nobody noticed. ".repeat(8);
+    let png = d.join("frame.png");
+    let args = [
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "-p",
+        s(&preset),
+        "--went-wrong",
+        &long,
+        "--strict",
+        "-o",
+        s(&png),
+    ];
+    let o = failreel(&args);
+    assert_exit_says(&o, 1, "--strict makes warnings failures");
+    assert!(!png.exists());
+    // Without warnings, --strict changes nothing.
+    let o = failreel(&[&args[..7], &["Too hot", "--strict", "-o", s(&png)]].concat());
+    assert_exit_says(&o, 0, "wrote");
+    assert!(png.exists());
+}
