@@ -1452,7 +1452,7 @@ fn plan_cards(
         let style = &preset.cards.drawn_style();
         if fit.cut {
             warnings.push(format!(
-                "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({} px); shorten it",
+                "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({:.0} px); shorten it",
                 style.min_body_size
             ));
         }

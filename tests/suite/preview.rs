@@ -276,6 +276,8 @@ fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
     let o = failreel(&args);
     assert_exit_says(&o, 1, "--strict makes warnings failures");
     assert!(!png.exists());
+    // The smallest size is 34 px scaled by 16/60: said in whole pixels, not "9.066668 px".
+    assert_exit_says(&o, 1, "even at the smallest size (9 px)");
     // Without warnings, --strict changes nothing.
     let o = failreel(&[&args[..7], &["Too hot", "--strict", "-o", s(&png)]].concat());
     assert_exit_says(&o, 0, "wrote");
