@@ -482,10 +482,20 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             .take_error()
             .map_or(Ok(EXIT_INTERRUPTED), |e| Err(e.into()));
     }
-    let (plan, warnings) = planned.map_err(|e| match e {
+    let (plan, mut warnings) = planned.map_err(|e| match e {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
+    // A manifest written for `render` may ask for covers (the flags are refused): say that
+    // a compilation writes none rather than drop the keys silently.
+    for c in &parts {
+        if c.request.cover == Some(true) || c.request.cover_at.is_some() {
+            warnings.push(format!(
+                "{}: the manifest asks for a cover (`cover`, `cover_at`), but a compilation writes none: the keys are not used",
+                c.input.display()
+            ));
+        }
+    }
     for w in &warnings {
         sink.event(&Event::Warning {
             input: None,

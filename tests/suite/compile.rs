@@ -541,3 +541,35 @@ fn cover_flags_are_refused_by_compile_not_silently_dropped() {
     }
     assert!(list(d).is_empty(), "{:?}", list(d));
 }
+
+#[test]
+fn a_manifests_cover_keys_are_said_unused_by_compile() {
+    // A week's manifest written for `render` (with `cover = true`) compiled as it is: the
+    // cover keys were dropped without a word.
+    let dir = workdir();
+    let d = dir.path();
+    let a = small_pattern(2);
+    let m = d.join("week.toml");
+    std::fs::write(
+        &m,
+        format!(
+            "[[clip]]\ninput = \"{}\"\ncover = true\n[[clip]]\ninput = \"{}\"\n",
+            s(&a),
+            s(&a)
+        ),
+    )
+    .unwrap();
+    let out = d.join("c.mp4");
+    let o = failreel(&[
+        "compile",
+        "-m",
+        s(&m),
+        "-o",
+        s(&out),
+        "--dry-run",
+        "--no-cold-open",
+        "--no-normalize",
+    ]);
+    assert_exit_says(&o, 0, "a compilation writes none: the keys are not used");
+    assert!(!out.exists());
+}
