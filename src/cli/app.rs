@@ -362,6 +362,22 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         return Ok(EXIT_INTERRUPTED);
     }
     let (img, plan) = img?;
+    // What a render of this reel would warn about (a card's text cut short, a handle over
+    // a card, a picture enlarged…): the frame shows it, so say it, as `render` does.
+    let name = format!("{}: ", args.input.display());
+    for w in plan.warnings() {
+        let prefix = if w.starts_with(&name) { "" } else { &name };
+        eprint_line(&format!("failreel: warning: {prefix}{w}"));
+    }
+    // `--strict` as for a render: the frame of a reel that would fail is not written.
+    if req.strict == Some(true) && !plan.warnings().is_empty() {
+        let e = crate::batch::ClipError::Strict {
+            input: args.input.clone(),
+            warnings: plan.warnings().to_vec(),
+        };
+        eprint_line(&format!("failreel: error: {e}: nothing written"));
+        return Ok(EXIT_SOME_FAILED);
+    }
     if jpeg {
         let tag = crate::plan::cover::jpeg_tag(&plan.hash());
         crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;
@@ -466,10 +482,20 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             .take_error()
             .map_or(Ok(EXIT_INTERRUPTED), |e| Err(e.into()));
     }
-    let (plan, warnings) = planned.map_err(|e| match e {
+    let (plan, mut warnings) = planned.map_err(|e| match e {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
+    // A manifest written for `render` may ask for covers (the flags are refused): say that
+    // a compilation writes none rather than drop the keys silently.
+    for c in &parts {
+        if c.request.cover == Some(true) || c.request.cover_at.is_some() {
+            warnings.push(format!(
+                "{}: the manifest asks for a cover (`cover`, `cover_at`), but a compilation writes none: the keys are not used",
+                c.input.display()
+            ));
+        }
+    }
     for w in &warnings {
         sink.event(&Event::Warning {
             input: None,

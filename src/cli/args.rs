@@ -124,9 +124,18 @@ pub struct DetectArgs {
     /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}]}.
     #[arg(long)]
     pub json: bool,
-    /// At most this many moments per clip.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    /// At most this many moments per clip (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = top_arg)]
     pub top: usize,
+}
+
+fn top_arg(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a number of moments: give 1 or more (--top 0 would show none)"
+        )),
+    }
 }
 
 fn time_arg(s: &str) -> Result<Micros, String> {

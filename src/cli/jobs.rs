@@ -60,6 +60,22 @@ pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<St
             "give either a --manifest or input files, not both".into()
         ]);
     }
+    // The render flags a compilation has no use for: refused, not silently dropped.
+    let flags = &args.reel.request;
+    let unused: Vec<&str> = [
+        ("--cover", flags.cover == Some(true)),
+        ("--cover-at", flags.cover_at.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !unused.is_empty() {
+        return Err(vec![format!(
+            "{}: a compilation writes no cover; leave {} out (render a part with `failreel render … --cover` for a still)",
+            unused.join(" and "),
+            if unused.len() > 1 { "them" } else { "it" }
+        )]);
+    }
     let render_args = RenderArgs {
         inputs: args.inputs.clone(),
         manifest: args.manifest.clone(),

@@ -1098,6 +1098,19 @@ pub fn plan_reel(
             height: out.1,
             fill: preset.video.fill,
         });
+    // A fitted picture keeps one window for the whole reel (below): a `--focus` list asks
+    // for more, so say that its later keys are not used rather than drop them silently.
+    if spans.len() > 1 && fit.is_some() {
+        warnings.push(format!(
+            "the {}x{} picture is fitted to the reel's height with a fill beside it, so its 9:16 window cannot move: only the first --focus key ({}) is used",
+            v.display_width,
+            v.display_height,
+            match spans[0].focus {
+                Focus::Auto => "auto, centred".to_string(),
+                Focus::At(x) => format!("{x}"),
+            }
+        ));
+    }
     let shown_height = crop.height as f64;
     let enlarge = preset.video.height as f64 / shown_height;
     if enlarge > 3.0 {
@@ -1498,7 +1511,7 @@ fn plan_cards(
         let style = &preset.cards.drawn_style();
         if fit.cut {
             warnings.push(format!(
-                "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({} px); shorten it",
+                "the {name} card's text is too long for the safe zone: it is cut with \"…\" even at the smallest size ({:.0} px); shorten it",
                 style.min_body_size
             ));
         }

@@ -462,6 +462,15 @@ impl Human {
             }
         }
         let n = s.outcomes.len();
+        if n == 0 && !s.interrupted {
+            // Only a shard can select no clip at all: say so rather than print nothing.
+            if !self.opts.quiet {
+                self.line(
+                    "failreel: no clip to render in this run (with --shard I/N, clip k is rendered by shard k mod N)",
+                );
+            }
+            return;
+        }
         if s.dry_run {
             let would_skip = s.skipped;
             if n > 1 && !self.opts.quiet {

@@ -311,3 +311,23 @@ fn resume_does_not_depend_on_how_the_manifests_path_is_spelled() {
         );
     }
 }
+
+#[test]
+fn a_shard_with_no_clip_says_so() {
+    // One clip, shard 1/2: nothing to do. The run printed nothing at all on stderr, so a
+    // Slurm or Kubernetes log could not tell "no clip here" from a run that never started.
+    let dir = workdir();
+    let clip = small_pattern(2);
+    let out = dir.path().join("r.mp4");
+    let o = failreel(&["render", s(&clip), "-o", s(&out), "--shard", "1/2"]);
+    assert_exit_says(&o, 0, "no clip to render in this run");
+    assert!(!out.exists());
+    // -q stays quiet.
+    let o = failreel(&["render", s(&clip), "-o", s(&out), "--shard", "1/2", "-q"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

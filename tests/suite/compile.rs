@@ -621,3 +621,57 @@ fn a_parts_number_stays_in_one_place_clear_of_the_face_for_the_whole_part() {
         "the top left corner {first:?} is on the face {face:?}"
     );
 }
+
+#[test]
+fn cover_flags_are_refused_by_compile_not_silently_dropped() {
+    // `compile --help` lists --cover and --cover-at (the render flags are shared), but a
+    // compilation writes no cover: asking for one is a usage error before anything is probed.
+    let dir = workdir();
+    let d = dir.path();
+    let a = small_pattern(2);
+    let out = d.join("c.mp4");
+    for flags in [
+        &["--cover"][..],
+        &["--cover-at", "1"],
+        &["--cover", "--dry-run"],
+    ] {
+        let mut args = vec!["compile", s(&a), s(&a), "-o", s(&out)];
+        args.extend_from_slice(flags);
+        let o = failreel(&args);
+        assert_exit_says(&o, 2, flags[0]);
+        assert_exit_says(&o, 2, "a compilation writes no cover");
+    }
+    assert!(list(d).is_empty(), "{:?}", list(d));
+}
+
+#[test]
+fn a_manifests_cover_keys_are_said_unused_by_compile() {
+    // A week's manifest written for `render` (with `cover = true`) compiled as it is: the
+    // cover keys were dropped without a word.
+    let dir = workdir();
+    let d = dir.path();
+    let a = small_pattern(2);
+    let m = d.join("week.toml");
+    std::fs::write(
+        &m,
+        format!(
+            "[[clip]]\ninput = \"{}\"\ncover = true\n[[clip]]\ninput = \"{}\"\n",
+            s(&a),
+            s(&a)
+        ),
+    )
+    .unwrap();
+    let out = d.join("c.mp4");
+    let o = failreel(&[
+        "compile",
+        "-m",
+        s(&m),
+        "-o",
+        s(&out),
+        "--dry-run",
+        "--no-cold-open",
+        "--no-normalize",
+    ]);
+    assert_exit_says(&o, 0, "a compilation writes none: the keys are not used");
+    assert!(!out.exists());
+}

@@ -482,3 +482,11 @@ fn a_steady_loud_fan_or_a_periodic_beat_alone_gives_no_moment() {
         assert!(moments(line).is_empty(), "{line}");
     }
 }
+
+#[test]
+fn detect_top_zero_is_a_usage_error() {
+    // `--top 0` printed "nothing stands out" (exit 0) whatever the clip held.
+    let clip = small_pattern(2);
+    let o = failreel(&["detect", s(&clip), "--top", "0"]);
+    assert_exit_says(&o, 2, "give 1 or more");
+}

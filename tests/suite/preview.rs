@@ -212,3 +212,74 @@ fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
     let left: Vec<String> = list(d).into_iter().filter(|n| n != "cache").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn preview_prints_the_warnings_the_render_would() {
+    // A card text far too long for the safe zone: the render warns that it is cut with "…";
+    // the preview, which shows the cut card, said nothing.
+    let dir = workdir();
+    let d = dir.path();
+    let preset = tiny_preset(d, "tiny", "tiktok", "");
+    let clip = small_pattern(2);
+    let long = "The oil was smoking long before the garlic went in and nobody noticed. ".repeat(8);
+    let png = d.join("frame.png");
+    let err = failreel_ok(&[
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "-p",
+        s(&preset),
+        "--went-wrong",
+        &long,
+        "-o",
+        s(&png),
+    ]);
+    assert!(png.exists());
+    let clip_name = format!(
+        "failreel: warning: {}: the went-wrong card's text is too long",
+        s(&clip)
+    );
+    assert!(err.contains(&clip_name), "{err}");
+}
+
+#[test]
+fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
+    // `preview --help` lists --strict; it was accepted and ignored: the frame of a reel that
+    // `render --strict` refuses was written, exit 0.
+    let dir = workdir();
+    let d = dir.path();
+    // (A 2 s reel is under TikTok's 3 s minimum, and 60 px text does not fit 180 px: both
+    // warnings of their own, set aside here.)
+    let preset = tiny_preset(
+        d,
+        "tiny",
+        "tiktok",
+        "[length]\nmin_s = 1.0\n[cards]\ntext_size = \"16px\"\n",
+    );
+    let clip = small_pattern(2);
+    let long = "The oil was smoking long before the garlic went in and nobody noticed. ".repeat(8);
+    let png = d.join("frame.png");
+    let args = [
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "-p",
+        s(&preset),
+        "--went-wrong",
+        &long,
+        "--strict",
+        "-o",
+        s(&png),
+    ];
+    let o = failreel(&args);
+    assert_exit_says(&o, 1, "--strict makes warnings failures");
+    assert!(!png.exists());
+    // The smallest size is 34 px scaled by 16/60: said in whole pixels, not "9.066668 px".
+    assert_exit_says(&o, 1, "even at the smallest size (9 px)");
+    // Without warnings, --strict changes nothing.
+    let o = failreel(&[&args[..7], &["Too hot", "--strict", "-o", s(&png)]].concat());
+    assert_exit_says(&o, 0, "wrote");
+    assert!(png.exists());
+}

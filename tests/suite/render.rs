@@ -652,3 +652,28 @@ fn at_f32(v: &serde_json::Value) -> serde_json::Value {
         _ => v.clone(),
     }
 }
+
+#[test]
+fn a_focus_list_on_a_fitted_picture_says_its_later_keys_are_not_used() {
+    // 320x180: the 9:16 window (100x180) misses the reel's shape by more than 1%, so the
+    // picture is fitted with a fill beside it and the window cannot move. A `--focus` list's
+    // later keys were dropped from the plan without a word.
+    let dir = workdir();
+    let clip = small_pattern(2);
+    let out = dir.path().join("r.mp4");
+    let plan = render_dry_plan(&[
+        s(&clip),
+        "-o",
+        s(&out),
+        "--no-normalize",
+        "--focus",
+        "left,1s=right",
+    ]);
+    assert!(plan["video"]["fit"].is_object(), "{}", plan["video"]);
+    assert_eq!(plan["video"]["crop_path"].as_array().unwrap().len(), 1);
+    let warnings = plan["warnings"].to_string();
+    assert!(
+        warnings.contains("only the first --focus key (0) is used"),
+        "{warnings}"
+    );
+}
