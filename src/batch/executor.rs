@@ -5,7 +5,7 @@
 
 use crate::analyse::progress::{Pass, PassProgress};
 use crate::media::input::ProbeError;
-use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
+use crate::model::source::{MediaInfo, SourceStamp};
 use crate::model::time::Micros;
 use crate::plan::{CompletePlan, RenderPlan};
 use crate::render::cover::CoverReport;
@@ -206,42 +206,17 @@ impl FakeRenderer {
 
 /// A [`MediaInfo`] for a 1920x1080 30 fps SDR clip of `duration` with mono audio.
 pub fn synthetic_info(path: &Path, stamp: SourceStamp, duration: Micros) -> MediaInfo {
-    MediaInfo {
-        path: path.to_path_buf(),
-        container: "fake".into(),
-        stamp,
-        duration,
-        video: VideoInfo {
-            index: 0,
-            codec: "h264".into(),
-            width: 1920,
-            height: 1080,
-            sar: (1, 1),
-            rotation: 0,
-            display_width: 1920,
-            display_height: 1080,
-            fps: 30.0,
-            variable_frame_rate: false,
-            pixel_format: "yuv420p".into(),
-            full_range: false,
-            color_space: "bt709".into(),
-            color_primaries: "bt709".into(),
-            hdr: crate::model::Transfer::Sdr,
-            x264_build: None,
-            start: Micros::ZERO,
-            interlaced: None,
-        },
-        audio: Some(AudioInfo {
-            index: 1,
-            codec: "aac".into(),
-            sample_rate: 48_000,
-            channels: 1,
-            layout: "mono".into(),
-            offset: Micros::ZERO,
-            duration: Some(duration),
-        }),
-        audio_streams: 1,
+    let mut info = MediaInfo::for_tests(1920, 1080, 0, duration.as_secs_f64(), true);
+    info.path = path.to_path_buf();
+    info.container = "fake".into();
+    info.stamp = stamp;
+    info.duration = duration;
+    if let Some(a) = info.audio.as_mut() {
+        a.channels = 1;
+        a.layout = "mono".into();
+        a.duration = Some(duration);
     }
+    info
 }
 
 impl Renderer for FakeRenderer {

@@ -200,10 +200,10 @@ pub fn describe(info: &MediaInfo) -> String {
     s
 }
 
-#[cfg(test)]
 impl MediaInfo {
     /// A 30 fps H.264 `w`x`h` clip of `secs` seconds turned by `rotation`, with a stereo AAC
-    /// track starting with the picture when `audio`: the facts unit tests plan from.
+    /// track starting with the picture when `audio`: the facts unit tests and the fake
+    /// renderer plan from.
     pub(crate) fn for_tests(w: u32, h: u32, rotation: u32, secs: f64, audio: bool) -> MediaInfo {
         MediaInfo {
             path: "clip.mov".into(),

@@ -202,27 +202,6 @@ fn hdr_hlg_and_pq_look_like_an_sdr_grade() {
     }
 }
 
-/// SSIM (all planes) between two videos, frame by frame in order.
-fn ssim(a: &Path, b: &Path) -> f64 {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "info", "-i"])
-        .arg(a)
-        .arg("-i")
-        .arg(b)
-        .args([
-            "-lavfi",
-            "[0:v]settb=1/30,setpts=N[a];[1:v]settb=1/30,setpts=N[b];[a][b]ssim",
-            "-f",
-            "null",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let all = err.split("All:").nth(1).expect("ssim output");
-    all.split_whitespace().next().unwrap().parse().unwrap()
-}
-
 #[test]
 fn long_variable_rate_clip_stays_in_sync_near_its_end() {
     let dir = workdir();

@@ -274,32 +274,6 @@ fn three_presets_with_cards<'a>(clip: &'a Path, outs: &'a Path) -> Vec<&'a str> 
     args
 }
 
-/// The mean PSNR (dB, all planes) of `a` against `b`, frame by frame in order.
-fn psnr(a: &Path, b: &Path) -> f64 {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "info", "-i"])
-        .arg(a)
-        .arg("-i")
-        .arg(b)
-        .args([
-            "-lavfi",
-            "[0:v]settb=1/30,setpts=N[a];[1:v]settb=1/30,setpts=N[b];[a][b]psnr",
-            "-f",
-            "null",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    let avg = err.split("average:").nth(1).expect("psnr output");
-    let v = avg.split_whitespace().next().unwrap();
-    if v == "inf" {
-        f64::INFINITY
-    } else {
-        v.parse().unwrap()
-    }
-}
-
 /// The reels of one pass are their presets' reels: the same frames and sound as each preset
 /// rendered alone, and each its own cards. Not bit for bit: three x264s side by side share
 /// the cores one would have (fewer frame threads each), and x264's output depends on its

@@ -342,8 +342,7 @@ fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
     let dir = workdir();
     let clip = pattern_clip(dir.path(), 6);
     let preset = quarter_preset(dir.path());
-    let plan = dry_plans(&[
-        "render",
+    let args = [
         s(&clip),
         "--preset",
         s(&preset),
@@ -356,8 +355,8 @@ fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
         "--lesson",
         "Slow down",
         "--replay",
-    ])
-    .remove(0);
+    ];
+    let plan = render_dry_plan(&args);
     let r = &plan["replay"];
     // The moment is near the end: the replay closes the footage, and the lesson card needs
     // 2 s after it: the last frame is held for them.
@@ -373,26 +372,14 @@ fn a_lesson_after_a_replay_at_the_end_holds_the_last_frame() {
     assert_eq!(lesson["until"], 11_000_000);
     // Rendered: 11 s, the held end still (the last two seconds are one picture).
     let reel = dir.path().join("held.mp4");
-    failreel_ok(&[
-        "render",
-        s(&clip),
-        "--preset",
-        s(&preset),
-        "--went-wrong",
-        "Oops",
-        "--went-wrong-at",
-        "5.8",
-        "--went-wrong-until",
-        "6",
-        "--lesson",
-        "Slow down",
-        "--replay",
-        "--encoder-preset",
-        "ultrafast",
-        "-o",
-        s(&reel),
-        "-q",
-    ]);
+    failreel_ok(
+        &[
+            &["render"][..],
+            &args,
+            &["--encoder-preset", "ultrafast", "-o", s(&reel), "-q"],
+        ]
+        .concat(),
+    );
     let (w, _, frames) = small_frames(&reel);
     assert_eq!(frames.len(), 330);
     let d = mad(&frames[290], &frames[329], w, |_, _| true);

@@ -889,3 +889,45 @@ pub fn skin_box(f: &[u8], w: usize) -> (usize, (usize, usize, usize, usize)) {
     }
     (n, b)
 }
+
+/// What ffmpeg's comparison filter `filter` (`ssim`, `psnr`) prints for two videos compared
+/// frame by frame in order: the summary value after `key` (`All:`, `average:`).
+fn compare_videos(a: &Path, b: &Path, filter: &str, key: &str) -> f64 {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "info", "-i"])
+        .arg(a)
+        .arg("-i")
+        .arg(b)
+        .args([
+            "-lavfi",
+            &format!("[0:v]settb=1/30,setpts=N[a];[1:v]settb=1/30,setpts=N[b];[a][b]{filter}"),
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let v = err
+        .split(key)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {filter} summary in {err}"))
+        .split_whitespace()
+        .next()
+        .unwrap();
+    if v == "inf" {
+        f64::INFINITY
+    } else {
+        v.parse().unwrap()
+    }
+}
+
+/// SSIM (all planes) between two videos, frame by frame in order.
+pub fn ssim(a: &Path, b: &Path) -> f64 {
+    compare_videos(a, b, "ssim", "All:")
+}
+
+/// The mean PSNR (dB, all planes) of `a` against `b`, frame by frame in order.
+pub fn psnr(a: &Path, b: &Path) -> f64 {
+    compare_videos(a, b, "psnr", "average:")
+}
