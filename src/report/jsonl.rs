@@ -40,6 +40,16 @@ pub fn error_line(kind: &str, message: &str) -> String {
     )
 }
 
+/// `value` as a JSON tree whose numbers print as their own types print them: an `f32` keeps
+/// its shortest form (`0.68`), where `json!`/`serde_json::to_value` would widen it to `f64`
+/// first and print `0.6800000071525574`. Every struct put into a line goes through this.
+pub fn exact<T: serde::Serialize + ?Sized>(value: &T) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// A trim as `[start, end]` in seconds of the input (to the millisecond).
 fn trim_s(t: crate::plan::Trim) -> Value {
     let ms = |m: crate::model::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
@@ -61,7 +71,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
             );
             m.insert("frames".into(), json!(o.frames));
             m.insert("render_seconds".into(), json!(o.render_seconds));
-            m.insert("loudness".into(), json!(o.loudness));
+            m.insert("loudness".into(), exact(&o.loudness));
         }
         Status::Skipped => {
             m.insert("reason".into(), json!(o.reason));
@@ -132,12 +142,12 @@ impl Sink for JsonLines {
             Event::Plan { plan, would } => self.emit(&json!({
                 "event": "plan", "input": plan.input(), "output": plan.output(),
                 "would": would, "up_to_date": *would == WouldDo::SkipUpToDate,
-                "trim_s": trim_s(plan.trim()), "plan": plan,
-                "shared": crate::plan::fanout::SharedWork::of(plan),
+                "trim_s": trim_s(plan.trim()), "plan": exact(plan),
+                "shared": exact(&crate::plan::fanout::SharedWork::of(plan)),
             })),
             Event::CompilePlan { plan, would } => self.emit(&json!({
                 "event": "plan", "output": plan.output, "would": would,
-                "up_to_date": *would == WouldDo::SkipUpToDate, "plan": plan,
+                "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
             })),
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) if !s.dry_run => self.emit(&json!({

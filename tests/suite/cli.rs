@@ -694,3 +694,83 @@ fn sigterm_during_the_analysis_passes_cancels_render_and_compile() {
         );
     }
 }
+
+/// Every float in `v` (a JSON tree) that is exactly an `f32` printed at `f64` length (0.68
+/// stored as f32 and widened: 0.6800000071525574), with its path.
+fn widened_floats(v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| !n.is_i64() && !n.is_u64()) {
+                let short = (f as f32).to_string();
+                if (f as f32) as f64 == f && short != f.to_string() {
+                    out.push(format!("{path} = {f} (meant {short})"));
+                }
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                widened_floats(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                widened_floats(x, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn json_numbers_print_as_given_not_widened_from_f32() {
+    // The preset's 0.68 box opacity, 1.2 line spacing, a 0.3 focus: printed as given, in a
+    // render's and a compilation's dry-run plan alike (no pass runs: fixed focus, no
+    // normalisation). Cost: two dry runs of a cached 2 s 320x180 clip, ~0.1 s CPU.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    let render = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--json",
+            "--focus",
+            "0.3",
+            "--no-normalize",
+            "--went-wrong",
+            "x",
+            "--out-dir",
+            s(d),
+        ],
+        0,
+    );
+    let compile = failreel_exit(
+        &[
+            "compile",
+            s(&clip),
+            s(&clip),
+            "-o",
+            s(&d.join("c.mp4")),
+            "--dry-run",
+            "--json",
+            "--focus",
+            "0.3",
+            "--no-normalize",
+            "--no-cold-open",
+            "--title",
+            "T",
+        ],
+        0,
+    );
+    for (what, o) in [("render", &render), ("compile", &compile)] {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("\"box_opacity\":0.68"), "{what}: {text}");
+        assert!(text.contains("\"line_spacing\":1.2"), "{what}: {text}");
+        let mut bad = Vec::new();
+        for line in json_lines(&o.stdout) {
+            widened_floats(&line, what, &mut bad);
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}
