@@ -106,7 +106,7 @@ fn size_text(bytes: u64) -> String {
     } else if bytes >= 1 << 10 {
         format!("{:.1} KiB", bytes as f64 / 1024.0)
     } else {
-        format!("{bytes} bytes")
+        crate::model::count(bytes, "byte")
     }
 }
 
@@ -170,7 +170,7 @@ pub fn read_bytes(path: &Path, kind: SideFile) -> Result<Vec<u8>, SideFileError>
     let too_large = |size: u64| {
         let (mut size_s, cap_s) = (size_text(size), size_text(kind.cap()));
         if size_s == cap_s {
-            size_s = format!("{size} bytes");
+            size_s = crate::model::count(size, "byte");
         }
         SideFileError::TooLarge {
             path: p.clone(),

@@ -578,7 +578,8 @@ fn raw_csv(text: &str, file: &str) -> Result<(RawClip, Vec<RawClip>), ManifestEr
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => format!(
-                        "this row has {len} cells, the header {expected_len}: add or remove commas (a cell with a comma needs \"quotes\")"
+                        "this row has {}, the header {expected_len}: add or remove commas (a cell with a comma needs \"quotes\")",
+                        crate::model::count(*len, "cell")
                     ),
                     csv::ErrorKind::Utf8 { .. } => {
                         "this row is not UTF-8 text: save the sheet as CSV UTF-8".to_string()

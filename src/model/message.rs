@@ -121,6 +121,17 @@ fn plain_got(got: &str) -> String {
     }
 }
 
+/// `n` and `noun`, the noun plural unless `n` is 1: "1 frame", "2 frames", "0 frames". `noun`
+/// takes a plain "s" (every noun failreel counts does).
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A parser's message on one line: its lines joined with "; ".
 pub fn one_line(msg: &str) -> String {
     msg.lines()

@@ -23,7 +23,7 @@ pub use color::{Fill, Rgb};
 pub use encode::{check_h264_level, Crf, Transfer, X264Speed};
 pub use geometry::{Focus, FocusKeys, FocusSpan, Rect};
 pub use look::{Handle, TextSize};
-pub use message::{line_col, one_line, plain_serde_message, suggest, LineIndex};
+pub use message::{count, line_col, one_line, plain_serde_message, suggest, LineIndex};
 pub use name::{check_file_name_part, same_file_path};
 pub use scalar::{deserialize_opt_bool, deserialize_opt_text, Scalar};
 pub use times::{opt_start, opt_time, parse_start_arg, parse_time_arg, Start};

@@ -213,7 +213,8 @@ pub struct RenderReport {
 pub fn removed_notice(removed: usize, output: &std::path::Path) -> Option<String> {
     (removed > 0).then(|| {
         format!(
-            "removed {removed} unfinished temporary file(s) of {} left by a run that was stopped",
+            "removed {} of {} left by a run that was stopped",
+            crate::model::count(removed as u64, "unfinished temporary file"),
             output.display()
         )
     })

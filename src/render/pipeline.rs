@@ -214,7 +214,11 @@ pub(super) fn range_warnings(
     let bad_packets = source.bad_packets();
     if bad_packets > 0 {
         warnings.push(format!(
-            "{path_s}: {bad_packets} damaged packet(s) were skipped"
+            "{path_s}: {} skipped",
+            match bad_packets {
+                1 => "1 damaged packet was".to_string(),
+                n => format!("{n} damaged packets were"),
+            }
         ));
     }
     warnings

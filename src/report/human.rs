@@ -3,6 +3,7 @@
 
 use super::{duration_text, eprint_line, fps_text, Out};
 use crate::batch::{Event, Outcome, Sink, Status, Summary, WouldDo};
+use crate::model::count as counted;
 use crate::plan::{RenderPlan, Role};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -262,8 +263,9 @@ impl Human {
         drop(st);
         if jobs > 1 {
             self.say(&format!(
-                "failreel: rendering {} reel(s), {jobs} at a time ({threads} codec thread(s) each)",
-                reels.len()
+                "failreel: rendering {}, {jobs} at a time ({} each)",
+                counted(reels.len() as u64, "reel"),
+                counted(threads as u64, "codec thread")
             ));
         }
     }
@@ -433,11 +435,11 @@ impl Human {
         }
         match o.status {
             Status::Ok => self.say(&format!(
-                "rendered {} -> {} ({:.2} s reel, {} frames, in {:.1} s)",
+                "rendered {} -> {} ({:.2} s reel, {}, in {:.1} s)",
                 o.input.display(),
                 o.output.display(),
                 o.duration.map(|d| d.as_secs_f64()).unwrap_or(0.0),
-                o.frames.unwrap_or(0),
+                counted(o.frames.unwrap_or(0), "frame"),
                 o.render_seconds.unwrap_or(0.0)
             )),
             Status::Skipped => self.say(&format!(
@@ -544,7 +546,7 @@ impl Sink for Human {
                 }
                 line.push_str(message);
                 if *count > 1 {
-                    line.push_str(&format!(" ({count} clips)"));
+                    line.push_str(&format!(" ({})", counted(*count as u64, "clip")));
                 }
                 self.say(&line)
             }
@@ -588,12 +590,12 @@ pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldD
     );
     s.push_str(&format!("  preset    {}\n", plan.preset));
     s.push_str(&format!(
-        "  length    {:.3} s ({} frames at {} fps): title {:.1} s, {} parts, {:.1} s crossfades\n",
+        "  length    {:.3} s ({} at {} fps): title {:.1} s, {}, {:.1} s crossfades\n",
         plan.frames as f64 / fps,
-        plan.frames,
+        counted(plan.frames, "frame"),
         plan.fps,
         plan.title_frames as f64 / fps,
-        plan.parts.len(),
+        counted(plan.parts.len() as u64, "part"),
         plan.transition_frames as f64 / fps
     ));
     match (&plan.cold_open, &plan.cold_open_note) {
@@ -638,27 +640,27 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     );
     s.push_str(&format!("  preset    {}\n", plan.preset_name()));
     s.push_str(&format!(
-        "  trim      {} to {} ({}, {} frames at {} fps)\n",
+        "  trim      {} to {} ({}, {} at {} fps)\n",
         secs(plan.trim().start),
         secs(plan.trim().end),
         secs(plan.trim().duration()),
-        v.frames,
+        counted(v.frames, "frame"),
         v.fps
     ));
     // The reel's real length: the footage and, with --replay, the replay after it.
     let total = plan.reel_frames();
     match &plan.replay {
         Some(_) => s.push_str(&format!(
-            "  length    {} ({} frames): {} of footage and {} of replay\n",
+            "  length    {} ({}): {} of footage and {} of replay\n",
             secs(plan.frame_time(total)),
-            total,
+            counted(total, "frame"),
             secs(plan.frame_time(v.frames)),
             secs(plan.frame_time(total - v.frames))
         )),
         None => s.push_str(&format!(
-            "  length    {} ({} frames)\n",
+            "  length    {} ({})\n",
             secs(plan.frame_time(total)),
-            total
+            counted(total, "frame")
         )),
     }
     if let Some(a) = &plan.auto_start {
@@ -714,15 +716,15 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             .collect();
         let people = r.subjects.iter().filter(|s| !s.faces.is_empty()).count();
         s.push_str(&format!(
-            "  focus     auto: {} window key(s); shots: {}{}\n",
-            v.crop_path.len(),
+            "  focus     auto: {}; shots: {}{}\n",
+            counted(v.crop_path.len() as u64, "window key"),
             if shots.is_empty() {
                 "not analysed".to_string()
             } else {
                 shots.join(", ")
             },
             if people > 0 {
-                format!("; faces seen at {people} sample(s)")
+                format!("; faces seen at {}", counted(people as u64, "sample"))
             } else {
                 String::new()
             }
@@ -823,18 +825,18 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             _ => String::new(),
         };
         s.push_str(&format!(
-            "  replay    {} to {} of the clip again at {}x from {} ({} frames), sound {}{zoom}{}\n",
+            "  replay    {} to {} of the clip again at {}x from {} ({}), sound {}{zoom}{}\n",
             secs(r.source_from),
             secs(r.source_to),
             r.speed,
             secs(r.reel_at),
-            r.frames,
+            counted(r.frames, "frame"),
             match r.sound {
                 crate::plan::ReplaySound::Atempo => "slowed with its pitch kept (atempo)",
                 crate::plan::ReplaySound::Silent => "silent (the clip has none)",
             },
             if r.hold_frames > 0 {
-                format!("; last frame held {} frames", r.hold_frames)
+                format!("; last frame held {}", counted(r.hold_frames, "frame"))
             } else {
                 String::new()
             }
@@ -842,13 +844,13 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     }
     let e = &plan.encoder();
     s.push_str(&format!(
-        "  encoder   {} {} level {}, crf {}, preset {}, keyframe every {} frames; {} {} Hz {} kbit/s\n",
+        "  encoder   {} {} level {}, crf {}, preset {}, keyframe every {}; {} {} Hz {} kbit/s\n",
         e.video_codec,
         e.profile,
         e.level,
         e.crf,
         e.preset,
-        e.keyframe_interval,
+        counted(e.keyframe_interval, "frame"),
         e.audio_codec,
         e.sample_rate,
         e.audio_bitrate_kbps
@@ -895,11 +897,11 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             crate::plan::cover::CoverKind::Thumbnail => "thumbnail",
         };
         s.push_str(&format!(
-            "  {what:<9} {} ({}x{}): the sharpest of {} frames around {}{}\n",
+            "  {what:<9} {} ({}x{}): the sharpest of {} around {}{}\n",
             c.path.display(),
             c.width,
             c.height,
-            c.candidates.len(),
+            counted(c.candidates.len() as u64, "frame"),
             secs(c.moment),
             c.headline
                 .as_ref()

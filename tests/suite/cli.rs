@@ -774,3 +774,41 @@ fn json_numbers_print_as_given_not_widened_from_f32() {
         assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 }
+
+#[test]
+fn human_counts_say_1_frame_not_1_frames() {
+    // A one-frame reel's dry run: "1 frame", never "1 frames" (nor "1 … keys", "1 … parts").
+    // Cost: one dry run of a cached 2 s 320x180 clip, no pass, ~0.05 s.
+    let clip = small_pattern(2);
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--duration",
+            "0.04",
+            "--focus",
+            "0.3",
+            "--no-normalize",
+            "-o",
+            "one.mp4",
+        ],
+        0,
+    );
+    let text = all_text(&o);
+    assert!(text.contains("(0.040 s, 1 frame at 30 fps)"), "{text}");
+    assert!(text.contains("(1 frame)"), "{text}");
+    assert!(
+        !regex_like_one_plural(&text),
+        "a count of 1 with a plural noun: {text}"
+    );
+}
+
+/// Whether `text` has " 1 <word>s" for a noun failreel counts.
+fn regex_like_one_plural(text: &str) -> bool {
+    [
+        "frames", "parts", "keys", "reels", "clips", "samples", "bytes",
+    ]
+    .iter()
+    .any(|n| text.contains(&format!(" 1 {n}")) || text.contains(&format!("(1 {n}")))
+}
