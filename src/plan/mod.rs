@@ -1308,7 +1308,22 @@ pub fn crop_window(size: (u32, u32), sar: f64, out: (u32, u32), focus: f64) -> R
         };
     }
     if display_aspect > target {
-        let cw = even((h * target / sar).round()).max(2).min(even(w));
+        // The even width nearest the exact one (320x180: 101.25 -> 102, not 100), as long as
+        // it stays within the 1% a window may miss the reel's shape by and still fill it; a
+        // window narrower than that would be fitted with a band of fill beside it and could
+        // not move. Only pictures a few dozen pixels tall miss it both ways.
+        let exact = even(h) as f64 * target / sar;
+        let below = even(exact).max(2);
+        let above = below + 2;
+        let cw = if above <= even(w)
+            && above as f64 <= exact * 1.01
+            && above as f64 - exact < exact - below as f64
+        {
+            above
+        } else {
+            below
+        }
+        .min(even(w));
         let room = even(w) - cw;
         let x = even((room as f64 * focus.clamp(0.0, 1.0)).round());
         Rect {
@@ -1641,6 +1656,32 @@ mod tests {
                         "{aspect}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_small_picture_s_window_rounds_to_the_nearest_even_width_and_fills() {
+        // 320x180: the exact window is 101.25 px wide; 100 missed 9:16 by 1.2%, so the
+        // picture was fitted with blurred bands and the window could not move. 102 is 0.7%
+        // off: it fills the reel and moves.
+        let r = crop_window((320, 180), 1.0, (1080, 1920), 0.5);
+        assert_eq!((r.width, r.height, r.x), (102, 180, 108));
+        let p = plan(&info(320, 180, 0, 10.0), &ReelRequest::default()).unwrap();
+        assert_eq!(p.video.crop().width, 102);
+        assert_eq!(p.video.fit, None, "no band beside the picture");
+        // Larger pictures keep their windows (607.5 -> 608, 202.5 -> 202, 405 -> 406 or 404).
+        assert_eq!(crop_window((1920, 1080), 1.0, (1080, 1920), 0.5).width, 608);
+        assert_eq!(crop_window((640, 360), 1.0, (1080, 1920), 0.5).width, 202);
+        // Rounding up never goes more than 1% over 9:16 (a 20 px tall picture: 11.25 -> 10,
+        // not 12, which would squash it by 7%).
+        assert_eq!(crop_window((40, 20), 1.0, (1080, 1920), 0.5).width, 10);
+        for h in 4..400u32 {
+            let r = crop_window((4 * h, h), 1.0, (1080, 1920), 0.5);
+            let off = r.width as f64 / (r.height as f64 * 0.5625) - 1.0;
+            assert!(off <= 0.01 + 1e-9, "{h}: {} is {off}", r.width);
+            if h >= 180 {
+                assert!(off >= -0.01, "{h}: {} leaves a band ({off})", r.width);
             }
         }
     }
