@@ -749,7 +749,9 @@ impl Preset {
         let c = &mut p.cards;
         if let Some(name) = look {
             if c.look.as_deref() != Some(name.as_str()) {
-                if let Some(style) = CardStyle::look(name.as_str()) {
+                if let Some(style) =
+                    CardStyle::look_for(name.as_str(), (p.video.width, p.video.height))
+                {
                     c.style = style;
                     c.look = Some(name.as_str().to_string());
                 }
@@ -773,9 +775,69 @@ pub const MAX_SHADOW_BLUR: f32 = 64.0;
 pub const MAX_SHADOW_OFFSET: f32 = 100.0;
 
 impl CardStyle {
-    /// The built-in look with this name (see [`LOOKS`]), or `None`.
+    /// The built-in look with this name (see [`LOOKS`]), or `None`, at the size it is drawn
+    /// for ([`LOOK_FRAME`]).
     pub fn look(name: &str) -> Option<CardStyle> {
         toml::Value::Table(look_table(name)?).try_into().ok()
+    }
+
+    /// The built-in look with this name on a `size` reel: its pixel sizes scaled from
+    /// [`LOOK_FRAME`] (see [`look_scale`]).
+    pub fn look_for(name: &str, size: (u32, u32)) -> Option<CardStyle> {
+        let mut style = look_table(name)?;
+        scale_look_table(&mut style, look_scale(size));
+        toml::Value::Table(style).try_into().ok()
+    }
+}
+
+/// The reel size the built-in looks' pixel sizes are drawn for (every built-in preset's).
+pub const LOOK_FRAME: (u32, u32) = (1080, 1920);
+
+/// How much a look's pixel sizes are scaled on a `size` reel: the smaller of its width's and
+/// height's ratio to [`LOOK_FRAME`] (a 180x320 preset: 1/6, so the boxed look's 60 px body is
+/// 10 px there, the same share of the picture).
+pub fn look_scale(size: (u32, u32)) -> f64 {
+    (size.0 as f64 / LOOK_FRAME.0 as f64)
+        .min(size.1 as f64 / LOOK_FRAME.1 as f64)
+        .max(0.0)
+}
+
+/// Scales a look's `[style]` table (its pixel sizes) by `f`; the text sizes stay at least
+/// 8 px (the least a preset may set) and the body at least its smallest size.
+fn scale_look_table(style: &mut toml::Table, f: f64) {
+    if (f - 1.0).abs() < 1e-9 {
+        return;
+    }
+    let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    for key in [
+        "body_size",
+        "heading_size",
+        "min_body_size",
+        "box_radius",
+        "padding",
+        "outline_width",
+        "shadow_blur",
+    ] {
+        if let Some(v) = style.get(key).and_then(num) {
+            let mut scaled = v * f;
+            if key.ends_with("_size") {
+                scaled = scaled.max(8.0);
+            }
+            style.insert(key.into(), toml::Value::Float(scaled));
+        }
+    }
+    if let (Some(body), Some(min)) = (
+        style.get("body_size").and_then(num),
+        style.get("min_body_size").and_then(num),
+    ) {
+        style.insert("min_body_size".into(), toml::Value::Float(min.min(body)));
+    }
+    if let Some(toml::Value::Array(offset)) = style.get_mut("shadow_offset") {
+        for v in offset.iter_mut() {
+            if let Some(x) = num(v) {
+                *v = toml::Value::Float(x * f);
+            }
+        }
     }
 }
 
@@ -807,6 +869,22 @@ fn apply_look(preset: &mut toml::Table) -> Result<(), String> {
             names.join(", ")
         )
     })?;
+    // The look is drawn for 1080x1920: a preset of another size gets its sizes scaled (the
+    // preset's own `[cards.style]` keys, merged next, are pixels as written).
+    let side = |key: &str, default: u32| {
+        preset
+            .get("video")
+            .and_then(|v| v.get(key))
+            .and_then(toml::Value::as_integer)
+            .and_then(|v| u32::try_from(v).ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(default)
+    };
+    let size = (side("width", LOOK_FRAME.0), side("height", LOOK_FRAME.1));
+    scale_look_table(&mut style, look_scale(size));
+    let Some(toml::Value::Table(cards)) = preset.get_mut("cards") else {
+        return Ok(());
+    };
     match cards.remove("style") {
         None => {}
         Some(toml::Value::Table(own)) => merge(&mut style, own),

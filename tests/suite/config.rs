@@ -340,3 +340,71 @@ fn the_accent_colours_the_heading_on_the_frame() {
         red(&accented)
     );
 }
+
+#[test]
+fn text_sizes_scale_with_a_small_preset_and_its_cards_fit_the_safe_zone() {
+    // A 180x320 preset on tiktok: the boxed look's 60 px body (drawn for 1080x1920) was
+    // inherited as is, so --text-size S/M/L gave 48/60/75 px text on a 180 px wide reel: two
+    // letters a line, cut with "…". The look's sizes now scale with the preset (1/6 here);
+    // a preset's own [cards.style] keys stay pixels as written. Cost: five dry runs of a
+    // cached 2 s 320x180 clip, no pass, ~0.3 s.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    let tiny = tiny_preset(d, "tiny", "tiktok", "");
+    let text = "Oil was smoking before the garlic went in";
+    let plan_at = |preset: &std::path::Path, size: &str| {
+        let args = [
+            "render",
+            s(&clip),
+            "-p",
+            s(preset),
+            "--text-size",
+            size,
+            "--went-wrong",
+            text,
+            "--focus",
+            "0.5",
+            "--no-normalize",
+            "-o",
+            "x.mp4",
+            "--dry-run",
+            "--json",
+        ];
+        let o = failreel_exit(&args, 0);
+        let plan = json_lines(&o.stdout)
+            .into_iter()
+            .find(|v| v["event"] == "plan")
+            .expect("a plan line")["plan"]
+            .take();
+        (plan, all_text(&o))
+    };
+    let boxed = failreel::CardStyle::look("boxed").unwrap();
+    for (size, factor) in [("S", 0.8), ("M", 1.0), ("L", 1.25)] {
+        let (plan, out) = plan_at(&tiny, size);
+        let body = plan["card_style"]["body_size"].as_f64().unwrap();
+        let want = (boxed.body_size as f64 / 6.0 * factor).max(8.0);
+        assert!((body - want).abs() < 0.01, "{size}: {body} px, want {want}");
+        // The card is whole (not cut) and inside the safe zone.
+        assert!(!out.contains("cut with"), "{size}: {out}");
+        let card = &plan["overlays"][0];
+        let (z, r) = (&plan["safe_zone"], &card["rect"]);
+        let n = |v: &serde_json::Value| v.as_i64().unwrap();
+        assert!(
+            n(&r["x"]) >= n(&z["left"])
+                && n(&r["x"]) + n(&r["width"]) <= 180 - n(&z["right"])
+                && n(&r["y"]) >= n(&z["top"])
+                && n(&r["y"]) + n(&r["height"]) <= 320 - n(&z["bottom"]),
+            "{size}: card {r} outside the safe zone {z}"
+        );
+    }
+    // A preset's own sizes are pixels as written; a --text-size in pixels is as given.
+    let own = tiny_preset(
+        d,
+        "own",
+        "tiktok",
+        "[cards.style]\nbody_size = 14.0\nmin_body_size = 9.0\n",
+    );
+    assert_eq!(plan_at(&own, "M").0["card_style"]["body_size"], 14.0);
+    assert_eq!(plan_at(&tiny, "20px").0["card_style"]["body_size"], 20.0);
+}

@@ -249,8 +249,7 @@ fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
     // `render --strict` refuses was written, exit 0.
     let dir = workdir();
     let d = dir.path();
-    // (A 2 s reel is under TikTok's 3 s minimum, and 60 px text does not fit 180 px: both
-    // warnings of their own, set aside here.)
+    // (A 2 s reel is under TikTok's 3 s minimum: a warning of its own, set aside here.)
     let preset = tiny_preset(
         d,
         "tiny",
@@ -276,8 +275,10 @@ fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
     let o = failreel(&args);
     assert_exit_says(&o, 1, "--strict makes warnings failures");
     assert!(!png.exists());
-    // The smallest size is 34 px scaled by 16/60: said in whole pixels, not "9.066668 px".
-    assert_exit_says(&o, 1, "even at the smallest size (9 px)");
+    // The smallest size is the look's, scaled to the 180x320 preset (34/6, raised to the 8 px
+    // floor) and by 16/10 for the 16 px text: said in whole pixels, not "12.8 px". (Before
+    // the look scaled with the preset it was 34 px scaled by 16/60: 9 px.)
+    assert_exit_says(&o, 1, "even at the smallest size (13 px)");
     // Without warnings, --strict changes nothing.
     let o = failreel(&[&args[..7], &["Too hot", "--strict", "-o", s(&png)]].concat());
     assert_exit_says(&o, 0, "wrote");
