@@ -687,15 +687,41 @@ fn percentile(v: &mut [f32], q: f32) -> f32 {
     v[i] + (v[j] - v[i]) * frac
 }
 
+/// The kind of a step found in a clip's first [`BEFORE`] frames (where the 0.3 s before it
+/// lies partly outside the clip) whose level does not rise 6 dB over the clip's first frames:
+/// a sound already there when the clip starts (a tone, a fan, a crash the clip opens in), not
+/// one seen starting.
+pub const AT_START: &str = "sound at the start";
+
+/// Whether the step at `frame` is a sound seen starting: anywhere after the clip's first
+/// [`BEFORE`] frames, or a level 6 dB over the lowest of the clip's first three frames
+/// within 0.3 s of it (where `broad` is looked at: an onset backtracked to 0 s finds the
+/// bang 0.25 s later).
+fn rises(f: &Features, frame: usize) -> bool {
+    let n = f.level.len();
+    if frame >= BEFORE || n == 0 {
+        return true;
+    }
+    let first = f.level[..3.min(n)].iter().copied().fold(f32::MAX, f32::min);
+    let peak = f.level[frame.min(n - 1)..(frame + BEFORE).min(n)]
+        .iter()
+        .copied()
+        .fold(f32::MIN, f32::max);
+    peak - first >= 6.0
+}
+
 /// Sudden sounds as cues: "bang" when broadband (a third of the bands 6 dB over their usual
-/// peak), else "sudden sound"; strength from [`candidates`].
+/// peak), else "sudden sound"; [`AT_START`] when the sound was already there at the clip's
+/// start (only the name: which steps are cues and their strength are [`candidates`]').
 pub fn onsets(f: &Features) -> Vec<Cue> {
     candidates(f)
         .into_iter()
         .map(|c| Cue {
             t: secs(c.frame),
             strength: c.strength,
-            label: if c.broad >= 0.3 {
+            label: if !rises(f, c.frame) {
+                AT_START
+            } else if c.broad >= 0.3 {
                 "bang"
             } else {
                 "sudden sound"
@@ -1085,6 +1111,39 @@ mod tests {
         let cues = found(&x);
         assert_eq!(cues.len(), 1, "{cues:?}");
         assert!((cues[0].t - 0.2).abs() < 0.05, "{}", cues[0].t);
+        assert_eq!(cues[0].label, "bang", "it rises out of the bed");
+    }
+
+    #[test]
+    fn a_sound_already_there_at_the_start_is_not_called_a_bang() {
+        // Noise loud from the first sample (a clip that opens on a running fan or mid-crash),
+        // then quiet: the step at 0 s is the same cue as before, only named for what it is.
+        let len = secs_len(10.0);
+        let n = noise(len, 7);
+        let x: Vec<f32> = (0..len)
+            .map(|i| n[i] * if i < secs_len(0.8) { 0.6 } else { 0.02 })
+            .collect();
+        let mut y = x.clone();
+        high_pass(&mut y);
+        let f = features(&y);
+        let at_start: Vec<Cue> = onsets(&f).into_iter().filter(|c| c.t < 0.3).collect();
+        assert!(!at_start.is_empty(), "the cue is still found");
+        assert!(at_start.iter().all(|c| c.label == AT_START), "{at_start:?}");
+        // Same cues, same strengths: only the name changed.
+        let steps: Vec<(usize, f32)> = candidates(&f)
+            .iter()
+            .map(|c| (c.frame, c.strength))
+            .collect();
+        let cues: Vec<(usize, f32)> = onsets(&f)
+            .iter()
+            .map(|c| {
+                (
+                    (c.t * RATE as f64 / HOP as f64).round() as usize,
+                    c.strength,
+                )
+            })
+            .collect();
+        assert_eq!(steps, cues);
     }
 
     #[test]

@@ -77,7 +77,7 @@ const MIN_SCORE: f64 = 0.3;
 const RELATIVE: f64 = 0.7;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 
 #[derive(Serialize)]
 struct Key {
@@ -251,7 +251,7 @@ pub fn table(input: &str, d: &Detection) -> String {
 fn weight(label: &str) -> f32 {
     match label {
         // A sudden sound's strength is already a probability (fitted on real recordings).
-        "smoke alarm" | "CO alarm" | "bang" | "sudden sound" => 1.0,
+        "smoke alarm" | "CO alarm" | "bang" | "sudden sound" | audio::AT_START => 1.0,
         "knock" | "shout" => 0.9,
         "exposure change" => 0.6,
         _ => 0.5,
@@ -297,7 +297,7 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
             // not two pieces of evidence); different detectors' combine.
             let family = |l: &'static str| -> &'static str {
                 match l {
-                    "bang" | "sudden sound" => "step",
+                    "bang" | "sudden sound" | audio::AT_START => "step",
                     other => other,
                 }
             };
