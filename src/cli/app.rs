@@ -397,7 +397,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     use crate::batch::{Event, Outcome, Status, Summary, WouldDo};
     use crate::chain::CompileError;
     let started = std::time::Instant::now();
-    let parts = crate::cli::jobs::compile_parts(&args).map_err(AppError::Usage)?;
+    let (parts, unused_keys) = crate::cli::jobs::compile_parts(&args).map_err(AppError::Usage)?;
     let preset = parts[0].preset.clone();
     let flags = crate::cli::jobs::request(&args.reel);
     let Terminal {
@@ -486,8 +486,10 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
-    // A manifest written for `render` may ask for covers (the flags are refused): say that
-    // a compilation writes none rather than drop the keys silently.
+    // A manifest written for `render` may name each clip's output or ask for covers (the
+    // flags are refused): say that a compilation uses neither rather than drop the keys
+    // silently.
+    warnings.extend(unused_keys);
     for c in &parts {
         if c.request.cover == Some(true) || c.request.cover_at.is_some() {
             warnings.push(format!(

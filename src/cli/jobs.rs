@@ -48,13 +48,16 @@ struct Spec {
 /// Turns the command line (and manifest) into the batch's clips; usage errors are returned
 /// as messages (exit 2), all of them.
 pub fn clips_from(args: &RenderArgs) -> Result<Vec<Clip>, Vec<String>> {
-    clips(args, None)
+    clips(args, None, &mut Vec::new())
 }
 
 /// The parts of a compilation written to `output`: the same precedence as `render`'s
 /// clips; the same input may appear any number of times (every part's output is the
-/// compilation's: a part is never written on its own).
-pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<String>> {
+/// compilation's: a part is never written on its own). With them, the warnings about manifest
+/// keys a compilation does not use (a clip's `output`).
+pub fn compile_parts(
+    args: &crate::cli::CompileArgs,
+) -> Result<(Vec<Clip>, Vec<String>), Vec<String>> {
     if args.manifest.is_some() && !args.inputs.is_empty() {
         return Err(vec![
             "give either a --manifest or input files, not both".into()
@@ -93,7 +96,8 @@ pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<St
             request: args.reel.request.clone(),
         },
     };
-    let parts = clips(&render_args, Some(&args.output))?;
+    let mut unused = Vec::new();
+    let parts = clips(&render_args, Some(&args.output), &mut unused)?;
     if parts.is_empty() {
         return Err(vec!["a compilation needs clips".into()]);
     }
@@ -112,10 +116,16 @@ pub fn compile_parts(args: &crate::cli::CompileArgs) -> Result<Vec<Clip>, Vec<St
             c.input.display()
         )]);
     }
-    Ok(parts)
+    Ok((parts, unused))
 }
 
-fn clips(args: &RenderArgs, compilation: Option<&Path>) -> Result<Vec<Clip>, Vec<String>> {
+/// `compilation`: the parts of the compilation written there; a clip's own `output` (a
+/// manifest key written for `render`) is then not used, which `unused` is told.
+fn clips(
+    args: &RenderArgs,
+    compilation: Option<&Path>,
+    unused: &mut Vec<String>,
+) -> Result<Vec<Clip>, Vec<String>> {
     let flags = &args.reel.request();
     let problems = flags.validate(&flag_name);
     if !problems.is_empty() {
@@ -219,6 +229,14 @@ fn clips(args: &RenderArgs, compilation: Option<&Path>) -> Result<Vec<Clip>, Vec
         }
         if names.is_empty() {
             continue;
+        }
+        if let (Some(c), Some(o)) = (compilation, &s.output) {
+            unused.push(format!(
+                "{}`output` ({}) is not used: a compilation writes one reel, {}",
+                where_prefix(&s.from_manifest),
+                o.display(),
+                c.display()
+            ));
         }
         if names.len() > 1 && compilation.is_some() {
             // Said of where the list came from: -p itself, or the clip's `preset`.
