@@ -303,6 +303,26 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     let preset = Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok"))
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::cli::jobs::request(&args.reel);
+    // The render flags a still picture has no use for: refused, as a compilation refuses
+    // --cover, not silently dropped (a user comparing encoder settings would otherwise
+    // compare identical frames).
+    let unused: Vec<&str> = [
+        ("--crf", req.crf.is_some()),
+        ("--encoder-preset", req.encoder_preset.is_some()),
+        ("--cover", req.cover == Some(true)),
+        ("--cover-at", req.cover_at.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !unused.is_empty() {
+        return Err(AppError::Usage(vec![format!(
+            "{}: preview draws the reel's frame as it is composed, before the video encoder and without a cover; leave {} out (render the reel to see {})",
+            unused.join(", "),
+            if unused.len() > 1 { "them" } else { "it" },
+            if unused.len() > 1 { "their effect" } else { "its effect" },
+        )]));
+    }
     let started = std::time::Instant::now();
     // Ctrl-C as for a render: the first lets the frame be finished and written, a second (or
     // SIGTERM) stops the passes and writes nothing (exit 130).

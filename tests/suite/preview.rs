@@ -284,3 +284,35 @@ fn preview_with_strict_writes_nothing_when_the_render_would_fail() {
     assert_exit_says(&o, 0, "wrote");
     assert!(png.exists());
 }
+
+#[test]
+fn preview_refuses_the_encoder_and_cover_flags_it_has_no_use_for() {
+    // `preview --crf 18 --encoder-preset slow` wrote the same frame as without them, exit 0:
+    // a user comparing encoder settings compared identical pictures. They are refused (exit
+    // 2, before anything is decoded), as a compilation refuses --cover. Cost: three runs that
+    // stop at the arguments, one preview of a cached 2 s 320x180 clip, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    let png = d.join("frame.png");
+    let base = ["preview", s(&clip), "--at", "0.5", "-o", s(&png)];
+    for (extra, named) in [
+        (
+            &["--crf", "18"][..],
+            "--crf: preview draws the reel's frame",
+        ),
+        (
+            &["--encoder-preset", "slow", "--cover"][..],
+            "--encoder-preset, --cover: preview draws",
+        ),
+        (&["--cover-at", "1"][..], "--cover-at: preview"),
+    ] {
+        let o = failreel(&[&base[..], extra].concat());
+        assert_exit_says(&o, 2, named);
+        assert_exit_says(&o, 2, "leave");
+        assert!(!png.exists());
+    }
+    // --no-normalize does something (no loudness pass): still taken.
+    let o = failreel(&[&base[..], &["--no-normalize"]].concat());
+    assert_exit_says(&o, 0, "wrote");
+}
