@@ -127,7 +127,21 @@ fn clips(
     unused: &mut Vec<String>,
 ) -> Result<Vec<Clip>, Vec<String>> {
     let flags = &args.reel.request();
-    let problems = flags.validate(&flag_name);
+    let mut problems = flags.validate(&flag_name);
+    // A file named as the output folder: said before anything is probed, with what to do.
+    if let Some(dir) = &args.out_dir {
+        if let Some(file) = crate::render::output::file_in_the_way(dir) {
+            let what = if file == *dir {
+                "that is a file".to_string()
+            } else {
+                format!("{} is a file", file.display())
+            };
+            problems.push(format!(
+                "--out-dir {}: {what}, not a folder: give a folder (failreel makes it when missing), e.g. --out-dir reels",
+                dir.display()
+            ));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }

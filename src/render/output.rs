@@ -63,6 +63,14 @@ pub enum OutputError {
         /// The file being written.
         path: PathBuf,
     },
+    /// A file stands where the output's folder should be (`--out-dir` naming a file).
+    #[error("{path}: cannot write there: {} is a file, not a folder: give a folder for the output (failreel makes it when missing), e.g. --out-dir reels, or another output name", .file.display())]
+    NotAFolder {
+        /// The file or folder being written.
+        path: PathBuf,
+        /// The file in the way: the folder itself or one of its parents.
+        file: PathBuf,
+    },
     /// Any other I/O failure.
     #[error("{path}: cannot write: {source}")]
     Io {
@@ -74,9 +82,33 @@ pub enum OutputError {
     },
 }
 
+/// The file (not a folder) at `dir` or at the nearest of its parents that exists, which
+/// stops a folder being made there: `reels` when `reels` is a file, for `reels/week1`.
+pub fn file_in_the_way(dir: &Path) -> Option<PathBuf> {
+    for d in dir.ancestors() {
+        if d.as_os_str().is_empty() {
+            break;
+        }
+        if let Ok(m) = std::fs::metadata(d) {
+            return (!m.is_dir()).then(|| d.to_path_buf());
+        }
+    }
+    None
+}
+
 impl OutputError {
-    /// An I/O error on `path`, with "no space left" said plainly.
+    /// An I/O error on `path`, with "no space left" and "a file where a folder should be"
+    /// said plainly.
     pub fn io(path: &Path, source: std::io::Error) -> OutputError {
+        // ENOTDIR: one of its parents is a file.
+        if source.raw_os_error() == Some(20) {
+            if let Some(file) = file_in_the_way(path.parent().unwrap_or(path)) {
+                return OutputError::NotAFolder {
+                    path: path.to_path_buf(),
+                    file,
+                };
+            }
+        }
         if source.raw_os_error() == Some(28) || source.kind() == std::io::ErrorKind::StorageFull {
             OutputError::NoSpace {
                 path: path.to_path_buf(),
@@ -204,7 +236,13 @@ impl Writer {
     pub fn begin(output: &Path, inputs: &[&Path]) -> Result<Writer, OutputError> {
         check_kind(output, inputs)?;
         let dir = folder_of(output);
-        std::fs::create_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| match file_in_the_way(&dir) {
+            Some(file) => OutputError::NotAFolder {
+                path: output.to_path_buf(),
+                file,
+            },
+            None => OutputError::io(&dir, e),
+        })?;
         let lock_path = lock_path(output);
         let lock = take_lock(&lock_path, output)?;
         let removed_stale = remove_stale_temps(output);

@@ -812,3 +812,52 @@ fn regex_like_one_plural(text: &str) -> bool {
     .iter()
     .any(|n| text.contains(&format!(" 1 {n}")) || text.contains(&format!("(1 {n}")))
 }
+
+#[test]
+fn an_out_dir_that_is_a_file_says_so_and_what_to_do() {
+    // `--out-dir notes.txt` (a file) failed each clip with "cannot write: Not a directory
+    // (os error 20)". It is a usage error naming the file, saying it is one, suggesting a
+    // folder; an output under a file (-o notes.txt/x.mp4, a preview) says the same of the
+    // file in the way. Cost: three runs that stop before decoding, one that stops at its
+    // output, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    let file = d.join("notes.txt");
+    std::fs::write(&file, "not a folder").unwrap();
+    for out_dir in [file.clone(), file.join("week1")] {
+        let o = failreel(&["render", s(&clip), "--out-dir", s(&out_dir), "--dry-run"]);
+        assert_exit_says(&o, 2, &format!("--out-dir {}", s(&out_dir)));
+        assert_exit_says(&o, 2, "is a file, not a folder: give a folder");
+        assert!(all_text(&o).contains(&format!("{}", file.display())));
+    }
+    let under = file.join("x.mp4");
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "-o",
+        s(&under),
+        "--focus",
+        "0.5",
+        "--no-normalize",
+    ]);
+    assert_exit_says(
+        &o,
+        1,
+        &format!("cannot write there: {} is a file, not a folder", s(&file)),
+    );
+    let o = failreel(&[
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "-o",
+        s(&file.join("f.png")),
+    ]);
+    assert_exit_says(
+        &o,
+        1,
+        "is a file, not a folder: give a folder for the output",
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+}
