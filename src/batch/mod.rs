@@ -281,6 +281,19 @@ fn strict(opts: &BatchOptions, clip: &Clip) -> bool {
 }
 
 fn failed(clip: &Clip, e: ClipError, warnings: Vec<String>) -> Outcome {
+    // Cancelled by a second Ctrl-C or SIGTERM: the run was interrupted and nothing of the
+    // reel is left, as for one not started; not a failure of the clip.
+    if is_cancelled(&e) {
+        let mut o = Outcome::new(
+            clip.index,
+            clip.input.clone(),
+            clip.output.clone(),
+            Status::NotStarted,
+        );
+        o.warnings = warnings;
+        o.reason = Some("cancelled".into());
+        return o;
+    }
     let mut o = Outcome::new(
         clip.index,
         clip.input.clone(),
@@ -290,6 +303,24 @@ fn failed(clip: &Clip, e: ClipError, warnings: Vec<String>) -> Outcome {
     o.warnings = warnings;
     o.error = Some(Arc::new(e));
     o
+}
+
+/// Whether `e` is (or was caused by) a cancellation: the run's second Ctrl-C or SIGTERM.
+pub fn is_cancelled(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        // (`ClipError::Render` is transparent: its source is the render error's source, so
+        // the render error itself is looked at here.)
+        let render = match err.downcast_ref::<ClipError>() {
+            Some(ClipError::Render(r)) => Some(r),
+            _ => err.downcast_ref::<RenderError>(),
+        };
+        if matches!(render, Some(RenderError::Cancelled(_))) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// Runs a batch with `renderer`, telling `sink` what happens. One bad clip never stops the

@@ -644,6 +644,13 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
                 o
             }
         }
+        // A second Ctrl-C or SIGTERM: interrupted, nothing written (as `render` says of a
+        // reel it cancels), not a failure of the compilation.
+        Err(e) if crate::batch::is_cancelled(&e) => {
+            let mut o = outcome(Status::NotStarted);
+            o.reason = Some("cancelled".into());
+            o
+        }
         Err(e) => {
             let mut o = outcome(Status::Failed);
             o.error = Some(Arc::new(crate::batch::ClipError::Render(e)));

@@ -486,8 +486,20 @@ impl Human {
                 "failreel: {} rendered, {} skipped, {} failed",
                 s.rendered, s.skipped, s.failed
             );
-            if s.not_started > 0 {
-                line.push_str(&format!(", {} not started", s.not_started));
+            // Reels a second Ctrl-C cancelled count as not started (nothing of them is left);
+            // said as what happened to them.
+            let cancelled = s
+                .outcomes
+                .iter()
+                .filter(|o| {
+                    o.status == Status::NotStarted && o.reason.as_deref() == Some("cancelled")
+                })
+                .count();
+            if s.not_started > cancelled {
+                line.push_str(&format!(", {} not started", s.not_started - cancelled));
+            }
+            if cancelled > 0 {
+                line.push_str(&format!(", {cancelled} cancelled"));
             }
             line.push_str(&format!(" in {}", duration_text(s.seconds)));
             self.line(&line);

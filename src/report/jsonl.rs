@@ -76,6 +76,10 @@ pub fn outcome_json(o: &Outcome) -> Value {
         Status::Skipped => {
             m.insert("reason".into(), json!(o.reason));
         }
+        // A reel a second Ctrl-C cancelled: `"reason": "cancelled"`.
+        Status::NotStarted if o.reason.is_some() => {
+            m.insert("reason".into(), json!(o.reason));
+        }
         Status::Failed | Status::NotStarted => {}
     }
     if let Some(e) = o.error_text() {

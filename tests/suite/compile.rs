@@ -299,6 +299,64 @@ fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
 }
 
 #[test]
+fn a_double_ctrl_c_on_compile_is_one_outcome_interrupted_as_for_render() {
+    // The second Ctrl-C cancels: compile said "error: …: cancelled", "1 failed" and
+    // "interrupted" at once. It is one outcome now, as `render` says it: the reel
+    // cancelled, the run interrupted, exit 130, nothing left. Cost: the compilation runs
+    // until its temporary appears (no passes: fixed focus, no normalisation), ~0.5 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 12.0, 30);
+    let out_dir = d.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("friday.mp4");
+    let child = spawn_failreel(&[
+        "compile",
+        s(&a),
+        s(&a),
+        "--encoder-preset",
+        "medium",
+        "--focus",
+        "center",
+        "--no-normalize",
+        "--json",
+        "-o",
+        s(&out),
+    ]);
+    wait_for_file(
+        &out_dir,
+        |n| n.ends_with(".tmp"),
+        60,
+        "the compilation never started",
+    );
+    send_signal(&child, "INT");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    send_signal(&child, "INT");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("0 failed, 1 cancelled"), "{err}");
+    assert!(err.contains("failreel: interrupted"), "{err}");
+    assert!(!err.contains("error:") && !err.contains("failed:"), "{err}");
+    let lines = json_lines(&o.stdout);
+    let result = lines
+        .iter()
+        .find(|v| v.get("status").is_some())
+        .expect("a result line");
+    assert_eq!(result["status"], "not_started", "{result}");
+    assert_eq!(result["reason"], "cancelled");
+    let summary = lines
+        .iter()
+        .find(|v| v["event"] == "summary")
+        .expect("a summary");
+    assert_eq!(
+        (summary["failed"].as_u64(), summary["interrupted"].as_bool()),
+        (Some(0), Some(true))
+    );
+    assert_eq!(list(&out_dir), Vec::<String>::new(), "nothing left");
+}
+
+#[test]
 fn compile_progress_shows_its_parts() {
     // Issue 24: a compilation's progress was one bar with no word of which part it was on.
     // Each part (after the title, 0) is announced as it is rendered, with the count.

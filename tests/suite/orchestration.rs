@@ -209,7 +209,7 @@ fn an_interrupted_batch_counts_the_clips_never_started() {
 }
 
 #[test]
-fn a_cancelled_render_fails_and_leaves_no_reel() {
+fn a_cancelled_render_is_not_a_failure_and_leaves_no_reel() {
     let d = workdir();
     let clips = clips(d.path(), &["a.mp4"], 4.0);
     let stop = Arc::new(Stop::default());
@@ -223,9 +223,13 @@ fn a_cancelled_render_fails_and_leaves_no_reel() {
         &fake,
         &Recorder::default(),
     );
+    // One outcome: the run was interrupted and the reel cancelled (counted as not started,
+    // nothing of it left), not "failed" beside "interrupted".
     assert!(s.interrupted);
-    assert_eq!(s.failed, 1);
-    assert!(s.outcomes[0].error_text().unwrap().contains("cancelled"));
+    assert_eq!((s.failed, s.not_started), (0, 1));
+    assert_eq!(s.outcomes[0].status, Status::NotStarted);
+    assert_eq!(s.outcomes[0].reason.as_deref(), Some("cancelled"));
+    assert!(s.outcomes[0].error_text().is_none());
     assert!(!clips[0].output.exists());
 }
 
