@@ -145,12 +145,13 @@ pub fn complete_with(
     hook: &dyn PassProgress,
 ) -> Result<CompletePlan, RenderError> {
     crate::analyse::analyse_with(&mut draft, cores, hook)?;
-    // What the reframe pass saw of the subject: the replay pushes in toward it, its tag and
-    // a part's number keep clear of the faces (the tag first: the number then keeps clear of
-    // it too).
+    // What the reframe pass saw of the subject: the replay pushes in toward it, its tag, a
+    // part's number and the handle keep clear of the faces (the tag first: the number then
+    // keeps clear of it too, and the handle of both).
     crate::plan::replay::aim_push_in(&mut draft);
     crate::plan::replay::settle_tag(&mut draft)
         .and_then(|()| crate::plan::captions::settle_number(&mut draft))
+        .and_then(|()| crate::plan::overlay::settle_handle(&mut draft))
         .map_err(|source| RenderError::Card {
             path: draft.input().display().to_string(),
             source,

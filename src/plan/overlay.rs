@@ -541,10 +541,19 @@ pub fn handle_style(style: &CardStyle) -> CardStyle {
     s
 }
 
+/// The corners the handle tries, in order.
+const HANDLE_CORNERS: [Corner; 4] = [
+    Corner::BottomRight,
+    Corner::BottomLeft,
+    Corner::TopRight,
+    Corner::TopLeft,
+];
+
 /// Adds the creator's handle to `plan`: small, [`HANDLE_OPACITY`] opaque, on every frame of
 /// the reel, at the first corner of the safe zone (bottom right, bottom left, top right, top
 /// left, then moving inward along the sides) clear of everything else ever on screen. Where
-/// nothing is clear it goes to the bottom right corner, with a warning.
+/// nothing is clear it goes to the bottom right corner, with a warning. Once the passes have
+/// run, [`settle_handle`] moves it off the faces.
 pub fn add_handle(
     plan: &mut crate::plan::RenderPlan,
     handle: &crate::model::Handle,
@@ -558,12 +567,7 @@ pub fn add_handle(
         (plan.video.width, plan.video.height),
         plan.safe_zone,
         &busy,
-        &[
-            Corner::BottomRight,
-            Corner::BottomLeft,
-            Corner::TopRight,
-            Corner::TopLeft,
-        ],
+        &HANDLE_CORNERS,
         (Micros::ZERO, plan.reel_length()),
     )?;
     o.opacity = HANDLE_OPACITY;
@@ -575,4 +579,84 @@ pub fn add_handle(
     }
     plan.overlays.push(o);
     Ok(())
+}
+
+/// Moves the handle off the faces the reframe pass saw, as a part's number and the replay's
+/// tag are ([`keep_off_faces`]): the first of its corners clear of every face on any frame
+/// of the reel and of everything else on screen, in that one place for the whole reel.
+/// Without faces (or without a handle) nothing moves.
+pub fn settle_handle(
+    plan: &mut crate::plan::RenderPlan,
+) -> Result<(), crate::text::card::CardError> {
+    keep_off_faces(plan, Role::Handle, &HANDLE_CORNERS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 1920x1080 5 s clip's reel (TikTok, `--focus auto`) with a handle, the reframe pass
+    /// done with a face at `face` (frame pixels) in every sample.
+    fn reel_with_face(face: Option<crate::plan::FrameBox>) -> crate::plan::RenderPlan {
+        let info = crate::model::source::MediaInfo::for_tests(1920, 1080, 0, 5.0, false);
+        let preset = crate::config::preset::Preset::built_in("tiktok").unwrap();
+        let req = crate::config::request::ReelRequest::default();
+        let mut plan = crate::plan::plan_reel(&info, &req, &preset, "out.mp4".into()).unwrap();
+        add_handle(&mut plan, &"@kitchenfails".parse().unwrap()).unwrap();
+        let r = plan
+            .video
+            .reframe
+            .as_mut()
+            .expect("landscape: --focus auto");
+        r.analysed = true;
+        r.subjects = (0..25)
+            .map(|k| crate::plan::SubjectSample {
+                t: Micros(k * 200_000),
+                faces: face.into_iter().collect(),
+                focus: face.map(|f| [(f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2]),
+            })
+            .collect();
+        plan
+    }
+
+    fn handle(plan: &crate::plan::RenderPlan) -> &Overlay {
+        plan.overlays
+            .iter()
+            .find(|o| o.role == Role::Handle)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_handle_moves_off_a_face_as_the_number_and_tag_do() {
+        // Nobody seen: it keeps its place (bottom right).
+        let mut plain = reel_with_face(None);
+        let drafted = handle(&plain).clone();
+        settle_handle(&mut plain).unwrap();
+        assert_eq!(handle(&plain), &drafted);
+        // A face over it: the next corner clear of the face grown by its margin, for the
+        // whole reel, as opaque as before.
+        let r = drafted.rect;
+        let face = crate::plan::FrameBox {
+            x0: r.x as i32 - 200,
+            y0: r.y as i32 - 300,
+            x1: (r.x + r.width) as i32 + 20,
+            y1: (r.y + r.height) as i32 + 20,
+        };
+        let mut seen = reel_with_face(Some(face));
+        settle_handle(&mut seen).unwrap();
+        let h = handle(&seen);
+        assert_eq!(
+            (h.at, h.until, h.text.as_str(), h.opacity),
+            (drafted.at, drafted.until, "@kitchenfails", HANDLE_OPACITY)
+        );
+        let g = face.grown(FACE_MARGIN);
+        let (x0, y0) = (h.rect.x as i32, h.rect.y as i32);
+        let (x1, y1) = (x0 + h.rect.width as i32, y0 + h.rect.height as i32);
+        assert!(
+            x1 <= g.x0 || g.x1 <= x0 || y1 <= g.y0 || g.y1 <= y0,
+            "{:?} on the face {g:?}",
+            h.rect
+        );
+        assert!(h.rect.x < r.x, "the bottom left corner: {:?}", h.rect);
+    }
 }
