@@ -25,7 +25,10 @@ pub enum ProbeError {
     /// No such file.
     #[error("{0}: no such file: check the path")]
     NotFound(PathBuf),
-    /// A directory or other non-file.
+    /// A folder.
+    #[error("{}: is a folder, not a video file: give the clips in it (e.g. {}/*.mp4) or a --manifest listing them", .0.display(), .0.display())]
+    Folder(PathBuf),
+    /// Another non-file (a FIFO, a device, a socket).
     #[error("{0}: not a file: give a video file")]
     NotAFile(PathBuf),
     /// Zero bytes.
@@ -34,6 +37,9 @@ pub enum ProbeError {
     /// Cannot be read at all.
     #[error("{0}: cannot read the file: {1}")]
     Io(PathBuf, std::io::Error),
+    /// Text (a note, a subtitle, a manifest) under a video's name.
+    #[error("{0}: not a video failreel can read: it holds text, not a clip: give the video file itself (the .mp4 or .mov from the phone)")]
+    Text(PathBuf),
     /// libav cannot open it as media.
     #[error("{path}: not a video failreel can read ({cause}): if it is a phone clip, it may be incomplete (a recording cut off before it finished has no index, the moov atom); copy it again")]
     NotMedia {
@@ -74,6 +80,9 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError>
             ProbeError::Io(path.to_path_buf(), e)
         }
     })?;
+    if meta.is_dir() {
+        return Err(ProbeError::Folder(path.to_path_buf()));
+    }
     if !meta.is_file() {
         return Err(ProbeError::NotAFile(path.to_path_buf()));
     }
@@ -82,10 +91,39 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError>
     }
     std::fs::File::open(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
     init_libav();
-    ff::format::input(&path).map_err(|e| ProbeError::NotMedia {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
+    ff::format::input(&path).map_err(|e| {
+        if starts_with_text(path) {
+            ProbeError::Text(path.to_path_buf())
+        } else {
+            ProbeError::NotMedia {
+                path: path.to_path_buf(),
+                cause: e.to_string(),
+            }
+        }
     })
+}
+
+/// Whether the file's first 512 bytes are text: UTF-8 (a character cut at the end allowed)
+/// with no control characters but tabs and line ends. Asked only of a file libav cannot
+/// open, to say what it is.
+fn starts_with_text(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 512];
+    let Ok(n) = std::fs::File::open(path).and_then(|f| f.take(512).read(&mut head)) else {
+        return false;
+    };
+    let head = &head[..n];
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if n == 512 && e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Reads what failreel needs to plan a reel from `path`.

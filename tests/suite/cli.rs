@@ -861,3 +861,31 @@ fn an_out_dir_that_is_a_file_says_so_and_what_to_do() {
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
 }
+
+#[test]
+fn a_text_file_or_a_folder_named_like_a_clip_is_said_to_be_one() {
+    // A new user's mistakes: notes saved as clip.mp4 were "not a video failreel can read
+    // (Invalid data…): if it is a phone clip, it may be incomplete…; copy it again", and a
+    // folder was "not a file". Each now says what the file is and what to give instead.
+    // Cost: four runs that stop at the probe, ~0.05 s.
+    let dir = workdir();
+    let d = dir.path();
+    let notes = d.join("notes.mp4");
+    std::fs::write(&notes, "Friday: the lid flew off at 0:05\n").unwrap();
+    let folder = d.join("raw.mp4");
+    std::fs::create_dir(&folder).unwrap();
+    for command in ["render", "detect"] {
+        let o = failreel(&[command, s(&notes)]);
+        assert_exit_says(&o, 1, &format!("{}: not a video failreel can read: it holds text, not a clip: give the video file itself", s(&notes)));
+        let o = failreel(&[command, s(&folder)]);
+        assert_exit_says(
+            &o,
+            1,
+            &format!(
+                "{}: is a folder, not a video file: give the clips in it",
+                s(&folder)
+            ),
+        );
+    }
+    assert!(!d.join("reels").exists() || list(&d.join("reels")).is_empty());
+}
