@@ -227,7 +227,7 @@ pub enum Event {
         input: Option<PathBuf>,
         /// The message.
         message: String,
-        /// How many clips raised it.
+        /// How many reels raised it (a clip under two presets is two).
         count: usize,
     },
     /// A notice about the run itself (leftover temporaries removed…).

@@ -558,7 +558,7 @@ impl Sink for Human {
                 }
                 line.push_str(message);
                 if *count > 1 {
-                    line.push_str(&format!(" ({})", counted(*count as u64, "clip")));
+                    line.push_str(&format!(" ({})", counted(*count as u64, "reel")));
                 }
                 self.say(&line)
             }

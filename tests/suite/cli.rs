@@ -889,3 +889,29 @@ fn a_text_file_or_a_folder_named_like_a_clip_is_said_to_be_one() {
     }
     assert!(!d.join("reels").exists() || list(&d.join("reels")).is_empty());
 }
+
+#[test]
+fn a_warning_repeated_by_two_presets_counts_reels_not_clips() {
+    // One clip under -p tiktok,reels: its repeated warning said "(2 clips)". Cost: one dry
+    // run of a cached 2 s clip for two presets, ~0.1 s.
+    let clip = small_pattern(2);
+    let dir = workdir();
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "-p",
+            "tiktok,reels",
+            "--dry-run",
+            "--focus",
+            "0.5",
+            "--no-normalize",
+            "--out-dir",
+            s(dir.path()),
+        ],
+        0,
+    );
+    let text = all_text(&o);
+    assert!(text.contains("will look soft (2 reels)"), "{text}");
+    assert!(!text.contains("clips)"), "{text}");
+}

@@ -314,7 +314,7 @@ fn a_ten_thousand_clip_dry_run_plans_every_clip_and_says_each_warning_once() {
         "repeated warnings collapse: {err}"
     );
     assert!(
-        warnings.iter().all(|w| w.ends_with("(10000 clips)")),
+        warnings.iter().all(|w| w.ends_with("(10000 reels)")),
         "{err}"
     );
     assert!(warnings.iter().any(|w| w.contains("shorter than")), "{err}");
