@@ -874,12 +874,14 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         ),
         None => "none: silent track".into(),
     };
-    let loudness = match &plan.audio.loudness {
-        Some(l) => format!(
+    let loudness = match (&plan.audio.loudness, &plan.audio.normalisation) {
+        // Silent (or undecodable) sound: nothing is normalised; the loudness line says so.
+        (Some(_), crate::plan::Normalisation::Unchanged) => String::new(),
+        (Some(l), _) => format!(
             "; normalised to {:.1} LUFS, peaks under {:.1} dBTP",
             l.lufs, l.true_peak_dbtp
         ),
-        None => String::new(),
+        (None, _) => String::new(),
     };
     s.push_str(&format!("  audio     {audio}{loudness}\n"));
     match plan.audio.normalisation {
@@ -898,9 +900,9 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             l.gain_db,
             l.ceiling_dbfs
         )),
-        crate::plan::Normalisation::Unchanged => {
-            s.push_str("  loudness  nothing to measure: left as it is\n")
-        }
+        crate::plan::Normalisation::Unchanged => s.push_str(
+            "  loudness  nothing to measure (the sound is silent or cannot be decoded): left as it is, not normalised\n",
+        ),
         _ => {}
     }
     if let Some(c) = &plan.cover {

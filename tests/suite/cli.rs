@@ -915,3 +915,36 @@ fn a_warning_repeated_by_two_presets_counts_reels_not_clips() {
     assert!(text.contains("will look soft (2 reels)"), "{text}");
     assert!(!text.contains("clips)"), "{text}");
 }
+
+#[test]
+fn a_silent_track_is_not_said_to_be_normalised() {
+    // A clip whose sound is digital silence (as the stock clip new users try): the dry run
+    // said "normalised to -14.0 LUFS" on the audio line and "nothing to measure: left as it
+    // is" on the next. Cost: a cached 1 s 160x90 clip with a silent track, one dry run with
+    // its loudness pass, ~0.1 s.
+    let dir = workdir();
+    let clip = dir.path().join("silent.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=30:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=48000:cl=stereo",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        s(&clip),
+    ]);
+    let o = failreel_exit(&["render", s(&clip), "--dry-run", "--focus", "0.5"], 0);
+    let text = all_text(&o);
+    assert!(text.contains("loudness  nothing to measure"), "{text}");
+    assert!(text.contains("not normalised"), "{text}");
+    assert!(!text.contains("normalised to"), "{text}");
+}
