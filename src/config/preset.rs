@@ -802,8 +802,9 @@ pub fn look_scale(size: (u32, u32)) -> f64 {
         .max(0.0)
 }
 
-/// Scales a look's `[style]` table (its pixel sizes) by `f`; the text sizes stay at least
-/// 8 px (the least a preset may set) and the body at least its smallest size.
+/// Scales a look's `[style]` table (its pixel sizes) by `f`, kept inside what a preset may
+/// set: text 8 to 1000 px (the body at least its smallest size), shadow blur and offset
+/// within their limits.
 fn scale_look_table(style: &mut toml::Table, f: f64) {
     if (f - 1.0).abs() < 1e-9 {
         return;
@@ -821,7 +822,10 @@ fn scale_look_table(style: &mut toml::Table, f: f64) {
         if let Some(v) = style.get(key).and_then(num) {
             let mut scaled = v * f;
             if key.ends_with("_size") {
-                scaled = scaled.max(8.0);
+                scaled = scaled.clamp(8.0, 1000.0);
+            }
+            if key == "shadow_blur" {
+                scaled = scaled.min(MAX_SHADOW_BLUR as f64);
             }
             style.insert(key.into(), toml::Value::Float(scaled));
         }
@@ -835,7 +839,8 @@ fn scale_look_table(style: &mut toml::Table, f: f64) {
     if let Some(toml::Value::Array(offset)) = style.get_mut("shadow_offset") {
         for v in offset.iter_mut() {
             if let Some(x) = num(v) {
-                *v = toml::Value::Float(x * f);
+                let limit = MAX_SHADOW_OFFSET as f64;
+                *v = toml::Value::Float((x * f).clamp(-limit, limit));
             }
         }
     }
@@ -955,6 +960,50 @@ fn position(file: &str, at: Option<(usize, usize)>) -> String {
 }
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn looks_scale_with_the_preset_size_and_stay_valid() {
+        // A 180x320 preset: 1/6 of the look's sizes, text at least 8 px; the user's own keys
+        // are pixels as written.
+        let small = Preset::from_override_toml(
+            "[video]\nwidth = 180\nheight = 320\n[safe_zone]\ntop = 20\nbottom = 40\nleft = 10\nright = 10\n[cards]\nlook = \"outline\"\n",
+            "small.toml",
+        )
+        .unwrap();
+        let outline = CardStyle::look("outline").unwrap();
+        let s = &small.cards.style;
+        assert!((s.body_size - outline.body_size / 6.0).abs() < 0.01);
+        assert_eq!((s.heading_size, s.min_body_size), (8.0, 8.0));
+        assert!((s.shadow_offset[1] - outline.shadow_offset[1] / 6.0).abs() < 0.01);
+        small.validate().unwrap();
+        let own = Preset::from_override_toml(
+            "[video]\nwidth = 180\nheight = 320\n[safe_zone]\ntop = 20\nbottom = 40\nleft = 10\nright = 10\n[cards.style]\npadding = 5.0\n",
+            "own.toml",
+        )
+        .unwrap();
+        assert_eq!(own.cards.style.padding, 5.0);
+        // --look on that preset scales the new look too.
+        let banner = small.with_look(Some(&"banner".parse().unwrap()), None, None, None);
+        let b = CardStyle::look("banner").unwrap();
+        assert!((banner.cards.style.body_size - b.body_size / 6.0).abs() < 0.01);
+        // Scaled far up: every size inside the limits a preset may set.
+        let mut table = look_table("outline").unwrap();
+        scale_look_table(&mut table, 20.0);
+        let huge: CardStyle = toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(
+            (huge.shadow_blur, huge.body_size),
+            (MAX_SHADOW_BLUR, 1000.0)
+        );
+        assert!(huge
+            .shadow_offset
+            .iter()
+            .all(|v| v.abs() <= MAX_SHADOW_OFFSET));
+        // The built-in presets are drawn as their looks say.
+        assert_eq!(
+            Preset::built_in("tiktok").unwrap().cards.style,
+            CardStyle::look("boxed").unwrap()
+        );
+    }
     use super::*;
 
     #[test]
