@@ -450,6 +450,9 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             crate::render::reel_is_ours,
         )?;
     }
+    if let Some(p) = crate::cli::jobs::reel_name_problem(&args.output) {
+        return Err(AppError::Usage(vec![p]));
+    }
     // Each distinct input probed once: the same clip may be several parts.
     let mut infos: std::collections::HashMap<PathBuf, Arc<crate::model::source::MediaInfo>> =
         std::collections::HashMap::new();

@@ -358,10 +358,27 @@ fn where_prefix(from: &Option<(usize, String)>) -> String {
     }
 }
 
+/// The extensions a reel (an MP4 file) may be named with.
+pub const REEL_EXTENSIONS: &[&str] = &["mp4", "m4v", "mov"];
+
+/// A usage problem when `output` is named as something a reel is not (`reel.txt`,
+/// `reel.png`, `reel.mkv`): players and uploads go by the name. A name without an extension
+/// is taken as given.
+pub fn reel_name_problem(output: &Path) -> Option<String> {
+    let ext = output.extension()?.to_string_lossy().to_ascii_lowercase();
+    (!REEL_EXTENSIONS.contains(&ext.as_str())).then(|| {
+        format!(
+            "{}: a reel is an MP4 video, not a .{ext} file: end its name with .mp4 (or .mov, .m4v) so players and uploads recognise it",
+            output.display()
+        )
+    })
+}
+
 /// Outputs must be distinct and never an input; each message says which clips collide and
 /// a fix that works.
 fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs) -> Vec<String> {
     let mut problems = Vec::new();
+    let mut named = Vec::new();
     // Every file the run reads: the footage and the side files (a manifest, a preset file,
     // a captions file), each an input no output may be.
     let mut inputs: HashMap<PathBuf, (&Path, &str)> = HashMap::new();
@@ -385,6 +402,12 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
     }
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     for (k, (c, from)) in clips.iter().enumerate() {
+        if let Some(p) = reel_name_problem(&c.output) {
+            let p = format!("{}{p}", where_prefix(from));
+            if !named.contains(&p) {
+                named.push(p);
+            }
+        }
         let key = crate::model::same_file_path(&c.output);
         if let Some((inp, what)) = inputs.get(&key) {
             let fix = match from {
@@ -425,6 +448,11 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
                 c.output.display()
             ),
         });
+    }
+    // A badly named output matters once the outputs are otherwise right (an output that
+    // would overwrite an input is said as that).
+    if problems.is_empty() {
+        problems = named;
     }
     problems
 }

@@ -948,3 +948,41 @@ fn a_silent_track_is_not_said_to_be_normalised() {
     assert!(text.contains("not normalised"), "{text}");
     assert!(!text.contains("normalised to"), "{text}");
 }
+
+#[test]
+fn a_reel_named_as_another_kind_of_file_is_a_usage_error() {
+    // `-o reel.txt` (or .png, .mkv) wrote an MP4 under that name, exit 0: players, file
+    // managers and uploads go by the name. It is refused before anything is decoded, for
+    // render and compile; .mp4, .mov and .m4v (any case) and a bare name are taken. Cost:
+    // four runs that stop at the arguments or a dry run without passes, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    for (command, out) in [("render", "reel.txt"), ("compile", "week.mkv")] {
+        let out = d.join(out);
+        let mut args = vec![command, s(&clip)];
+        if command == "compile" {
+            args.push(s(&clip));
+        }
+        args.extend(["-o", s(&out), "--dry-run"]);
+        let o = failreel(&args);
+        assert_exit_says(&o, 2, "a reel is an MP4 video, not a .");
+        assert_exit_says(&o, 2, "end its name with .mp4");
+        assert!(!out.exists());
+    }
+    for name in ["reel.MOV", "reel"] {
+        failreel_exit(
+            &[
+                "render",
+                s(&clip),
+                "-o",
+                s(&d.join(name)),
+                "--dry-run",
+                "--focus",
+                "0.5",
+                "--no-normalize",
+            ],
+            0,
+        );
+    }
+}

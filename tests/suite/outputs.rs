@@ -316,7 +316,8 @@ fn every_file_a_run_reads_is_an_input_never_written_over_even_with_force() {
         std::fs::read_to_string(&odd_preset).unwrap(),
         "name = \"look\"\n"
     );
-    let hard = d.join("hard.srt");
+    // (Named like a reel: a .srt name is refused before the hard link is looked at.)
+    let hard = d.join("hard.mp4");
     std::fs::hard_link(&subs, &hard).unwrap();
     let o = failreel(&[
         "render",
