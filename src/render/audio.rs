@@ -442,7 +442,11 @@ mod tests {
         // Bursts over the ceiling, silence, a NaN and chunks shorter than the look-ahead.
         let signal = |k: usize| -> f32 {
             let x = ((k * 7919) % 1013) as f32 / 1013.0 - 0.5;
-            let burst = if (k / 300) % 3 == 0 { 3.0 } else { 0.4 };
+            let burst = if (k / 300).is_multiple_of(3) {
+                3.0
+            } else {
+                0.4
+            };
             if k == 777 {
                 f32::NAN
             } else if (k / 500) % 4 == 3 {
