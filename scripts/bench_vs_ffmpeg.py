@@ -3,11 +3,12 @@
 
 For each input, failreel's own plan (`render --dry-run --json`) gives the trim, crop window and
 card times; the ffmpeg command is built from it: same input and trim, same crop, scale to
-1080x1920 at 30 fps, the two cards as drawtext with the same times (boxed, same font), x264 with
-the same preset, CRF, profile, level and keyframe interval, AAC 48 kHz stereo, faststart. The
-tools run alternately, several times; medians of wall time and peak resident memory (from
-wait4) are printed; the wall ratio is the median of the run-by-run ratios (each pair of runs
-shares the machine's momentary speed).
+1080x1920 at 30 fps converting the colours as the plan does (the source's matrix and range to
+the BT.709 limited range both tools tag), the two cards as drawtext with the same times (boxed,
+same font), x264 with the same preset, CRF, profile, level and keyframe interval, AAC 48 kHz
+stereo, faststart. The tools run alternately, several times; medians of wall time and peak
+resident memory (from wait4) are printed; the wall ratio is the median of the run-by-run ratios
+(each pair of runs shares the machine's momentary speed).
 
 Peers: the system ffmpeg (Debian's 5.1, the same libav failreel links) and the static ffmpeg
 that PyPI's imageio-ffmpeg ships (9.x), when installed (`pip install imageio-ffmpeg`). A peer
@@ -143,7 +144,14 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
         chain.append("transpose=cclock")
     c = v["crop_path"][0]["rect"] if "crop_path" in v else v["crop"]
     chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
-    chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
+    # The colour conversion failreel's plan does (its filter chain's scale): the source's matrix
+    # and range to the BT.709 limited range both tools tag. Without it the CLI tagged BT.601
+    # footage BT.709 unconverted (its colours shift); for BT.709 sources it changes nothing.
+    col = v.get("color", {})
+    matrix = col.get("matrix", "bt709") if col.get("transfer", "sdr") == "sdr" else "bt709"
+    rng = "pc" if col.get("full_range") else "tv"
+    chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:"
+                 f"in_range={rng}:out_range=tv,format=yuv420p,fps={v['fps']}")
     cards = [o for o in plan["overlays"] if o["role"] in ("went_wrong", "lesson")]
     for i, card in enumerate(cards):
         path = os.path.join(textdir, f"card{i}.txt")
