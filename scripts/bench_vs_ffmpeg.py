@@ -114,6 +114,10 @@ def make_media(quick):
 # The CLI crops one fixed window, so failreel is asked for the same job: a centred window
 # (`--focus auto`, the default for landscape input, is measured against it with --focus auto).
 FOCUS = ["--focus", "center"]
+# "static": the peer's cards are plain drawtext boxes shown at once (the original job);
+# "same": they also carry the plan's animation (fade or slide, as alpha and y expressions of t)
+# and the look's text outline (borderw), so x264 gets a picture that moves like failreel's.
+PEER_LOOK = ["static"]
 
 
 def plan_of(inp, trim, preset="tiktok"):
@@ -159,9 +163,29 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
             f.write(card["heading"] + "\n" + card["text"])
         at, until = card["at"] / 1e6, card["until"] / 1e6
         y = 300 if card["position"] == "top" else 1100
+        look = ""
+        if PEER_LOOK[0] == "same":
+            # The plan's animation as failreel draws it (src/plan/overlay.rs): progress p rises
+            # over in_length and falls over out_length; fade: alpha p; slide: alpha min(1, 1.5p)
+            # and a 64 px offset eased away (smoothstep), upwards for a top card.
+            parts = ["1"]
+            if card["in_length"] > 0:
+                parts.append(f"(t-{at})/{card['in_length'] / 1e6}")
+            if card["out_length"] > 0:
+                parts.append(f"({until}-t)/{card['out_length'] / 1e6}")
+            prog = "clip(" + ("min(" + ",".join(parts) + ")" if len(parts) > 1 else "1") + ",0,1)"
+            anim = card.get("animation", "none")
+            if anim == "fade":
+                look = f":alpha='{prog}'"
+            elif anim == "slide":
+                d = 1 if card["position"] == "top" else -1
+                ease = f"({prog})*({prog})*(3-2*({prog}))"
+                y = f"'{y}+{d}*round((1-{ease})*64)'"
+                look = f":alpha='min(1,1.5*{prog})'"
+            look += ":borderw=2:bordercolor=black"
         chain.append(
             f"drawtext=fontfile={FONT}:textfile={path}:expansion=none:fontsize=60:fontcolor=white:"
-            f"box=1:boxcolor=black@0.68:boxborderw=34:x=(w-tw)/2:y={y}:enable='between(t,{at},{until})'")
+            f"box=1:boxcolor=black@0.68:boxborderw=34:x=(w-tw)/2:y={y}{look}:enable='between(t,{at},{until})'")
     return [exe, "-hide_banner", "-v", "error", "-y", "-ss", f"{start}", "-t", f"{dur}", "-i", inp,
             "-vf", ",".join(chain), "-c:v", "libx264", "-preset", e["preset"], "-crf", str(e["crf"]),
             "-profile:v", "high", "-level", e["level"], "-g", str(e["keyframe_interval"]),
@@ -330,8 +354,11 @@ def main():
     ap.add_argument("--only", default="", help="comma list of parts of input labels to run")
     ap.add_argument("--presets", type=int, default=0,
                     help="paired runs of the last input to tiktok,reels,shorts in one run vs 3 CLI runs (0: none)")
+    ap.add_argument("--peer-look", choices=["static", "same"], default="static",
+                    help="the CLI's cards: static boxes (default) or with the plan's animation and outline")
     args = ap.parse_args()
     FOCUS[1] = args.focus
+    PEER_LOOK[0] = args.peer_look
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
     found = [] if args.no_cli else peers()
