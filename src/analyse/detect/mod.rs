@@ -79,7 +79,7 @@ const MIN_SCORE: f64 = 0.3;
 const RELATIVE: f64 = 0.75;
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 7;
+const VERSION: u32 = 8;
 
 #[derive(Serialize)]
 struct Key {
