@@ -528,14 +528,16 @@ pub fn keep_off_faces(
 /// How opaque the handle is drawn.
 pub const HANDLE_OPACITY: f32 = 0.7;
 
-/// The handle's look: the cards' style, its text a little smaller than their heading
-/// (at least 24 px), the box lighter and tighter.
-pub fn handle_style(style: &CardStyle) -> CardStyle {
+/// The handle's look on a `frame` reel: the cards' style, its text a little smaller than
+/// their heading (at least 24 px on 1080x1920, scaled with the frame as the looks are, and
+/// never under 8 px), the box lighter and tighter.
+pub fn handle_style(style: &CardStyle, frame: (u32, u32)) -> CardStyle {
+    let scale = crate::config::preset::look_scale(frame) as f32;
     let mut s = style.clone();
-    s.body_size = (style.heading_size * 0.8).max(24.0);
+    s.body_size = (style.heading_size * 0.8).max((24.0 * scale).max(8.0));
     s.min_body_size = s.body_size;
     s.weight = style.heading_weight;
-    s.padding = (style.padding * 0.35).max(6.0);
+    s.padding = (style.padding * 0.35).max(6.0 * scale);
     s.box_radius *= 0.4;
     s.box_opacity *= 0.6;
     s
@@ -563,7 +565,7 @@ pub fn add_handle(
         &mut crate::text::card::TextEngine::new(),
         Role::Handle,
         handle.as_str(),
-        &handle_style(&plan.card_style),
+        &handle_style(&plan.card_style, (plan.video.width, plan.video.height)),
         (plan.video.width, plan.video.height),
         plan.safe_zone,
         &busy,
@@ -624,6 +626,20 @@ mod tests {
             .iter()
             .find(|o| o.role == Role::Handle)
             .unwrap()
+    }
+
+    #[test]
+    fn the_handles_least_size_scales_with_the_reel() {
+        // 1080x1920: 0.8 of the heading, at least 24 px, as before.
+        let boxed = CardStyle::look("boxed").unwrap();
+        assert_eq!(handle_style(&boxed, (1080, 1920)).body_size, 32.0);
+        let mut small_text = boxed.clone();
+        small_text.heading_size = 10.0;
+        assert_eq!(handle_style(&small_text, (1080, 1920)).body_size, 24.0);
+        // 180x320: the 24 px floor made "@kitchenfails" 156x70 px, two lines across the
+        // reel; it is 8 px now (the look's 8 px heading, 0.8 of it raised to 8).
+        let small = CardStyle::look_for("boxed", (180, 320)).unwrap();
+        assert_eq!(handle_style(&small, (180, 320)).body_size, 8.0);
     }
 
     #[test]
