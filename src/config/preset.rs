@@ -681,9 +681,16 @@ impl Preset {
         p
     }
 
-    /// The preset as TOML text.
+    /// The preset as TOML text, each number as written (`box_opacity = 0.68`: the `toml`
+    /// crate widens an f32 to f64 and would print 0.6800000071525574).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("a preset always serialises")
+        let text = toml::to_string_pretty(self).expect("a preset always serialises");
+        let mut out = String::with_capacity(text.len());
+        for line in text.lines() {
+            out.push_str(&shortest_f32_line(line));
+            out.push('\n');
+        }
+        out
     }
 
     /// The preset as `failreel presets show` prints it: its TOML, with the look's keys it
@@ -788,6 +795,31 @@ impl CardStyle {
         scale_look_table(&mut style, look_scale(size));
         toml::Value::Table(style).try_into().ok()
     }
+}
+
+/// A line of TOML (`key = value` or an array's `value,`) with a float that is exactly an
+/// f32 written at f64 length (0.6800000071525574) written as that f32's shortest form (0.68).
+/// Other lines, and floats that are not f32 values, are left as they are.
+fn shortest_f32_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let (head, value) = match line.split_once(" = ") {
+        Some((k, v)) => (format!("{k} = "), v),
+        None => {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            (indent.to_string(), line.trim_start())
+        }
+    };
+    let (number, tail) = match value.strip_suffix(',') {
+        Some(n) => (n, ","),
+        None => (value, ""),
+    };
+    let Ok(f) = number.parse::<f64>() else {
+        return line.into();
+    };
+    let short = format!("{:?}", f as f32);
+    if !number.contains('.') || (f as f32) as f64 != f || short.len() >= number.len() {
+        return line.into();
+    }
+    format!("{head}{short}{tail}").into()
 }
 
 /// The reel size the built-in looks' pixel sizes are drawn for (every built-in preset's).
@@ -960,6 +992,25 @@ fn position(file: &str, at: Option<(usize, usize)>) -> String {
 }
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn presets_print_their_numbers_as_written() {
+        // `presets show tiktok` printed box_opacity = 0.6800000071525574.
+        let text = Preset::built_in("tiktok").unwrap().to_toml();
+        assert!(text.contains("box_opacity = 0.68\n"), "{text}");
+        assert!(text.contains("line_spacing = 1.2\n"), "{text}");
+        let long = text.lines().find(|l| {
+            l.split_once('.')
+                .is_some_and(|(_, frac)| frac.chars().take_while(char::is_ascii_digit).count() >= 9)
+        });
+        assert_eq!(long, None, "{text}");
+        // The same preset read back.
+        let back: Preset = toml::from_str(&text).unwrap();
+        assert_eq!(back, Preset::built_in("tiktok").unwrap());
+        assert_eq!(shortest_f32_line("    0.30000001192092896,"), "    0.3,");
+        assert_eq!(shortest_f32_line("crf = 20"), "crf = 20");
+        assert_eq!(shortest_f32_line("x = 0.1"), "x = 0.1");
+    }
 
     #[test]
     fn looks_scale_with_the_preset_size_and_stay_valid() {
