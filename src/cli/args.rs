@@ -274,13 +274,13 @@ fn card_text_arg(s: &str) -> Result<String, String> {
 pub struct ReelFlags {
     /// Trim start: seconds (12.5), mm:ss(.fff) or hh:mm:ss(.fff); or `auto`: around the
     /// moment `failreel detect` finds best.
-    #[arg(long, value_parser = parse_start_arg, value_name = "TIME|auto")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_start_arg, value_name = "TIME|auto")]
     pub start: Option<Start>,
     /// Trim end on the clip's timeline.
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME", conflicts_with = "duration")]
     pub end: Option<Micros>,
     /// Reel length (instead of --end).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub duration: Option<Micros>,
     /// "What went wrong" card text (control characters and terminal escapes are removed;
     /// empty or blank: no card).
@@ -290,16 +290,16 @@ pub struct ReelFlags {
     #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
     pub lesson: Option<String>,
     /// When the went-wrong card appears, on the reel's timeline (default 0).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_at: Option<Micros>,
     /// When the went-wrong card goes (default: half the reel).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_until: Option<Micros>,
     /// When the lesson card appears (default: two thirds into the reel).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub lesson_at: Option<Micros>,
     /// When the lesson card goes (default: the end).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub lesson_until: Option<Micros>,
     /// Horizontal position of the 9:16 window: auto (follow the subject; the default for
     /// landscape input), center, left, right or 0.0–1.0; or a list of keys on the reel's
@@ -358,7 +358,7 @@ pub struct ReelFlags {
     /// Take the cover from this moment of the reel (its own clock: 0 = the reel's first
     /// frame) instead of the sharpest frame around the went-wrong card; writes the cover
     /// (as `--cover` does).
-    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub cover_at: Option<Micros>,
 }
 
@@ -405,7 +405,7 @@ pub struct PreviewArgs {
     /// The clip.
     pub input: PathBuf,
     /// The moment of the reel to show (0 = the reel's first frame).
-    #[arg(long, value_parser = time_arg, value_name = "TIME")]
+    #[arg(long, allow_negative_numbers = true, value_parser = time_arg, value_name = "TIME")]
     pub at: Micros,
     /// The picture to write: a PNG (.png) or a JPEG (.jpg, .jpeg), as its name says.
     #[arg(short, long, value_name = "FILE", default_value = "frame.png")]

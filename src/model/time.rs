@@ -92,6 +92,11 @@ pub fn parse_time(s: &str) -> Result<Micros, String> {
     if t.is_empty() {
         return Err(bad());
     }
+    if t.starts_with('-') {
+        return Err(format!(
+            "`{s}` is not a time: times and lengths are 0 or more (counted from the clip's or the reel's start)"
+        ));
+    }
     let parts: Vec<&str> = t.split(':').collect();
     if parts.len() > 3 {
         return Err(bad());

@@ -986,3 +986,25 @@ fn a_reel_named_as_another_kind_of_file_is_a_usage_error() {
         );
     }
 }
+
+#[test]
+fn a_negative_time_is_said_to_be_one() {
+    // `--start -3` got clap's "unexpected argument '-3' found; to pass '-3' as a value, use
+    // '-- -3'" (and with `--start=-3`, "not a time: write seconds…"). Every time flag now
+    // takes the value and says a time is 0 or more. Cost: three runs that stop at the
+    // arguments, ~0.03 s.
+    let clip = small_pattern(2);
+    for args in [
+        &["render", s(&clip), "--start", "-3"][..],
+        &["render", s(&clip), "--duration", "-2"][..],
+        &["preview", s(&clip), "--at", "-1"][..],
+    ] {
+        let o = failreel(args);
+        assert_exit_says(&o, 2, "is not a time: times and lengths are 0 or more");
+        assert!(
+            !all_text(&o).contains("unexpected argument"),
+            "{}",
+            all_text(&o)
+        );
+    }
+}
