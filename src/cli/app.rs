@@ -50,6 +50,10 @@ pub enum AppError {
     /// The input could not be read.
     #[error(transparent)]
     Probe(#[from] ProbeError),
+    /// Several inputs a compilation needs could not be read: each is said, not only the
+    /// first.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Inputs(Vec<ProbeError>),
     /// The reel cannot be planned.
     #[error(transparent)]
     Plan(#[from] PlanError),
@@ -81,7 +85,7 @@ impl AppError {
         match self {
             AppError::Usage(_) => "usage",
             AppError::Stdout(_) | AppError::Man { .. } | AppError::Output(_) => "output",
-            AppError::Probe(_) => "input",
+            AppError::Probe(_) | AppError::Inputs(_) => "input",
             AppError::Plan(_) => "plan",
             AppError::Render(_) => "render",
         }
@@ -94,6 +98,7 @@ pub fn report_error(e: &AppError, json: bool) -> i32 {
     let lines = match e {
         AppError::Stdout(StdoutError::Closed) => return EXIT_OK,
         AppError::Usage(problems) => problems.clone(),
+        AppError::Inputs(errors) => errors.iter().map(|e| error_chain(e)).collect(),
         other => vec![error_chain(other)],
     };
     for l in &lines {
@@ -453,13 +458,27 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     if let Some(p) = crate::cli::jobs::reel_name_problem(&args.output) {
         return Err(AppError::Usage(vec![p]));
     }
-    // Each distinct input probed once: the same clip may be several parts.
+    // Each distinct input probed once: the same clip may be several parts. Every input that
+    // cannot be read is said (a compilation needs them all), as render lists every failing
+    // clip, not only the first.
     let mut infos: std::collections::HashMap<PathBuf, Arc<crate::model::source::MediaInfo>> =
         std::collections::HashMap::new();
+    let mut unreadable: Vec<ProbeError> = Vec::new();
+    let mut tried: std::collections::HashSet<&PathBuf> = std::collections::HashSet::new();
     for c in &parts {
-        if !infos.contains_key(&c.input) {
-            infos.insert(c.input.clone(), Arc::new(probe(&c.input)?));
+        if tried.insert(&c.input) {
+            match probe(&c.input) {
+                Ok(info) => {
+                    infos.insert(c.input.clone(), Arc::new(info));
+                }
+                Err(e) => unreadable.push(e),
+            }
         }
+    }
+    match unreadable.len() {
+        0 => {}
+        1 => return Err(AppError::Probe(unreadable.remove(0))),
+        _ => return Err(AppError::Inputs(unreadable)),
     }
     let requests: Vec<crate::chain::PartRequest> = parts
         .iter()

@@ -777,3 +777,39 @@ fn a_manifests_per_clip_output_is_said_unused_by_compile() {
     );
     assert!(!out.exists() && !d.join("first.mp4").exists());
 }
+
+#[test]
+fn every_unreadable_part_is_said_not_only_the_first() {
+    // A compilation needs all its clips: like render, which lists every failing clip, it
+    // names each input it cannot read (once, however often it is a part), and writes nothing.
+    let dir = workdir();
+    let d = dir.path();
+    let good = small_pattern(2);
+    let text = d.join("notes.mp4");
+    std::fs::write(&text, "shopping list").unwrap();
+    let empty = d.join("empty.mp4");
+    std::fs::write(&empty, "").unwrap();
+    let out = d.join("c.mp4");
+    let o = failreel(&[
+        "compile",
+        s(&text),
+        s(&good),
+        s(&empty),
+        s(&text),
+        "-o",
+        s(&out),
+        "--json",
+    ]);
+    assert_exit_says(&o, 1, "notes.mp4: not a video");
+    assert_exit_says(&o, 1, "empty.mp4: the file is empty");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("notes.mp4").count(), 1, "{err}");
+    let errors: Vec<Value> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|v| v["kind"] == "input"), "{errors:?}");
+    assert!(!out.exists());
+    assert_eq!(list(d), ["empty.mp4", "notes.mp4"], "nothing written");
+}
