@@ -60,13 +60,23 @@ pub enum Command {
     /// Write one frame of the reel, cards included, as a PNG: check a caption without
     /// rendering.
     #[command(
-        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels"
+        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels",
+        // One frame has no encoder and no cover: these render flags are refused (exit 2),
+        // so its help does not offer them.
+        mut_arg("crf", |a| a.hide(true)),
+        mut_arg("encoder_preset", |a| a.hide(true)),
+        mut_arg("cover", |a| a.hide(true)),
+        mut_arg("cover_at", |a| a.hide(true))
     )]
     Preview(Box<PreviewArgs>),
     /// One reel from several clips: a title card, each fail numbered, short crossfades,
     /// even loudness.
     #[command(
-        after_help = "Examples:\n  failreel compile a.mov b.mov c.mov --title \"Fail Friday\" -o friday.mp4\n  failreel compile --manifest week.toml --title \"Week 12\" -p reels -o week12.mp4"
+        after_help = "Examples:\n  failreel compile a.mov b.mov c.mov --title \"Fail Friday\" -o friday.mp4\n  failreel compile --manifest week.toml --title \"Week 12\" -p reels -o week12.mp4",
+        // A compilation writes no cover: --cover and --cover-at are refused (exit 2), so its
+        // help does not offer them.
+        mut_arg("cover", |a| a.hide(true)),
+        mut_arg("cover_at", |a| a.hide(true))
     )]
     Compile(Box<CompileArgs>),
     /// Find the moments where something went wrong (a bang, a crash, a shout, a smoke
@@ -434,6 +444,24 @@ mod tests {
     fn flags(args: &[&str]) -> Result<ReelRequest, clap::Error> {
         Flags::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
             .map(|f| f.req.to_request())
+    }
+
+    #[test]
+    fn help_does_not_offer_the_flags_a_command_refuses() {
+        // preview refuses the encoder and cover flags, compile the cover flags (exit 2): their
+        // help hides them; render offers them all.
+        let cli = Cli::command();
+        let shown = |sub: &str, id: &str| {
+            let cmd = cli.find_subcommand(sub).expect(sub);
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id).expect(id);
+            !arg.is_hide_set()
+        };
+        for id in ["crf", "encoder_preset", "cover", "cover_at"] {
+            assert!(!shown("preview", id), "preview --help offers {id}");
+            assert!(shown("render", id), "render --help hides {id}");
+        }
+        assert!(!shown("compile", "cover") && !shown("compile", "cover_at"));
+        assert!(shown("compile", "crf"));
     }
 
     #[test]
