@@ -27,8 +27,10 @@ pub enum Status {
 pub struct Outcome {
     /// Position in the batch (manifest order).
     pub index: usize,
-    /// Input file.
+    /// Input file (a compilation's first part).
     pub input: PathBuf,
+    /// A compilation's parts in order (empty for a reel of one clip).
+    pub parts: Vec<PathBuf>,
     /// Output file.
     pub output: PathBuf,
     /// What happened.
@@ -63,6 +65,7 @@ impl Outcome {
         Outcome {
             index,
             input,
+            parts: Vec::new(),
             output,
             status,
             reason: None,

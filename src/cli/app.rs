@@ -552,8 +552,12 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     let up_to_date = !args.force
         && matches!(&existing, crate::render::ExistingReel::Ours { request: Some(r), complete: true, .. } if *r == plan.request);
     let first_input = parts[0].input.clone();
-    let outcome =
-        |status: Status| Outcome::new(0, first_input.clone(), args.output.clone(), status);
+    let part_inputs: Vec<PathBuf> = parts.iter().map(|c| c.input.clone()).collect();
+    let outcome = |status: Status| {
+        let mut o = Outcome::new(0, first_input.clone(), args.output.clone(), status);
+        o.parts = part_inputs.clone();
+        o
+    };
     let finish = |mut o: Outcome, warnings: Vec<String>, interrupted: bool| -> i32 {
         o.warnings = warnings;
         let mut summary = Summary {

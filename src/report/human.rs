@@ -436,7 +436,7 @@ impl Human {
         match o.status {
             Status::Ok => self.say(&format!(
                 "rendered {} -> {} ({:.2} s reel, {}, in {:.1} s)",
-                o.input.display(),
+                shown_input(o),
                 o.output.display(),
                 o.duration.map(|d| d.as_secs_f64()).unwrap_or(0.0),
                 counted(o.frames.unwrap_or(0), "frame"),
@@ -929,9 +929,31 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     s
 }
 
+/// What a finished line names as the reel's source: the clip, or a compilation's parts
+/// ("3 clips: a.mp4, b.mp4, c.mp4", the same clip as often as it is a part).
+fn shown_input(o: &Outcome) -> String {
+    if o.parts.is_empty() {
+        return o.input.display().to_string();
+    }
+    let names: Vec<String> = o.parts.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "{}: {}",
+        counted(o.parts.len() as u64, "clip"),
+        names.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compilation_is_named_by_its_parts_not_its_first_clip() {
+        let mut o = Outcome::new(0, "a.mp4".into(), "c.mp4".into(), Status::Ok);
+        assert_eq!(shown_input(&o), "a.mp4");
+        o.parts = vec!["a.mp4".into(), "b.mp4".into(), "a.mp4".into()];
+        assert_eq!(shown_input(&o), "3 clips: a.mp4, b.mp4, a.mp4");
+    }
 
     #[test]
     fn inputs_sharing_a_file_name_get_their_folder_in_the_label() {

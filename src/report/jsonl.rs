@@ -61,6 +61,9 @@ pub fn outcome_json(o: &Outcome) -> Value {
     let mut m = serde_json::Map::new();
     m.insert("index".into(), json!(o.index));
     m.insert("input".into(), json!(o.input));
+    if !o.parts.is_empty() {
+        m.insert("parts".into(), json!(o.parts));
+    }
     m.insert("output".into(), json!(o.output));
     m.insert("status".into(), json!(o.status));
     match o.status {

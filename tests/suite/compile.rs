@@ -247,6 +247,9 @@ fn compile_prints_its_warnings_and_strict_fails_it() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("warning") && err.contains("enlarged"), "{err}");
+    // The finished line names the compilation's parts, not only its first clip.
+    let names = format!("rendered 2 clips: {}, {} -> ", a.display(), a.display());
+    assert!(err.contains(&names), "{err}");
     let strict_out = d.join("strict.mp4");
     let o = failreel(&[
         "compile",
