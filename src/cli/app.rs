@@ -540,6 +540,9 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             ));
         }
     }
+    // The same clip may be several parts: its warnings (which name it) are said once.
+    let mut said = std::collections::HashSet::new();
+    warnings.retain(|w| said.insert(w.clone()));
     for w in &warnings {
         sink.event(&Event::Warning {
             input: None,

@@ -250,6 +250,8 @@ fn compile_prints_its_warnings_and_strict_fails_it() {
     // The finished line names the compilation's parts, not only its first clip.
     let names = format!("rendered 2 clips: {}, {} -> ", a.display(), a.display());
     assert!(err.contains(&names), "{err}");
+    // The clip is both parts: its warning is said once, not once a part.
+    assert_eq!(err.matches("enlarged").count(), 1, "{err}");
     let strict_out = d.join("strict.mp4");
     let o = failreel(&[
         "compile",
