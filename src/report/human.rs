@@ -503,7 +503,9 @@ impl Human {
             }
             line.push_str(&format!(" in {}", duration_text(s.seconds)));
             self.line(&line);
-            for o in s.failures() {
+            // The recap of failures is for batches, where an error may have scrolled away;
+            // one reel's error was said just above.
+            for o in s.failures().filter(|_| n > 1) {
                 let input = o.input.display().to_string();
                 let error = o.error_text().unwrap_or_default();
                 if error.starts_with(&input) {

@@ -1008,3 +1008,34 @@ fn a_negative_time_is_said_to_be_one() {
         );
     }
 }
+
+#[test]
+fn one_failing_clip_says_its_error_once_a_batch_recaps_them() {
+    // One reel: the error, then the count; no recap of what was said just above. A batch:
+    // each error as it happens and a recap under the count (errors may have scrolled away).
+    let dir = workdir();
+    let d = dir.path();
+    let text = d.join("notes.mp4");
+    std::fs::write(&text, "shopping list").unwrap();
+    let empty = d.join("empty.mp4");
+    std::fs::write(&empty, "").unwrap();
+    let o = failreel(&["render", s(&text), "-o", s(&d.join("r.mp4"))]);
+    assert_exit_says(&o, 1, "notes.mp4: not a video");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("not a video").count(), 1, "{err}");
+    assert!(err.contains("1 failed"), "{err}");
+    let o = failreel(&[
+        "render",
+        s(&text),
+        s(&empty),
+        "--out-dir",
+        s(&d.join("out")),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("not a video").count(), 2, "{err}");
+    assert!(
+        err.contains("  failed: ") && err.contains("2 failed"),
+        "{err}"
+    );
+}
