@@ -153,15 +153,23 @@ pub(super) fn run_fanout(
             })
             .collect(),
         Err(e) => {
-            // The first reel not failed on its own carries the error, the others its text.
+            // The first reel not failed on its own carries the error, the others its text;
+            // a cancellation (the second Ctrl-C) cancels each of them, and is said so, rather
+            // than failing the others with its text.
             let text = chain_text(&e);
+            let cancelled = match &e {
+                RenderError::Cancelled(what) => Some(what.clone()),
+                _ => None,
+            };
             let mut e = Some(e);
             files
                 .into_iter()
                 .map(|f| {
                     Err(f.error.unwrap_or_else(|| {
-                        e.take()
-                            .unwrap_or_else(|| RenderError::Shared(text.clone()))
+                        e.take().unwrap_or_else(|| match &cancelled {
+                            Some(what) => RenderError::Cancelled(what.clone()),
+                            None => RenderError::Shared(text.clone()),
+                        })
                     }))
                 })
                 .collect()

@@ -543,3 +543,55 @@ fn the_handle_is_drawn_inside_every_platforms_safe_zone() {
         }
     }
 }
+
+#[test]
+fn a_double_ctrl_c_cancels_every_reel_of_a_shared_decode_none_failed() {
+    // Two presets from one decode: the second Ctrl-C cancelled the pass, and the reel that
+    // carried the error was "cancelled" while the other said "failed: …: cancelled". Each
+    // reel of the pass is cancelled now, nothing failed, nothing left. Cost: runs until the
+    // first temporary appears (fixed focus, no normalisation), ~0.5 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = grey_clip(d, "a.mp4", 12.0, 30);
+    let out_dir = d.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let child = spawn_failreel(&[
+        "render",
+        s(&a),
+        "-p",
+        "tiktok,reels",
+        "--encoder-preset",
+        "medium",
+        "--focus",
+        "center",
+        "--no-normalize",
+        "--json",
+        "--out-dir",
+        s(&out_dir),
+    ]);
+    wait_for_file(
+        &out_dir,
+        |n| n.ends_with(".tmp"),
+        60,
+        "the pass never started",
+    );
+    send_signal(&child, "INT");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    send_signal(&child, "INT");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("0 failed, 2 cancelled"), "{err}");
+    assert!(!err.contains("failed:"), "{err}");
+    let lines = json_lines(&o.stdout);
+    let results: Vec<&Value> = lines.iter().filter(|v| v.get("status").is_some()).collect();
+    assert_eq!(results.len(), 2, "{results:?}");
+    for r in results {
+        assert_eq!(
+            (&r["status"], &r["reason"]),
+            (&"not_started".into(), &"cancelled".into()),
+            "{r}"
+        );
+    }
+    assert_eq!(list(&out_dir), Vec::<String>::new(), "nothing left");
+}
