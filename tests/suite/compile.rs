@@ -277,7 +277,7 @@ fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
     let out_dir = d.join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("friday.mp4");
-    let child = spawn_failreel(&[
+    let args = [
         "compile",
         s(&a),
         s(&a),
@@ -285,15 +285,8 @@ fn sigterm_cancels_a_compilation_and_leaves_nothing_behind() {
         "medium",
         "-o",
         s(&out),
-    ]);
-    wait_for_file(
-        &out_dir,
-        |n| n.ends_with(".tmp"),
-        60,
-        "the compilation never started",
-    );
-    send_signal(&child, "TERM");
-    let o = child.wait_with_output().unwrap();
+    ];
+    let o = signalled_once_writing(&args, &out_dir, &["TERM"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert_eq!(
@@ -315,7 +308,7 @@ fn a_double_ctrl_c_on_compile_is_one_outcome_interrupted_as_for_render() {
     let out_dir = d.join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("friday.mp4");
-    let child = spawn_failreel(&[
+    let args = [
         "compile",
         s(&a),
         s(&a),
@@ -327,38 +320,9 @@ fn a_double_ctrl_c_on_compile_is_one_outcome_interrupted_as_for_render() {
         "--json",
         "-o",
         s(&out),
-    ]);
-    wait_for_file(
-        &out_dir,
-        |n| n.ends_with(".tmp"),
-        60,
-        "the compilation never started",
-    );
-    send_signal(&child, "INT");
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    send_signal(&child, "INT");
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(130), "{err}");
-    assert!(err.contains("0 failed, 1 cancelled"), "{err}");
-    assert!(err.contains("failreel: interrupted"), "{err}");
-    assert!(!err.contains("error:") && !err.contains("failed:"), "{err}");
-    let lines = json_lines(&o.stdout);
-    let result = lines
-        .iter()
-        .find(|v| v.get("status").is_some())
-        .expect("a result line");
-    assert_eq!(result["status"], "not_started", "{result}");
-    assert_eq!(result["reason"], "cancelled");
-    let summary = lines
-        .iter()
-        .find(|v| v["event"] == "summary")
-        .expect("a summary");
-    assert_eq!(
-        (summary["failed"].as_u64(), summary["interrupted"].as_bool()),
-        (Some(0), Some(true))
-    );
-    assert_eq!(list(&out_dir), Vec::<String>::new(), "nothing left");
+    ];
+    let o = signalled_once_writing(&args, &out_dir, &["INT", "INT"]);
+    assert_cancelled(&o, 1, &out_dir);
 }
 
 #[test]

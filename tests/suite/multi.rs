@@ -555,7 +555,7 @@ fn a_double_ctrl_c_cancels_every_reel_of_a_shared_decode_none_failed() {
     let a = grey_clip(d, "a.mp4", 12.0, 30);
     let out_dir = d.join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let child = spawn_failreel(&[
+    let args = [
         "render",
         s(&a),
         "-p",
@@ -568,30 +568,7 @@ fn a_double_ctrl_c_cancels_every_reel_of_a_shared_decode_none_failed() {
         "--json",
         "--out-dir",
         s(&out_dir),
-    ]);
-    wait_for_file(
-        &out_dir,
-        |n| n.ends_with(".tmp"),
-        60,
-        "the pass never started",
-    );
-    send_signal(&child, "INT");
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    send_signal(&child, "INT");
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(130), "{err}");
-    assert!(err.contains("0 failed, 2 cancelled"), "{err}");
-    assert!(!err.contains("failed:"), "{err}");
-    let lines = json_lines(&o.stdout);
-    let results: Vec<&Value> = lines.iter().filter(|v| v.get("status").is_some()).collect();
-    assert_eq!(results.len(), 2, "{results:?}");
-    for r in results {
-        assert_eq!(
-            (&r["status"], &r["reason"]),
-            (&"not_started".into(), &"cancelled".into()),
-            "{r}"
-        );
-    }
-    assert_eq!(list(&out_dir), Vec::<String>::new(), "nothing left");
+    ];
+    let o = signalled_once_writing(&args, &out_dir, &["INT", "INT"]);
+    assert_cancelled(&o, 2, &out_dir);
 }

@@ -200,6 +200,55 @@ pub fn send_signal(child: &Child, signal: &str) {
     assert!(sent.success(), "kill -{signal} failed");
 }
 
+/// Runs failreel with `args` in the background and, once a temporary appears in `out_dir`
+/// (the render has started writing), sends it `signals` 0.2 s apart; returns its output.
+pub fn signalled_once_writing(args: &[&str], out_dir: &Path, signals: &[&str]) -> Output {
+    let child = spawn_failreel(args);
+    wait_for_file(
+        out_dir,
+        |n| n.ends_with(".tmp"),
+        60,
+        "the render never started writing",
+    );
+    for (k, signal) in signals.iter().enumerate() {
+        if k > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        send_signal(&child, signal);
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Asserts that a `--json` run `o` stopped by a second Ctrl-C reports one outcome: exit 130,
+/// `reels` reels cancelled (status not_started, reason cancelled), none failed, no error
+/// line, the run interrupted, and nothing left in `out_dir`.
+pub fn assert_cancelled(o: &Output, reels: usize, out_dir: &Path) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains(&format!("0 failed, {reels} cancelled")),
+        "{err}"
+    );
+    assert!(err.contains("failreel: interrupted"), "{err}");
+    assert!(!err.contains("error:") && !err.contains("failed:"), "{err}");
+    let lines = json_lines(&o.stdout);
+    let results: Vec<&Value> = lines.iter().filter(|v| v.get("status").is_some()).collect();
+    assert_eq!(results.len(), reels, "{results:?}");
+    for r in results {
+        assert_eq!(r["status"], "not_started", "{r}");
+        assert_eq!(r["reason"], "cancelled", "{r}");
+    }
+    let summary = lines
+        .iter()
+        .find(|v| v["event"] == "summary")
+        .expect("a summary");
+    assert_eq!(
+        (summary["failed"].as_u64(), summary["interrupted"].as_bool()),
+        (Some(0), Some(true))
+    );
+    assert_eq!(list(out_dir), Vec::<String>::new(), "nothing left");
+}
+
 /// Asserts that the run `o` exited with `code` and that its stderr says `text` (the stderr
 /// is shown when not).
 pub fn assert_exit_says(o: &Output, code: i32, text: &str) {
