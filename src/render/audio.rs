@@ -55,19 +55,26 @@ impl Limiter {
                 window.pop_front();
             }
             let peak = window.front().map_or(0.0, |&(_, v)| v);
-            let need = if peak > self.ceiling {
-                self.ceiling / peak
-            } else {
-                1.0
-            };
-            self.gain = if need < self.gain {
-                need
-            } else {
-                need - (need - self.gain) * self.release
-            };
-            l[i] *= self.gain;
-            r[i] *= self.gain;
+            let gain = self.follow(peak);
+            l[i] *= gain;
+            r[i] *= gain;
         }
+    }
+
+    /// The gain for a window whose peak is `peak`: down at once to keep it under the
+    /// ceiling, back up at the release rate.
+    fn follow(&mut self, peak: f32) -> f32 {
+        let need = if peak > self.ceiling {
+            self.ceiling / peak
+        } else {
+            1.0
+        };
+        self.gain = if need < self.gain {
+            need
+        } else {
+            need - (need - self.gain) * self.release
+        };
+        self.gain
     }
 }
 
@@ -413,7 +420,8 @@ pub(super) fn send_pcm(
 mod tests {
     use super::{Limiter, LOOKAHEAD};
 
-    /// The limiter as first written: the peak of each window looked up sample by sample.
+    /// The limiter as first written: the peak of each window looked up sample by sample (the
+    /// gain law is the limiter's own; what differs is how the peak is found).
     fn limit_naive(lim: &mut Limiter, l: &mut [f32], r: &mut [f32], n: usize) {
         let len = l.len();
         for i in 0..n {
@@ -422,18 +430,9 @@ mod tests {
             for j in i..end {
                 peak = peak.max(l[j].abs()).max(r[j].abs());
             }
-            let need = if peak > lim.ceiling {
-                lim.ceiling / peak
-            } else {
-                1.0
-            };
-            lim.gain = if need < lim.gain {
-                need
-            } else {
-                need - (need - lim.gain) * lim.release
-            };
-            l[i] *= lim.gain;
-            r[i] *= lim.gain;
+            let gain = lim.follow(peak);
+            l[i] *= gain;
+            r[i] *= gain;
         }
     }
 
