@@ -30,10 +30,11 @@ Against the marks:
 
 Results per clip and per split (dev: what a reframer may be tuned on; held-out: never tune on
 it; clean: a second held-out part, from packages no other part uses, marked in round 4 before
-any reframe pass looked at it and run once; all).
+any reframe pass looked at it and run once; clean2: a third, from a package none of the
+others uses, marked in round 5 the same way, to be run once; all).
 
 usage: scripts/eval_reframe.py [--bin target/release/failreel] [--media DIR] [--truth FILE]
-                               [--only NAME,...] [--split dev|held-out|clean] [--json]
+                               [--only NAME,...] [--split dev|held-out|clean|clean2] [--json]
                                [--sheet DIR] [--marksheet DIR]
 
 --sheet DIR      per clip a contact sheet PNG of the sampled frames with the marked box (green;
@@ -62,7 +63,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SPLITS = ("dev", "held-out", "clean")
+SPLITS = ("dev", "held-out", "clean", "clean2")
 TARGET = 0.95          # share of samples in view the issue asks for
 CUT_SETTLE = 0.5       # seconds the window may take to land after a cut
 CUT_TOL = 0.15         # a switch or jump this close to a marked cut is at the cut
