@@ -23,6 +23,7 @@ pub mod camera;
 pub mod people;
 pub mod proxy;
 pub mod signals;
+pub mod speaker;
 #[cfg(test)]
 mod stretch_tests;
 
@@ -35,7 +36,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 14;
+const VERSION: u32 = 15;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -314,7 +315,26 @@ fn decide(
         DETECT_EVERY as f32
     };
     let hold = ((looks * 0.6).round() as usize).max(1);
-    let people = people::subjects(&tracks, &cut_samples, obs.len(), pw as f32, win, hold);
+    // Who talks, where two people cannot share the window: a track's mouth motion,
+    // averaged over about a second (measured only for such tracks; not at the keyframes: a
+    // second apart, a mouth's motion is not seen).
+    let talk = |i: usize| {
+        if by_keyframes {
+            Vec::new()
+        } else {
+            speaker::talking(&obs, &tracks[i], &cut_samples, hold, per_sec(0.5))
+        }
+    };
+    let people = people::subjects(
+        &tracks,
+        &cut_samples,
+        obs.len(),
+        pw as f32,
+        win,
+        hold,
+        &talk,
+        per_sec(speaker::SWITCH_AFTER_S),
+    );
     let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis, &people);
     let room = full.width.saturating_sub(window.width);
     let sample_time = |k: usize| times.get(k).copied().unwrap_or(reel_end);
