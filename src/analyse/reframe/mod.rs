@@ -8,7 +8,8 @@
 //! 2. [`signals`]: per sample a colour histogram (cuts), the camera's shift and the motion
 //!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
 //! 3. [`people`]: faces (rustface, once a second and wherever a cut may start) linked into
-//!    tracks per shot; each sample's people are its subject, before the profile.
+//!    tracks per shot; each sample's people are its subject, before the profile; where they
+//!    cannot share a window, the one who talks ([`speaker`]: the mouth that moves).
 //! 4. [`camera`]: shots, and per shot steady / track / fill / centre.
 //! 5. Each cut's exact frame is found on tiny thumbnails of the frames between the two
 //!    samples around it, so the window jumps on the cut's own frame and never pans across.
