@@ -131,7 +131,8 @@ pub struct DetectArgs {
     /// The clips.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}]}.
+    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}],
+    /// "classifier"} ("yamnet", or "none" when the sound classifier did not rank them).
     #[arg(long)]
     pub json: bool,
     /// At most this many moments per clip (1 or more).
