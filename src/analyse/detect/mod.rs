@@ -56,7 +56,8 @@ pub struct Detection {
     /// Candidate moments, best first (empty when nothing stands out).
     pub moments: Vec<Moment>,
     /// The sound classifier that helped rank them: "yamnet"; "not installed" when its weights
-    /// are missing (the level cues ranked alone, as before it); "no sound".
+    /// are missing and "unreadable" when they are there but cannot be read (the level cues
+    /// ranked alone, as before it); "no sound".
     #[serde(default)]
     pub classifier: String,
 }
@@ -84,6 +85,9 @@ const MIN_SCORE: f64 = 0.3;
 const RELATIVE: f64 = 0.75;
 /// [`Detection::classifier`] when the classifier's weights are missing.
 pub const NOT_INSTALLED: &str = "not installed";
+/// [`Detection::classifier`] when the classifier's weights are there but cannot be read (a
+/// truncated or foreign file).
+pub const UNREADABLE: &str = "unreadable";
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
 const VERSION: u32 = 9;
@@ -120,7 +124,9 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         }
     }
     let d = detect(info)?;
-    if cacheable {
+    // Not kept when the weights could not be read: once they are mended, the next run ranks
+    // with them.
+    if cacheable && d.classifier != UNREADABLE {
         super::cache::put("detect", &key, &d);
     }
     Ok(d)
@@ -198,6 +204,7 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
             "yamnet"
         }
         _ if !sound => "no sound",
+        _ if classify::installed() => UNREADABLE,
         _ => NOT_INSTALLED,
     };
     Ok(Detection {
@@ -258,15 +265,23 @@ pub fn plan_reel_auto(
 /// The human table of one clip's moments (time as m:ss.s, score, why).
 pub fn table(input: &str, d: &Detection) -> String {
     let mut out = format!("{input} ({:.1} s)\n", d.duration_s);
-    let note = if d.classifier == NOT_INSTALLED {
-        "  (ranked without the sound classifier: its weights are not installed; `make deps` \
-         fetches them)\n"
-    } else {
-        ""
+    let note = match d.classifier.as_str() {
+        NOT_INSTALLED => "  (ranked without the sound classifier: its weights are not installed; \
+             `make deps` fetches them)\n"
+            .to_string(),
+        UNREADABLE => format!(
+            "  (ranked without the sound classifier: its weights could not be read ({}); \
+             delete that folder and run `make deps` again)\n",
+            classify::shared()
+                .as_ref()
+                .err()
+                .map_or("unknown reason", |e| e.as_str())
+        ),
+        _ => String::new(),
     };
     if d.moments.is_empty() {
         out.push_str("  nothing stands out\n");
-        out.push_str(note);
+        out.push_str(&note);
         return out;
     }
     out.push_str("  time     score  why\n");
@@ -281,7 +296,7 @@ pub fn table(input: &str, d: &Detection) -> String {
             m.why.join(", ")
         ));
     }
-    out.push_str(note);
+    out.push_str(&note);
     out
 }
 
