@@ -548,6 +548,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             input: None,
             message: w.clone(),
             count: 1,
+            clips: 1,
         });
     }
     let strict = flags.strict == Some(true) || parts.iter().any(|c| c.request.strict == Some(true));
@@ -653,6 +654,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
                     input: None,
                     message: w.clone(),
                     count: 1,
+                    clips: 1,
                 });
             }
             all.extend(report.warnings.iter().cloned());

@@ -917,6 +917,63 @@ fn a_warning_repeated_by_two_presets_counts_reels_not_clips() {
 }
 
 #[test]
+fn a_warning_raised_by_several_clips_names_them_not_only_the_first() {
+    // Two clips with the same small picture printed "a.mp4: the picture is 320x180: it is
+    // enlarged ... (2 reels)": it read as if a.mp4 alone (as two reels) were concerned, and
+    // b.mp4 was never named. The line now says "a.mp4 and 1 other clip: ..." (reels counted
+    // only when they differ from the clips), JSON adds `clips`. Cost: two dry runs of two
+    // cached 2 s clips, ~0.2 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    let b = d.join("b.mp4");
+    std::fs::copy(small_pattern(2), &a).unwrap();
+    std::fs::copy(small_pattern(2), &b).unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut v: Vec<String> = ["render", s(&a), s(&b), "--dry-run", "--focus", "0.5"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+        v.extend(["--no-normalize", "--out-dir", s(&d.join("reels"))].map(String::from));
+        v.extend(extra.iter().map(|x| x.to_string()));
+        v
+    };
+    let run = |extra: &[&'static str]| {
+        let v = args(extra);
+        failreel_exit(&v.iter().map(String::as_str).collect::<Vec<_>>(), 0)
+    };
+    let o = run(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let soft: Vec<&str> = err.lines().filter(|l| l.contains("look soft")).collect();
+    assert_eq!(soft.len(), 1, "{err}");
+    assert!(
+        soft[0].starts_with(&format!(
+            "failreel: warning: {} and 1 other clip: the picture is 320x180",
+            s(&a)
+        )),
+        "{err}"
+    );
+    assert!(!soft[0].contains("reels)"), "{err}");
+    // Two clips, two presets: four reels.
+    let o = run(&["-p", "tiktok,reels"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("and 1 other clip: the picture is 320x180")
+            && err.contains("look soft (4 reels)"),
+        "{err}"
+    );
+    let o = run(&["--json"]);
+    let w: Vec<serde_json::Value> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "warning" && v["message"].as_str().unwrap().contains("soft"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0]["input"], s(&a));
+    assert_eq!(w[0]["count"], 2);
+    assert_eq!(w[0]["clips"], 2);
+}
+
+#[test]
 fn a_silent_track_is_not_said_to_be_normalised() {
     // A clip whose sound is digital silence (as the stock clip new users try): the dry run
     // said "normalised to -14.0 LUFS" on the audio line and "nothing to measure: left as it
