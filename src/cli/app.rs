@@ -498,7 +498,8 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             preset: preset.name.clone(),
         }],
     });
-    let passes = crate::batch::EventPasses::new(&sink, 0, &args.output, &args.output)
+    // JSON names the compilation by its first clip, as its result line does.
+    let passes = crate::batch::EventPasses::new(&sink, 0, &parts[0].input, &args.output)
         .cancelled_by(&stop.cancel);
     let planned = crate::chain::plan_compilation_with(
         &requests,
@@ -543,20 +544,32 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     // The same clip may be several parts: its warnings (which name it) are said once.
     let mut said = std::collections::HashSet::new();
     warnings.retain(|w| said.insert(w.clone()));
-    for w in &warnings {
+    // A part's warning names its clip ("a.mp4: ..."): told as that clip's, as `render`
+    // tells its warnings (JSON `input`, the message without the name).
+    let part_inputs: Vec<PathBuf> = parts.iter().map(|c| c.input.clone()).collect();
+    let warn = |w: &str| {
+        let (input, message) = part_inputs
+            .iter()
+            .find_map(|p| {
+                w.strip_prefix(&format!("{}: ", p.display()))
+                    .map(|m| (Some(p.clone()), m.to_string()))
+            })
+            .unwrap_or_else(|| (None, w.to_string()));
         sink.event(&Event::Warning {
-            input: None,
-            message: w.clone(),
+            input,
+            message,
             count: 1,
             clips: 1,
         });
+    };
+    for w in &warnings {
+        warn(w);
     }
     let strict = flags.strict == Some(true) || parts.iter().any(|c| c.request.strict == Some(true));
     let existing = crate::render::existing_reel(&args.output);
     let up_to_date = !args.force
         && matches!(&existing, crate::render::ExistingReel::Ours { request: Some(r), complete: true, .. } if *r == plan.request);
     let first_input = parts[0].input.clone();
-    let part_inputs: Vec<PathBuf> = parts.iter().map(|c| c.input.clone()).collect();
     let outcome = |status: Status| {
         let mut o = Outcome::new(0, first_input.clone(), args.output.clone(), status);
         o.parts = part_inputs.clone();
@@ -631,11 +644,11 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     });
     sink.event(&Event::Started {
         index: 0,
-        input: args.output.clone(),
+        input: first_input.clone(),
         output: args.output.clone(),
         frames: plan.frames,
     });
-    let frames = crate::batch::EventProgress::new(&sink, 0, &args.output, plan.frames);
+    let frames = crate::batch::EventProgress::new(&sink, 0, &first_input, plan.frames);
     let progress = PartProgress::new(&frames, &sink, &plan);
     let result = crate::render::compile::render_compilation(
         &plan,
@@ -650,12 +663,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
                 sink.event(&Event::Notice { message: n.clone() });
             }
             for w in &report.warnings {
-                sink.event(&Event::Warning {
-                    input: None,
-                    message: w.clone(),
-                    count: 1,
-                    clips: 1,
-                });
+                warn(w);
             }
             all.extend(report.warnings.iter().cloned());
             if strict && !report.warnings.is_empty() {
