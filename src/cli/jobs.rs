@@ -441,6 +441,18 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
                     c.output.display()
                 )
             }
+            // One clip given twice (a glob and its name, `a.mp4 ./a.mp4`): said as that.
+            _ if crate::model::same_file_path(&a.input) == crate::model::same_file_path(&c.input) => {
+                let as_ = if a.input.as_os_str() == c.input.as_os_str() {
+                    String::new()
+                } else {
+                    format!(" (as {} and {})", a.input.display(), c.input.display())
+                };
+                format!(
+                    "{} is given twice{as_}: give each clip once (two reels from one clip, cut differently: a manifest with an `output` for each)",
+                    a.input.display(),
+                )
+            }
             _ => format!(
                 "{} and {} would both be written to {}: render them in separate runs with different --out-dir folders",
                 a.input.display(),

@@ -974,6 +974,44 @@ fn a_warning_raised_by_several_clips_names_them_not_only_the_first() {
 }
 
 #[test]
+fn a_clip_given_twice_is_said_to_be_given_twice() {
+    // `failreel render raw/*.mp4 raw/a.mp4` said "raw/a.mp4 and raw/a.mp4 would both be
+    // written to reels/a.tiktok.mp4: render them in separate runs with different --out-dir
+    // folders": advice for two different clips of one name. The same file twice is said as
+    // that. Two different clips of one name keep the old advice. Cost: three runs that stop
+    // before probing, ~0.03 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    std::fs::copy(small_pattern(2), &a).unwrap();
+    let dotted = d.join(".").join("a.mp4");
+    for (second, said) in [
+        (
+            a.clone(),
+            format!("{} is given twice: give each clip once", s(&a)),
+        ),
+        (
+            dotted.clone(),
+            format!(
+                "{} is given twice (as {} and {}): give each clip once",
+                s(&a),
+                s(&a),
+                s(&dotted)
+            ),
+        ),
+    ] {
+        let o = failreel(&["render", s(&a), s(&second), "--dry-run"]);
+        assert_exit_says(&o, 2, &said);
+        assert!(!all_text(&o).contains("separate runs"), "{}", all_text(&o));
+    }
+    let other = d.join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(small_pattern(2), other.join("a.mp4")).unwrap();
+    let o = failreel(&["render", s(&a), s(&other.join("a.mp4")), "--dry-run"]);
+    assert_exit_says(&o, 2, "would both be written to");
+}
+
+#[test]
 fn a_silent_track_is_not_said_to_be_normalised() {
     // A clip whose sound is digital silence (as the stock clip new users try): the dry run
     // said "normalised to -14.0 LUFS" on the audio line and "nothing to measure: left as it
