@@ -250,7 +250,7 @@ pub struct CompileArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file;
+    /// Preset: tiktok (default), reels, shorts, everywhere, stories, or a path to a preset TOML file;
     /// several separated by commas (tiktok,reels,shorts) write one reel per preset, named
     /// <stem>.<preset>.mp4 (or -o with `{preset}` in it). Beside --manifest it replaces every
     /// clip's `preset`.

@@ -408,3 +408,36 @@ fn text_sizes_scale_with_a_small_preset_and_its_cards_fit_the_safe_zone() {
     assert_eq!(plan_at(&own, "M").0["card_style"]["body_size"], 14.0);
     assert_eq!(plan_at(&tiny, "20px").0["card_style"]["body_size"], 20.0);
 }
+
+#[test]
+fn an_unknown_preset_lists_every_built_in_and_the_near_one() {
+    // `--preset storys` said "use one of tiktok, reels, shorts, everywhere": `stories`, a
+    // built-in (`failreel presets` lists it), was missing from the list, as from a preset
+    // file's `base` error. The list is now the built-ins themselves, with the near one named
+    // ("TikTok" is `tiktok`). Cost: four runs that stop before probing, ~0.03 s.
+    let dir = workdir();
+    let d = dir.path();
+    for (given, near) in [
+        ("storys", Some("stories")),
+        ("TikTok", Some("tiktok")),
+        ("reel", Some("reels")),
+        ("vine", None),
+    ] {
+        let err = usage_error(&["render", "clip.mp4", "-p", given, "--dry-run"]);
+        assert!(
+            err.contains("use one of tiktok, reels, shorts, everywhere, stories, or a path"),
+            "{err}"
+        );
+        match near {
+            Some(n) => assert!(err.contains(&format!("(did you mean `{n}`?)")), "{err}"),
+            None => assert!(!err.contains("did you mean"), "{err}"),
+        }
+    }
+    let file = d.join("mine.toml");
+    std::fs::write(&file, "base = \"storys\"\n").unwrap();
+    let err = usage_error(&["render", "clip.mp4", "-p", s(&file), "--dry-run"]);
+    assert!(
+        err.contains("unknown base preset `storys` (did you mean `stories`?): use one of tiktok, reels, shorts, everywhere, stories"),
+        "{err}"
+    );
+}
