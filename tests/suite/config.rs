@@ -441,3 +441,34 @@ fn an_unknown_preset_lists_every_built_in_and_the_near_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_manifests_bad_start_says_auto_once_and_negative_times_plainly() {
+    // `start = -1` in a manifest said: `start` must be a time such as "0:03.2" (m:ss.fff) or
+    // 3.2 (seconds), not -1, or "auto" — "auto" tacked on after the value, and no word that
+    // times cannot be negative (the command line says so since polish4). Cost: one run that
+    // stops before probing, ~0.01 s.
+    let dir = workdir();
+    let m = dir.path().join("week.toml");
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"a.mp4\"\nstart = -1\n\n[[clip]]\ninput = \"b.mp4\"\nstart = \"soon\"\nend = \"-2\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    let negative = "times are 0 or more (counted from the clip's or the reel's start)";
+    assert!(
+        err.contains(&format!(
+            "week.toml:3:1: `start` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), or \"auto\", not -1: {negative}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("week.toml:7:1: `start` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), or \"auto\", not \"soon\"\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("week.toml:8:1: `end` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), not \"-2\": {negative}")),
+        "{err}"
+    );
+}
