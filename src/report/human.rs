@@ -879,8 +879,13 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     ));
     let audio = match plan.audio.stream {
         Some(i) => format!(
-            "stream {i}, starts {} after the picture",
-            secs(plan.audio.source_offset)
+            "stream {i}, starts {} {} the picture",
+            secs(crate::model::time::Micros(plan.audio.source_offset.0.abs())),
+            if plan.audio.source_offset.0 < 0 {
+                "before"
+            } else {
+                "after"
+            }
         ),
         None => "none: silent track".into(),
     };

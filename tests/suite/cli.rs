@@ -1134,3 +1134,56 @@ fn one_failing_clip_says_its_error_once_a_batch_recaps_them() {
         "{err}"
     );
 }
+
+#[test]
+fn sound_that_starts_before_the_picture_is_said_to_start_before_it() {
+    // A clip whose sound starts a second before its first picture (an edit list, as phones
+    // and editors write): probe said "starts -1.000 s after the video", the dry run "starts
+    // -1.000 s after the picture"; probe also said "rotation 270°" where ffprobe says 90 for
+    // the same file (it prints the counter-clockwise angle): now "clockwise". Cost: a cached
+    // 2 s 160x90 clip, one probe and one dry run without passes, ~0.05 s.
+    let dir = workdir();
+    let clip = dir.path().join("early.mp4");
+    ffmpeg(&[
+        "-itsoffset",
+        "1",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=30:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-fps_mode",
+        "passthrough",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        s(&clip),
+    ]);
+    let o = failreel_exit(&["probe", s(&clip)], 0);
+    let text = all_text(&o);
+    assert!(text.contains("starts 1.000 s before the video"), "{text}");
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--focus",
+            "0.5",
+            "--no-normalize",
+        ],
+        0,
+    );
+    let text = all_text(&o);
+    assert!(text.contains("starts 1.000 s before the picture"), "{text}");
+    assert!(!text.contains("-1.000"), "{text}");
+    let turned = dir.path().join("turned.mp4");
+    tag_rotated(&clip, &turned);
+    let text = all_text(&failreel_exit(&["probe", s(&turned)], 0));
+    assert!(text.contains("° clockwise, pixel aspect"), "{text}");
+}
