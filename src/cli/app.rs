@@ -150,6 +150,28 @@ fn usage_detail(rendered: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// A clip whose name starts with '-' (`-take2.mp4`) is read by clap as flags ("unexpected
+/// argument '-t' found", with a tip naming '-t'): the tip that names the file and the fix.
+fn dash_file_tip(args: &[std::ffi::OsString]) -> Option<String> {
+    let file = args
+        .iter()
+        .skip(1)
+        .take_while(|a| a.as_os_str() != "--")
+        .find(|a| {
+            let b = a.as_encoded_bytes();
+            b.len() > 1 && b[0] == b'-' && Path::new(a).is_file()
+        })?;
+    let name = file.to_string_lossy();
+    let command = args
+        .get(1)
+        .map(|c| c.to_string_lossy())
+        .filter(|c| !c.starts_with('-'))
+        .unwrap_or("render".into());
+    Some(format!(
+        "  tip: `{name}` is a file whose name starts with '-': give it as ./{name}, or after -- (failreel {command} -- {name})"
+    ))
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
@@ -174,7 +196,14 @@ where
         }
         Err(e) => {
             // As plain text: a value given may carry control characters (shown escaped).
-            let text = e.render().to_string();
+            let mut text = e.render().to_string();
+            if e.kind() == clap::error::ErrorKind::UnknownArgument {
+                if let Some(tip) = dash_file_tip(&args) {
+                    // Beside clap's own tip, before the usage line.
+                    let at = text.find("\n\nUsage:").unwrap_or(text.len());
+                    text.insert_str(at, &format!("\n{tip}"));
+                }
+            }
             eprint_line(text.trim_end());
             if json {
                 let detail = usage_detail(&text).unwrap_or_else(|| e.kind().to_string());

@@ -1187,3 +1187,42 @@ fn sound_that_starts_before_the_picture_is_said_to_start_before_it() {
     let text = all_text(&failreel_exit(&["probe", s(&turned)], 0));
     assert!(text.contains("° clockwise, pixel aspect"), "{text}");
 }
+
+#[test]
+fn a_clip_named_with_a_leading_dash_gets_a_tip_naming_it() {
+    // A clip named `-take2.mp4` got clap's "unexpected argument '-t' found ... to pass '-t' as
+    // a value, use '-- -t'": neither names the file nor gives a command that works. A tip
+    // now names it and both fixes (on stderr and in the JSON error line). Cost: three runs
+    // that stop at argument parsing, one dry run without passes, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    std::fs::copy(small_pattern(2), d.join("-take2.mp4")).unwrap();
+    let run = |args: &[&str]| {
+        failreel_command(args)
+            .current_dir(d)
+            .output()
+            .expect("failreel runs")
+    };
+    let tip = "tip: `-take2.mp4` is a file whose name starts with '-': give it as ./-take2.mp4, or after -- (failreel render -- -take2.mp4)";
+    let o = run(&["render", "-take2.mp4", "--dry-run"]);
+    assert_exit_says(&o, 2, tip);
+    let o = run(&["render", "-take2.mp4", "--dry-run", "--json"]);
+    let lines = json_lines(&o.stdout);
+    assert!(
+        lines[0]["message"].as_str().unwrap().contains(tip),
+        "{lines:?}"
+    );
+    // A flag that is no file gets no such tip; the fix it gives works.
+    let o = run(&["render", "-x", "--dry-run"]);
+    assert!(!all_text(&o).contains("is a file"), "{}", all_text(&o));
+    let o = run(&[
+        "render",
+        "--dry-run",
+        "--focus",
+        "0.5",
+        "--no-normalize",
+        "--",
+        "-take2.mp4",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+}
