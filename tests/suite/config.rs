@@ -495,3 +495,35 @@ fn a_video_given_as_a_manifest_or_preset_is_said_to_be_a_video() {
         "{err}"
     );
 }
+
+#[test]
+fn a_manifests_clashing_outputs_say_another_output_when_the_clip_names_one() {
+    // Two manifest clips both named `output = "same.mp4"`: "give clip 2 an `output` (or its
+    // own `out_dir`)" — clip 2 has one. It now says "another `output`"; clips whose names
+    // come from their inputs keep the old advice. Cost: two runs that stop before probing,
+    // ~0.02 s.
+    let dir = workdir();
+    let d = dir.path();
+    let m = d.join("week.toml");
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"a.mp4\"\noutput = \"same.mp4\"\n\n[[clip]]\ninput = \"b.mp4\"\noutput = \"same.mp4\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    assert!(
+        err.contains("would both be written to")
+            && err.contains("give clip 2 another `output` in the manifest"),
+        "{err}"
+    );
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"x/a.mp4\"\n\n[[clip]]\ninput = \"y/a.mp4\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    assert!(
+        err.contains("give clip 2 an `output` (or its own `out_dir`) in the manifest"),
+        "{err}"
+    );
+}
