@@ -419,7 +419,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     // What a render of this reel would warn about (a card's text cut short, a handle over
     // a card, a picture enlarged…): the frame shows it, so say it, as `render` does.
     let name = format!("{}: ", args.input.display());
-    for w in plan.warnings() {
+    for w in plan.warnings().iter().filter(|_| !args.quiet) {
         let prefix = if w.starts_with(&name) { "" } else { &name };
         eprint_line(&format!("failreel: warning: {prefix}{w}"));
     }
@@ -438,12 +438,14 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     } else {
         crate::render::write_png(&img, &args.output, &plan.inputs())?;
     }
-    eprint_line(&format!(
-        "wrote {} (the reel at {}, in {:.2} s)",
-        args.output.display(),
-        args.at,
-        started.elapsed().as_secs_f64()
-    ));
+    if !args.quiet {
+        eprint_line(&format!(
+            "wrote {} (the reel at {}, in {:.2} s)",
+            args.output.display(),
+            args.at,
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(EXIT_OK)
 }
 

@@ -424,6 +424,10 @@ pub struct PreviewArgs {
     /// FIFO or device).
     #[arg(long)]
     pub force: bool,
+    /// No warnings and no "wrote" line, as `render -q` (errors are still printed; with
+    /// --strict a warning still fails it)
+    #[arg(short, long)]
+    pub quiet: bool,
     /// What the reel is (as for `render`).
     #[command(flatten)]
     pub reel: ReelArgs,
