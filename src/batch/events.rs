@@ -232,6 +232,8 @@ pub enum Event {
         message: String,
         /// How many reels raised it (a clip under two presets is two).
         count: usize,
+        /// How many different clips raised it (1: only `input`).
+        clips: usize,
     },
     /// A notice about the run itself (leftover temporaries removed…).
     Notice {

@@ -20,7 +20,7 @@ use crate::plan::{CompletePlan, PlanError, ReelRequest, RenderPlan};
 use crate::render::output::OutputError;
 use crate::render::{Progress, RenderError, RenderOptions, RenderReport};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -242,31 +242,40 @@ impl crate::analyse::progress::PassProgress for EventPasses<'_> {
     }
 }
 
-/// Collapses repeated warnings: one entry per message, with the first input and a count.
+/// Collapses repeated warnings: one entry per message, with the first input, the count of
+/// reels and the clips that raised it.
 #[derive(Default)]
 struct Warnings {
-    order: Vec<(String, PathBuf, usize)>,
+    order: Vec<(String, PathBuf, usize, HashSet<PathBuf>)>,
     seen: HashMap<String, usize>,
 }
 
 impl Warnings {
     fn add(&mut self, input: &Path, message: &str) {
         match self.seen.get(message) {
-            Some(&i) => self.order[i].2 += 1,
+            Some(&i) => {
+                self.order[i].2 += 1;
+                self.order[i].3.insert(input.to_path_buf());
+            }
             None => {
                 self.seen.insert(message.to_string(), self.order.len());
-                self.order
-                    .push((message.to_string(), input.to_path_buf(), 1));
+                self.order.push((
+                    message.to_string(),
+                    input.to_path_buf(),
+                    1,
+                    HashSet::from([input.to_path_buf()]),
+                ));
             }
         }
     }
     fn emit(&mut self, sink: &dyn Sink) -> usize {
         let n = self.order.len();
-        for (message, input, count) in self.order.drain(..) {
+        for (message, input, count, clips) in self.order.drain(..) {
             sink.event(&Event::Warning {
                 input: Some(input),
                 message,
                 count,
+                clips: clips.len(),
             });
         }
         self.seen.clear();
@@ -563,6 +572,7 @@ pub fn run_batch(
                     input: Some(clip.input.clone()),
                     message: message.clone(),
                     count: 1,
+                    clips: 1,
                 });
                 plan_warnings.push(message);
             }
@@ -612,6 +622,7 @@ pub fn run_batch(
                 input: None,
                 message,
                 count: 1,
+                clips: 1,
             });
             warning_count += 1;
         }
@@ -717,6 +728,7 @@ pub fn run_batch(
                                 input: Some(clip.input.clone()),
                                 message: w.clone(),
                                 count: 1,
+                                clips: 1,
                             });
                         }
                         if strict(opts, clip) && !report.warnings.is_empty() {

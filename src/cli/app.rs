@@ -150,6 +150,28 @@ fn usage_detail(rendered: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// A clip whose name starts with '-' (`-take2.mp4`) is read by clap as flags ("unexpected
+/// argument '-t' found", with a tip naming '-t'): the tip that names the file and the fix.
+fn dash_file_tip(args: &[std::ffi::OsString]) -> Option<String> {
+    let file = args
+        .iter()
+        .skip(1)
+        .take_while(|a| a.as_os_str() != "--")
+        .find(|a| {
+            let b = a.as_encoded_bytes();
+            b.len() > 1 && b[0] == b'-' && Path::new(a).is_file()
+        })?;
+    let name = file.to_string_lossy();
+    let command = args
+        .get(1)
+        .map(|c| c.to_string_lossy())
+        .filter(|c| !c.starts_with('-'))
+        .unwrap_or("render".into());
+    Some(format!(
+        "  tip: `{name}` is a file whose name starts with '-': give it as ./{name}, or after -- (failreel {command} -- {name})"
+    ))
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
@@ -174,7 +196,14 @@ where
         }
         Err(e) => {
             // As plain text: a value given may carry control characters (shown escaped).
-            let text = e.render().to_string();
+            let mut text = e.render().to_string();
+            if e.kind() == clap::error::ErrorKind::UnknownArgument {
+                if let Some(tip) = dash_file_tip(&args) {
+                    // Beside clap's own tip, before the usage line.
+                    let at = text.find("\n\nUsage:").unwrap_or(text.len());
+                    text.insert_str(at, &format!("\n{tip}"));
+                }
+            }
             eprint_line(text.trim_end());
             if json {
                 let detail = usage_detail(&text).unwrap_or_else(|| e.kind().to_string());
@@ -390,7 +419,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     // What a render of this reel would warn about (a card's text cut short, a handle over
     // a card, a picture enlarged…): the frame shows it, so say it, as `render` does.
     let name = format!("{}: ", args.input.display());
-    for w in plan.warnings() {
+    for w in plan.warnings().iter().filter(|_| !args.quiet) {
         let prefix = if w.starts_with(&name) { "" } else { &name };
         eprint_line(&format!("failreel: warning: {prefix}{w}"));
     }
@@ -409,12 +438,14 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     } else {
         crate::render::write_png(&img, &args.output, &plan.inputs())?;
     }
-    eprint_line(&format!(
-        "wrote {} (the reel at {}, in {:.2} s)",
-        args.output.display(),
-        args.at,
-        started.elapsed().as_secs_f64()
-    ));
+    if !args.quiet {
+        eprint_line(&format!(
+            "wrote {} (the reel at {}, in {:.2} s)",
+            args.output.display(),
+            args.at,
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(EXIT_OK)
 }
 
@@ -498,7 +529,8 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
             preset: preset.name.clone(),
         }],
     });
-    let passes = crate::batch::EventPasses::new(&sink, 0, &args.output, &args.output)
+    // JSON names the compilation by its first clip, as its result line does.
+    let passes = crate::batch::EventPasses::new(&sink, 0, &parts[0].input, &args.output)
         .cancelled_by(&stop.cancel);
     let planned = crate::chain::plan_compilation_with(
         &requests,
@@ -543,19 +575,32 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     // The same clip may be several parts: its warnings (which name it) are said once.
     let mut said = std::collections::HashSet::new();
     warnings.retain(|w| said.insert(w.clone()));
-    for w in &warnings {
+    // A part's warning names its clip ("a.mp4: ..."): told as that clip's, as `render`
+    // tells its warnings (JSON `input`, the message without the name).
+    let part_inputs: Vec<PathBuf> = parts.iter().map(|c| c.input.clone()).collect();
+    let warn = |w: &str| {
+        let (input, message) = part_inputs
+            .iter()
+            .find_map(|p| {
+                w.strip_prefix(&format!("{}: ", p.display()))
+                    .map(|m| (Some(p.clone()), m.to_string()))
+            })
+            .unwrap_or_else(|| (None, w.to_string()));
         sink.event(&Event::Warning {
-            input: None,
-            message: w.clone(),
+            input,
+            message,
             count: 1,
+            clips: 1,
         });
+    };
+    for w in &warnings {
+        warn(w);
     }
     let strict = flags.strict == Some(true) || parts.iter().any(|c| c.request.strict == Some(true));
     let existing = crate::render::existing_reel(&args.output);
     let up_to_date = !args.force
         && matches!(&existing, crate::render::ExistingReel::Ours { request: Some(r), complete: true, .. } if *r == plan.request);
     let first_input = parts[0].input.clone();
-    let part_inputs: Vec<PathBuf> = parts.iter().map(|c| c.input.clone()).collect();
     let outcome = |status: Status| {
         let mut o = Outcome::new(0, first_input.clone(), args.output.clone(), status);
         o.parts = part_inputs.clone();
@@ -630,11 +675,11 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     });
     sink.event(&Event::Started {
         index: 0,
-        input: args.output.clone(),
+        input: first_input.clone(),
         output: args.output.clone(),
         frames: plan.frames,
     });
-    let frames = crate::batch::EventProgress::new(&sink, 0, &args.output, plan.frames);
+    let frames = crate::batch::EventProgress::new(&sink, 0, &first_input, plan.frames);
     let progress = PartProgress::new(&frames, &sink, &plan);
     let result = crate::render::compile::render_compilation(
         &plan,
@@ -649,11 +694,7 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
                 sink.event(&Event::Notice { message: n.clone() });
             }
             for w in &report.warnings {
-                sink.event(&Event::Warning {
-                    input: None,
-                    message: w.clone(),
-                    count: 1,
-                });
+                warn(w);
             }
             all.extend(report.warnings.iter().cloned());
             if strict && !report.warnings.is_empty() {

@@ -253,7 +253,7 @@ pub struct CompileArgs {
 /// What a reel is: shared by `render` and `preview`.
 #[derive(Debug, Args)]
 pub struct ReelArgs {
-    /// Preset: tiktok (default), reels, shorts, everywhere, or a path to a preset TOML file;
+    /// Preset: tiktok (default), reels, shorts, everywhere, stories, or a path to a preset TOML file;
     /// several separated by commas (tiktok,reels,shorts) write one reel per preset, named
     /// <stem>.<preset>.mp4 (or -o with `{preset}` in it). Beside --manifest it replaces every
     /// clip's `preset`.
@@ -427,6 +427,10 @@ pub struct PreviewArgs {
     /// FIFO or device).
     #[arg(long)]
     pub force: bool,
+    /// No warnings and no "wrote" line, as `render -q` (errors are still printed; with
+    /// --strict a warning still fails it)
+    #[arg(short, long)]
+    pub quiet: bool,
     /// What the reel is (as for `render`).
     #[command(flatten)]
     pub reel: ReelArgs,

@@ -299,7 +299,7 @@ fn clips(
                 (None, Some(o)) => with_preset(o, &preset.name),
                 (None, None) => default_output(&s.input, &s.out_dir, &preset.name),
             };
-            numbers.push(s.from_manifest.clone());
+            numbers.push((s.from_manifest.clone(), s.output.is_some()));
             // The side files it is read from: inputs, never outputs.
             let reads: Vec<PathBuf> = args
                 .manifest
@@ -321,13 +321,15 @@ fn clips(
         }
     }
     let mut kept = Vec::new();
-    for (c, n) in clips.into_iter().zip(numbers) {
+    let mut named_outputs = Vec::new();
+    for (c, (n, named)) in clips.into_iter().zip(numbers) {
         if args.shard.is_none_or(|(i, n)| c.index % n == i) {
             kept.push((c, n));
+            named_outputs.push(named);
         }
     }
     if compilation.is_none() {
-        problems.extend(output_problems(&kept, args));
+        problems.extend(output_problems(&kept, &named_outputs, args));
     }
     if problems.is_empty() {
         Ok(kept.into_iter().map(|(c, _)| c).collect())
@@ -376,7 +378,13 @@ pub fn reel_name_problem(output: &Path) -> Option<String> {
 
 /// Outputs must be distinct and never an input; each message says which clips collide and
 /// a fix that works.
-fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs) -> Vec<String> {
+/// `own_output[k]`: clip k's output was named (its manifest `output`), not made from its
+/// input.
+fn output_problems(
+    clips: &[(Clip, Option<(usize, String)>)],
+    own_output: &[bool],
+    args: &RenderArgs,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut named = Vec::new();
     // Every file the run reads: the footage and the side files (a manifest, a preset file,
@@ -434,11 +442,29 @@ fn output_problems(clips: &[(Clip, Option<(usize, String)>)], args: &RenderArgs)
                 } else {
                     ""
                 };
+                // A clip that names its output already is given another one.
+                let give = if own_output.get(k).copied().unwrap_or(false) {
+                    "another `output`"
+                } else {
+                    "an `output` (or its own `out_dir`)"
+                };
                 format!(
-                    "{place}: clips {na} ({}) and {nb} ({}) would both be written to {}: give clip {nb} an `output` (or its own `out_dir`) in the manifest{flag_hint}",
+                    "{place}: clips {na} ({}) and {nb} ({}) would both be written to {}: give clip {nb} {give} in the manifest{flag_hint}",
                     a.input.display(),
                     c.input.display(),
                     c.output.display()
+                )
+            }
+            // One clip given twice (a glob and its name, `a.mp4 ./a.mp4`): said as that.
+            _ if crate::model::same_file_path(&a.input) == crate::model::same_file_path(&c.input) => {
+                let as_ = if a.input.as_os_str() == c.input.as_os_str() {
+                    String::new()
+                } else {
+                    format!(" (as {} and {})", a.input.display(), c.input.display())
+                };
+                format!(
+                    "{} is given twice{as_}: give each clip once (two reels from one clip, cut differently: a manifest with an `output` for each)",
+                    a.input.display(),
                 )
             }
             _ => format!(

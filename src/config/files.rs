@@ -29,6 +29,19 @@ impl SideFile {
         }
     }
 
+    /// What to do when a video was given for it.
+    pub fn video_advice(self) -> &'static str {
+        match self {
+            SideFile::Captions => "give a SubRip (.srt) or WebVTT (.vtt) file to --captions",
+            SideFile::Manifest => {
+                "give clips as arguments (failreel render CLIP...), and a .toml, .json or .csv manifest to --manifest"
+            }
+            SideFile::Preset => {
+                "give a preset name (failreel presets lists them) or a preset .toml file to --preset"
+            }
+        }
+    }
+
     /// The most bytes failreel reads of it: far above any real one (a two-hour film's
     /// subtitles are about 100 KiB, a manifest of ten thousand clips about 1 MiB), far below
     /// what would take a while to parse.
@@ -85,6 +98,16 @@ pub enum SideFileError {
         what: &'static str,
         /// What it looks like ("UTF-16 text without a byte-order mark").
         found: &'static str,
+    },
+    /// A video given where a text file was asked for (`--manifest clip.mp4`).
+    #[error("{path}: is a video, not a {what}: {}", .kind.video_advice())]
+    Video {
+        /// The file as given.
+        path: String,
+        /// What it should have been ("manifest").
+        what: &'static str,
+        /// Which side file was asked for.
+        kind: SideFile,
     },
     /// Any other failure to read it.
     #[error("{path}: cannot read the {what}: {why}")]
@@ -179,6 +202,17 @@ pub fn read_bytes(path: &Path, kind: SideFile) -> Result<Vec<u8>, SideFileError>
             cap: cap_s,
         }
     };
+    // A clip given for a text file (phone clips are larger than any cap: said before the
+    // size).
+    let mut head = [0u8; 12];
+    let n = std::os::unix::fs::FileExt::read_at(&file, &mut head, 0).unwrap_or(0);
+    if looks_like_video(&head[..n]) {
+        return Err(SideFileError::Video {
+            path: p.clone(),
+            what,
+            kind,
+        });
+    }
     if meta.len() > kind.cap() {
         return Err(too_large(meta.len()));
     }
@@ -190,6 +224,22 @@ pub fn read_bytes(path: &Path, kind: SideFile) -> Result<Vec<u8>, SideFileError>
         return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Whether a file's first bytes are a video container's: MP4/MOV (an ISO box such as `ftyp`
+/// or `moov` first), Matroska/WebM, AVI. Text never starts so (nor with UTF-16's mark).
+fn looks_like_video(head: &[u8]) -> bool {
+    // The box's size comes first, big-endian: under 144 MiB its first byte is below 9, where
+    // no text starts (a tab is 9).
+    let iso = head.len() >= 8
+        && head[0] < 9
+        && matches!(
+            &head[4..8],
+            b"ftyp" | b"moov" | b"mdat" | b"wide" | b"free" | b"skip"
+        );
+    let mkv = head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]);
+    let avi = head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"AVI ";
+    iso || mkv || avi
 }
 
 /// Reads the side file at `path` as text ([`read_bytes`], then [`decode_text`]).
@@ -253,6 +303,33 @@ pub fn decode_text(bytes: Vec<u8>) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn videos_are_known_by_their_first_bytes_and_text_never_is() {
+        let mp4 = [
+            0, 0, 0, 0x20, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm',
+        ];
+        let mov_mdat_first = [5, 0x10, 0, 0, b'm', b'd', b'a', b't', 0, 0, 0, 0];
+        let mkv = [0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 1, 0, 0, 0];
+        let avi = *b"RIFF\x10\0\0\0AVI ";
+        for v in [&mp4[..], &mov_mdat_first, &mkv, &avi] {
+            assert!(looks_like_video(v), "{v:?}");
+        }
+        for t in [
+            &b"    free = \"x\""[..],
+            b"\tskip = 1\n",
+            b"[[clip]]\ninput",
+            b"1\n00:00:01,000",
+            b"WEBVTT\n",
+            b"\xEF\xBB\xBFpreset",
+            b"\xFF\xFEp\0r\0e\0",
+            b"input,ftyp",
+            b"RIFF",
+            b"",
+        ] {
+            assert!(!looks_like_video(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn utf8_and_both_utf16s_with_a_mark_are_read_the_rest_is_named() {

@@ -329,9 +329,7 @@ fn switch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
     /// A name that is neither built in nor an existing file.
-    #[error(
-        "unknown preset `{0}`: use one of tiktok, reels, shorts, everywhere, or a path to a preset .toml file"
-    )]
+    #[error("unknown preset `{}`{}: use one of {}, or a path to a preset .toml file", .0, unknown_hint(.0), built_in_names())]
     Unknown(String),
     /// The preset file could not be read (missing, not a regular file, too large, not
     /// text).
@@ -346,6 +344,33 @@ pub enum PresetError {
         /// is not written in the file).
         problems: Vec<String>,
     },
+}
+
+/// Every built-in preset's name, as a list for messages ("tiktok, reels, …, stories").
+fn built_in_names() -> String {
+    BUILT_IN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// " (did you mean `reels`?)" for a near miss of a built-in name (any case; of two as
+/// near, the one that starts alike: `storys` is `stories`, not `shorts`).
+fn unknown_hint(name: &str) -> String {
+    let word = name.to_lowercase();
+    let alike = |n: &str| {
+        n.chars()
+            .zip(word.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+    // `suggest` takes the first of the nearest.
+    names.sort_by_key(|n| std::cmp::Reverse(alike(n)));
+    crate::model::suggest(&word, &names)
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default()
 }
 
 impl Preset {
@@ -430,8 +455,10 @@ impl Preset {
             .map(|(_, t)| *t)
             .ok_or_else(|| {
                 invalid(vec![format!(
-                    "{}: unknown base preset `{base_name}`: use tiktok, reels, shorts or everywhere",
-                    at(&["base"])
+                    "{}: unknown base preset `{base_name}`{}: use one of {}",
+                    at(&["base"]),
+                    unknown_hint(&base_name),
+                    built_in_names()
                 )])
             })?;
         let base: toml::Table = toml::from_str(base_text).expect("built-in presets are valid");

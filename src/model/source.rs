@@ -159,7 +159,7 @@ pub struct AudioInfo {
 pub fn describe(info: &MediaInfo) -> String {
     let v = &info.video;
     let mut s = format!(
-        "{}\n  container   {}\n  video       {} {}x{} stored, {}x{} displayed (rotation {}°, pixel aspect {}:{})\n  frame rate  {:.3} fps{}\n  duration    {}\n  colour      {} {} range, matrix {}, HDR transfer: {}\n",
+        "{}\n  container   {}\n  video       {} {}x{} stored, {}x{} displayed (rotation {}°{}, pixel aspect {}:{})\n  frame rate  {:.3} fps{}\n  duration    {}\n  colour      {} {} range, matrix {}, HDR transfer: {}\n",
         info.path.display(),
         info.container,
         v.codec,
@@ -168,6 +168,9 @@ pub fn describe(info: &MediaInfo) -> String {
         v.display_width,
         v.display_height,
         v.rotation,
+        // Which way: ffprobe prints the display matrix's counter-clockwise angle, so a
+        // phone's 90 is its -90 (ffmpeg 6+) or 270.
+        if v.rotation == 0 { "" } else { " clockwise" },
         v.sar.0,
         v.sar.1,
         v.fps,
@@ -180,12 +183,17 @@ pub fn describe(info: &MediaInfo) -> String {
     );
     match &info.audio {
         Some(a) => s.push_str(&format!(
-            "  audio       {} {} Hz {} ({} ch), starts {} s after the video{}\n",
+            "  audio       {} {} Hz {} ({} ch), starts {:.3} s {} the video{}\n",
             a.codec,
             a.sample_rate,
             a.layout,
             a.channels,
-            format_args!("{:.3}", a.offset.as_secs_f64()),
+            a.offset.as_secs_f64().abs(),
+            if a.offset.as_secs_f64() < 0.0 {
+                "before"
+            } else {
+                "after"
+            },
             if info.audio_streams > 1 {
                 format!(
                     " (track {} of {} audio tracks)",
@@ -241,5 +249,30 @@ impl MediaInfo {
             }),
             audio_streams: usize::from(audio),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_says_which_way_it_turns_and_audio_before_the_picture() {
+        // `failreel probe` said "rotation 270°" where ffprobe says 90 for the same file (the
+        // display matrix's angle is counter-clockwise), and "starts -1.000 s after the
+        // video" for sound that starts a second before the picture.
+        let mut info = MediaInfo::for_tests(640, 360, 270, 4.0, true);
+        info.audio.as_mut().unwrap().offset = Micros(-1_000_000);
+        let text = describe(&info);
+        assert!(
+            text.contains("(rotation 270° clockwise, pixel aspect 1:1)"),
+            "{text}"
+        );
+        assert!(text.contains("starts 1.000 s before the video"), "{text}");
+        let mut info = MediaInfo::for_tests(640, 360, 0, 4.0, true);
+        info.audio.as_mut().unwrap().offset = Micros(2_400_000);
+        let text = describe(&info);
+        assert!(text.contains("(rotation 0°, pixel aspect 1:1)"), "{text}");
+        assert!(text.contains("starts 2.400 s after the video"), "{text}");
     }
 }

@@ -12,14 +12,30 @@ pub fn parse_time_arg(s: &str) -> Result<Micros, String> {
 }
 
 fn from_scalar(v: Scalar) -> Result<Micros, String> {
+    from_scalar_wanting(v, TIME_WANTED)
+}
+
+/// [`from_scalar`], saying `wanted` when the value is not one (a start also takes "auto").
+fn from_scalar_wanting(v: Scalar, wanted: &str) -> Result<Micros, String> {
+    const NOT_NEGATIVE: &str =
+        ": times are 0 or more (counted from the clip's or the reel's start)";
     match v {
-        Scalar::Str(s) => parse_time(&s).map_err(|_| format!("must be {TIME_WANTED}, not {s:?}")),
+        Scalar::Str(s) => parse_time(&s).map_err(|_| {
+            let minus = if s.trim_start().starts_with('-') {
+                NOT_NEGATIVE
+            } else {
+                ""
+            };
+            format!("must be {wanted}, not {s:?}{minus}")
+        }),
         Scalar::Int(i) if i >= 0 => i
             .checked_mul(1_000_000)
             .map(Micros)
-            .ok_or_else(|| format!("must be {TIME_WANTED} of at most a few years, not {i}")),
+            .ok_or_else(|| format!("must be {wanted} of at most a few years, not {i}")),
         Scalar::Float(f) if (0.0..1e11).contains(&f) => Ok(Micros::from_secs_f64(f)),
-        other => Err(format!("must be {TIME_WANTED}, not {}", other.shown())),
+        Scalar::Int(i) => Err(format!("must be {wanted}, not {i}{NOT_NEGATIVE}")),
+        Scalar::Float(f) if f < 0.0 => Err(format!("must be {wanted}, not {f}{NOT_NEGATIVE}")),
+        other => Err(format!("must be {wanted}, not {}", other.shown())),
     }
 }
 
@@ -94,9 +110,9 @@ pub fn parse_start_arg(s: &str) -> Result<Start, String> {
 pub fn deserialize_opt_start<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Start>, D::Error> {
     match Scalar::deserialize(d)? {
         Scalar::Str(s) if s.trim().eq_ignore_ascii_case("auto") => Ok(Some(Start::Auto)),
-        v => from_scalar(v)
+        v => from_scalar_wanting(v, &format!("{TIME_WANTED}, or \"auto\""))
             .map(|t| Some(Start::At(t)))
-            .map_err(|e| serde::de::Error::custom(format!("{e}, or \"auto\""))),
+            .map_err(serde::de::Error::custom),
     }
 }
 

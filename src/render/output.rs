@@ -71,6 +71,17 @@ pub enum OutputError {
         /// The file in the way: the folder itself or one of its parents.
         file: PathBuf,
     },
+    /// The output's folder cannot be written to (permission denied, a read-only disk): said
+    /// of the output and its folder, not of the hidden lock or temporary that met it.
+    #[error("{path}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another --out-dir or -o)", .folder.display())]
+    NotWritable {
+        /// The output being written.
+        path: PathBuf,
+        /// The folder that refused (the nearest that exists).
+        folder: PathBuf,
+        /// "permission denied" or "the disk is read-only".
+        why: &'static str,
+    },
     /// Any other I/O failure.
     #[error("{path}: cannot write: {source}")]
     Io {
@@ -97,6 +108,33 @@ pub fn file_in_the_way(dir: &Path) -> Option<PathBuf> {
 }
 
 impl OutputError {
+    /// An I/O error on `at` (the output, its lock, temporary or folder) while writing
+    /// `output`: as [`OutputError::io`], and a folder that refuses writes is said as
+    /// [`OutputError::NotWritable`], naming `output` and the folder.
+    pub fn writing(output: &Path, at: &Path, source: std::io::Error) -> OutputError {
+        let why = match source.raw_os_error() {
+            Some(libc::EACCES) | Some(libc::EPERM) => "permission denied",
+            Some(libc::EROFS) => "the disk is read-only",
+            _ => return OutputError::io(at, source),
+        };
+        let folder = folder_of(at)
+            .ancestors()
+            .find(|d| d.as_os_str().is_empty() || d.is_dir())
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        OutputError::NotWritable {
+            path: output.to_path_buf(),
+            folder,
+            why,
+        }
+    }
+
     /// An I/O error on `path`, with "no space left" and "a file where a folder should be"
     /// said plainly.
     pub fn io(path: &Path, source: std::io::Error) -> OutputError {
@@ -241,7 +279,7 @@ impl Writer {
                 path: output.to_path_buf(),
                 file,
             },
-            None => OutputError::io(&dir, e),
+            None => OutputError::writing(output, &dir, e),
         })?;
         let lock_path = lock_path(output);
         let lock = take_lock(&lock_path, output)?;
@@ -268,7 +306,7 @@ impl Writer {
             Err(e) => {
                 let _ = std::fs::remove_file(&lock_path);
                 drop(lock);
-                return Err(OutputError::io(&tmp, e));
+                return Err(OutputError::writing(output, &tmp, e));
             }
         }
         Ok(Writer {
@@ -290,7 +328,8 @@ impl Writer {
     /// become something failreel must not replace).
     pub fn commit(mut self) -> Result<(), OutputError> {
         check_kind(&self.output, &[])?;
-        std::fs::rename(&self.tmp, &self.output).map_err(|e| OutputError::io(&self.output, e))?;
+        std::fs::rename(&self.tmp, &self.output)
+            .map_err(|e| OutputError::writing(&self.output, &self.output, e))?;
         self.committed = true;
         Ok(())
     }
@@ -329,7 +368,7 @@ fn take_lock(lock_path: &Path, output: &Path) -> Result<File, OutputError> {
             .map_err(|e| match e.raw_os_error() {
                 // ELOOP: a link appeared at the name.
                 Some(40) => in_the_way(),
-                _ => OutputError::io(lock_path, e),
+                _ => OutputError::writing(output, lock_path, e),
             })?;
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             return Err(in_the_way());
@@ -570,6 +609,57 @@ mod tests {
 
     fn dir() -> tempfile::TempDir {
         tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn a_folder_that_refuses_writes_is_named_with_the_output_not_the_lock() {
+        // A read-only --out-dir said "reels/.x.mp4.failreel.lock: cannot write: Permission
+        // denied (os error 13)": a hidden file the user never asked for. Root passes
+        // permission checks, so the errors are made here.
+        let d = dir();
+        let out = d.path().join("x.mp4");
+        for (errno, why) in [
+            (libc::EACCES, "permission denied"),
+            (libc::EPERM, "permission denied"),
+            (libc::EROFS, "the disk is read-only"),
+        ] {
+            for at in [lock_path(&out), temp_path(&out), out.clone()] {
+                let e = OutputError::writing(&out, &at, std::io::Error::from_raw_os_error(errno));
+                let text = e.to_string();
+                assert_eq!(
+                    text,
+                    format!(
+                        "{}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another --out-dir or -o)",
+                        out.display(),
+                        d.path().display()
+                    )
+                );
+            }
+        }
+        // A folder to be made under one that refuses: the one that exists is named.
+        let deep = d.path().join("week1/day2");
+        let e = OutputError::writing(
+            &deep.join("x.mp4"),
+            &deep,
+            std::io::Error::from_raw_os_error(libc::EACCES),
+        );
+        assert!(
+            matches!(&e, OutputError::NotWritable { folder, .. } if folder == d.path()),
+            "{e}"
+        );
+        // A relative output in the current folder names ".".
+        let e = OutputError::writing(
+            Path::new("x.mp4"),
+            Path::new(".x.mp4.failreel.lock"),
+            std::io::Error::from_raw_os_error(libc::EACCES),
+        );
+        assert!(
+            e.to_string().starts_with("x.mp4: cannot write into .: "),
+            "{e}"
+        );
+        // Other errors are as before.
+        let e = OutputError::writing(&out, &out, std::io::Error::from_raw_os_error(libc::EIO));
+        assert!(matches!(e, OutputError::Io { .. }), "{e}");
     }
 
     #[test]

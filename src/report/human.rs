@@ -548,18 +548,26 @@ impl Sink for Human {
                 input,
                 message,
                 count,
+                clips,
             } => {
                 let mut line = String::from("failreel: warning: ");
                 if let Some(i) = input {
                     // Once: a message that already names its file (the render's own
                     // warnings do, for a compilation's parts) is not prefixed again.
                     let name = format!("{}: ", i.display());
-                    if !message.starts_with(&name) {
+                    if *clips > 1 {
+                        // Said of every clip that raised it, not of the first alone.
+                        line.push_str(&format!(
+                            "{} and {}: ",
+                            i.display(),
+                            counted(*clips as u64 - 1, "other clip")
+                        ));
+                    } else if !message.starts_with(&name) {
                         line.push_str(&name);
                     }
                 }
                 line.push_str(message);
-                if *count > 1 {
+                if *count > 1 && *count != *clips {
                     line.push_str(&format!(" ({})", counted(*count as u64, "reel")));
                 }
                 self.say(&line)
@@ -871,8 +879,13 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
     ));
     let audio = match plan.audio.stream {
         Some(i) => format!(
-            "stream {i}, starts {} after the picture",
-            secs(plan.audio.source_offset)
+            "stream {i}, starts {} {} the picture",
+            secs(crate::model::time::Micros(plan.audio.source_offset.0.abs())),
+            if plan.audio.source_offset.0 < 0 {
+                "before"
+            } else {
+                "after"
+            }
         ),
         None => "none: silent track".into(),
     };

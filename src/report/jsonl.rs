@@ -136,6 +136,7 @@ impl Sink for JsonLines {
                 input,
                 message,
                 count,
+                clips,
             } => {
                 let mut v = json!({"event": "warning", "message": message});
                 if let Some(i) = input {
@@ -143,6 +144,9 @@ impl Sink for JsonLines {
                 }
                 if *count > 1 {
                     v["count"] = json!(count);
+                }
+                if *clips > 1 {
+                    v["clips"] = json!(clips);
                 }
                 self.emit(&v)
             }

@@ -917,6 +917,101 @@ fn a_warning_repeated_by_two_presets_counts_reels_not_clips() {
 }
 
 #[test]
+fn a_warning_raised_by_several_clips_names_them_not_only_the_first() {
+    // Two clips with the same small picture printed "a.mp4: the picture is 320x180: it is
+    // enlarged ... (2 reels)": it read as if a.mp4 alone (as two reels) were concerned, and
+    // b.mp4 was never named. The line now says "a.mp4 and 1 other clip: ..." (reels counted
+    // only when they differ from the clips), JSON adds `clips`. Cost: two dry runs of two
+    // cached 2 s clips, ~0.2 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    let b = d.join("b.mp4");
+    std::fs::copy(small_pattern(2), &a).unwrap();
+    std::fs::copy(small_pattern(2), &b).unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut v: Vec<String> = ["render", s(&a), s(&b), "--dry-run", "--focus", "0.5"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+        v.extend(["--no-normalize", "--out-dir", s(&d.join("reels"))].map(String::from));
+        v.extend(extra.iter().map(|x| x.to_string()));
+        v
+    };
+    let run = |extra: &[&'static str]| {
+        let v = args(extra);
+        failreel_exit(&v.iter().map(String::as_str).collect::<Vec<_>>(), 0)
+    };
+    let o = run(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let soft: Vec<&str> = err.lines().filter(|l| l.contains("look soft")).collect();
+    assert_eq!(soft.len(), 1, "{err}");
+    assert!(
+        soft[0].starts_with(&format!(
+            "failreel: warning: {} and 1 other clip: the picture is 320x180",
+            s(&a)
+        )),
+        "{err}"
+    );
+    assert!(!soft[0].contains("reels)"), "{err}");
+    // Two clips, two presets: four reels.
+    let o = run(&["-p", "tiktok,reels"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("and 1 other clip: the picture is 320x180")
+            && err.contains("look soft (4 reels)"),
+        "{err}"
+    );
+    let o = run(&["--json"]);
+    let w: Vec<serde_json::Value> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "warning" && v["message"].as_str().unwrap().contains("soft"))
+        .collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0]["input"], s(&a));
+    assert_eq!(w[0]["count"], 2);
+    assert_eq!(w[0]["clips"], 2);
+}
+
+#[test]
+fn a_clip_given_twice_is_said_to_be_given_twice() {
+    // `failreel render raw/*.mp4 raw/a.mp4` said "raw/a.mp4 and raw/a.mp4 would both be
+    // written to reels/a.tiktok.mp4: render them in separate runs with different --out-dir
+    // folders": advice for two different clips of one name. The same file twice is said as
+    // that. Two different clips of one name keep the old advice. Cost: three runs that stop
+    // before probing, ~0.03 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    std::fs::copy(small_pattern(2), &a).unwrap();
+    let dotted = d.join(".").join("a.mp4");
+    for (second, said) in [
+        (
+            a.clone(),
+            format!("{} is given twice: give each clip once", s(&a)),
+        ),
+        (
+            dotted.clone(),
+            format!(
+                "{} is given twice (as {} and {}): give each clip once",
+                s(&a),
+                s(&a),
+                s(&dotted)
+            ),
+        ),
+    ] {
+        let o = failreel(&["render", s(&a), s(&second), "--dry-run"]);
+        assert_exit_says(&o, 2, &said);
+        assert!(!all_text(&o).contains("separate runs"), "{}", all_text(&o));
+    }
+    let other = d.join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(small_pattern(2), other.join("a.mp4")).unwrap();
+    let o = failreel(&["render", s(&a), s(&other.join("a.mp4")), "--dry-run"]);
+    assert_exit_says(&o, 2, "would both be written to");
+}
+
+#[test]
 fn a_silent_track_is_not_said_to_be_normalised() {
     // A clip whose sound is digital silence (as the stock clip new users try): the dry run
     // said "normalised to -14.0 LUFS" on the audio line and "nothing to measure: left as it
@@ -1038,4 +1133,96 @@ fn one_failing_clip_says_its_error_once_a_batch_recaps_them() {
         err.contains("  failed: ") && err.contains("2 failed"),
         "{err}"
     );
+}
+
+#[test]
+fn sound_that_starts_before_the_picture_is_said_to_start_before_it() {
+    // A clip whose sound starts a second before its first picture (an edit list, as phones
+    // and editors write): probe said "starts -1.000 s after the video", the dry run "starts
+    // -1.000 s after the picture"; probe also said "rotation 270°" where ffprobe says 90 for
+    // the same file (it prints the counter-clockwise angle): now "clockwise". Cost: a cached
+    // 2 s 160x90 clip, one probe and one dry run without passes, ~0.05 s.
+    let dir = workdir();
+    let clip = dir.path().join("early.mp4");
+    ffmpeg(&[
+        "-itsoffset",
+        "1",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=30:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-fps_mode",
+        "passthrough",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        s(&clip),
+    ]);
+    let o = failreel_exit(&["probe", s(&clip)], 0);
+    let text = all_text(&o);
+    assert!(text.contains("starts 1.000 s before the video"), "{text}");
+    let o = failreel_exit(
+        &[
+            "render",
+            s(&clip),
+            "--dry-run",
+            "--focus",
+            "0.5",
+            "--no-normalize",
+        ],
+        0,
+    );
+    let text = all_text(&o);
+    assert!(text.contains("starts 1.000 s before the picture"), "{text}");
+    assert!(!text.contains("-1.000"), "{text}");
+    let turned = dir.path().join("turned.mp4");
+    tag_rotated(&clip, &turned);
+    let text = all_text(&failreel_exit(&["probe", s(&turned)], 0));
+    assert!(text.contains("° clockwise, pixel aspect"), "{text}");
+}
+
+#[test]
+fn a_clip_named_with_a_leading_dash_gets_a_tip_naming_it() {
+    // A clip named `-take2.mp4` got clap's "unexpected argument '-t' found ... to pass '-t' as
+    // a value, use '-- -t'": neither names the file nor gives a command that works. A tip
+    // now names it and both fixes (on stderr and in the JSON error line). Cost: three runs
+    // that stop at argument parsing, one dry run without passes, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    std::fs::copy(small_pattern(2), d.join("-take2.mp4")).unwrap();
+    let run = |args: &[&str]| {
+        failreel_command(args)
+            .current_dir(d)
+            .output()
+            .expect("failreel runs")
+    };
+    let tip = "tip: `-take2.mp4` is a file whose name starts with '-': give it as ./-take2.mp4, or after -- (failreel render -- -take2.mp4)";
+    let o = run(&["render", "-take2.mp4", "--dry-run"]);
+    assert_exit_says(&o, 2, tip);
+    let o = run(&["render", "-take2.mp4", "--dry-run", "--json"]);
+    let lines = json_lines(&o.stdout);
+    assert!(
+        lines[0]["message"].as_str().unwrap().contains(tip),
+        "{lines:?}"
+    );
+    // A flag that is no file gets no such tip; the fix it gives works.
+    let o = run(&["render", "-x", "--dry-run"]);
+    assert!(!all_text(&o).contains("is a file"), "{}", all_text(&o));
+    let o = run(&[
+        "render",
+        "--dry-run",
+        "--focus",
+        "0.5",
+        "--no-normalize",
+        "--",
+        "-take2.mp4",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
 }

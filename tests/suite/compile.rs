@@ -360,6 +360,77 @@ fn compile_progress_shows_its_parts() {
         .collect();
     assert_eq!(parts, vec![(0, 2), (1, 2), (2, 2)], "{parts:?}");
     assert!(out.is_file());
+    // Every line about the compilation names it as its result line does (its first clip as
+    // `input`): `started`, `progress` and `pass` named the output file as the input, so a
+    // consumer keying lines by input saw two different reels.
+    let lines = json_lines(&o.stdout);
+    let result = lines.iter().find(|v| v["status"] == "ok").unwrap();
+    assert_eq!(result["input"], s(&a));
+    for ev in ["started", "progress", "pass"] {
+        let of: Vec<&Value> = lines.iter().filter(|v| v["event"] == ev).collect();
+        assert!(!of.is_empty(), "no {ev} line");
+        assert!(of.iter().all(|v| v["input"] == s(&a)), "{ev}: {of:?}");
+    }
+}
+
+#[test]
+fn a_parts_warning_names_its_clip_in_json_as_render_does() {
+    // A compilation's part warnings came as {"event":"warning","message":"a.mp4: the lesson
+    // card ..."} with no `input`, where render says {"input":"a.mp4","message":"the lesson
+    // card ..."}. Now the same shape (the terminal line is unchanged). Cost: one dry run of
+    // two cached 2 s clips, no measuring pass, ~0.1 s.
+    let dir = workdir();
+    let d = dir.path();
+    let a = d.join("a.mp4");
+    let b = d.join("b.mp4");
+    std::fs::copy(small_pattern(2), &a).unwrap();
+    std::fs::copy(small_pattern(2), &b).unwrap();
+    let tiny = tiny_preset(d, "tiny", "tiktok", "");
+    let out = d.join("c.mp4");
+    let args = [
+        "compile",
+        s(&a),
+        s(&b),
+        "--lesson",
+        "Lower the heat",
+        "--lesson-at",
+        "1.9",
+        "--focus",
+        "0.5",
+        "--no-normalize",
+        "--no-cold-open",
+        "-p",
+        s(&tiny),
+        "-o",
+        s(&out),
+        "--dry-run",
+    ];
+    let mut json = args.to_vec();
+    json.push("--json");
+    let o = failreel_exit(&json, 0);
+    let short: Vec<Value> = json_lines(&o.stdout)
+        .into_iter()
+        .filter(|v| v["event"] == "warning")
+        .filter(|v| v["message"].as_str().unwrap().contains("lesson card"))
+        .collect();
+    let inputs: Vec<&str> = short.iter().map(|v| v["input"].as_str().unwrap()).collect();
+    assert_eq!(inputs, [s(&a), s(&b)], "{short:?}");
+    for v in &short {
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("the lesson card is on screen for only"),
+            "{v}"
+        );
+    }
+    // On a terminal, each still names its clip once.
+    let o = failreel_exit(&args, 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for c in [&a, &b] {
+        let line = format!("failreel: warning: {}: the lesson card", s(c));
+        assert_eq!(err.matches(&line).count(), 1, "{err}");
+    }
 }
 
 /// Mean absolute difference of two w-wide grey frames outside the rectangles `skip`.

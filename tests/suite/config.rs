@@ -408,3 +408,122 @@ fn text_sizes_scale_with_a_small_preset_and_its_cards_fit_the_safe_zone() {
     assert_eq!(plan_at(&own, "M").0["card_style"]["body_size"], 14.0);
     assert_eq!(plan_at(&tiny, "20px").0["card_style"]["body_size"], 20.0);
 }
+
+#[test]
+fn an_unknown_preset_lists_every_built_in_and_the_near_one() {
+    // `--preset storys` said "use one of tiktok, reels, shorts, everywhere": `stories`, a
+    // built-in (`failreel presets` lists it), was missing from the list, as from a preset
+    // file's `base` error. The list is now the built-ins themselves, with the near one named
+    // ("TikTok" is `tiktok`). Cost: four runs that stop before probing, ~0.03 s.
+    let dir = workdir();
+    let d = dir.path();
+    for (given, near) in [
+        ("storys", Some("stories")),
+        ("TikTok", Some("tiktok")),
+        ("reel", Some("reels")),
+        ("vine", None),
+    ] {
+        let err = usage_error(&["render", "clip.mp4", "-p", given, "--dry-run"]);
+        assert!(
+            err.contains("use one of tiktok, reels, shorts, everywhere, stories, or a path"),
+            "{err}"
+        );
+        match near {
+            Some(n) => assert!(err.contains(&format!("(did you mean `{n}`?)")), "{err}"),
+            None => assert!(!err.contains("did you mean"), "{err}"),
+        }
+    }
+    let file = d.join("mine.toml");
+    std::fs::write(&file, "base = \"storys\"\n").unwrap();
+    let err = usage_error(&["render", "clip.mp4", "-p", s(&file), "--dry-run"]);
+    assert!(
+        err.contains("unknown base preset `storys` (did you mean `stories`?): use one of tiktok, reels, shorts, everywhere, stories"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_manifests_bad_start_says_auto_once_and_negative_times_plainly() {
+    // `start = -1` in a manifest said: `start` must be a time such as "0:03.2" (m:ss.fff) or
+    // 3.2 (seconds), not -1, or "auto" — "auto" tacked on after the value, and no word that
+    // times cannot be negative (the command line says so since polish4). Cost: one run that
+    // stops before probing, ~0.01 s.
+    let dir = workdir();
+    let m = dir.path().join("week.toml");
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"a.mp4\"\nstart = -1\n\n[[clip]]\ninput = \"b.mp4\"\nstart = \"soon\"\nend = \"-2\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    let negative = "times are 0 or more (counted from the clip's or the reel's start)";
+    assert!(
+        err.contains(&format!(
+            "week.toml:3:1: `start` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), or \"auto\", not -1: {negative}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("week.toml:7:1: `start` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), or \"auto\", not \"soon\"\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("week.toml:8:1: `end` must be a time such as \"0:03.2\" (m:ss.fff) or 3.2 (seconds), not \"-2\": {negative}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_video_given_as_a_manifest_or_preset_is_said_to_be_a_video() {
+    // `failreel render -m clip.mp4` said "clip.mp4: the manifest is not UTF-8 text (nor
+    // UTF-16): save it as UTF-8 text" (or, for a phone clip, that it is larger than a
+    // manifest may be): advice for a text file. A video is said to be one, with what goes
+    // where. Cost: two runs that stop before probing, ~0.02 s.
+    let clip = small_pattern(2);
+    let err = usage_error(&["render", "--manifest", s(&clip)]);
+    assert!(
+        err.contains(&format!(
+            "{}: is a video, not a manifest: give clips as arguments (failreel render CLIP...)",
+            s(&clip)
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("UTF-8"), "{err}");
+    let err = usage_error(&["render", s(&clip), "-p", s(&clip), "--dry-run"]);
+    assert!(
+        err.contains(&format!("{}: is a video, not a preset file", s(&clip))),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_manifests_clashing_outputs_say_another_output_when_the_clip_names_one() {
+    // Two manifest clips both named `output = "same.mp4"`: "give clip 2 an `output` (or its
+    // own `out_dir`)" — clip 2 has one. It now says "another `output`"; clips whose names
+    // come from their inputs keep the old advice. Cost: two runs that stop before probing,
+    // ~0.02 s.
+    let dir = workdir();
+    let d = dir.path();
+    let m = d.join("week.toml");
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"a.mp4\"\noutput = \"same.mp4\"\n\n[[clip]]\ninput = \"b.mp4\"\noutput = \"same.mp4\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    assert!(
+        err.contains("would both be written to")
+            && err.contains("give clip 2 another `output` in the manifest"),
+        "{err}"
+    );
+    std::fs::write(
+        &m,
+        "[[clip]]\ninput = \"x/a.mp4\"\n\n[[clip]]\ninput = \"y/a.mp4\"\n",
+    )
+    .unwrap();
+    let err = usage_error(&["render", "--manifest", s(&m)]);
+    assert!(
+        err.contains("give clip 2 an `output` (or its own `out_dir`) in the manifest"),
+        "{err}"
+    );
+}

@@ -467,3 +467,48 @@ fn a_hidden_working_folder_failreel_did_not_create_is_never_deleted() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_folder_that_refuses_writes_is_said_by_name_not_by_the_hidden_lock() {
+    // Rendering into a folder one may not write (a read-only share, another user's folder)
+    // failed with "reels/.x.tiktok.mp4.failreel.lock: cannot write: Permission denied (os
+    // error 13)": a hidden file the user never asked for. It names the reel and the folder
+    // and says what to do. The test runs as root, which passes permission checks, so it
+    // writes into /sys, where no one may create a file (permission denied, or a read-only
+    // disk in a container). Cost: a render with no measuring pass and a preview, each
+    // stopping at its output, ~0.1 s.
+    let sys = Path::new("/sys");
+    if !sys.is_dir() {
+        return; // not Linux
+    }
+    let clip = small_pattern(2);
+    let reel = sys.join("x.mp4");
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        "-o",
+        s(&reel),
+        "--focus",
+        "0.5",
+        "--no-normalize",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("/sys/x.mp4: cannot write into /sys: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("make the folder writable, or write elsewhere"),
+        "{err}"
+    );
+    assert!(!err.contains(".failreel.lock"), "{err}");
+    let o = failreel(&["preview", s(&clip), "--at", "0.5", "-o", "/sys/f.png"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("/sys/f.png: cannot write into /sys: "),
+        "{err}"
+    );
+    assert!(!err.contains(".failreel.lock"), "{err}");
+}

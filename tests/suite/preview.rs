@@ -316,3 +316,32 @@ fn preview_refuses_the_encoder_and_cover_flags_it_has_no_use_for() {
     let o = failreel(&[&base[..], &["--no-normalize"]].concat());
     assert_exit_says(&o, 0, "wrote");
 }
+
+#[test]
+fn preview_takes_quiet_as_render_does() {
+    // A script previewing each clip got every warning and a "wrote" line on stderr, and
+    // `-q` (as render and compile take) was refused by clap ("unexpected argument '-q'").
+    // `-q` silences both; errors are still said, --strict still fails. Cost: two previews
+    // of a cached 2 s 320x180 clip without passes, ~0.2 s.
+    let dir = workdir();
+    let d = dir.path();
+    let clip = small_pattern(2);
+    let png = d.join("frame.png");
+    let base = [
+        "preview",
+        s(&clip),
+        "--at",
+        "0.5",
+        "--focus",
+        "0.5",
+        "--no-normalize",
+        "-o",
+        s(&png),
+    ];
+    let o = failreel_exit(&[&base[..], &["-q"]].concat(), 0);
+    assert!(o.stderr.is_empty(), "{}", all_text(&o));
+    assert!(png.is_file());
+    // The picture is enlarged (a warning): --strict fails it, quiet or not, and says why.
+    let o = failreel(&[&base[..], &["--quiet", "--strict", "--force"]].concat());
+    assert_exit_says(&o, 1, "--strict makes warnings failures");
+}
