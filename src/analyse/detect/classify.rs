@@ -101,17 +101,39 @@ pub fn model_dir() -> Option<PathBuf> {
         })
 }
 
+/// The weights' files, in [`model_dir`].
+const FILES: [&str; 3] = [
+    "variables.index",
+    "variables.data-00000-of-00001",
+    "yamnet_class_map.csv",
+];
+
 /// Whether the weights' files are in [`model_dir`] (cheap: nothing is read).
 pub fn installed() -> bool {
-    model_dir().is_some_and(|d| {
-        [
-            "variables.index",
-            "variables.data-00000-of-00001",
-            "yamnet_class_map.csv",
-        ]
+    model_dir().is_some_and(|d| FILES.iter().all(|f| d.join(f).is_file()))
+}
+
+/// What tells installed weights apart, for a cache key: the folder and each file's size and
+/// modification time (cheap: nothing is read); None when they are not installed. Weights
+/// installed, reinstalled, damaged or moved to another folder change it.
+pub fn stamp() -> Option<(PathBuf, Vec<(u64, u64)>)> {
+    stamp_of(model_dir()?)
+}
+
+fn stamp_of(d: PathBuf) -> Option<(PathBuf, Vec<(u64, u64)>)> {
+    let files = FILES
         .iter()
-        .all(|f| d.join(f).is_file())
-    })
+        .map(|f| {
+            let m = std::fs::metadata(d.join(f)).ok().filter(|m| m.is_file())?;
+            let t = m
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok();
+            Some((m.len(), t.map_or(0, |t| t.as_nanos() as u64)))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((d, files))
 }
 
 /// The model, loaded once per process; `Err` says why there is none.
@@ -807,6 +829,25 @@ mod tests {
         std::fs::write(&data, b"short").unwrap();
         let e = Yamnet::load(&dir).err().unwrap();
         assert!(e.contains("variables.index"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_cache_stamp_changes_when_the_weights_do() {
+        // A yamnet result stays cached while the same weights are there; weights damaged or
+        // replaced (a bool "installed" did not change) or removed change the key.
+        let dir = std::env::temp_dir().join(format!("failreel-stamp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(stamp_of(dir.clone()), None);
+        for f in FILES {
+            std::fs::write(dir.join(f), b"weights").unwrap();
+        }
+        let a = stamp_of(dir.clone()).unwrap();
+        assert_eq!(stamp_of(dir.clone()).unwrap(), a);
+        std::fs::write(dir.join(FILES[1]), b"weights, truncated?").unwrap();
+        assert_ne!(stamp_of(dir.clone()).unwrap(), a);
+        std::fs::remove_file(dir.join(FILES[2])).unwrap();
+        assert_eq!(stamp_of(dir.clone()), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
