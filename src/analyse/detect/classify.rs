@@ -70,8 +70,10 @@ pub const EVENT_CLASSES: [&str; 34] = [
     "Baby cry, infant cry",
 ];
 
-/// Sample rate of the model's input.
-const RATE: f64 = 16_000.0;
+/// Sample rate of the model's input: the sound as [`super::audio`] decodes it, which must stay
+/// 16 kHz for the model.
+const RATE: f64 = super::audio::RATE as f64;
+const _: () = assert!(super::audio::RATE == 16_000, "YAMNet takes 16 kHz sound");
 /// Samples in one patch: 96 frames of 25 ms every 10 ms.
 const PATCH: usize = 15_600;
 const FRAMES: usize = 96;
@@ -296,9 +298,7 @@ impl Yamnet {
             dense,
             bias: cols.iter().map(|&c| b[c]).collect(),
             mel: mel_matrix(),
-            window: (0..WIN)
-                .map(|n| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * n as f32 / WIN as f32).cos())
-                .collect(),
+            window: super::audio::hann(WIN),
         })
     }
 
