@@ -31,8 +31,8 @@ pub const CLOSE_WIDTH: usize = 1280;
 const CLOSE_MIN_FACE: u32 = 20;
 const CLOSE_THRESH: f64 = 1.0;
 /// The close look's region: the columns where at least this share of the column's height
-/// moves against the camera, widened by [`CLOSE_PAD`] of the picture's width each side; no
-/// close look where that is wider than [`CLOSE_MAX_SPAN`] of the picture (the whole picture
+/// moves against the camera, widened by `CLOSE_PAD` of the picture's width each side; no
+/// close look where that is wider than `CLOSE_MAX_SPAN` of the picture (the whole picture
 /// moves: nothing in particular to look at, and the look would cost the most there).
 const CLOSE_MOTION: f32 = 0.05;
 const CLOSE_PAD: f32 = 0.08;
@@ -242,9 +242,9 @@ impl FaceFinder {
 }
 
 /// The columns worth a close look (fractions of the width): runs of columns where at least
-/// [`CLOSE_MOTION`] of the column moves against the camera, each widened by [`CLOSE_PAD`]
+/// `CLOSE_MOTION` of the column moves against the camera, each widened by `CLOSE_PAD`
 /// (runs that then overlap are one), the ones with the most motion first until they cover
-/// [`CLOSE_MAX_SPAN`] of the width; left to right. Empty where nothing moves.
+/// `CLOSE_MAX_SPAN` of the width; left to right. Empty where nothing moves.
 pub fn moving_spans(motion: &[f32]) -> Vec<(f32, f32)> {
     let n = motion.len() as f32;
     // (left, right, motion) per run of moving columns.

@@ -25,7 +25,7 @@ const UPPER_MAX: f32 = 10.0;
 /// `prev` and `cur` (luma, `w` x `h`), against the face's own motion; None where the face is
 /// too small or outside the picture.
 ///
-/// The face's shift is the one (within a quarter of its width, at most [`MAX_SHIFT`]) that best maps the previous
+/// The face's shift is the one (within a quarter of its width, at most `MAX_SHIFT`) that best maps the previous
 /// picture's upper face (the box's rows 15-55%: eyes and nose) onto this one's; the result
 /// is the mean absolute difference over the mouth (rows 62-98%, the middle half of the
 /// columns) under that shift, less the upper face's own remaining difference (what the
@@ -154,7 +154,7 @@ const TALK_RATIO: f32 = 1.5;
 pub const SWITCH_AFTER_S: f32 = 1.0;
 
 /// Who speaks at each of a shot's samples, among the candidates there (track indices into
-/// `talk`): the one whose score is at least [`TALK_FLOOR`] and [`TALK_RATIO`] times every
+/// `talk`): the one whose score is at least `TALK_FLOOR` and `TALK_RATIO` times every
 /// other's. The talker is held until another one clearly talks for `switch` samples in a
 /// row (no jitter between two who both move their mouths); samples before the first clear
 /// talker take them. None everywhere when no one clearly talks in the shot.
