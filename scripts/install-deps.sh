@@ -39,5 +39,7 @@ if ! command -v cargo >/dev/null; then
   fi
 fi
 
-# The sound classifier of `failreel detect` (optional: never fatal).
-"$(dirname "$0")/install-yamnet.sh"
+# The sound classifier of `failreel detect` (optional: never fatal, even if the script
+# itself fails or lost its executable bit).
+bash "$(dirname "$0")/install-yamnet.sh" ||
+  echo "failreel: the sound classifier was not installed: detect will rank without it" >&2

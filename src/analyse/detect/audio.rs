@@ -85,6 +85,13 @@ impl Features {
     }
 }
 
+/// The periodic Hann window of `n` samples (as TensorFlow's and numpy's spectrograms use).
+pub(super) fn hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+        .collect()
+}
+
 /// In-place radix-2 FFT (`re`, `im` of length a power of two).
 pub(super) fn fft(re: &mut [f32], im: &mut [f32]) {
     let n = re.len();
@@ -171,9 +178,7 @@ pub fn features(x: &[f32]) -> Features {
     } else {
         0
     };
-    let window: Vec<f32> = (0..N)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N as f32).cos())
-        .collect();
+    let window = hann(N);
     let edges = band_edges();
     let mut out = Features {
         bands: Vec::with_capacity(frames * BANDS),

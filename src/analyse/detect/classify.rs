@@ -70,8 +70,10 @@ pub const EVENT_CLASSES: [&str; 34] = [
     "Baby cry, infant cry",
 ];
 
-/// Sample rate of the model's input.
-const RATE: f64 = 16_000.0;
+/// Sample rate of the model's input: the sound as [`super::audio`] decodes it, which must stay
+/// 16 kHz for the model.
+const RATE: f64 = super::audio::RATE as f64;
+const _: () = assert!(super::audio::RATE == 16_000, "YAMNet takes 16 kHz sound");
 /// Samples in one patch: 96 frames of 25 ms every 10 ms.
 const PATCH: usize = 15_600;
 const FRAMES: usize = 96;
@@ -101,17 +103,39 @@ pub fn model_dir() -> Option<PathBuf> {
         })
 }
 
+/// The weights' files, in [`model_dir`].
+const FILES: [&str; 3] = [
+    "variables.index",
+    "variables.data-00000-of-00001",
+    "yamnet_class_map.csv",
+];
+
 /// Whether the weights' files are in [`model_dir`] (cheap: nothing is read).
 pub fn installed() -> bool {
-    model_dir().is_some_and(|d| {
-        [
-            "variables.index",
-            "variables.data-00000-of-00001",
-            "yamnet_class_map.csv",
-        ]
+    model_dir().is_some_and(|d| FILES.iter().all(|f| d.join(f).is_file()))
+}
+
+/// What tells installed weights apart, for a cache key: the folder and each file's size and
+/// modification time (cheap: nothing is read); None when they are not installed. Weights
+/// installed, reinstalled, damaged or moved to another folder change it.
+pub fn stamp() -> Option<(PathBuf, Vec<(u64, u64)>)> {
+    stamp_of(model_dir()?)
+}
+
+fn stamp_of(d: PathBuf) -> Option<(PathBuf, Vec<(u64, u64)>)> {
+    let files = FILES
         .iter()
-        .all(|f| d.join(f).is_file())
-    })
+        .map(|f| {
+            let m = std::fs::metadata(d.join(f)).ok().filter(|m| m.is_file())?;
+            let t = m
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok();
+            Some((m.len(), t.map_or(0, |t| t.as_nanos() as u64)))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((d, files))
 }
 
 /// The model, loaded once per process; `Err` says why there is none.
@@ -121,6 +145,34 @@ pub fn shared() -> &'static Result<Yamnet, String> {
         Some(d) => Yamnet::load(&d),
         None => Err("no model folder (set FAILREEL_YAMNET_DIR or HOME)".into()),
     })
+}
+
+/// The largest files [`Yamnet::load`] reads (YAMNet's are 8 KB, 15 MB and 14 KB): a foreign
+/// file in the model folder (a video, a disk image) is an error, not gigabytes read.
+const INDEX_MAX: u64 = 1 << 20;
+const DATA_MAX: u64 = 64 << 20;
+const MAP_MAX: u64 = 1 << 20;
+
+/// The bytes of `path`, or an error naming it when it cannot be read or is over `max` bytes.
+fn read_at_most(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let too_big = || {
+        format!(
+            "{}: more than {max} bytes, larger than YAMNet's checkpoint has",
+            path.display()
+        )
+    };
+    let file = std::fs::File::open(path).map_err(err)?;
+    if file.metadata().map_err(err)?.len() > max {
+        return Err(too_big());
+    }
+    let mut out = Vec::new();
+    file.take(max + 1).read_to_end(&mut out).map_err(err)?;
+    if out.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(out)
 }
 
 /// One depthwise-separable block: depthwise 3x3 (stride 1 or 2), batch norm, ReLU, pointwise
@@ -155,12 +207,11 @@ impl Yamnet {
     /// `yamnet_class_map.csv`).
     pub fn load(dir: &Path) -> Result<Yamnet, String> {
         let index = dir.join("variables.index");
-        let idx = std::fs::read(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+        let idx = read_at_most(&index, INDEX_MAX)?;
         let data_path = dir.join("variables.data-00000-of-00001");
-        let data =
-            std::fs::read(&data_path).map_err(|e| format!("{}: {e}", data_path.display()))?;
+        let data = read_at_most(&data_path, DATA_MAX)?;
         let map_path = dir.join("yamnet_class_map.csv");
-        let map = std::fs::read_to_string(&map_path)
+        let map = String::from_utf8(read_at_most(&map_path, MAP_MAX)?)
             .map_err(|e| format!("{}: {e}", map_path.display()))?;
         let tensors = bundle::read(&idx, &data).map_err(|e| format!("{}: {e}", index.display()))?;
         let names = class_names(&map);
@@ -247,9 +298,7 @@ impl Yamnet {
             dense,
             bias: cols.iter().map(|&c| b[c]).collect(),
             mel: mel_matrix(),
-            window: (0..WIN)
-                .map(|n| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * n as f32 / WIN as f32).cos())
-                .collect(),
+            window: super::audio::hann(WIN),
         })
     }
 
@@ -487,45 +536,56 @@ pub mod bundle {
         Err("varint too long".into())
     }
 
+    /// The most bytes of keys and values the index's blocks may unpack to in all (YAMNet's
+    /// index is 8 KB and unpacks to about 20 KB): prefix-compressed keys let a small foreign
+    /// file claim gigabytes, which is an error here, not an allocation.
+    const UNPACKED_MAX: usize = 16 << 20;
+
     /// The (key, value) entries of one table block (prefix-compressed keys, restart array at
-    /// the end).
-    fn entries(b: &[u8]) -> Result<Entries, String> {
+    /// the end), counting what they unpack to against `budget`.
+    fn entries(b: &[u8], budget: &mut usize) -> Result<Entries, String> {
         if b.len() < 4 {
             return Err("block too short".into());
         }
         let restarts = u32::from_le_bytes(b[b.len() - 4..].try_into().unwrap()) as usize;
-        let end = b
-            .len()
-            .checked_sub(4 + 4 * restarts)
+        let end = restarts
+            .checked_mul(4)
+            .and_then(|r| b.len().checked_sub(4 + r))
             .ok_or("bad restart count")?;
         let (mut i, mut key, mut out) = (0usize, Vec::new(), Vec::new());
         while i < end {
             let shared = varint(b, &mut i)? as usize;
             let own = varint(b, &mut i)? as usize;
             let vlen = varint(b, &mut i)? as usize;
-            if shared > key.len() || i + own + vlen > end {
-                return Err("bad block entry".into());
-            }
+            let stop = i
+                .checked_add(own)
+                .and_then(|s| s.checked_add(vlen))
+                .filter(|&s| s <= end && shared <= key.len())
+                .ok_or("bad block entry")?;
+            *budget = budget
+                .checked_sub(shared + own + vlen)
+                .ok_or("the index unpacks to more than a checkpoint's")?;
             key.truncate(shared);
             key.extend_from_slice(&b[i..i + own]);
             i += own;
-            out.push((key.clone(), b[i..i + vlen].to_vec()));
-            i += vlen;
+            out.push((key.clone(), b[i..stop].to_vec()));
+            i = stop;
         }
         Ok(out)
     }
 
-    fn block(file: &[u8], handle: &[u8]) -> Result<Entries, String> {
+    fn block(file: &[u8], handle: &[u8], budget: &mut usize) -> Result<Entries, String> {
         let mut i = 0;
         let off = varint(handle, &mut i)? as usize;
         let size = varint(handle, &mut i)? as usize;
-        let b = file
-            .get(off..off + size + 1)
+        let b = off
+            .checked_add(size)
+            .and_then(|end| file.get(off..=end))
             .ok_or("block outside the file")?;
         if b[size] != 0 {
             return Err("compressed blocks are not supported".into());
         }
-        entries(&b[..size])
+        entries(&b[..size], budget)
     }
 
     /// Protobuf fields of a message: (field number, wire type, varint value or bytes).
@@ -541,8 +601,9 @@ pub mod bundle {
                 }
                 2 => {
                     let l = varint(b, &mut i)? as usize;
-                    let s = b.get(i..i + l).ok_or("truncated field")?;
-                    i += l;
+                    let end = i.checked_add(l).ok_or("truncated field")?;
+                    let s = b.get(i..end).ok_or("truncated field")?;
+                    i = end;
                     out.push((num, 0, s));
                 }
                 5 => {
@@ -576,8 +637,12 @@ pub mod bundle {
         varint(footer, &mut i)?;
         varint(footer, &mut i)?;
         let mut out = Tensors::new();
-        for (_, handle) in block(index, &footer[start..i])? {
-            for (key, value) in block(index, &handle)? {
+        let mut budget = UNPACKED_MAX;
+        // Each byte of the data file belongs to one tensor at most: more is not a bundle (and
+        // would copy the file over and over).
+        let mut unread = data.len();
+        for (_, handle) in block(index, &footer[start..i], &mut budget)? {
+            for (key, value) in block(index, &handle, &mut budget)? {
                 if key.is_empty() {
                     continue; // the bundle's header
                 }
@@ -593,9 +658,13 @@ pub mod bundle {
                 if dtype != 1 {
                     continue; // not float32
                 }
-                let raw = data
-                    .get(offset..offset + size)
+                let raw = offset
+                    .checked_add(size)
+                    .and_then(|end| data.get(offset..end))
                     .ok_or("tensor outside the data file")?;
+                unread = unread
+                    .checked_sub(size)
+                    .ok_or("tensors overlap in the data file")?;
                 let v = raw
                     .chunks_exact(4)
                     .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
@@ -645,6 +714,29 @@ mod tests {
         e
     }
 
+    /// An index file (table) whose one data block is `d` (as [`block`] makes it).
+    fn index_of(d: &[u8]) -> Vec<u8> {
+        let mut index = d.to_vec();
+        index.push(0);
+        index.extend_from_slice(&[0; 4]);
+        let mut handle = Vec::new();
+        varint(0, &mut handle);
+        varint(d.len() as u64, &mut handle);
+        let ix_off = index.len();
+        let ix = block(&[(b"~", handle)]);
+        index.extend_from_slice(&ix);
+        index.extend_from_slice(&[0; 5]);
+        let mut footer = Vec::new();
+        varint(0, &mut footer);
+        varint(0, &mut footer);
+        varint(ix_off as u64, &mut footer);
+        varint(ix.len() as u64, &mut footer);
+        footer.resize(40, 0);
+        footer.extend_from_slice(&0xdb4775248b80fb57u64.to_le_bytes());
+        index.extend_from_slice(&footer);
+        index
+    }
+
     #[test]
     fn a_generated_tensor_bundle_reads_back() {
         let data: Vec<u8> = [1.5f32, -2.0, 0.25]
@@ -658,30 +750,105 @@ mod tests {
             (b"a/kernel", entry(1, 0, 12)),
             (b"b/step", entry(3, 12, 4)),
         ]);
-        let mut index = d.clone();
-        index.push(0);
-        index.extend_from_slice(&[0; 4]);
-        let mut handle = Vec::new();
-        varint(0, &mut handle);
-        varint(d.len() as u64, &mut handle);
-        let ix_off = index.len();
-        let ix = block(&[(b"b/step\x00", handle)]);
-        index.extend_from_slice(&ix);
-        index.extend_from_slice(&[0; 5]);
-        let mut footer = Vec::new();
-        varint(0, &mut footer);
-        varint(0, &mut footer);
-        varint(ix_off as u64, &mut footer);
-        varint(ix.len() as u64, &mut footer);
-        footer.resize(40, 0);
-        footer.extend_from_slice(&0xdb4775248b80fb57u64.to_le_bytes());
-        index.extend_from_slice(&footer);
+        let index = index_of(&d);
         let t = bundle::read(&index, &data).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t["a/kernel"], vec![1.5, -2.0, 0.25]);
         // Not a table: a clear error, no panic.
         assert!(bundle::read(&index[..index.len() - 1], &data).is_err());
         assert!(bundle::read(&index, &data[..8]).is_err());
+    }
+
+    #[test]
+    fn a_damaged_or_hostile_index_is_an_error_never_a_panic_or_a_huge_allocation() {
+        // ~0.1 s.
+        let data: Vec<u8> = [1.5f32, -2.0, 0.25]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let good = index_of(&block(&[(b"", vec![8, 1]), (b"a/kernel", entry(1, 0, 12))]));
+        assert!(bundle::read(&good, &data).is_ok());
+        // Every truncation and every single damaged byte: Ok or Err, no panic.
+        for n in 0..good.len() {
+            let _ = bundle::read(&good[..n], &data);
+            for flip in [0x80u8, 0xff] {
+                let mut bad = good.clone();
+                bad[n] ^= flip;
+                let _ = bundle::read(&bad, &data);
+            }
+        }
+        // An entry whose lengths add up past the end of memory (they wrapped before).
+        let mut raw = Vec::new();
+        varint(0, &mut raw);
+        varint(u64::MAX - 2, &mut raw);
+        varint(5, &mut raw);
+        raw.extend_from_slice(&[b'k'; 8]);
+        raw.extend_from_slice(&0u32.to_le_bytes());
+        raw.extend_from_slice(&1u32.to_le_bytes());
+        assert!(bundle::read(&index_of(&raw), &data).is_err());
+        // A 30 KB block of keys that each share all of the previous one and add a byte:
+        // 6000 keys of up to 6000 bytes would unpack to 18 MB of copies.
+        let mut raw = Vec::new();
+        for k in 0..6000u64 {
+            varint(k, &mut raw);
+            varint(1, &mut raw);
+            varint(0, &mut raw);
+            raw.push(b'k');
+        }
+        raw.extend_from_slice(&0u32.to_le_bytes());
+        raw.extend_from_slice(&1u32.to_le_bytes());
+        let e = bundle::read(&index_of(&raw), &data).unwrap_err();
+        assert!(e.contains("unpacks"), "{e}");
+        // Many tensors over the same bytes: each would be a copy of the data file.
+        let same = index_of(&block(&[(b"a", entry(1, 0, 12)), (b"b", entry(1, 0, 12))]));
+        let e = bundle::read(&same, &data).unwrap_err();
+        assert!(e.contains("overlap"), "{e}");
+        // A block handle or tensor offset near the end of memory.
+        let far = index_of(&block(&[(b"a", entry(1, u64::MAX - 4, 12))]));
+        assert!(bundle::read(&far, &data).is_err());
+    }
+
+    #[test]
+    fn a_model_folder_of_foreign_files_is_an_error_naming_the_file() {
+        // A data file larger than YAMNet's is not read whole.
+        let dir = std::env::temp_dir().join(format!("failreel-yamnet-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["variables.index", "yamnet_class_map.csv"] {
+            std::fs::write(dir.join(f), b"not a checkpoint").unwrap();
+        }
+        let data = dir.join("variables.data-00000-of-00001");
+        std::fs::File::create(&data)
+            .unwrap()
+            .set_len(DATA_MAX + 1)
+            .unwrap();
+        let e = Yamnet::load(&dir).err().unwrap();
+        assert!(
+            e.contains("variables.data") && e.contains("more than"),
+            "{e}"
+        );
+        std::fs::write(&data, b"short").unwrap();
+        let e = Yamnet::load(&dir).err().unwrap();
+        assert!(e.contains("variables.index"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_cache_stamp_changes_when_the_weights_do() {
+        // A yamnet result stays cached while the same weights are there; weights damaged or
+        // replaced (a bool "installed" did not change) or removed change the key.
+        let dir = std::env::temp_dir().join(format!("failreel-stamp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(stamp_of(dir.clone()), None);
+        for f in FILES {
+            std::fs::write(dir.join(f), b"weights").unwrap();
+        }
+        let a = stamp_of(dir.clone()).unwrap();
+        assert_eq!(stamp_of(dir.clone()).unwrap(), a);
+        std::fs::write(dir.join(FILES[1]), b"weights, truncated?").unwrap();
+        assert_ne!(stamp_of(dir.clone()).unwrap(), a);
+        std::fs::remove_file(dir.join(FILES[2])).unwrap();
+        assert_eq!(stamp_of(dir.clone()), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -101,8 +101,9 @@ struct Key {
     fingerprint: u64,
     video_stream: usize,
     audio_stream: Option<usize>,
-    /// Whether the sound classifier's weights were there (installing them changes the result).
-    classifier: bool,
+    /// The sound classifier's weights, when they are there (installing, reinstalling or
+    /// removing them changes the result).
+    classifier: Option<(std::path::PathBuf, Vec<(u64, u64)>)>,
 }
 
 /// The detection of `info`'s clip, from the cache when it was run before on the same file.
@@ -115,7 +116,7 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         fingerprint: info.stamp.fingerprint,
         video_stream: info.video.index,
         audio_stream: info.audio.as_ref().map(|a| a.index),
-        classifier: classify::installed(),
+        classifier: classify::stamp(),
     };
     let cacheable = info.stamp.size > 0;
     if cacheable {

@@ -281,6 +281,54 @@ mod tests {
     }
 
     #[test]
+    fn odd_faces_pictures_and_clips_give_no_verdict_never_a_panic() {
+        // ~1 ms.
+        let (w, h) = (192, 108);
+        let a = face_picture(w, h, &[(50.0, 50.0, 36.0, 0.0)]);
+        let b = face_picture(w, h, &[(50.0, 50.0, 36.0, 1.0)]);
+        let ok = face(50.0, 50.0, 36.0, w, h);
+        assert!(mouth_motion(&a, &b, w, h, &ok).is_some());
+        // Boxes at and past the picture's edges, zero-sized, larger than the picture, NaN or
+        // infinite.
+        for f in [
+            face(0.0, 0.0, 36.0, w, h),
+            face(192.0, 108.0, 36.0, w, h),
+            face(-500.0, 50.0, 80.0, w, h),
+            face(50.0, 50.0, 0.0, w, h),
+            face(96.0, 54.0, 1000.0, w, h),
+            Face { x: f32::NAN, ..ok },
+            Face { w: f32::NAN, ..ok },
+            Face {
+                w: f32::INFINITY,
+                h: f32::INFINITY,
+                ..ok
+            },
+        ] {
+            assert_eq!(mouth_motion(&a, &b, w, h, &f), None, "{f:?}");
+        }
+        // Pictures shorter than w x h, or none.
+        assert_eq!(mouth_motion(&a[..100], &b, w, h, &ok), None);
+        assert_eq!(mouth_motion(&[], &[], 0, 0, &ok), None);
+        // A one-sample clip, samples without pictures (the keyframe proxy keeps none) and
+        // no samples: no talking, the right length.
+        let track = Track {
+            faces: vec![(0, ok)],
+        };
+        let pictured = |luma: Vec<u8>| Observation {
+            profile: vec![0.0; w],
+            luma,
+            ..Default::default()
+        };
+        assert_eq!(talking(&[pictured(a.clone())], &track, &[], 2, 2), [0.0]);
+        assert_eq!(
+            talking(&vec![pictured(Vec::new()); 4], &track, &[], 2, 2),
+            [0.0; 4]
+        );
+        assert!(talking(&[], &track, &[], 2, 2).is_empty());
+        assert!(speakers(&[], &[], 0, 5).is_empty());
+    }
+
+    #[test]
     fn of_two_faces_that_cannot_share_a_window_the_window_holds_the_talking_one() {
         use crate::plan::Camera;
         let (w, h, n) = (192, 108, 15);
