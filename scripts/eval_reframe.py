@@ -34,7 +34,7 @@ any reframe pass looked at it and run once; clean2: a third, from a package none
 others uses, marked in round 5 the same way, to be run once; all).
 
 usage: scripts/eval_reframe.py [--bin target/release/failreel] [--media DIR] [--truth FILE]
-                               [--only NAME,...] [--split dev|held-out|clean|clean2] [--json]
+                               [--only NAME,...] [--split dev|held-out|clean|clean2|speaker-held] [--json]
                                [--sheet DIR] [--marksheet DIR]
 
 --sheet DIR      per clip a contact sheet PNG of the sampled frames with the marked box (green;
@@ -244,7 +244,10 @@ def fetch(media, clips, every=None):
         if der:
             froms = [der["from"]] if "from" in der else [t["from"] for t in der["tiles"]]
             for f in froms:
-                fetch(media, [next(c for c in every if c["file"] == f and "derive" not in c)])
+                src = next((c for c in every if c["file"] == f and "derive" not in c), None)
+                if src is None:
+                    sys.exit(f"{clip['name']}: derived from {f}, which no clip of the truth file fetches")
+                fetch(media, [src])
             path = os.path.join(media, clip["file"])
             if not os.path.exists(path):
                 try:
