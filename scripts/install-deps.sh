@@ -2,7 +2,8 @@
 # Installs what failreel needs to build and test, when it is missing:
 #   libav* development headers (FFmpeg's libraries, which failreel links), clang (bindgen),
 #   pkg-config, the ffmpeg CLI (test fixtures and the side-by-side benchmark), Chromium (the
-#   test that opens report.html headless at phone and desktop widths) and a Rust toolchain.
+#   test that opens report.html headless at phone and desktop widths), a Rust toolchain, and
+#   the weights of detect's sound classifier (scripts/install-yamnet.sh, with pip; optional).
 #   Debian/Ubuntu (apt-get) and macOS (Homebrew) are supported.
 set -euo pipefail
 
@@ -18,7 +19,7 @@ if ! have_all; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
       libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev \
-      libswresample-dev libavdevice-dev clang libclang-dev pkg-config ffmpeg chromium ca-certificates curl >/dev/null
+      libswresample-dev libavdevice-dev clang libclang-dev pkg-config ffmpeg chromium ca-certificates curl python3-pip >/dev/null
   elif command -v brew >/dev/null; then
     echo "failreel: installing ffmpeg, pkg-config and Chromium (Homebrew)" >&2
     brew install ffmpeg pkg-config
@@ -37,3 +38,6 @@ if ! command -v cargo >/dev/null; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
   fi
 fi
+
+# The sound classifier of `failreel detect` (optional: never fatal).
+"$(dirname "$0")/install-yamnet.sh"

@@ -919,11 +919,13 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
                 input: &'a Path,
                 duration_s: f64,
                 moments: &'a [crate::analyse::detect::Moment],
+                classifier: &'a str,
             }
             let line = Line {
                 input,
                 duration_s: d.duration_s,
                 moments: &d.moments,
+                classifier: &d.classifier,
             };
             let json = serde_json::to_string(&line).unwrap_or_default();
             format!("{}\n", crate::report::json_safe(&json))

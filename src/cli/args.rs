@@ -131,7 +131,10 @@ pub struct DetectArgs {
     /// The clips.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}]}.
+    /// One JSON line per input: {"input", "duration_s", "moments": [{"t", "score", "why"}],
+    /// "classifier"} ("yamnet"; "not installed" or "unreadable" when the sound classifier's
+    /// weights are missing or cannot be read, and the moments are ranked without it; "no
+    /// sound").
     #[arg(long)]
     pub json: bool,
     /// At most this many moments per clip (1 or more).

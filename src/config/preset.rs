@@ -783,13 +783,13 @@ pub const MAX_SHADOW_OFFSET: f32 = 100.0;
 
 impl CardStyle {
     /// The built-in look with this name (see [`LOOKS`]), or `None`, at the size it is drawn
-    /// for ([`LOOK_FRAME`]).
+    /// for (`LOOK_FRAME`).
     pub fn look(name: &str) -> Option<CardStyle> {
         toml::Value::Table(look_table(name)?).try_into().ok()
     }
 
     /// The built-in look with this name on a `size` reel: its pixel sizes scaled from
-    /// [`LOOK_FRAME`] (see [`look_scale`]).
+    /// `LOOK_FRAME` (see `look_scale`).
     pub fn look_for(name: &str, size: (u32, u32)) -> Option<CardStyle> {
         let mut style = look_table(name)?;
         scale_look_table(&mut style, look_scale(size));
@@ -826,7 +826,7 @@ fn shortest_f32_line(line: &str) -> std::borrow::Cow<'_, str> {
 pub const LOOK_FRAME: (u32, u32) = (1080, 1920);
 
 /// How much a look's pixel sizes are scaled on a `size` reel: the smaller of its width's and
-/// height's ratio to [`LOOK_FRAME`] (a 180x320 preset: 1/6, so the boxed look's 60 px body is
+/// height's ratio to `LOOK_FRAME` (a 180x320 preset: 1/6, so the boxed look's 60 px body is
 /// 10 px there, the same share of the picture).
 pub fn look_scale(size: (u32, u32)) -> f64 {
     (size.0 as f64 / LOOK_FRAME.0 as f64)

@@ -45,7 +45,17 @@ fn detect(inputs: &[&Path]) -> (i32, Vec<Value>) {
 fn moments(line: &Value) -> Vec<(f64, f64, Vec<String>)> {
     let mut keys: Vec<&String> = line.as_object().expect("an object").keys().collect();
     keys.sort();
-    assert_eq!(keys, ["duration_s", "input", "moments"], "{line}");
+    assert_eq!(
+        keys,
+        ["classifier", "duration_s", "input", "moments"],
+        "{line}"
+    );
+    // The sound classifier ranked them, or it is not installed and the line says so.
+    assert!(
+        ["yamnet", "not installed", "unreadable", "no sound"]
+            .contains(&line["classifier"].as_str().unwrap()),
+        "{line}"
+    );
     assert!(line["duration_s"].as_f64().unwrap() > 0.0);
     let ms: Vec<(f64, f64, Vec<String>)> = line["moments"]
         .as_array()
@@ -489,4 +499,58 @@ fn detect_top_zero_is_a_usage_error() {
     let clip = small_pattern(2);
     let o = failreel(&["detect", s(&clip), "--top", "0"]);
     assert_exit_says(&o, 2, "give 1 or more");
+}
+
+#[test]
+fn without_usable_classifier_weights_detect_still_finds_the_bang_and_says_why() {
+    // ~1 s of CPU: one 4 s 320x180 clip, detected four times.
+    let dir = workdir();
+    let clip = clip_with_bang(
+        dir.path(),
+        "bang.mp4",
+        "anoisesrc=seed=5:d=4:c=pink:a=0.03:r=48000",
+        4,
+        2100,
+    );
+    let missing = dir.path().join("no-model");
+    // Weights that are there but are not a checkpoint (a truncated download, say).
+    let broken = dir.path().join("broken-model");
+    std::fs::create_dir(&broken).unwrap();
+    for f in [
+        "variables.index",
+        "variables.data-00000-of-00001",
+        "yamnet_class_map.csv",
+    ] {
+        std::fs::write(broken.join(f), b"not a checkpoint").unwrap();
+    }
+    let run = |model: &std::path::Path, json: bool| {
+        let mut args = vec!["detect", s(&clip)];
+        if json {
+            args.push("--json");
+        }
+        let out = failreel_command(&args)
+            .env("FAILREEL_YAMNET_DIR", model)
+            .output()
+            .expect("run failreel");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let line: Value = serde_json::from_str(run(&missing, true).trim()).unwrap();
+    assert_eq!(line["classifier"], "not installed", "{line}");
+    let ms = moments(&line);
+    assert!((ms[0].0 - 2.1).abs() <= 0.3, "{line}");
+    let human = run(&missing, false);
+    assert!(
+        human.contains("without the sound classifier") && human.contains("make deps"),
+        "{human}"
+    );
+    // Unreadable weights are not said to be missing: the note names their folder.
+    let line: Value = serde_json::from_str(run(&broken, true).trim()).unwrap();
+    assert_eq!(line["classifier"], "unreadable", "{line}");
+    assert!((moments(&line)[0].0 - 2.1).abs() <= 0.3, "{line}");
+    let human = run(&broken, false);
+    assert!(
+        human.contains("could not be read") && human.contains("broken-model"),
+        "{human}"
+    );
 }

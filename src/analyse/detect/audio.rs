@@ -86,7 +86,7 @@ impl Features {
 }
 
 /// In-place radix-2 FFT (`re`, `im` of length a power of two).
-fn fft(re: &mut [f32], im: &mut [f32]) {
+pub(super) fn fft(re: &mut [f32], im: &mut [f32]) {
     let n = re.len();
     let mut j = 0;
     for i in 1..n {

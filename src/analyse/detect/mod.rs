@@ -14,6 +14,7 @@
 //! passes ([`super::cache`]); the cache key carries the detector's version.
 
 pub mod audio;
+pub mod classify;
 pub mod prescan;
 pub mod video;
 
@@ -54,6 +55,11 @@ pub struct Detection {
     pub duration_s: f64,
     /// Candidate moments, best first (empty when nothing stands out).
     pub moments: Vec<Moment>,
+    /// The sound classifier that helped rank them: "yamnet"; "not installed" when its weights
+    /// are missing and "unreadable" when they are there but cannot be read (the level cues
+    /// ranked alone, as before it); "no sound".
+    #[serde(default)]
+    pub classifier: String,
 }
 
 /// Proxy frames per second.
@@ -77,9 +83,14 @@ const MIN_SCORE: f64 = 0.3;
 /// cuts the false moments from 5.1/5.4/5.7/4.9 to 4.0/5.1/5.4/4.7 a minute; 0.78 loses 3
 /// events. (0.7 was the first round's choice on the development part alone.)
 const RELATIVE: f64 = 0.75;
+/// [`Detection::classifier`] when the classifier's weights are missing.
+pub const NOT_INSTALLED: &str = "not installed";
+/// [`Detection::classifier`] when the classifier's weights are there but cannot be read (a
+/// truncated or foreign file).
+pub const UNREADABLE: &str = "unreadable";
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 
 #[derive(Serialize)]
 struct Key {
@@ -90,6 +101,8 @@ struct Key {
     fingerprint: u64,
     video_stream: usize,
     audio_stream: Option<usize>,
+    /// Whether the sound classifier's weights were there (installing them changes the result).
+    classifier: bool,
 }
 
 /// The detection of `info`'s clip, from the cache when it was run before on the same file.
@@ -102,6 +115,7 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         fingerprint: info.stamp.fingerprint,
         video_stream: info.video.index,
         audio_stream: info.audio.as_ref().map(|a| a.index),
+        classifier: classify::installed(),
     };
     let cacheable = info.stamp.size > 0;
     if cacheable {
@@ -110,7 +124,9 @@ pub fn detect_cached(info: &MediaInfo) -> Result<Detection, RenderError> {
         }
     }
     let d = detect(info)?;
-    if cacheable {
+    // Not kept when the weights could not be read: once they are mended, the next run ranks
+    // with them.
+    if cacheable && d.classifier != UNREADABLE {
         super::cache::put("detect", &key, &d);
     }
     Ok(d)
@@ -124,6 +140,11 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
         Some(a) => decode_audio(info, a.index)?,
         None => Vec::new(),
     };
+    // The classifier was measured on the sound as decoded (before the high-pass).
+    let model = (!samples.is_empty())
+        .then(|| classify::shared().as_ref().ok())
+        .flatten();
+    let raw = model.map(|_| samples.clone());
     // A DC offset or mains hum is not sound: high-pass before deciding there is any.
     audio::high_pass(&mut samples);
     let peak = samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -173,9 +194,23 @@ pub fn detect(info: &MediaInfo) -> Result<Detection, RenderError> {
                 .filter(|c| !sound || c.label == "knock"),
         );
     }
+    let mut all = fuse_all(cues, &cut_times);
+    let classifier = match (model, raw) {
+        (Some(m), Some(raw)) if sound => {
+            let n = all.len().min(classify::CANDIDATES);
+            let times: Vec<f64> = all[..n].iter().map(|m| m.t).collect();
+            let logits = m.event_scores(&raw, &times);
+            classify::boost(&mut all, &logits);
+            "yamnet"
+        }
+        _ if !sound => "no sound",
+        _ if classify::installed() => UNREADABLE,
+        _ => NOT_INSTALLED,
+    };
     Ok(Detection {
         duration_s: (duration * 1000.0).round() / 1000.0,
-        moments: fuse(cues, &cut_times),
+        moments: select(all),
+        classifier: classifier.to_string(),
     })
 }
 
@@ -230,8 +265,23 @@ pub fn plan_reel_auto(
 /// The human table of one clip's moments (time as m:ss.s, score, why).
 pub fn table(input: &str, d: &Detection) -> String {
     let mut out = format!("{input} ({:.1} s)\n", d.duration_s);
+    let note = match d.classifier.as_str() {
+        NOT_INSTALLED => "  (ranked without the sound classifier: its weights are not installed; \
+             `make deps` fetches them)\n"
+            .to_string(),
+        UNREADABLE => format!(
+            "  (ranked without the sound classifier: its weights could not be read ({}); \
+             delete that folder and run `make deps` again)\n",
+            classify::shared()
+                .as_ref()
+                .err()
+                .map_or("unknown reason", |e| e.as_str())
+        ),
+        _ => String::new(),
+    };
     if d.moments.is_empty() {
         out.push_str("  nothing stands out\n");
+        out.push_str(&note);
         return out;
     }
     out.push_str("  time     score  why\n");
@@ -246,6 +296,7 @@ pub fn table(input: &str, d: &Detection) -> String {
             m.why.join(", ")
         ));
     }
+    out.push_str(&note);
     out
 }
 
@@ -263,8 +314,15 @@ fn weight(label: &str) -> f32 {
 /// Groups cues within 0.6 s into moments (score 1 − Π(1 − wᵢsᵢ) over the detectors, each
 /// counted once at its strongest; the onset is the strongest
 /// sound's, else the strongest picture cue's), drops picture-only ones at a cut, keeps the best
-/// per 3 s.
-pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
+/// per 3 s ([`fuse_all`] then [`select`]).
+#[cfg(test)]
+pub fn fuse(cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
+    select(fuse_all(cues, cut_times))
+}
+
+/// Every moment of [`fuse`] before any is dropped for its score or a better neighbour, best
+/// first (ties: earlier first).
+pub fn fuse_all(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
     cues.sort_by(|a, b| a.t.total_cmp(&b.t));
     let mut groups: Vec<Vec<Cue>> = Vec::new();
     for c in cues {
@@ -327,8 +385,16 @@ pub fn fuse(mut cues: Vec<Cue>, cut_times: &[f64]) -> Vec<Moment> {
                 why,
             })
         })
-        .filter(|m| m.score >= MIN_SCORE)
         .collect();
+    moments.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.t.total_cmp(&b.t)));
+    moments
+}
+
+/// The reported moments of `all` (best first): at least [`MIN_SCORE`], the best per 3 s, and
+/// at least [`RELATIVE`] of the best.
+pub fn select(all: Vec<Moment>) -> Vec<Moment> {
+    let mut moments = all;
+    moments.retain(|m| m.score >= MIN_SCORE);
     moments.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.t.total_cmp(&b.t)));
     let mut kept: Vec<Moment> = Vec::new();
     for m in moments {

@@ -649,6 +649,7 @@ mod tests {
             shift: (0, 0),
             change: 0.0,
             brightness: 0.5,
+            luma: Vec::new(),
         }
     }
 
@@ -716,6 +717,7 @@ mod tests {
                 shift: (0, 0),
                 change: 0.01,
                 brightness: 0.5,
+                luma: Vec::new(),
             };
             10
         ];

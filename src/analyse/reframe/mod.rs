@@ -8,7 +8,8 @@
 //! 2. [`signals`]: per sample a colour histogram (cuts), the camera's shift and the motion
 //!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
 //! 3. [`people`]: faces (rustface, once a second and wherever a cut may start) linked into
-//!    tracks per shot; each sample's people are its subject, before the profile.
+//!    tracks per shot; each sample's people are its subject, before the profile; where they
+//!    cannot share a window, the one who talks ([`speaker`]: the mouth that moves).
 //! 4. [`camera`]: shots, and per shot steady / track / fill / centre.
 //! 5. Each cut's exact frame is found on tiny thumbnails of the frames between the two
 //!    samples around it, so the window jumps on the cut's own frame and never pans across.
@@ -23,6 +24,7 @@ pub mod camera;
 pub mod people;
 pub mod proxy;
 pub mod signals;
+pub mod speaker;
 #[cfg(test)]
 mod stretch_tests;
 
@@ -35,7 +37,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 14;
+const VERSION: u32 = 15;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -314,7 +316,26 @@ fn decide(
         DETECT_EVERY as f32
     };
     let hold = ((looks * 0.6).round() as usize).max(1);
-    let people = people::subjects(&tracks, &cut_samples, obs.len(), pw as f32, win, hold);
+    // Who talks, where two people cannot share the window: a track's mouth motion,
+    // averaged over about a second (measured only for such tracks; not at the keyframes: a
+    // second apart, a mouth's motion is not seen).
+    let talk = |i: usize| {
+        if by_keyframes {
+            Vec::new()
+        } else {
+            speaker::talking(&obs, &tracks[i], &cut_samples, hold, per_sec(0.5))
+        }
+    };
+    let people = people::subjects(
+        &tracks,
+        &cut_samples,
+        obs.len(),
+        pw as f32,
+        win,
+        hold,
+        &talk,
+        per_sec(speaker::SWITCH_AFTER_S),
+    );
     let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis, &people);
     let room = full.width.saturating_sub(window.width);
     let sample_time = |k: usize| times.get(k).copied().unwrap_or(reel_end);

@@ -31,8 +31,8 @@ pub const CLOSE_WIDTH: usize = 1280;
 const CLOSE_MIN_FACE: u32 = 20;
 const CLOSE_THRESH: f64 = 1.0;
 /// The close look's region: the columns where at least this share of the column's height
-/// moves against the camera, widened by [`CLOSE_PAD`] of the picture's width each side; no
-/// close look where that is wider than [`CLOSE_MAX_SPAN`] of the picture (the whole picture
+/// moves against the camera, widened by `CLOSE_PAD` of the picture's width each side; no
+/// close look where that is wider than `CLOSE_MAX_SPAN` of the picture (the whole picture
 /// moves: nothing in particular to look at, and the look would cost the most there).
 const CLOSE_MOTION: f32 = 0.05;
 const CLOSE_PAD: f32 = 0.08;
@@ -242,9 +242,9 @@ impl FaceFinder {
 }
 
 /// The columns worth a close look (fractions of the width): runs of columns where at least
-/// [`CLOSE_MOTION`] of the column moves against the camera, each widened by [`CLOSE_PAD`]
+/// `CLOSE_MOTION` of the column moves against the camera, each widened by `CLOSE_PAD`
 /// (runs that then overlap are one), the ones with the most motion first until they cover
-/// [`CLOSE_MAX_SPAN`] of the width; left to right. Empty where nothing moves.
+/// `CLOSE_MAX_SPAN` of the width; left to right. Empty where nothing moves.
 pub fn moving_spans(motion: &[f32]) -> Vec<(f32, f32)> {
     let n = motion.len() as f32;
     // (left, right, motion) per run of moving columns.
@@ -401,6 +401,13 @@ pub fn person_extent(f: &Face) -> (f32, f32) {
 /// least 60% of the largest, seen as long) are the subject if they fit, else the sample is
 /// wide (two people at both ends of the counter); a lone person wider than the window is held
 /// around the face.
+///
+/// Where the people that matter cannot share one window, the one who talks
+/// ([`super::speaker::speakers`] on `talk(i)`, track i's talking score per sample, asked only
+/// for the tracks of such samples; switching only after `switch` samples of another
+/// talking) is the subject instead; where no one clearly talks in the shot, the sample
+/// stays wide.
+#[allow(clippy::too_many_arguments)]
 pub fn subjects(
     tracks: &[Track],
     cuts: &[usize],
@@ -408,7 +415,10 @@ pub fn subjects(
     width: f32,
     win: f32,
     hold: usize,
+    talk: &dyn Fn(usize) -> Vec<f32>,
+    switch: usize,
 ) -> Vec<Option<Subject>> {
+    let mut scores: Vec<Vec<f32>> = vec![Vec::new(); tracks.len()];
     let mut bounds = vec![0];
     bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < samples));
     bounds.push(samples);
@@ -416,22 +426,59 @@ pub fn subjects(
     let margin = 0.06 * win;
     for shot in bounds.windows(2) {
         let (a, b) = (shot[0], shot[1]);
-        let in_shot: Vec<&Track> = tracks
+        let in_shot: Vec<(usize, &Track)> = tracks
             .iter()
-            .filter(|t| t.faces.iter().any(|(k, _)| (a..b).contains(k)))
+            .enumerate()
+            .filter(|(_, t)| t.faces.iter().any(|(k, _)| (a..b).contains(k)))
             .collect();
         if in_shot.is_empty() {
             continue;
         }
-        let mut own: Vec<Option<Subject>> = (a..b)
+        // Each sample's people: (face, weight, track).
+        let present: Vec<Vec<(Face, f32, usize)>> = (a..b)
             .map(|k| {
-                let people: Vec<(Face, f32)> = in_shot
+                in_shot
                     .iter()
-                    .filter_map(|t| t.at(k, hold).map(|f| (f, t.weight())))
-                    .collect();
-                of_people(&people, width, win, margin)
+                    .filter_map(|(i, t)| t.at(k, hold).map(|f| (f, t.weight(), *i)))
+                    .collect()
             })
             .collect();
+        let plain = |ps: &[(Face, f32, usize)]| -> Vec<(Face, f32)> {
+            ps.iter().map(|p| (p.0, p.1)).collect()
+        };
+        let mut own: Vec<Option<Subject>> = present
+            .iter()
+            .map(|ps| of_people(&plain(ps), width, win, margin))
+            .collect();
+        // Where the people that matter cannot share a window: the one who talks.
+        let candidates: Vec<Vec<usize>> = present
+            .iter()
+            .zip(&own)
+            .map(|(ps, s)| {
+                if !s.is_some_and(|s| s.wide) {
+                    return Vec::new();
+                }
+                let top = ps.iter().map(|p| p.1).fold(0f32, f32::max);
+                ps.iter()
+                    .filter(|p| p.1 >= 0.6 * top)
+                    .map(|p| p.2)
+                    .collect()
+            })
+            .collect();
+        for &i in candidates.iter().flatten() {
+            if scores[i].is_empty() {
+                scores[i] = talk(i);
+            }
+        }
+        let who = super::speaker::speakers(&candidates, &scores, a, switch);
+        for ((s, ps), w) in own.iter_mut().zip(&present).zip(&who) {
+            let Some(p) = w.and_then(|t| ps.iter().find(|p| p.2 == t)) else {
+                continue;
+            };
+            if s.is_some_and(|s| s.wide) {
+                *s = of_people(&[(p.0, p.1)], width, win, margin);
+            }
+        }
         // Hold the nearest known place through the shot's samples without a person.
         let known: Vec<usize> = (0..own.len()).filter(|&i| own[i].is_some()).collect();
         for i in 0..own.len() {
@@ -557,7 +604,7 @@ mod tests {
         let one = vec![Track {
             faces: vec![(3, face(0.8, 0.08))],
         }];
-        let s = subjects(&one, &[10], 20, 192.0, 60.0, 2);
+        let s = subjects(&one, &[10], 20, 192.0, 60.0, 2, &|_| Vec::new(), 5);
         // Shot 0-9 holds the person everywhere; shot 10-19 has nobody.
         assert!(s[..10].iter().all(|x| x.is_some_and(|x| !x.wide)));
         assert!(s[10..].iter().all(|x| x.is_none()));
@@ -571,7 +618,7 @@ mod tests {
                 faces: vec![(0, face(0.9, 0.08)), (5, face(0.9, 0.08))],
             },
         ];
-        let s = subjects(&two, &[], 6, 192.0, 60.0, 2);
+        let s = subjects(&two, &[], 6, 192.0, 60.0, 2, &|_| Vec::new(), 5);
         assert!(s[3].unwrap().wide);
         // A small face in the background does not make the main person wide.
         let bg = vec![
@@ -582,7 +629,7 @@ mod tests {
                 faces: vec![(0, face(0.9, 0.04))],
             },
         ];
-        let s = subjects(&bg, &[], 6, 192.0, 60.0, 2);
+        let s = subjects(&bg, &[], 6, 192.0, 60.0, 2, &|_| Vec::new(), 5);
         assert!(!s[0].unwrap().wide && s[0].unwrap().right < 0.5 * 192.0);
     }
 

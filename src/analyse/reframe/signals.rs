@@ -45,6 +45,9 @@ pub struct Observation {
     pub change: f32,
     /// The picture's mean luma (0 black, 1 white): a fade through black darkens to near 0.
     pub brightness: f32,
+    /// The proxy picture's luma (0-255, rows of `profile.len()` pixels), kept to see a
+    /// face's mouth move once the faces are known (see `super::speaker`).
+    pub luma: Vec<u8>,
 }
 
 /// Streams proxy pictures into [`Observation`]s.
@@ -260,6 +263,10 @@ impl Analyser {
         }
 
         let brightness = y.iter().sum::<f32>() / (255.0 * y.len().max(1) as f32);
+        let luma = y
+            .iter()
+            .map(|v| v.round().clamp(0.0, 255.0) as u8)
+            .collect();
         self.prev_luma = Some(y);
         self.prev_hist = Some(hist);
         Observation {
@@ -269,6 +276,7 @@ impl Analyser {
             shift,
             change,
             brightness,
+            luma,
         }
     }
 }
