@@ -437,6 +437,17 @@ pub fn run_batch(
             );
             continue;
         }
+        // A folder that refuses writes fails the clip now, before its measuring passes.
+        if !opts.dry_run {
+            if let Err(e) = crate::render::output::check_writable(&clip.output) {
+                finish(
+                    &mut outcomes,
+                    pos,
+                    failed(clip, e.into(), plan.warnings.clone()),
+                );
+                continue;
+            }
+        }
         // The still beside the reel: the same rule (and a foreign JPEG is kept unless
         // --force).
         if let Some(cover) = &plan.cover {

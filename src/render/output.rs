@@ -226,6 +226,35 @@ pub fn check_target(
     Ok(existing)
 }
 
+/// Checks, before any measuring pass runs, that `output`'s folder lets failreel create files
+/// (or, when the folder is still to be made, the nearest folder above it that exists): an
+/// empty hidden file is created there and removed. Only a folder that refuses writes
+/// (permission denied, a read-only disk) is an error, [`OutputError::NotWritable`]; anything
+/// else is left for the writer to meet and say. So a batch into a read-only folder fails each
+/// clip at once, not after its passes.
+pub fn check_writable(output: &Path) -> Result<(), OutputError> {
+    let folder = folder_of(output);
+    let Some(dir) = folder.ancestors().find(|d| d.is_dir()) else {
+        return Ok(());
+    };
+    let probe = dir.join(format!(
+        ".{}.failreel-probe-{}",
+        file_name_of(output),
+        std::process::id()
+    ));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => match OutputError::writing(output, &probe, e) {
+            e @ OutputError::NotWritable { .. } => Err(e),
+            _ => Ok(()),
+        },
+    }
+}
+
 /// The folder a file lives in ("." for a bare name).
 fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {

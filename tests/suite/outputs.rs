@@ -469,7 +469,7 @@ fn a_hidden_working_folder_failreel_did_not_create_is_never_deleted() {
 }
 
 #[test]
-fn a_folder_that_refuses_writes_is_said_by_name_not_by_the_hidden_lock() {
+fn a_folder_that_refuses_writes_is_said_by_name_before_any_pass_not_by_the_hidden_lock() {
     // Rendering into a folder one may not write (a read-only share, another user's folder)
     // failed with "reels/.x.tiktok.mp4.failreel.lock: cannot write: Permission denied (os
     // error 13)": a hidden file the user never asked for. It names the reel and the folder
@@ -503,6 +503,33 @@ fn a_folder_that_refuses_writes_is_said_by_name_not_by_the_hidden_lock() {
         "{err}"
     );
     assert!(!err.contains(".failreel.lock"), "{err}");
+    // A batch into such a folder fails each clip before its measuring passes (the reframing
+    // a landscape clip gets by default, the loudness pass): no pass starts. ~0.05 s.
+    let other = workdir();
+    let second = other.path().join("b.mp4");
+    std::fs::copy(&clip, &second).unwrap();
+    let o = failreel(&[
+        "render",
+        s(&clip),
+        s(&second),
+        "--out-dir",
+        "/sys",
+        "--json",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.iter().any(|v| v["event"] == "pass"), "{out}");
+    let errors = lines.iter().filter(|v| {
+        v["status"] == "failed"
+            && v["error"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot write into /sys: "))
+    });
+    assert_eq!(errors.count(), 2, "{out}");
     let o = failreel(&["preview", s(&clip), "--at", "0.5", "-o", "/sys/f.png"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
