@@ -554,3 +554,43 @@ fn without_usable_classifier_weights_detect_still_finds_the_bang_and_says_why() 
         "{human}"
     );
 }
+
+#[test]
+fn a_steady_tone_from_the_first_frame_is_sound_at_the_start_not_a_bang() {
+    // A 440 Hz tone from the clip's first sample (AAC, as a phone writes it): the step out
+    // of the silence before the clip is broadband in the first analysis frames, so detect
+    // called it a "bang". Cost: one 3 s 160x90 clip, one detect, ~0.1 s.
+    let dir = workdir();
+    let clip = dir.path().join("tone.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=30:d=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=3:r=48000",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        "-shortest",
+        s(&clip),
+    ]);
+    let (code, lines) = detect(&[&clip]);
+    assert_eq!(code, 0, "{lines:?}");
+    let ms = moments(&lines[0]);
+    let at_start: Vec<_> = ms.iter().filter(|m| m.0 < 0.3).collect();
+    assert!(!at_start.is_empty(), "{:?}", lines[0]);
+    for m in at_start {
+        assert!(!m.2.iter().any(|w| w == "bang"), "{:?}", lines[0]);
+        assert!(
+            m.2.iter().any(|w| w == "sound at the start"),
+            "{:?}",
+            lines[0]
+        );
+    }
+}

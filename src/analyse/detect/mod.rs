@@ -90,7 +90,7 @@ pub const NOT_INSTALLED: &str = "not installed";
 pub const UNREADABLE: &str = "unreadable";
 /// The version of the detector (part of the cache key: a new detector never reads old
 /// results).
-const VERSION: u32 = 9;
+const VERSION: u32 = 10;
 
 #[derive(Serialize)]
 struct Key {
