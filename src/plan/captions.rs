@@ -569,19 +569,7 @@ mod tests {
         let req = crate::config::request::ReelRequest::default();
         let mut plan = crate::plan::plan_reel(&info, &req, &preset, "out.mp4".into()).unwrap();
         number_part(&mut plan, 2).unwrap();
-        let r = plan
-            .video
-            .reframe
-            .as_mut()
-            .expect("landscape: --focus auto");
-        r.analysed = true;
-        r.subjects = (0..25)
-            .map(|k| crate::plan::SubjectSample {
-                t: Micros(k * 200_000),
-                faces: face.into_iter().collect(),
-                focus: face.map(|f| [(f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2]),
-            })
-            .collect();
+        crate::plan::with_face_samples(&mut plan, face);
         plan
     }
 

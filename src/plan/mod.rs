@@ -1588,6 +1588,26 @@ fn layout_card(
     })
 }
 
+/// Marks `plan`'s reframe pass as run, with `face` (frame pixels) seen in each of 25 samples
+/// 0.2 s apart (none when `None`): the state the passes leave for the overlays that keep
+/// off faces. Tests only.
+#[cfg(test)]
+pub(crate) fn with_face_samples(plan: &mut RenderPlan, face: Option<FrameBox>) {
+    let r = plan
+        .video
+        .reframe
+        .as_mut()
+        .expect("landscape: --focus auto");
+    r.analysed = true;
+    r.subjects = (0..25)
+        .map(|k| SubjectSample {
+            t: Micros(k * 200_000),
+            faces: face.into_iter().collect(),
+            focus: face.map(|f| [(f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2]),
+        })
+        .collect();
+}
+
 #[cfg(test)]
 mod tests {
     use super::overlay::Appearance;

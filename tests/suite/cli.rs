@@ -1018,25 +1018,11 @@ fn a_silent_track_is_not_said_to_be_normalised() {
     // is" on the next. Cost: a cached 1 s 160x90 clip with a silent track, one dry run with
     // its loudness pass, ~0.1 s.
     let dir = workdir();
-    let clip = dir.path().join("silent.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x90:r=30:d=1",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=r=48000:cl=stereo",
-        "-shortest",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "aac",
-        s(&clip),
-    ]);
+    let clip = Fixture::new()
+        .lavfi("testsrc2=s=160x90:r=30:d=1")
+        .lavfi("anullsrc=r=48000:cl=stereo")
+        .opts(&["-shortest"])
+        .write(&dir.path().join("silent.mp4"));
     let o = failreel_exit(&["render", s(&clip), "--dry-run", "--focus", "0.5"], 0);
     let text = all_text(&o);
     assert!(text.contains("loudness  nothing to measure"), "{text}");
@@ -1143,28 +1129,18 @@ fn sound_that_starts_before_the_picture_is_said_to_start_before_it() {
     // the same file (it prints the counter-clockwise angle): now "clockwise". Cost: a cached
     // 2 s 160x90 clip, one probe and one dry run without passes, ~0.05 s.
     let dir = workdir();
-    let clip = dir.path().join("early.mp4");
-    ffmpeg(&[
-        "-itsoffset",
-        "1",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x90:r=30:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=d=3",
-        "-fps_mode",
-        "passthrough",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "aac",
-        s(&clip),
-    ]);
+    let clip = Fixture::new()
+        .input(&[
+            "-itsoffset",
+            "1",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x90:r=30:d=2",
+        ])
+        .lavfi("sine=d=3")
+        .opts(&["-fps_mode", "passthrough"])
+        .write(&dir.path().join("early.mp4"));
     let o = failreel_exit(&["probe", s(&clip)], 0);
     let text = all_text(&o);
     assert!(text.contains("starts 1.000 s before the video"), "{text}");

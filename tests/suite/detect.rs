@@ -561,25 +561,8 @@ fn a_steady_tone_from_the_first_frame_is_sound_at_the_start_not_a_bang() {
     // of the silence before the clip is broadband in the first analysis frames, so detect
     // called it a "bang". Cost: one 3 s 160x90 clip, one detect, ~0.1 s.
     let dir = workdir();
-    let clip = dir.path().join("tone.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x90:r=30:d=3",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=440:d=3:r=48000",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-c:a",
-        "aac",
-        "-shortest",
-        s(&clip),
-    ]);
+    let clip = Fixture::picture_with_tone("testsrc2", (160, 90), 440, 48000, 3)
+        .write(&dir.path().join("tone.mp4"));
     let (code, lines) = detect(&[&clip]);
     assert_eq!(code, 0, "{lines:?}");
     let ms = moments(&lines[0]);
