@@ -340,7 +340,13 @@ fn preview_takes_quiet_as_render_does() {
     ];
     let o = failreel_exit(&[&base[..], &["-q"]].concat(), 0);
     assert!(o.stderr.is_empty(), "{}", all_text(&o));
-    assert!(png.is_file());
+    // The still is written all the same: the reel's full size.
+    let v = video_stream(&png);
+    assert_eq!(
+        (num(&v["width"]), num(&v["height"])),
+        (1080.0, 1920.0),
+        "{v}"
+    );
     // The picture is enlarged (a warning): --strict fails it, quiet or not, and says why.
     let o = failreel(&[&base[..], &["--quiet", "--strict", "--force"]].concat());
     assert_exit_says(&o, 1, "--strict makes warnings failures");
