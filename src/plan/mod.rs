@@ -152,7 +152,8 @@ pub struct Reframe {
     /// output's width, the rest filled (its crop key is the whole rotated picture).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fill: Option<Fit>,
-    /// Why the pass could not decide (the window then stays centred).
+    /// Why the pass could not decide (the window then stays centred), or what it decided
+    /// without (the second face detector's weights are missing or unreadable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The detected moment (`--start auto`) the pass weighed more, on the reel's clock.

@@ -20,6 +20,7 @@
 //! three times more (the fail is in frame even when the cook stands elsewhere). Results are
 //! cached by the source's stamp, the range, the moment and the parameters.
 
+pub mod blazeface;
 pub mod camera;
 pub mod people;
 pub mod proxy;
@@ -27,6 +28,7 @@ pub mod signals;
 pub mod speaker;
 #[cfg(test)]
 mod stretch_tests;
+pub mod tflite;
 
 use crate::media::RenderError;
 use crate::model::time::Micros;
@@ -37,7 +39,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 15;
+const VERSION: u32 = 16;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -55,6 +57,8 @@ struct Key<'a> {
     fps: u32,
     window: (u32, u32),
     moment: Option<Micros>,
+    /// The second face detector's weights (path, size, modification time), when installed.
+    second_detector: Option<(std::path::PathBuf, u64, u64)>,
 }
 
 /// What the pass decided (cached).
@@ -189,6 +193,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
         fps: v.fps,
         window: (window.width, window.height),
         moment,
+        second_detector: blazeface::stamp(),
     };
     let cacheable = plan.source().size > 0;
     let cached = if cacheable {
@@ -225,6 +230,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     };
     let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
     r.analysed = true;
+    r.note = blazeface::status();
     r.moment = moment;
     r.keyframes = decided.keyframes;
     r.shots = decided.shots;
@@ -621,10 +627,10 @@ fn observe_stretch(
         }
         if out.first.is_none() {
             out.first = Some(t.clone());
-            out.first_grey = Some(g.both()?);
+            out.first_grey = Some(g.both(t)?);
         } else {
             if k == first_sample + 1 {
-                out.second_grey = Some(g.both()?);
+                out.second_grey = Some(g.both(t)?);
             }
             // A look made for its own reasons whose faces all need a second sighting is
             // followed by a look at the next sample (which is not followed up itself).
@@ -634,6 +640,7 @@ fn observe_stretch(
                     g,
                     Some(&o.motion),
                     !primary || looks_deeply(k, &o),
+                    Some(t),
                 )?;
                 follow = primary && people::needs_confirming(&f);
                 out.faces.push((k as usize, f));

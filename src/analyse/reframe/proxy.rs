@@ -160,9 +160,10 @@ impl LazyGrey<'_> {
         Ok(self.made_close.as_ref().expect("made above"))
     }
 
-    /// All three pictures, kept for a look decided later.
-    pub fn both(&mut self) -> Result<Pictures, RenderError> {
+    /// All the pictures, with the proxy's own `rgb`, kept for a look decided later.
+    pub fn both(&mut self, rgb: &Thumb) -> Result<Pictures, RenderError> {
         Ok(Pictures {
+            rgb: Some(rgb.clone()),
             grey: self.get()?.clone(),
             fine: self.fine()?.clone(),
             close: self.close()?.clone(),
@@ -377,7 +378,7 @@ pub fn decode_stretches(
         let mut faces = None;
         shrink.run(&mut dec, spec.input, |k, t, g| {
             if let Some(f) = faces_first.as_deref_mut().filter(|_| out.is_empty()) {
-                faces = Some(f.look(g, None, true)?);
+                faces = Some(f.look(g, None, true, Some(t))?);
             }
             out.push((k, t.clone()));
             Ok(())
