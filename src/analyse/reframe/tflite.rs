@@ -11,6 +11,8 @@
 
 /// Largest tensor (elements) a model may declare: BlazeFace's largest is 1.2 M.
 const MAX_ELEMENTS: usize = 1 << 24;
+/// Largest stride, dilation, pooling window or block size an op may have.
+const MAX_STEP: i32 = 64;
 
 /// A FlatBuffers table or vector position inside the file, all reads bounds-checked.
 #[derive(Clone, Copy)]
@@ -366,17 +368,18 @@ impl Model {
                 |i: usize, d: i32| opt.map_or(Ok(d), |t| fb.scalar_i32(t, i, d)),
                 |i: usize, d: u8| opt.map_or(Ok(d), |t| fb.scalar_u8(t, i, d)),
             );
+            // Strides, dilations and pool sizes past this are a damaged file, not a model.
+            let small = |v: i32| -> R<usize> {
+                match v {
+                    1..=MAX_STEP => Ok(v as usize),
+                    v => Err(format!("a stride, dilation or window of {v}")),
+                }
+            };
             let conv = |pad: usize, sw: usize, act_f: usize, dil: usize| -> R<Conv> {
                 Ok(Conv {
                     same: u8o(pad, 0)? == 0,
-                    stride: (
-                        i32o(sw + 1, 1)?.max(1) as usize,
-                        i32o(sw, 1)?.max(1) as usize,
-                    ),
-                    dilation: (
-                        i32o(dil + 1, 1)?.max(1) as usize,
-                        i32o(dil, 1)?.max(1) as usize,
-                    ),
+                    stride: (small(i32o(sw + 1, 1)?)?, small(i32o(sw, 1)?)?),
+                    dilation: (small(i32o(dil + 1, 1)?)?, small(i32o(dil, 1)?)?),
                     act: act(u8o(act_f, 0)?)?,
                 })
             };
@@ -391,13 +394,13 @@ impl Model {
                         dilation: (1, 1),
                         ..conv(0, 1, 5, 99)?
                     },
-                    filter: (i32o(4, 1)?.max(1) as usize, i32o(3, 1)?.max(1) as usize),
+                    filter: (small(i32o(4, 1)?)?, small(i32o(3, 1)?)?),
                 },
                 23 => Kind::Resize {
                     align_corners: u8o(2, 0)? != 0,
                     half_pixel: u8o(3, 0)? != 0,
                 },
-                5 => Kind::DepthToSpace(i32o(0, 1)?.max(1) as usize),
+                5 => Kind::DepthToSpace(small(i32o(0, 1)?)?),
                 2 => Kind::Concat {
                     axis: i32o(0, 0)?,
                     act: act(u8o(1, 0)?)?,
