@@ -99,9 +99,13 @@ pub fn mouth_motion(prev: &[u8], cur: &[u8], w: usize, h: usize, f: &Face) -> Op
 /// Mouth motion below this (luma levels) is a still mouth: compression noise, a listener's
 /// small movements.
 const TALK_FLOOR: f32 = 2.0;
+/// A face narrower than this (proxy pixels) shows its mouth in fewer, blurrier pixels: its
+/// mouth motion is scaled by this over its width, so that the floor scales with the face
+/// (2 levels from this size up, 1 level at half of it).
+const SIZE_FULL_PX: f32 = 60.0;
 
 /// One track's talking score at each of `obs`' samples: its mouth motion between each
-/// proxy picture and the one before, the median over the samples within `reach` either side
+/// proxy picture and the one before (scaled up for a face under [`SIZE_FULL_PX`]), the median over the samples within `reach` either side
 /// (about a second) where the face is known (interpolated between detections, held `hold`
 /// samples beyond the track's ends) and its mouth can be seen; 0 where fewer than half of
 /// them can. Samples across a cut (in `cuts`) are not compared.
@@ -124,7 +128,8 @@ pub fn talking(
             if a.len() != b.len() {
                 return None;
             }
-            mouth_motion(a, b, w, b.len() / w, &f)
+            let size = (SIZE_FULL_PX / (f.w * w as f32)).max(1.0);
+            mouth_motion(a, b, w, b.len() / w, &f).map(|m| m * size)
         })
         .collect();
     (0..n)
@@ -273,6 +278,25 @@ mod tests {
         let still = mouth_motion(&a, &b, w, h, &face(141.0, 51.0, 36.0, w, h)).unwrap();
         assert!(talker > 10.0, "talker {talker}");
         assert!(still < TALK_FLOOR, "still {still}");
+        // A face under SIZE_FULL_PX: its score is its mouth motion scaled by 60/36.
+        let pictured = |luma: &Vec<u8>| Observation {
+            profile: vec![0.0; w],
+            luma: luma.clone(),
+            ..Default::default()
+        };
+        let track = Track {
+            faces: vec![(0, face(50.0, 50.0, 36.0, w, h))],
+        };
+        let back = mouth_motion(&b, &a, w, h, &face(50.0, 50.0, 36.0, w, h)).unwrap();
+        let score = talking(
+            &[pictured(&a), pictured(&b), pictured(&a)],
+            &track,
+            &[],
+            2,
+            1,
+        )[1];
+        let want = (talker + back) / 2.0 * 60.0 / 36.0;
+        assert!((score - want).abs() < 1e-3, "{score} {want}");
         // Too small a face: no verdict.
         assert_eq!(
             mouth_motion(&a, &b, w, h, &face(50.0, 50.0, 8.0, w, h)),
