@@ -409,6 +409,38 @@ mod tests {
     }
 
     #[test]
+    fn a_smaller_face_that_talks_competes_with_a_larger_silent_one() {
+        // A large silent face at the left, a talking one half its size at the right (its
+        // track weighs under 60% of the other's); their heads cannot share a 60 px window.
+        let (w, h, n) = (192, 108, 15);
+        let obs: Vec<Observation> = (0..n)
+            .map(|k| Observation {
+                profile: vec![0.0; w],
+                luma: face_picture(
+                    w,
+                    h,
+                    &[(40.0, 50.0, 44.0, 0.0), (150.0, 50.0, 22.0, (k % 2) as f32)],
+                ),
+                ..Default::default()
+            })
+            .collect();
+        let track = |cx: f32, s: f32| Track {
+            faces: (0..n)
+                .step_by(5)
+                .map(|k| (k, face(cx, 50.0, s, w, h)))
+                .collect(),
+        };
+        let tracks = vec![track(40.0, 44.0), track(150.0, 22.0)];
+        let talk = |i: usize| talking(&obs, &tracks[i], &[], 2, 2);
+        let who = super::super::people::subjects(&tracks, &[], n, w as f32, 60.0, 2, &talk, 5);
+        assert!(
+            who.iter()
+                .all(|s| s.is_some_and(|s| !s.wide && s.left >= 130.0)),
+            "{who:?}"
+        );
+    }
+
+    #[test]
     fn the_talker_is_held_and_a_switch_needs_a_second_of_the_other_talking() {
         // Two tracks; 0 talks for 10 samples, then both flicker for 3 (no switch), then 1
         // talks for 8.
