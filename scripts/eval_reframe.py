@@ -31,10 +31,13 @@ Against the marks:
 Results per clip and per split (dev: what a reframer may be tuned on; held-out: never tune on
 it; clean: a second held-out part, from packages no other part uses, marked in round 4 before
 any reframe pass looked at it and run once; clean2: a third, from a package none of the
-others uses, marked in round 5 the same way, to be run once; all).
+others uses, marked in round 5 the same way, to be run once; clean3: a fourth, from five
+Debian packages none of the others uses, marked in round 6 the same way, to be run once; all).
+Round 6 looked at the misses of clean, clean2 and speaker-held and tuned on them: they are no
+longer clean.
 
 usage: scripts/eval_reframe.py [--bin target/release/failreel] [--media DIR] [--truth FILE]
-                               [--only NAME,...] [--split dev|held-out|clean|clean2|speaker-held] [--json]
+                               [--only NAME,...] [--split dev|held-out|clean|clean2|clean3|speaker-held] [--json]
                                [--sheet DIR] [--marksheet DIR]
 
 --sheet DIR      per clip a contact sheet PNG of the sampled frames with the marked box (green;
@@ -64,7 +67,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SPLITS = ("dev", "held-out", "clean", "clean2", "speaker-held")
+SPLITS = ("dev", "held-out", "clean", "clean2", "clean3", "speaker-held")
 TARGET = 0.95          # share of samples in view the issue asks for
 CUT_SETTLE = 0.5       # seconds the window may take to land after a cut
 CUT_TOL = 0.15         # a switch or jump this close to a marked cut is at the cut
@@ -507,11 +510,17 @@ def summarise(rows):
 
 
 def frame_png(path, t, cache):
+    """The frame at t. A file under 30 s is decoded from its start (some files flag frames as
+    keyframes that a decoder cannot start from: clean3's cockatoo.mp4 seeks to its 3.8 s
+    "keyframe" and shows grey and green blocks until 7.25 s); longer ones are seeked."""
     os.makedirs(cache, exist_ok=True)
     out = os.path.join(cache, f"{t:08.3f}.png")
     if not os.path.exists(out):
-        run(["ffmpeg", "-v", "error", "-y", "-ss", f"{t:.3f}", "-i", path, "-frames:v", "1",
-             "-update", "1", out])
+        at = ["-ss", f"{t:.3f}"]
+        if probe(path)[2] < 30:
+            run(["ffmpeg", "-v", "error", "-y", "-i", path] + at + ["-frames:v", "1", "-update", "1", out])
+        else:
+            run(["ffmpeg", "-v", "error", "-y"] + at + ["-i", path, "-frames:v", "1", "-update", "1", out])
     return out
 
 

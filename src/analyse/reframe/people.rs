@@ -467,7 +467,9 @@ pub fn person_extent(f: &Face) -> (f32, f32) {
 /// ([`super::speaker::speakers`] on `talk(i)`, track i's talking score per sample, asked only
 /// for the tracks of such samples; switching only after `switch` samples of another
 /// talking) is the subject instead; where no one clearly talks in the shot, the sample
-/// stays wide.
+/// stays wide. A smaller person (under 60%) whose head cannot share the window with the
+/// main ones competes as well: where they clearly talk, they are the subject, however
+/// small beside a silent one.
 #[allow(clippy::too_many_arguments)]
 pub fn subjects(
     tracks: &[Track],
@@ -516,14 +518,21 @@ pub fn subjects(
             .iter()
             .zip(&own)
             .map(|(ps, s)| {
-                if !s.is_some_and(|s| s.wide) {
+                let top = ps.iter().map(|p| p.1).fold(0f32, f32::max);
+                if s.is_some_and(|s| s.wide) {
+                    return ps
+                        .iter()
+                        .filter(|p| p.1 >= 0.6 * top)
+                        .map(|p| p.2)
+                        .collect();
+                }
+                // A smaller person whose head cannot share the window with the main ones
+                // competes too: if they clearly talk, they are the subject.
+                let even: Vec<(Face, f32)> = ps.iter().map(|p| (p.0, 1.0)).collect();
+                if ps.len() < 2 || !of_people(&even, width, win, margin).is_some_and(|s| s.wide) {
                     return Vec::new();
                 }
-                let top = ps.iter().map(|p| p.1).fold(0f32, f32::max);
-                ps.iter()
-                    .filter(|p| p.1 >= 0.6 * top)
-                    .map(|p| p.2)
-                    .collect()
+                ps.iter().map(|p| p.2).collect()
             })
             .collect();
         for &i in candidates.iter().flatten() {
@@ -532,11 +541,12 @@ pub fn subjects(
             }
         }
         let who = super::speaker::speakers(&candidates, &scores, a, switch);
-        for ((s, ps), w) in own.iter_mut().zip(&present).zip(&who) {
+        for (((s, ps), w), c) in own.iter_mut().zip(&present).zip(&who).zip(&candidates) {
             let Some(p) = w.and_then(|t| ps.iter().find(|p| p.2 == t)) else {
                 continue;
             };
-            if s.is_some_and(|s| s.wide) {
+            let top = ps.iter().map(|p| p.1).fold(0f32, f32::max);
+            if s.is_some_and(|s| s.wide) || (!c.is_empty() && p.1 < 0.6 * top) {
                 *s = of_people(&[(p.0, p.1)], width, win, margin);
             }
         }

@@ -99,12 +99,17 @@ pub fn mouth_motion(prev: &[u8], cur: &[u8], w: usize, h: usize, f: &Face) -> Op
 /// Mouth motion below this (luma levels) is a still mouth: compression noise, a listener's
 /// small movements.
 const TALK_FLOOR: f32 = 2.0;
+/// A face narrower than this (proxy pixels) shows its mouth in fewer, blurrier pixels: its
+/// mouth motion is scaled by this over its width, so that the floor scales with the face
+/// (2 levels from this size up, 1 level at half of it).
+const SIZE_FULL_PX: f32 = 60.0;
 
 /// One track's talking score at each of `obs`' samples: its mouth motion between each
-/// proxy picture and the one before, the median over the samples within `reach` either side
-/// (about a second) where the face is known (interpolated between detections, held `hold`
-/// samples beyond the track's ends) and its mouth can be seen; 0 where fewer than half of
-/// them can. Samples across a cut (in `cuts`) are not compared.
+/// proxy picture and the one before (scaled up for a face under [`SIZE_FULL_PX`]), the
+/// median over the samples within `reach` either side (about a second) where the face is
+/// known (interpolated between detections, held `hold` samples beyond the track's ends) and
+/// its mouth can be seen; 0 where fewer than half of them can. Samples across a cut (in
+/// `cuts`) are not compared.
 pub fn talking(
     obs: &[Observation],
     track: &Track,
@@ -124,7 +129,8 @@ pub fn talking(
             if a.len() != b.len() {
                 return None;
             }
-            mouth_motion(a, b, w, b.len() / w, &f)
+            let size = (SIZE_FULL_PX / (f.w * w as f32)).max(1.0);
+            mouth_motion(a, b, w, b.len() / w, &f).map(|m| m * size)
         })
         .collect();
     (0..n)
@@ -273,6 +279,25 @@ mod tests {
         let still = mouth_motion(&a, &b, w, h, &face(141.0, 51.0, 36.0, w, h)).unwrap();
         assert!(talker > 10.0, "talker {talker}");
         assert!(still < TALK_FLOOR, "still {still}");
+        // A face under SIZE_FULL_PX: its score is its mouth motion scaled by 60/36.
+        let pictured = |luma: &Vec<u8>| Observation {
+            profile: vec![0.0; w],
+            luma: luma.clone(),
+            ..Default::default()
+        };
+        let track = Track {
+            faces: vec![(0, face(50.0, 50.0, 36.0, w, h))],
+        };
+        let back = mouth_motion(&b, &a, w, h, &face(50.0, 50.0, 36.0, w, h)).unwrap();
+        let score = talking(
+            &[pictured(&a), pictured(&b), pictured(&a)],
+            &track,
+            &[],
+            2,
+            1,
+        )[1];
+        let want = (talker + back) / 2.0 * 60.0 / 36.0;
+        assert!((score - want).abs() < 1e-3, "{score} {want}");
         // Too small a face: no verdict.
         assert_eq!(
             mouth_motion(&a, &b, w, h, &face(50.0, 50.0, 8.0, w, h)),
@@ -381,6 +406,38 @@ mod tests {
                 assert_eq!(shots[0].camera, Camera::Fill);
             }
         }
+    }
+
+    #[test]
+    fn a_smaller_face_that_talks_competes_with_a_larger_silent_one() {
+        // A large silent face at the left, a talking one half its size at the right (its
+        // track weighs under 60% of the other's); their heads cannot share a 60 px window.
+        let (w, h, n) = (192, 108, 15);
+        let obs: Vec<Observation> = (0..n)
+            .map(|k| Observation {
+                profile: vec![0.0; w],
+                luma: face_picture(
+                    w,
+                    h,
+                    &[(40.0, 50.0, 44.0, 0.0), (150.0, 50.0, 22.0, (k % 2) as f32)],
+                ),
+                ..Default::default()
+            })
+            .collect();
+        let track = |cx: f32, s: f32| Track {
+            faces: (0..n)
+                .step_by(5)
+                .map(|k| (k, face(cx, 50.0, s, w, h)))
+                .collect(),
+        };
+        let tracks = vec![track(40.0, 44.0), track(150.0, 22.0)];
+        let talk = |i: usize| talking(&obs, &tracks[i], &[], 2, 2);
+        let who = super::super::people::subjects(&tracks, &[], n, w as f32, 60.0, 2, &talk, 5);
+        assert!(
+            who.iter()
+                .all(|s| s.is_some_and(|s| !s.wide && s.left >= 130.0)),
+            "{who:?}"
+        );
     }
 
     #[test]
