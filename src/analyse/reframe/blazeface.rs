@@ -246,7 +246,7 @@ fn iou(a: &Face, b: &Face) -> f32 {
 }
 
 /// mediapipe's weighted non-maximum suppression: the best box with every box overlapping it
-/// by more than [`MERGE_IOU`], averaged weighted by score, keeping the best score.
+/// by more than `MERGE_IOU`, averaged weighted by score, keeping the best score.
 pub fn weighted_nms(mut cand: Vec<Face>) -> Vec<Face> {
     cand.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();

@@ -105,7 +105,7 @@ const TALK_FLOOR: f32 = 2.0;
 const SIZE_FULL_PX: f32 = 60.0;
 
 /// One track's talking score at each of `obs`' samples: its mouth motion between each
-/// proxy picture and the one before (scaled up for a face under [`SIZE_FULL_PX`]), the
+/// proxy picture and the one before (scaled up for a face under `SIZE_FULL_PX`), the
 /// median over the samples within `reach` either side (about a second) where the face is
 /// known (interpolated between detections, held `hold` samples beyond the track's ends) and
 /// its mouth can be seen; 0 where fewer than half of them can. Samples across a cut (in
