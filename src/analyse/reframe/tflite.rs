@@ -767,6 +767,59 @@ fn check_out(o: [usize; 4], x: [usize; 4], c: usize) -> R<()> {
 }
 
 /// CONV_2D: `x` NHWC, `w` [out, kh, kw, in].
+/// `bias` (or zeros) repeated for each of `pixels` output pixels of `c` channels.
+fn with_bias(bias: Option<&[f32]>, pixels: usize, c: usize) -> Vec<f32> {
+    match bias {
+        Some(b) => b.repeat(pixels),
+        None => vec![0f32; pixels * c],
+    }
+}
+
+/// Slides a `k` window (with `stride`, `dilation` and SAME or VALID padding) over `x` (NHWC,
+/// shape `xs`) for every pixel of `out` (shape `os`): `f` gets that pixel's accumulator (its
+/// `os[3]` values), the tap's index `ky * kw + kx` and the input's channels under the tap, for
+/// the taps inside the input (padding adds nothing). Convolutions and pooling share it.
+fn slide(
+    x: &[f32],
+    xs: [usize; 4],
+    out: &mut [f32],
+    os: [usize; 4],
+    (kh, kw): (usize, usize),
+    &Conv {
+        same,
+        stride,
+        dilation,
+        ..
+    }: &Conv,
+    mut f: impl FnMut(&mut [f32], usize, &[f32]),
+) {
+    let [n, h, wd, ci] = xs;
+    let [_, oh, ow, co] = os;
+    let py = pad_before(same, h, oh, stride.0, (kh - 1) * dilation.0 + 1);
+    let px = pad_before(same, wd, ow, stride.1, (kw - 1) * dilation.1 + 1);
+    for bn in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let acc = &mut out[((bn * oh + oy) * ow + ox) * co..][..co];
+                for ky in 0..kh {
+                    let iy = (oy * stride.0 + ky * dilation.0) as isize - py;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (ox * stride.1 + kx * dilation.1) as isize - px;
+                        if ix < 0 || ix >= wd as isize {
+                            continue;
+                        }
+                        let xin = &x[((bn * h + iy as usize) * wd + ix as usize) * ci..][..ci];
+                        f(acc, ky * kw + kx, xin);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn conv2d(
     x: &[f32],
     xs: [usize; 4],
@@ -776,7 +829,7 @@ fn conv2d(
     c: Conv,
     os: [usize; 4],
 ) -> R<Vec<f32>> {
-    let [n, h, wd, ci] = xs;
+    let [n, _, _, ci] = xs;
     let [co, kh, kw, wi] = ws;
     check_out(os, xs, co)?;
     if wi != ci || b.is_some_and(|b| b.len() != co) {
@@ -792,41 +845,16 @@ fn conv2d(
             }
         }
     }
-    let (py, px) = (
-        pad_before(c.same, h, oh, c.stride.0, (kh - 1) * c.dilation.0 + 1),
-        pad_before(c.same, wd, ow, c.stride.1, (kw - 1) * c.dilation.1 + 1),
-    );
-    let mut out = vec![0f32; n * oh * ow * co];
-    for bn in 0..n {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let acc = &mut out[((bn * oh + oy) * ow + ox) * co..][..co];
-                if let Some(b) = b {
-                    acc.copy_from_slice(b);
-                }
-                for ky in 0..kh {
-                    let iy = (oy * c.stride.0 + ky * c.dilation.0) as isize - py;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * c.stride.1 + kx * c.dilation.1) as isize - px;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let xin = &x[((bn * h + iy as usize) * wd + ix as usize) * ci..][..ci];
-                        let wk = &wt[(ky * kw + kx) * ci * co..][..ci * co];
-                        for (i, &xv) in xin.iter().enumerate() {
-                            let wr = &wk[i * co..][..co];
-                            for (a, &wv) in acc.iter_mut().zip(wr) {
-                                *a += xv * wv;
-                            }
-                        }
-                    }
-                }
+    let mut out = with_bias(b, n * oh * ow, co);
+    slide(x, xs, &mut out, os, (kh, kw), &c, |acc, k, xin| {
+        let wk = &wt[k * ci * co..][..ci * co];
+        for (i, &xv) in xin.iter().enumerate() {
+            let wr = &wk[i * co..][..co];
+            for (a, &wv) in acc.iter_mut().zip(wr) {
+                *a += xv * wv;
             }
         }
-    }
+    });
     apply(c.act, &mut out);
     Ok(out)
 }
@@ -841,7 +869,7 @@ fn depthwise(
     c: Conv,
     os: [usize; 4],
 ) -> R<Vec<f32>> {
-    let [n, h, wd, ci] = xs;
+    let [n, _, _, ci] = xs;
     let [_, kh, kw, co] = ws;
     check_out(os, xs, co)?;
     if ci == 0 || co % ci != 0 || b.is_some_and(|b| b.len() != co) {
@@ -851,44 +879,19 @@ fn depthwise(
     }
     let m = co / ci;
     let (oh, ow) = (os[1], os[2]);
-    let (py, px) = (
-        pad_before(c.same, h, oh, c.stride.0, (kh - 1) * c.dilation.0 + 1),
-        pad_before(c.same, wd, ow, c.stride.1, (kw - 1) * c.dilation.1 + 1),
-    );
-    let mut out = vec![0f32; n * oh * ow * co];
-    for bn in 0..n {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let acc = &mut out[((bn * oh + oy) * ow + ox) * co..][..co];
-                if let Some(b) = b {
-                    acc.copy_from_slice(b);
-                }
-                for ky in 0..kh {
-                    let iy = (oy * c.stride.0 + ky * c.dilation.0) as isize - py;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * c.stride.1 + kx * c.dilation.1) as isize - px;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let xin = &x[((bn * h + iy as usize) * wd + ix as usize) * ci..][..ci];
-                        let wk = &w[(ky * kw + kx) * co..][..co];
-                        if m == 1 {
-                            for ((a, &xv), &wv) in acc.iter_mut().zip(xin).zip(wk) {
-                                *a += xv * wv;
-                            }
-                        } else {
-                            for (o, a) in acc.iter_mut().enumerate() {
-                                *a += xin[o / m] * wk[o];
-                            }
-                        }
-                    }
-                }
+    let mut out = with_bias(b, n * oh * ow, co);
+    slide(x, xs, &mut out, os, (kh, kw), &c, |acc, k, xin| {
+        let wk = &w[k * co..][..co];
+        if m == 1 {
+            for ((a, &xv), &wv) in acc.iter_mut().zip(xin).zip(wk) {
+                *a += xv * wv;
+            }
+        } else {
+            for (o, a) in acc.iter_mut().enumerate() {
+                *a += xin[o / m] * wk[o];
             }
         }
-    }
+    });
     apply(c.act, &mut out);
     Ok(out)
 }
@@ -925,34 +928,26 @@ fn maxpool(
     c: Conv,
     os: [usize; 4],
 ) -> R<Vec<f32>> {
-    let [n, h, wd, ch] = xs;
+    let [n, _, _, ch] = xs;
     check_out(os, xs, ch)?;
     let (oh, ow) = (os[1], os[2]);
-    let (py, px) = (
-        pad_before(c.same, h, oh, c.stride.0, fh),
-        pad_before(c.same, wd, ow, c.stride.1, fw),
-    );
     let mut out = vec![f32::NEG_INFINITY; n * oh * ow * ch];
-    for bn in 0..n {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let acc = &mut out[((bn * oh + oy) * ow + ox) * ch..][..ch];
-                for ky in 0..fh {
-                    let iy = (oy * c.stride.0 + ky) as isize - py;
-                    for kx in 0..fw {
-                        let ix = (ox * c.stride.1 + kx) as isize - px;
-                        if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
-                            continue;
-                        }
-                        let xin = &x[((bn * h + iy as usize) * wd + ix as usize) * ch..][..ch];
-                        for (a, &v) in acc.iter_mut().zip(xin) {
-                            *a = a.max(v);
-                        }
-                    }
-                }
+    slide(
+        x,
+        xs,
+        &mut out,
+        os,
+        (fh, fw),
+        &Conv {
+            dilation: (1, 1),
+            ..c
+        },
+        |acc, _, xin| {
+            for (a, &v) in acc.iter_mut().zip(xin) {
+                *a = a.max(v);
             }
-        }
-    }
+        },
+    );
     apply(c.act, &mut out);
     Ok(out)
 }
