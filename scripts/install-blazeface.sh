@@ -9,19 +9,14 @@
 # finds faces with its first detector alone and says so in the plan. Never fatal.
 set -uo pipefail
 
-base="${XDG_DATA_HOME:-}"
-[ -z "$base" ] && [ -n "${HOME:-}" ] && base="$HOME/.local/share"
-dir="${FAILREEL_BLAZEFACE_DIR:-}"
-[ -z "$dir" ] && [ -n "$base" ] && dir="$base/failreel/blazeface"
+. "$(dirname "$0")/weights-lib.sh"
+dir="$(weights_dir blazeface "${FAILREEL_BLAZEFACE_DIR:-}")"
 if [ -z "$dir" ]; then
   echo "failreel: no HOME, XDG_DATA_HOME or FAILREEL_BLAZEFACE_DIR: --focus auto will use its first face detector alone" >&2
   exit 0
 fi
 file="face_detection_full_range_sparse.tflite"
 sum="2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"
-sha256() {
-  if command -v sha256sum >/dev/null; then sha256sum "$1"; else shasum -a 256 "$1"; fi 2>/dev/null | cut -d' ' -f1
-}
 if [ -s "$dir/$file" ] && [ "$(sha256 "$dir/$file")" = "$sum" ]; then
   exit 0
 fi

@@ -10,20 +10,14 @@ set -uo pipefail
 
 # As failreel finds the folder (an empty variable counts as unset); with no HOME either
 # (a bare CI container) there is nowhere to put them: say so, do not fail.
-base="${XDG_DATA_HOME:-}"
-[ -z "$base" ] && [ -n "${HOME:-}" ] && base="$HOME/.local/share"
-dir="${FAILREEL_YAMNET_DIR:-}"
-[ -z "$dir" ] && [ -n "$base" ] && dir="$base/failreel/yamnet"
+. "$(dirname "$0")/weights-lib.sh"
+dir="$(weights_dir yamnet "${FAILREEL_YAMNET_DIR:-}")"
 if [ -z "$dir" ]; then
   echo "failreel: no HOME, XDG_DATA_HOME or FAILREEL_YAMNET_DIR: detect will rank without its sound classifier (YAMNet)" >&2
   exit 0
 fi
 data="variables.data-00000-of-00001"
 sum_data="e2d7db5a31a3756256fcbf821f7e41ea26921c85fcde7a71108541749295b9a5"
-# sha256sum (GNU), else shasum (macOS ships no sha256sum).
-sha256() {
-  if command -v sha256sum >/dev/null; then sha256sum "$1"; else shasum -a 256 "$1"; fi 2>/dev/null | cut -d' ' -f1
-}
 # Installed already: the data file is the expected one (a truncated or foreign file is fetched again).
 if [ -s "$dir/variables.index" ] && [ -s "$dir/yamnet_class_map.csv" ] && [ -s "$dir/$data" ] &&
   [ "$(sha256 "$dir/$data")" = "$sum_data" ]; then
