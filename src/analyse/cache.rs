@@ -10,13 +10,23 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// An environment variable naming a folder (an empty one counts as unset).
+fn env(k: &str) -> Option<PathBuf> {
+    std::env::var_os(k)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The folder a model's weights are read from: `$VAR`, else `$XDG_DATA_HOME/failreel/SUB`,
+/// else `~/.local/share/failreel/SUB` (where `scripts/weights-lib.sh` installs them).
+pub fn weights_dir(var: &str, sub: &str) -> Option<PathBuf> {
+    env(var)
+        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("failreel").join(sub)))
+        .or_else(|| env("HOME").map(|h| h.join(".local").join("share").join("failreel").join(sub)))
+}
+
 /// The cache folder, if one can be named.
 pub fn dir() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
     env("FAILREEL_CACHE_DIR")
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("failreel")))
         .or_else(|| env("HOME").map(|h| h.join(".cache").join("failreel")))

@@ -86,21 +86,7 @@ const EMBED: usize = 1024;
 /// The folder the weights are read from: `$FAILREEL_YAMNET_DIR`, else
 /// `$XDG_DATA_HOME/failreel/yamnet`, else `~/.local/share/failreel/yamnet`.
 pub fn model_dir() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    env("FAILREEL_YAMNET_DIR")
-        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("failreel").join("yamnet")))
-        .or_else(|| {
-            env("HOME").map(|h| {
-                h.join(".local")
-                    .join("share")
-                    .join("failreel")
-                    .join("yamnet")
-            })
-        })
+    crate::analyse::cache::weights_dir("FAILREEL_YAMNET_DIR", "yamnet")
 }
 
 /// The weights' files, in [`model_dir`].

@@ -38,14 +38,7 @@ const MAX_BYTES: u64 = 8 << 20;
 /// The folder the model is read from: `$FAILREEL_BLAZEFACE_DIR`, else
 /// `$XDG_DATA_HOME/failreel/blazeface`, else `~/.local/share/failreel/blazeface`.
 pub fn model_dir() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    env("FAILREEL_BLAZEFACE_DIR")
-        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("failreel").join("blazeface")))
-        .or_else(|| env("HOME").map(|h| h.join(".local/share/failreel/blazeface")))
+    crate::analyse::cache::weights_dir("FAILREEL_BLAZEFACE_DIR", "blazeface")
 }
 
 /// What tells installed weights apart, for the reframe cache key: the file's path, size and
