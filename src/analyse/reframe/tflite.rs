@@ -558,7 +558,7 @@ impl Model {
                     .ok_or("DENSIFY of a tensor that is not sparse")?;
                 densify(f32s(0)?.1, &self.tensors[i].shape, sp)?
             }
-            Kind::Conv(c) => {
+            Kind::Conv(c) | Kind::Depthwise(c) => {
                 let (xs, x) = f32s(0)?;
                 let (ws, w) = f32s(1)?;
                 let b = if op.inputs.get(2).copied().flatten().is_some() {
@@ -566,17 +566,12 @@ impl Model {
                 } else {
                     None
                 };
-                conv2d(x, nhwc(xs)?, w, nhwc(ws)?, b, *c, nhwc(out_shape)?)?
-            }
-            Kind::Depthwise(c) => {
-                let (xs, x) = f32s(0)?;
-                let (ws, w) = f32s(1)?;
-                let b = if op.inputs.get(2).copied().flatten().is_some() {
-                    Some(f32s(2)?.1)
+                let run = if matches!(op.kind, Kind::Conv(_)) {
+                    conv2d
                 } else {
-                    None
+                    depthwise
                 };
-                depthwise(x, nhwc(xs)?, w, nhwc(ws)?, b, *c, nhwc(out_shape)?)?
+                run(x, nhwc(xs)?, w, nhwc(ws)?, b, *c, nhwc(out_shape)?)?
             }
             Kind::Add(a) => {
                 let (sa, x) = f32s(0)?;
