@@ -449,11 +449,45 @@ impl Model {
                 .iter()
                 .all(|i| i.is_none_or(|i| m.consts[i].is_some()));
             if known {
-                let v = m.eval(&op, &m.consts)?;
+                let v = m.eval(&op, &[])?;
                 m.consts[op.outputs[0]] = Some(v);
             } else {
                 m.ops.push(op);
             }
+        }
+        // CONV_2D reads its kernel as [kh][kw][in][out] (the inner loop runs over contiguous
+        // outputs): each constant kernel is reordered once here, not at every run.
+        let mut done = Vec::new();
+        for op in &m.ops {
+            if !matches!(op.kind, Kind::Conv(_)) {
+                continue;
+            }
+            let wi = op
+                .inputs
+                .get(1)
+                .copied()
+                .flatten()
+                .ok_or("a missing operand")?;
+            if done.contains(&wi) {
+                continue;
+            }
+            let shape = &m.tensors[wi].shape;
+            match &mut m.consts[wi] {
+                Some(Data::F32(w)) if shape.len() == 4 && w.len() == elements(shape)? => {
+                    let [co, kh, kw, ci] = [shape[0], shape[1], shape[2], shape[3]];
+                    let mut t = vec![0f32; w.len()];
+                    for o in 0..co {
+                        for k in 0..kh * kw {
+                            for i in 0..ci {
+                                t[(k * ci + i) * co + o] = w[(o * kh * kw + k) * ci + i];
+                            }
+                        }
+                    }
+                    *w = t;
+                }
+                _ => return Err("CONV_2D weights that are not a constant 4-d tensor".into()),
+            }
+            done.push(wi);
         }
         Ok(m)
     }
@@ -481,7 +515,8 @@ impl Model {
                 input.len()
             ));
         }
-        let mut vals = self.consts.clone();
+        // The intermediates only: the constants are read where they are, not copied per run.
+        let mut vals: Vec<Option<Data>> = vec![None; self.consts.len()];
         vals[first] = Some(Data::F32(input));
         // Free each intermediate after its last use.
         let mut last = vec![0usize; vals.len()];
@@ -519,8 +554,9 @@ impl Model {
                 .copied()
                 .flatten()
                 .ok_or("a missing operand")?;
-            let v = vals[i]
+            let v = self.consts[i]
                 .as_ref()
+                .or_else(|| vals.get(i).and_then(Option::as_ref))
                 .ok_or_else(|| format!("tensor '{}' has no value yet", self.tensors[i].name))?;
             Ok((&self.tensors[i].shape, v))
         };
@@ -815,6 +851,8 @@ fn slide(
     }
 }
 
+/// CONV_2D: `w` is the kernel reordered at load to [kh][kw][in][out] (its shape `ws` stays
+/// the file's [out, kh, kw, in]).
 fn conv2d(
     x: &[f32],
     xs: [usize; 4],
@@ -831,18 +869,9 @@ fn conv2d(
         return Err(format!("CONV_2D weights {ws:?} do not fit input {xs:?}"));
     }
     let (oh, ow) = (os[1], os[2]);
-    // Weights as [kh][kw][in][out]: the inner loop runs over contiguous outputs.
-    let mut wt = vec![0f32; w.len()];
-    for o in 0..co {
-        for k in 0..kh * kw {
-            for i in 0..ci {
-                wt[(k * ci + i) * co + o] = w[(o * kh * kw + k) * ci + i];
-            }
-        }
-    }
     let mut out = with_bias(b, n * oh * ow, co);
     slide(x, xs, &mut out, os, (kh, kw), &c, |acc, k, xin| {
-        let wk = &wt[k * ci * co..][..ci * co];
+        let wk = &w[k * ci * co..][..ci * co];
         for (i, &xv) in xin.iter().enumerate() {
             let wr = &wk[i * co..][..co];
             for (a, &wv) in acc.iter_mut().zip(wr) {
