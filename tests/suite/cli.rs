@@ -925,10 +925,7 @@ fn a_warning_raised_by_several_clips_names_them_not_only_the_first() {
     // cached 2 s clips, ~0.2 s.
     let dir = workdir();
     let d = dir.path();
-    let a = d.join("a.mp4");
-    let b = d.join("b.mp4");
-    std::fs::copy(small_pattern(2), &a).unwrap();
-    std::fs::copy(small_pattern(2), &b).unwrap();
+    let (a, b) = two_small_clips(d);
     let args = |extra: &[&'static str]| {
         let mut v: Vec<String> = ["render", s(&a), s(&b), "--dry-run", "--focus", "0.5"]
             .iter()

@@ -381,10 +381,7 @@ fn a_parts_warning_names_its_clip_in_json_as_render_does() {
     // two cached 2 s clips, no measuring pass, ~0.1 s.
     let dir = workdir();
     let d = dir.path();
-    let a = d.join("a.mp4");
-    let b = d.join("b.mp4");
-    std::fs::copy(small_pattern(2), &a).unwrap();
-    std::fs::copy(small_pattern(2), &b).unwrap();
+    let (a, b) = two_small_clips(d);
     let tiny = tiny_preset(d, "tiny", "tiktok", "");
     let out = d.join("c.mp4");
     let args = [

@@ -860,6 +860,16 @@ pub fn small_pattern(secs: u32) -> PathBuf {
     })
 }
 
+/// Two copies of the 2 s `small_pattern` in `dir`, as `a.mp4` and `b.mp4`: two clips of a
+/// batch or a compilation with the same picture.
+pub fn two_small_clips(dir: &Path) -> (PathBuf, PathBuf) {
+    let (a, b) = (dir.join("a.mp4"), dir.join("b.mp4"));
+    for p in [&a, &b] {
+        std::fs::copy(small_pattern(2), p).unwrap();
+    }
+    (a, b)
+}
+
 /// A 6 s 320x180 clip whose only sudden sound (a crash over a quiet bed) is at 5.6 s, near
 /// its end (cached).
 pub fn late_bang_clip() -> PathBuf {
