@@ -33,8 +33,9 @@ it; clean: a second held-out part, from packages no other part uses, marked in r
 any reframe pass looked at it and run once; clean2: a third, from a package none of the
 others uses, marked in round 5 the same way, to be run once; clean3: a fourth, from five
 Debian packages none of the others uses, marked in round 6 the same way, to be run once;
-clean4: a fifth, from three packages none of the others uses (a PyPI wheel, an npm tarball, a
-Debian package), marked in round 7 the same way before any pass looked at it, to be run once;
+clean4: a fifth, from packages none of the others uses (PyPI wheels and an sdist, an npm
+tarball, Debian packages), marked in round 7 the same way before any pass looked at it, to be
+run once;
 all).
 Round 6 looked at the misses of clean, clean2 and speaker-held and tuned on them: they are no
 longer clean.
@@ -102,13 +103,16 @@ def package_file(media, src):
     if "pypi" in src or "wheel" in src:
         spec = src.get("pypi") or src["wheel"]
         stem = spec.split("==")[0].replace("-", "_").lower()
+        # With a pinned version, only that version's wheel (two clips may come from two
+        # versions of one package).
+        prefix = stem + "-" + (spec.split("==")[1] + "-" if "==" in spec else "")
         found = [f for f in os.listdir(pkgs)
-                 if f.lower().startswith(stem + "-") and f.endswith(".whl")]
+                 if f.lower().startswith(prefix) and f.endswith(".whl")]
         if not found:
             run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
                  "-q", "-d", pkgs, spec])
             found = [f for f in os.listdir(pkgs)
-                     if f.lower().startswith(stem + "-") and f.endswith(".whl")]
+                     if f.lower().startswith(prefix) and f.endswith(".whl")]
         return os.path.join(pkgs, found[0]), "zip"
     if "pypi_sdist" in src:
         spec = src["pypi_sdist"]
