@@ -798,21 +798,50 @@ impl crate::render::Progress for PartProgress<'_> {
     }
 }
 
+/// `failreel probe`: what failreel sees in each input, as text (a blank line between
+/// clips) or one JSON line per input. A clip that cannot be read is an error line (naming
+/// it) and exit 1; the others are still probed, as `detect` does.
 fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
-    let info = probe(&args.input)?;
-    let text = if args.json {
-        match serde_json::to_string(&info) {
-            Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
-            Err(e) => format!(
-                "{}\n",
-                serde_json::json!({"event": "error", "message": e.to_string()})
-            ),
-        }
-    } else {
-        crate::report::terminal_safe(&crate::model::source::describe(&info)).into_owned()
-    };
-    write_stdout(text.as_bytes())?;
-    Ok(EXIT_OK)
+    let mut failed = false;
+    for (k, input) in args.inputs.iter().enumerate() {
+        let info = match probe(input) {
+            Ok(info) => info,
+            Err(e) => {
+                failed = true;
+                let msg = error_chain(&e);
+                eprint_line(&format!("failreel: error: {msg}"));
+                if args.json {
+                    write_stdout(input_error_line("input", input, &msg).as_bytes())?;
+                }
+                continue;
+            }
+        };
+        let text = if args.json {
+            match serde_json::to_string(&info) {
+                Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
+                Err(e) => input_error_line("input", input, &e.to_string()),
+            }
+        } else {
+            let text = crate::model::source::describe(&info);
+            let text = crate::report::terminal_safe(&text).into_owned();
+            if k > 0 {
+                format!("\n{text}")
+            } else {
+                text
+            }
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+/// The JSON line of one input's error in a command that goes on with the others (`probe`,
+/// `detect`): `{"event":"error","kind":…,"input":…,"message":…}`.
+fn input_error_line(kind: &str, input: &Path, message: &str) -> String {
+    let line = serde_json::json!({
+        "event": "error", "kind": kind, "input": input, "message": message,
+    });
+    format!("{}\n", crate::report::json_safe(&line.to_string()))
 }
 
 /// What a command that renders talks through: standard output, the terminal sink, JSON
@@ -944,11 +973,7 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
                 let msg = error_chain(&e);
                 eprint_line(&format!("failreel: error: {msg}"));
                 if args.json {
-                    let line = serde_json::json!({
-                        "event": "error", "kind": e.kind(), "input": input, "message": msg,
-                    });
-                    let line = crate::report::json_safe(&line.to_string()).into_owned();
-                    write_stdout(format!("{line}\n").as_bytes())?;
+                    write_stdout(input_error_line(e.kind(), input, &msg).as_bytes())?;
                 }
                 continue;
             }

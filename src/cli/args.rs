@@ -52,9 +52,10 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<PresetsAction>,
     },
-    /// Print what failreel sees in a clip: display size, rotation, frame rate, colour, audio.
+    /// Print what failreel sees in each clip: display size, rotation, frame rate, colour,
+    /// audio.
     #[command(
-        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation"
+        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation\n  failreel probe raw/*.MOV --json | jq -r 'select(.video.hdr != \"sdr\") | .path'"
     )]
     Probe(ProbeArgs),
     /// Write one frame of the reel, cards included, as a PNG: check a caption without
@@ -118,9 +119,12 @@ pub enum PresetsAction {
 /// `probe` arguments.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// The clip.
-    pub input: PathBuf,
-    /// Print JSON instead of text.
+    /// The clips (a clip that cannot be read is an error line; the others are still
+    /// probed, and the exit status is 1).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// One JSON line per clip instead of text (a clip that cannot be read: an
+    /// {"event":"error","input",…} line).
     #[arg(long)]
     pub json: bool,
 }

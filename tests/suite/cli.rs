@@ -331,6 +331,20 @@ fn presets_probe_completions_and_man() {
         failreel(&["probe", "/nonexistent.mov"]).status.code(),
         Some(1)
     );
+    // A folder's worth at once: one JSON line per clip, a clip that cannot be read an error
+    // line naming it, the others still probed, exit 1.
+    let r = failreel(&["probe", s(&clip), "/nonexistent.mov", s(&clip), "--json"]);
+    assert_eq!(r.status.code(), Some(1));
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["video"]["display_width"], 640);
+    assert_eq!(lines[1]["event"], "error");
+    assert_eq!(lines[1]["input"], "/nonexistent.mov");
+    assert_eq!(lines[2]["path"], lines[0]["path"]);
+    let r = failreel(&["probe", s(&clip), s(&clip)]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert_eq!(text.matches("30.000 fps").count(), 2, "{text}");
+    assert!(text.contains("\n\n"), "clips apart: {text}");
 
     let r = failreel(&["completions", "bash"]);
     assert!(String::from_utf8(r.stdout).unwrap().contains("failreel"));
