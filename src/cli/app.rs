@@ -219,7 +219,7 @@ where
 pub fn run(cli: Cli) -> i32 {
     let (json, result) = match cli.command {
         Command::Render(args) => (args.json, run_render(*args)),
-        Command::Presets { action } => (false, run_presets(action)),
+        Command::Presets { action, json } => (json, run_presets(action, json)),
         Command::Probe(args) => (args.json, run_probe(args)),
         Command::Detect(args) => (args.json, run_detect(args)),
         Command::Preview(args) => (false, run_preview(*args)),
@@ -313,13 +313,24 @@ fn run_man(dir: Option<&Path>) -> Result<i32, AppError> {
     Ok(EXIT_OK)
 }
 
-fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
+/// `failreel presets [show NAME] [--json]`: the built-ins, one line each (a JSON line with
+/// every field), or one preset as TOML (or as one JSON line).
+fn run_presets(action: Option<PresetsAction>, json: bool) -> Result<i32, AppError> {
+    // Every field, numbers as written (`exact`), as `presets show` prints them in TOML.
+    let json_line = |p: &Preset| {
+        let line = crate::report::jsonl::exact(p).to_string();
+        format!("{}\n", crate::report::json_safe(&line))
+    };
     match action {
         None => {
             let mut text = String::new();
             for (name, _) in BUILT_IN {
                 if let Some(p) = Preset::built_in(name) {
-                    text.push_str(&format!("{name:<10} {}\n", p.summary));
+                    if json {
+                        text.push_str(&json_line(&p));
+                    } else {
+                        text.push_str(&format!("{name:<10} {}\n", p.summary));
+                    }
                 }
             }
             write_stdout(text.as_bytes())?;
@@ -327,7 +338,12 @@ fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
         }
         Some(PresetsAction::Show { name }) => {
             let p = Preset::resolve(&name).map_err(|e| AppError::Usage(vec![e.to_string()]))?;
-            write_stdout(p.to_toml_documented().as_bytes())?;
+            let text = if json {
+                json_line(&p)
+            } else {
+                p.to_toml_documented()
+            };
+            write_stdout(text.as_bytes())?;
             Ok(EXIT_OK)
         }
     }

@@ -45,12 +45,16 @@ pub enum Command {
     Render(Box<RenderArgs>),
     /// List the presets, or print one as TOML.
     #[command(
-        after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml"
+        after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml\n  failreel presets --json | jq -r 'select(.length.max_s >= 180) | .name'\n  failreel presets show my-preset.toml --json | jq .safe_zone"
     )]
     Presets {
         /// `show <NAME>` prints a preset.
         #[command(subcommand)]
         action: Option<PresetsAction>,
+        /// JSON instead of text: one line per built-in preset (every field, as `show` gives
+        /// them), or with `show` the one preset as one line.
+        #[arg(long, global = true)]
+        json: bool,
     },
     /// Print what failreel sees in each clip: display size, rotation, frame rate, colour,
     /// audio.

@@ -313,6 +313,18 @@ fn presets_probe_completions_and_man() {
         failreel(&["presets", "show", "vine"]).status.code(),
         Some(2)
     );
+    // For scripts: one JSON line per built-in, and `show` as one line, the TOML's fields.
+    let listed = json_lines(&failreel(&["presets", "--json"]).stdout);
+    let names: Vec<&str> = listed.iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["tiktok", "reels", "shorts", "everywhere", "stories"]
+    );
+    let shown = json_lines(&failreel(&["presets", "show", "reels", "--json"]).stdout);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["safe_zone"]["top"], 269);
+    assert_eq!(shown[0]["cards"]["style"]["box_opacity"], 0.68);
+    assert_eq!(shown[0], listed[1]);
 
     let dir = workdir();
     let clip = grey_clip(dir.path(), "clip.mp4", 1.0, 30);
