@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Presets { action, json } => (json, run_presets(action, json)),
         Command::Probe(args) => (args.json, run_probe(args)),
         Command::Detect(args) => (args.json, run_detect(args)),
-        Command::Preview(args) => (false, run_preview(*args)),
+        Command::Preview(args) => (args.json, run_preview(*args)),
         Command::Compile(args) => (args.json, run_compile(*args)),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -429,6 +429,15 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         .and_then(|plan| Ok((crate::render::preview(&plan, args.at)?, plan)));
     if cancelled() {
         eprint_line("failreel: cancelled: nothing written");
+        if args.json {
+            // As `render --json` says of a reel it cancels.
+            let v = serde_json::json!({
+                "input": args.input, "output": args.output, "status": "not_started",
+                "reason": "cancelled",
+            });
+            let line = crate::report::json_safe(&v.to_string()).into_owned();
+            write_stdout(format!("{line}\n").as_bytes())?;
+        }
         return Ok(EXIT_INTERRUPTED);
     }
     let (img, plan) = img?;
@@ -439,13 +448,43 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         let prefix = if w.starts_with(&name) { "" } else { &name };
         eprint_line(&format!("failreel: warning: {prefix}{w}"));
     }
+    // With --json: each warning as `render --json` gives it (the clip as `input`, the
+    // message without its name), then one result line.
+    let json_line = |v: serde_json::Value| -> Result<(), AppError> {
+        if args.json {
+            let line = crate::report::json_safe(&v.to_string()).into_owned();
+            write_stdout(format!("{line}\n").as_bytes())?;
+        }
+        Ok(())
+    };
+    for w in plan.warnings() {
+        let message = w.strip_prefix(&name).unwrap_or(w);
+        json_line(serde_json::json!({
+            "event": "warning", "input": args.input, "message": message,
+        }))?;
+    }
+    let result = |status: &str| {
+        let mut v = serde_json::json!({
+            "input": args.input, "output": args.output, "status": status,
+            "at_s": args.at.as_secs_f64(),
+            "trim_s": crate::report::jsonl::trim_s(plan.trim()),
+        });
+        if !plan.warnings().is_empty() {
+            v["warnings"] = serde_json::json!(plan.warnings());
+        }
+        v
+    };
     // `--strict` as for a render: the frame of a reel that would fail is not written.
     if req.strict == Some(true) && !plan.warnings().is_empty() {
         let e = crate::batch::ClipError::Strict {
             input: args.input.clone(),
             warnings: plan.warnings().to_vec(),
         };
-        eprint_line(&format!("failreel: error: {e}: nothing written"));
+        let message = format!("{e}: nothing written");
+        eprint_line(&format!("failreel: error: {message}"));
+        let mut v = result("failed");
+        v["error"] = serde_json::json!(message);
+        json_line(v)?;
         return Ok(EXIT_SOME_FAILED);
     }
     if jpeg {
@@ -454,14 +493,17 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     } else {
         crate::render::write_png(&img, &args.output, &plan.inputs())?;
     }
+    let seconds = started.elapsed().as_secs_f64();
     if !args.quiet {
         eprint_line(&format!(
-            "wrote {} (the reel at {}, in {:.2} s)",
+            "wrote {} (the reel at {}, in {seconds:.2} s)",
             args.output.display(),
             args.at,
-            started.elapsed().as_secs_f64()
         ));
     }
+    let mut v = result("ok");
+    v["seconds"] = serde_json::json!((seconds * 1000.0).round() / 1000.0);
+    json_line(v)?;
     Ok(EXIT_OK)
 }
 

@@ -65,7 +65,7 @@ pub enum Command {
     /// Write one frame of the reel, cards included, as a PNG: check a caption without
     /// rendering.
     #[command(
-        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels",
+        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels\n  failreel preview IMG_0412.MOV --at 1 --went-wrong \"Too hot\" --json | jq -r .warnings[]?",
         // One frame has no encoder and no cover: these render flags are refused (exit 2),
         // so its help does not offer them.
         mut_arg("crf", |a| a.hide(true)),
@@ -439,6 +439,12 @@ pub struct PreviewArgs {
     /// --strict a warning still fails it)
     #[arg(short, long)]
     pub quiet: bool,
+    /// JSON Lines on stdout, as `render --json`: each warning
+    /// ({"event":"warning","input","message"}), then one result line ({"input", "output",
+    /// "status": "ok"|"failed", "at_s", "trim_s", "seconds", "warnings", "error"}); errors
+    /// are {"event":"error",…} lines. Human text goes to stderr.
+    #[arg(long)]
+    pub json: bool,
     /// What the reel is (as for `render`).
     #[command(flatten)]
     pub reel: ReelArgs,

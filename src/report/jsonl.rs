@@ -51,7 +51,7 @@ pub fn exact<T: serde::Serialize + ?Sized>(value: &T) -> Value {
 }
 
 /// A trim as `[start, end]` in seconds of the input (to the millisecond).
-fn trim_s(t: crate::plan::Trim) -> Value {
+pub(crate) fn trim_s(t: crate::plan::Trim) -> Value {
     let ms = |m: crate::model::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
     json!([ms(t.start), ms(t.end)])
 }
