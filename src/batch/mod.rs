@@ -496,6 +496,7 @@ pub fn run_batch(
                 WouldDo::Render
             };
             sink.event(&Event::Plan {
+                index: clip.index,
                 plan: Box::new(plan.clone()),
                 would,
             });

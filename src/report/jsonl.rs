@@ -97,6 +97,23 @@ pub fn outcome_json(o: &Outcome) -> Value {
     Value::Object(m)
 }
 
+/// The summary line. A dry run's says what a real run would do: `to_render` reels (where a
+/// run says `rendered`), `skipped` up to date, `failed` (they would fail: unreadable, refused
+/// by `--strict`…), with `"dry_run": true`.
+pub fn summary_json(s: &crate::batch::Summary) -> Value {
+    let mut v = json!({
+        "event": "summary", "skipped": s.skipped, "failed": s.failed,
+        "not_started": s.not_started, "warnings": s.warnings, "interrupted": s.interrupted,
+        "seconds": (s.seconds * 1000.0).round() / 1000.0, "dry_run": s.dry_run,
+    });
+    if s.dry_run {
+        v["to_render"] = json!(s.rendered);
+    } else {
+        v["rendered"] = json!(s.rendered);
+    }
+    v
+}
+
 impl Sink for JsonLines {
     fn event(&self, event: &Event) {
         match event {
@@ -150,8 +167,8 @@ impl Sink for JsonLines {
                 }
                 self.emit(&v)
             }
-            Event::Plan { plan, would } => self.emit(&json!({
-                "event": "plan", "input": plan.input(), "output": plan.output(),
+            Event::Plan { index, plan, would } => self.emit(&json!({
+                "event": "plan", "index": index, "input": plan.input(), "output": plan.output(),
                 "would": would, "up_to_date": *would == WouldDo::SkipUpToDate,
                 "trim_s": trim_s(plan.trim()), "plan": exact(plan),
                 "shared": exact(&crate::plan::fanout::SharedWork::of(plan)),
@@ -161,11 +178,7 @@ impl Sink for JsonLines {
                 "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
             })),
             Event::Finished(o) => self.emit(&outcome_json(o)),
-            Event::Summary(s) if !s.dry_run => self.emit(&json!({
-                "event": "summary", "rendered": s.rendered, "skipped": s.skipped,
-                "failed": s.failed, "not_started": s.not_started, "warnings": s.warnings,
-                "interrupted": s.interrupted, "seconds": (s.seconds * 1000.0).round() / 1000.0,
-            })),
+            Event::Summary(s) => self.emit(&summary_json(s)),
             Event::Pass {
                 input,
                 output,
@@ -181,10 +194,7 @@ impl Sink for JsonLines {
             } => self.emit(&json!({
                 "event": "part", "part": part, "parts": parts, "input": input,
             })),
-            Event::Summary(_)
-            | Event::Rendering { .. }
-            | Event::Notice { .. }
-            | Event::Batch { .. } => {}
+            Event::Rendering { .. } | Event::Notice { .. } | Event::Batch { .. } => {}
         }
     }
 

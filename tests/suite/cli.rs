@@ -241,6 +241,18 @@ fn dry_run_prints_the_plan_and_renders_nothing() {
     assert_eq!(r.status.code(), Some(0));
     assert!(!outs.exists() || list(&outs).is_empty());
     let line = plan_line(&r.stdout);
+    assert_eq!(
+        line["index"], 0,
+        "the clip's place, as result lines give it"
+    );
+    // The counts a script needs without counting lines (the terminal's "dry run: …" line).
+    let summary = json_lines(&r.stdout).pop().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(
+        (&summary["to_render"], &summary["failed"]),
+        (&1.into(), &0.into())
+    );
     let plan = &line["plan"];
     assert_eq!(plan["segments"][0]["trim"]["start"], 500_000);
     assert_eq!(plan["video"]["crop_path"][0]["rect"]["width"], 202);
