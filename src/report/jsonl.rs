@@ -173,10 +173,16 @@ impl Sink for JsonLines {
                 "trim_s": trim_s(plan.trim()), "plan": exact(plan),
                 "shared": exact(&crate::plan::fanout::SharedWork::of(plan)),
             })),
-            Event::CompilePlan { plan, would } => self.emit(&json!({
-                "event": "plan", "output": plan.output, "would": would,
-                "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
-            })),
+            // Named as a compilation's other lines are: its first clip as `input`, all of
+            // them as `parts`.
+            Event::CompilePlan { plan, would } => {
+                let parts: Vec<&std::path::Path> = plan.parts.iter().map(|p| p.input()).collect();
+                self.emit(&json!({
+                    "event": "plan", "index": 0, "input": parts.first(), "parts": parts,
+                    "output": plan.output, "would": would,
+                    "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
+                }))
+            }
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) => self.emit(&summary_json(s)),
             Event::Pass {
