@@ -172,6 +172,18 @@ fn dash_file_tip(args: &[std::ffi::OsString]) -> Option<String> {
     ))
 }
 
+/// The first argument that is not UTF-8 (a file named in Latin-1 on an old camera card or a
+/// network share): libav's Rust binding, the JSON lines and the reel's tag all take names as
+/// UTF-8, so such a name is refused before anything runs, with the fix, rather than met
+/// half-way through a batch.
+fn non_utf8_problem(args: &[std::ffi::OsString]) -> Option<String> {
+    let bad = args.iter().skip(1).find(|a| a.to_str().is_none())?;
+    let name = bad.to_string_lossy();
+    Some(format!(
+        "`{name}` is not UTF-8 (a name in another encoding, such as Latin-1 from an old camera card or a share): failreel reads names and texts as UTF-8: rename it (convmv -f latin1 -t utf8 --notest NAME) or retype the text, and run again"
+    ))
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
@@ -180,6 +192,9 @@ where
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let json = wants_json(&args);
+    if let Some(problem) = non_utf8_problem(&args) {
+        return report_error(&AppError::Usage(vec![problem]), json);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
@@ -1060,4 +1075,45 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
         write_stdout(text.as_bytes())?;
     }
     Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_a_usage_error_naming_it_not_a_panic() {
+        // `bad\xffname.mp4` (Latin-1 from an old card): probe panicked inside ffmpeg-next,
+        // render --out-dir in a worker thread. Now refused before anything runs, exit 2.
+        let bad = OsString::from_vec(b"bad\xffname.mp4".to_vec());
+        let args = |rest: &[OsString]| {
+            let mut a: Vec<OsString> = vec!["failreel".into()];
+            a.extend_from_slice(rest);
+            a
+        };
+        let problem = non_utf8_problem(&args(&["probe".into(), bad.clone()])).unwrap();
+        assert!(
+            problem.starts_with("`bad\u{FFFD}name.mp4` is not UTF-8")
+                && problem.contains("rename it"),
+            "{problem}"
+        );
+        assert_eq!(
+            non_utf8_problem(&args(&["probe".into(), "é 🍳.mp4".into()])),
+            None
+        );
+        for rest in [
+            vec!["probe".into(), bad.clone()],
+            vec![
+                "render".into(),
+                "a.mp4".into(),
+                "--out-dir".into(),
+                bad.clone(),
+            ],
+            vec!["render".into(), "--".into(), bad],
+        ] {
+            assert_eq!(main_with_args(args(&rest)), EXIT_USAGE, "{rest:?}");
+        }
+    }
 }
