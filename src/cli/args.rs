@@ -189,8 +189,9 @@ pub struct RenderArgs {
     /// Output file (one input only); `{preset}` in it becomes the preset's name.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output folder (default ./reels, or the manifest's out_dir; given with --manifest it
-    /// replaces every `out_dir`); files are named <input stem>.<preset>.mp4.
+    /// Output folder (default ./reels; with --manifest, its `out_dir`, else reels/ beside the
+    /// manifest; given with --manifest it replaces every `out_dir`); files are named
+    /// <input stem>.<preset>.mp4.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Reels rendered at once (default: chosen from cores and free memory).
