@@ -890,7 +890,21 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
             }
         };
         let text = if args.json {
-            match serde_json::to_string(&info) {
+            // The probe's own fields (`path`; `duration` in microseconds), then the names the
+            // other commands' lines use for the same things: `input`, `duration_s`.
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                #[serde(flatten)]
+                info: &'a crate::model::source::MediaInfo,
+                input: &'a Path,
+                duration_s: f64,
+            }
+            let line = Line {
+                info: &info,
+                input,
+                duration_s: info.duration.as_secs_f64(),
+            };
+            match serde_json::to_string(&line) {
                 Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
                 Err(e) => input_error_line("input", input, &e.to_string()),
             }

@@ -362,6 +362,11 @@ fn presets_probe_completions_and_man() {
     let lines = json_lines(&r.stdout);
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[0]["video"]["display_width"], 640);
+    // Beside `path` and `duration` (µs), the names every other command's lines use.
+    assert_eq!(
+        (&lines[0]["input"], &lines[0]["duration_s"]),
+        (&lines[0]["path"], &1.0.into())
+    );
     assert_eq!(lines[1]["event"], "error");
     assert_eq!(lines[1]["input"], "/nonexistent.mov");
     assert_eq!(lines[2]["path"], lines[0]["path"]);
