@@ -311,10 +311,12 @@ pub struct ReelFlags {
     /// "Lesson learned" card text (as for --went-wrong).
     #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
     pub lesson: Option<String>,
-    /// When the went-wrong card appears, on the reel's timeline (default 0).
+    /// When the went-wrong card appears, on the reel's timeline (default 0; with --start
+    /// auto, at the moment found).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_at: Option<Micros>,
-    /// When the went-wrong card goes (default: half the reel).
+    /// When the went-wrong card goes (default: half the reel, or 3 s after a later
+    /// --went-wrong-at; never over the lesson card).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_until: Option<Micros>,
     /// When the lesson card appears (default: two thirds into the reel).
