@@ -368,6 +368,9 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     let preset = Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok"))
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::cli::jobs::request(&args.reel);
+    if let Some(p) = crate::cli::jobs::captions_flag_problem(&req) {
+        return Err(AppError::Usage(vec![p]));
+    }
     // The render flags a still picture has no use for: refused, as a compilation refuses
     // --cover, not silently dropped (a user comparing encoder settings would otherwise
     // compare identical frames).
