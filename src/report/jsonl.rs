@@ -88,6 +88,9 @@ pub fn outcome_json(o: &Outcome) -> Value {
     if let Some(e) = o.error_text() {
         m.insert("error".into(), json!(e));
     }
+    if let Some(e) = &o.error {
+        m.insert("error_kind".into(), json!(e.kind()));
+    }
     if let Some(t) = o.trim {
         m.insert("trim_s".into(), trim_s(t));
     }
@@ -245,6 +248,26 @@ mod tests {
         )));
         let v = outcome_json(&failed);
         assert_eq!(v["status"], "failed");
+        assert_eq!(v["error_kind"], "output");
+        // What kind of failure, for a script that retries a full disk but not a bad clip.
+        for (e, kind) in [
+            (
+                ClipError::Probe(Arc::new(crate::media::input::ProbeError::NotFound(
+                    PathBuf::from("b.mp4"),
+                ))),
+                "input",
+            ),
+            (
+                ClipError::Strict {
+                    input: PathBuf::from("b.mp4"),
+                    warnings: vec!["short".into()],
+                },
+                "strict",
+            ),
+        ] {
+            failed.error = Some(Arc::new(e));
+            assert_eq!(outcome_json(&failed)["error_kind"], kind);
+        }
         assert!(v["error"]
             .as_str()
             .unwrap()
