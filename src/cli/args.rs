@@ -59,7 +59,7 @@ pub enum Command {
     /// Print what failreel sees in each clip: display size, rotation, frame rate, colour,
     /// audio.
     #[command(
-        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation\n  failreel probe raw/*.MOV --json | jq -r 'select(.video.hdr != \"sdr\") | .path'"
+        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation\n  failreel probe raw/*.MOV --json | jq -r 'select(.video.hdr == \"hlg\" or .video.hdr == \"pq\") | .input'   # the HDR clips"
     )]
     Probe(ProbeArgs),
     /// Write one frame of the reel, cards included, as a PNG: check a caption without
