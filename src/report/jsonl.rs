@@ -15,6 +15,9 @@ const PROGRESS_EVERY_MS: u128 = 250;
 pub struct JsonLines {
     out: Arc<Out>,
     last_progress: Mutex<HashMap<usize, Instant>>,
+    /// Each started reel's output, by index: progress events carry only the input, which
+    /// the reels of one clip (several presets) share.
+    outputs: Mutex<HashMap<usize, std::path::PathBuf>>,
 }
 
 impl JsonLines {
@@ -23,6 +26,7 @@ impl JsonLines {
         JsonLines {
             out,
             last_progress: Mutex::new(HashMap::new()),
+            outputs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -120,8 +124,18 @@ pub fn summary_json(s: &crate::batch::Summary) -> Value {
 impl Sink for JsonLines {
     fn event(&self, event: &Event) {
         match event {
-            Event::Started { input, output, .. } => {
-                self.emit(&json!({"event": "started", "input": input, "output": output}))
+            Event::Started {
+                index,
+                input,
+                output,
+                ..
+            } => {
+                if let Ok(mut outputs) = self.outputs.lock() {
+                    outputs.insert(*index, output.clone());
+                }
+                self.emit(&json!({
+                    "event": "started", "index": index, "input": input, "output": output,
+                }))
             }
             Event::Progress {
                 index,
@@ -146,10 +160,14 @@ impl Sink for JsonLines {
                     } else {
                         0.0
                     };
-                    self.emit(&json!({
-                        "event": "progress", "input": input, "frames": done, "total": total,
-                        "fps": fps,
-                    }));
+                    let mut v = json!({
+                        "event": "progress", "index": index, "input": input, "frames": done,
+                        "total": total, "fps": fps,
+                    });
+                    if let Some(o) = self.outputs.lock().ok().and_then(|o| o.get(index).cloned()) {
+                        v["output"] = json!(o);
+                    }
+                    self.emit(&v);
                 }
             }
             Event::Warning {
@@ -189,13 +207,13 @@ impl Sink for JsonLines {
             Event::Finished(o) => self.emit(&outcome_json(o)),
             Event::Summary(s) => self.emit(&summary_json(s)),
             Event::Pass {
+                index,
                 input,
                 output,
                 pass,
                 done,
-                ..
             } => self.emit(&json!({
-                "event": "pass", "input": input, "output": output, "pass": pass,
+                "event": "pass", "index": index, "input": input, "output": output, "pass": pass,
                 "label": pass.label(), "done": (done * 1000.0).round() / 1000.0,
             })),
             Event::Part {
