@@ -108,6 +108,16 @@ pub fn draft_with(
             req.cover_at,
         ));
     }
+    // A card's times without its text draw nothing: said, rather than a reel without the
+    // card the user timed. (Not of a stories part: the split keeps every part's times and
+    // gives the text to the part that shows the fail; the whole clip's request was asked.)
+    if extras.loudness_over.is_none() {
+        plan.warnings.extend(
+            untexted_card_times(req)
+                .into_iter()
+                .map(|w| format!("{}: {w}", info.path.display())),
+        );
+    }
     if let Some(at) = req.cover_at.filter(|&t| t >= plan.reel_length()) {
         plan.warnings.push(format!(
             "{}: --cover-at {at} is past the end of the reel ({}): the cover is its last frame",
@@ -129,6 +139,55 @@ pub fn draft_with(
     plan.reads.extend(req.captions.iter().cloned());
     plan.reads.extend(asked.source.iter().cloned());
     Ok(plan)
+}
+
+/// A warning for each card whose times are given without its text (no card is drawn).
+fn untexted_card_times(req: &ReelRequest) -> Vec<String> {
+    let blank = |t: &Option<String>| t.as_deref().is_none_or(|t| t.trim().is_empty());
+    let cards = [
+        (
+            "went-wrong",
+            "went_wrong",
+            blank(&req.went_wrong),
+            [
+                ("went_wrong_at", req.went_wrong_at),
+                ("went_wrong_until", req.went_wrong_until),
+            ],
+        ),
+        (
+            "lesson",
+            "lesson",
+            blank(&req.lesson),
+            [
+                ("lesson_at", req.lesson_at),
+                ("lesson_until", req.lesson_until),
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (card, text_key, no_text, times) in cards {
+        let given: Vec<String> = times
+            .iter()
+            .filter(|(_, t)| t.is_some())
+            .map(|(key, _)| {
+                format!(
+                    "{} ({})",
+                    crate::config::request::flag_name(key),
+                    crate::config::request::key_name(key)
+                )
+            })
+            .collect();
+        if no_text && !given.is_empty() {
+            out.push(format!(
+                "{} {} given but there is no {card} text, so no {card} card is drawn: give the text with {} ({})",
+                given.join(" and "),
+                if given.len() > 1 { "are" } else { "is" },
+                crate::config::request::flag_name(text_key),
+                crate::config::request::key_name(text_key),
+            ));
+        }
+    }
+    out
 }
 
 /// Runs the passes `draft` still needs (reading the cache first), on up to `cores` threads,
@@ -384,5 +443,39 @@ pub enum CompileError {
 impl From<PlanError> for CompileError {
     fn from(e: PlanError) -> CompileError {
         CompileError::Chain(ChainError::Plan(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::Micros;
+
+    #[test]
+    fn card_times_without_the_cards_text_are_said_to_draw_nothing() {
+        // `--went-wrong-at 1` without `--went-wrong` drew no card and said nothing.
+        let mut req = ReelRequest {
+            went_wrong_at: Some(Micros(1_000_000)),
+            lesson_at: Some(Micros(2_000_000)),
+            lesson_until: Some(Micros(3_000_000)),
+            lesson: Some("  ".into()),
+            ..ReelRequest::default()
+        };
+        let w = untexted_card_times(&req);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!(
+            w[0],
+            "--went-wrong-at (`went_wrong_at`) is given but there is no went-wrong text, so no went-wrong card is drawn: give the text with --went-wrong (`went_wrong`)"
+        );
+        assert!(
+            w[1].starts_with(
+                "--lesson-at (`lesson_at`) and --lesson-until (`lesson_until`) are given"
+            ),
+            "{w:?}"
+        );
+        req.went_wrong = Some("Too hot".into());
+        req.lesson = Some("Lower".into());
+        assert!(untexted_card_times(&req).is_empty());
+        assert!(untexted_card_times(&ReelRequest::default()).is_empty());
     }
 }

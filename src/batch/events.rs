@@ -242,6 +242,8 @@ pub enum Event {
     },
     /// A dry run's plan for one clip.
     Plan {
+        /// The clip's place in the batch (as its [`Outcome::index`]).
+        index: usize,
         /// The plan.
         plan: Box<RenderPlan>,
         /// What a real run would do.

@@ -91,6 +91,23 @@ pub enum ClipError {
     },
 }
 
+impl ClipError {
+    /// What kind of failure, in the words of the JSON error lines: `input` (the clip cannot
+    /// be read), `output` (the reel may not or cannot be written), `plan` (the request does
+    /// not fit the clip), `render` (decoding or encoding failed), `strict` (`--strict` and
+    /// warnings).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClipError::Probe(_) | ClipError::Render(RenderError::Probe(_)) => "input",
+            ClipError::Output(_)
+            | ClipError::Render(RenderError::Output { .. } | RenderError::Target(_)) => "output",
+            ClipError::Plan(_) => "plan",
+            ClipError::Render(_) => "render",
+            ClipError::Strict { .. } => "strict",
+        }
+    }
+}
+
 /// Free memory in MiB (Linux `MemAvailable`), if known.
 pub fn available_mib() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -496,6 +513,7 @@ pub fn run_batch(
                 WouldDo::Render
             };
             sink.event(&Event::Plan {
+                index: clip.index,
                 plan: Box::new(plan.clone()),
                 would,
             });

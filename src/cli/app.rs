@@ -172,6 +172,18 @@ fn dash_file_tip(args: &[std::ffi::OsString]) -> Option<String> {
     ))
 }
 
+/// The first argument that is not UTF-8 (a file named in Latin-1 on an old camera card or a
+/// network share): libav's Rust binding, the JSON lines and the reel's tag all take names as
+/// UTF-8, so such a name is refused before anything runs, with the fix, rather than met
+/// half-way through a batch.
+fn non_utf8_problem(args: &[std::ffi::OsString]) -> Option<String> {
+    let bad = args.iter().skip(1).find(|a| a.to_str().is_none())?;
+    let name = bad.to_string_lossy();
+    Some(format!(
+        "`{name}` is not UTF-8 (a name in another encoding, such as Latin-1 from an old camera card or a share): failreel reads names and texts as UTF-8: rename it (convmv -f latin1 -t utf8 --notest NAME) or retype the text, and run again"
+    ))
+}
+
 /// Parses `args` and runs the command; returns the process exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
 where
@@ -180,6 +192,9 @@ where
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let json = wants_json(&args);
+    if let Some(problem) = non_utf8_problem(&args) {
+        return report_error(&AppError::Usage(vec![problem]), json);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
@@ -219,10 +234,10 @@ where
 pub fn run(cli: Cli) -> i32 {
     let (json, result) = match cli.command {
         Command::Render(args) => (args.json, run_render(*args)),
-        Command::Presets { action } => (false, run_presets(action)),
+        Command::Presets { action, json } => (json, run_presets(action, json)),
         Command::Probe(args) => (args.json, run_probe(args)),
         Command::Detect(args) => (args.json, run_detect(args)),
-        Command::Preview(args) => (false, run_preview(*args)),
+        Command::Preview(args) => (args.json, run_preview(*args)),
         Command::Compile(args) => (args.json, run_compile(*args)),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -313,13 +328,24 @@ fn run_man(dir: Option<&Path>) -> Result<i32, AppError> {
     Ok(EXIT_OK)
 }
 
-fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
+/// `failreel presets [show NAME] [--json]`: the built-ins, one line each (a JSON line with
+/// every field), or one preset as TOML (or as one JSON line).
+fn run_presets(action: Option<PresetsAction>, json: bool) -> Result<i32, AppError> {
+    // Every field, numbers as written (`exact`), as `presets show` prints them in TOML.
+    let json_line = |p: &Preset| {
+        let line = crate::report::jsonl::exact(p).to_string();
+        format!("{}\n", crate::report::json_safe(&line))
+    };
     match action {
         None => {
             let mut text = String::new();
             for (name, _) in BUILT_IN {
                 if let Some(p) = Preset::built_in(name) {
-                    text.push_str(&format!("{name:<10} {}\n", p.summary));
+                    if json {
+                        text.push_str(&json_line(&p));
+                    } else {
+                        text.push_str(&format!("{name:<10} {}\n", p.summary));
+                    }
                 }
             }
             write_stdout(text.as_bytes())?;
@@ -327,7 +353,12 @@ fn run_presets(action: Option<PresetsAction>) -> Result<i32, AppError> {
         }
         Some(PresetsAction::Show { name }) => {
             let p = Preset::resolve(&name).map_err(|e| AppError::Usage(vec![e.to_string()]))?;
-            write_stdout(p.to_toml_documented().as_bytes())?;
+            let text = if json {
+                json_line(&p)
+            } else {
+                p.to_toml_documented()
+            };
+            write_stdout(text.as_bytes())?;
             Ok(EXIT_OK)
         }
     }
@@ -337,6 +368,9 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     let preset = Preset::resolve(args.reel.preset.as_deref().unwrap_or("tiktok"))
         .map_err(|e| AppError::Usage(vec![e.to_string()]))?;
     let req = crate::cli::jobs::request(&args.reel);
+    if let Some(p) = crate::cli::jobs::captions_flag_problem(&req) {
+        return Err(AppError::Usage(vec![p]));
+    }
     // The render flags a still picture has no use for: refused, as a compilation refuses
     // --cover, not silently dropped (a user comparing encoder settings would otherwise
     // compare identical frames).
@@ -413,6 +447,15 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         .and_then(|plan| Ok((crate::render::preview(&plan, args.at)?, plan)));
     if cancelled() {
         eprint_line("failreel: cancelled: nothing written");
+        if args.json {
+            // As `render --json` says of a reel it cancels.
+            let v = serde_json::json!({
+                "input": args.input, "output": args.output, "status": "not_started",
+                "reason": "cancelled",
+            });
+            let line = crate::report::json_safe(&v.to_string()).into_owned();
+            write_stdout(format!("{line}\n").as_bytes())?;
+        }
         return Ok(EXIT_INTERRUPTED);
     }
     let (img, plan) = img?;
@@ -423,13 +466,43 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
         let prefix = if w.starts_with(&name) { "" } else { &name };
         eprint_line(&format!("failreel: warning: {prefix}{w}"));
     }
+    // With --json: each warning as `render --json` gives it (the clip as `input`, the
+    // message without its name), then one result line.
+    let json_line = |v: serde_json::Value| -> Result<(), AppError> {
+        if args.json {
+            let line = crate::report::json_safe(&v.to_string()).into_owned();
+            write_stdout(format!("{line}\n").as_bytes())?;
+        }
+        Ok(())
+    };
+    for w in plan.warnings() {
+        let message = w.strip_prefix(&name).unwrap_or(w);
+        json_line(serde_json::json!({
+            "event": "warning", "input": args.input, "message": message,
+        }))?;
+    }
+    let result = |status: &str| {
+        let mut v = serde_json::json!({
+            "input": args.input, "output": args.output, "status": status,
+            "at_s": args.at.as_secs_f64(),
+            "trim_s": crate::report::jsonl::trim_s(plan.trim()),
+        });
+        if !plan.warnings().is_empty() {
+            v["warnings"] = serde_json::json!(plan.warnings());
+        }
+        v
+    };
     // `--strict` as for a render: the frame of a reel that would fail is not written.
     if req.strict == Some(true) && !plan.warnings().is_empty() {
         let e = crate::batch::ClipError::Strict {
             input: args.input.clone(),
             warnings: plan.warnings().to_vec(),
         };
-        eprint_line(&format!("failreel: error: {e}: nothing written"));
+        let message = format!("{e}: nothing written");
+        eprint_line(&format!("failreel: error: {message}"));
+        let mut v = result("failed");
+        v["error"] = serde_json::json!(message);
+        json_line(v)?;
         return Ok(EXIT_SOME_FAILED);
     }
     if jpeg {
@@ -438,14 +511,17 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     } else {
         crate::render::write_png(&img, &args.output, &plan.inputs())?;
     }
+    let seconds = started.elapsed().as_secs_f64();
     if !args.quiet {
         eprint_line(&format!(
-            "wrote {} (the reel at {}, in {:.2} s)",
+            "wrote {} (the reel at {}, in {seconds:.2} s)",
             args.output.display(),
             args.at,
-            started.elapsed().as_secs_f64()
         ));
     }
+    let mut v = result("ok");
+    v["seconds"] = serde_json::json!((seconds * 1000.0).round() / 1000.0);
+    json_line(v)?;
     Ok(EXIT_OK)
 }
 
@@ -798,21 +874,64 @@ impl crate::render::Progress for PartProgress<'_> {
     }
 }
 
+/// `failreel probe`: what failreel sees in each input, as text (a blank line between
+/// clips) or one JSON line per input. A clip that cannot be read is an error line (naming
+/// it) and exit 1; the others are still probed, as `detect` does.
 fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
-    let info = probe(&args.input)?;
-    let text = if args.json {
-        match serde_json::to_string(&info) {
-            Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
-            Err(e) => format!(
-                "{}\n",
-                serde_json::json!({"event": "error", "message": e.to_string()})
-            ),
-        }
-    } else {
-        crate::report::terminal_safe(&crate::model::source::describe(&info)).into_owned()
-    };
-    write_stdout(text.as_bytes())?;
-    Ok(EXIT_OK)
+    let mut failed = false;
+    for (k, input) in args.inputs.iter().enumerate() {
+        let info = match probe(input) {
+            Ok(info) => info,
+            Err(e) => {
+                failed = true;
+                let msg = error_chain(&e);
+                eprint_line(&format!("failreel: error: {msg}"));
+                if args.json {
+                    write_stdout(input_error_line("input", input, &msg).as_bytes())?;
+                }
+                continue;
+            }
+        };
+        let text = if args.json {
+            // The probe's own fields (`path`; `duration` in microseconds), then the names the
+            // other commands' lines use for the same things: `input`, `duration_s`.
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                #[serde(flatten)]
+                info: &'a crate::model::source::MediaInfo,
+                input: &'a Path,
+                duration_s: f64,
+            }
+            let line = Line {
+                info: &info,
+                input,
+                duration_s: info.duration.as_secs_f64(),
+            };
+            match serde_json::to_string(&line) {
+                Ok(j) => format!("{}\n", crate::report::json_safe(&j)),
+                Err(e) => input_error_line("input", input, &e.to_string()),
+            }
+        } else {
+            let text = crate::model::source::describe(&info);
+            let text = crate::report::terminal_safe(&text).into_owned();
+            if k > 0 {
+                format!("\n{text}")
+            } else {
+                text
+            }
+        };
+        write_stdout(text.as_bytes())?;
+    }
+    Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+/// The JSON line of one input's error in a command that goes on with the others (`probe`,
+/// `detect`): `{"event":"error","kind":…,"input":…,"message":…}`.
+fn input_error_line(kind: &str, input: &Path, message: &str) -> String {
+    let line = serde_json::json!({
+        "event": "error", "kind": kind, "input": input, "message": message,
+    });
+    format!("{}\n", crate::report::json_safe(&line.to_string()))
 }
 
 /// What a command that renders talks through: standard output, the terminal sink, JSON
@@ -944,11 +1063,7 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
                 let msg = error_chain(&e);
                 eprint_line(&format!("failreel: error: {msg}"));
                 if args.json {
-                    let line = serde_json::json!({
-                        "event": "error", "kind": e.kind(), "input": input, "message": msg,
-                    });
-                    let line = crate::report::json_safe(&line.to_string()).into_owned();
-                    write_stdout(format!("{line}\n").as_bytes())?;
+                    write_stdout(input_error_line(e.kind(), input, &msg).as_bytes())?;
                 }
                 continue;
             }
@@ -977,4 +1092,45 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
         write_stdout(text.as_bytes())?;
     }
     Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_a_usage_error_naming_it_not_a_panic() {
+        // `bad\xffname.mp4` (Latin-1 from an old card): probe panicked inside ffmpeg-next,
+        // render --out-dir in a worker thread. Now refused before anything runs, exit 2.
+        let bad = OsString::from_vec(b"bad\xffname.mp4".to_vec());
+        let args = |rest: &[OsString]| {
+            let mut a: Vec<OsString> = vec!["failreel".into()];
+            a.extend_from_slice(rest);
+            a
+        };
+        let problem = non_utf8_problem(&args(&["probe".into(), bad.clone()])).unwrap();
+        assert!(
+            problem.starts_with("`bad\u{FFFD}name.mp4` is not UTF-8")
+                && problem.contains("rename it"),
+            "{problem}"
+        );
+        assert_eq!(
+            non_utf8_problem(&args(&["probe".into(), "é 🍳.mp4".into()])),
+            None
+        );
+        for rest in [
+            vec!["probe".into(), bad.clone()],
+            vec![
+                "render".into(),
+                "a.mp4".into(),
+                "--out-dir".into(),
+                bad.clone(),
+            ],
+            vec!["render".into(), "--".into(), bad],
+        ] {
+            assert_eq!(main_with_args(args(&rest)), EXIT_USAGE, "{rest:?}");
+        }
+    }
 }

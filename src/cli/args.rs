@@ -45,22 +45,27 @@ pub enum Command {
     Render(Box<RenderArgs>),
     /// List the presets, or print one as TOML.
     #[command(
-        after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml"
+        after_help = "Examples:\n  failreel presets\n  failreel presets show reels > my-reels.toml\n  failreel presets --json | jq -r 'select(.length.max_s >= 180) | .name'\n  failreel presets show my-preset.toml --json | jq .safe_zone"
     )]
     Presets {
         /// `show <NAME>` prints a preset.
         #[command(subcommand)]
         action: Option<PresetsAction>,
+        /// JSON instead of text: one line per built-in preset (every field, as `show` gives
+        /// them), or with `show` the one preset as one line.
+        #[arg(long, global = true)]
+        json: bool,
     },
-    /// Print what failreel sees in a clip: display size, rotation, frame rate, colour, audio.
+    /// Print what failreel sees in each clip: display size, rotation, frame rate, colour,
+    /// audio.
     #[command(
-        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation"
+        after_help = "Examples:\n  failreel probe IMG_0412.MOV\n  failreel probe IMG_0412.MOV --json | jq .video.rotation\n  failreel probe raw/*.MOV --json | jq -r 'select(.video.hdr == \"hlg\" or .video.hdr == \"pq\") | .input'   # the HDR clips"
     )]
     Probe(ProbeArgs),
     /// Write one frame of the reel, cards included, as a PNG: check a caption without
     /// rendering.
     #[command(
-        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels",
+        after_help = "Examples:\n  failreel preview IMG_0412.MOV --at 2.5 --went-wrong \"Too hot\" -o check.png\n  failreel preview IMG_0412.MOV --start 0:03.2 --at 0 --lesson \"Medium heat\" --preset reels\n  failreel preview IMG_0412.MOV --at 1 --went-wrong \"Too hot\" --json | jq -r .warnings[]?",
         // One frame has no encoder and no cover: these render flags are refused (exit 2),
         // so its help does not offer them.
         mut_arg("crf", |a| a.hide(true)),
@@ -118,9 +123,12 @@ pub enum PresetsAction {
 /// `probe` arguments.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// The clip.
-    pub input: PathBuf,
-    /// Print JSON instead of text.
+    /// The clips (a clip that cannot be read is an error line; the others are still
+    /// probed, and the exit status is 1).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// One JSON line per clip instead of text (a clip that cannot be read: an
+    /// {"event":"error","input",…} line).
     #[arg(long)]
     pub json: bool,
 }
@@ -181,8 +189,9 @@ pub struct RenderArgs {
     /// Output file (one input only); `{preset}` in it becomes the preset's name.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output folder (default ./reels, or the manifest's out_dir; given with --manifest it
-    /// replaces every `out_dir`); files are named <input stem>.<preset>.mp4.
+    /// Output folder (default ./reels; with --manifest, its `out_dir`, else reels/ beside the
+    /// manifest; given with --manifest it replaces every `out_dir`); files are named
+    /// <input stem>.<preset>.mp4.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Reels rendered at once (default: chosen from cores and free memory).
@@ -302,10 +311,12 @@ pub struct ReelFlags {
     /// "Lesson learned" card text (as for --went-wrong).
     #[arg(long, value_parser = card_text_arg, value_name = "TEXT")]
     pub lesson: Option<String>,
-    /// When the went-wrong card appears, on the reel's timeline (default 0).
+    /// When the went-wrong card appears, on the reel's timeline (default 0; with --start
+    /// auto, at the moment found).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_at: Option<Micros>,
-    /// When the went-wrong card goes (default: half the reel).
+    /// When the went-wrong card goes (default: half the reel, or 3 s after a later
+    /// --went-wrong-at; never over the lesson card).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_time_arg, value_name = "TIME")]
     pub went_wrong_until: Option<Micros>,
     /// When the lesson card appears (default: two thirds into the reel).
@@ -431,6 +442,12 @@ pub struct PreviewArgs {
     /// --strict a warning still fails it)
     #[arg(short, long)]
     pub quiet: bool,
+    /// JSON Lines on stdout, as `render --json`: each warning
+    /// ({"event":"warning","input","message"}), then one result line ({"input", "output",
+    /// "status": "ok"|"failed", "at_s", "trim_s", "seconds", "warnings", "error"}); errors
+    /// are {"event":"error",…} lines. Human text goes to stderr.
+    #[arg(long)]
+    pub json: bool,
     /// What the reel is (as for `render`).
     #[command(flatten)]
     pub reel: ReelArgs,

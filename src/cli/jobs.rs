@@ -22,6 +22,16 @@ pub fn request(args: &ReelArgs) -> ReelRequest {
     args.request().without_blank_cards()
 }
 
+/// `--captions FILE` applies to every clip: a file that is missing or malformed is a usage
+/// error (exit 2, before any clip is read), as a bad `--preset FILE` is, not one failure per
+/// clip. (A manifest clip's own `captions` fails that clip, as its missing input does.)
+pub fn captions_flag_problem(flags: &ReelRequest) -> Option<String> {
+    let path = flags.captions.as_deref()?;
+    crate::plan::captions::read_captions(path)
+        .err()
+        .map(|e| format!("--captions: {e}"))
+}
+
 /// Checks what can be checked without opening any file; returns a usage error message.
 /// The request's own values are checked by [`clips_from`], which lists every problem.
 pub fn check_usage(args: &RenderArgs) -> Result<(), String> {
@@ -142,6 +152,7 @@ fn clips(
             ));
         }
     }
+    problems.extend(captions_flag_problem(flags));
     if !problems.is_empty() {
         return Err(problems);
     }

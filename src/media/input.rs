@@ -25,6 +25,9 @@ pub enum ProbeError {
     /// No such file.
     #[error("{0}: no such file: check the path")]
     NotFound(PathBuf),
+    /// A name that is not UTF-8 (libav's binding takes names as UTF-8).
+    #[error("{0}: the name is not UTF-8 (another encoding, such as Latin-1): rename it (convmv -f latin1 -t utf8 --notest NAME)")]
+    NotUtf8(PathBuf),
     /// A folder.
     #[error("{}: is a folder, not a video file: give the clips in it (e.g. {}/*.mp4) or a --manifest listing them", .0.display(), .0.display())]
     Folder(PathBuf),
@@ -90,6 +93,10 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, ProbeError>
         return Err(ProbeError::Empty(path.to_path_buf()));
     }
     std::fs::File::open(path).map_err(|e| ProbeError::Io(path.to_path_buf(), e))?;
+    if path.to_str().is_none() {
+        // ffmpeg-next would panic on it.
+        return Err(ProbeError::NotUtf8(path.to_path_buf()));
+    }
     init_libav();
     ff::format::input(&path).map_err(|e| {
         if starts_with_text(path) {
@@ -410,5 +417,23 @@ mod tests {
         assert_eq!(display_size(1440, 1080, (4, 3), 0), (1920, 1080));
         assert_eq!(display_size(1440, 1080, (4, 3), 270), (1080, 1920));
         assert_eq!(display_size(640, 360, (1, 1), 180), (640, 360));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_name_that_is_not_utf8_is_an_error_not_a_panic() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::env::temp_dir().join(format!("failreel-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(std::ffi::OsStr::from_bytes(b"bad\xffname.mp4"));
+        std::fs::write(&path, b"not empty").unwrap();
+        let e = open_input(&path).err().expect("refused");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(e, ProbeError::NotUtf8(_)), "{e}");
+        assert!(e.to_string().contains("rename it"), "{e}");
+        assert!(matches!(
+            crate::render::existing_reel(&path),
+            crate::render::ExistingReel::Absent
+        ));
     }
 }

@@ -18,6 +18,14 @@ pub struct Mp4Writer {
 impl Mp4Writer {
     /// Creates the MP4 at `tmp`; `output` is the path named in errors, `input` the clip.
     pub fn create(tmp: &Path, output: &Path, input: &Path) -> Result<Mp4Writer, RenderError> {
+        if tmp.to_str().is_none() {
+            // ffmpeg-next would panic on it.
+            let e = std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the name is not UTF-8: rename the folder, or write elsewhere",
+            );
+            return Err(RenderError::output(output, e));
+        }
         let octx =
             ff::format::output_as(&tmp, "mp4").map_err(|e| RenderError::output(output, e))?;
         Ok(Mp4Writer {

@@ -131,7 +131,8 @@ pub fn existing_reel(path: &Path) -> ExistingReel {
         Ok(_) => {}
     }
     let complete = crate::render::output::mp4_is_complete(path);
-    let opened = ff::format::input(&path).ok();
+    // A name that is not UTF-8 cannot be opened through the binding (it would panic).
+    let opened = path.to_str().and_then(|_| ff::format::input(&path).ok());
     let comment = opened
         .as_ref()
         .and_then(|ictx| ictx.metadata().get("comment").map(str::to_string));

@@ -73,7 +73,7 @@ pub enum OutputError {
     },
     /// The output's folder cannot be written to (permission denied, a read-only disk): said
     /// of the output and its folder, not of the hidden lock or temporary that met it.
-    #[error("{path}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another --out-dir or -o)", .folder.display())]
+    #[error("{path}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another -o, or render's --out-dir)", .folder.display())]
     NotWritable {
         /// The output being written.
         path: PathBuf,
@@ -658,7 +658,7 @@ mod tests {
                 assert_eq!(
                     text,
                     format!(
-                        "{}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another --out-dir or -o)",
+                        "{}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another -o, or render's --out-dir)",
                         out.display(),
                         d.path().display()
                     )

@@ -573,7 +573,7 @@ impl Sink for Human {
                 self.say(&line)
             }
             Event::Notice { message } => self.say(message),
-            Event::Plan { plan, would } => {
+            Event::Plan { plan, would, .. } => {
                 if self.opts.plans {
                     self.out
                         .write(&super::terminal_safe(&plan_text(plan, *would)));

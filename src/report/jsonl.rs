@@ -15,6 +15,9 @@ const PROGRESS_EVERY_MS: u128 = 250;
 pub struct JsonLines {
     out: Arc<Out>,
     last_progress: Mutex<HashMap<usize, Instant>>,
+    /// Each started reel's output, by index: progress events carry only the input, which
+    /// the reels of one clip (several presets) share.
+    outputs: Mutex<HashMap<usize, std::path::PathBuf>>,
 }
 
 impl JsonLines {
@@ -23,6 +26,7 @@ impl JsonLines {
         JsonLines {
             out,
             last_progress: Mutex::new(HashMap::new()),
+            outputs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -51,7 +55,7 @@ pub fn exact<T: serde::Serialize + ?Sized>(value: &T) -> Value {
 }
 
 /// A trim as `[start, end]` in seconds of the input (to the millisecond).
-fn trim_s(t: crate::plan::Trim) -> Value {
+pub(crate) fn trim_s(t: crate::plan::Trim) -> Value {
     let ms = |m: crate::model::time::Micros| (m.as_secs_f64() * 1000.0).round() / 1000.0;
     json!([ms(t.start), ms(t.end)])
 }
@@ -88,6 +92,9 @@ pub fn outcome_json(o: &Outcome) -> Value {
     if let Some(e) = o.error_text() {
         m.insert("error".into(), json!(e));
     }
+    if let Some(e) = &o.error {
+        m.insert("error_kind".into(), json!(e.kind()));
+    }
     if let Some(t) = o.trim {
         m.insert("trim_s".into(), trim_s(t));
     }
@@ -97,11 +104,38 @@ pub fn outcome_json(o: &Outcome) -> Value {
     Value::Object(m)
 }
 
+/// The summary line. A dry run's says what a real run would do: `to_render` reels (where a
+/// run says `rendered`), `skipped` up to date, `failed` (they would fail: unreadable, refused
+/// by `--strict`…), with `"dry_run": true`.
+pub fn summary_json(s: &crate::batch::Summary) -> Value {
+    let mut v = json!({
+        "event": "summary", "skipped": s.skipped, "failed": s.failed,
+        "not_started": s.not_started, "warnings": s.warnings, "interrupted": s.interrupted,
+        "seconds": (s.seconds * 1000.0).round() / 1000.0, "dry_run": s.dry_run,
+    });
+    if s.dry_run {
+        v["to_render"] = json!(s.rendered);
+    } else {
+        v["rendered"] = json!(s.rendered);
+    }
+    v
+}
+
 impl Sink for JsonLines {
     fn event(&self, event: &Event) {
         match event {
-            Event::Started { input, output, .. } => {
-                self.emit(&json!({"event": "started", "input": input, "output": output}))
+            Event::Started {
+                index,
+                input,
+                output,
+                ..
+            } => {
+                if let Ok(mut outputs) = self.outputs.lock() {
+                    outputs.insert(*index, output.clone());
+                }
+                self.emit(&json!({
+                    "event": "started", "index": index, "input": input, "output": output,
+                }))
             }
             Event::Progress {
                 index,
@@ -126,10 +160,14 @@ impl Sink for JsonLines {
                     } else {
                         0.0
                     };
-                    self.emit(&json!({
-                        "event": "progress", "input": input, "frames": done, "total": total,
-                        "fps": fps,
-                    }));
+                    let mut v = json!({
+                        "event": "progress", "index": index, "input": input, "frames": done,
+                        "total": total, "fps": fps,
+                    });
+                    if let Some(o) = self.outputs.lock().ok().and_then(|o| o.get(index).cloned()) {
+                        v["output"] = json!(o);
+                    }
+                    self.emit(&v);
                 }
             }
             Event::Warning {
@@ -150,30 +188,32 @@ impl Sink for JsonLines {
                 }
                 self.emit(&v)
             }
-            Event::Plan { plan, would } => self.emit(&json!({
-                "event": "plan", "input": plan.input(), "output": plan.output(),
+            Event::Plan { index, plan, would } => self.emit(&json!({
+                "event": "plan", "index": index, "input": plan.input(), "output": plan.output(),
                 "would": would, "up_to_date": *would == WouldDo::SkipUpToDate,
                 "trim_s": trim_s(plan.trim()), "plan": exact(plan),
                 "shared": exact(&crate::plan::fanout::SharedWork::of(plan)),
             })),
-            Event::CompilePlan { plan, would } => self.emit(&json!({
-                "event": "plan", "output": plan.output, "would": would,
-                "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
-            })),
+            // Named as a compilation's other lines are: its first clip as `input`, all of
+            // them as `parts`.
+            Event::CompilePlan { plan, would } => {
+                let parts: Vec<&std::path::Path> = plan.parts.iter().map(|p| p.input()).collect();
+                self.emit(&json!({
+                    "event": "plan", "index": 0, "input": parts.first(), "parts": parts,
+                    "output": plan.output, "would": would,
+                    "up_to_date": *would == WouldDo::SkipUpToDate, "plan": exact(plan),
+                }))
+            }
             Event::Finished(o) => self.emit(&outcome_json(o)),
-            Event::Summary(s) if !s.dry_run => self.emit(&json!({
-                "event": "summary", "rendered": s.rendered, "skipped": s.skipped,
-                "failed": s.failed, "not_started": s.not_started, "warnings": s.warnings,
-                "interrupted": s.interrupted, "seconds": (s.seconds * 1000.0).round() / 1000.0,
-            })),
+            Event::Summary(s) => self.emit(&summary_json(s)),
             Event::Pass {
+                index,
                 input,
                 output,
                 pass,
                 done,
-                ..
             } => self.emit(&json!({
-                "event": "pass", "input": input, "output": output, "pass": pass,
+                "event": "pass", "index": index, "input": input, "output": output, "pass": pass,
                 "label": pass.label(), "done": (done * 1000.0).round() / 1000.0,
             })),
             Event::Part {
@@ -181,10 +221,7 @@ impl Sink for JsonLines {
             } => self.emit(&json!({
                 "event": "part", "part": part, "parts": parts, "input": input,
             })),
-            Event::Summary(_)
-            | Event::Rendering { .. }
-            | Event::Notice { .. }
-            | Event::Batch { .. } => {}
+            Event::Rendering { .. } | Event::Notice { .. } | Event::Batch { .. } => {}
         }
     }
 
@@ -229,6 +266,26 @@ mod tests {
         )));
         let v = outcome_json(&failed);
         assert_eq!(v["status"], "failed");
+        assert_eq!(v["error_kind"], "output");
+        // What kind of failure, for a script that retries a full disk but not a bad clip.
+        for (e, kind) in [
+            (
+                ClipError::Probe(Arc::new(crate::media::input::ProbeError::NotFound(
+                    PathBuf::from("b.mp4"),
+                ))),
+                "input",
+            ),
+            (
+                ClipError::Strict {
+                    input: PathBuf::from("b.mp4"),
+                    warnings: vec!["short".into()],
+                },
+                "strict",
+            ),
+        ] {
+            failed.error = Some(Arc::new(e));
+            assert_eq!(outcome_json(&failed)["error_kind"], kind);
+        }
         assert!(v["error"]
             .as_str()
             .unwrap()

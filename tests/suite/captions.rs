@@ -157,9 +157,14 @@ fn malformed_captions_name_the_file_and_line() {
         "-o",
         s(&dir.path().join("o.mp4")),
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    // Given as a flag it applies to every clip: a usage error (exit 2) before any clip is
+    // read, as a bad `--preset FILE` is (it was one failure per clip, exit 1).
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.srt:6:"), "{err}");
+    assert!(
+        err.contains("--captions: ") && err.contains("bad.srt:6:"),
+        "{err}"
+    );
     assert!(err.contains("is not a time"), "{err}");
     assert!(!dir.path().join("o.mp4").exists());
 }

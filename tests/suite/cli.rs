@@ -241,6 +241,18 @@ fn dry_run_prints_the_plan_and_renders_nothing() {
     assert_eq!(r.status.code(), Some(0));
     assert!(!outs.exists() || list(&outs).is_empty());
     let line = plan_line(&r.stdout);
+    assert_eq!(
+        line["index"], 0,
+        "the clip's place, as result lines give it"
+    );
+    // The counts a script needs without counting lines (the terminal's "dry run: …" line).
+    let summary = json_lines(&r.stdout).pop().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(
+        (&summary["to_render"], &summary["failed"]),
+        (&1.into(), &0.into())
+    );
     let plan = &line["plan"];
     assert_eq!(plan["segments"][0]["trim"]["start"], 500_000);
     assert_eq!(plan["video"]["crop_path"][0]["rect"]["width"], 202);
@@ -313,6 +325,18 @@ fn presets_probe_completions_and_man() {
         failreel(&["presets", "show", "vine"]).status.code(),
         Some(2)
     );
+    // For scripts: one JSON line per built-in, and `show` as one line, the TOML's fields.
+    let listed = json_lines(&failreel(&["presets", "--json"]).stdout);
+    let names: Vec<&str> = listed.iter().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["tiktok", "reels", "shorts", "everywhere", "stories"]
+    );
+    let shown = json_lines(&failreel(&["presets", "show", "reels", "--json"]).stdout);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["safe_zone"]["top"], 269);
+    assert_eq!(shown[0]["cards"]["style"]["box_opacity"], 0.68);
+    assert_eq!(shown[0], listed[1]);
 
     let dir = workdir();
     let clip = grey_clip(dir.path(), "clip.mp4", 1.0, 30);
@@ -331,6 +355,25 @@ fn presets_probe_completions_and_man() {
         failreel(&["probe", "/nonexistent.mov"]).status.code(),
         Some(1)
     );
+    // A folder's worth at once: one JSON line per clip, a clip that cannot be read an error
+    // line naming it, the others still probed, exit 1.
+    let r = failreel(&["probe", s(&clip), "/nonexistent.mov", s(&clip), "--json"]);
+    assert_eq!(r.status.code(), Some(1));
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["video"]["display_width"], 640);
+    // Beside `path` and `duration` (µs), the names every other command's lines use.
+    assert_eq!(
+        (&lines[0]["input"], &lines[0]["duration_s"]),
+        (&lines[0]["path"], &1.0.into())
+    );
+    assert_eq!(lines[1]["event"], "error");
+    assert_eq!(lines[1]["input"], "/nonexistent.mov");
+    assert_eq!(lines[2]["path"], lines[0]["path"]);
+    let r = failreel(&["probe", s(&clip), s(&clip)]);
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert_eq!(text.matches("30.000 fps").count(), 2, "{text}");
+    assert!(text.contains("\n\n"), "clips apart: {text}");
 
     let r = failreel(&["completions", "bash"]);
     assert!(String::from_utf8(r.stdout).unwrap().contains("failreel"));

@@ -412,6 +412,13 @@ fn a_parts_warning_names_its_clip_in_json_as_render_does() {
         .collect();
     let inputs: Vec<&str> = short.iter().map(|v| v["input"].as_str().unwrap()).collect();
     assert_eq!(inputs, [s(&a), s(&b)], "{short:?}");
+    // The dry run's plan line is named as the result line would be (it had no `input`).
+    let plan = json_lines(&o.stdout)
+        .into_iter()
+        .find(|v| v["event"] == "plan")
+        .unwrap();
+    assert_eq!(plan["input"], s(&a));
+    assert_eq!(plan["parts"], serde_json::json!([s(&a), s(&b)]));
     for v in &short {
         assert!(
             v["message"]

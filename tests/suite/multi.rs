@@ -189,6 +189,28 @@ fn a_reel_rendered_alone_is_the_same_as_from_a_multi_preset_run_and_resume_is_pe
     let lines = json_lines(&r.stdout);
     assert_eq!(status_of(&lines, "clip.reels.mp4"), "ok");
     assert_eq!(status_of(&lines, "clip.shorts.mp4"), "ok");
+    // The two reels of one clip share its `input`: each started, pass and progress line says
+    // which reel it is (`index`, and progress its `output`, as started names it).
+    let started: std::collections::HashMap<u64, &Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "started")
+        .map(|l| {
+            (
+                l["index"].as_u64().expect("started has an index"),
+                &l["output"],
+            )
+        })
+        .collect();
+    assert_eq!(started.len(), 2, "{lines:?}");
+    let progress: Vec<&Value> = lines.iter().filter(|l| l["event"] == "progress").collect();
+    assert!(!progress.is_empty(), "{lines:?}");
+    let passes = lines.iter().filter(|l| l["event"] == "pass");
+    for l in progress.into_iter().chain(passes) {
+        let index = l["index"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no index: {l}"));
+        assert_eq!(&l["output"], started[&index], "{l}");
+    }
     let reels = d.join("reels/clip.reels.mp4");
     let shorts = d.join("reels/clip.shorts.mp4");
 

@@ -321,7 +321,8 @@ fn preview_refuses_the_encoder_and_cover_flags_it_has_no_use_for() {
 fn preview_takes_quiet_as_render_does() {
     // A script previewing each clip got every warning and a "wrote" line on stderr, and
     // `-q` (as render and compile take) was refused by clap ("unexpected argument '-q'").
-    // `-q` silences both; errors are still said, --strict still fails. Cost: two previews
+    // `-q` silences both; errors are still said, --strict still fails. `--json` gives what
+    // `render --json` would (no JSON at all before). Cost: two previews
     // of a cached 2 s 320x180 clip without passes, ~0.2 s.
     let dir = workdir();
     let d = dir.path();
@@ -338,8 +339,25 @@ fn preview_takes_quiet_as_render_does() {
         "-o",
         s(&png),
     ];
-    let o = failreel_exit(&[&base[..], &["-q"]].concat(), 0);
+    let o = failreel_exit(&[&base[..], &["-q", "--json"]].concat(), 0);
     assert!(o.stderr.is_empty(), "{}", all_text(&o));
+    // --json (as render's): the warning as a line naming the clip, then the result line;
+    // quiet silences only the human text.
+    let lines = json_lines(&o.stdout);
+    let (result, warnings) = lines.split_last().expect("a result line");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["event"] == "warning" && w["input"] == s(&clip)),
+        "{lines:?}"
+    );
+    assert_eq!(result["status"], "ok", "{result}");
+    assert_eq!(result["output"], s(&png));
+    assert_eq!(result["at_s"], 0.5);
+    assert_eq!(
+        result["warnings"].as_array().map(Vec::len),
+        Some(warnings.len())
+    );
     // The still is written all the same: the reel's full size.
     let v = video_stream(&png);
     assert_eq!(
@@ -348,6 +366,9 @@ fn preview_takes_quiet_as_render_does() {
         "{v}"
     );
     // The picture is enlarged (a warning): --strict fails it, quiet or not, and says why.
-    let o = failreel(&[&base[..], &["--quiet", "--strict", "--force"]].concat());
+    let o = failreel(&[&base[..], &["--quiet", "--strict", "--force", "--json"]].concat());
     assert_exit_says(&o, 1, "--strict makes warnings failures");
+    let result = json_lines(&o.stdout).pop().unwrap();
+    assert_eq!(result["status"], "failed", "{result}");
+    assert!(result["error"].as_str().unwrap().contains("--strict"));
 }
