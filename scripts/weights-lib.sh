@@ -1,4 +1,5 @@
-# Shared by the weight installers (install-yamnet.sh, install-blazeface.sh); sourced, not run.
+# Shared by the weight installers (install-yamnet.sh, install-blazeface.sh,
+# install-objects.sh); sourced, not run.
 
 # weights_dir SUBDIR OVERRIDE: the folder failreel reads a model's weights from, as failreel
 # finds it: $OVERRIDE (the variable's value), else $XDG_DATA_HOME/failreel/SUBDIR, else

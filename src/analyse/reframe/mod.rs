@@ -9,7 +9,9 @@
 //!    against it, colour, skin tone, edges and a pull to the centre, as a column profile.
 //! 3. [`people`]: faces (rustface, once a second and wherever a cut may start) linked into
 //!    tracks per shot; each sample's people are its subject, before the profile; where they
-//!    cannot share a window, the one who talks ([`speaker`]: the mouth that moves).
+//!    cannot share a window, the one who talks ([`speaker`]: the mouth that moves). In a
+//!    shot where no face is found, [`objects`]: people seen whole or from the back, else a
+//!    thing (a bicycle, a mug, a dog), from mediapipe's SSD object detector.
 //! 4. [`camera`]: shots, and per shot steady / track / fill / centre.
 //! 5. Each cut's exact frame is found on tiny thumbnails of the frames between the two
 //!    samples around it, so the window jumps on the cut's own frame and never pans across.
@@ -22,6 +24,7 @@
 
 pub mod blazeface;
 pub mod camera;
+pub mod objects;
 pub mod people;
 pub mod proxy;
 pub mod signals;
@@ -39,7 +42,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 19;
+const VERSION: u32 = 20;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;
@@ -59,6 +62,8 @@ struct Key<'a> {
     moment: Option<Micros>,
     /// The second face detector's weights (path, size, modification time), when installed.
     second_detector: Option<(std::path::PathBuf, u64, u64)>,
+    /// The object detector's weights, likewise.
+    objects: Option<(std::path::PathBuf, u64, u64)>,
 }
 
 /// What the pass decided (cached).
@@ -194,6 +199,7 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
         window: (window.width, window.height),
         moment,
         second_detector: blazeface::stamp(),
+        objects: objects::stamp(),
     };
     let cacheable = plan.source().size > 0;
     let cached = if cacheable {
@@ -230,7 +236,10 @@ pub fn complete(plan: &mut RenderPlan, cores: usize) -> Result<(), RenderError> 
     };
     let r = plan.video.reframe.as_mut().expect("needs_reframe_pass");
     r.analysed = true;
-    r.note = blazeface::status();
+    r.note = match (blazeface::status(), objects::status()) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     r.moment = moment;
     r.keyframes = decided.keyframes;
     r.shots = decided.shots;
@@ -281,6 +290,7 @@ fn decide(
         obs,
         width: pw,
         faces,
+        thumbs,
         ..
     } = match keyframes {
         Some(kt) => keyframe_observations(spec, fps, frames, &kt, cores)?,
@@ -332,7 +342,7 @@ fn decide(
             speaker::talking(&obs, &tracks[i], &cut_samples, hold, per_sec(0.5))
         }
     };
-    let people = people::subjects(
+    let mut people = people::subjects(
         &tracks,
         &cut_samples,
         obs.len(),
@@ -341,6 +351,21 @@ fn decide(
         hold,
         &talk,
         per_sec(speaker::SWITCH_AFTER_S),
+    );
+    // Shots where no face is found: people seen whole, from the back or cut by the edge,
+    // else a thing (a bicycle, a dog, a mug), from the object detector.
+    // The model is loaded at the first look a shot needs.
+    objects::fill(
+        &mut people,
+        &thumbs,
+        &cut_samples,
+        pw as f32,
+        win,
+        per_sec(1.0),
+        |t| match objects::shared() {
+            Ok(det) => det.find(&t.rgb, t.width, t.height),
+            Err(_) => Vec::new(),
+        },
     );
     let shots = camera::plan_shots(&obs, &cut_samples, pw as f32, win, rate, &emphasis, &people);
     let room = full.width.saturating_sub(window.width);
@@ -452,6 +477,15 @@ pub struct Sampled {
     pub splits: Vec<u64>,
     /// The faces found, for each sample the detector looked at (in sample order).
     pub faces: Vec<(usize, Vec<people::Face>)>,
+    /// The pictures of the samples the face detector looked at for its own reasons (in
+    /// sample order), kept for the object detector when it is installed.
+    pub thumbs: Vec<(usize, proxy::Thumb)>,
+}
+
+/// Whether the proxy pictures the face detector looks at are kept for the object detector
+/// (its weights are installed; they are loaded only if a shot needs a look).
+fn keeps_thumbs() -> bool {
+    objects::stamp().is_some()
 }
 
 /// Whether the face detector looks at sample `k` with observation `o`: once a second, and
@@ -525,6 +559,7 @@ pub fn rate_observations(
     let mut obs: Vec<signals::Observation> = Vec::with_capacity(samples as usize);
     let mut prev: Option<proxy::Thumb> = None;
     let mut faces: Vec<(usize, Vec<people::Face>)> = Vec::new();
+    let mut thumbs: Vec<(usize, proxy::Thumb)> = Vec::new();
     let mut finder: Option<people::FaceFinder> = None;
     for (s, &(first_sample, ..)) in stretches.into_iter().zip(&jobs) {
         // A stretch that ended early (its input did) leaves samples to repeat the last.
@@ -551,6 +586,9 @@ pub fn rate_observations(
                     && looks_for_faces(*k as u64, &obs[*k])
             });
             let primary = looks_for_faces(first_sample, o);
+            if let (true, Some(t)) = (primary && keeps_thumbs(), s.first.as_ref()) {
+                thumbs.push((first_sample as usize, t.clone()));
+            }
             if primary || follow {
                 let finder = finder.get_or_insert_with(people::FaceFinder::new);
                 let f = finder.look_at(
@@ -568,6 +606,7 @@ pub fn rate_observations(
             }
         }
         faces.extend(s.faces);
+        thumbs.extend(s.thumbs);
         obs.extend(part);
         prev = s.last.or(prev);
     }
@@ -581,6 +620,7 @@ pub fn rate_observations(
         width,
         splits: splits.iter().map(|s| s.0).collect(),
         faces,
+        thumbs,
     })
 }
 
@@ -597,6 +637,8 @@ struct Stretch {
     second_grey: Option<people::Pictures>,
     /// Faces at the samples after the first that the detector looked at.
     faces: Vec<(usize, Vec<people::Face>)>,
+    /// The pictures of those samples, for the object detector (see [`Sampled::thumbs`]).
+    thumbs: Vec<(usize, proxy::Thumb)>,
 }
 
 fn observe_stretch(
@@ -614,7 +656,9 @@ fn observe_stretch(
         first_grey: None,
         second_grey: None,
         faces: Vec::new(),
+        thumbs: Vec::new(),
     };
+    let keep = keeps_thumbs();
     // The look at the previous sample found only faces that need a second sighting.
     let mut follow = false;
     let mut finder: Option<people::FaceFinder> = None;
@@ -635,6 +679,9 @@ fn observe_stretch(
             // A look made for its own reasons whose faces all need a second sighting is
             // followed by a look at the next sample (which is not followed up itself).
             let primary = looks_for_faces(k, &o);
+            if primary && keep {
+                out.thumbs.push((k as usize, t.clone()));
+            }
             if primary || follow {
                 let f = finder.get_or_insert_with(people::FaceFinder::new).look(
                     g,
@@ -730,11 +777,16 @@ fn keyframe_observations(
     let mut series = signals::Analyser::new();
     let (mut times, mut obs, mut pw) = (Vec::new(), Vec::new(), 0usize);
     let mut faces = Vec::new();
+    let mut kept = Vec::new();
+    let keep = keeps_thumbs();
     for (a, (thumbs, found)) in &stretches {
         let (Some((_, first)), Some((_, after))) = (thumbs.first(), thumbs.last()) else {
             continue;
         };
         faces.push((obs.len(), found.clone()));
+        if keep {
+            kept.push((obs.len(), first.clone()));
+        }
         pw = first.width;
         let between = series.push(first);
         let mut pair = signals::Analyser::new();
@@ -753,6 +805,7 @@ fn keyframe_observations(
         width: pw,
         splits: Vec::new(),
         faces,
+        thumbs: kept,
     })
 }
 
