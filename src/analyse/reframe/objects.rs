@@ -401,30 +401,48 @@ pub fn fill(
     width: f32,
     win: f32,
     every: usize,
-    mut find: impl FnMut(&Thumb) -> Vec<Found>,
+    find: impl Fn(&Thumb) -> Vec<Found> + Sync,
 ) {
+    use rayon::prelude::*;
     let n = people.len();
     let mut bounds = vec![0];
     bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < n));
     bounds.push(n);
+    // The pictures each shot without a face looks at, at most one each `every` samples.
+    let mut plan: Vec<(usize, usize, Vec<usize>)> = Vec::new();
     for shot in bounds.windows(2) {
         let (a, b) = (shot[0], shot[1]);
         if people[a..b].iter().any(Option::is_some) {
             continue;
         }
-        let mut known: Vec<(usize, Subject)> = Vec::new();
+        let mut picks = Vec::new();
         let mut last: Option<usize> = None;
-        let mut looks = 0usize;
-        for (k, t) in thumbs.iter().filter(|(k, _)| (a..b).contains(k)) {
-            if last.is_some_and(|l| k - l < every) {
+        for (i, (k, _)) in thumbs.iter().enumerate() {
+            if !(a..b).contains(k) || last.is_some_and(|l| k - l < every) {
                 continue;
             }
             last = Some(*k);
-            looks += 1;
-            if let Some(s) = subject_of(&find(t), width, win) {
-                known.push((*k, s));
-            }
+            picks.push(i);
         }
+        plan.push((a, b, picks));
+    }
+    // The looks are independent: side by side on the cores (the pass waits for them).
+    let all: Vec<usize> = plan
+        .iter()
+        .flat_map(|(_, _, p)| p.iter().copied())
+        .collect();
+    let seen: Vec<Option<Subject>> = all
+        .par_iter()
+        .map(|&i| subject_of(&find(&thumbs[i].1), width, win))
+        .collect();
+    let mut seen = seen.into_iter();
+    for (a, b, picks) in plan {
+        let looks = picks.len();
+        let known: Vec<(usize, Subject)> = picks
+            .iter()
+            .zip(seen.by_ref())
+            .filter_map(|(&i, s)| s.map(|s| (thumbs[i].0, s)))
+            .collect();
         if known.is_empty() || known.len() * 2 < looks {
             continue;
         }
@@ -536,10 +554,10 @@ mod tests {
         let face = subject_of(&[person(0.5, 0.9)], 100.0, 40.0);
         people[..10].fill(face);
         let thumbs: Vec<(usize, Thumb)> = (0..45).step_by(5).map(thumb).collect();
-        let mut looked = Vec::new();
+        let looked = std::sync::Mutex::new(Vec::new());
         fill(&mut people, &thumbs, &[10, 30], 100.0, 40.0, 5, |t| {
             let k = t.rgb[0] as usize;
-            looked.push(k);
+            looked.lock().unwrap().push(k);
             match k {
                 10 => vec![person(0.3, 0.6)],
                 15 => vec![person(0.5, 0.56), person(0.45, 0.3)],
@@ -552,6 +570,8 @@ mod tests {
                 _ => Vec::new(),
             }
         });
+        let mut looked = looked.into_inner().unwrap();
+        looked.sort_unstable();
         assert_eq!(
             looked,
             [10, 15, 20, 25, 30, 35, 40],
