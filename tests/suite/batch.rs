@@ -61,7 +61,7 @@ fn manifest_batch_renders_in_parallel_and_resumes() {
     let d = dir.path();
     let manifest = week(d, "Medium heat");
     // Run from another folder: every path is relative to the manifest.
-    let r = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+    let r = failreel_command(&[])
         .args([
             "render",
             "--manifest",
@@ -288,7 +288,7 @@ fn resume_does_not_depend_on_how_the_manifests_path_is_spelled() {
     let week_dir = top.join("week");
     let manifest = week(&week_dir, "b's lesson");
     let run = |cwd: &Path, m: &str| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+        let o = failreel_command(&[])
             .args(["render", "--manifest", m, "--json"])
             .current_dir(cwd)
             .output()

@@ -166,7 +166,7 @@ fn sigterm_cancels_a_preview_during_its_passes_and_writes_nothing() {
             .write(p);
     });
     let png = d.join("p.png");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+    let child = failreel_command(&[])
         .args([
             "preview",
             s(&clip),

@@ -493,7 +493,7 @@ fn cards_appear_inside_the_safe_zone_at_their_times_with_every_animation() {
 
 /// Renders with the analysis cache in `cache`.
 fn render_cached(input: &Path, out: &Path, cache: &Path) {
-    let r = std::process::Command::new(env!("CARGO_BIN_EXE_failreel"))
+    let r = failreel_command(&[])
         .args(["render", s(input), "-o", s(out), "--force", "-q"])
         .args(["--encoder-preset", "ultrafast"])
         .env("FAILREEL_CACHE_DIR", cache)
