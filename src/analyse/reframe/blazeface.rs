@@ -83,17 +83,8 @@ pub struct BlazeFace {
 impl BlazeFace {
     /// Reads the model file at `path`; an error names it and says what is wrong.
     pub fn load(path: &Path) -> Result<BlazeFace, String> {
-        use std::io::Read;
-        let err = |e: String| format!("{}: {e}", path.display());
-        let f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-        let mut buf = Vec::new();
-        f.take(MAX_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| err(e.to_string()))?;
-        if buf.len() as u64 > MAX_BYTES {
-            return Err(err("larger than the BlazeFace model is".into()));
-        }
-        Self::from_bytes(&buf).map_err(err)
+        let buf = super::tflite::read_file(path, MAX_BYTES, "the BlazeFace model")?;
+        Self::from_bytes(&buf).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// The detector from a model file's bytes: it must take one 1x192x192x3 picture and give

@@ -208,6 +208,22 @@ struct Tensor {
     sparsity: Option<Sparsity>,
 }
 
+/// The bytes of the model file at `path`, refusing one over `max` bytes (`what` names the
+/// model in that error); every error names the file.
+pub fn read_file(path: &std::path::Path, max: u64, what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let err = |e: String| format!("{}: {e}", path.display());
+    let f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| err(e.to_string()))?;
+    if buf.len() as u64 > max {
+        return Err(err(format!("larger than {what} is")));
+    }
+    Ok(buf)
+}
+
 /// A loaded model.
 pub struct Model {
     tensors: Vec<Tensor>,
