@@ -25,6 +25,19 @@ pub fn weights_dir(var: &str, sub: &str) -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| h.join(".local").join("share").join("failreel").join(sub)))
 }
 
+/// A file's size and modification time (ns since the epoch; 0 when the system gives none),
+/// what tells installed weights apart in a cache key without reading them; None when it is
+/// not a file.
+pub fn file_stamp(path: &std::path::Path) -> Option<(u64, u64)> {
+    let m = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    let t = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |t| t.as_nanos() as u64);
+    Some((m.len(), t))
+}
+
 /// The cache folder, if one can be named.
 pub fn dir() -> Option<PathBuf> {
     env("FAILREEL_CACHE_DIR")

@@ -111,15 +111,7 @@ pub fn stamp() -> Option<(PathBuf, Vec<(u64, u64)>)> {
 fn stamp_of(d: PathBuf) -> Option<(PathBuf, Vec<(u64, u64)>)> {
     let files = FILES
         .iter()
-        .map(|f| {
-            let m = std::fs::metadata(d.join(f)).ok().filter(|m| m.is_file())?;
-            let t = m
-                .modified()
-                .ok()?
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok();
-            Some((m.len(), t.map_or(0, |t| t.as_nanos() as u64)))
-        })
+        .map(|f| crate::analyse::cache::file_stamp(&d.join(f)))
         .collect::<Option<Vec<_>>>()?;
     Some((d, files))
 }

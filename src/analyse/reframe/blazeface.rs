@@ -17,9 +17,8 @@
 //! (mediapipe's: overlapping boxes averaged by score).
 
 use super::people::Face;
-use super::tflite::Model;
+use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// The model file's name, in [`model_dir`].
 pub const FILE: &str = "face_detection_full_range_sparse.tflite";
@@ -35,44 +34,36 @@ const MERGE_IOU: f32 = 0.3;
 /// The largest model file read (the expected one is 677 KB).
 const MAX_BYTES: u64 = 8 << 20;
 
-/// The folder the model is read from: `$FAILREEL_BLAZEFACE_DIR`, else
-/// `$XDG_DATA_HOME/failreel/blazeface`, else `~/.local/share/failreel/blazeface`.
+/// The model file: `$FAILREEL_BLAZEFACE_DIR`, else `$XDG_DATA_HOME/failreel/blazeface`, else
+/// `~/.local/share/failreel/blazeface`.
+static MODEL: ModelFile<BlazeFace> =
+    ModelFile::new("FAILREEL_BLAZEFACE_DIR", "blazeface", FILE, BlazeFace::load);
+
+/// The folder the model is read from.
 pub fn model_dir() -> Option<PathBuf> {
-    crate::analyse::cache::weights_dir("FAILREEL_BLAZEFACE_DIR", "blazeface")
+    MODEL.dir()
 }
 
 /// What tells installed weights apart, for the reframe cache key: the file's path, size and
 /// modification time (nothing is read); None when it is not there.
 pub fn stamp() -> Option<(PathBuf, u64, u64)> {
-    let p = model_dir()?.join(FILE);
-    let m = std::fs::metadata(&p).ok().filter(|m| m.is_file())?;
-    let t = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |t| t.as_nanos() as u64);
-    Some((p, m.len(), t))
+    MODEL.stamp()
 }
 
 /// The detector, loaded once per process; `Err` says why there is none.
 pub fn shared() -> &'static Result<BlazeFace, String> {
-    static MODEL: OnceLock<Result<BlazeFace, String>> = OnceLock::new();
-    MODEL.get_or_init(|| match model_dir() {
-        Some(d) => BlazeFace::load(&d.join(FILE)),
-        None => Err("no model folder (set FAILREEL_BLAZEFACE_DIR or HOME)".into()),
-    })
+    MODEL.shared()
 }
 
-/// One line for the user on the second detector: None when it is loaded, else what is
-/// wrong and what to do.
+/// One line for the user on the second detector: None when it is installed (and, if this
+/// process loaded it, loads), else what is wrong and what to do. It does not load the model.
 pub fn status() -> Option<String> {
-    match shared() {
-        Ok(_) => None,
-        Err(e) => Some(format!(
-            "--focus auto: the second face detector (BlazeFace) is not available ({e}); \
+    MODEL.missing().map(|why| {
+        format!(
+            "--focus auto: the second face detector (BlazeFace) is not available ({why}); \
              faces turned away, small or under helmets may be missed. `make deps` installs it"
-        )),
-    }
+        )
+    })
 }
 
 /// mediapipe's BlazeFace full-range face detector.

@@ -17,9 +17,8 @@
 
 use super::camera::Subject;
 use super::proxy::Thumb;
-use super::tflite::Model;
+use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// The model file's name, in [`model_dir`].
 pub const FILE: &str = "object_detection_ssd_mobilenetv2_oidv4_fp16.tflite";
@@ -81,50 +80,37 @@ const NMS_IOU: f32 = 0.4;
 /// The largest model file read (the expected one is 9.8 MB).
 const MAX_BYTES: u64 = 16 << 20;
 
-/// The folder the model is read from: `$FAILREEL_OBJECTS_DIR`, else
-/// `$XDG_DATA_HOME/failreel/objects`, else `~/.local/share/failreel/objects`.
+/// The model file: `$FAILREEL_OBJECTS_DIR`, else `$XDG_DATA_HOME/failreel/objects`, else
+/// `~/.local/share/failreel/objects`.
+static MODEL: ModelFile<Objects> =
+    ModelFile::new("FAILREEL_OBJECTS_DIR", "objects", FILE, Objects::load);
+
+/// The folder the model is read from.
 pub fn model_dir() -> Option<PathBuf> {
-    crate::analyse::cache::weights_dir("FAILREEL_OBJECTS_DIR", "objects")
+    MODEL.dir()
 }
 
 /// What tells installed weights apart, for the reframe cache key: the file's path, size and
 /// modification time (nothing is read); None when it is not there.
 pub fn stamp() -> Option<(PathBuf, u64, u64)> {
-    let p = model_dir()?.join(FILE);
-    let m = std::fs::metadata(&p).ok().filter(|m| m.is_file())?;
-    let t = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |t| t.as_nanos() as u64);
-    Some((p, m.len(), t))
+    MODEL.stamp()
 }
 
-/// The detector, loaded at the first call.
-static MODEL: OnceLock<Result<Objects, String>> = OnceLock::new();
-
-/// The detector, loaded once per process; `Err` says why there is none.
+/// The detector, loaded at its first use, once per process; `Err` says why there is none.
 pub fn shared() -> &'static Result<Objects, String> {
-    MODEL.get_or_init(|| match model_dir() {
-        Some(d) => Objects::load(&d.join(FILE)),
-        None => Err("no model folder (set FAILREEL_OBJECTS_DIR or HOME)".into()),
-    })
+    MODEL.shared()
 }
 
 /// One line for the user on the object detector: None when it is installed (and, if this
 /// process loaded it, loads), else what is wrong and what to do. It does not load the
 /// model (a plan from the cache needs none).
 pub fn status() -> Option<String> {
-    let why = match MODEL.get() {
-        Some(Err(e)) => e.clone(),
-        Some(Ok(_)) => return None,
-        None if stamp().is_some() => return None,
-        None => "not installed".to_string(),
-    };
-    Some(format!(
-        "--focus auto: the object detector is not available ({why}); people whose face is \
-         not seen, bicycles and animals may be missed. `make deps` installs it"
-    ))
+    MODEL.missing().map(|why| {
+        format!(
+            "--focus auto: the object detector is not available ({why}); people whose face \
+             is not seen, bicycles and animals may be missed. `make deps` installs it"
+        )
+    })
 }
 
 /// One thing found, in fractions of the upright picture.

@@ -224,6 +224,68 @@ pub fn read_file(path: &std::path::Path, max: u64, what: &str) -> Result<Vec<u8>
     Ok(buf)
 }
 
+/// One detector's model file as installed by `make deps`: where it is (`$VAR`, else the
+/// data folder's `SUB`, [`crate::analyse::cache::weights_dir`]), its stamp for cache keys,
+/// and the detector loaded from it once per process.
+pub struct ModelFile<T: 'static> {
+    var: &'static str,
+    sub: &'static str,
+    file: &'static str,
+    load: fn(&std::path::Path) -> Result<T, String>,
+    loaded: std::sync::OnceLock<Result<T, String>>,
+}
+
+impl<T> ModelFile<T> {
+    /// The file `file` in the folder `$var`, else `sub` in the data folder, read by `load`.
+    pub const fn new(
+        var: &'static str,
+        sub: &'static str,
+        file: &'static str,
+        load: fn(&std::path::Path) -> Result<T, String>,
+    ) -> Self {
+        ModelFile {
+            var,
+            sub,
+            file,
+            load,
+            loaded: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The folder the file is read from.
+    pub fn dir(&self) -> Option<std::path::PathBuf> {
+        crate::analyse::cache::weights_dir(self.var, self.sub)
+    }
+
+    /// The file's path, size and modification time (nothing is read); None when it is not
+    /// there.
+    pub fn stamp(&self) -> Option<(std::path::PathBuf, u64, u64)> {
+        let p = self.dir()?.join(self.file);
+        let (len, t) = crate::analyse::cache::file_stamp(&p)?;
+        Some((p, len, t))
+    }
+
+    /// The detector, loaded at the first call; `Err` says why there is none.
+    pub fn shared(&self) -> &Result<T, String> {
+        self.loaded.get_or_init(|| match self.dir() {
+            Some(d) => (self.load)(&d.join(self.file)),
+            None => Err(format!("no model folder (set {} or HOME)", self.var)),
+        })
+    }
+
+    /// Why the detector is not available: None when it is installed (and, if this process
+    /// loaded it, loads), else the reason. It never loads the model: a plan from the cache
+    /// needs none.
+    pub fn missing(&self) -> Option<String> {
+        match self.loaded.get() {
+            Some(Err(e)) => Some(e.clone()),
+            Some(Ok(_)) => None,
+            None if self.stamp().is_some() => None,
+            None => Some("not installed".into()),
+        }
+    }
+}
+
 /// A loaded model.
 pub struct Model {
     tensors: Vec<Tensor>,
