@@ -965,13 +965,7 @@ fn conv2d(
         return Ok(out);
     }
     slide(x, xs, &mut out, os, (kh, kw), &c, |acc, k, xin| {
-        let wk = &w[k * ci * co..][..ci * co];
-        for (i, &xv) in xin.iter().enumerate() {
-            let wr = &wk[i * co..][..co];
-            for (a, &wv) in acc.iter_mut().zip(wr) {
-                *a += xv * wv;
-            }
-        }
+        accumulate(acc, xin, &w[k * ci * co..][..ci * co], co, 0);
     });
     apply(c.act, &mut out);
     Ok(out)
@@ -1009,14 +1003,26 @@ fn pointwise(x: &[f32], ci: usize, w: &[f32], co: usize, out: &mut [f32]) {
     }
     // The outputs past the last block of 8, and the pixels past the last block of 4.
     for p in 0..pixels {
-        let row = &x[p * ci..][..ci];
         let from = if p < pb { cb } else { 0 };
-        let acc = &mut out[p * co + from..(p + 1) * co];
-        for (i, &xv) in row.iter().enumerate() {
-            let wr = &w[i * co + from..(i + 1) * co];
-            for (a, &wv) in acc.iter_mut().zip(wr) {
-                *a += xv * wv;
-            }
+        accumulate(
+            &mut out[p * co + from..(p + 1) * co],
+            &x[p * ci..][..ci],
+            w,
+            co,
+            from,
+        );
+    }
+}
+
+/// `acc` (outputs `from..co` of one pixel) += `x` (its `ci` inputs) times `w` (`ci` x
+/// `co`), input by input: the plain convolution's sum, shared by [`conv2d`]'s window and
+/// [`pointwise`]'s edges.
+#[inline]
+fn accumulate(acc: &mut [f32], x: &[f32], w: &[f32], co: usize, from: usize) {
+    for (i, &xv) in x.iter().enumerate() {
+        let wr = &w[i * co + from..(i + 1) * co];
+        for (a, &wv) in acc.iter_mut().zip(wr) {
+            *a += xv * wv;
         }
     }
 }
