@@ -884,11 +884,7 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
             Ok(info) => info,
             Err(e) => {
                 failed = true;
-                let msg = error_chain(&e);
-                eprint_line(&format!("failreel: error: {msg}"));
-                if args.json {
-                    write_stdout(input_error_line("input", input, &msg).as_bytes())?;
-                }
+                input_failed(args.json, "input", input, &error_chain(&e))?;
                 continue;
             }
         };
@@ -923,6 +919,16 @@ fn run_probe(args: ProbeArgs) -> Result<i32, AppError> {
         write_stdout(text.as_bytes())?;
     }
     Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+/// Says that one input of a command that goes on with the others (`probe`, `detect`)
+/// failed: on the terminal, and with `json` as its error line.
+fn input_failed(json: bool, kind: &str, input: &Path, message: &str) -> Result<(), AppError> {
+    eprint_line(&format!("failreel: error: {message}"));
+    if json {
+        write_stdout(input_error_line(kind, input, message).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The JSON line of one input's error in a command that goes on with the others (`probe`,
@@ -1060,11 +1066,7 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
             Ok(d) => d,
             Err(e) => {
                 failed = true;
-                let msg = error_chain(&e);
-                eprint_line(&format!("failreel: error: {msg}"));
-                if args.json {
-                    write_stdout(input_error_line(e.kind(), input, &msg).as_bytes())?;
-                }
+                input_failed(args.json, e.kind(), input, &error_chain(&e))?;
                 continue;
             }
         };
