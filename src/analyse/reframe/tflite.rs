@@ -225,7 +225,7 @@ pub fn read_file(path: &std::path::Path, max: u64, what: &str) -> Result<Vec<u8>
 }
 
 /// One detector's model file as installed by `make deps`: where it is (`$VAR`, else the
-/// data folder's `SUB`, [`crate::analyse::cache::weights_dir`]), its stamp for cache keys,
+/// data folder's `SUB`, as `cache::weights_dir` finds it), its stamp for cache keys,
 /// and the detector loaded from it once per process.
 pub struct ModelFile<T: 'static> {
     var: &'static str,
