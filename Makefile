@@ -23,7 +23,7 @@ test: deps
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy --release --all-targets --features bench -- -D warnings
 
 bench: deps
-	$(CARGO) bench
+	$(CARGO) bench --features bench
