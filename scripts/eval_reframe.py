@@ -35,10 +35,11 @@ others uses, marked in round 5 the same way, to be run once; clean3: a fourth, f
 Debian packages none of the others uses, marked in round 6 the same way, to be run once;
 clean4: a fifth, from packages none of the others uses (PyPI wheels and an sdist, an npm
 tarball, Debian packages), marked in round 7 the same way before any pass looked at it, to be
-run once; clean5: a sixth, from a package none of the others (nor any detection part but
-held-out G's footage) uses, npm ar.js 1.4.10's demo videos (a man holding a card up to a
-webcam, hands turning a phone on a table, a phone over a desk with a book, two reels cut
-from them), marked in round 8 the same way before any pass looked at it, to be run once;
+run once; clean5: a sixth, from packages none of the others (nor any detection part but
+held-out G's footage) uses, npm ar.js 1.4.10's demo videos and jsartoolkit5 0.0.4's example
+movie (men holding a card and a sheet up to webcams, hands turning a phone on a table, a
+phone over a desk with a book, two reels cut from them), marked in round 8 the same way
+before any pass looked at it, to be run once;
 all).
 Round 6 looked at the misses of clean, clean2 and speaker-held and tuned on them: they are no
 longer clean.
