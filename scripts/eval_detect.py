@@ -3,7 +3,7 @@
 twenty-line baselines run on the same decoded sound, and times it against a plain decode.
 
     python3 scripts/eval_detect.py [--bin target/release/failreel] [--corpus target/detect-corpus]
-                                   [--part dev|heldout|heldoutb|heldoutc|heldoutd|heldoute|heldoutf|tune|all] [--no-time] [--per-clip] [--save out.json]
+                                   [--part dev|heldout|heldoutb|heldoutc|heldoutd|heldoute|heldoutf|heldoutg|tune|all] [--no-time] [--per-clip] [--save out.json]
 
 Measures (an event's onset is its truth `t`; an alarm caught mid-cycle also counts at its
 first beep heard, `first_heard`):
@@ -156,8 +156,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.path.join(repo, "target", "release", "failreel"))
     ap.add_argument("--corpus", default=os.path.join(repo, "target", "detect-corpus"))
-    ap.add_argument("--part", default="tune", choices=["dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf", "tune", "all"],
-                    help="tune = dev, A, B and C (all looked at by now); heldoutf (F) is the sixth round's clean part, run once, at its end (its own corpus folder: --corpus target/detect-corpus-f)")
+    ap.add_argument("--part", default="tune", choices=["dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf", "heldoutg", "tune", "all"],
+                    help="tune = dev, A, B and C (all looked at by now); heldoutf (F) is the sixth round's clean part, run once, at its end (its own corpus folder: --corpus target/detect-corpus-f); heldoutg (G) the eighth round's, likewise (--corpus target/detect-corpus-g)")
     ap.add_argument("--no-time", action="store_true", help="skip the plain-decode timing")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--no-detect", action="store_true",
@@ -204,7 +204,7 @@ def main():
                 marks = " ".join(f"{m}={'Y' if r[m]['top'] else '-'}" for m in names)
                 cost = f" {wall:.2f}s/{dec:.2f}s={wall / dec:.2f}x" if dec else f" {wall:.2f}s"
                 print(f"{c['clip']:14s} {marks} [{c['bed'][:28]}] truth {ev} | got {got}{cost}", flush=True)
-    for part in ("dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf"):
+    for part in ("dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf", "heldoutg"):
         sel = [c for c in clips if c["part"] == part]
         if sel:
             print_table(part, sel, results, names)

