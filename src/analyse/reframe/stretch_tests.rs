@@ -54,7 +54,7 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
         // Closed GOPs with B-frames: every keyframe an IDR picture.
         (
             "idr.mp4",
-            &["-preset", "fast", "-bf", "3", "-g", "30"],
+            &["-preset", "veryfast", "-bf", "3", "-g", "30"],
             true,
         ),
         // x264's open GOP: keyframes that are not IDR pictures (later frames refer back
@@ -63,7 +63,7 @@ fn the_proxy_decoded_in_stretches_sees_what_one_decode_sees() {
             "open.mp4",
             &[
                 "-preset",
-                "fast",
+                "veryfast",
                 "-bf",
                 "3",
                 "-x264-params",
