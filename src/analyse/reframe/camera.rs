@@ -411,21 +411,76 @@ fn moving_columns(obs: &[Observation], rate: f32) -> Vec<Vec<f32>> {
 /// The profile the subject is found in where nobody is seen: where something moves (see
 /// [`MOVING`]), the motion around the sample, colour and texture only breaking ties (a tree
 /// or a bollard does not outweigh the cyclist who moves beside it); else the whole profile.
+/// Where the motion averaged around the sample is weak but the sample's own is not (`own`:
+/// not a shot's first sample, whose motion is measured across the cut), the sample's own
+/// motion leads: a small thing moving fast (a ball rolling about a board) is in each column
+/// it crosses for one sample only, so its mean over a second stays under [`MOVING`] however
+/// clearly it moves. The flag says whether motion leads.
 fn led_by_motion<'a>(
     o: &'a Observation,
     emphasis: f32,
     moving: &[f32],
-) -> std::borrow::Cow<'a, [f32]> {
+    own: bool,
+) -> (std::borrow::Cow<'a, [f32]>, bool) {
     let p = weighted_profile(o, emphasis);
-    let peak = moving.iter().copied().fold(0f32, f32::max);
-    if peak < MOVING || moving.len() != p.len() || o.motion.len() != p.len() {
-        return p;
+    let peak = |v: &[f32]| v.iter().copied().fold(0f32, f32::max);
+    if moving.len() != p.len() || o.motion.len() != p.len() {
+        return (p, false);
     }
-    p.iter()
+    let lead = if peak(moving) >= MOVING {
+        moving
+    } else if own && peak(&o.motion) >= MOVING {
+        &o.motion[..]
+    } else {
+        return (p, false);
+    };
+    let led = p
+        .iter()
         .zip(&o.motion)
-        .zip(moving)
+        .zip(lead)
         .map(|((p, now), m)| m + TIE * (p - now).max(0.0))
-        .collect()
+        .collect();
+    (std::borrow::Cow::Owned(led), true)
+}
+
+/// How strong the motion where the window already is must stay, against the strongest in
+/// the sample, for the window to stay on it when another mover outweighs it (see
+/// [`subject_near`]).
+const HOLDS_ON: f32 = 0.95;
+
+/// The subject that continues `prev` (the previous sample's) in `lead` (a motion-led
+/// profile), or None when what moves there has faded. The window does not leave someone who
+/// still moves most (a man hopping on a box) for a mover that only weighs more (a nearer
+/// passer-by whose motion, averaged over a second, is smeared wide): as long as the motion
+/// within a quarter window of `prev` is at least [`HOLDS_ON`] of the sample's strongest, the
+/// subject is what a window holding `prev` can hold with it (the passer-by too once they
+/// share a window), else `prev`'s own neighbourhood.
+fn subject_near(lead: &[f32], win: f32, prev: &Subject) -> Option<Subject> {
+    let n = lead.len();
+    let peak_all = lead.iter().copied().fold(0f32, f32::max);
+    let masked = |a: f32, b: f32| -> Vec<f32> {
+        lead.iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                if (i as f32) >= a && (i as f32) < b {
+                    v
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    let pad = 0.25 * win;
+    let own = masked(prev.left - pad, prev.right + pad);
+    let peak_own = own.iter().copied().fold(0f32, f32::max);
+    if n == 0 || peak_own < HOLDS_ON * peak_all {
+        return None;
+    }
+    let reach = masked(prev.right - win, prev.left + win);
+    match subject(&reach, win) {
+        Some(s) if !s.wide => Some(s),
+        _ => subject(&own, win).filter(|s| !s.wide),
+    }
 }
 
 fn median(v: &mut [f32]) -> f32 {
@@ -449,26 +504,56 @@ fn plan_shot(
     // People first; where nobody is seen, what moves against the camera over about a
     // second around the sample, with colour and texture breaking ties; the whole profile
     // only where nothing moves.
-    // Only in a shot where something moves most of the time: a brief movement in a still
-    // shot (a hand passing, the tray that drops with no moment detected) is a distraction.
+    // Only in a shot where something moves most of the time (over the second around a
+    // sample, or in the sample itself: a small thing moving fast): a brief movement in a
+    // still shot (a hand passing, the tray that drops with no moment detected) is a
+    // distraction.
     let mut moving = moving_columns(obs, rate);
     let peak = |m: &Vec<f32>| m.iter().copied().fold(0f32, f32::max);
-    let nothing_moves = moving.iter().filter(|m| peak(m) >= MOVING).count() * 2 < n;
+    let nothing_moves = moving
+        .iter()
+        .zip(obs)
+        .enumerate()
+        .filter(|(k, (m, o))| peak(m) >= MOVING || (*k > 0 && peak(&o.motion) >= MOVING))
+        .count()
+        * 2
+        < n;
     if nothing_moves {
         moving.iter_mut().for_each(|m| m.clear());
     }
-    let subj: Vec<Option<Subject>> = obs
+    let mut subj: Vec<Option<Subject>> = Vec::with_capacity(n);
+    let mut prev: Option<Subject> = None;
+    for (k, (((o, &e), p), m)) in obs
         .iter()
         .zip(emphasis)
         .zip(people)
         .zip(&moving)
-        .map(|(((o, &e), p), m)| {
-            p.or_else(|| match subject(&led_by_motion(o, e, m), win) {
+        .enumerate()
+    {
+        let s = p.or_else(|| {
+            let (lead, led) = led_by_motion(o, e, m, k > 0);
+            let by_motion = subject(&lead, win);
+            let chosen = match by_motion {
                 Some(s) if !s.wide => Some(s),
                 _ => subject(&weighted_profile(o, e), win),
-            })
-        })
-        .collect();
+            };
+            // Where something moves and stands out, a subject away from the one followed
+            // so far does not take the window while that one still moves most.
+            match (chosen, prev) {
+                (Some(c), Some(q))
+                    if led
+                        && by_motion.is_some()
+                        && !c.wide
+                        && (c.right < q.left || c.left > q.right) =>
+                {
+                    subject_near(&lead, win, &q).or(chosen)
+                }
+                _ => chosen,
+            }
+        });
+        prev = s.filter(|s| !s.wide);
+        subj.push(s);
+    }
     let seen: Vec<Subject> = subj.iter().flatten().copied().collect();
     let shot = |camera, x: Vec<f32>| ShotPath {
         start,
@@ -850,6 +935,67 @@ mod tests {
             .collect();
         let shots = plan_shots(&still, &[], 192.0, 60.0, 5.0, &[], &[]);
         assert!(shots[0].x.iter().all(|&x| x <= 15.0), "{shots:?}");
+    }
+
+    #[test]
+    fn a_small_thing_moving_fast_is_held_not_a_still_arm_beside_it() {
+        // A still camera: a still arm at the left (skin, some texture, no motion) and a
+        // small ball rolling right, 4 columns a sample. The ball's motion averaged over a
+        // second is thin (it is in each column once); the sample's own motion is not.
+        let obs: Vec<Observation> = (0..30)
+            .map(|k| {
+                let mut o = obs_with_peak(192, 0, 0.01);
+                o.profile = vec![0.01; 192];
+                o.profile[10..26].iter_mut().for_each(|v| *v = 0.08);
+                let b = 60 + 4 * k;
+                o.profile[b..b + 4].iter_mut().for_each(|v| *v = 0.1);
+                if k > 0 {
+                    o.motion[b..b + 4].iter_mut().for_each(|v| *v = 0.06);
+                }
+                o
+            })
+            .collect();
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
+        assert_eq!(shots.len(), 1);
+        assert_ne!(shots[0].camera, Camera::Fill, "{shots:?}");
+        let held = (0..30)
+            .filter(|&k| {
+                let x = shots[0].x[k];
+                x <= (60 + 4 * k) as f32 && x + 60.0 >= (64 + 4 * k) as f32
+            })
+            .count();
+        assert!(held >= 24, "{held}/30 {:?}", shots[0].x);
+    }
+
+    #[test]
+    fn a_passer_by_does_not_take_the_window_from_who_acts_in_place() {
+        // A still camera: someone acting in place (a gymnast on a box, cols 50-59) moves in
+        // every sample; from sample 5 a larger passer-by walks in from the right, 3 columns
+        // a sample. Averaged over a second the walker's motion is a wide smear that weighs
+        // more, but the strongest motion stays where the window already is.
+        let obs: Vec<Observation> = (0..30)
+            .map(|k| {
+                let mut o = obs_with_peak(192, 0, 0.01);
+                o.profile = vec![0.01; 192];
+                o.profile[50..60].iter_mut().for_each(|v| *v = 0.14);
+                if k > 0 {
+                    o.motion[50..60].iter_mut().for_each(|v| *v = 0.12);
+                }
+                if k >= 5 {
+                    let a = 170 - 3 * (k - 5);
+                    let b = (a + 20).min(192);
+                    o.profile[a..b].iter_mut().for_each(|v| *v = 0.13);
+                    o.motion[a..b].iter_mut().for_each(|v| *v = 0.1);
+                }
+                o
+            })
+            .collect();
+        let shots = plan_shots(&obs, &[], 192.0, 60.0, 5.0, &[], &[]);
+        assert_eq!(shots.len(), 1);
+        assert!(
+            shots[0].x.iter().all(|&x| x <= 50.0 && x + 60.0 >= 60.0),
+            "{shots:?}"
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub const RATE: u32 = 5;
 /// Proxy width in pixels.
 pub const WIDTH: usize = 192;
 /// Changes whenever the pass decides differently (part of the cache key).
-const VERSION: u32 = 21;
+const VERSION: u32 = 22;
 /// The face detector looks at every this many proxy samples (once a second), and at every
 /// sample where a cut may start.
 pub const DETECT_EVERY: u64 = 5;

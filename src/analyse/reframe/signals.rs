@@ -71,7 +71,20 @@ fn luma(t: &Thumb) -> Vec<f32> {
 
 /// The integer shift (dx, dy) that best maps `prev` onto `cur` (cur(x, y) ~ prev(x - dx,
 /// y - dy)), searched within ±`range`, by the mean absolute difference over the interior.
+/// Where the best lies on the search's edge (a hand-held phone swung further than `range`
+/// in one step), the search is made again within twice the range: a shift cut short leaves
+/// every edge in the picture as motion against the camera.
 pub fn global_shift(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> (i32, i32) {
+    let found = shift_within(prev, cur, w, h, range);
+    let wider = 2 * range as usize;
+    if (found.0.abs() == range || found.1.abs() == range) && w > 2 * wider + 4 && h > 2 * wider + 4
+    {
+        return shift_within(prev, cur, w, h, 2 * range);
+    }
+    found
+}
+
+fn shift_within(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> (i32, i32) {
     let m = range as usize;
     if w <= 2 * m + 4 || h <= 2 * m + 4 {
         return (0, 0);
@@ -309,6 +322,9 @@ mod tests {
             }
         }
         assert_eq!(global_shift(&a, &b, w, h, 4), (3, -2));
+        // A swing past the range: found by the second search, within twice the range.
+        assert_eq!(global_shift(&a, &b, w, h, 3), (3, -2));
+        assert_eq!(global_shift(&a, &b, w, h, 2), (3, -2));
     }
 
     #[test]
