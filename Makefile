@@ -18,13 +18,8 @@ demo: build
 	  -o reels/demo.tiktok.mp4
 	@echo "demo reel: reels/demo.tiktok.mp4"
 
-# Two test threads a core (at most 8): most tests wait on a failreel or ffmpeg child, a pipe or
-# a signal, so at one a core the suite left the CPU idle 40% of its run (2 cores: 209 s at 2
-# threads, 126 s at 4, same CPU time). Override with `make test TEST_THREADS=N`.
-TEST_THREADS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); t=$$((n * 2)); [ $$t -gt 8 ] && t=8; echo $$t)
-
 test: deps
-	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --release
+	$(CARGO) test --release
 
 lint:
 	$(CARGO) fmt --all -- --check
