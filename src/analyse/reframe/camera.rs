@@ -128,16 +128,16 @@ pub struct Subject {
 /// it holds; if not (two people at both ends of the counter, a title), the sample is wide.
 pub fn subject(profile: &[f32], win: f32) -> Option<Subject> {
     let n = profile.len();
-    let peak = profile.iter().copied().fold(0f32, f32::max);
-    if peak < 0.04 || n == 0 {
+    let top = peak(profile);
+    if top < 0.04 || n == 0 {
         return None;
     }
     let mean = profile.iter().sum::<f32>() / n as f32;
     // Nothing stands out when the peak is not well above the picture's average.
-    if peak < 1.8 * mean {
+    if top < 1.8 * mean {
         return None;
     }
-    let thr = 0.4 * peak;
+    let thr = 0.4 * top;
     // Runs above the threshold, merged across small gaps.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut run_start = None;
@@ -423,7 +423,6 @@ fn led_by_motion<'a>(
     own: bool,
 ) -> (std::borrow::Cow<'a, [f32]>, bool) {
     let p = weighted_profile(o, emphasis);
-    let peak = |v: &[f32]| v.iter().copied().fold(0f32, f32::max);
     if moving.len() != p.len() || o.motion.len() != p.len() {
         return (p, false);
     }
@@ -457,7 +456,7 @@ const HOLDS_ON: f32 = 0.95;
 /// share a window), else `prev`'s own neighbourhood.
 fn subject_near(lead: &[f32], win: f32, prev: &Subject) -> Option<Subject> {
     let n = lead.len();
-    let peak_all = lead.iter().copied().fold(0f32, f32::max);
+    let peak_all = peak(lead);
     let masked = |a: f32, b: f32| -> Vec<f32> {
         lead.iter()
             .enumerate()
@@ -472,7 +471,7 @@ fn subject_near(lead: &[f32], win: f32, prev: &Subject) -> Option<Subject> {
     };
     let pad = 0.25 * win;
     let own = masked(prev.left - pad, prev.right + pad);
-    let peak_own = own.iter().copied().fold(0f32, f32::max);
+    let peak_own = peak(&own);
     if n == 0 || peak_own < HOLDS_ON * peak_all {
         return None;
     }
@@ -481,6 +480,11 @@ fn subject_near(lead: &[f32], win: f32, prev: &Subject) -> Option<Subject> {
         Some(s) if !s.wide => Some(s),
         _ => subject(&own, win).filter(|s| !s.wide),
     }
+}
+
+/// The largest value of `v` (0 for an empty or all-negative one).
+fn peak(v: &[f32]) -> f32 {
+    v.iter().copied().fold(0f32, f32::max)
 }
 
 fn median(v: &mut [f32]) -> f32 {
@@ -509,7 +513,6 @@ fn plan_shot(
     // still shot (a hand passing, the tray that drops with no moment detected) is a
     // distraction.
     let mut moving = moving_columns(obs, rate);
-    let peak = |m: &Vec<f32>| m.iter().copied().fold(0f32, f32::max);
     let nothing_moves = moving
         .iter()
         .zip(obs)
