@@ -75,19 +75,21 @@ fn luma(t: &Thumb) -> Vec<f32> {
 /// in one step), the search is made again within twice the range: a shift cut short leaves
 /// every edge in the picture as motion against the camera.
 pub fn global_shift(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> (i32, i32) {
-    let found = shift_within(prev, cur, w, h, range);
-    let wider = 2 * range as usize;
-    if (found.0.abs() == range || found.1.abs() == range) && w > 2 * wider + 4 && h > 2 * wider + 4
-    {
-        return shift_within(prev, cur, w, h, 2 * range);
+    let Some(found) = shift_within(prev, cur, w, h, range) else {
+        return (0, 0);
+    };
+    if found.0.abs() == range || found.1.abs() == range {
+        return shift_within(prev, cur, w, h, 2 * range).unwrap_or(found);
     }
     found
 }
 
-fn shift_within(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> (i32, i32) {
+/// [`global_shift`]'s search within ±`range` alone; None when the picture is too small for
+/// that range.
+fn shift_within(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> Option<(i32, i32)> {
     let m = range as usize;
     if w <= 2 * m + 4 || h <= 2 * m + 4 {
-        return (0, 0);
+        return None;
     }
     let mut best = (f32::MAX, (0, 0));
     // Every other pixel of every other row: enough for a dominant shift.
@@ -110,7 +112,7 @@ fn shift_within(prev: &[f32], cur: &[f32], w: usize, h: usize, range: i32) -> (i
             }
         }
     }
-    best.1
+    Some(best.1)
 }
 
 /// A per-pixel score as a column profile (each column's mean), smoothed across columns, with
