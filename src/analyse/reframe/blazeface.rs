@@ -8,7 +8,7 @@
 //! the PyPI wheel `mediapipe` 0.10.14, which ships
 //! `mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite` (677 KB,
 //! float16 weights, most of them stored sparse), checks its SHA-256 and copies it into the
-//! model folder ([`model_dir`]). Without it the reframe pass runs with the first detector
+//! model folder (the folder `MODEL` names). Without it the reframe pass runs with the first detector
 //! alone and says so ([`status`]).
 //!
 //! The picture is the whole upright frame fitted into 192x192 (black bars above and below),
@@ -20,7 +20,7 @@ use super::people::Face;
 use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
 
-/// The model file's name, in [`model_dir`].
+/// The model file's name, in the folder `MODEL` names.
 pub const FILE: &str = "face_detection_full_range_sparse.tflite";
 /// The network's input side (px).
 pub const SIDE: usize = 192;
@@ -38,11 +38,6 @@ const MAX_BYTES: u64 = 8 << 20;
 /// `~/.local/share/failreel/blazeface`.
 static MODEL: ModelFile<BlazeFace> =
     ModelFile::new("FAILREEL_BLAZEFACE_DIR", "blazeface", FILE, BlazeFace::load);
-
-/// The folder the model is read from.
-pub fn model_dir() -> Option<PathBuf> {
-    MODEL.dir()
-}
 
 /// What tells installed weights apart, for the reframe cache key: the file's path, size and
 /// modification time (nothing is read); None when it is not there.

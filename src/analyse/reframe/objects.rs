@@ -6,7 +6,7 @@
 //! The weights are not in the repository: `make deps` (scripts/install-objects.sh) fetches
 //! the npm package `@mediapipe/objectron` 0.4.1675468480, whose packed assets hold
 //! `object_detection_ssd_mobilenetv2_oidv4_fp16.tflite` (9.8 MB, float16 weights), checks its
-//! SHA-256 and writes it into the model folder ([`model_dir`]). Without it the reframe pass
+//! SHA-256 and writes it into the model folder (the folder `MODEL` names). Without it the reframe pass
 //! finds people by their faces alone.
 //!
 //! As mediapipe's graph (`object_detection_oid_v4`) does: the whole upright picture stretched
@@ -20,7 +20,7 @@ use super::proxy::Thumb;
 use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
 
-/// The model file's name, in [`model_dir`].
+/// The model file's name, in the folder `MODEL` names.
 pub const FILE: &str = "object_detection_ssd_mobilenetv2_oidv4_fp16.tflite";
 /// The network's input side (px).
 pub const SIDE: usize = 300;
@@ -84,11 +84,6 @@ const MAX_BYTES: u64 = 16 << 20;
 /// `~/.local/share/failreel/objects`.
 static MODEL: ModelFile<Objects> =
     ModelFile::new("FAILREEL_OBJECTS_DIR", "objects", FILE, Objects::load);
-
-/// The folder the model is read from.
-pub fn model_dir() -> Option<PathBuf> {
-    MODEL.dir()
-}
 
 /// What tells installed weights apart, for the reframe cache key: the file's path, size and
 /// modification time (nothing is read); None when it is not there.
