@@ -40,6 +40,11 @@ pub fn file_stamp(path: &std::path::Path) -> Option<(u64, u64)> {
 
 /// The cache folder, if one can be named.
 pub fn dir() -> Option<PathBuf> {
+    // The unit tests never read or write the user's cache.
+    #[cfg(test)]
+    if env("FAILREEL_CACHE_DIR").is_none() {
+        return Some(std::env::temp_dir().join("failreel-unit-test-cache"));
+    }
     env("FAILREEL_CACHE_DIR")
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("failreel")))
         .or_else(|| env("HOME").map(|h| h.join(".cache").join("failreel")))

@@ -595,6 +595,24 @@ impl Sink for Human {
     }
 }
 
+/// Where a crop path's window is, each time it changes: "at (146, 0) from 0.000 s".
+fn window_moves(path: &[crate::plan::CropKey]) -> Vec<String> {
+    let mut moves = Vec::new();
+    let mut last = None;
+    for k in path {
+        if last != Some(k.rect) {
+            moves.push(format!(
+                "at ({}, {}) from {}",
+                k.rect.x,
+                k.rect.y,
+                secs(k.t)
+            ));
+            last = Some(k.rect);
+        }
+    }
+    moves
+}
+
 fn secs(m: crate::model::time::Micros) -> String {
     format!("{:.3} s", m.as_secs_f64())
 }
@@ -721,6 +739,13 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         v.width,
         v.height,
     ));
+    // A `--focus` list without `auto`: where the window moves (the line above is its first).
+    if v.reframe.is_none() {
+        let moves = window_moves(&v.crop_path);
+        if moves.len() > 1 {
+            s.push_str(&format!("  window    {}\n", moves.join(", ")));
+        }
+    }
     if let Some(r) = &v.reframe {
         let shots: Vec<String> = r
             .shots
@@ -751,6 +776,25 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
                 String::new()
             }
         ));
+        if !r.fixed.is_empty() {
+            let yours: Vec<String> = r
+                .fixed
+                .iter()
+                .map(|f| {
+                    format!(
+                        "at ({}, {}) {}-{}",
+                        f.rect.x,
+                        f.rect.y,
+                        secs(f.start),
+                        secs(f.end)
+                    )
+                })
+                .collect();
+            s.push_str(&format!(
+                "  focus     yours: {}; the pass decides the rest\n",
+                yours.join(", ")
+            ));
+        }
     }
     if let Some(f) = &v.fit {
         s.push_str(&format!(

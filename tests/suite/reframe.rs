@@ -596,6 +596,15 @@ fn focus_keys_on_the_reels_clock_move_the_window_where_they_say() {
             (2_000_000, 218)
         ]
     );
+    // The human dry run says where the window moves, not only where it starts.
+    let human = failreel_exit(&["render", s(&clip), "--focus", keys, "--dry-run"], 0);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains(
+            "window    at (88, 0) from 0.000 s, at (350, 0) from 1.000 s, at (218, 0) from 2.000 s"
+        ),
+        "{text}"
+    );
     let manifest = d.join("m.toml");
     std::fs::write(
         &manifest,
