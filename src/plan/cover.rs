@@ -90,30 +90,7 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind, at: Option<Micros>) -> Cov
             .overlays
             .iter()
             .find(|c| c.role == Role::WentWrong && !c.text.trim().is_empty())
-            .and_then(|c| {
-                let style = headline_style(&plan.card_style);
-                let rect = TextEngine::new()
-                    .layout_card(
-                        "",
-                        &c.text,
-                        &style,
-                        CardPosition::Top,
-                        (plan.video.width, plan.video.height),
-                        plan.safe_zone,
-                        HEADLINE_MAX_HEIGHT_FRACTION,
-                    )
-                    .ok()?;
-                Some(Overlay::still(
-                    Role::Headline,
-                    &c.text,
-                    &style,
-                    CardPosition::Top,
-                    plan.safe_zone,
-                    HEADLINE_MAX_HEIGHT_FRACTION,
-                    rect,
-                    (Micros::ZERO, Micros::ZERO),
-                ))
-            }),
+            .and_then(|c| headline(plan, &c.text)),
     };
     CoverPlan {
         kind,
@@ -134,6 +111,79 @@ pub fn plan_cover(plan: &RenderPlan, kind: CoverKind, at: Option<Micros>) -> Cov
         at,
         headline,
         quality: JPEG_QUALITY,
+    }
+}
+
+/// `text` as a cover's headline on `plan`'s reel: the cards' style, larger, at the top of the
+/// safe zone (None when it cannot be laid out there).
+pub fn headline(plan: &RenderPlan, text: &str) -> Option<Overlay> {
+    headline_at(plan, text, CardPosition::Top)
+}
+
+fn headline_at(plan: &RenderPlan, text: &str, position: CardPosition) -> Option<Overlay> {
+    let style = headline_style(&plan.card_style);
+    let rect = TextEngine::new()
+        .layout_card(
+            "",
+            text,
+            &style,
+            position,
+            (plan.video.width, plan.video.height),
+            plan.safe_zone,
+            HEADLINE_MAX_HEIGHT_FRACTION,
+        )
+        .ok()?;
+    Some(Overlay::still(
+        Role::Headline,
+        text,
+        &style,
+        position,
+        plan.safe_zone,
+        HEADLINE_MAX_HEIGHT_FRACTION,
+        rect,
+        (Micros::ZERO, Micros::ZERO),
+    ))
+}
+
+/// Once the reframe pass has run: a cover's headline that would lie over the faces it saw at
+/// the cover's candidate frames (each grown by [`crate::plan::overlay::FACE_MARGIN`]) goes
+/// to the bottom of the safe zone when less of them lies under it there. Without faces, or
+/// with the top clear of them, it stays at the top.
+pub fn settle_headline(plan: &mut RenderPlan) {
+    let Some(cover) = plan.cover.as_ref() else {
+        return;
+    };
+    let Some(top) = cover.headline.as_ref() else {
+        return;
+    };
+    let faces: Vec<crate::plan::FrameBox> = cover
+        .candidates
+        .iter()
+        .flat_map(|c| plan.faces_at(c.frame))
+        .map(|f| f.grown(crate::plan::overlay::FACE_MARGIN))
+        .collect();
+    let covered = |o: &Overlay| -> i64 {
+        let (x0, y0, x1, y1) = crate::plan::overlay::footprint(o);
+        faces
+            .iter()
+            .map(|f| {
+                let w = (x1 as i64).min(f.x1 as i64) - (x0 as i64).max(f.x0 as i64);
+                let h = (y1 as i64).min(f.y1 as i64) - (y0 as i64).max(f.y0 as i64);
+                w.max(0) * h.max(0)
+            })
+            .sum()
+    };
+    let at_top = covered(top);
+    if at_top == 0 {
+        return;
+    }
+    let Some(bottom) = headline_at(plan, &top.text, CardPosition::Bottom) else {
+        return;
+    };
+    if covered(&bottom) < at_top {
+        if let Some(c) = plan.cover.as_mut() {
+            c.headline = Some(bottom);
+        }
     }
 }
 
@@ -280,6 +330,61 @@ pub fn write_jpeg(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_headline_leaves_the_top_for_the_bottom_when_a_face_is_under_it() {
+        let info = crate::model::source::MediaInfo::for_tests(1920, 1080, 0, 6.0, false);
+        let preset = crate::config::preset::Preset::built_in("tiktok").unwrap();
+        let req = crate::config::request::ReelRequest {
+            went_wrong: Some("Burnt".into()),
+            ..Default::default()
+        };
+        let mut plan = crate::plan::plan_reel(&info, &req, &preset, "out.mp4".into()).unwrap();
+        plan.cover = Some(plan_cover(&plan, CoverKind::Cover, None));
+        let top = plan.cover.as_ref().unwrap().headline.clone().unwrap();
+        let (_, y0, _, y1) = crate::plan::overlay::footprint(&top);
+        let r = plan.video.reframe.as_mut().unwrap();
+        r.analysed = true;
+        // A face under the headline at every candidate frame: it moves to the bottom.
+        let face = |y: i32| crate::plan::SubjectSample {
+            t: Micros(0),
+            faces: vec![crate::plan::FrameBox {
+                x0: 400,
+                y0: y,
+                x1: 700,
+                y1: y + 300,
+            }],
+            focus: None,
+        };
+        let times: Vec<Micros> = (0..60).map(|k| Micros(k * 100_000)).collect();
+        r.subjects = times
+            .iter()
+            .map(|&t| crate::plan::SubjectSample {
+                t,
+                ..face(y0 as i32)
+            })
+            .collect();
+        let mut moved = plan.clone();
+        settle_headline(&mut moved);
+        let h = moved.cover.as_ref().unwrap().headline.clone().unwrap();
+        assert_eq!(h.text, "Burnt");
+        let (_, b0, _, _) = crate::plan::overlay::footprint(&h);
+        assert!(b0 > 1000, "at the bottom: {b0} (top was {y0}..{y1})");
+        // A face lower down, clear of the top: the headline stays where it was.
+        let r = plan.video.reframe.as_mut().unwrap();
+        r.subjects = times
+            .iter()
+            .map(|&t| crate::plan::SubjectSample { t, ..face(900) })
+            .collect();
+        let mut kept = plan.clone();
+        settle_headline(&mut kept);
+        assert_eq!(kept.cover, plan.cover);
+        // No faces seen: it stays.
+        plan.video.reframe.as_mut().unwrap().subjects.clear();
+        let before = plan.cover.clone();
+        settle_headline(&mut plan);
+        assert_eq!(plan.cover, before);
+    }
 
     #[test]
     fn still_names_sit_beside_the_reel() {
