@@ -215,6 +215,8 @@ pub fn complete_with(
             path: draft.input().display().to_string(),
             source,
         })?;
+    // The cover's headline keeps off the faces, as the pinned overlays do.
+    crate::plan::cover::settle_headline(&mut draft);
     Ok(CompletePlan::new(draft))
 }
 
@@ -363,6 +365,7 @@ pub fn plan_compilation_with(
 ) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
     let mut complete = Vec::new();
     let mut warnings = Vec::new();
+    let mut cover = false;
     for (k, p) in parts.iter().enumerate() {
         let extras = Extras {
             thumbnail: false,
@@ -375,7 +378,9 @@ pub fn plan_compilation_with(
                 d.reads.push(r.clone());
             }
         }
-        // A part is never written on its own: no still beside it.
+        // A part is never written on its own: no still beside it (the compilation's cover,
+        // when asked for, is planned once the parts are joined).
+        cover |= d.cover.is_some();
         d.cover = None;
         for w in &d.warnings {
             warnings.push(format!("{}: {w}", p.info.path.display()));
@@ -421,11 +426,12 @@ pub fn plan_compilation_with(
         None
     };
     let looked = flags.preset_for(preset);
-    let plan = crate::plan::compile::assemble(complete, title, hook, &looked, output, encoder)
-        .map_err(|e| match e {
-            crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
-            crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
-        })?;
+    let plan =
+        crate::plan::compile::assemble(complete, title, hook, cover, &looked, output, encoder)
+            .map_err(|e| match e {
+                crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
+                crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
+            })?;
     Ok((plan, warnings))
 }
 

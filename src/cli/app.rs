@@ -636,14 +636,35 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         CompileError::Usage(m) => AppError::Usage(vec![m]),
         CompileError::Chain(e) => e.into(),
     })?;
+    // The cover beside it: the same rule (a JPEG failreel did not write only with --force).
+    let cover = plan
+        .cover
+        .as_ref()
+        .and_then(|c| Some((&c.plan, c.plan.cover.as_ref()?)));
+    if let Some((_, c)) = cover {
+        if args.dry_run {
+            crate::render::output::check_kind(&c.path, &inputs)?;
+        } else {
+            crate::render::output::check_target(
+                &c.path,
+                &inputs,
+                args.force,
+                crate::plan::cover::jpeg_is_ours,
+            )?;
+        }
+    }
+    let write_cover =
+        || -> Result<Option<crate::render::CoverReport>, crate::media::RenderError> {
+            cover.map_or(Ok(None), |(p, _)| crate::render::write_cover(p))
+        };
     // A manifest written for `render` may name each clip's output or ask for covers (the
     // flags are refused): say that a compilation uses neither rather than drop the keys
     // silently.
     warnings.extend(unused_keys);
     for c in &parts {
-        if c.request.cover == Some(true) || c.request.cover_at.is_some() {
+        if c.request.cover_at.is_some() {
             warnings.push(format!(
-                "{}: the manifest asks for a cover (`cover`, `cover_at`), but a compilation writes none: the keys are not used",
+                "{}: the manifest gives `cover_at`, but a compilation's cover comes from the part it opens on: the key is not used",
                 c.input.display()
             ));
         }
@@ -736,6 +757,23 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     if up_to_date {
         let mut o = outcome(Status::Skipped);
         o.reason = Some("up to date".into());
+        // An up-to-date compilation whose cover is missing or out of date gets it now.
+        if let Some((p, c)) = cover {
+            let current = crate::plan::cover::jpeg_still_hash(&c.path)
+                .is_some_and(|h| h == crate::plan::cover::still_hash(p, c));
+            if !current {
+                match write_cover() {
+                    Ok(written) => {
+                        o.cover = written;
+                        o.reason = Some("up to date (its still was written)".into());
+                    }
+                    Err(e) => {
+                        o = outcome(Status::Failed);
+                        o.error = Some(Arc::new(crate::batch::ClipError::Render(e)));
+                    }
+                }
+            }
+        }
         let code = finish(o, warnings, false);
         return out.take_error().map_or(Ok(code), |e| Err(e.into()));
     }
@@ -783,11 +821,21 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
                 }));
                 o
             } else {
-                let mut o = outcome(Status::Ok);
-                o.duration = Some(report.duration);
-                o.frames = Some(report.frames);
-                o.render_seconds = Some(report.render_seconds);
-                o
+                match write_cover() {
+                    Ok(written) => {
+                        let mut o = outcome(Status::Ok);
+                        o.duration = Some(report.duration);
+                        o.frames = Some(report.frames);
+                        o.render_seconds = Some(report.render_seconds);
+                        o.cover = written;
+                        o
+                    }
+                    Err(e) => {
+                        let mut o = outcome(Status::Failed);
+                        o.error = Some(Arc::new(crate::batch::ClipError::Render(e)));
+                        o
+                    }
+                }
             }
         }
         // A second Ctrl-C or SIGTERM: interrupted, nothing written (as `render` says of a

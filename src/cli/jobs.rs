@@ -73,21 +73,11 @@ pub fn compile_parts(
             "give either a --manifest or input files, not both".into()
         ]);
     }
-    // The render flags a compilation has no use for: refused, not silently dropped.
-    let flags = &args.reel.request;
-    let unused: Vec<&str> = [
-        ("--cover", flags.cover == Some(true)),
-        ("--cover-at", flags.cover_at.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, given)| given.then_some(name))
-    .collect();
-    if !unused.is_empty() {
-        return Err(vec![format!(
-            "{}: a compilation writes no cover; leave {} out (render a part with `failreel render … --cover` for a still)",
-            unused.join(" and "),
-            if unused.len() > 1 { "them" } else { "it" }
-        )]);
+    // The render flag a compilation has no use for: refused, not silently dropped.
+    if args.reel.request.cover_at.is_some() {
+        return Err(vec![
+            "--cover-at: a compilation's cover comes from the part it opens on, chosen as that part's cover is; use --cover, or render the part with `failreel render … --cover-at` for a still of your own choosing".into(),
+        ]);
     }
     let render_args = RenderArgs {
         inputs: args.inputs.clone(),

@@ -57,6 +57,15 @@ pub struct ColdOpen {
     pub plan: CompletePlan,
 }
 
+/// A compilation's cover: the part it comes from and that part's plan with its cover.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompilationCover {
+    /// The part (0 = the first).
+    pub part: usize,
+    /// The part's complete plan, its cover written as the compilation's still.
+    pub plan: CompletePlan,
+}
+
 /// What a compilation is: its segments' complete plans and how they join.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompilePlan {
@@ -85,6 +94,12 @@ pub struct CompilePlan {
     pub(crate) parts: Vec<CompletePlan>,
     /// The title card's text as drawn (none without a title).
     pub(crate) title_card: Option<crate::plan::Overlay>,
+    /// The compilation's cover (`--cover`): the still of the part it opens on (else the
+    /// first a went-wrong card marks, else the first), chosen as that part's own cover is,
+    /// with the title as its headline (the part's went-wrong text without a title), written
+    /// beside the reel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cover: Option<CompilationCover>,
     /// The reel's frames: the segments' − the transitions.
     pub(crate) frames: u64,
     /// Frame rate.
@@ -263,6 +278,7 @@ pub fn assemble(
     parts: Vec<CompletePlan>,
     title: &str,
     hook: Option<Hook>,
+    cover: bool,
     preset: &Preset,
     output: PathBuf,
     encoder: EncoderPlan,
@@ -369,6 +385,7 @@ pub fn assemble(
     let title_segment = title_card
         .clone()
         .map(|t| CompletePlan::new(title_segment(first, t, title_frames)));
+    let cover = cover.then(|| compilation_cover(&parts, cold.as_ref(), &title, &output));
     let keys: Vec<&str> = parts.iter().map(|p| p.request.as_str()).collect();
     let hooked = cold.as_ref().map(|c| (c.hook.part, c.first, c.frames));
     let request = crate::plan::fnv_hex(
@@ -396,11 +413,42 @@ pub fn assemble(
         title_segment,
         parts,
         title_card,
+        cover,
         frames,
         fps,
         encoder,
         request,
     })
+}
+
+/// The compilation's cover: the cover plan of the part the reel opens on (else the first a
+/// went-wrong card marks, else the first), written as `output`'s still, headed by the title
+/// when there is one.
+fn compilation_cover(
+    parts: &[CompletePlan],
+    cold: Option<&ColdOpen>,
+    title: &str,
+    output: &std::path::Path,
+) -> CompilationCover {
+    let k = cold.map(|c| c.hook.part).unwrap_or_else(|| {
+        parts
+            .iter()
+            .position(|p| p.overlays.iter().any(|o| o.role == Role::WentWrong))
+            .unwrap_or(0)
+    });
+    let mut p = parts[k].plan().clone();
+    let kind = crate::plan::CoverKind::Cover;
+    let mut c = crate::plan::cover::plan_cover(&p, kind, None);
+    c.path = crate::plan::cover::still_path(output, kind);
+    if !title.is_empty() {
+        c.headline = crate::plan::cover::headline(&p, title).or(c.headline);
+    }
+    p.cover = Some(c);
+    crate::plan::cover::settle_headline(&mut p);
+    CompilationCover {
+        part: k,
+        plan: CompletePlan::new(p),
+    }
 }
 
 /// The strongest part's best moment for the cold open: the part whose detected moment

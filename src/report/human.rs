@@ -433,9 +433,15 @@ impl Human {
                 b.inc(1);
             }
         }
+        // The still written beside the reel, if one was.
+        let still = o
+            .cover
+            .as_ref()
+            .map(|c| format!("; cover {}", c.path.display()))
+            .unwrap_or_default();
         match o.status {
             Status::Ok => self.say(&format!(
-                "rendered {} -> {} ({:.2} s reel, {}, in {:.1} s)",
+                "rendered {} -> {} ({:.2} s reel, {}, in {:.1} s){still}",
                 shown_input(o),
                 o.output.display(),
                 o.duration.map(|d| d.as_secs_f64()).unwrap_or(0.0),
@@ -443,8 +449,13 @@ impl Human {
                 o.render_seconds.unwrap_or(0.0)
             )),
             Status::Skipped => self.say(&format!(
-                "up to date: {} (use --force to render again)",
-                o.output.display()
+                "up to date: {} (use --force to render again){}",
+                o.output.display(),
+                if still.is_empty() {
+                    String::new()
+                } else {
+                    format!("{still} written")
+                }
             )),
             Status::Failed => self.line(&format!(
                 "failreel: error: {}",
@@ -653,6 +664,23 @@ pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldD
         s.push_str(&format!(
             "  title     \"{}\" over part 1's opening, blurred\n",
             plan.title
+        ));
+    }
+    if let Some((part, c)) = plan
+        .cover
+        .as_ref()
+        .and_then(|c| Some((c.part, c.plan.cover.as_ref()?)))
+    {
+        s.push_str(&format!(
+            "  cover     {} from part {}, {} candidates around {}{}\n",
+            c.path.display(),
+            part + 1,
+            c.candidates.len(),
+            secs(c.moment),
+            c.headline
+                .as_ref()
+                .map(|h| format!(", headline \"{}\"", h.text))
+                .unwrap_or_default()
         ));
     }
     s.push_str(&format!(

@@ -98,6 +98,14 @@ pub fn outcome_json(o: &Outcome) -> Value {
     if let Some(t) = o.trim {
         m.insert("trim_s".into(), trim_s(t));
     }
+    // The still written beside the reel (`--cover`), and the reel time of its frame.
+    if let Some(c) = &o.cover {
+        m.insert("cover".into(), json!(c.path));
+        m.insert(
+            "cover_at_s".into(),
+            json!((c.chosen.as_secs_f64() * 1000.0).round() / 1000.0),
+        );
+    }
     if !o.warnings.is_empty() {
         m.insert("warnings".into(), json!(o.warnings));
     }

@@ -725,31 +725,115 @@ fn a_parts_number_stays_in_one_place_clear_of_the_face_for_the_whole_part() {
 }
 
 #[test]
-fn cover_flags_are_refused_by_compile_not_silently_dropped() {
-    // `compile --help` lists --cover and --cover-at (the render flags are shared), but a
-    // compilation writes no cover: asking for one is a usage error before anything is probed.
+fn compile_writes_one_cover_from_the_part_it_opens_on_with_the_title() {
+    // Issue 23: `compile … --cover` exited 0 with no cover (then it was refused). A
+    // compilation's cover is a still of the part it opens on (here the second: only its
+    // went-wrong card marks a moment), at the reel's size, the title as its headline;
+    // `--cover-at` (a time on which part's clock?) is refused with what to do instead.
+    // Cost: two 2 s parts at 270x480, ultrafast, ~1 s.
     let dir = workdir();
     let d = dir.path();
     let a = small_pattern(2);
+    let red = clip(d, "red.mp4", "red", 2.0, Some(440));
+    let m = d.join("week.toml");
+    std::fs::write(
+        &m,
+        format!(
+            "[[clip]]\ninput = \"{}\"\n[[clip]]\ninput = \"{}\"\nwent_wrong = \"Burnt\"\n",
+            s(&a),
+            s(&red)
+        ),
+    )
+    .unwrap();
+    let preset = quarter_preset(d);
     let out = d.join("c.mp4");
-    for flags in [
-        &["--cover"][..],
-        &["--cover-at", "1"],
-        &["--cover", "--dry-run"],
-    ] {
-        let mut args = vec!["compile", s(&a), s(&a), "-o", s(&out)];
-        args.extend_from_slice(flags);
-        let o = failreel(&args);
-        assert_exit_says(&o, 2, flags[0]);
-        assert_exit_says(&o, 2, "a compilation writes no cover");
+    let jpg = d.join("c.jpg");
+    let base = [
+        "compile",
+        "-m",
+        s(&m),
+        "-p",
+        s(&preset),
+        "--title",
+        "Fail Friday",
+        "--cover",
+        "--encoder-preset",
+        "ultrafast",
+        "-o",
+        s(&out),
+    ];
+    let o = failreel(&[&base[..], &["--cover-at", "1"]].concat());
+    assert_exit_says(&o, 2, "--cover-at");
+    assert_exit_says(&o, 2, "use --cover");
+    // The dry run shows it, and writes nothing.
+    let o = failreel_exit(&[&base[..], &["--dry-run"]].concat(), 0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("cover     ")
+            && text.contains("c.jpg from part 2")
+            && text.contains("headline \"Fail Friday\""),
+        "{text}"
+    );
+    let plan = plan_lines(&[&base[..], &["--dry-run", "--json"]].concat()).remove(0);
+    assert_eq!(plan["plan"]["cover"]["part"], 1);
+    assert_eq!(
+        plan["plan"]["cover"]["plan"]["cover"]["headline"]["text"],
+        "Fail Friday"
+    );
+    assert!(!out.exists() && !jpg.exists());
+    // Rendered: the reel and its cover, the reel's size, the red part's picture.
+    let o = failreel_exit(&[&base[..], &["--json"]].concat(), 0);
+    let result: Value = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["status"] == "ok")
+        .expect("a result line");
+    assert_eq!(result["cover"], s(&jpg));
+    let img = image::open(&jpg).expect("a JPEG").to_rgb8();
+    assert_eq!(img.dimensions(), (270, 480));
+    // Under the headline's rows the text is drawn; elsewhere the picture is the red part.
+    let head = &plan["plan"]["cover"]["plan"]["cover"]["headline"]["rect"];
+    let (hy0, hy1) = (
+        head["y"].as_u64().unwrap() as u32,
+        (head["y"].as_u64().unwrap() + head["height"].as_u64().unwrap()) as u32,
+    );
+    let (mut red_px, mut n) = (0u32, 0u32);
+    for y in (0..480).step_by(8).filter(|y| *y + 8 < hy0 || *y > hy1 + 8) {
+        for x in (0..270).step_by(8) {
+            let p = img.get_pixel(x, y);
+            n += 1;
+            if p[0] > 180 && p[1] < 80 && p[2] < 80 {
+                red_px += 1;
+            }
+        }
     }
-    assert!(list(d).is_empty(), "{:?}", list(d));
+    assert!(red_px * 10 > n * 9, "the red part: {red_px} of {n}");
+    let bright_in_head = (hy0..hy1)
+        .flat_map(|y| (0..270).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 200))
+        .count();
+    assert!(
+        bright_in_head > 50,
+        "the headline's text: {bright_in_head} white pixels"
+    );
+    // Resume: up to date, and a missing cover is written again (only it).
+    let mtime = std::fs::metadata(&out).unwrap().modified().unwrap();
+    std::fs::remove_file(&jpg).unwrap();
+    let o = failreel_exit(&base, 0);
+    let text = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("up to date") && text.contains("c.jpg written"),
+        "{text}"
+    );
+    assert!(jpg.exists());
+    assert_eq!(std::fs::metadata(&out).unwrap().modified().unwrap(), mtime);
 }
 
 #[test]
-fn a_manifests_cover_keys_are_said_unused_by_compile() {
+fn a_manifests_cover_keys_make_the_compilations_cover_or_are_said_unused() {
     // A week's manifest written for `render` (with `cover = true`) compiled as it is: the
-    // cover keys were dropped without a word.
+    // cover keys were dropped without a word. `cover` now gives the compilation its cover;
+    // `cover_at` (a time on one clip's reel) is said unused.
     let dir = workdir();
     let d = dir.path();
     let a = small_pattern(2);
@@ -774,8 +858,30 @@ fn a_manifests_cover_keys_are_said_unused_by_compile() {
         "--no-cold-open",
         "--no-normalize",
     ]);
-    assert_exit_says(&o, 0, "a compilation writes none: the keys are not used");
+    // `cover = true` is the compilation's cover; `cover_at` is said unused.
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("c.jpg from part 1"), "{text}");
     assert!(!out.exists());
+    std::fs::write(
+        &m,
+        format!(
+            "[[clip]]\ninput = \"{}\"\ncover_at = 1.0\n[[clip]]\ninput = \"{}\"\n",
+            s(&a),
+            s(&a)
+        ),
+    )
+    .unwrap();
+    let o = failreel(&[
+        "compile",
+        "-m",
+        s(&m),
+        "-o",
+        s(&out),
+        "--dry-run",
+        "--no-cold-open",
+        "--no-normalize",
+    ]);
+    assert_exit_says(&o, 0, "the key is not used");
 }
 
 #[test]
