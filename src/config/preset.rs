@@ -528,11 +528,46 @@ impl Preset {
                 format!("{}: {msg}", at(path))
             })
             .collect();
-        if problems.is_empty() {
-            Ok(preset)
-        } else {
-            Err(invalid(problems))
+        if !problems.is_empty() {
+            return Err(invalid(problems));
         }
+        // A file without a summary of its own gets one from its values, not the base's
+        // (whose sizes and lengths it may have changed).
+        let mut preset = preset;
+        if !user.contains_key("summary") {
+            preset.summary = format!(
+                "{} (based on {base_name}): {}",
+                preset.name,
+                preset.figures()
+            );
+        }
+        Ok(preset)
+    }
+
+    /// The preset's figures in a line, as the built-ins' summaries give them: "1080x1920
+    /// 30 fps H.264 CRF 20, 3 s to 10 min, -14 LUFS".
+    pub fn figures(&self) -> String {
+        let length = |s: f64| {
+            if s >= 60.0 && (s % 60.0).abs() < 1e-9 {
+                format!("{} min", s / 60.0)
+            } else {
+                format!("{s} s")
+            }
+        };
+        format!(
+            "{}x{} {} fps H.264 CRF {}, {} to {}, {}",
+            self.video.width,
+            self.video.height,
+            self.video.fps,
+            self.video.crf,
+            length(self.length.min_s),
+            length(self.length.max_s),
+            if self.audio.normalize {
+                format!("{} LUFS", self.audio.loudness_lufs)
+            } else {
+                "loudness as recorded".to_string()
+            }
+        )
     }
 
     /// Checks the values a platform and the encoder can accept; every problem, joined by
@@ -1167,6 +1202,21 @@ mod tests {
         assert_eq!(p.name, "my-look");
         assert_eq!(p.video.fps, 60);
         assert_eq!(p.safe_zone, Preset::built_in("tiktok").unwrap().safe_zone);
+        // Its summary is its own figures, not the base's (which says 30 fps).
+        assert_eq!(
+            p.summary,
+            "my-look (based on tiktok): 1080x1920 60 fps H.264 CRF 20, 3 s to 10 min, -14 LUFS"
+        );
+        let q = Preset::from_override_toml(
+            "summary = \"Mine\"\n[length]\nmax_s = 90.0\n[audio]\nnormalize = false\n",
+            "q.toml",
+        )
+        .unwrap();
+        assert_eq!(q.summary, "Mine");
+        assert_eq!(
+            q.figures(),
+            "1080x1920 30 fps H.264 CRF 20, 3 s to 90 s, loudness as recorded"
+        );
     }
 
     #[test]
