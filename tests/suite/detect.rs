@@ -351,6 +351,8 @@ fn start_auto_renders_the_trim_around_the_bang_with_the_card_at_the_moment() {
             "auto",
             "--focus",
             "center",
+            "--encoder-preset",
+            "ultrafast",
             "--went-wrong",
             "Dropped the lid",
             "--report",
