@@ -224,6 +224,8 @@ fn real_batch_report_with_covers_and_a_phone_screenshot() {
             s(&bad),
             "--cover",
             "--report",
+            "--encoder-preset",
+            "ultrafast",
             "--went-wrong",
             "Oil smoking <before> garlic",
             "--lesson",
