@@ -365,14 +365,17 @@ pub fn plan_compilation_with(
 ) -> Result<(crate::plan::compile::CompilePlan, Vec<String>), CompileError> {
     let mut complete = Vec::new();
     let mut warnings = Vec::new();
-    let mut cover = false;
+    // `--cover-at` is a time on the compilation's clock, not on a part's.
+    let mut cover = flags.cover_at.is_some();
     for (k, p) in parts.iter().enumerate() {
         let extras = Extras {
             thumbnail: false,
             number: Some(k + 1),
             loudness_over: None,
         };
-        let mut d = draft_with(p.info, p.request, preset, output.clone(), extras, passes)?;
+        let mut request = p.request.clone();
+        request.cover_at = None;
+        let mut d = draft_with(p.info, &request, preset, output.clone(), extras, passes)?;
         for r in p.reads {
             if !d.reads.contains(r) {
                 d.reads.push(r.clone());
@@ -426,12 +429,19 @@ pub fn plan_compilation_with(
         None
     };
     let looked = flags.preset_for(preset);
-    let plan =
-        crate::plan::compile::assemble(complete, title, hook, cover, &looked, output, encoder)
-            .map_err(|e| match e {
-                crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
-                crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
-            })?;
+    let plan = crate::plan::compile::assemble(
+        complete,
+        title,
+        hook,
+        cover.then_some(flags.cover_at),
+        &looked,
+        output,
+        encoder,
+    )
+    .map_err(|e| match e {
+        crate::plan::compile::CompileProblem::Usage(m) => CompileError::Usage(m),
+        crate::plan::compile::CompileProblem::Plan(e) => CompileError::Chain(e.into()),
+    })?;
     Ok((plan, warnings))
 }
 

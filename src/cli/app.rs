@@ -662,9 +662,10 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
     // silently.
     warnings.extend(unused_keys);
     for c in &parts {
-        if c.request.cover_at.is_some() {
+        // The flag is the compilation's own (on its clock); a clip's key is not used.
+        if c.request.cover_at.is_some() && c.request.cover_at != flags.cover_at {
             warnings.push(format!(
-                "{}: the manifest gives `cover_at`, but a compilation's cover comes from the part it opens on: the key is not used",
+                "{}: the manifest gives `cover_at`, a time on that clip's reel, but a compilation's cover is chosen on its own clock (`--cover-at`): the key is not used",
                 c.input.display()
             ));
         }

@@ -73,12 +73,6 @@ pub fn compile_parts(
             "give either a --manifest or input files, not both".into()
         ]);
     }
-    // The render flag a compilation has no use for: refused, not silently dropped.
-    if args.reel.request.cover_at.is_some() {
-        return Err(vec![
-            "--cover-at: a compilation's cover comes from the part it opens on, chosen as that part's cover is; use --cover, or render the part with `failreel render … --cover-at` for a still of your own choosing".into(),
-        ]);
-    }
     let render_args = RenderArgs {
         inputs: args.inputs.clone(),
         manifest: args.manifest.clone(),

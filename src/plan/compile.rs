@@ -278,7 +278,7 @@ pub fn assemble(
     parts: Vec<CompletePlan>,
     title: &str,
     hook: Option<Hook>,
-    cover: bool,
+    cover: Option<Option<Micros>>,
     preset: &Preset,
     output: PathBuf,
     encoder: EncoderPlan,
@@ -385,7 +385,41 @@ pub fn assemble(
     let title_segment = title_card
         .clone()
         .map(|t| CompletePlan::new(title_segment(first, t, title_frames)));
-    let cover = cover.then(|| compilation_cover(&parts, cold.as_ref(), &title, &output));
+    let mut segments: Vec<(usize, u64, u64)> = Vec::new();
+    if let Some(c) = &cold {
+        segments.push((c.hook.part, c.first, c.frames));
+    }
+    if title_frames > 0 {
+        segments.push((0, 0, title_frames));
+    }
+    segments.extend(lens.iter().enumerate().map(|(k, &n)| (k, 0, n)));
+    let cover = match cover {
+        None => None,
+        Some(None) => Some(compilation_cover(
+            &parts,
+            cold.as_ref(),
+            &title,
+            &output,
+            None,
+        )),
+        Some(Some(at)) => {
+            let f = (at.0.max(0) as i128 * fps as i128 / 1_000_000) as u64;
+            if f >= frames {
+                return Err(CompileProblem::Usage(format!(
+                    "--cover-at {at} is past the end of the compilation ({:.3} s): pick a time inside it",
+                    secs(frames)
+                )));
+            }
+            let (part, frame) = frame_of_part(&segments, transition_frames, f);
+            Some(compilation_cover(
+                &parts,
+                cold.as_ref(),
+                &title,
+                &output,
+                Some((part, frame)),
+            ))
+        }
+    };
     let keys: Vec<&str> = parts.iter().map(|p| p.request.as_str()).collect();
     let hooked = cold.as_ref().map(|c| (c.hook.part, c.first, c.frames));
     let request = crate::plan::fnv_hex(
@@ -429,16 +463,19 @@ fn compilation_cover(
     cold: Option<&ColdOpen>,
     title: &str,
     output: &std::path::Path,
+    at: Option<(usize, u64)>,
 ) -> CompilationCover {
-    let k = cold.map(|c| c.hook.part).unwrap_or_else(|| {
-        parts
-            .iter()
-            .position(|p| p.overlays.iter().any(|o| o.role == Role::WentWrong))
-            .unwrap_or(0)
+    let k = at.map(|(k, _)| k).unwrap_or_else(|| {
+        cold.map(|c| c.hook.part).unwrap_or_else(|| {
+            parts
+                .iter()
+                .position(|p| p.overlays.iter().any(|o| o.role == Role::WentWrong))
+                .unwrap_or(0)
+        })
     });
     let mut p = parts[k].plan().clone();
     let kind = crate::plan::CoverKind::Cover;
-    let mut c = crate::plan::cover::plan_cover(&p, kind, None);
+    let mut c = crate::plan::cover::plan_cover(&p, kind, at.map(|(_, f)| p.frame_time(f)));
     c.path = crate::plan::cover::still_path(output, kind);
     if !title.is_empty() {
         c.headline = crate::plan::cover::headline(&p, title).or(c.headline);
@@ -449,6 +486,26 @@ fn compilation_cover(
         part: k,
         plan: CompletePlan::new(p),
     }
+}
+
+/// Which part, and which of its reel frames, the compilation shows at its frame `f`:
+/// `segments` are (part, first frame of the part's reel, frames) in reel order, each after the
+/// first starting `transition` frames before the one before it ends; inside a crossfade, the
+/// segment that shows more of the picture (the later one from the crossfade's middle on).
+fn frame_of_part(segments: &[(usize, u64, u64)], transition: u64, f: u64) -> (usize, u64) {
+    let mut start = 0u64;
+    let mut found = (segments[0].0, segments[0].1 + f.min(segments[0].2 - 1));
+    for (i, &(part, first, n)) in segments.iter().enumerate() {
+        if i > 0 {
+            start = start.saturating_sub(transition);
+        }
+        let takes_over = if i > 0 { start + transition / 2 } else { 0 };
+        if f >= takes_over && f < start + n {
+            found = (part, first + (f - start).min(n - 1));
+        }
+        start += n;
+    }
+    found
 }
 
 /// The strongest part's best moment for the cold open: the part whose detected moment

@@ -672,10 +672,10 @@ pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldD
         .and_then(|c| Some((c.part, c.plan.cover.as_ref()?)))
     {
         s.push_str(&format!(
-            "  cover     {} from part {}, {} candidates around {}{}\n",
+            "  cover     {} from part {}, {} around {}{}\n",
             c.path.display(),
             part + 1,
-            c.candidates.len(),
+            counted(c.candidates.len() as u64, "candidate"),
             secs(c.moment),
             c.headline
                 .as_ref()

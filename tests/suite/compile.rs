@@ -729,7 +729,7 @@ fn compile_writes_one_cover_from_the_part_it_opens_on_with_the_title() {
     // Issue 23: `compile … --cover` exited 0 with no cover (then it was refused). A
     // compilation's cover is a still of the part it opens on (here the second: only its
     // went-wrong card marks a moment), at the reel's size, the title as its headline;
-    // `--cover-at` (a time on which part's clock?) is refused with what to do instead.
+    // `--cover-at` takes it from the compilation's own clock.
     // Cost: two 2 s parts at 270x480, ultrafast, ~1 s.
     let dir = workdir();
     let d = dir.path();
@@ -762,9 +762,17 @@ fn compile_writes_one_cover_from_the_part_it_opens_on_with_the_title() {
         "-o",
         s(&out),
     ];
-    let o = failreel(&[&base[..], &["--cover-at", "1"]].concat());
-    assert_exit_says(&o, 2, "--cover-at");
-    assert_exit_says(&o, 2, "use --cover");
+    // `--cover-at` is on the compilation's clock: the cold open (1.5 s), the title over part
+    // 1's 2 s, part 1, part 2, each after the first 0.4 s into the one before (6.3 s in all).
+    for (at, part) in [("3.5", 0), ("5.5", 1)] {
+        let plan =
+            plan_lines(&[&base[..], &["--cover-at", at, "--dry-run", "--json"]].concat()).remove(0);
+        assert_eq!(plan["plan"]["cover"]["part"], part, "--cover-at {at}");
+        let cands = &plan["plan"]["cover"]["plan"]["cover"]["candidates"];
+        assert_eq!(cands.as_array().unwrap().len(), 1, "--cover-at {at}");
+    }
+    let o = failreel(&[&base[..], &["--cover-at", "7", "--dry-run"]].concat());
+    assert_exit_says(&o, 2, "past the end of the compilation");
     // The dry run shows it, and writes nothing.
     let o = failreel_exit(&[&base[..], &["--dry-run"]].concat(), 0);
     let text = String::from_utf8_lossy(&o.stdout);
