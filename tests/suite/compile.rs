@@ -856,16 +856,19 @@ fn a_manifests_cover_keys_make_the_compilations_cover_or_are_said_unused() {
     )
     .unwrap();
     let out = d.join("c.mp4");
-    let o = failreel(&[
-        "compile",
-        "-m",
-        s(&m),
-        "-o",
-        s(&out),
-        "--dry-run",
-        "--no-cold-open",
-        "--no-normalize",
-    ]);
+    let dry_run = || {
+        failreel(&[
+            "compile",
+            "-m",
+            s(&m),
+            "-o",
+            s(&out),
+            "--dry-run",
+            "--no-cold-open",
+            "--no-normalize",
+        ])
+    };
+    let o = dry_run();
     // `cover = true` is the compilation's cover; `cover_at` is said unused.
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("c.jpg from part 1"), "{text}");
@@ -879,17 +882,7 @@ fn a_manifests_cover_keys_make_the_compilations_cover_or_are_said_unused() {
         ),
     )
     .unwrap();
-    let o = failreel(&[
-        "compile",
-        "-m",
-        s(&m),
-        "-o",
-        s(&out),
-        "--dry-run",
-        "--no-cold-open",
-        "--no-normalize",
-    ]);
-    assert_exit_says(&o, 0, "the key is not used");
+    assert_exit_says(&dry_run(), 0, "the key is not used");
 }
 
 #[test]
