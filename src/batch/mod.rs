@@ -468,17 +468,13 @@ pub fn run_batch(
         // The still beside the reel: the same rule (and a foreign JPEG is kept unless
         // --force).
         if let Some(cover) = &plan.cover {
-            let checked = if opts.dry_run {
-                crate::render::output::check_kind(&cover.path, &plan.inputs()).map(|_| ())
-            } else {
-                crate::render::output::check_target(
-                    &cover.path,
-                    &plan.inputs(),
-                    opts.force,
-                    crate::plan::cover::jpeg_is_ours,
-                )
-                .map(|_| ())
-            };
+            let checked = crate::render::output::check_before(
+                &cover.path,
+                &plan.inputs(),
+                opts.dry_run,
+                opts.force,
+                crate::plan::cover::jpeg_is_ours,
+            );
             if let Err(e) = checked {
                 finish(
                     &mut outcomes,

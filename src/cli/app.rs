@@ -552,16 +552,13 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         .collect();
     // The output rule first: never an input, never a FIFO, device or link; a file failreel
     // did not write only with --force.
-    if args.dry_run {
-        crate::render::output::check_kind(&args.output, &inputs)?;
-    } else {
-        crate::render::output::check_target(
-            &args.output,
-            &inputs,
-            args.force,
-            crate::render::reel_is_ours,
-        )?;
-    }
+    crate::render::output::check_before(
+        &args.output,
+        &inputs,
+        args.dry_run,
+        args.force,
+        crate::render::reel_is_ours,
+    )?;
     if let Some(p) = crate::cli::jobs::reel_name_problem(&args.output) {
         return Err(AppError::Usage(vec![p]));
     }
@@ -642,16 +639,13 @@ fn run_compile(args: crate::cli::CompileArgs) -> Result<i32, AppError> {
         .as_ref()
         .and_then(|c| Some((&c.plan, c.plan.cover.as_ref()?)));
     if let Some((_, c)) = cover {
-        if args.dry_run {
-            crate::render::output::check_kind(&c.path, &inputs)?;
-        } else {
-            crate::render::output::check_target(
-                &c.path,
-                &inputs,
-                args.force,
-                crate::plan::cover::jpeg_is_ours,
-            )?;
-        }
+        crate::render::output::check_before(
+            &c.path,
+            &inputs,
+            args.dry_run,
+            args.force,
+            crate::plan::cover::jpeg_is_ours,
+        )?;
     }
     let write_cover =
         || -> Result<Option<crate::render::CoverReport>, crate::media::RenderError> {

@@ -226,6 +226,22 @@ pub fn check_target(
     Ok(existing)
 }
 
+/// The output rule before a run writes `output`: a dry run (which replaces nothing) asks only
+/// whether it may be written at all ([`check_kind`]); a real run [`check_target`].
+pub fn check_before(
+    output: &Path,
+    inputs: &[&Path],
+    dry_run: bool,
+    force: bool,
+    is_ours: impl Fn(&Path) -> bool,
+) -> Result<(), OutputError> {
+    if dry_run {
+        check_kind(output, inputs).map(|_| ())
+    } else {
+        check_target(output, inputs, force, is_ours).map(|_| ())
+    }
+}
+
 /// Checks, before any measuring pass runs, that `output`'s folder lets failreel create files
 /// (or, when the folder is still to be made, the nearest folder above it that exists): an
 /// empty hidden file is created there and removed. Only a folder that refuses writes
