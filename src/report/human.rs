@@ -624,6 +624,23 @@ fn window_moves(path: &[crate::plan::CropKey]) -> Vec<String> {
     moves
 }
 
+/// A still's plan as people read it: "x.jpg (1080x1920): the sharpest of 9 frames around
+/// 2.500 s, headline \"Burnt\"" (the times on the reel the still comes from).
+fn still_text(c: &crate::plan::cover::CoverPlan) -> String {
+    format!(
+        "{} ({}x{}): the sharpest of {} around {}{}",
+        c.path.display(),
+        c.width,
+        c.height,
+        counted(c.candidates.len() as u64, "frame"),
+        secs(c.moment),
+        c.headline
+            .as_ref()
+            .map(|h| format!(", headline {:?}", h.text))
+            .unwrap_or_default()
+    )
+}
+
 fn secs(m: crate::model::time::Micros) -> String {
     format!("{:.3} s", m.as_secs_f64())
 }
@@ -672,15 +689,9 @@ pub fn compile_plan_text(plan: &crate::plan::compile::CompilePlan, would: WouldD
         .and_then(|c| Some((c.part, c.plan.cover.as_ref()?)))
     {
         s.push_str(&format!(
-            "  cover     {} from part {}, {} around {}{}\n",
-            c.path.display(),
-            part + 1,
-            counted(c.candidates.len() as u64, "candidate"),
-            secs(c.moment),
-            c.headline
-                .as_ref()
-                .map(|h| format!(", headline \"{}\"", h.text))
-                .unwrap_or_default()
+            "  cover     {} from part {}\n",
+            still_text(c),
+            part + 1
         ));
     }
     s.push_str(&format!(
@@ -997,18 +1008,7 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             crate::plan::cover::CoverKind::Cover => "cover",
             crate::plan::cover::CoverKind::Thumbnail => "thumbnail",
         };
-        s.push_str(&format!(
-            "  {what:<9} {} ({}x{}): the sharpest of {} around {}{}\n",
-            c.path.display(),
-            c.width,
-            c.height,
-            counted(c.candidates.len() as u64, "frame"),
-            secs(c.moment),
-            c.headline
-                .as_ref()
-                .map(|h| format!(", headline {:?}", h.text))
-                .unwrap_or_default()
-        ));
+        s.push_str(&format!("  {what:<9} {}\n", still_text(c)));
     }
     for w in &plan.warnings {
         s.push_str(&format!("  warning   {w}\n"));

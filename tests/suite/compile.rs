@@ -16,6 +16,20 @@ fn clip(dir: &Path, name: &str, color: &str, secs: f64, tone: Option<u32>) -> Pa
     fixture.secs(secs).write(&dir.join(name))
 }
 
+/// A dry run of `compile -m manifest -o out` without the cold open or loudness passes.
+fn dry_compile(manifest: &Path, out: &Path) -> std::process::Output {
+    failreel(&[
+        "compile",
+        "-m",
+        s(manifest),
+        "-o",
+        s(out),
+        "--dry-run",
+        "--no-cold-open",
+        "--no-normalize",
+    ])
+}
+
 #[test]
 fn compilation_has_title_numbers_crossfades_and_continuous_sound() {
     let dir = workdir();
@@ -778,8 +792,8 @@ fn compile_writes_one_cover_from_the_part_it_opens_on_with_the_title() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.contains("cover     ")
-            && text.contains("c.jpg from part 2")
-            && text.contains("headline \"Fail Friday\""),
+            && text.contains("c.jpg (270x480): the sharpest of 9 frames around")
+            && text.contains("headline \"Fail Friday\" from part 2"),
         "{text}"
     );
     let plan = plan_lines(&[&base[..], &["--dry-run", "--json"]].concat()).remove(0);
@@ -856,22 +870,14 @@ fn a_manifests_cover_keys_make_the_compilations_cover_or_are_said_unused() {
     )
     .unwrap();
     let out = d.join("c.mp4");
-    let dry_run = || {
-        failreel(&[
-            "compile",
-            "-m",
-            s(&m),
-            "-o",
-            s(&out),
-            "--dry-run",
-            "--no-cold-open",
-            "--no-normalize",
-        ])
-    };
-    let o = dry_run();
+    let o = dry_compile(&m, &out);
     // `cover = true` is the compilation's cover; `cover_at` is said unused.
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("c.jpg from part 1"), "{text}");
+    assert!(
+        text.contains("c.jpg (1080x1920): the sharpest of 9 frames around")
+            && text.contains(" from part 1\n"),
+        "{text}"
+    );
     assert!(!out.exists());
     std::fs::write(
         &m,
@@ -882,7 +888,7 @@ fn a_manifests_cover_keys_make_the_compilations_cover_or_are_said_unused() {
         ),
     )
     .unwrap();
-    assert_exit_says(&dry_run(), 0, "the key is not used");
+    assert_exit_says(&dry_compile(&m, &out), 0, "the key is not used");
 }
 
 #[test]
@@ -904,17 +910,7 @@ fn a_manifests_per_clip_output_is_said_unused_by_compile() {
     )
     .unwrap();
     let out = d.join("c.mp4");
-    let args = [
-        "compile",
-        "-m",
-        s(&m),
-        "-o",
-        s(&out),
-        "--dry-run",
-        "--no-cold-open",
-        "--no-normalize",
-    ];
-    let o = failreel(&args);
+    let o = dry_compile(&m, &out);
     assert_exit_says(&o, 0, "clip 1: `output` (");
     assert_exit_says(
         &o,
