@@ -877,17 +877,10 @@ impl<'a> PartProgress<'a> {
         sink: &'a dyn Sink,
         plan: &crate::plan::compile::CompilePlan,
     ) -> Self {
-        let mut starts = Vec::new();
-        let mut at = plan.title_frames;
-        for p in &plan.parts {
-            at = at.saturating_sub(plan.transition_frames);
-            starts.push(at);
-            at += p.reel_frames();
-        }
         PartProgress {
             frames,
             sink,
-            starts,
+            starts: plan.part_starts(),
             inputs: plan.parts.iter().map(|p| p.input().to_path_buf()).collect(),
             current: std::sync::atomic::AtomicUsize::new(usize::MAX),
         }

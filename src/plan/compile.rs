@@ -135,6 +135,13 @@ impl CompilePlan {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The first reel frame of each part (the cold open and the title come before them).
+    pub(crate) fn part_starts(&self) -> Vec<u64> {
+        let lens: Vec<u64> = self.segments().iter().map(|p| p.reel_frames()).collect();
+        let starts = segment_starts(self.transition_frames, &lens);
+        starts[starts.len() - self.parts.len()..].to_vec()
+    }
+
     /// Frames the reel has for segments of `lens` frames joined by `transition`-frame
     /// crossfades.
     pub(crate) fn total_frames(transition: u64, lens: &[u64]) -> u64 {
@@ -493,19 +500,36 @@ fn compilation_cover(
 /// first starting `transition` frames before the one before it ends; inside a crossfade, the
 /// segment that shows more of the picture (the later one from the crossfade's middle on).
 fn frame_of_part(segments: &[(usize, u64, u64)], transition: u64, f: u64) -> (usize, u64) {
-    let mut start = 0u64;
+    let lens: Vec<u64> = segments.iter().map(|s| s.2).collect();
     let mut found = (segments[0].0, segments[0].1 + f.min(segments[0].2 - 1));
-    for (i, &(part, first, n)) in segments.iter().enumerate() {
-        if i > 0 {
-            start = start.saturating_sub(transition);
-        }
+    for (i, (&(part, first, n), start)) in segments
+        .iter()
+        .zip(segment_starts(transition, &lens))
+        .enumerate()
+    {
         let takes_over = if i > 0 { start + transition / 2 } else { 0 };
         if f >= takes_over && f < start + n {
             found = (part, first + (f - start).min(n - 1));
         }
-        start += n;
     }
     found
+}
+
+/// The first reel frame of each of the segments of `lens` frames, each after the first
+/// starting `transition` frames before the one before it ends.
+fn segment_starts(transition: u64, lens: &[u64]) -> Vec<u64> {
+    let mut at = 0u64;
+    lens.iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            if i > 0 {
+                at = at.saturating_sub(transition);
+            }
+            let start = at;
+            at += n;
+            start
+        })
+        .collect()
 }
 
 /// The strongest part's best moment for the cold open: the part whose detected moment
@@ -565,4 +589,26 @@ pub enum CompileProblem {
     /// The title cannot be laid out.
     #[error(transparent)]
     Plan(#[from] PlanError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_start_a_crossfade_early_and_a_frame_belongs_to_the_one_showing_more() {
+        // A 45-frame cold open from part 2, a 60-frame title over part 1, two 60-frame parts,
+        // 12-frame crossfades.
+        assert_eq!(segment_starts(12, &[45, 60, 60, 60]), vec![0, 33, 81, 129]);
+        assert_eq!(segment_starts(12, &[60]), vec![0]);
+        let segments = [(1, 10, 45), (0, 0, 60), (0, 0, 60), (1, 0, 60)];
+        // The cold open shows part 2 from its frame 10.
+        assert_eq!(frame_of_part(&segments, 12, 5), (1, 15));
+        // Into the crossfade to the title: the cold open until its middle, then the title.
+        assert_eq!(frame_of_part(&segments, 12, 38), (1, 48));
+        assert_eq!(frame_of_part(&segments, 12, 39), (0, 6));
+        assert_eq!(frame_of_part(&segments, 12, 105), (0, 24));
+        assert_eq!(frame_of_part(&segments, 12, 165), (1, 36));
+        assert_eq!(frame_of_part(&segments, 12, 188), (1, 59));
+    }
 }
