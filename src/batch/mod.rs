@@ -351,6 +351,10 @@ pub fn is_cancelled(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// Runs a batch with `renderer`, telling `sink` what happens. One bad clip never stops the
 /// others; the summary holds every clip's outcome, in batch order.
+///
+/// Three phases: [`Run::prepare`] plans every clip (sequential and cheap: no decoding), checks
+/// its output and settles what is failed or up to date; [`Run::schedule`] groups the reels that
+/// share a decode and sizes the pool; [`Run::render_group`] renders each group on it.
 pub fn run_batch(
     clips: Vec<Clip>,
     opts: &BatchOptions,
@@ -359,14 +363,13 @@ pub fn run_batch(
     sink: &dyn Sink,
 ) -> Summary {
     let started = Instant::now();
-    let n = clips.len();
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
-    let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, o: Outcome| {
-        sink.event(&Event::Finished(Box::new(o.clone())));
-        outcomes[pos] = Some(o);
+    let run = Run {
+        opts,
+        stop,
+        renderer,
+        sink,
     };
-    let mut warnings = Warnings::default();
-    let mut warning_count = 0;
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; clips.len()];
     sink.event(&Event::Batch {
         reels: clips
             .iter()
@@ -379,9 +382,9 @@ pub fn run_batch(
             .collect(),
     });
 
-    // Phase 1, sequential and cheap (no decoding): probe each distinct input once, plan,
-    // check what is already there.
+    // Phase 1: probe each distinct input once, plan, check what is already there.
     let mut probes: HashMap<PathBuf, Result<Arc<MediaInfo>, Arc<ProbeError>>> = HashMap::new();
+    let mut warnings = Warnings::default();
     let mut work: Vec<WorkItem> = Vec::new();
     for (pos, clip) in clips.iter().enumerate() {
         if !stop.may_start() || sink.closed() {
@@ -391,270 +394,25 @@ pub fn run_batch(
             .entry(clip.input.clone())
             .or_insert_with(|| renderer.probe(&clip.input).map(Arc::new).map_err(Arc::new))
             .clone();
-        // The chain's first step: everything planning decides before the measuring passes
-        // (the trim, with `--start auto` around the cached detection's moment).
-        let extras = crate::chain::Extras {
-            thumbnail: opts.thumbnails,
-            number: None,
-            loudness_over: clip.loudness_over,
-        };
-        let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
-            .cancelled_by(&stop.cancel);
-        let planned = info.map_err(ClipError::from).and_then(|info| {
-            crate::chain::draft_with(
-                &info,
-                &clip.request,
-                &clip.preset,
-                clip.output.clone(),
-                extras,
-                &passes,
-            )
-            .map(|p| {
-                let mem = job_memory_mib(&info, &p);
-                (p, mem)
-            })
-            .map_err(ClipError::from)
-        });
-        let (mut plan, mem) = match planned {
-            Err(e) => {
-                finish(&mut outcomes, pos, failed(clip, e, Vec::new()));
-                continue;
+        match run.prepare(pos, clip, info, &mut warnings) {
+            Prepared::Finished(o) => {
+                sink.event(&Event::Finished(Box::new(o.clone())));
+                outcomes[pos] = Some(o);
             }
-            Ok(p) => p,
-        };
-        for r in &clip.reads {
-            if !plan.reads.contains(r) {
-                plan.reads.push(r.clone());
+            Prepared::Planned(o, w) => {
+                outcomes[pos] = Some(o);
+                work.push(w);
             }
+            Prepared::Render(w) => work.push(w),
         }
-        let shared = Arc::new(plan.clone());
-        let finish = |outcomes: &mut Vec<Option<Outcome>>, pos: usize, mut o: Outcome| {
-            o.plan = Some(shared.clone());
-            finish(outcomes, pos, o)
-        };
-        for w in &plan.warnings {
-            warnings.add(&clip.input, w);
-        }
-        if strict(opts, clip) && !plan.warnings.is_empty() {
-            let e = ClipError::Strict {
-                input: clip.input.clone(),
-                warnings: plan.warnings.clone(),
-            };
-            finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
-            continue;
-        }
-        // Never an input (the footage or a side file), never a FIFO, device, folder or link,
-        // whatever --force says (checked from metadata before anything opens the output; a
-        // dry run says so too).
-        if let Err(e) = crate::render::output::check_kind(&clip.output, &plan.inputs()) {
-            finish(
-                &mut outcomes,
-                pos,
-                failed(clip, e.into(), plan.warnings.clone()),
-            );
-            continue;
-        }
-        // A folder that refuses writes fails the clip now, before its measuring passes.
-        if !opts.dry_run {
-            if let Err(e) = crate::render::output::check_writable(&clip.output) {
-                finish(
-                    &mut outcomes,
-                    pos,
-                    failed(clip, e.into(), plan.warnings.clone()),
-                );
-                continue;
-            }
-        }
-        // The still beside the reel: the same rule (and a foreign JPEG is kept unless
-        // --force).
-        if let Some(cover) = &plan.cover {
-            let checked = crate::render::output::check_before(
-                &cover.path,
-                &plan.inputs(),
-                opts.dry_run,
-                opts.force,
-                crate::plan::cover::jpeg_is_ours,
-            );
-            if let Err(e) = checked {
-                finish(
-                    &mut outcomes,
-                    pos,
-                    failed(clip, e.into(), plan.warnings.clone()),
-                );
-                continue;
-            }
-        }
-        // Up to date: the reel there was made for the same request (the request, preset,
-        // output and the input's stamp and fingerprint), so no measuring pass runs again.
-        let existing = renderer.existing(&clip.output);
-        let up_to_date = !opts.force
-            && matches!(&existing, Existing::Reel { request: Some(r), complete: true, .. } if *r == plan.request);
-        if opts.dry_run {
-            // The plan shown is the one rendered: complete, every pass run.
-            let complete = match renderer.complete(plan.clone(), crate::render::cores(), &passes) {
-                Ok(c) => c,
-                Err(e) => {
-                    finish(
-                        &mut outcomes,
-                        pos,
-                        failed(clip, ClipError::Render(e), plan.warnings.clone()),
-                    );
-                    continue;
-                }
-            };
-            plan = complete.into_plan();
-            let would = if up_to_date {
-                WouldDo::SkipUpToDate
-            } else {
-                WouldDo::Render
-            };
-            sink.event(&Event::Plan {
-                index: clip.index,
-                plan: Box::new(plan.clone()),
-                would,
-            });
-            let mut o = Outcome::new(
-                clip.index,
-                clip.input.clone(),
-                clip.output.clone(),
-                if up_to_date {
-                    Status::Skipped
-                } else {
-                    Status::Ok
-                },
-            );
-            o.warnings = plan.warnings.clone();
-            o.trim = Some(plan.trim());
-            outcomes[pos] = Some(o);
-            work.push((pos, Box::new(plan), mem, Vec::new()));
-            continue;
-        }
-        if up_to_date {
-            let mut o = Outcome::new(
-                clip.index,
-                clip.input.clone(),
-                clip.output.clone(),
-                Status::Skipped,
-            );
-            o.reason = Some("up to date".into());
-            o.warnings = plan.warnings.clone();
-            o.trim = Some(plan.trim());
-            // An up-to-date reel whose still is missing or out of date gets it now (from the
-            // complete plan: the passes read back from the cache).
-            if let Some(cover) = &plan.cover {
-                let current = crate::plan::cover::jpeg_still_hash(&cover.path)
-                    .is_some_and(|h| h == crate::plan::cover::still_hash(&plan, cover));
-                if !current {
-                    let written = renderer
-                        .complete(plan.clone(), crate::render::cores(), &passes)
-                        .and_then(|c| renderer.cover(&c));
-                    match written {
-                        Err(e) => {
-                            let o = failed(clip, ClipError::Render(e), plan.warnings.clone());
-                            finish(&mut outcomes, pos, o);
-                            continue;
-                        }
-                        Ok(c) => o.cover = c,
-                    }
-                    o.reason = Some("up to date (its still was written)".into());
-                }
-            }
-            // The review sheet (from the cache when nothing changed).
-            if let Some(dir) = &opts.review {
-                let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
-                    .cancelled_by(&stop.cancel);
-                let reviewed = renderer
-                    .complete(plan.clone(), crate::render::cores(), &passes)
-                    .and_then(|c| renderer.review(&c, dir, o.cover.as_ref()));
-                match reviewed {
-                    Ok(r) => o.review = r.map(Box::new),
-                    Err(e) => o.warnings.push(format!(
-                        "{}: the review sheet could not be made: {}",
-                        clip.input.display(),
-                        error_chain(&e)
-                    )),
-                }
-            }
-            finish(&mut outcomes, pos, o);
-            continue;
-        }
-        let mut plan_warnings = plan.warnings.clone();
-        match existing {
-            Existing::Foreign if !opts.force => {
-                let e = OutputError::NotOurs(clip.output.clone()).into();
-                finish(&mut outcomes, pos, failed(clip, e, plan.warnings.clone()));
-                continue;
-            }
-            Existing::Reel {
-                complete: false, ..
-            } => {
-                // Said as it happens (not collapsed): it names this reel.
-                let message = format!(
-                    "{}: the reel there is incomplete or damaged (cut short, or changed since it was written): rendering it again",
-                    clip.output.display()
-                );
-                sink.event(&Event::Warning {
-                    input: Some(clip.input.clone()),
-                    message: message.clone(),
-                    count: 1,
-                    clips: 1,
-                });
-                plan_warnings.push(message);
-            }
-            _ => {}
-        }
-        work.push((pos, Box::new(plan), mem, plan_warnings));
     }
     warnings.emit(sink);
 
-    // Reels that can share a decode run together: a group is one job.
-    let groups: Vec<Vec<usize>> = if opts.dry_run {
-        Vec::new()
-    } else {
-        let plans: Vec<&RenderPlan> = work.iter().map(|w| &*w.1).collect();
-        crate::plan::fanout::group(&plans)
-    };
-    let group_mem = |g: &Vec<usize>| -> u64 {
-        // One decode, one encode per reel at most.
-        let most = g.iter().map(|&m| work[m].2).max().unwrap_or(0);
-        let extra: u64 = g
-            .iter()
-            .skip(1)
-            .map(|&m| encode_memory_mib(&work[m].1))
-            .sum();
-        most + extra
-    };
-    let units = if opts.dry_run {
-        work.len()
-    } else {
-        groups.len()
-    };
-
-    // How many at once: cores and memory, and a word when --jobs asks for more than fits.
-    let free = opts.memory_mib.or_else(available_mib);
-    let peak = if opts.dry_run {
-        work.iter().map(|w| w.2).max().unwrap_or(0)
-    } else {
-        groups.iter().map(group_mem).max().unwrap_or(0)
-    };
-    let jobs = opts
-        .jobs
-        .unwrap_or_else(|| auto_jobs(units, peak, free))
-        .clamp(1, units.max(1));
-    if let (Some(_), Some(free)) = (opts.jobs, free) {
-        if let Some(message) = memory_warning(jobs, peak, free) {
-            sink.event(&Event::Warning {
-                input: None,
-                message,
-                count: 1,
-                clips: 1,
-            });
-            warning_count += 1;
-        }
-    }
-
-    // Phase 2: render in parallel.
+    // Phases 2 and 3: group and size the pool, then render.
+    let mut warning_count = 0;
     if !opts.dry_run && !work.is_empty() {
+        let (groups, jobs, warned) = run.schedule(&work);
+        warning_count += warned;
         let ropts = RenderOptions {
             threads: if jobs == 1 {
                 0
@@ -672,136 +430,11 @@ pub fn run_batch(
             threads: ropts.threads,
         });
         let done: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
-        // Reels that share a decode (several presets of one clip) render in one pipeline
-        // run; each keeps its own start, progress and result.
-        let run_group = |members: &Vec<usize>| {
-            if !stop.may_start() || sink.closed() {
-                return;
-            }
+        let render = |members: &Vec<usize>| {
             let items: Vec<&WorkItem> = members.iter().map(|&m| &work[m]).collect();
-            let progress: Vec<EventProgress> = items
-                .iter()
-                .map(|(pos, plan, _, _)| {
-                    let clip = &clips[*pos];
-                    sink.event(&Event::Started {
-                        index: clip.index,
-                        input: clip.input.clone(),
-                        output: clip.output.clone(),
-                        frames: plan.reel_frames(),
-                    });
-                    EventProgress::new(sink, clip.index, &clip.input, plan.reel_frames())
-                })
-                .collect();
-            // The chain's second step, in the job: the measuring passes each draft still
-            // needs (cached), then the complete plans render together.
-            let completed: Vec<Result<CompletePlan, RenderError>> = items
-                .iter()
-                .map(|w| {
-                    let clip = &clips[w.0];
-                    let passes = EventPasses::new(sink, clip.index, &clip.input, &clip.output)
-                        .cancelled_by(&stop.cancel);
-                    renderer.complete((*w.1).clone(), ropts.cores(), &passes)
-                })
-                .collect();
-            let ready: Vec<(usize, &CompletePlan)> = completed
-                .iter()
-                .enumerate()
-                .filter_map(|(k, c)| c.as_ref().ok().map(|c| (k, c)))
-                .collect();
-            let plans: Vec<&CompletePlan> = ready.iter().map(|r| r.1).collect();
-            let ready_progress: Vec<&dyn Progress> = ready
-                .iter()
-                .map(|r| &progress[r.0] as &dyn Progress)
-                .collect();
-            let mut rendered = renderer
-                .render_group(&plans, &ropts, &ready_progress, &stop.cancel)
-                .into_iter();
-            let results: Vec<Result<RenderReport, RenderError>> = completed
-                .iter()
-                .map(|c| match c {
-                    Ok(_) => rendered.next().expect("one result per complete plan"),
-                    Err(e) => Err(RenderError::Shared(error_chain(e))),
-                })
-                .collect();
-            for (((pos, draft, _, plan_warnings), complete), result) in
-                items.into_iter().zip(completed).zip(results)
-            {
-                let clip = &clips[*pos];
-                let mut cover = None;
-                let result = match &complete {
-                    Ok(plan) => result.and_then(|report| {
-                        renderer.cover(plan).map(|c| {
-                            cover = c;
-                            report
-                        })
-                    }),
-                    Err(_) => result,
-                };
-                let plan: &RenderPlan = match &complete {
-                    Ok(c) => c.plan(),
-                    Err(_) => draft,
-                };
-                let mut outcome = match result {
-                    Ok(report) => {
-                        for n in &report.notices {
-                            sink.event(&Event::Notice { message: n.clone() });
-                        }
-                        let mut all = plan_warnings.clone();
-                        all.extend(report.warnings.iter().cloned());
-                        for w in &report.warnings {
-                            sink.event(&Event::Warning {
-                                input: Some(clip.input.clone()),
-                                message: w.clone(),
-                                count: 1,
-                                clips: 1,
-                            });
-                        }
-                        if strict(opts, clip) && !report.warnings.is_empty() {
-                            // The reel is not what was asked: do not leave it to be resumed.
-                            let _ = std::fs::remove_file(&clip.output);
-                            if let Some(c) = &plan.cover {
-                                let _ = std::fs::remove_file(&c.path);
-                            }
-                            let e = ClipError::Strict {
-                                input: clip.input.clone(),
-                                warnings: report.warnings.clone(),
-                            };
-                            failed(clip, e, all)
-                        } else {
-                            let mut o = Outcome::new(
-                                clip.index,
-                                clip.input.clone(),
-                                clip.output.clone(),
-                                Status::Ok,
-                            );
-                            o.duration = Some(report.duration);
-                            o.frames = Some(report.frames);
-                            o.render_seconds = Some(report.render_seconds);
-                            o.loudness = report.loudness;
-                            o.warnings = all;
-                            o.trim = Some(plan.trim());
-                            o
-                        }
-                    }
-                    Err(e) => failed(clip, ClipError::Render(e), plan_warnings.clone()),
-                };
-                // The review sheet of a reel rendered now.
-                if let (Some(dir), Ok(c), Status::Ok) = (&opts.review, &complete, outcome.status) {
-                    match renderer.review(c, dir, cover.as_ref()) {
-                        Ok(r) => outcome.review = r.map(Box::new),
-                        Err(e) => outcome.warnings.push(format!(
-                            "{}: the review sheet could not be made: {}",
-                            clip.input.display(),
-                            error_chain(&e)
-                        )),
-                    }
-                }
-                outcome.plan = Some(Arc::new(plan.clone()));
-                outcome.cover = cover;
-                sink.event(&Event::Finished(Box::new(outcome.clone())));
-                if let Ok(mut d) = done.lock() {
-                    d.push((*pos, outcome));
-                }
+            let finished = run.render_group(&clips, &items, &ropts);
+            if let Ok(mut d) = done.lock() {
+                d.extend(finished);
             }
         };
         match rayon::ThreadPoolBuilder::new()
@@ -809,15 +442,452 @@ pub fn run_batch(
             .thread_name(|i| format!("failreel-job-{i}"))
             .build()
         {
-            Ok(pool) => pool.install(|| groups.par_iter().for_each(run_group)),
+            Ok(pool) => pool.install(|| groups.par_iter().for_each(render)),
             // No threads to be had: one at a time on this one.
-            Err(_) => groups.iter().for_each(run_group),
+            Err(_) => groups.iter().for_each(render),
         }
         for (pos, o) in done.into_inner().unwrap_or_default() {
             outcomes[pos] = Some(o);
         }
+    } else if opts.jobs.is_some() && !work.is_empty() {
+        // A dry run sizes the pool as the render would, for its word on --jobs.
+        warning_count += run.schedule(&work).2;
     }
 
+    let summary = summarise(&clips, outcomes, warning_count, started, stop, opts);
+    sink.event(&Event::Summary(Box::new(summary.clone())));
+    summary
+}
+
+/// What every phase of a batch reads: how it runs, the stop flags, the renderer and the sink.
+struct Run<'a> {
+    opts: &'a BatchOptions,
+    stop: &'a Stop,
+    renderer: &'a dyn Renderer,
+    sink: &'a dyn Sink,
+}
+
+/// A clip after the first phase.
+enum Prepared {
+    /// Settled now (failed, or skipped as up to date): told as [`Event::Finished`].
+    Finished(Outcome),
+    /// A dry run's outcome (its complete plan was told as [`Event::Plan`]) and the reel it
+    /// would render, counted when the pool is sized.
+    Planned(Outcome, WorkItem),
+    /// A reel to render.
+    Render(WorkItem),
+}
+
+impl Run<'_> {
+    /// The passes of `clip`, told to the sink and stopped by a cancellation.
+    fn passes<'c>(&'c self, clip: &'c Clip) -> EventPasses<'c> {
+        EventPasses::new(self.sink, clip.index, &clip.input, &clip.output)
+            .cancelled_by(&self.stop.cancel)
+    }
+
+    /// Phase 1 for one clip: the chain's first step (everything planning decides before the
+    /// measuring passes: the trim, with `--start auto` around the cached detection's
+    /// moment), `--strict`, the output rule, and whether the reel there is up to date.
+    fn prepare(
+        &self,
+        pos: usize,
+        clip: &Clip,
+        info: Result<Arc<MediaInfo>, Arc<ProbeError>>,
+        warnings: &mut Warnings,
+    ) -> Prepared {
+        let extras = crate::chain::Extras {
+            thumbnail: self.opts.thumbnails,
+            number: None,
+            loudness_over: clip.loudness_over,
+        };
+        let passes = self.passes(clip);
+        let planned = info.map_err(ClipError::from).and_then(|info| {
+            crate::chain::draft_with(
+                &info,
+                &clip.request,
+                &clip.preset,
+                clip.output.clone(),
+                extras,
+                &passes,
+            )
+            .map(|p| {
+                let mem = job_memory_mib(&info, &p);
+                (p, mem)
+            })
+            .map_err(ClipError::from)
+        });
+        let (mut plan, mem) = match planned {
+            Err(e) => return Prepared::Finished(failed(clip, e, Vec::new())),
+            Ok(p) => p,
+        };
+        for r in &clip.reads {
+            if !plan.reads.contains(r) {
+                plan.reads.push(r.clone());
+            }
+        }
+        // Every outcome settled from here carries the plan.
+        let shared = Arc::new(plan.clone());
+        let finished = |mut o: Outcome| {
+            o.plan = Some(shared.clone());
+            Prepared::Finished(o)
+        };
+        for w in &plan.warnings {
+            warnings.add(&clip.input, w);
+        }
+        if let Err(e) = self.check(clip, &plan) {
+            return finished(failed(clip, e, plan.warnings.clone()));
+        }
+        // Up to date: the reel there was made for the same request (the request, preset,
+        // output and the input's stamp and fingerprint), so no measuring pass runs again.
+        let existing = self.renderer.existing(&clip.output);
+        let up_to_date = !self.opts.force
+            && matches!(&existing, Existing::Reel { request: Some(r), complete: true, .. } if *r == plan.request);
+        if self.opts.dry_run {
+            // The plan shown is the one rendered: complete, every pass run.
+            let complete =
+                match self
+                    .renderer
+                    .complete(plan.clone(), crate::render::cores(), &passes)
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return finished(failed(clip, ClipError::Render(e), plan.warnings.clone()))
+                    }
+                };
+            let plan = complete.into_plan();
+            self.sink.event(&Event::Plan {
+                index: clip.index,
+                plan: Box::new(plan.clone()),
+                would: if up_to_date {
+                    WouldDo::SkipUpToDate
+                } else {
+                    WouldDo::Render
+                },
+            });
+            let mut o = Outcome::new(
+                clip.index,
+                clip.input.clone(),
+                clip.output.clone(),
+                if up_to_date {
+                    Status::Skipped
+                } else {
+                    Status::Ok
+                },
+            );
+            o.warnings = plan.warnings.clone();
+            o.trim = Some(plan.trim());
+            return Prepared::Planned(o, (pos, Box::new(plan), mem, Vec::new()));
+        }
+        if up_to_date {
+            return match self.up_to_date(clip, &plan) {
+                Ok(o) => finished(o),
+                Err(e) => finished(failed(clip, ClipError::Render(e), plan.warnings.clone())),
+            };
+        }
+        let mut plan_warnings = plan.warnings.clone();
+        match existing {
+            Existing::Foreign if !self.opts.force => {
+                let e = OutputError::NotOurs(clip.output.clone()).into();
+                return finished(failed(clip, e, plan.warnings.clone()));
+            }
+            Existing::Reel {
+                complete: false, ..
+            } => {
+                // Said as it happens (not collapsed): it names this reel.
+                let message = format!(
+                    "{}: the reel there is incomplete or damaged (cut short, or changed since it was written): rendering it again",
+                    clip.output.display()
+                );
+                self.sink.event(&Event::Warning {
+                    input: Some(clip.input.clone()),
+                    message: message.clone(),
+                    count: 1,
+                    clips: 1,
+                });
+                plan_warnings.push(message);
+            }
+            _ => {}
+        }
+        Prepared::Render((pos, Box::new(plan), mem, plan_warnings))
+    }
+
+    /// What fails a planned clip before anything is measured or written: `--strict` with
+    /// warnings, and the output rule for the reel and its still.
+    fn check(&self, clip: &Clip, plan: &RenderPlan) -> Result<(), ClipError> {
+        if strict(self.opts, clip) && !plan.warnings.is_empty() {
+            return Err(ClipError::Strict {
+                input: clip.input.clone(),
+                warnings: plan.warnings.clone(),
+            });
+        }
+        // Never an input (the footage or a side file), never a FIFO, device, folder or link,
+        // whatever --force says (checked from metadata before anything opens the output; a
+        // dry run says so too).
+        crate::render::output::check_kind(&clip.output, &plan.inputs())?;
+        // A folder that refuses writes fails the clip now, before its measuring passes.
+        if !self.opts.dry_run {
+            crate::render::output::check_writable(&clip.output)?;
+        }
+        // The still beside the reel: the same rule (and a foreign JPEG is kept unless
+        // --force).
+        if let Some(cover) = &plan.cover {
+            crate::render::output::check_before(
+                &cover.path,
+                &plan.inputs(),
+                self.opts.dry_run,
+                self.opts.force,
+                crate::plan::cover::jpeg_is_ours,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The outcome of a reel that is up to date: skipped, with its still written when it is
+    /// missing or out of date (from the complete plan: the passes read back from the cache),
+    /// and its review sheet when one is asked for. Err: the still could not be written.
+    fn up_to_date(&self, clip: &Clip, plan: &RenderPlan) -> Result<Outcome, RenderError> {
+        let mut o = Outcome::new(
+            clip.index,
+            clip.input.clone(),
+            clip.output.clone(),
+            Status::Skipped,
+        );
+        o.reason = Some("up to date".into());
+        o.warnings = plan.warnings.clone();
+        o.trim = Some(plan.trim());
+        if let Some(cover) = &plan.cover {
+            let current = crate::plan::cover::jpeg_still_hash(&cover.path)
+                .is_some_and(|h| h == crate::plan::cover::still_hash(plan, cover));
+            if !current {
+                o.cover = self
+                    .renderer
+                    .complete(plan.clone(), crate::render::cores(), &self.passes(clip))
+                    .and_then(|c| self.renderer.cover(&c))?;
+                o.reason = Some("up to date (its still was written)".into());
+            }
+        }
+        // The review sheet (from the cache when nothing changed).
+        if let Some(dir) = &self.opts.review {
+            let reviewed = self
+                .renderer
+                .complete(plan.clone(), crate::render::cores(), &self.passes(clip))
+                .and_then(|c| self.renderer.review(&c, dir, o.cover.as_ref()));
+            match reviewed {
+                Ok(r) => o.review = r.map(Box::new),
+                Err(e) => o.warnings.push(review_failed(clip, &e)),
+            }
+        }
+        Ok(o)
+    }
+
+    /// Phase 2: the groups of reels that share a decode (a group is one job), how many jobs
+    /// run at once (cores and memory), and how many warnings were told (a word when `--jobs`
+    /// asks for more than fits). A dry run's reels are each their own job.
+    fn schedule(&self, work: &[WorkItem]) -> (Vec<Vec<usize>>, usize, usize) {
+        let groups: Vec<Vec<usize>> = if self.opts.dry_run {
+            (0..work.len()).map(|k| vec![k]).collect()
+        } else {
+            let plans: Vec<&RenderPlan> = work.iter().map(|w| &*w.1).collect();
+            crate::plan::fanout::group(&plans)
+        };
+        // One decode, one encode per reel at most.
+        let group_mem = |g: &Vec<usize>| -> u64 {
+            let most = g.iter().map(|&m| work[m].2).max().unwrap_or(0);
+            let extra: u64 = g
+                .iter()
+                .skip(1)
+                .map(|&m| encode_memory_mib(&work[m].1))
+                .sum();
+            most + extra
+        };
+        let free = self.opts.memory_mib.or_else(available_mib);
+        let peak = groups.iter().map(group_mem).max().unwrap_or(0);
+        let jobs = self
+            .opts
+            .jobs
+            .unwrap_or_else(|| auto_jobs(groups.len(), peak, free))
+            .clamp(1, groups.len().max(1));
+        let mut warned = 0;
+        if let (Some(_), Some(free)) = (self.opts.jobs, free) {
+            if let Some(message) = memory_warning(jobs, peak, free) {
+                self.sink.event(&Event::Warning {
+                    input: None,
+                    message,
+                    count: 1,
+                    clips: 1,
+                });
+                warned += 1;
+            }
+        }
+        (groups, jobs, warned)
+    }
+
+    /// Phase 3 for one group: reels that share a decode (several presets of one clip) render
+    /// in one pipeline run; each keeps its own start, progress and result. The chain's second
+    /// step runs here, in the job: the measuring passes each draft still needs (cached), then
+    /// the complete plans render together. Returns each reel's position and outcome, each
+    /// already told as [`Event::Finished`].
+    fn render_group(
+        &self,
+        clips: &[Clip],
+        items: &[&WorkItem],
+        ropts: &RenderOptions,
+    ) -> Vec<(usize, Outcome)> {
+        if !self.stop.may_start() || self.sink.closed() {
+            return Vec::new();
+        }
+        let progress: Vec<EventProgress> = items
+            .iter()
+            .map(|(pos, plan, _, _)| {
+                let clip = &clips[*pos];
+                self.sink.event(&Event::Started {
+                    index: clip.index,
+                    input: clip.input.clone(),
+                    output: clip.output.clone(),
+                    frames: plan.reel_frames(),
+                });
+                EventProgress::new(self.sink, clip.index, &clip.input, plan.reel_frames())
+            })
+            .collect();
+        let completed: Vec<Result<CompletePlan, RenderError>> = items
+            .iter()
+            .map(|w| {
+                let clip = &clips[w.0];
+                self.renderer
+                    .complete((*w.1).clone(), ropts.cores(), &self.passes(clip))
+            })
+            .collect();
+        let ready: Vec<(usize, &CompletePlan)> = completed
+            .iter()
+            .enumerate()
+            .filter_map(|(k, c)| c.as_ref().ok().map(|c| (k, c)))
+            .collect();
+        let plans: Vec<&CompletePlan> = ready.iter().map(|r| r.1).collect();
+        let ready_progress: Vec<&dyn Progress> = ready
+            .iter()
+            .map(|r| &progress[r.0] as &dyn Progress)
+            .collect();
+        let mut rendered = self
+            .renderer
+            .render_group(&plans, ropts, &ready_progress, &self.stop.cancel)
+            .into_iter();
+        let results: Vec<Result<RenderReport, RenderError>> = completed
+            .iter()
+            .map(|c| match c {
+                Ok(_) => rendered.next().expect("one result per complete plan"),
+                Err(e) => Err(RenderError::Shared(error_chain(e))),
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (((pos, draft, _, plan_warnings), complete), result) in
+            items.iter().zip(completed).zip(results)
+        {
+            let outcome = self.rendered(&clips[*pos], draft, plan_warnings, &complete, result);
+            self.sink.event(&Event::Finished(Box::new(outcome.clone())));
+            out.push((*pos, outcome));
+        }
+        out
+    }
+
+    /// The outcome of one reel of a group: its still written, its warnings told, `--strict`
+    /// applied (a reel that is not what was asked is removed, not left to be resumed), and its
+    /// review sheet made.
+    fn rendered(
+        &self,
+        clip: &Clip,
+        draft: &RenderPlan,
+        plan_warnings: &[String],
+        complete: &Result<CompletePlan, RenderError>,
+        result: Result<RenderReport, RenderError>,
+    ) -> Outcome {
+        let mut cover = None;
+        let result = match complete {
+            Ok(plan) => result.and_then(|report| {
+                self.renderer.cover(plan).map(|c| {
+                    cover = c;
+                    report
+                })
+            }),
+            Err(_) => result,
+        };
+        let plan: &RenderPlan = match complete {
+            Ok(c) => c.plan(),
+            Err(_) => draft,
+        };
+        let mut outcome = match result {
+            Ok(report) => {
+                for n in &report.notices {
+                    self.sink.event(&Event::Notice { message: n.clone() });
+                }
+                let mut all = plan_warnings.to_vec();
+                all.extend(report.warnings.iter().cloned());
+                for w in &report.warnings {
+                    self.sink.event(&Event::Warning {
+                        input: Some(clip.input.clone()),
+                        message: w.clone(),
+                        count: 1,
+                        clips: 1,
+                    });
+                }
+                if strict(self.opts, clip) && !report.warnings.is_empty() {
+                    let _ = std::fs::remove_file(&clip.output);
+                    if let Some(c) = &plan.cover {
+                        let _ = std::fs::remove_file(&c.path);
+                    }
+                    let e = ClipError::Strict {
+                        input: clip.input.clone(),
+                        warnings: report.warnings.clone(),
+                    };
+                    failed(clip, e, all)
+                } else {
+                    let mut o = Outcome::new(
+                        clip.index,
+                        clip.input.clone(),
+                        clip.output.clone(),
+                        Status::Ok,
+                    );
+                    o.duration = Some(report.duration);
+                    o.frames = Some(report.frames);
+                    o.render_seconds = Some(report.render_seconds);
+                    o.loudness = report.loudness;
+                    o.warnings = all;
+                    o.trim = Some(plan.trim());
+                    o
+                }
+            }
+            Err(e) => failed(clip, ClipError::Render(e), plan_warnings.to_vec()),
+        };
+        if let (Some(dir), Ok(c), Status::Ok) = (&self.opts.review, complete, outcome.status) {
+            match self.renderer.review(c, dir, cover.as_ref()) {
+                Ok(r) => outcome.review = r.map(Box::new),
+                Err(e) => outcome.warnings.push(review_failed(clip, &e)),
+            }
+        }
+        outcome.plan = Some(Arc::new(plan.clone()));
+        outcome.cover = cover;
+        outcome
+    }
+}
+
+/// The warning for a review sheet that could not be made.
+fn review_failed(clip: &Clip, e: &RenderError) -> String {
+    format!(
+        "{}: the review sheet could not be made: {}",
+        clip.input.display(),
+        error_chain(e)
+    )
+}
+
+/// The batch's summary: every clip's outcome in batch order (a clip never reached is not
+/// started), the counts, and every warning told.
+fn summarise(
+    clips: &[Clip],
+    outcomes: Vec<Option<Outcome>>,
+    mut warning_count: usize,
+    started: Instant,
+    stop: &Stop,
+    opts: &BatchOptions,
+) -> Summary {
     let mut summary = Summary {
         seconds: started.elapsed().as_secs_f64(),
         interrupted: !stop.may_start(),
@@ -844,7 +914,6 @@ pub fn run_batch(
         summary.outcomes.push(o);
     }
     summary.warnings = warning_count;
-    sink.event(&Event::Summary(Box::new(summary.clone())));
     summary
 }
 
