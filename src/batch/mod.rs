@@ -352,9 +352,9 @@ pub fn is_cancelled(e: &(dyn std::error::Error + 'static)) -> bool {
 /// Runs a batch with `renderer`, telling `sink` what happens. One bad clip never stops the
 /// others; the summary holds every clip's outcome, in batch order.
 ///
-/// Three phases: [`Run::prepare`] plans every clip (sequential and cheap: no decoding), checks
-/// its output and settles what is failed or up to date; [`Run::schedule`] groups the reels that
-/// share a decode and sizes the pool; [`Run::render_group`] renders each group on it.
+/// Three phases: `Run::prepare` plans every clip (sequential and cheap: no decoding), checks
+/// its output and settles what is failed or up to date; `Run::schedule` groups the reels that
+/// share a decode and sizes the pool; `Run::render_group` renders each group on it.
 pub fn run_batch(
     clips: Vec<Clip>,
     opts: &BatchOptions,
