@@ -3,6 +3,7 @@
 
 pub mod app;
 mod args;
+mod compile;
 pub mod jobs;
 
 pub use args::*;
