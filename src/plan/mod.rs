@@ -910,7 +910,9 @@ pub const MAX_CHANNELS: u16 = 8;
 /// The smallest picture side failreel makes a reel from, in pixels.
 pub const MIN_SIDE: u32 = 16;
 
-/// Decides the reel for one input.
+/// Decides the reel for one input: its stretch of the clip ([`reel_span`]), what of the
+/// source it can take ([`check_source`]), its window and fit ([`Framing`]), the cards,
+/// the encoder and colour path, and the sound.
 pub fn plan_reel(
     info: &MediaInfo,
     req: &ReelRequest,
@@ -919,6 +921,123 @@ pub fn plan_reel(
 ) -> Result<RenderPlan, PlanError> {
     let path = info.path.display().to_string();
     let mut warnings = Vec::new();
+    let span = reel_span(info, req, preset, &path, &mut warnings)?;
+    check_source(info, &path)?;
+    let v = &info.video;
+    let framing = Framing::new(info, req, preset, span.reel_len, &mut warnings);
+    let deinterlace = v.interlaced.is_some();
+    if let Some(order) = &v.interlaced {
+        warnings.push(format!(
+            "the clip is interlaced ({}): it is deinterlaced (kerndeint)",
+            if order.starts_with('t') {
+                "top field first"
+            } else {
+                "bottom field first"
+            }
+        ));
+    }
+    let cards = plan_cards(req, preset, span.reel_len, &path, &mut warnings)?;
+    if let (Some(a), n) = (&info.audio, info.audio_streams) {
+        if n > 1 {
+            warnings.push(format!(
+                "the clip has {n} audio tracks: using track {} ({} {}); the others are left out",
+                a.index, a.layout, a.codec
+            ));
+        }
+    }
+    if v.hdr != Transfer::Sdr {
+        warnings.push(format!(
+            "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
+            v.hdr.as_str().to_uppercase()
+        ));
+    }
+    let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
+        .then_some(LoudnessTarget {
+            lufs: preset.audio.loudness_lufs,
+            true_peak_dbtp: preset.audio.true_peak_dbtp,
+        });
+    Ok(RenderPlan {
+        segments: vec![Segment {
+            input: info.path.clone(),
+            source: info.stamp,
+            trim: Trim {
+                start: span.start,
+                end: span.end,
+            },
+        }],
+        outputs: vec![OutputPlan {
+            path: output,
+            preset: preset.name.clone(),
+            encoder: encoder_plan(req, preset),
+        }],
+        video: VideoPlan {
+            stream: v.index,
+            x264_build: v.x264_build,
+            rotation: v.rotation,
+            rotated_size: framing.rotated,
+            crop_path: framing.crop_path(span.reel_len),
+            reframe: framing.reframe(),
+            fit: framing.fit,
+            width: preset.video.width,
+            height: preset.video.height,
+            fps: preset.video.fps,
+            frames: span.frames,
+            color: color_path(v),
+            deinterlace,
+            blur: false,
+        },
+        audio: AudioPlan {
+            stream: info.audio.as_ref().map(|a| a.index),
+            source_offset: info
+                .audio
+                .as_ref()
+                .map(|a| a.offset)
+                .unwrap_or(Micros::ZERO),
+            edge_fade: Micros(20_000),
+            loudness,
+            normalisation: if loudness.is_some() {
+                Normalisation::MeasuredAtRender
+            } else {
+                Normalisation::Off
+            },
+            measure_over: None,
+        },
+        overlays: cards,
+        card_style: preset.cards.drawn_style(),
+        safe_zone: preset.safe_zone,
+        warnings,
+        cover: None,
+        auto_start: None,
+        replay: None,
+        request: String::new(),
+        reads: Vec::new(),
+        look: None,
+    })
+}
+
+/// The stretch of the clip a reel shows, on the clip's clock and in the reel's frames.
+struct ReelSpan {
+    start: Micros,
+    end: Micros,
+    /// The footage's frames (a replay comes after them).
+    frames: u64,
+    /// The footage's length on the reel, whole frames.
+    reel_len: Micros,
+}
+
+/// The reel's stretch of the clip: `--start`, `--end` or `--duration` checked against the
+/// clip (and a picture much shorter than its sound refused), an end past the clip's end
+/// brought back to it, and the footage capped at what the preset allows with the replay
+/// that follows it. Each adjustment is said in `warnings`, and so is a reel shorter than the
+/// preset asks.
+fn reel_span(
+    info: &MediaInfo,
+    req: &ReelRequest,
+    preset: &Preset,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<ReelSpan, PlanError> {
+    let path = path.to_string();
     let clip_len = info.duration;
     let start = req
         .start
@@ -1017,8 +1136,7 @@ pub fn plan_reel(
         });
         end = start + capped;
     }
-    let len = end - start;
-    let frames = frames_of(len).min(footage_max);
+    let frames = frames_of(end - start).min(footage_max);
     if frames == 0 {
         return Err(PlanError::TooShort { path });
     }
@@ -1038,10 +1156,20 @@ pub fn plan_reel(
             preset.name
         ));
     }
+    Ok(ReelSpan {
+        start,
+        end,
+        frames,
+        reel_len,
+    })
+}
 
+/// What of the source a reel cannot be made from: more channels than failreel mixes down,
+/// or a picture under [`MIN_SIDE`].
+fn check_source(info: &MediaInfo, path: &str) -> Result<(), PlanError> {
     if let Some(a) = info.audio.as_ref().filter(|a| a.channels > MAX_CHANNELS) {
         return Err(PlanError::TooManyChannels {
-            path,
+            path: path.to_string(),
             channels: a.channels,
             max: MAX_CHANNELS,
         });
@@ -1049,94 +1177,192 @@ pub fn plan_reel(
     let v = &info.video;
     if v.display_width < MIN_SIDE || v.display_height < MIN_SIDE {
         return Err(PlanError::TooSmall {
-            path,
+            path: path.to_string(),
             width: v.display_width,
             height: v.display_height,
             min: MIN_SIDE,
         });
     }
-    let rotated = if v.rotation % 180 == 90 {
-        (v.height, v.width)
-    } else {
-        (v.width, v.height)
-    };
-    // After a quarter turn the pixel aspect applies to the other axis.
-    let sar = if v.rotation % 180 == 90 {
-        v.sar.1 as f64 / v.sar.0 as f64
-    } else {
-        v.sar.0 as f64 / v.sar.1 as f64
-    };
-    // `--focus auto` (the default, for a picture wider than the output) starts from the
-    // centred window; the reframe pass then makes it a path.
-    // A `--focus` list (`0.3,2.5s=0.7,6s=auto`) is a span per key on the reel's clock.
-    let preset_focus = preset.video.focus.unwrap_or(DEFAULT_FOCUS);
-    let spans = req
-        .focus
-        .clone()
-        .unwrap_or_else(|| preset_focus.into())
-        .spans(preset_focus, reel_len);
-    let focus = spans[0].focus;
-    let window_of = |f: Focus| {
-        crop_window(
+    Ok(())
+}
+
+/// Where the reel's window sits in the upright picture before any pass: the `--focus`
+/// spans on the reel's clock, the window of the first, and the fit with a fill beside it
+/// when the picture (or the window) cannot take the output's shape.
+struct Framing {
+    /// The picture's size once turned upright.
+    rotated: (u32, u32),
+    /// The pixel aspect on the upright picture.
+    sar: f64,
+    out: (u32, u32),
+    fill: crate::model::Fill,
+    spans: Vec<crate::model::FocusSpan>,
+    /// The first span's window.
+    crop: Rect,
+    display_aspect: f64,
+    fit: Option<Fit>,
+}
+
+impl Framing {
+    /// The framing of `info`'s picture for `preset`, saying in `warnings` what a fitted
+    /// picture cannot do with a `--focus` list and a picture enlarged so much it looks soft.
+    fn new(
+        info: &MediaInfo,
+        req: &ReelRequest,
+        preset: &Preset,
+        reel_len: Micros,
+        warnings: &mut Vec<String>,
+    ) -> Framing {
+        let v = &info.video;
+        let rotated = if v.rotation % 180 == 90 {
+            (v.height, v.width)
+        } else {
+            (v.width, v.height)
+        };
+        // After a quarter turn the pixel aspect applies to the other axis.
+        let sar = if v.rotation % 180 == 90 {
+            v.sar.1 as f64 / v.sar.0 as f64
+        } else {
+            v.sar.0 as f64 / v.sar.1 as f64
+        };
+        // `--focus auto` (the default, for a picture wider than the output) starts from the
+        // centred window; the reframe pass then makes it a path.
+        // A `--focus` list (`0.3,2.5s=0.7,6s=auto`) is a span per key on the reel's clock.
+        let preset_focus = preset.video.focus.unwrap_or(DEFAULT_FOCUS);
+        let spans = req
+            .focus
+            .clone()
+            .unwrap_or_else(|| preset_focus.into())
+            .spans(preset_focus, reel_len);
+        let out = (preset.video.width, preset.video.height);
+        let mut f = Framing {
             rotated,
             sar,
-            (preset.video.width, preset.video.height),
+            out,
+            fill: preset.video.fill,
+            crop: Rect::default(),
+            display_aspect: rotated.0 as f64 * sar / rotated.1 as f64,
+            fit: None,
+            spans,
+        };
+        f.crop = f.window(f.spans[0].focus);
+        let crop_aspect = f.crop.width as f64 * sar / f.crop.height.max(1) as f64;
+        // A picture narrower than the output is fitted with a fill beside it; so is a window
+        // that cannot take the output's shape (a picture only a few pixels wide or tall):
+        // square pixels always, never stretched.
+        f.fit = fit_width(f.display_aspect, out)
+            .or_else(|| fit_width(crop_aspect, out))
+            .map(|width| Fit {
+                width,
+                height: out.1,
+                fill: preset.video.fill,
+            });
+        // A fitted picture keeps one window for the whole reel (below): a `--focus` list
+        // asks for more, so say that its later keys are not used rather than drop them
+        // silently.
+        if f.spans.len() > 1 && f.fit.is_some() {
+            warnings.push(format!(
+                "the {}x{} picture is fitted to the reel's height with a fill beside it, so its 9:16 window cannot move: only the first --focus key ({}) is used",
+                v.display_width,
+                v.display_height,
+                match f.spans[0].focus {
+                    Focus::Auto => "auto, centred".to_string(),
+                    Focus::At(x) => format!("{x}"),
+                }
+            ));
+        }
+        let enlarge = preset.video.height as f64 / f.crop.height as f64;
+        if enlarge > 3.0 {
+            warnings.push(format!(
+                "the picture is {}x{}: it is enlarged {:.1}x to fill {}x{} and will look soft",
+                v.display_width, v.display_height, enlarge, preset.video.width, preset.video.height
+            ));
+        }
+        f
+    }
+
+    /// The window at focus `f` (an auto focus centred until the pass).
+    fn window(&self, f: Focus) -> Rect {
+        crop_window(
+            self.rotated,
+            self.sar,
+            self.out,
             f.position().unwrap_or(0.5),
         )
-    };
-    let crop = window_of(focus);
+    }
 
-    let out = (preset.video.width, preset.video.height);
-    let display_aspect = rotated.0 as f64 * sar / rotated.1 as f64;
-    let crop_aspect = crop.width as f64 * sar / crop.height.max(1) as f64;
-    // A picture narrower than the output is fitted with a fill beside it; so is a window that
-    // cannot take the output's shape (a picture only a few pixels wide or tall): square
-    // pixels always, never stretched.
-    let fit = fit_width(display_aspect, out)
-        .or_else(|| fit_width(crop_aspect, out))
-        .map(|width| Fit {
-            width,
-            height: out.1,
-            fill: preset.video.fill,
-        });
-    // A fitted picture keeps one window for the whole reel (below): a `--focus` list asks
-    // for more, so say that its later keys are not used rather than drop them silently.
-    if spans.len() > 1 && fit.is_some() {
-        warnings.push(format!(
-            "the {}x{} picture is fitted to the reel's height with a fill beside it, so its 9:16 window cannot move: only the first --focus key ({}) is used",
-            v.display_width,
-            v.display_height,
-            match spans[0].focus {
-                Focus::Auto => "auto, centred".to_string(),
-                Focus::At(x) => format!("{x}"),
-            }
-        ));
-    }
-    let shown_height = crop.height as f64;
-    let enlarge = preset.video.height as f64 / shown_height;
-    if enlarge > 3.0 {
-        warnings.push(format!(
-            "the picture is {}x{}: it is enlarged {:.1}x to fill {}x{} and will look soft",
-            v.display_width, v.display_height, enlarge, preset.video.width, preset.video.height
-        ));
-    }
-    let deinterlace = v.interlaced.is_some();
-    if let Some(order) = &v.interlaced {
-        warnings.push(format!(
-            "the clip is interlaced ({}): it is deinterlaced (kerndeint)",
-            if order.starts_with('t') {
-                "top field first"
+    /// The reframe pass to run: only for an auto focus whose window has room to move (a
+    /// narrow or 9:16 picture is unaffected), with the fill a wide shot takes (the whole
+    /// picture fitted to the output's width) and a list's fixed spans.
+    fn reframe(&self) -> Option<Reframe> {
+        let any_auto = self.spans.iter().any(|s| s.focus.is_auto());
+        if !any_auto || self.fit.is_some() || self.crop.width + 2 >= self.rotated.0 {
+            return None;
+        }
+        let (w, h) = self.out;
+        let height = (((w as f64 / self.display_aspect) / 2.0).round() as u32 * 2).clamp(2, h);
+        Some(Reframe {
+            analysed: false,
+            shots: Vec::new(),
+            fill: Some(Fit {
+                width: w,
+                height,
+                fill: self.fill,
+            }),
+            note: None,
+            moment: None,
+            keyframes: false,
+            subjects: Vec::new(),
+            fixed: if self.spans.len() > 1 {
+                self.spans
+                    .iter()
+                    .filter(|s| !s.focus.is_auto())
+                    .map(|s| FixedSpan {
+                        start: s.start,
+                        end: s.end,
+                        rect: self.window(s.focus),
+                    })
+                    .collect()
             } else {
-                "bottom field first"
-            }
-        ));
+                Vec::new()
+            },
+        })
     }
-    let cards = plan_cards(req, preset, reel_len, &path, &mut warnings)?;
 
-    let encoder = EncoderPlan {
+    /// The path before any pass: one key for one focus (rendered inside the filter graph,
+    /// as always); a list's spans each at its window (auto ones centred until the pass),
+    /// jumping at each key's time.
+    fn crop_path(&self, reel_len: Micros) -> Vec<CropKey> {
+        if self.spans.len() > 1 && self.fit.is_none() {
+            let mut keys = Vec::new();
+            for s in &self.spans {
+                let rect = self.window(s.focus);
+                keys.push(CropKey { t: s.start, rect });
+                if s.end < reel_len {
+                    keys.push(CropKey { t: s.end, rect });
+                }
+            }
+            keys
+        } else {
+            vec![CropKey {
+                t: Micros::ZERO,
+                rect: self.crop,
+            }]
+        }
+    }
+}
+
+/// The encoder settings: x264 High at the preset's CRF and speed (the request's when it
+/// gives them), a keyframe every GOP, AAC.
+fn encoder_plan(req: &ReelRequest, preset: &Preset) -> EncoderPlan {
+    EncoderPlan {
         video_codec: "libx264".into(),
         profile: "high".into(),
-        level: if fps > 30 { "4.2".into() } else { "4.1".into() },
+        level: if preset.video.fps > 30 {
+            "4.2".into()
+        } else {
+            "4.1".into()
+        },
         crf: req.crf.unwrap_or(preset.video.crf),
         preset: req.encoder_preset.unwrap_or(preset.video.x264_preset),
         keyframe_interval: preset.gop_frames(),
@@ -1144,9 +1370,14 @@ pub fn plan_reel(
         audio_codec: "aac".into(),
         sample_rate: preset.audio.sample_rate,
         audio_bitrate_kbps: preset.audio.bitrate_kbps,
-    };
+    }
+}
+
+/// The colour conversion from the source: HLG and PQ tone-mapped, SDR from its matrix
+/// (unspecified: BT.709 for HD and larger, BT.601 below).
+fn color_path(v: &crate::model::source::VideoInfo) -> ColorPath {
     let full_range = v.full_range;
-    let color = match v.hdr {
+    match v.hdr {
         Transfer::Hlg => ColorPath::Hlg { full_range },
         Transfer::Pq => ColorPath::Pq { full_range },
         Transfer::Sdr => ColorPath::Sdr {
@@ -1154,137 +1385,12 @@ pub fn plan_reel(
                 "bt709" => Matrix::Bt709,
                 "bt601" => Matrix::Bt601,
                 "bt2020" => Matrix::Bt2020,
-                // Unspecified: HD and larger is BT.709 in practice, SD is BT.601.
                 _ if v.height.min(v.width) >= 720 => Matrix::Bt709,
                 _ => Matrix::Bt601,
             },
             full_range,
         },
-    };
-    if let (Some(a), n) = (&info.audio, info.audio_streams) {
-        if n > 1 {
-            warnings.push(format!(
-                "the clip has {n} audio tracks: using track {} ({} {}); the others are left out",
-                a.index, a.layout, a.codec
-            ));
-        }
     }
-    if v.hdr != Transfer::Sdr {
-        warnings.push(format!(
-            "the clip is HDR ({}): it is tone-mapped to SDR BT.709 (reference white to SDR white)",
-            v.hdr.as_str().to_uppercase()
-        ));
-    }
-    // Only a window with room to move is reframed (a narrow or 9:16 picture is unaffected).
-    let any_auto = spans.iter().any(|s| s.focus.is_auto());
-    let reframe = (any_auto && fit.is_none() && crop.width + 2 < rotated.0).then(|| {
-        // A fill shot shows the whole picture fitted to the output's width.
-        let height = (((out.0 as f64 / display_aspect) / 2.0).round() as u32 * 2).clamp(2, out.1);
-        Reframe {
-            analysed: false,
-            shots: Vec::new(),
-            fill: Some(Fit {
-                width: out.0,
-                height,
-                fill: preset.video.fill,
-            }),
-            note: None,
-            moment: None,
-            keyframes: false,
-            subjects: Vec::new(),
-            fixed: if spans.len() > 1 {
-                spans
-                    .iter()
-                    .filter(|s| !s.focus.is_auto())
-                    .map(|s| FixedSpan {
-                        start: s.start,
-                        end: s.end,
-                        rect: window_of(s.focus),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-        }
-    });
-    // The path before any pass: one key for one focus (rendered inside the filter graph, as
-    // always); a list's spans each at its window (auto ones centred until the pass), jumping
-    // at each key's time.
-    let crop_path = if spans.len() > 1 && fit.is_none() {
-        let mut keys = Vec::new();
-        for s in &spans {
-            let rect = window_of(s.focus);
-            keys.push(CropKey { t: s.start, rect });
-            if s.end < reel_len {
-                keys.push(CropKey { t: s.end, rect });
-            }
-        }
-        keys
-    } else {
-        vec![CropKey {
-            t: Micros::ZERO,
-            rect: crop,
-        }]
-    };
-    let loudness = (info.audio.is_some() && req.normalize.unwrap_or(preset.audio.normalize))
-        .then_some(LoudnessTarget {
-            lufs: preset.audio.loudness_lufs,
-            true_peak_dbtp: preset.audio.true_peak_dbtp,
-        });
-    Ok(RenderPlan {
-        segments: vec![Segment {
-            input: info.path.clone(),
-            source: info.stamp,
-            trim: Trim { start, end },
-        }],
-        outputs: vec![OutputPlan {
-            path: output,
-            preset: preset.name.clone(),
-            encoder,
-        }],
-        video: VideoPlan {
-            stream: v.index,
-            x264_build: v.x264_build,
-            rotation: v.rotation,
-            rotated_size: rotated,
-            crop_path,
-            fit,
-            width: preset.video.width,
-            height: preset.video.height,
-            fps,
-            frames,
-            color,
-            deinterlace,
-            reframe,
-            blur: false,
-        },
-        audio: AudioPlan {
-            stream: info.audio.as_ref().map(|a| a.index),
-            source_offset: info
-                .audio
-                .as_ref()
-                .map(|a| a.offset)
-                .unwrap_or(Micros::ZERO),
-            edge_fade: Micros(20_000),
-            loudness,
-            normalisation: if loudness.is_some() {
-                Normalisation::MeasuredAtRender
-            } else {
-                Normalisation::Off
-            },
-            measure_over: None,
-        },
-        overlays: cards,
-        card_style: preset.cards.drawn_style(),
-        safe_zone: preset.safe_zone,
-        warnings,
-        cover: None,
-        auto_start: None,
-        replay: None,
-        request: String::new(),
-        reads: Vec::new(),
-        look: None,
-    })
 }
 
 /// The focus of a request (and preset) that names none: `auto` (issue 14). Only a picture
