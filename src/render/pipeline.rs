@@ -337,52 +337,8 @@ fn run_shared(
     } = Source::open(plan, opts, &mut warnings)?;
     let vtb = source.video_time_base();
 
-    // Output: the encoders (one per distinct picture and sound), then every file's streams
-    // and header.
-    let global_header = files
-        .iter()
-        .find_map(|f| f.out.as_ref())
-        .is_none_or(Mp4Writer::global_header);
+    let (vencs, aencs) = open_outputs(fp, reels, opts, files)?;
     let fps = plan.video.fps;
-    let threads = encoder_threads(opts.threads, fp.video_encodes.len(), super::cores());
-    let mut vencs = Vec::new();
-    for m in &fp.video_encodes {
-        let p = &fp.reels[m[0]];
-        let format = VideoFormat {
-            width: p.video.width,
-            height: p.video.height,
-            fps,
-            threads,
-        };
-        vencs.push(open_video(input, p.encoder(), &format, global_header)?);
-    }
-    let mut aencs = Vec::new();
-    for m in &fp.audio_encodes {
-        aencs.push(open_audio(input, fp.reels[m[0]].encoder(), global_header)?);
-    }
-    for (i, f) in files.iter_mut().enumerate() {
-        let Some(out) = f.out.as_mut() else {
-            continue;
-        };
-        let venc = &vencs[fp.video_encode_of(i)];
-        let aenc = &aencs[fp.audio_encode_of(i)];
-        let rate = fp.reels[i].encoder().sample_rate;
-        let opened = out.add_video(venc, fps).and_then(|v| {
-            let a = out.add_audio(aenc, rate)?;
-            out.write_header(&reels[i].tag)?;
-            Ok((v, a))
-        });
-        match opened {
-            Ok((v, a)) => {
-                f.vstream = v;
-                f.astream = a;
-                f.v_tb = out.time_base(v);
-                f.a_tb = out.time_base(a);
-            }
-            Err(e) => f.fail(e),
-        }
-    }
-
     let total_frames = plan.video.frames;
     let mut audio: Vec<AudioOut> = fp
         .audio_encodes
@@ -541,16 +497,7 @@ fn run_shared(
                 .unwrap_or_else(|| thread_error("no encoder ran".into()))),
         }
     })?;
-    for (k, e) in encode_errors {
-        let text = chain_text(&e);
-        let mut e = Some(e);
-        for &i in &fp.video_encodes[k] {
-            files[i].fail(
-                e.take()
-                    .unwrap_or_else(|| RenderError::Shared(text.clone())),
-            );
-        }
-    }
+    fail_encodes(fp, files, encode_errors);
     if emitted == 0 {
         return Err(RenderError::NoFrames(path_s));
     }
@@ -561,6 +508,89 @@ fn run_shared(
         emitted
     };
     warnings.extend(range_warnings(plan, &source, main_emitted, "reel"));
+    finish_outputs(fp, &mut audio, files, emitted)?;
+    Ok((emitted, warnings))
+}
+
+/// The encoders of a pipeline run (one x264 per distinct picture, one AAC per distinct
+/// sound), then every reel's streams and header: a file that cannot take them fails alone.
+fn open_outputs(
+    fp: &FanoutPlan,
+    reels: &[ReelOut],
+    opts: &RenderOptions,
+    files: &mut [OutFile],
+) -> Result<(Vec<ff::encoder::Video>, Vec<ff::encoder::Audio>), RenderError> {
+    let plan = &fp.reels[0];
+    let input = plan.input();
+    let global_header = files
+        .iter()
+        .find_map(|f| f.out.as_ref())
+        .is_none_or(Mp4Writer::global_header);
+    let fps = plan.video.fps;
+    let threads = encoder_threads(opts.threads, fp.video_encodes.len(), super::cores());
+    let mut vencs = Vec::new();
+    for m in &fp.video_encodes {
+        let p = &fp.reels[m[0]];
+        let format = VideoFormat {
+            width: p.video.width,
+            height: p.video.height,
+            fps,
+            threads,
+        };
+        vencs.push(open_video(input, p.encoder(), &format, global_header)?);
+    }
+    let mut aencs = Vec::new();
+    for m in &fp.audio_encodes {
+        aencs.push(open_audio(input, fp.reels[m[0]].encoder(), global_header)?);
+    }
+    for (i, f) in files.iter_mut().enumerate() {
+        let Some(out) = f.out.as_mut() else {
+            continue;
+        };
+        let venc = &vencs[fp.video_encode_of(i)];
+        let aenc = &aencs[fp.audio_encode_of(i)];
+        let rate = fp.reels[i].encoder().sample_rate;
+        let opened = out.add_video(venc, fps).and_then(|v| {
+            let a = out.add_audio(aenc, rate)?;
+            out.write_header(&reels[i].tag)?;
+            Ok((v, a))
+        });
+        match opened {
+            Ok((v, a)) => {
+                f.vstream = v;
+                f.astream = a;
+                f.v_tb = out.time_base(v);
+                f.a_tb = out.time_base(a);
+            }
+            Err(e) => f.fail(e),
+        }
+    }
+    Ok((vencs, aencs))
+}
+
+/// An encode that failed fails its reels (the first with its error, the others with its
+/// text); the others go on.
+fn fail_encodes(fp: &FanoutPlan, files: &mut [OutFile], errors: Vec<(usize, RenderError)>) {
+    for (k, e) in errors {
+        let text = chain_text(&e);
+        let mut e = Some(e);
+        for &i in &fp.video_encodes[k] {
+            files[i].fail(
+                e.take()
+                    .unwrap_or_else(|| RenderError::Shared(text.clone())),
+            );
+        }
+    }
+}
+
+/// Each sound's last packets (its length that of `emitted` pictures), then every file's
+/// trailer.
+fn finish_outputs(
+    fp: &FanoutPlan,
+    audio: &mut [AudioOut],
+    files: &mut [OutFile],
+    emitted: u64,
+) -> Result<(), RenderError> {
     for (a, out) in audio.iter_mut().enumerate() {
         let tb = out.time_base();
         let members = &fp.audio_encodes[a];
@@ -581,7 +611,7 @@ fn run_shared(
             }
         }
     }
-    Ok((emitted, warnings))
+    Ok(())
 }
 
 /// The encode stage: feeds x264 and hands every packet (in the encoder's time base, 1/fps,
