@@ -742,6 +742,26 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             counted(total, "frame")
         )),
     }
+    moment_lines(plan, &mut s);
+    picture_lines(plan, &mut s);
+    card_lines(plan, &mut s);
+    replay_lines(plan, &mut s);
+    encoder_and_sound_lines(plan, &mut s);
+    if let Some(c) = &plan.cover {
+        let what = match c.kind {
+            crate::plan::cover::CoverKind::Cover => "cover",
+            crate::plan::cover::CoverKind::Thumbnail => "thumbnail",
+        };
+        s.push_str(&format!("  {what:<9} {}\n", still_text(c)));
+    }
+    for w in &plan.warnings {
+        s.push_str(&format!("  warning   {w}\n"));
+    }
+    s
+}
+
+/// The `moment` line of a plan whose start was `--start auto`.
+fn moment_lines(plan: &RenderPlan, s: &mut String) {
     if let Some(a) = &plan.auto_start {
         match a.moment_s {
             Some(m) => s.push_str(&format!(
@@ -762,6 +782,12 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             ),
         }
     }
+}
+
+/// The picture's lines: the turn, crop and scale, where a `--focus` list moves the window, the
+/// reframe pass's shots, the fit and the colour conversion.
+fn picture_lines(plan: &RenderPlan, s: &mut String) {
+    let v = &plan.video;
     let rotate = if v.rotation != 0 {
         format!("rotate {}°, ", v.rotation)
     } else {
@@ -860,6 +886,10 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         },
         v.color.transfer_name().to_uppercase()
     ));
+}
+
+/// The look's line, then a line per card, caption and text on the picture.
+fn card_lines(plan: &RenderPlan, s: &mut String) {
     if let Some(l) = &plan.look {
         s.push_str(&format!(
             "  look      {}, text {} ({:.0} px, headings {:.0} px), accent {}{}\n",
@@ -912,6 +942,10 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             c.text
         ));
     }
+}
+
+/// The replay's line.
+fn replay_lines(plan: &RenderPlan, s: &mut String) {
     if let Some(r) = &plan.replay {
         let zoom = match r.zoom.last() {
             Some(k) if k.scale < 1.0 => format!(
@@ -947,6 +981,10 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
             }
         ));
     }
+}
+
+/// The encoder's line, the sound's, and the loudness measured.
+fn encoder_and_sound_lines(plan: &RenderPlan, s: &mut String) {
     let e = &plan.encoder();
     s.push_str(&format!(
         "  encoder   {} {} level {}, crf {}, preset {}, keyframe every {}; {} {} Hz {} kbit/s\n",
@@ -1003,17 +1041,6 @@ pub fn plan_text(plan: &RenderPlan, would: WouldDo) -> String {
         ),
         _ => {}
     }
-    if let Some(c) = &plan.cover {
-        let what = match c.kind {
-            crate::plan::cover::CoverKind::Cover => "cover",
-            crate::plan::cover::CoverKind::Thumbnail => "thumbnail",
-        };
-        s.push_str(&format!("  {what:<9} {}\n", still_text(c)));
-    }
-    for w in &plan.warnings {
-        s.push_str(&format!("  warning   {w}\n"));
-    }
-    s
 }
 
 /// What a finished line names as the reel's source: the clip, or a compilation's parts
