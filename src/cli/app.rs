@@ -2,114 +2,19 @@
 //! through the sinks (human on stderr, JSON Lines on stdout). Every error ends here, printed
 //! with its causes (and as a JSON line with `--json`), and becomes the exit code.
 
+use super::error::{report_error, AppError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED};
+use super::terminal::Terminal;
 use crate::batch::signals::Stop;
 use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
 use crate::cli::{Cli, Command, DetectArgs, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
 use crate::config::preset::{Preset, BUILT_IN};
-use crate::media::input::{probe, ProbeError};
-use crate::plan::PlanError;
-use crate::render::RenderError;
-use crate::report::human::{Human, HumanOptions};
-use crate::report::jsonl::{error_line, JsonLines};
-use crate::report::{eprint_line, write_stdout, Out, StdoutError};
+use crate::media::input::probe;
+use crate::report::jsonl::error_line;
+use crate::report::{eprint_line, write_stdout};
 use clap::{CommandFactory, Parser};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Every reel rendered.
-pub const EXIT_OK: i32 = 0;
-/// At least one input failed; the others were rendered.
-pub const EXIT_SOME_FAILED: i32 = 1;
-/// Usage or configuration error; nothing was rendered.
-pub const EXIT_USAGE: i32 = 2;
-/// Interrupted (Ctrl-C twice, or SIGTERM): running reels were cancelled and removed.
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-/// Why a command stopped. Causes are kept as sources and printed `X: caused by: Y`.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Usage or configuration problems (all of them), before anything was done.
-    #[error("{}", .0.join("; "))]
-    Usage(Vec<String>),
-    /// Standard output failed (or its reader went away: then the run ends quietly).
-    #[error(transparent)]
-    Stdout(#[from] StdoutError),
-    /// A man page could not be written.
-    #[error("{}: cannot write the man page", .path.display())]
-    Man {
-        /// The page.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The output may not be written.
-    #[error(transparent)]
-    Output(#[from] crate::render::output::OutputError),
-    /// The input could not be read.
-    #[error(transparent)]
-    Probe(#[from] ProbeError),
-    /// Several inputs a compilation needs could not be read: each is said, not only the
-    /// first.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Inputs(Vec<ProbeError>),
-    /// The reel cannot be planned.
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-    /// Rendering (or writing the preview) failed.
-    #[error(transparent)]
-    Render(#[from] RenderError),
-}
-
-impl From<crate::chain::ChainError> for AppError {
-    fn from(e: crate::chain::ChainError) -> AppError {
-        match e {
-            crate::chain::ChainError::Plan(e) => AppError::Plan(e),
-            crate::chain::ChainError::Analyse(e) => AppError::Render(e),
-        }
-    }
-}
-
-impl AppError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            AppError::Usage(_) => EXIT_USAGE,
-            AppError::Stdout(StdoutError::Closed) => EXIT_OK,
-            _ => EXIT_SOME_FAILED,
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            AppError::Usage(_) => "usage",
-            AppError::Stdout(_) | AppError::Man { .. } | AppError::Output(_) => "output",
-            AppError::Probe(_) | AppError::Inputs(_) => "input",
-            AppError::Plan(_) => "plan",
-            AppError::Render(_) => "render",
-        }
-    }
-}
-
-/// Prints `e` (one line per problem, with its causes) on stderr and, with `json`, as JSON
-/// lines on stdout; returns the exit code. A closed stdout is not reported.
-pub fn report_error(e: &AppError, json: bool) -> i32 {
-    let lines = match e {
-        AppError::Stdout(StdoutError::Closed) => return EXIT_OK,
-        AppError::Usage(problems) => problems.clone(),
-        AppError::Inputs(errors) => errors.iter().map(|e| error_chain(e)).collect(),
-        other => vec![error_chain(other)],
-    };
-    for l in &lines {
-        eprint_line(&format!("failreel: error: {l}"));
-        if json && !matches!(e, AppError::Stdout(_)) {
-            // Stdout may be closed by now; that changes nothing about this exit code.
-            let _ = write_stdout(error_line(e.kind(), l).as_bytes());
-        }
-    }
-    e.exit_code()
-}
 
 /// Whether the raw command line asks for JSON (before clap has parsed it).
 fn wants_json<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> bool {
@@ -601,44 +506,6 @@ fn input_error_line(kind: &str, input: &Path, message: &str) -> String {
     format!("{}\n", crate::report::json_safe(&line.to_string()))
 }
 
-/// What a command that renders talks through: standard output, the terminal sink, JSON
-/// Lines when asked, and the stop flags Ctrl-C and SIGTERM raise.
-pub(super) struct Terminal {
-    pub(super) out: Arc<Out>,
-    pub(super) human: Arc<Human>,
-    pub(super) jsonl: Option<JsonLines>,
-    pub(super) stop: Arc<Stop>,
-}
-
-impl Terminal {
-    pub(super) fn open(json: bool, quiet: bool) -> Terminal {
-        let out = Arc::new(Out::default());
-        let human = Arc::new(Human::new(
-            out.clone(),
-            HumanOptions {
-                quiet,
-                bars: std::io::stderr().is_terminal() && !json && !quiet,
-                plans: !json,
-            },
-        ));
-        let jsonl = json.then(|| JsonLines::new(out.clone()));
-        let stop = Arc::new(Stop::default());
-        let notify = {
-            let human = human.clone();
-            move |msg: &str| human.say(msg)
-        };
-        if let Err(e) = crate::batch::signals::install(stop.clone(), notify) {
-            human.say(&format!("failreel: warning: cannot handle Ctrl-C ({e}); an interrupted reel may leave a hidden temporary file"));
-        }
-        Terminal {
-            out,
-            human,
-            jsonl,
-            stop,
-        }
-    }
-}
-
 fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     crate::cli::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
     let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
@@ -760,6 +627,7 @@ fn run_detect(args: DetectArgs) -> Result<i32, AppError> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::cli::error::EXIT_USAGE;
     use std::ffi::OsString;
     use std::os::unix::ffi::OsStringExt;
 

@@ -3,7 +3,8 @@
 //! cover, then rendered by [`crate::render::compile`] with the same events, warnings,
 //! `--strict`, Ctrl-C and exit codes as `render`.
 
-use super::app::{AppError, Terminal, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED};
+use super::error::{AppError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED};
+use super::terminal::Terminal;
 use crate::batch::{Event, Outcome, Sink, Status, Summary, Tee, WouldDo};
 use crate::chain::CompileError;
 use crate::cli::CompileArgs;

@@ -4,6 +4,8 @@
 pub mod app;
 mod args;
 mod compile;
+mod error;
 pub mod jobs;
+mod terminal;
 
 pub use args::*;
