@@ -1,9 +1,53 @@
 //! Why reading, converting or writing media failed. Every message names the file; a libav
 //! failure carries libav's own last warning and error lines.
 
-use super::input::ProbeError;
 use ffmpeg_next as ff;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why an input could not be read. Every message names the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// No such file.
+    #[error("{0}: no such file: check the path")]
+    NotFound(PathBuf),
+    /// A name that is not UTF-8 (libav's binding takes names as UTF-8).
+    #[error("{0}: the name is not UTF-8 (another encoding, such as Latin-1): rename it (convmv -f latin1 -t utf8 --notest NAME)")]
+    NotUtf8(PathBuf),
+    /// A folder.
+    #[error("{}: is a folder, not a video file: give the clips in it (e.g. {}/*.mp4) or a --manifest listing them", .0.display(), .0.display())]
+    Folder(PathBuf),
+    /// Another non-file (a FIFO, a device, a socket).
+    #[error("{0}: not a file: give a video file")]
+    NotAFile(PathBuf),
+    /// Zero bytes.
+    #[error("{0}: the file is empty (0 bytes): copy the clip from the phone again")]
+    Empty(PathBuf),
+    /// Cannot be read at all.
+    #[error("{0}: cannot read the file: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// Text (a note, a subtitle, a manifest) under a video's name.
+    #[error("{0}: not a video failreel can read: it holds text, not a clip: give the video file itself (the .mp4 or .mov from the phone)")]
+    Text(PathBuf),
+    /// libav cannot open it as media.
+    #[error("{path}: not a video failreel can read ({cause}): if it is a phone clip, it may be incomplete (a recording cut off before it finished has no index, the moov atom); copy it again")]
+    NotMedia {
+        /// The file.
+        path: PathBuf,
+        /// libav's reason.
+        cause: String,
+    },
+    /// A still picture (a photo, a screenshot), not a clip.
+    #[error("{path}: is a still image ({format}), not a video clip: images are not supported; give the video the photo came with")]
+    StillImage {
+        /// The file.
+        path: PathBuf,
+        /// What libav recognised it as.
+        format: String,
+    },
+    /// Media, but no video stream.
+    #[error("{0}: has no video stream: give a video clip, not an audio or image file")]
+    NoVideo(PathBuf),
+}
 
 /// Why a render (or a preview, or an analysis pass) failed. Every message names the file.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use crate::model::source::{AudioInfo, MediaInfo, SourceStamp, VideoInfo};
 use crate::model::time::Micros;
 use crate::model::Transfer;
 use ffmpeg_next as ff;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 /// Initialises libav once; its log goes to failreel's ring of recent lines (shown in error
@@ -19,50 +19,7 @@ pub fn init_libav() {
     });
 }
 
-/// Why an input could not be read. Every message names the file and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
-    /// No such file.
-    #[error("{0}: no such file: check the path")]
-    NotFound(PathBuf),
-    /// A name that is not UTF-8 (libav's binding takes names as UTF-8).
-    #[error("{0}: the name is not UTF-8 (another encoding, such as Latin-1): rename it (convmv -f latin1 -t utf8 --notest NAME)")]
-    NotUtf8(PathBuf),
-    /// A folder.
-    #[error("{}: is a folder, not a video file: give the clips in it (e.g. {}/*.mp4) or a --manifest listing them", .0.display(), .0.display())]
-    Folder(PathBuf),
-    /// Another non-file (a FIFO, a device, a socket).
-    #[error("{0}: not a file: give a video file")]
-    NotAFile(PathBuf),
-    /// Zero bytes.
-    #[error("{0}: the file is empty (0 bytes): copy the clip from the phone again")]
-    Empty(PathBuf),
-    /// Cannot be read at all.
-    #[error("{0}: cannot read the file: {1}")]
-    Io(PathBuf, std::io::Error),
-    /// Text (a note, a subtitle, a manifest) under a video's name.
-    #[error("{0}: not a video failreel can read: it holds text, not a clip: give the video file itself (the .mp4 or .mov from the phone)")]
-    Text(PathBuf),
-    /// libav cannot open it as media.
-    #[error("{path}: not a video failreel can read ({cause}): if it is a phone clip, it may be incomplete (a recording cut off before it finished has no index, the moov atom); copy it again")]
-    NotMedia {
-        /// The file.
-        path: PathBuf,
-        /// libav's reason.
-        cause: String,
-    },
-    /// A still picture (a photo, a screenshot), not a clip.
-    #[error("{path}: is a still image ({format}), not a video clip: images are not supported; give the video the photo came with")]
-    StillImage {
-        /// The file.
-        path: PathBuf,
-        /// What libav recognised it as.
-        format: String,
-    },
-    /// Media, but no video stream.
-    #[error("{0}: has no video stream: give a video clip, not an audio or image file")]
-    NoVideo(PathBuf),
-}
+pub use super::error::ProbeError;
 
 /// A stream's first timestamp in its own time base (0 when the container gives none): the
 /// origin of the clip's timeline.
@@ -251,7 +208,7 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     let variable_frame_rate = measure_vfr(&mut ictx, vindex);
     // Read once here, carried by the plan to every decoder of this stream.
     let x264_build = if codec == "h264" {
-        super::packets::x264_build(path, vindex)
+        x264_build(path, vindex)
     } else {
         None
     };
@@ -377,8 +334,43 @@ fn color_space_name(s: ff::color::Space) -> &'static str {
     }
 }
 
+/// The x264 build that wrote video stream `index` (the "x264 - core N" version note x264
+/// writes into its first frame), read from the stream's first packet; None for other
+/// encoders. The probe reads it once into [`crate::model::source::VideoInfo::x264_build`].
+pub fn x264_build(path: &Path, index: usize) -> Option<u32> {
+    let mut ictx = open_input(path).ok()?;
+    let packet = ictx
+        .packets()
+        .find(|(s, _)| s.index() == index)
+        .map(|(_, p)| p)?;
+    x264_build_in(packet.data()?)
+}
+
+/// The build number after "x264 - core " in `data`.
+fn x264_build_in(data: &[u8]) -> Option<u32> {
+    const NOTE: &[u8] = b"x264 - core ";
+    let at = data.windows(NOTE.len()).position(|w| w == NOTE)? + NOTE.len();
+    let digits: Vec<u8> = data[at..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .take(9)
+        .collect();
+    std::str::from_utf8(&digits).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn x264_build_from_version_note() {
+        use super::x264_build_in;
+        let mut sei = vec![0, 0, 2, 0x9e, 6, 5, 0xff, 0xa3];
+        sei.extend_from_slice(b"x264 - core 142 r50 dd79a61 - H.264/MPEG-4 AVC codec");
+        assert_eq!(x264_build_in(&sei), Some(142));
+        assert_eq!(x264_build_in(b"Lavc60.3.100 libx265"), None);
+        assert_eq!(x264_build_in(b"x264 - core "), None);
+    }
+
     use super::*;
 
     fn matrix(deg: f64) -> Vec<u8> {

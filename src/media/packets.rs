@@ -2,8 +2,8 @@
 //! decoded): a cheap picture of where the picture changes, since an encoder spends more bits
 //! on a frame the more it differs from the frames it refers to.
 
+use super::error::ProbeError;
 use super::error::RenderError;
-use super::input::ProbeError;
 use super::input::{open_input, start_ts};
 use crate::model::time::Micros;
 use std::path::Path;
@@ -130,31 +130,6 @@ fn packet_times<F: Fn(&ffmpeg_next::Packet) -> bool>(
     Ok(out)
 }
 
-/// The x264 build that wrote video stream `index` (the "x264 - core N" version note x264
-/// writes into its first frame), read from the stream's first packet; None for other
-/// encoders. The probe reads it once into [`crate::model::source::VideoInfo::x264_build`].
-pub fn x264_build(path: &Path, index: usize) -> Option<u32> {
-    let mut ictx = open_input(path).ok()?;
-    let packet = ictx
-        .packets()
-        .find(|(s, _)| s.index() == index)
-        .map(|(_, p)| p)?;
-    x264_build_in(packet.data()?)
-}
-
-/// The build number after "x264 - core " in `data`.
-fn x264_build_in(data: &[u8]) -> Option<u32> {
-    const NOTE: &[u8] = b"x264 - core ";
-    let at = data.windows(NOTE.len()).position(|w| w == NOTE)? + NOTE.len();
-    let digits: Vec<u8> = data[at..]
-        .iter()
-        .copied()
-        .take_while(u8::is_ascii_digit)
-        .take(9)
-        .collect();
-    std::str::from_utf8(&digits).ok()?.parse().ok()
-}
-
 /// The first header byte of each NAL unit in an H.264/HEVC packet: length-prefixed (MP4,
 /// Matroska: 4-byte big-endian lengths that must walk exactly to the packet's end) or, failing
 /// that, Annex B start codes (MPEG-TS). Empty when neither reads.
@@ -188,16 +163,7 @@ fn nal_headers(data: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{nal_headers, x264_build_in};
-
-    #[test]
-    fn x264_build_from_version_note() {
-        let mut sei = vec![0, 0, 2, 0x9e, 6, 5, 0xff, 0xa3];
-        sei.extend_from_slice(b"x264 - core 142 r50 dd79a61 - H.264/MPEG-4 AVC codec");
-        assert_eq!(x264_build_in(&sei), Some(142));
-        assert_eq!(x264_build_in(b"Lavc60.3.100 libx265"), None);
-        assert_eq!(x264_build_in(b"x264 - core "), None);
-    }
+    use super::nal_headers;
 
     #[test]
     fn nal_headers_length_prefixed() {
