@@ -16,7 +16,7 @@
 //! for each; boxes over [`MIN_SCORE`] are merged by weighted non-maximum suppression
 //! (mediapipe's: overlapping boxes averaged by score).
 
-use super::people::Face;
+use super::picture::Face;
 use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
 

@@ -26,6 +26,7 @@ pub mod blazeface;
 pub mod camera;
 pub mod objects;
 pub mod people;
+pub mod picture;
 pub mod proxy;
 pub mod signals;
 pub mod speaker;

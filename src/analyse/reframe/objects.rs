@@ -16,7 +16,7 @@
 //! their anchor (centre / 10, size exp(/5)) and kept by non-maximum suppression per class.
 
 use super::camera::Subject;
-use super::proxy::Thumb;
+use super::picture::Thumb;
 use super::tflite::{Model, ModelFile};
 use std::path::{Path, PathBuf};
 

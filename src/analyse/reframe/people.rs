@@ -11,13 +11,9 @@
 
 use super::blazeface::BlazeFace;
 use super::camera::Subject;
-use super::proxy::Thumb;
+pub use super::picture::{Face, Grey, Pictures, Track, CLOSE_WIDTH, DETECT_WIDTH, FINE_WIDTH};
+use super::picture::{GreyPictures, Thumb};
 
-/// The detector's picture width (px). Faces from about 5% of the picture's width are found.
-pub const DETECT_WIDTH: usize = 384;
-/// The second look's picture width (px), where the first found nobody: faces from about 4.4%
-/// of the width, and drawn faces the cascade misses at the first look's scales.
-pub const FINE_WIDTH: usize = 640;
 /// The second look's smallest face (px) and score threshold (the first look's is 2: the
 /// second finds weaker faces, such as a drawn face turned a little).
 const FINE_MIN_FACE: u32 = 28;
@@ -25,11 +21,6 @@ const FINE_THRESH: f64 = 1.0;
 /// A face scoring under the first look's threshold is weak: alone in its track (seen once)
 /// it is not taken for a person.
 pub const WEAK_SCORE: f32 = 2.0;
-/// The close look's picture width (px): where the first two looks find nobody, the columns
-/// that move against the camera are looked at again in a picture this wide (up to twice the
-/// source's width), so that a face 10-14 px tall in a 640 px source (a cyclist down the
-/// street) reaches the detector's 20 px.
-pub const CLOSE_WIDTH: usize = 1280;
 const CLOSE_MIN_FACE: u32 = 20;
 const CLOSE_THRESH: f64 = 1.0;
 /// The close look's region: the columns where at least this share of the column's height
@@ -50,70 +41,6 @@ pub const SECOND_STRONG: f32 = 0.8;
 
 /// The model, from rustface's crate package (see build.rs).
 static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/seeta_fd_frontal_v1.0.bin"));
-
-/// A small upright grey picture, row by row.
-#[derive(Clone, Debug)]
-pub struct Grey {
-    /// Width.
-    pub width: usize,
-    /// Height.
-    pub height: usize,
-    /// `width * height` bytes.
-    pub luma: Vec<u8>,
-}
-
-impl Grey {
-    /// A luma plane (`w` x `h`, rows `stride` bytes apart) shrunk by whole-pixel box
-    /// averaging to at most `width` px wide (covers: a reel frame is 1080 px wide).
-    pub fn shrunk(luma: &[u8], w: usize, h: usize, stride: usize, width: usize) -> Grey {
-        let f = w.div_ceil(width.max(1)).max(1);
-        let (gw, gh) = (w / f, h / f);
-        let mut out = vec![0u8; gw * gh];
-        for y in 0..gh {
-            for x in 0..gw {
-                let mut sum = 0u32;
-                for yy in y * f..y * f + f {
-                    let row = &luma[yy * stride + x * f..yy * stride + x * f + f];
-                    sum += row.iter().map(|&v| v as u32).sum::<u32>();
-                }
-                out[y * gw + x] = (sum / (f * f) as u32) as u8;
-            }
-        }
-        Grey {
-            width: gw,
-            height: gh,
-            luma: out,
-        }
-    }
-}
-
-/// A face, in fractions of the upright picture (0 left/top, 1 right/bottom).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Face {
-    /// Centre, horizontally.
-    pub x: f32,
-    /// Centre, vertically.
-    pub y: f32,
-    /// Width (of the picture's width).
-    pub w: f32,
-    /// Height (of the picture's height).
-    pub h: f32,
-    /// The detector's score (2 is its threshold).
-    pub score: f32,
-}
-
-/// The face detector's pictures of one frame, kept for a look decided later.
-#[derive(Clone)]
-pub struct Pictures {
-    /// The proxy's own RGB picture, for the second detector ([`super::blazeface`]).
-    pub rgb: Option<Thumb>,
-    /// [`DETECT_WIDTH`] px wide.
-    pub grey: Grey,
-    /// [`FINE_WIDTH`] px wide.
-    pub fine: Grey,
-    /// [`CLOSE_WIDTH`] px wide (at most twice the source's width).
-    pub close: Grey,
-}
 
 /// Finds faces in grey pictures, and with the second detector in the proxy's RGB picture.
 pub struct FaceFinder {
@@ -188,7 +115,7 @@ impl FaceFinder {
     /// helmet).
     pub fn look(
         &mut self,
-        g: &mut super::proxy::LazyGrey<'_>,
+        g: &mut dyn GreyPictures,
         motion: Option<&[f32]>,
         deep: bool,
         rgb: Option<&Thumb>,
@@ -352,48 +279,6 @@ pub fn moving_spans(motion: &[f32]) -> Vec<(f32, f32)> {
 /// looked at too.
 pub fn needs_confirming(faces: &[Face]) -> bool {
     !faces.is_empty() && faces.iter().all(|f| f.score < WEAK_SCORE)
-}
-
-/// One person over time: the detections linked into a track (sample index, face).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Track {
-    /// In sample order.
-    pub faces: Vec<(usize, Face)>,
-}
-
-impl Track {
-    /// How much this person matters: face size and how long they are seen.
-    pub fn weight(&self) -> f32 {
-        let n = self.faces.len() as f32;
-        let size = self.faces.iter().map(|(_, f)| f.w).sum::<f32>() / n.max(1.0);
-        size * n.sqrt()
-    }
-
-    /// The face at sample `k`: interpolated between detections, held for `hold` samples
-    /// beyond the first and last.
-    pub fn at(&self, k: usize, hold: usize) -> Option<Face> {
-        let (first, last) = (self.faces.first()?, self.faces.last()?);
-        if k + hold < first.0 || k > last.0 + hold {
-            return None;
-        }
-        if k <= first.0 {
-            return Some(first.1);
-        }
-        if k >= last.0 {
-            return Some(last.1);
-        }
-        let i = self.faces.partition_point(|(s, _)| *s <= k);
-        let (a, b) = (self.faces[i - 1], self.faces[i]);
-        let t = (k - a.0) as f32 / (b.0 - a.0).max(1) as f32;
-        let mix = |p: f32, q: f32| p + (q - p) * t;
-        Some(Face {
-            x: mix(a.1.x, b.1.x),
-            y: mix(a.1.y, b.1.y),
-            w: mix(a.1.w, b.1.w),
-            h: mix(a.1.h, b.1.h),
-            score: a.1.score.min(b.1.score),
-        })
-    }
 }
 
 /// Links detections `(sample, faces)` (in sample order) into tracks: a face joins the open

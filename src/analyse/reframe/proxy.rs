@@ -3,7 +3,8 @@
 //! scaled at once to a small RGB image (about 192 px wide) and turned upright. Also the exact
 //! cut finder: a short stretch decoded at the reel's own rate into tiny thumbnails.
 
-use super::people::{Grey, Pictures, CLOSE_WIDTH, DETECT_WIDTH, FINE_WIDTH};
+pub use super::picture::Thumb;
+use super::picture::{Grey, GreyPictures, Pictures, CLOSE_WIDTH, DETECT_WIDTH, FINE_WIDTH};
 use crate::media::decode::{Decoded, Flow, RangeDecoder, VideoRange};
 use crate::media::{lav, RenderError};
 use crate::model::time::Micros;
@@ -27,17 +28,6 @@ pub struct ProxySpec<'a> {
     pub rotated_size: (u32, u32),
 }
 
-/// Small upright RGB pictures, row by row.
-#[derive(Clone)]
-pub struct Thumb {
-    /// Width.
-    pub width: usize,
-    /// Height.
-    pub height: usize,
-    /// `width * height * 3` bytes.
-    pub rgb: Vec<u8>,
-}
-
 /// Proxy size for an upright picture of `size`: `width` wide at most, the height to keep
 /// the shape (at least 8).
 pub fn proxy_size(size: (u32, u32), width: usize) -> (usize, usize) {
@@ -59,7 +49,7 @@ struct Shrinker {
 }
 
 /// Scales a decoded frame to the face detector's grey picture (upright,
-/// [`super::people::DETECT_WIDTH`] px wide at most), when asked.
+/// [`DETECT_WIDTH`] px wide at most), when asked.
 struct GreyScaler {
     ctx: Option<(ff::software::scaling::Context, ff::format::Pixel, u32, u32)>,
     out: ff::frame::Video,
@@ -134,9 +124,9 @@ pub struct LazyGrey<'a> {
     made_close: Option<Grey>,
 }
 
-impl LazyGrey<'_> {
+impl GreyPictures for LazyGrey<'_> {
     /// The grey picture (scaled at the first call).
-    pub fn get(&mut self) -> Result<&Grey, RenderError> {
+    fn get(&mut self) -> Result<&Grey, RenderError> {
         if self.made.is_none() {
             self.made = Some(self.scaler.grey(self.path, self.frame)?);
         }
@@ -144,7 +134,7 @@ impl LazyGrey<'_> {
     }
 
     /// The larger grey picture for the second look (scaled at the first call).
-    pub fn fine(&mut self) -> Result<&Grey, RenderError> {
+    fn fine(&mut self) -> Result<&Grey, RenderError> {
         if self.made_fine.is_none() {
             self.made_fine = Some(self.fine_scaler.grey(self.path, self.frame)?);
         }
@@ -153,13 +143,15 @@ impl LazyGrey<'_> {
 
     /// The close look's picture, [`CLOSE_WIDTH`] px wide at most and at most twice the
     /// source's width (scaled at the first call).
-    pub fn close(&mut self) -> Result<&Grey, RenderError> {
+    fn close(&mut self) -> Result<&Grey, RenderError> {
         if self.made_close.is_none() {
             self.made_close = Some(self.close_scaler.grey(self.path, self.frame)?);
         }
         Ok(self.made_close.as_ref().expect("made above"))
     }
+}
 
+impl LazyGrey<'_> {
     /// All the pictures, with the proxy's own `rgb`, kept for a look decided later.
     pub fn both(&mut self, rgb: &Thumb) -> Result<Pictures, RenderError> {
         Ok(Pictures {
@@ -327,7 +319,7 @@ pub fn decode_proxy(
 
 /// One decoded stretch: its thumbnails `(frame index, picture)`, and its first picture's faces
 /// when asked.
-pub type Stretched = (Vec<(u64, Thumb)>, Option<Vec<super::people::Face>>);
+pub type Stretched = (Vec<(u64, Thumb)>, Option<Vec<super::picture::Face>>);
 
 /// Thumbnails `width` px wide of output frames `first..=last` of a reel at `fps` (32 px for
 /// the exact frame of a cut), as `(frame index, picture)`.

@@ -5,7 +5,7 @@
 //! matters each column of the picture holds (the 9:16 window spans the full height, so only
 //! the horizontal position is decided).
 
-use super::proxy::Thumb;
+use super::picture::Thumb;
 
 /// Bins per channel of the cut histogram.
 const BINS: usize = 4;

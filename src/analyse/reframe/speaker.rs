@@ -10,7 +10,7 @@
 //! a sob in one or two. Only the analysis proxy the pass decodes anyway is read, and only for
 //! the tracks of samples whose people cannot share a window.
 
-use super::people::{Face, Track};
+use super::picture::{Face, Track};
 use super::signals::Observation;
 
 /// Faces narrower than this many proxy pixels are too small to see a mouth move.
