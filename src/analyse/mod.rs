@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod detect;
+pub mod levels;
 pub mod loudness;
 pub mod progress;
 pub mod reframe;

@@ -6,6 +6,7 @@
 pub mod events;
 pub mod executor;
 pub mod signals;
+pub mod stories;
 
 pub use events::{
     error_chain, Event, NoSink, Outcome, Recorder, ReelRef, Sink, Status, Summary, Tee, WouldDo,

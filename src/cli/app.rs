@@ -510,7 +510,7 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     crate::cli::jobs::check_usage(&args).map_err(|m| AppError::Usage(vec![m]))?;
     let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
     // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
-    let clips = crate::plan::stories::split_clips(clips, &|p| probe(p).ok());
+    let clips = crate::batch::stories::split_clips(clips, &|p| probe(p).ok());
     let Terminal {
         out,
         human,
