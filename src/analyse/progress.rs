@@ -4,13 +4,13 @@
 //! A pass runs under [`run_pass`], which installs a [`Meter`] for the thread (and for the
 //! threads the pass starts through [`carry`]): every [`crate::media::decode::RangeDecoder`]
 //! that decodes for the pass adds the stretch of media it has got through
-//! ([`advance`]), and a small watcher tells the hook how far the pass is, a few times a
+//! ([`crate::media::meter::advance`]), and a small watcher tells the hook how far the pass is, a few times a
 //! second. The passes themselves need no change to be followed, and a pass that decodes
 //! nothing (its result cached) is told as begun and done.
 
+pub use crate::media::meter::{carry, current, Meter};
 use crate::model::time::Micros;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,83 +55,18 @@ impl PassProgress for NoPassProgress {
     fn pass(&self, _pass: Pass, _done: f64) {}
 }
 
-/// How much media a running pass has got through, of how much it will.
-#[derive(Debug)]
-pub struct Meter {
-    total: AtomicI64,
-    covered: AtomicI64,
-    /// Set when the pass is to stop.
-    stop: AtomicBool,
-}
-
-impl Meter {
-    fn new(total: Micros) -> Meter {
-        Meter {
-            total: AtomicI64::new(total.0.max(1)),
-            covered: AtomicI64::new(0),
-            stop: AtomicBool::new(false),
-        }
-    }
-
-    /// The part done so far, below 1 until the pass is over.
-    pub fn fraction(&self) -> f64 {
-        let total = self.total.load(Ordering::Relaxed).max(1) as f64;
-        (self.covered.load(Ordering::Relaxed) as f64 / total).clamp(0.0, 0.99)
-    }
-}
-
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Meter>>> = const { RefCell::new(None) };
-}
-
-/// The meter of the pass running on this thread, to hand to the threads it starts.
-pub fn current() -> Option<Arc<Meter>> {
-    CURRENT.with(|c| c.borrow().clone())
-}
-
-/// Runs `f` with `meter` as this thread's (what [`current`] gave on the thread that
-/// started this one), restoring what was there after.
-pub fn carry<R>(meter: Option<Arc<Meter>>, f: impl FnOnce() -> R) -> R {
-    let before = CURRENT.with(|c| c.replace(meter));
-    let r = f();
-    CURRENT.with(|c| *c.borrow_mut() = before);
-    r
-}
-
-/// Adds `span` of media got through to the pass running on this thread (none: nothing).
-pub fn advance(span: Micros) {
-    if span.0 <= 0 {
-        return;
-    }
-    CURRENT.with(|c| {
-        if let Some(m) = c.borrow().as_ref() {
-            m.covered.fetch_add(span.0, Ordering::Relaxed);
-        }
-    });
-}
-
-/// Whether the pass running on this thread is to stop (what its decoders check between
-/// packets). Outside a pass: false.
-pub fn cancelled() -> bool {
-    CURRENT.with(|c| {
-        c.borrow()
-            .as_ref()
-            .is_some_and(|m| m.stop.load(Ordering::Relaxed))
-    })
-}
-
 /// How often the watcher looks at the meter.
 const EVERY: Duration = Duration::from_millis(150);
 
 /// Runs the pass `f` (which decodes about `total` of media) under a meter, telling `hook`
 /// it began (0), how far it is while it runs, and that it is over (1, not told of a
 /// cancelled pass). When `hook` says
-/// the run is cancelled, the pass's decoders stop ([`cancelled`]) within a fraction of a
+/// the run is cancelled, the pass's decoders stop ([`crate::media::meter::cancelled`]) within a fraction of a
 /// second.
 pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl FnOnce() -> R) -> R {
     let meter = Arc::new(Meter::new(total));
     if hook.cancelled() {
-        meter.stop.store(true, Ordering::Relaxed);
+        meter.stop();
     }
     let over = AtomicBool::new(false);
     hook.pass(pass, 0.0);
@@ -143,7 +78,7 @@ pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl F
                 while !over.load(Ordering::Acquire) {
                     std::thread::park_timeout(EVERY);
                     if hook.cancelled() {
-                        meter.stop.store(true, Ordering::Relaxed);
+                        meter.stop();
                     }
                     let f = meter.fraction();
                     if f > told + 0.004 && !over.load(Ordering::Acquire) {
@@ -161,7 +96,7 @@ pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl F
         r
     });
     // A cancelled pass is not over: it stopped where it was.
-    if !meter.stop.load(Ordering::Relaxed) {
+    if !meter.stopped() {
         hook.pass(pass, 1.0);
     }
     r
@@ -170,6 +105,7 @@ pub fn run_pass<R>(pass: Pass, total: Micros, hook: &dyn PassProgress, f: impl F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::meter::{advance, cancelled};
     use std::sync::Mutex;
 
     #[derive(Default)]

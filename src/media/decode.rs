@@ -404,12 +404,12 @@ impl RangeDecoder {
             reached,
             ..
         } = self;
-        // A pass's progress ([`crate::analyse::progress`]): the media got through, from
+        // A pass's progress ([`super::meter`]): the media got through, from
         // wherever this decoder starts.
         let mut reach = |t: Micros| match *reached {
             None => *reached = Some(t),
             Some(r) if t > r => {
-                crate::analyse::progress::advance(t - r);
+                super::meter::advance(t - r);
                 *reached = Some(t);
             }
             Some(_) => {}
@@ -428,9 +428,7 @@ impl RangeDecoder {
         for (idx, packet, skip) in Thinning::new(packets, *video_index, timeline, grid) {
             // The caller's flag, or the measuring pass this decoder runs for being cancelled
             // (a second Ctrl-C, SIGTERM).
-            if cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-                || crate::analyse::progress::cancelled()
-            {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) || super::meter::cancelled() {
                 return Err(RenderError::Cancelled(path.display().to_string()));
             }
             if let Some(v) = video.as_mut().filter(|v| v.index == idx && !video_done) {

@@ -10,6 +10,7 @@
 //! - [`tempo`]: sound slowed with its pitch kept (libav's `atempo`), for the replay.
 //! - [`proxy`]: a decoded picture scaled down to a small RGB proxy for the analysis passes.
 //! - [`packets`]: a video stream's compressed packet sizes, read without decoding.
+//! - [`meter`]: how much media the running analysis pass has decoded, and its stop.
 //! - [`mux`]: the MP4 output (fast start, comment tag, interleaved packets, trailer).
 //! - [`ffi`]: the only `unsafe` (frame writability, field order; libav's log kept for error
 //!   messages).
@@ -20,6 +21,7 @@ mod error;
 pub mod ffi;
 pub mod filter;
 pub mod input;
+pub mod meter;
 pub mod mux;
 pub mod packets;
 pub mod proxy;
