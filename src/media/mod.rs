@@ -28,5 +28,5 @@ pub mod proxy;
 pub mod resample;
 pub mod tempo;
 
-pub use error::{lav, OutputCause, RenderError};
+pub use error::{lav, OutputCause, OutputError, RenderError};
 pub use input::init_libav;

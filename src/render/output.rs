@@ -24,74 +24,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-/// Why failreel will not write an output. Every message names the file and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    /// The output is one of the inputs.
-    #[error("{output}: the output would overwrite the input {input}: choose another output name")]
-    IsInput {
-        /// The output path.
-        output: PathBuf,
-        /// The input it names.
-        input: PathBuf,
-    },
-    /// Not a regular file: refused even with `--force`.
-    #[error("{path}: is {kind}, not a regular file: failreel writes only regular files; choose another output name")]
-    NotRegular {
-        /// The output path.
-        path: PathBuf,
-        /// What it is ("a FIFO (named pipe)", "a symbolic link", …).
-        kind: &'static str,
-    },
-    /// An existing file failreel did not write.
-    #[error("{0}: exists and was not written by failreel: not overwritten (use --force, or another output name)")]
-    NotOurs(PathBuf),
-    /// A file, folder or link failreel did not write sits where its lock or temporary goes.
-    #[error("{path}: is in the way of writing {output} and was not written by failreel: move it away (failreel never removes it)")]
-    InTheWay {
-        /// What is in the way.
-        path: PathBuf,
-        /// The output being written.
-        output: PathBuf,
-    },
-    /// Another process holds the output's lock.
-    #[error("{0}: another failreel is writing this file right now: wait for it to finish, or choose another output name")]
-    Busy(PathBuf),
-    /// The disk is full.
-    #[error("{path}: no space left on the device: free some space or write to another disk")]
-    NoSpace {
-        /// The file being written.
-        path: PathBuf,
-    },
-    /// A file stands where the output's folder should be (`--out-dir` naming a file).
-    #[error("{path}: cannot write there: {} is a file, not a folder: give a folder for the output (failreel makes it when missing), e.g. --out-dir reels, or another output name", .file.display())]
-    NotAFolder {
-        /// The file or folder being written.
-        path: PathBuf,
-        /// The file in the way: the folder itself or one of its parents.
-        file: PathBuf,
-    },
-    /// The output's folder cannot be written to (permission denied, a read-only disk): said
-    /// of the output and its folder, not of the hidden lock or temporary that met it.
-    #[error("{path}: cannot write into {}: {why}: make the folder writable, or write elsewhere (another -o, or render's --out-dir)", .folder.display())]
-    NotWritable {
-        /// The output being written.
-        path: PathBuf,
-        /// The folder that refused (the nearest that exists).
-        folder: PathBuf,
-        /// "permission denied" or "the disk is read-only".
-        why: &'static str,
-    },
-    /// Any other I/O failure.
-    #[error("{path}: cannot write: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub use crate::media::OutputError;
 
 /// The file (not a folder) at `dir` or at the nearest of its parents that exists, which
 /// stops a folder being made there: `reels` when `reels` is a file, for `reels/week1`.
