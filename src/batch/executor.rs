@@ -394,7 +394,7 @@ impl FakeRenderer {
         };
         let img = image::RgbImage::from_pixel(cover.width, cover.height, image::Rgb([90, 90, 90]));
         let tag = crate::plan::cover::jpeg_tag(&crate::plan::cover::still_hash(plan, cover));
-        crate::plan::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &plan.inputs())?;
+        crate::render::cover::write_jpeg(&img, cover.quality, &tag, &cover.path, &plan.inputs())?;
         Ok(None)
     }
 }

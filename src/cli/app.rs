@@ -412,7 +412,7 @@ fn run_preview(args: PreviewArgs) -> Result<i32, AppError> {
     }
     if jpeg {
         let tag = crate::plan::cover::jpeg_tag(&plan.hash());
-        crate::plan::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;
+        crate::render::cover::write_jpeg(&img, 92, &tag, &args.output, &plan.inputs())?;
     } else {
         crate::render::write_png(&img, &args.output, &plan.inputs())?;
     }

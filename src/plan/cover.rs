@@ -8,7 +8,6 @@ use crate::config::preset::{CardPosition, CardStyle};
 use crate::model::time::Micros;
 pub use crate::plan::{CoverCandidate, CoverKind, CoverPlan};
 use crate::plan::{Overlay, RenderPlan, Role};
-use crate::render::output::{OutputError, Writer};
 use crate::text::card::TextEngine;
 use std::path::{Path, PathBuf};
 
@@ -310,23 +309,6 @@ pub fn encode_jpeg(img: &image::RgbImage, quality: u8, tag: &str) -> Result<Vec<
     Ok(out)
 }
 
-/// Writes a JPEG under failreel's output rule (never an input, never a non-regular file, one
-/// writer, temporary then rename). Whether an existing file may be replaced is the caller's
-/// check ([`crate::render::output::check_target`] with [`jpeg_is_ours`]).
-pub fn write_jpeg(
-    img: &image::RgbImage,
-    quality: u8,
-    tag: &str,
-    path: &Path,
-    inputs: &[&Path],
-) -> Result<(), OutputError> {
-    let writer = Writer::begin(path, inputs)?;
-    let bytes = encode_jpeg(img, quality, tag)
-        .map_err(|e| OutputError::io(path, std::io::Error::other(e)))?;
-    std::fs::write(writer.temp(), bytes).map_err(|e| OutputError::io(path, e))?;
-    writer.commit()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,7 +426,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.jpg");
         let img = image::RgbImage::from_pixel(32, 16, image::Rgb([200, 10, 10]));
-        write_jpeg(&img, 90, &jpeg_tag("0123456789abcdef"), &p, &[]).unwrap();
+        std::fs::write(
+            &p,
+            encode_jpeg(&img, 90, &jpeg_tag("0123456789abcdef")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(jpeg_still_hash(&p).as_deref(), Some("0123456789abcdef"));
         let back = image::open(&p).unwrap().to_rgb8();
         assert_eq!(back.dimensions(), (32, 16));

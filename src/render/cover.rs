@@ -6,9 +6,11 @@
 use super::preview::clean_frames;
 use crate::media::RenderError;
 use crate::model::time::Micros;
-use crate::plan::cover::{jpeg_tag, sharpness, still_hash, write_jpeg, CoverKind, CoverPlan};
+use crate::plan::cover::{encode_jpeg, jpeg_tag, sharpness, still_hash, CoverKind, CoverPlan};
 use crate::plan::CompletePlan;
+use crate::render::output::{OutputError, Writer};
 use crate::text::card::TextEngine;
+use std::path::Path;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -183,4 +185,22 @@ fn blend_rgba(img: &mut image::RgbImage, card: &crate::text::card::CardImage) {
             }
         }
     }
+}
+
+/// Writes a JPEG under failreel's output rule (never an input, never a non-regular file, one
+/// writer, temporary then rename). Whether an existing file may be replaced is the caller's
+/// check ([`crate::render::output::check_target`] with
+/// [`crate::plan::cover::jpeg_is_ours`]).
+pub fn write_jpeg(
+    img: &image::RgbImage,
+    quality: u8,
+    tag: &str,
+    path: &Path,
+    inputs: &[&Path],
+) -> Result<(), OutputError> {
+    let writer = Writer::begin(path, inputs)?;
+    let bytes = encode_jpeg(img, quality, tag)
+        .map_err(|e| OutputError::io(path, std::io::Error::other(e)))?;
+    std::fs::write(writer.temp(), bytes).map_err(|e| OutputError::io(path, e))?;
+    writer.commit()
 }

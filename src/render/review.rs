@@ -373,7 +373,7 @@ fn make_review(
     }
     // Never a file failreel did not write.
     crate::render::output::check_target(path, &[input], false, crate::plan::cover::jpeg_is_ours)?;
-    crate::plan::cover::write_jpeg(&sprite, QUALITY, &tag, path, &[input])?;
+    crate::render::cover::write_jpeg(&sprite, QUALITY, &tag, path, &[input])?;
     Ok(Review {
         image: path.to_path_buf(),
         size: (width, height),
