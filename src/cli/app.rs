@@ -5,7 +5,7 @@
 use super::error::{report_error, AppError, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED};
 use super::terminal::Terminal;
 use crate::batch::signals::Stop;
-use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Sink, Tee};
+use crate::batch::{error_chain, run_batch, BatchOptions, Libav, Tee};
 use crate::cli::{Cli, Command, DetectArgs, PresetsAction, PreviewArgs, ProbeArgs, RenderArgs};
 use crate::config::preset::{Preset, BUILT_IN};
 use crate::media::input::probe;
@@ -511,12 +511,8 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
     let clips = crate::cli::jobs::clips_from(&args).map_err(AppError::Usage)?;
     // Presets that split (stories): a longer clip becomes numbered parts, each its own clip.
     let clips = crate::batch::stories::split_clips(clips, &|p| probe(p).ok());
-    let Terminal {
-        out,
-        human,
-        jsonl,
-        stop,
-    } = Terminal::open(args.json, args.quiet);
+    let terminal = Terminal::open(args.json, args.quiet);
+    let (out, human, stop) = (&terminal.out, &terminal.human, &terminal.stop);
     let opts = BatchOptions {
         jobs: args.jobs.map(usize::from),
         force: args.force,
@@ -533,14 +529,11 @@ fn run_render(args: RenderArgs) -> Result<i32, AppError> {
         review: report.as_ref().map(|r| r.dir().to_path_buf()),
         ..opts
     };
-    let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
-    if let Some(j) = &jsonl {
-        sinks.push(j);
-    }
+    let mut sinks = terminal.sinks();
     if let Some(r) = &report {
         sinks.push(r);
     }
-    let summary = run_batch(clips, &opts, &stop, &Libav, &Tee(sinks));
+    let summary = run_batch(clips, &opts, stop, &Libav, &Tee(sinks));
     if let Some(e) = out.take_error() {
         return Err(e.into());
     }

@@ -22,17 +22,9 @@ pub(super) fn run(args: CompileArgs) -> Result<i32, AppError> {
     let (parts, unused_keys) = crate::cli::jobs::compile_parts(&args).map_err(AppError::Usage)?;
     let preset = parts[0].preset.clone();
     let flags = crate::cli::jobs::request(&args.reel);
-    let Terminal {
-        out,
-        human,
-        jsonl,
-        stop,
-    } = Terminal::open(args.json, args.quiet);
-    let mut sinks: Vec<&dyn Sink> = vec![human.as_ref()];
-    if let Some(j) = &jsonl {
-        sinks.push(j);
-    }
-    let sink = Tee(sinks);
+    let terminal = Terminal::open(args.json, args.quiet);
+    let (out, stop) = (&terminal.out, &terminal.stop);
+    let sink = Tee(terminal.sinks());
     // Every file the compilation reads: the clips and their side files.
     let inputs: Vec<&Path> = parts
         .iter()

@@ -44,4 +44,13 @@ impl Terminal {
             stop,
         }
     }
+
+    /// The sinks every command that renders tells: the terminal, and JSON Lines when asked.
+    pub(super) fn sinks(&self) -> Vec<&dyn crate::batch::Sink> {
+        let mut sinks: Vec<&dyn crate::batch::Sink> = vec![self.human.as_ref()];
+        if let Some(j) = &self.jsonl {
+            sinks.push(j);
+        }
+        sinks
+    }
 }
