@@ -656,24 +656,33 @@ impl Run<'_> {
         o.reason = Some("up to date".into());
         o.warnings = plan.warnings.clone();
         o.trim = Some(plan.trim());
-        if let Some(cover) = &plan.cover {
-            let current = crate::plan::cover::jpeg_still_hash(&cover.path)
-                .is_some_and(|h| h == crate::plan::cover::still_hash(plan, cover));
-            if !current {
-                o.cover = self
-                    .renderer
-                    .complete(plan.clone(), crate::render::cores(), &self.passes(clip))
-                    .and_then(|c| self.renderer.cover(&c))?;
-                o.reason = Some("up to date (its still was written)".into());
-            }
+        let stale_still = plan
+            .cover
+            .as_ref()
+            .is_some_and(|c| !crate::plan::cover::still_is_current(plan, c));
+        if !stale_still && self.opts.review.is_none() {
+            return Ok(o);
+        }
+        // The complete plan once, for the still and the review sheet.
+        let complete =
+            match self
+                .renderer
+                .complete(plan.clone(), crate::render::cores(), &self.passes(clip))
+            {
+                Ok(c) => c,
+                Err(e) if stale_still => return Err(e),
+                Err(e) => {
+                    o.warnings.push(review_failed(clip, &e));
+                    return Ok(o);
+                }
+            };
+        if stale_still {
+            o.cover = self.renderer.cover(&complete)?;
+            o.reason = Some("up to date (its still was written)".into());
         }
         // The review sheet (from the cache when nothing changed).
         if let Some(dir) = &self.opts.review {
-            let reviewed = self
-                .renderer
-                .complete(plan.clone(), crate::render::cores(), &self.passes(clip))
-                .and_then(|c| self.renderer.review(&c, dir, o.cover.as_ref()));
-            match reviewed {
+            match self.renderer.review(&complete, dir, o.cover.as_ref()) {
                 Ok(r) => o.review = r.map(Box::new),
                 Err(e) => o.warnings.push(review_failed(clip, &e)),
             }

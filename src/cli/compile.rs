@@ -273,9 +273,7 @@ impl Settle<'_> {
         o.reason = Some("up to date".into());
         if let Some(c) = &plan.cover {
             if let Some(still) = &c.plan.cover {
-                let current = crate::plan::cover::jpeg_still_hash(&still.path)
-                    .is_some_and(|h| h == crate::plan::cover::still_hash(&c.plan, still));
-                if !current {
+                if !crate::plan::cover::still_is_current(&c.plan, still) {
                     match crate::render::write_cover(&c.plan) {
                         Ok(written) => {
                             o.cover = written;

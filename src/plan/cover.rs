@@ -256,6 +256,12 @@ pub fn still_hash(plan: &RenderPlan, cover: &CoverPlan) -> String {
     format!("{h:016x}")
 }
 
+/// Whether the still at `cover.path` is the one `plan` asks for (failreel's, with this plan's
+/// [`still_hash`]): an up-to-date reel whose still is missing or out of date gets it again.
+pub fn still_is_current(plan: &RenderPlan, cover: &CoverPlan) -> bool {
+    jpeg_still_hash(&cover.path).is_some_and(|h| h == still_hash(plan, cover))
+}
+
 /// The text of failreel's JPEG comment: `failreel <version> still <hash>`.
 pub fn jpeg_tag(hash: &str) -> String {
     format!("failreel {} still {hash}", env!("CARGO_PKG_VERSION"))
